@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs (apt-get, as root) only the Debian packages that are missing.
+# Idempotent: a machine that already has everything runs no apt command at all.
+set -euo pipefail
+
+pkgs=(
+  cmake gcc g++ make clang libclang-rt-14-dev pkg-config
+  libcunit1-dev libbenchmark-dev libjemalloc-dev
+  zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
+  libisal-dev librdkafka-dev kcat
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

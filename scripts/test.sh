@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds and runs every test: the README's test command, and what CI runs.
+#   1. installs missing Debian packages (scripts/install-deps.sh)
+#   2. checks that the generated codec is what lib/proto/spec says (scripts/codegen.py --check)
+#   3. Release build: all CUnit suites, fuzz corpus replays, and the CRC gate (ctest)
+#   4. ASan+UBSan build: the same suites and corpora (the gate is skipped: timing under ASan means nothing)
+#   5. libFuzzer build (clang): each fuzz target runs briefly from its corpus
+# Set KAFKA_FUZZ_SECONDS (default 20) to fuzz longer; KAFKA_SKIP_FUZZ=1 to skip step 5.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+build=${KAFKA_BUILD_DIR:-$root/build}
+
+bash scripts/install-deps.sh
+
+echo "== codegen check"
+python3 scripts/codegen.py "$root" --check
+
+echo "== release build + tests"
+cmake -S . -B "$build/release" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build/release" -j"$jobs"
+(cd "$build/release" && ctest --output-on-failure -j"$jobs")
+
+echo "== address,undefined sanitizer build + tests"
+cmake -S . -B "$build/asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAFKA_SANITIZE=address,undefined \
+      -DKAFKA_BENCH=OFF >/dev/null
+cmake --build "$build/asan" -j"$jobs"
+(cd "$build/asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+   ctest --output-on-failure -j"$jobs")
+
+if [ "${KAFKA_SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== libFuzzer targets (${KAFKA_FUZZ_SECONDS:-20}s each)"
+  CC=clang CXX=clang++ cmake -S . -B "$build/fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAFKA_FUZZ=ON \
+        -DKAFKA_SANITIZE=address,undefined -DKAFKA_BENCH=OFF >/dev/null
+  cmake --build "$build/fuzz" -j"$jobs" --target fuzz_targets
+  for f in "$build"/fuzz/tests/fuzz_*; do
+    name=$(basename "$f")
+    work=$(mktemp -d)
+    cp -r "tests/fuzz/corpus/$name/." "$work/"
+    "$f" -max_total_time="${KAFKA_FUZZ_SECONDS:-20}" -rss_limit_mb=2048 -print_final_stats=0 "$work" \
+      2>"$build/fuzz/$name.log" || { tail -50 "$build/fuzz/$name.log"; exit 1; }
+    echo "$name: $(grep -Eo '#[0-9]+ *DONE.*' "$build/fuzz/$name.log" | tail -1)"
+    rm -rf "$work"
+  done
+fi
+echo "== all tests passed"

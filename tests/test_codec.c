@@ -1,0 +1,366 @@
+/* The schema interpreter: every API x version x direction round-trips, headers, and
+ * malformed input gets a clear error. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/schema.h"
+#include "testutil.h"
+
+/* ---- a generic filler and comparator driven by the same tables ---- */
+
+static uint32_t rng = 12345;
+static uint32_t next_rand(void) {
+    rng ^= rng << 13;
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    return rng;
+}
+
+static const char *words[] = {"topic-a", "", "group-1", "x", "a-much-longer-string-value-for-testing"};
+static const uint8_t blob[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+
+static void fill_struct(const kafka__schema_t *s, int v, uint8_t *obj, kafka_arena_t *a, int depth);
+
+static void fill_one(const kafka__field_t *f, int type, int v, uint8_t *p, kafka_arena_t *a, int depth) {
+    bool nullable = v >= f->nmin && v <= f->nmax;
+    switch (type) {
+    case KAFKA__T_BOOL: *(bool *)p = next_rand() & 1; break;
+    case KAFKA__T_INT8: *(int8_t *)p = (int8_t)next_rand(); break;
+    case KAFKA__T_INT16: *(int16_t *)p = (int16_t)next_rand(); break;
+    case KAFKA__T_UINT16: *(uint16_t *)p = (uint16_t)next_rand(); break;
+    case KAFKA__T_INT32: *(int32_t *)p = (int32_t)next_rand(); break;
+    case KAFKA__T_INT64: *(int64_t *)p = (int64_t)((uint64_t)next_rand() << 32 | next_rand()); break;
+    case KAFKA__T_FLOAT64: *(double *)p = (double)next_rand() / 7.0; break;
+    case KAFKA__T_UUID:
+        for (int i = 0; i < 16; i++) p[i] = (uint8_t)next_rand();
+        break;
+    case KAFKA__T_STRING: {
+        kafka_str_t s = kafka_str(words[next_rand() % 5]);
+        if (nullable && next_rand() % 4 == 0) s = kafka_str(NULL);
+        memcpy(p, &s, sizeof(s));
+        break;
+    }
+    case KAFKA__T_BYTES:
+    case KAFKA__T_RECORDS: {
+        kafka_bytes_t b = {blob, (int32_t)(next_rand() % sizeof(blob))};
+        if (nullable && next_rand() % 4 == 0) b.len = -1, b.data = NULL;
+        memcpy(p, &b, sizeof(b));
+        break;
+    }
+    case KAFKA__T_STRUCT: fill_struct(f->sub, v, p, a, depth + 1); break;
+    case KAFKA__T_ARRAY: {
+        struct { void *items; int32_t count; } arr = {NULL, (int32_t)(depth > 3 ? 1 : 1 + next_rand() % 2)};
+        if (nullable && next_rand() % 5 == 0) {
+            arr.count = -1;
+        } else {
+            size_t esz = f->elem == KAFKA__T_STRUCT ? f->sub->size
+                       : f->elem == KAFKA__T_STRING ? sizeof(kafka_str_t)
+                       : f->elem == KAFKA__T_INT64 ? 8 : f->elem == KAFKA__T_INT32 ? 4
+                       : f->elem == KAFKA__T_INT16 ? 2 : f->elem == KAFKA__T_UUID ? 16 : 1;
+            arr.items = kafka__arena_alloc(a, esz * (size_t)arr.count);
+            kafka__field_t ef = *f;
+            ef.nmin = 127, ef.nmax = -1; /* elements are never null */
+            for (int32_t i = 0; i < arr.count; i++)
+                fill_one(&ef, f->elem, v, (uint8_t *)arr.items + esz * (size_t)i, a, depth + 1);
+        }
+        memcpy(p, &arr, sizeof(arr));
+        break;
+    }
+    }
+}
+
+static void fill_struct(const kafka__schema_t *s, int v, uint8_t *obj, kafka_arena_t *a, int depth) {
+    kafka__schema_defaults(s, obj);
+    for (unsigned i = 0; i < s->nfields; i++) {
+        const kafka__field_t *f = &s->fields[i];
+        if (v >= f->vmin && v <= f->vmax)
+            fill_one(f, f->type, v, obj + f->offset, a, depth);
+    }
+}
+
+static int count_fields_checked;
+
+/* Compares the fields present at version v; returns the first differing field. */
+static const char *diff_struct(const kafka__schema_t *s, int v, const uint8_t *x, const uint8_t *y);
+
+static const char *diff_one(const kafka__field_t *f, int type, int v, const uint8_t *x, const uint8_t *y) {
+    count_fields_checked++;
+    switch (type) {
+    case KAFKA__T_BOOL: return *(const bool *)x == *(const bool *)y ? NULL : f->name;
+    case KAFKA__T_INT8: return memcmp(x, y, 1) ? f->name : NULL;
+    case KAFKA__T_INT16:
+    case KAFKA__T_UINT16: return memcmp(x, y, 2) ? f->name : NULL;
+    case KAFKA__T_INT32: return memcmp(x, y, 4) ? f->name : NULL;
+    case KAFKA__T_INT64:
+    case KAFKA__T_FLOAT64: return memcmp(x, y, 8) ? f->name : NULL;
+    case KAFKA__T_UUID: return memcmp(x, y, 16) ? f->name : NULL;
+    case KAFKA__T_STRING: {
+        kafka_str_t a, b;
+        memcpy(&a, x, sizeof(a));
+        memcpy(&b, y, sizeof(b));
+        if (a.len != b.len || (a.len > 0 && memcmp(a.str, b.str, (size_t)a.len))) return f->name;
+        return NULL;
+    }
+    case KAFKA__T_BYTES:
+    case KAFKA__T_RECORDS: {
+        kafka_bytes_t a, b;
+        memcpy(&a, x, sizeof(a));
+        memcpy(&b, y, sizeof(b));
+        if (a.len != b.len || (a.len > 0 && memcmp(a.data, b.data, (size_t)a.len))) return f->name;
+        return NULL;
+    }
+    case KAFKA__T_STRUCT: return diff_struct(f->sub, v, x, y);
+    case KAFKA__T_ARRAY: {
+        struct { void *items; int32_t count; } a, b;
+        memcpy(&a, x, sizeof(a));
+        memcpy(&b, y, sizeof(b));
+        if (a.count != b.count) return f->name;
+        size_t esz = f->elem == KAFKA__T_STRUCT ? f->sub->size
+                   : f->elem == KAFKA__T_STRING ? sizeof(kafka_str_t)
+                   : f->elem == KAFKA__T_INT64 ? 8 : f->elem == KAFKA__T_INT32 ? 4
+                   : f->elem == KAFKA__T_INT16 ? 2 : f->elem == KAFKA__T_UUID ? 16 : 1;
+        for (int32_t i = 0; i < a.count; i++) {
+            const char *d = diff_one(f, f->elem, v, (const uint8_t *)a.items + esz * (size_t)i,
+                                     (const uint8_t *)b.items + esz * (size_t)i);
+            if (d) return d;
+        }
+        return NULL;
+    }
+    }
+    return NULL;
+}
+
+static const char *diff_struct(const kafka__schema_t *s, int v, const uint8_t *x, const uint8_t *y) {
+    for (unsigned i = 0; i < s->nfields; i++) {
+        const kafka__field_t *f = &s->fields[i];
+        if (v < f->vmin || v > f->vmax) continue;
+        const char *d = diff_one(f, f->type, v, x + f->offset, y + f->offset);
+        if (d) return d;
+    }
+    return NULL;
+}
+
+/* Every API, every version, request and response: fill, encode as a frame, decode,
+ * compare, and re-encode to the same bytes. */
+static void test_roundtrip_all(void) {
+    int combos = 0;
+    for (unsigned i = 0; i < KAFKA_API_COUNT; i++) {
+        const kafka__api_t *api = &kafka__apis[i];
+        for (int v = api->vmin; v <= api->vmax; v++) {
+            for (int dir = 0; dir < 2; dir++) {
+                for (int rep = 0; rep < 4; rep++) {
+                    kafka_arena_t a = KAFKA_ARENA_INIT;
+                    kafka_buf_t b1 = KAFKA_BUF_INIT, b2 = KAFKA_BUF_INIT;
+                    const kafka__schema_t *s = dir ? api->response : api->request;
+                    uint8_t *in = kafka__arena_alloc(&a, s->size);
+                    uint8_t *out = kafka__arena_alloc(&a, s->size);
+                    fill_struct(s, v, in, &a, 0);
+                    char err[256] = "";
+                    kafka_err_t e;
+                    kafka_request_header_t hdr = {api->key, (int16_t)v, 1000 + v, kafka_str("client-x")}, hdr2;
+                    int32_t corr = 0;
+                    if (dir == 0)
+                        e = kafka_request_encode(&b1, &hdr, in, err, sizeof(err));
+                    else
+                        e = kafka_response_encode(&b1, api->key, (int16_t)v, 77, in, err, sizeof(err));
+                    if (e) {
+                        fprintf(stderr, "%s v%d %s encode: %s\n", api->name, v, dir ? "resp" : "req", err);
+                        CU_FAIL("encode failed");
+                    }
+                    CU_ASSERT_EQUAL_FATAL((size_t)kafka__ld_be32(b1.data) + 4, b1.len);
+                    if (dir == 0) {
+                        e = kafka_request_decode(b1.data + 4, b1.len - 4, &a, &hdr2, (kafka_request_u *)out, err,
+                                                 sizeof(err));
+                        CU_ASSERT_EQUAL(hdr2.request_api_key, api->key);
+                        CU_ASSERT_EQUAL(hdr2.request_api_version, v);
+                        CU_ASSERT_EQUAL(hdr2.correlation_id, 1000 + v);
+                        CU_ASSERT(hdr2.client_id.len == 8 && !memcmp(hdr2.client_id.str, "client-x", 8));
+                    } else {
+                        e = kafka_response_decode(b1.data + 4, b1.len - 4, api->key, (int16_t)v, &a, &corr, out, err,
+                                                  sizeof(err));
+                        CU_ASSERT_EQUAL(corr, 77);
+                    }
+                    if (e) {
+                        fprintf(stderr, "%s v%d %s decode: %s\n", api->name, v, dir ? "resp" : "req", err);
+                        CU_FAIL("decode failed");
+                    }
+                    const char *d = diff_struct(s, v, in, out);
+                    if (d) fprintf(stderr, "%s v%d %s: field %s differs\n", api->name, v, dir ? "resp" : "req", d);
+                    CU_ASSERT_PTR_NULL(d);
+                    if (dir == 0)
+                        e = kafka_request_encode(&b2, &hdr2, out, err, sizeof(err));
+                    else
+                        e = kafka_response_encode(&b2, api->key, (int16_t)v, corr, out, err, sizeof(err));
+                    CU_ASSERT_EQUAL(e, KAFKA_OK);
+                    CU_ASSERT(b1.len == b2.len && memcmp(b1.data, b2.data, b1.len) == 0);
+                    kafka__buf_free(&b1);
+                    kafka__buf_free(&b2);
+                    kafka__arena_free(&a);
+                    combos++;
+                }
+            }
+        }
+    }
+    /* 9 APIs: Produce 10 + Fetch 13 + ListOffsets 8 + Metadata 13 + OffsetCommit 9 +
+     * OffsetFetch 9 + FindCoordinator 5 + ApiVersions 4 + InitProducerId 5 versions. */
+    CU_ASSERT_EQUAL(combos, 76 * 2 * 4);
+    CU_ASSERT(count_fields_checked > 10000);
+}
+
+/* Hand-checked bytes of small, well-known frames. */
+static void test_known_bytes(void) {
+    /* ApiVersions v0 request, correlation 1, client "c": no body. */
+    kafka_buf_t b = KAFKA_BUF_INIT;
+    kafka_request_header_t hdr = {KAFKA_API_API_VERSIONS, 0, 1, kafka_str("c")};
+    kafka_api_versions_request_t req;
+    kafka_request_init(KAFKA_API_API_VERSIONS, &req);
+    CU_ASSERT_EQUAL(kafka_request_encode(&b, &hdr, &req, NULL, 0), KAFKA_OK);
+    static const uint8_t want0[] = {0, 0, 0, 11, 0, 18, 0, 0, 0, 0, 0, 1, 0, 1, 'c'};
+    CU_ASSERT_EQUAL(b.len, sizeof(want0));
+    CU_ASSERT(memcmp(b.data, want0, sizeof(want0)) == 0);
+    /* v3 is flexible: header v2 (classic client id + empty tag section), compact body. */
+    kafka__buf_reset(&b);
+    hdr.request_api_version = 3;
+    req.client_software_name = kafka_str("lk");
+    req.client_software_version = kafka_str("1");
+    CU_ASSERT_EQUAL(kafka_request_encode(&b, &hdr, &req, NULL, 0), KAFKA_OK);
+    static const uint8_t want3[] = {0, 0, 0, 18, 0, 18, 0, 3, 0, 0, 0, 1, 0, 1, 'c', 0, 3, 'l', 'k', 2, '1', 0};
+    CU_ASSERT_EQUAL(b.len, sizeof(want3));
+    CU_ASSERT(memcmp(b.data, want3, sizeof(want3)) == 0);
+    kafka__buf_free(&b);
+}
+
+/* Tagged fields: a non-default tagged value is written and read; unknown tags skipped. */
+static void test_tagged_fields(void) {
+    kafka_arena_t a = KAFKA_ARENA_INIT;
+    kafka_buf_t b = KAFKA_BUF_INIT;
+    kafka_api_versions_response_t resp, out;
+    kafka_response_init(KAFKA_API_API_VERSIONS, &resp);
+    resp.finalized_features_epoch = 42; /* tag 1, default -1 */
+    CU_ASSERT_EQUAL(kafka_response_encode(&b, KAFKA_API_API_VERSIONS, 3, 5, &resp, NULL, 0), KAFKA_OK);
+    int32_t corr;
+    CU_ASSERT_EQUAL(kafka_response_decode(b.data + 4, b.len - 4, KAFKA_API_API_VERSIONS, 3, &a, &corr, &out, NULL, 0),
+                    KAFKA_OK);
+    CU_ASSERT_EQUAL(out.finalized_features_epoch, 42);
+    CU_ASSERT_EQUAL(corr, 5);
+    /* The same body with an extra unknown tag 9 appended to the top-level tag section. */
+    kafka__buf_reset(&b);
+    resp.finalized_features_epoch = -1;
+    CU_ASSERT_EQUAL(kafka_response_encode(&b, KAFKA_API_API_VERSIONS, 3, 5, &resp, NULL, 0), KAFKA_OK);
+    CU_ASSERT_EQUAL(b.data[b.len - 1], 0); /* empty tag section */
+    b.data[b.len - 1] = 1;
+    static const uint8_t extra[] = {9, 2, 0xAB, 0xCD};
+    kafka__buf_write(&b, extra, sizeof(extra));
+    CU_ASSERT_EQUAL(kafka_response_decode(b.data + 4, b.len - 4, KAFKA_API_API_VERSIONS, 3, &a, &corr, &out, NULL, 0),
+                    KAFKA_OK);
+    CU_ASSERT_EQUAL(out.finalized_features_epoch, -1);
+    kafka__buf_free(&b);
+    kafka__arena_free(&a);
+}
+
+static void test_defaults_for_absent_fields(void) {
+    kafka_arena_t a = KAFKA_ARENA_INIT;
+    kafka_buf_t b = KAFKA_BUF_INIT;
+    kafka_fetch_request_t req, out;
+    kafka_request_init(KAFKA_API_FETCH, &req);
+    CU_ASSERT_EQUAL(req.replica_id, -1);
+    CU_ASSERT_EQUAL(req.max_bytes, 0x7fffffff);
+    CU_ASSERT_EQUAL(req.session_epoch, -1);
+    req.max_bytes = 5; /* not on the wire at v0 */
+    kafka_request_header_t hdr = {KAFKA_API_FETCH, 0, 1, kafka_str("c")}, h2;
+    CU_ASSERT_EQUAL(kafka_request_encode(&b, &hdr, &req, NULL, 0), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_request_decode(b.data + 4, b.len - 4, &a, &h2, (kafka_request_u *)&out, NULL, 0), KAFKA_OK);
+    CU_ASSERT_EQUAL(out.max_bytes, 0x7fffffff);
+    kafka__buf_free(&b);
+    kafka__arena_free(&a);
+}
+
+static void test_encode_rejects_unrepresentable(void) {
+    kafka_buf_t b = KAFKA_BUF_INIT;
+    kafka_metadata_request_t req;
+    kafka_request_init(KAFKA_API_METADATA, &req);
+    kafka_metadata_request_topic_t t;
+    memset(&t, 0, sizeof(t));
+    t.name = kafka_str(NULL); /* nullable only from v10 */
+    req.topics.items = &t;
+    req.topics.count = 1;
+    kafka_request_header_t hdr = {KAFKA_API_METADATA, 1, 1, kafka_str("c")};
+    char err[256] = "";
+    CU_ASSERT_EQUAL(kafka_request_encode(&b, &hdr, &req, err, sizeof(err)), KAFKA_ERR__INVALID_ARG);
+    CU_ASSERT(strstr(err, "Name") != NULL);
+    CU_ASSERT_EQUAL(b.len, 0);
+    hdr.request_api_version = 13;
+    CU_ASSERT_EQUAL(kafka_request_encode(&b, &hdr, &req, err, sizeof(err)), KAFKA_ERR__UNSUPPORTED_VERSION);
+    hdr.request_api_key = 1234;
+    CU_ASSERT_EQUAL(kafka_request_encode(&b, &hdr, &req, err, sizeof(err)), KAFKA_ERR__UNKNOWN_APIKEY);
+    kafka__buf_free(&b);
+}
+
+/* Truncation at every length of a valid frame, and corrupted lengths/counts. */
+static void test_malformed(void) {
+    kafka_arena_t a = KAFKA_ARENA_INIT;
+    kafka_buf_t b = KAFKA_BUF_INIT;
+    const kafka__api_t *api = kafka__api_find(KAFKA_API_METADATA);
+    for (int v = 0; v <= 12; v++) {
+        uint8_t *in = kafka__arena_alloc(&a, api->response->size);
+        uint8_t *out = kafka__arena_alloc(&a, api->response->size);
+        fill_struct(api->response, v, in, &a, 0);
+        kafka__buf_reset(&b);
+        CU_ASSERT_EQUAL_FATAL(kafka_response_encode(&b, KAFKA_API_METADATA, (int16_t)v, 1, in, NULL, 0), KAFKA_OK);
+        for (size_t n = 0; n < b.len - 4; n++) {
+            char err[256] = "";
+            kafka_err_t e = kafka_response_decode(b.data + 4, n, KAFKA_API_METADATA, (int16_t)v, &a, NULL, out, err,
+                                                  sizeof(err));
+            CU_ASSERT(e == KAFKA_ERR__TRUNCATED || e == KAFKA_ERR__BAD_MSG);
+            CU_ASSERT(err[0] != 0);
+        }
+        /* trailing garbage */
+        kafka__buf_i8(&b, 0);
+        CU_ASSERT_EQUAL(kafka_response_decode(b.data + 4, b.len - 4, KAFKA_API_METADATA, (int16_t)v, &a, NULL, out,
+                                              NULL, 0), KAFKA_ERR__BAD_MSG);
+    }
+    /* Metadata v1 response: brokers array count 0x7fffffff with 4 bytes left. */
+    static const uint8_t huge[] = {0, 0, 0, 1, 0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0};
+    char err[256];
+    kafka_metadata_response_t mr;
+    CU_ASSERT_EQUAL(kafka_response_decode(huge, sizeof(huge), KAFKA_API_METADATA, 1, &a, NULL, &mr, err, sizeof(err)),
+                    KAFKA_ERR__BAD_MSG);
+    CU_ASSERT(strstr(err, "array count") != NULL && strstr(err, "Brokers") != NULL);
+    /* Negative string length (-5) for a broker host. */
+    static const uint8_t neg[] = {0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0xff, 0xfb, 0, 0};
+    CU_ASSERT_EQUAL(kafka_response_decode(neg, sizeof(neg), KAFKA_API_METADATA, 1, &a, NULL, &mr, err, sizeof(err)),
+                    KAFKA_ERR__BAD_MSG);
+    CU_ASSERT(strstr(err, "negative length") != NULL);
+    /* A compact (v9) count whose varint never ends. */
+    static const uint8_t varint[] = {0, 0, 0, 1, 0, 0, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01};
+    CU_ASSERT_EQUAL(kafka_response_decode(varint, sizeof(varint), KAFKA_API_METADATA, 9, &a, NULL, &mr, err,
+                                          sizeof(err)), KAFKA_ERR__BAD_MSG);
+    CU_ASSERT(strstr(err, "varint") != NULL);
+    /* Server side: an unknown API key and an unsupported version still yield the header. */
+    kafka_request_header_t hdr;
+    kafka_request_u body;
+    static const uint8_t unk[] = {0x03, 0xe8, 0, 0, 0, 0, 0, 7, 0xff, 0xff};
+    CU_ASSERT_EQUAL(kafka_request_decode(unk, sizeof(unk), &a, &hdr, &body, err, sizeof(err)),
+                    KAFKA_ERR__UNKNOWN_APIKEY);
+    CU_ASSERT_EQUAL(hdr.correlation_id, 7);
+    static const uint8_t badver[] = {0, 18, 0, 99, 0, 0, 0, 8, 0xff, 0xff, 0};
+    CU_ASSERT_EQUAL(kafka_request_decode(badver, sizeof(badver), &a, &hdr, &body, err, sizeof(err)),
+                    KAFKA_ERR__UNSUPPORTED_VERSION);
+    CU_ASSERT_EQUAL(hdr.correlation_id, 8);
+    CU_ASSERT_EQUAL(hdr.request_api_version, 99);
+    kafka__buf_free(&b);
+    kafka__arena_free(&a);
+}
+
+static CU_TestInfo tests[] = {
+    {"every API x version x direction round-trips", test_roundtrip_all},
+    {"known bytes of ApiVersions v0 and v3", test_known_bytes},
+    {"tagged fields written, read, unknown skipped", test_tagged_fields},
+    {"absent fields decode to defaults", test_defaults_for_absent_fields},
+    {"encode rejects unrepresentable values", test_encode_rejects_unrepresentable},
+    {"malformed input gets a clear error", test_malformed},
+    CU_TEST_INFO_NULL,
+};
+
+KAFKA_TEST_MAIN("codec", tests)

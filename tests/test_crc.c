@@ -1,0 +1,225 @@
+/* CRC-32C and CRC-32/IEEE: every dispatch path against a bitwise reference (and zlib
+ * for CRC-32) over all short lengths, large and odd sizes, misaligned starts and every
+ * chaining split. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "kafka/protocol.h"
+#include "proto/crc.h"
+#include "testutil.h"
+
+/* The definition, one bit at a time: no tables, no shared code with the library. */
+static uint32_t ref_crc(uint32_t poly, uint32_t crc, const uint8_t *p, size_t len) {
+    crc = ~crc;
+    while (len--) {
+        crc ^= *p++;
+        for (int b = 0; b < 8; b++)
+            crc = (crc >> 1) ^ (poly & (0u - (crc & 1)));
+    }
+    return ~crc;
+}
+
+static uint32_t ref32c(uint32_t crc, const uint8_t *p, size_t len) {
+    return ref_crc(0x82F63B78u, crc, p, len);
+}
+
+static uint32_t ref32(uint32_t crc, const uint8_t *p, size_t len) {
+    return ref_crc(0xEDB88320u, crc, p, len);
+}
+
+static uint8_t *random_buf(size_t len, uint32_t seed) {
+    uint8_t *b = malloc(len ? len : 1);
+    uint64_t s = 0x9E3779B97F4A7C15ull ^ seed;
+    for (size_t i = 0; i < len; i++) {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        b[i] = (uint8_t)(s >> 24);
+    }
+    return b;
+}
+
+/* Every kernel this CPU can run, called directly, so a machine with AVX-512 still
+ * checks the SSE4.2 paths. The kernels take the raw register: invert around them. */
+typedef uint32_t (*kernel_fn)(uint32_t crc, const uint8_t *p, size_t len);
+typedef struct {
+    const char *name;
+    kernel_fn c, ieee;
+} kernel_t;
+
+static size_t kernels(kernel_t *out) {
+    size_t n = 0;
+    (void)kafka_crc32c_impl(); /* initializes the tables and constants */
+    out[n++] = (kernel_t){"portable", kafka__crc32c_sw, kafka__crc32_sw};
+#if defined(__x86_64__)
+    unsigned f = kafka__crc_cpu_features();
+    if (f & KAFKA__CPU_SSE42_PCLMUL)
+        out[n++] = (kernel_t){"sse42", kafka__crc32c_sse42, kafka__crc32_pclmul};
+    if (f & KAFKA__CPU_VPCLMUL512)
+        out[n++] = (kernel_t){"vpclmul", kafka__crc32c_vpclmul, kafka__crc32_vpclmul};
+#endif
+    return n;
+}
+
+static uint32_t run(kernel_fn f, uint32_t crc, const uint8_t *p, size_t len) {
+    return ~f(~crc, p, len);
+}
+
+/* Runs fn once with the hardware path (if any) and once forced portable. */
+static void both_paths(void (*fn)(void)) {
+    kafka_crc_force_portable(false);
+    fn();
+    kafka_crc_force_portable(true);
+    fn();
+    kafka_crc_force_portable(false);
+}
+
+static void check_values_once(void) {
+    const char *s = "123456789";
+    CU_ASSERT_EQUAL(kafka_crc32c(0, s, 9), 0xE3069283u);
+    CU_ASSERT_EQUAL(kafka_crc32(0, s, 9), 0xCBF43926u);
+    CU_ASSERT_EQUAL(kafka_crc32c(0, NULL, 0), 0);
+    CU_ASSERT_EQUAL(kafka_crc32(0x12345678u, NULL, 0), 0x12345678u);
+    uint8_t zeros[32] = {0}; /* RFC 3720 B.4 iSCSI test vector */
+    CU_ASSERT_EQUAL(kafka_crc32c(0, zeros, sizeof(zeros)), 0x8A9136AAu);
+}
+
+static void test_check_values(void) {
+    both_paths(check_values_once);
+}
+
+/* Every length 0..2048 at every start offset 0..7, then large and odd sizes. */
+static void test_lengths(void) {
+    kernel_t ks[3];
+    size_t nk = kernels(ks);
+    const size_t max = 2048 + 8;
+    uint8_t *buf = random_buf(max, 1);
+    for (size_t k = 0; k < nk; k++) {
+        int bad = 0;
+        for (size_t off = 0; off < 8; off++) {
+            for (size_t len = 0; len + off <= max && len <= 2048; len++) {
+                const uint8_t *p = buf + off;
+                uint32_t seed = (uint32_t)(len * 2654435761u);
+                bad += run(ks[k].c, seed, p, len) != ref32c(seed, p, len);
+                bad += run(ks[k].ieee, seed, p, len) != ref32(seed, p, len);
+            }
+        }
+        if (bad)
+            printf("\n  %s: %d mismatches ", ks[k].name, bad);
+        CU_ASSERT_EQUAL(bad, 0);
+    }
+    free(buf);
+
+    static const size_t big[] = {4095, 4096, 4097, 3 * 1024 - 1, 3 * 1024 * 3 + 17, 65536 + 255,
+                                 1 << 20, (1 << 20) + 13, 3000003};
+    for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+        uint8_t *b = random_buf(big[i] + 3, (uint32_t)i + 7);
+        for (size_t off = 0; off < 4; off += 3) {
+            uint32_t want_c = ref32c(0, b + off, big[i]), want = ref32(0, b + off, big[i]);
+            for (size_t k = 0; k < nk; k++) {
+                CU_ASSERT_EQUAL(run(ks[k].c, 0, b + off, big[i]), want_c);
+                CU_ASSERT_EQUAL(run(ks[k].ieee, 0, b + off, big[i]), want);
+            }
+            CU_ASSERT_EQUAL(kafka_crc32c(0, b + off, big[i]), want_c);
+            CU_ASSERT_EQUAL(kafka_crc32(0, b + off, big[i]), want);
+        }
+        free(b);
+    }
+}
+
+/* The public entry points, whichever kernel they dispatch to, agree with zlib. */
+static void zlib_once(void) {
+    const size_t max = 4096 + 8;
+    uint8_t *buf = random_buf(max, 5);
+    int bad = 0;
+    for (size_t off = 0; off < 8; off += 5)
+        for (size_t len = 0; len <= 4096; len++)
+            bad += kafka_crc32((uint32_t)len, buf + off, len) != (uint32_t)crc32((uLong)len, buf + off, (uInt)len);
+    CU_ASSERT_EQUAL(bad, 0);
+    free(buf);
+}
+
+static void test_zlib(void) {
+    both_paths(zlib_once);
+}
+
+static void chaining_once(void) {
+    uint8_t *b = random_buf(300, 3);
+    uint32_t whole_c = ref32c(0, b, 300), whole = ref32(0, b, 300);
+    int bad = 0;
+    for (size_t i = 0; i <= 300; i++) {
+        bad += kafka_crc32c(kafka_crc32c(0, b, i), b + i, 300 - i) != whole_c;
+        bad += kafka_crc32(kafka_crc32(0, b, i), b + i, 300 - i) != whole;
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    free(b);
+}
+
+static void test_chaining(void) {
+    both_paths(chaining_once);
+}
+
+/* All-ones and all-zeros data stress the carry-less products' extreme bit patterns. */
+static void patterns_once(void) {
+    static uint8_t b[4096 + 64];
+    for (int fill = 0; fill < 2; fill++) {
+        memset(b, fill ? 0xff : 0, sizeof(b));
+        for (size_t len = 1; len <= sizeof(b); len = len * 3 + 1) {
+            CU_ASSERT_EQUAL(kafka_crc32c(0xffffffffu, b, len), ref32c(0xffffffffu, b, len));
+            CU_ASSERT_EQUAL(kafka_crc32(0xffffffffu, b, len), ref32(0xffffffffu, b, len));
+        }
+    }
+}
+
+static void test_patterns(void) {
+    both_paths(patterns_once);
+}
+
+static void test_force_portable(void) {
+    kafka_crc_force_portable(true);
+    CU_ASSERT_EQUAL(kafka_crc32c_impl(), KAFKA_CRC_IMPL_PORTABLE);
+    CU_ASSERT_EQUAL(kafka_crc32_impl(), KAFKA_CRC_IMPL_PORTABLE);
+    uint8_t *b = random_buf(100000, 9);
+    uint32_t pc = kafka_crc32c(0, b, 100000), p = kafka_crc32(0, b, 100000);
+    kafka_crc_force_portable(false);
+    CU_ASSERT_EQUAL(kafka_crc32c(0, b, 100000), pc);
+    CU_ASSERT_EQUAL(kafka_crc32(0, b, 100000), p);
+    free(b);
+    CU_ASSERT_STRING_EQUAL(kafka_crc_impl_name(KAFKA_CRC_IMPL_PORTABLE), "portable");
+    CU_ASSERT_STRING_EQUAL(kafka_crc_impl_name(KAFKA_CRC_IMPL_SSE42), "sse42");
+    CU_ASSERT_STRING_EQUAL(kafka_crc_impl_name(KAFKA_CRC_IMPL_VPCLMUL), "vpclmul");
+}
+
+/* The dispatcher must use what the CPU offers (unless KAFKA_CRC_PORTABLE=1 is set). */
+static void test_impl_matches_cpu(void) {
+    kafka_crc_force_portable(false);
+    kafka_crc_impl_t want = KAFKA_CRC_IMPL_PORTABLE;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("pclmul"))
+        want = KAFKA_CRC_IMPL_SSE42;
+    if (want && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("vpclmulqdq"))
+        want = KAFKA_CRC_IMPL_VPCLMUL;
+#endif
+    const char *env = getenv("KAFKA_CRC_PORTABLE");
+    if (env && strcmp(env, "1") == 0)
+        want = KAFKA_CRC_IMPL_PORTABLE;
+    printf("\n  crc32c impl: %s, crc32 impl: %s ", kafka_crc_impl_name(kafka_crc32c_impl()),
+           kafka_crc_impl_name(kafka_crc32_impl()));
+    CU_ASSERT_EQUAL(kafka_crc32c_impl(), want);
+    CU_ASSERT_EQUAL(kafka_crc32_impl(), want);
+}
+
+static CU_TestInfo tests[] = {
+    {"check values", test_check_values},
+    {"every kernel: lengths 0..2048, large, misaligned", test_lengths},
+    {"crc32 equals zlib", test_zlib},
+    {"chaining at every split", test_chaining},
+    {"all-zero and all-one data", test_patterns},
+    {"force portable", test_force_portable},
+    {"impl matches cpu", test_impl_matches_cpu},
+    CU_TEST_INFO_NULL,
+};
+
+KAFKA_TEST_MAIN("crc", tests)

@@ -1,0 +1,87 @@
+#include "testutil.h"
+
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int kafka_test_run(const char *suite_name, CU_TestInfo *tests) {
+    CU_SuiteInfo suites[] = {
+        {suite_name, NULL, NULL, NULL, NULL, tests},
+        CU_SUITE_INFO_NULL,
+    };
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 2;
+    if (CU_register_suites(suites) != CUE_SUCCESS) {
+        fprintf(stderr, "CUnit: %s\n", CU_get_error_msg());
+        CU_cleanup_registry();
+        return 2;
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    unsigned ran = CU_get_number_of_tests_run();
+    CU_cleanup_registry();
+    if (ran == 0) {
+        fprintf(stderr, "%s: no test ran\n", suite_name);
+        return 1;
+    }
+    return failed ? 1 : 0;
+}
+
+uint8_t *kafka_test_fixture(const char *relpath, size_t *lenp) {
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", KAFKA_FIXTURES_DIR, relpath);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, len = 0;
+    uint8_t *buf = malloc(cap);
+    size_t n;
+    while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += n;
+        if (len == cap) {
+            uint8_t *nb = realloc(buf, cap *= 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+        }
+    }
+    fclose(f);
+    if (lenp)
+        *lenp = len;
+    return buf;
+}
+
+static int hexval(int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+uint8_t *kafka_test_unhex(const char *hex, size_t *lenp) {
+    size_t cap = strlen(hex) / 2 + 1, len = 0;
+    uint8_t *out = malloc(cap);
+    int hi = -1;
+    for (const char *p = hex; out && *p; p++) {
+        if (*p == '#') {
+            while (*p && *p != '\n') p++;
+            if (!*p) break;
+            continue;
+        }
+        int v = hexval((unsigned char)*p);
+        if (v < 0) continue;
+        if (hi < 0) {
+            hi = v;
+        } else {
+            out[len++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    if (lenp) *lenp = len;
+    return out;
+}
