@@ -353,7 +353,91 @@ static void test_malformed(void) {
     kafka__arena_free(&a);
 }
 
+
+/* Varints, zigzag, and every fixed-size primitive at its extremes, through the writer
+ * and the reader; the header versions 0-2 / 0-1. */
+static void test_primitives(void) {
+    static const int32_t i32[] = {0, 1, -1, 63, -64, 64, 127, 128, 300, -300, 16383, 16384, INT32_MAX, INT32_MIN};
+    static const int64_t i64[] = {0, 1, -1, INT32_MAX, (int64_t)INT32_MIN - 1, INT64_MAX, INT64_MIN};
+    kafka_buf_t b = KAFKA_BUF_INIT;
+    for (size_t i = 0; i < sizeof(i32) / sizeof(i32[0]); i++) {
+        kafka__buf_reset(&b);
+        kafka__buf_varint(&b, i32[i]);
+        CU_ASSERT_EQUAL(b.len, kafka__varint_size(i32[i]));
+        kafka_reader_t r;
+        kafka__rd_init(&r, b.data, b.len);
+        CU_ASSERT_EQUAL(kafka__rd_varint(&r), i32[i]);
+        CU_ASSERT(kafka__rd_ok(&r) && kafka__rd_remaining(&r) == 0);
+    }
+    for (size_t i = 0; i < sizeof(i64) / sizeof(i64[0]); i++) {
+        kafka__buf_reset(&b);
+        kafka__buf_varlong(&b, i64[i]);
+        CU_ASSERT_EQUAL(b.len, kafka__varlong_size(i64[i]));
+        kafka_reader_t r;
+        kafka__rd_init(&r, b.data, b.len);
+        CU_ASSERT_EQUAL(kafka__rd_varlong(&r), i64[i]);
+        CU_ASSERT(kafka__rd_ok(&r) && kafka__rd_remaining(&r) == 0);
+        kafka__buf_reset(&b);
+        kafka__buf_i64(&b, i64[i]);
+        kafka__rd_init(&r, b.data, b.len);
+        CU_ASSERT_EQUAL(kafka__rd_i64(&r), i64[i]);
+    }
+    /* Known zigzag bytes: -1 -> 01, 1 -> 02, -64 -> 7f, 64 -> 80 01. */
+    kafka__buf_reset(&b);
+    kafka__buf_varint(&b, -1);
+    kafka__buf_varint(&b, 1);
+    kafka__buf_varint(&b, -64);
+    kafka__buf_varint(&b, 64);
+    static const uint8_t zz[] = {0x01, 0x02, 0x7f, 0x80, 0x01};
+    CU_ASSERT(b.len == sizeof(zz) && memcmp(b.data, zz, sizeof(zz)) == 0);
+    /* A 10-byte varlong whose last byte overflows 64 bits, and a 6-byte varint. */
+    static const uint8_t over[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02};
+    kafka_reader_t r;
+    kafka__rd_init(&r, over, sizeof(over));
+    kafka__rd_varlong(&r);
+    CU_ASSERT_EQUAL(r.err, KAFKA_ERR__BAD_MSG);
+    kafka__rd_init(&r, over, 6);
+    kafka__rd_uvarint(&r);
+    CU_ASSERT_EQUAL(r.err, KAFKA_ERR__BAD_MSG);
+    /* The sticky error: after a failed read every read returns 0 and the first error stays. */
+    kafka__rd_init(&r, over, 3);
+    CU_ASSERT_EQUAL(kafka__rd_i32(&r), 0);
+    CU_ASSERT_EQUAL(r.err, KAFKA_ERR__TRUNCATED);
+    CU_ASSERT_EQUAL(kafka__rd_i8(&r), 0);
+    CU_ASSERT_EQUAL(r.err_offset, 0);
+    /* Request header v0 (no client id), v1, v2 (tag section) and response header v0/v1. */
+    kafka_arena_t a = KAFKA_ARENA_INIT;
+    kafka_request_header_t h = {3, 1, 99, kafka_str("cid")}, h2;
+    static const size_t req_len[] = {8, 13, 14};
+    for (int v = 0; v <= 2; v++) {
+        kafka__buf_reset(&b);
+        CU_ASSERT_EQUAL(kafka__schema_encode(kafka__schema_request_header, v, v >= 2, &h, &b, NULL, 0), KAFKA_OK);
+        CU_ASSERT_EQUAL(b.len, req_len[v]);
+        kafka__rd_init(&r, b.data, b.len);
+        kafka__schema_decode(kafka__schema_request_header, v, v >= 2, &r, &a, &h2);
+        CU_ASSERT(kafka__rd_ok(&r) && kafka__rd_remaining(&r) == 0);
+        CU_ASSERT_EQUAL(h2.correlation_id, 99);
+        CU_ASSERT_EQUAL(h2.client_id.len, v ? 3 : 0); /* absent at v0: the default, "" */
+    }
+    kafka_response_header_t rh = {7}, rh2;
+    for (int v = 0; v <= 1; v++) {
+        kafka__buf_reset(&b);
+        CU_ASSERT_EQUAL(kafka__schema_encode(kafka__schema_response_header, v, v >= 1, &rh, &b, NULL, 0), KAFKA_OK);
+        CU_ASSERT_EQUAL(b.len, 4u + (unsigned)v);
+        kafka__rd_init(&r, b.data, b.len);
+        kafka__schema_decode(kafka__schema_response_header, v, v >= 1, &r, &a, &rh2);
+        CU_ASSERT_EQUAL(rh2.correlation_id, 7);
+    }
+    CU_ASSERT_EQUAL(kafka_response_header_version(KAFKA_API_API_VERSIONS, 3), 0);
+    CU_ASSERT_EQUAL(kafka_response_header_version(KAFKA_API_METADATA, 9), 1);
+    CU_ASSERT_EQUAL(kafka_request_header_version(KAFKA_API_METADATA, 8), 1);
+    CU_ASSERT_EQUAL(kafka_request_header_version(KAFKA_API_METADATA, 9), 2);
+    kafka__arena_free(&a);
+    kafka__buf_free(&b);
+}
+
 static CU_TestInfo tests[] = {
+    {"primitives, varints, headers", test_primitives},
     {"every API x version x direction round-trips", test_roundtrip_all},
     {"known bytes of ApiVersions v0 and v3", test_known_bytes},
     {"tagged fields written, read, unknown skipped", test_tagged_fields},

@@ -104,6 +104,13 @@ static void test_lengths(void) {
                 bad += run(ks[k].ieee, seed, p, len) != ref32(seed, p, len);
             }
         }
+        for (size_t len = 2049; len <= 40000; len += 97) /* the hybrid path's splits */
+            for (size_t off = 0; off < 2; off++) {
+                uint8_t *b = random_buf(len + 1, (uint32_t)len);
+                bad += run(ks[k].c, 5, b + off, len) != ref32c(5, b + off, len);
+                bad += run(ks[k].ieee, 5, b + off, len) != ref32(5, b + off, len);
+                free(b);
+            }
         if (bad)
             printf("\n  %s: %d mismatches ", ks[k].name, bad);
         CU_ASSERT_EQUAL(bad, 0);

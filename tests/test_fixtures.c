@@ -109,8 +109,8 @@ static void test_frames_match_tshark_and_reencode(void) {
     int checked = 0, lists = 0;
     for (int i = 0; i < nframes; i++) {
         frame_t *f = &frames[i];
-        char path[160];
-        snprintf(path, sizeof(path), "wire/%s", f->file);
+        char path[256];
+        snprintf(path, sizeof(path), "wire/%.200s", f->file);
         size_t len;
         uint8_t *buf = kafka_test_fixture(path, &len);
         CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
@@ -308,8 +308,8 @@ static void test_librdkafka_batches_decode(void) {
         bool fetch_resp = f->api_key == KAFKA_API_FETCH && !f->request;
         if (!produce_req && !fetch_resp)
             continue;
-        char path[160];
-        snprintf(path, sizeof(path), "wire/%s", f->file);
+        char path[256];
+        snprintf(path, sizeof(path), "wire/%.200s", f->file);
         size_t len;
         uint8_t *buf = kafka_test_fixture(path, &len);
         kafka_arena_t a = KAFKA_ARENA_INIT;

@@ -113,7 +113,7 @@ static void produce_ours(int fd, const char *topic, kafka_compression_t codec, i
     kafka_buf_t out = KAFKA_BUF_INIT;
     char err[256];
     CU_ASSERT_EQUAL_FATAL(kafka_request_encode(&out, &hdr, &req, err, sizeof(err)), KAFKA_OK);
-    size_t rlen;
+    size_t rlen = 0;
     uint8_t *resp = roundtrip(fd, &out, &rlen);
     CU_ASSERT_PTR_NOT_NULL_FATAL(resp);
     kafka_arena_t a = KAFKA_ARENA_INIT;

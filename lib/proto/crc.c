@@ -107,7 +107,6 @@ static void consts_init(kafka__crc_consts_t *c, uint32_t poly) {
     fold_pair(c->fold1024, poly, 1024);
     fold_pair(c->fold1536, poly, 1536);
     fold_pair(c->fold2048, poly, 2048);
-    fold_pair(c->fold4096, poly, 4096);
     fold_pair(c->lanes + 0, poly, 384);
     fold_pair(c->lanes + 2, poly, 256);
     fold_pair(c->lanes + 4, poly, 128);

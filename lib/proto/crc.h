@@ -13,7 +13,7 @@
 #define KAFKA__CRC32_POLY 0xEDB88320u  /* IEEE 802.3, bit-reflected */
 
 /* Folding constants for one polynomial, derived at init from the polynomial alone by
- * kafka__crc_consts_init(). Bit-reflected throughout; "x^n" below means x^n mod P,
+ * consts_init() in crc.c. Bit-reflected throughout; "x^n" below means x^n mod P,
  * bit-reversed to 32 bits and shifted left by one (the <<1 absorbs the x that a
  * reflected carry-less multiply adds). A pair {x^(D+32), x^(D-32)} moves a 128-bit
  * block D bits further down the message: the low qword (the block's first, higher
@@ -24,7 +24,6 @@ typedef struct kafka__crc_consts_s {
     uint64_t fold1024[2]; /* D = 1024, 1536, 2048: combining four zmm accumulators */
     uint64_t fold1536[2];
     uint64_t fold2048[2];
-    uint64_t fold4096[2]; /* D = 4096: eight zmm accumulators (512 bytes per loop) */
     uint64_t lanes[8];    /* zmm -> xmm: lanes 0..2 by D = 384, 256, 128; lane 3 zero */
     uint64_t k96;         /* x^96: 128 -> 96 bits before Barrett */
     uint64_t k64;         /* x^64: 96 -> 64 bits */

@@ -21,7 +21,7 @@ bool kafka__buf_grow(kafka_buf_t *b, size_t n) {
         return false;
     }
     size_t need = b->len + n;
-    if (need <= b->cap)
+    if (need <= b->cap && b->data)
         return true;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < need)

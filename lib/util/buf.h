@@ -26,7 +26,8 @@ static inline void kafka__buf_reset(kafka_buf_t *b) { b->len = 0; b->oom = false
 bool kafka__buf_grow(kafka_buf_t *b, size_t n);
 /* Reserves n bytes at the end and returns a pointer to them, or NULL on oom. */
 static inline uint8_t *kafka__buf_extend(kafka_buf_t *b, size_t n) {
-    if (b->cap - b->len < n && !kafka__buf_grow(b, n))
+    /* !b->data: even an empty extend allocates, so the result is never NULL + 0. */
+    if ((b->cap - b->len < n || !b->data) && !kafka__buf_grow(b, n))
         return NULL;
     uint8_t *p = b->data + b->len;
     b->len += n;

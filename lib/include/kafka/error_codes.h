@@ -16,7 +16,6 @@
 #ifndef KAFKA_ERROR_CODES_H
 #define KAFKA_ERROR_CODES_H
 
-/* clang-format off */
 #define KAFKA_BROKER_ERRORS(X) \
     X(UNKNOWN_SERVER_ERROR, -1, false, "The server experienced an unexpected error when processing the request.") \
     X(NONE, 0, false, "No error.") \
@@ -153,8 +152,7 @@
     X(STREAMS_INVALID_TOPOLOGY_EPOCH, 131, false, "The supplied topology epoch is invalid.") \
     X(STREAMS_TOPOLOGY_FENCED, 132, false, "The supplied topology epoch is outdated.") \
     X(SHARE_SESSION_LIMIT_REACHED, 133, true, "The limit of share sessions has been reached.") \
-    X(GROUP_DELETION_FAILED, 134, false, "The group could not be deleted; the error message gives the cause.") \
+    X(GROUP_DELETION_FAILED, 134, false, "DeleteGroups could not complete for the group; the error message gives the cause.") \
     X(STREAMS_TOPOLOGY_DESCRIPTION_UPDATE_FAILED, 135, false, "The streams group topology description plugin failed to process the update.")
-/* clang-format on */
 
 #endif
