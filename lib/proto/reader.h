@@ -25,6 +25,9 @@ typedef struct kafka_reader_s {
 } kafka_reader_t;
 
 static inline void kafka__rd_init(kafka_reader_t *r, const void *buf, size_t len) {
+    static const uint8_t empty[1];
+    if (!buf) /* NULL + 0 is undefined: an empty input reads from a static byte */
+        buf = empty, len = 0;
     r->p = r->start = (const uint8_t *)buf;
     r->end = r->start + len;
     r->err = KAFKA_OK;
