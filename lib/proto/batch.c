@@ -87,7 +87,7 @@ kafka_err_t kafka_batch_append(kafka_batch_t *b, int64_t timestamp_ms, const voi
         b->base_timestamp = b->max_timestamp = timestamp_ms;
     else if (timestamp_ms > b->max_timestamp)
         b->max_timestamp = timestamp_ms;
-    int64_t ts_delta = timestamp_ms - b->base_timestamp;
+    int64_t ts_delta = (int64_t)((uint64_t)timestamp_ms - (uint64_t)b->base_timestamp); /* wraps, as the reader adds it back */
     int32_t off_delta = b->count;
 
     /* Size the body first so the length prefix is written once, in place. */

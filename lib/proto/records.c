@@ -59,6 +59,9 @@ const kafka_batch_info_t *kafka_records_batch(const kafka_records_reader_t *rr) 
 const char *kafka_records_errstr(const kafka_records_reader_t *rr) { return rr->errstr; }
 size_t kafka_records_partial(const kafka_records_reader_t *rr) { return rr->partial; }
 
+/* Offsets and timestamps come from the wire: hostile values must wrap, not overflow. */
+static inline int64_t wrap_add(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
+
 __attribute__((format(printf, 3, 4))) static int fail(kafka_records_reader_t *rr, kafka_err_t err, const char *fmt,
                                                       ...) {
     va_list ap;
@@ -111,12 +114,12 @@ static int next_v2_record(kafka_records_reader_t *rr, kafka_record_t *rec) {
         return fail(rr, br.err, "RecordBatch at offset %lld: record %d: %s", (long long)rr->info.base_offset,
                     rr->info.record_count - rr->rec_left, br.err_reason);
     rr->rec_left--;
-    rec->offset = rr->info.base_offset + off_delta;
+    rec->offset = wrap_add(rr->info.base_offset, off_delta);
     if (rr->info.attributes & KAFKA_BATCH_ATTR_LOG_APPEND_TIME) {
         rec->timestamp = rr->info.max_timestamp;
         rec->timestamp_type = KAFKA_TIMESTAMP_LOG_APPEND_TIME;
     } else {
-        rec->timestamp = rr->info.base_timestamp + ts_delta;
+        rec->timestamp = wrap_add(rr->info.base_timestamp, ts_delta);
         rec->timestamp_type = KAFKA_TIMESTAMP_CREATE_TIME;
     }
     rec->magic = 2;
@@ -140,7 +143,7 @@ static int open_v2_batch(kafka_records_reader_t *rr, const uint8_t *b, size_t n)
     in->producer_epoch = kafka__rd_i16(&r);
     in->base_sequence = kafka__rd_i32(&r);
     in->record_count = kafka__rd_i32(&r);
-    in->last_offset = in->base_offset + last_delta;
+    in->last_offset = wrap_add(in->base_offset, last_delta);
     in->codec = (kafka_compression_t)(in->attributes & KAFKA_BATCH_ATTR_COMPRESSION_MASK);
     in->transactional = (in->attributes & KAFKA_BATCH_ATTR_TRANSACTIONAL) != 0;
     in->control = (in->attributes & KAFKA_BATCH_ATTR_CONTROL) != 0;
@@ -268,7 +271,7 @@ static int open_wrapper(kafka_records_reader_t *rr, const kafka_record_t *w, int
                 break;
             rr->info.record_count++;
         }
-        rr->inner_base = w->offset - last;
+        rr->inner_base = (int64_t)((uint64_t)w->offset - (uint64_t)last);
     }
     rr->in_wrapper = true;
     return 0;
@@ -290,7 +293,7 @@ static int next_inner(kafka_records_reader_t *rr, kafka_record_t *rec) {
     if (codec != KAFKA_COMPRESSION_NONE)
         return fail(rr, KAFKA_ERR__BAD_MSG, "MessageSet wrapper at offset %lld: nested compression",
                     (long long)rr->info.last_offset);
-    rec->offset += rr->inner_base;
+    rec->offset = wrap_add(rec->offset, rr->inner_base);
     if (log_append) {
         rec->timestamp = wrapper_ts;
         rec->timestamp_type = KAFKA_TIMESTAMP_LOG_APPEND_TIME;
