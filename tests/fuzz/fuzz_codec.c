@@ -1,6 +1,7 @@
 /* One fuzz target for the whole schema interpreter: every API, version and direction.
  * Input: byte 0 picks the API, byte 1 the version, byte 2 the direction (0 request body,
- * 1 response body, 2 a whole request frame as a server reads it); the rest is decoded.
+ * 1 response body, 2 a whole request frame as a server reads it, 3 a whole response frame
+ * as a client reads it); the rest is decoded.
  * Whatever decodes must re-encode, and the re-encoding must decode again. */
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     const kafka__api_t *api = &kafka__apis[data[0] % KAFKA_API_COUNT];
     int16_t version = (int16_t)(api->vmin + data[1] % (api->vmax - api->vmin + 1));
-    int dir = data[2] % 3;
+    int dir = data[2] % 4;
     data += 3;
     size -= 3;
     kafka_arena_t arena = KAFKA_ARENA_INIT;
@@ -27,6 +28,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             if (kafka_request_encode(&out, &hdr, body, err, sizeof(err)) != KAFKA_OK)
                 abort();
             if (kafka_request_decode(out.data + 4, out.len - 4, &arena, &hdr, body, err, sizeof(err)) != KAFKA_OK)
+                abort();
+        }
+        free(body);
+    } else if (dir == 3) {
+        kafka_response_u *body = malloc(sizeof(*body));
+        int32_t corr;
+        if (body && kafka_response_decode(data, size, api->key, version, &arena, &corr, body, err, sizeof(err)) ==
+                        KAFKA_OK) {
+            if (kafka_response_encode(&out, api->key, version, corr, body, err, sizeof(err)) != KAFKA_OK)
+                abort();
+            if (kafka_response_decode(out.data + 4, out.len - 4, api->key, version, &arena, &corr, body, err,
+                                      sizeof(err)) != KAFKA_OK)
                 abort();
         }
         free(body);
