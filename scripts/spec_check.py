@@ -72,6 +72,8 @@ def field_lines(fields, common, maxv, indent, out):
                 raise SystemExit("%s: taggedVersions differ from versions" % f["name"])
         if f.get("flexibleVersions") == "none":
             words += ["noflex"]
+        if f.get("ignorable"):
+            words += ["ignorable"]
         if "default" in f:
             d = str(f["default"])
             if d == "":

@@ -40,7 +40,7 @@ if [ "${KAFKA_SKIP_FUZZ:-0}" != 1 ]; then
     cp -r "tests/fuzz/corpus/$name/." "$work/"
     "$f" -max_total_time="${KAFKA_FUZZ_SECONDS:-20}" -rss_limit_mb=2048 -print_final_stats=0 "$work" \
       2>"$build/fuzz/$name.log" || { tail -50 "$build/fuzz/$name.log"; exit 1; }
-    echo "$name: $(grep -Eo '#[0-9]+ *DONE.*' "$build/fuzz/$name.log" | tail -1)"
+    echo "$name: $(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$build/fuzz/$name.log" | tail -1)s, no findings"
     rm -rf "$work"
   done
 fi

@@ -328,7 +328,7 @@ static void test_malformed(void) {
                     KAFKA_ERR__BAD_MSG);
     CU_ASSERT(strstr(err, "array count") != NULL && strstr(err, "Brokers") != NULL);
     /* Negative string length (-5) for a broker host. */
-    static const uint8_t neg[] = {0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0xff, 0xfb, 0, 0};
+    static const uint8_t neg[] = {0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0xff, 0xfb, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     CU_ASSERT_EQUAL(kafka_response_decode(neg, sizeof(neg), KAFKA_API_METADATA, 1, &a, NULL, &mr, err, sizeof(err)),
                     KAFKA_ERR__BAD_MSG);
     CU_ASSERT(strstr(err, "negative length") != NULL);
@@ -436,7 +436,72 @@ static void test_primitives(void) {
     kafka__buf_free(&b);
 }
 
+
+/* Review findings: a tag number that wraps to -1 is not a regular field; a struct array
+ * count is bounded by the struct's smallest encoding; non-ignorable fields the version
+ * lacks must be at their default; error offsets count from the frame start. */
+static void test_hostile_and_version_rules(void) {
+    kafka_arena_t a = KAFKA_ARENA_INIT;
+    char err[256];
+    /* ApiVersions v3 response: error 0, no keys, throttle 0, one tag 0xffffffff carrying
+     * 00 23: must be skipped as unknown, not decoded into ErrorCode. */
+    static const uint8_t tag[] = {0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0x0f, 2, 0, 0x23};
+    kafka_api_versions_response_t av;
+    CU_ASSERT_EQUAL(kafka_response_decode(tag, sizeof(tag), KAFKA_API_API_VERSIONS, 3, &a, NULL, &av, err,
+                                          sizeof(err)), KAFKA_OK);
+    CU_ASSERT_EQUAL(av.error_code, 0);
+    /* Fetch v4 response claiming 100000 partitions in 100000 bytes: refused before any
+     * allocation (a partition takes at least 30 bytes at v4). */
+    size_t n = 4 + 4 + 4 + 2 + 1 + 4 + 100000;
+    uint8_t *big = calloc(1, n);
+    big[3] = 1;                       /* correlation id */
+    big[11] = 1;                      /* one topic */
+    big[13] = 1, big[14] = 't';       /* topic "t" */
+    big[15] = 0, big[16] = 0x01, big[17] = 0x86, big[18] = 0xa0; /* 100000 partitions */
+    kafka_fetch_response_t fr;
+    CU_ASSERT_EQUAL(kafka_response_decode(big, n, KAFKA_API_FETCH, 4, &a, NULL, &fr, err, sizeof(err)),
+                    KAFKA_ERR__BAD_MSG);
+    CU_ASSERT(strstr(err, "array count") != NULL);
+    CU_ASSERT(strstr(err, "at byte 19") != NULL); /* counted from the frame, header included */
+    CU_ASSERT(a.total < 4096);
+    free(big);
+    /* FindCoordinator v0 cannot ask for a transaction coordinator (KeyType 1). */
+    kafka_buf_t b = KAFKA_BUF_INIT;
+    kafka_find_coordinator_request_t fc;
+    kafka_request_init(KAFKA_API_FIND_COORDINATOR, &fc);
+    fc.key = kafka_str("txn");
+    fc.key_type = 1;
+    kafka_request_header_t hdr = {KAFKA_API_FIND_COORDINATOR, 0, 1, kafka_str("c")};
+    CU_ASSERT_EQUAL(kafka_request_encode(&b, &hdr, &fc, err, sizeof(err)), KAFKA_ERR__INVALID_ARG);
+    CU_ASSERT(strstr(err, "KeyType") != NULL && strstr(err, "version 0") != NULL);
+    hdr.request_api_version = 1;
+    CU_ASSERT_EQUAL(kafka_request_encode(&b, &hdr, &fc, err, sizeof(err)), KAFKA_OK);
+    /* A 40000-byte string is refused even where lengths are varints (compact, v3). */
+    char *longkey = malloc(40001);
+    memset(longkey, 'k', 40000);
+    longkey[40000] = 0;
+    fc.key = kafka_str(longkey);
+    hdr.request_api_version = 3;
+    kafka__buf_reset(&b);
+    CU_ASSERT_EQUAL(kafka_request_encode(&b, &hdr, &fc, err, sizeof(err)), KAFKA_ERR__INVALID_ARG);
+    CU_ASSERT(strstr(err, "32767") != NULL);
+    free(longkey);
+    /* Bytes with a length but no data are an error, not a null. */
+    kafka_produce_request_t pr;
+    kafka_request_init(KAFKA_API_PRODUCE, &pr);
+    kafka_produce_request_partition_produce_data_t pd = {0, {NULL, 10}};
+    kafka_produce_request_topic_produce_data_t td = {kafka_str("t"), {&pd, 1}};
+    pr.topic_data.items = &td;
+    pr.topic_data.count = 1;
+    kafka_request_header_t ph = {KAFKA_API_PRODUCE, 7, 1, kafka_str("c")};
+    CU_ASSERT_EQUAL(kafka_request_encode(&b, &ph, &pr, err, sizeof(err)), KAFKA_ERR__INVALID_ARG);
+    CU_ASSERT(strstr(err, "Records") != NULL);
+    kafka__buf_free(&b);
+    kafka__arena_free(&a);
+}
+
 static CU_TestInfo tests[] = {
+    {"hostile tags and counts, version rules, error offsets", test_hostile_and_version_rules},
     {"primitives, varints, headers", test_primitives},
     {"every API x version x direction round-trips", test_roundtrip_all},
     {"known bytes of ApiVersions v0 and v3", test_known_bytes},

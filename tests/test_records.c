@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "kafka/protocol.h"
+#include "proto/compress.h"
 #include "util/buf.h"
 #include "testutil.h"
 
@@ -128,7 +129,7 @@ static void build_msgset(kafka_buf_t *out, int magic, kafka_compression_t codec,
 
 static void test_msgset_roundtrip(void) {
     for (int magic = 0; magic <= 1; magic++) {
-        for (size_t c = 0; c < 5; c++) {
+        for (size_t c = 0; c < 4; c++) { /* zstd needs RecordBatch v2 */
             kafka_buf_t b = KAFKA_BUF_INIT;
             build_msgset(&b, magic, codecs[c], 10, 500);
             build_msgset(&b, magic, codecs[c], 3, 510); /* a second set after the first */
@@ -303,7 +304,129 @@ static void test_control_and_log_append_time(void) {
     kafka__buf_free(&all);
 }
 
+
+/* zstd in a MessageSet is refused; a magic-0 LZ4 wrapper carries Kafka's legacy header
+ * checksum (hash over frame magic + descriptor) and still decodes. */
+static void test_msgset_codec_rules(void) {
+    kafka_buf_t b = KAFKA_BUF_INIT;
+    char err[256];
+    CU_ASSERT_EQUAL(kafka_msgset_append(&b, 1, 0, 0, KAFKA_COMPRESSION_ZSTD, NULL, -1, "x", 1, err, sizeof(err)),
+                    KAFKA_ERR__UNSUPPORTED_COMPRESSION);
+    CU_ASSERT(strstr(err, "zstd") != NULL);
+    build_msgset(&b, 0, KAFKA_COMPRESSION_LZ4, 4, 0);
+    /* wrapper value = lz4 frame at byte 12+4+1+1+4+4 = 26; FLG 0x60 (no content size):
+     * header checksum at 26+6. The legacy value differs from the standard one. */
+    uint8_t *frame = b.data + 26;
+    CU_ASSERT(frame[0] == 0x04 && frame[1] == 0x22 && frame[2] == 0x4d && frame[3] == 0x18);
+    uint8_t legacy_hc = frame[6];
+    uint8_t copy[16];
+    memcpy(copy, frame, sizeof(copy));
+    CU_ASSERT(kafka__lz4_set_header_checksum(copy, sizeof(copy), false));
+    CU_ASSERT_NOT_EQUAL(copy[6], legacy_hc);
+    /* A standard LZ4 tool rejects the legacy frame; our magic-0 reader repairs it. */
+    kafka_buf_t out = KAFKA_BUF_INIT;
+    size_t vlen = b.len - 26;
+    CU_ASSERT_EQUAL(kafka__decompress(KAFKA_COMPRESSION_LZ4, frame, vlen, 1 << 20, &out, NULL, 0),
+                    KAFKA_ERR__BAD_COMPRESSION);
+    kafka_records_reader_t *rr = kafka_records_reader_new(b.data, b.len, true, 0);
+    kafka_record_t rec;
+    int got = 0, rc;
+    while ((rc = kafka_records_next(rr, &rec)) == 1) got++;
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_EQUAL(got, 4);
+    kafka_records_reader_destroy(rr);
+    kafka__buf_free(&out);
+    kafka__buf_free(&b);
+}
+
+/* MessageSet v1 wrappers: offset 0 from a producer keeps inner offsets; a wrapper below
+ * its last inner offset, an empty wrapper and mixed magics are errors. */
+static void test_msgset_wrapper_offsets(void) {
+    kafka_buf_t inner = KAFKA_BUF_INIT, b = KAFKA_BUF_INIT;
+    for (int i = 0; i < 3; i++)
+        kafka_msgset_append(&inner, 1, i, 5, KAFKA_COMPRESSION_NONE, NULL, -1, "v", 1, NULL, 0);
+    kafka_msgset_append(&b, 1, 0, 5, KAFKA_COMPRESSION_GZIP, NULL, -1, inner.data, (int32_t)inner.len, NULL, 0);
+    kafka_records_reader_t *rr = kafka_records_reader_new(b.data, b.len, true, 0);
+    kafka_record_t rec;
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), 1);
+        CU_ASSERT_EQUAL(rec.offset, i);
+    }
+    kafka_records_reader_destroy(rr);
+    kafka__buf_reset(&b);
+    kafka_msgset_append(&b, 1, 1, 5, KAFKA_COMPRESSION_GZIP, NULL, -1, inner.data, (int32_t)inner.len, NULL, 0);
+    rr = kafka_records_reader_new(b.data, b.len, true, 0);
+    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), KAFKA_ERR__BAD_MSG);
+    CU_ASSERT(strstr(kafka_records_errstr(rr), "below its last inner offset") != NULL);
+    kafka_records_reader_destroy(rr);
+    kafka__buf_reset(&b);
+    kafka_buf_t mixed = KAFKA_BUF_INIT;
+    kafka_msgset_append(&mixed, 0, 0, 5, KAFKA_COMPRESSION_NONE, NULL, -1, "v", 1, NULL, 0);
+    kafka_msgset_append(&b, 1, 0, 5, KAFKA_COMPRESSION_GZIP, NULL, -1, mixed.data, (int32_t)mixed.len, NULL, 0);
+    rr = kafka_records_reader_new(b.data, b.len, true, 0);
+    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), KAFKA_ERR__BAD_MSG);
+    CU_ASSERT(strstr(kafka_records_errstr(rr), "inner message magic 0") != NULL);
+    kafka_records_reader_destroy(rr);
+    kafka__buf_reset(&b);
+    kafka_msgset_append(&b, 1, 0, 5, KAFKA_COMPRESSION_GZIP, NULL, -1, "", 0, NULL, 0);
+    rr = kafka_records_reader_new(b.data, b.len, true, 0);
+    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), KAFKA_ERR__BAD_MSG);
+    CU_ASSERT(strstr(kafka_records_errstr(rr), "no inner message") != NULL);
+    kafka_records_reader_destroy(rr);
+    kafka__buf_free(&mixed);
+    kafka__buf_free(&inner);
+    kafka__buf_free(&b);
+}
+
+/* A record count smaller than the records present: the extra bytes are reported. */
+static void test_bytes_after_records(void) {
+    kafka_batch_t *bt = kafka_batch_new(0);
+    kafka_batch_append(bt, 1, "k", 1, "v", 1, NULL, 0);
+    kafka_batch_append(bt, 1, "k", 1, "v", 1, NULL, 0);
+    const uint8_t *d;
+    size_t len;
+    kafka_batch_seal(bt, KAFKA_COMPRESSION_NONE, -1, &d, &len, NULL, 0);
+    uint8_t *m = malloc(len);
+    memcpy(m, d, len);
+    m[60] = 1; /* recordCount 2 -> 1 */
+    kafka_records_reader_t *rr = kafka_records_reader_new(m, len, false, 0);
+    kafka_record_t rec;
+    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), 1);
+    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), KAFKA_ERR__BAD_MSG);
+    CU_ASSERT(strstr(kafka_records_errstr(rr), "bytes after its 1 records") != NULL);
+    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), 0);
+    kafka_records_reader_destroy(rr);
+    free(m);
+    kafka_batch_destroy(bt);
+}
+
+/* A rejected append leaves the batch as it was (timestamps included). */
+static void test_append_rejects_without_side_effects(void) {
+    kafka_batch_t *bt = kafka_batch_new(0);
+    CU_ASSERT_EQUAL(kafka_batch_append(bt, 10, "k", 1, "v", 1, NULL, 0), KAFKA_OK);
+    kafka_header_t bad = {{NULL, 3}, {NULL, -1}};
+    CU_ASSERT_EQUAL(kafka_batch_append(bt, 99, "k", 1, "v", 1, &bad, 1), KAFKA_ERR__INVALID_ARG);
+    CU_ASSERT_EQUAL(kafka_batch_append(bt, 98, "k", -2, "v", 1, NULL, 0), KAFKA_ERR__INVALID_ARG);
+    const uint8_t *d;
+    size_t len;
+    CU_ASSERT_EQUAL(kafka_batch_seal(bt, (kafka_compression_t)9, -1, &d, &len, NULL, 0),
+                    KAFKA_ERR__UNSUPPORTED_COMPRESSION);
+    CU_ASSERT_EQUAL(kafka_batch_append(bt, 11, "k", 1, "v", 1, NULL, 0), KAFKA_OK); /* failed seal: still open */
+    CU_ASSERT_EQUAL(kafka_batch_seal(bt, KAFKA_COMPRESSION_NONE, -1, &d, &len, NULL, 0), KAFKA_OK);
+    kafka_records_reader_t *rr = kafka_records_reader_new(d, len, true, 0);
+    kafka_record_t rec;
+    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), 1);
+    CU_ASSERT_EQUAL(kafka_records_batch(rr)->max_timestamp, 11);
+    CU_ASSERT_EQUAL(kafka_records_batch(rr)->record_count, 2);
+    kafka_records_reader_destroy(rr);
+    kafka_batch_destroy(bt);
+}
+
 static CU_TestInfo tests[] = {
+    {"MessageSet codec rules: no zstd, magic-0 LZ4 checksum", test_msgset_codec_rules},
+    {"MessageSet v1 wrapper offsets", test_msgset_wrapper_offsets},
+    {"bytes after the declared records", test_bytes_after_records},
+    {"rejected append and failed seal leave the batch intact", test_append_rejects_without_side_effects},
     {"RecordBatch v2 round-trips with every codec", test_batch_roundtrip_all_codecs},
     {"RecordBatch v2 known bytes", test_batch_known_bytes},
     {"MessageSet v0/v1 round-trip, compressed wrappers", test_msgset_roundtrip},

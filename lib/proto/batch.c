@@ -63,7 +63,6 @@ void kafka_batch_set_producer(kafka_batch_t *b, int64_t producer_id, int16_t pro
     b->producer_epoch = producer_epoch;
     b->base_sequence = base_sequence;
     b->transactional = transactional;
-    b->sealed = false;
 }
 
 int32_t kafka_batch_count(const kafka_batch_t *b) { return b->count; }
@@ -83,11 +82,9 @@ kafka_err_t kafka_batch_append(kafka_batch_t *b, int64_t timestamp_ms, const voi
     if (b->sealed || keylen < -1 || valuelen < -1 || (keylen > 0 && !key) || (valuelen > 0 && !value) ||
         nheaders > INT32_MAX)
         return KAFKA_ERR__INVALID_ARG;
-    if (b->count == 0)
-        b->base_timestamp = b->max_timestamp = timestamp_ms;
-    else if (timestamp_ms > b->max_timestamp)
-        b->max_timestamp = timestamp_ms;
-    int64_t ts_delta = (int64_t)((uint64_t)timestamp_ms - (uint64_t)b->base_timestamp); /* wraps, as the reader adds it back */
+    int64_t base = b->count ? b->base_timestamp : timestamp_ms;
+    /* Wraps like the reader's addition, so any timestamp round-trips. */
+    int64_t ts_delta = (int64_t)((uint64_t)timestamp_ms - (uint64_t)base);
     int32_t off_delta = b->count;
 
     /* Size the body first so the length prefix is written once, in place. */
@@ -96,7 +93,8 @@ kafka_err_t kafka_batch_append(kafka_batch_t *b, int64_t timestamp_ms, const voi
                   (valuelen > 0 ? (size_t)valuelen : 0) + kafka__varint_size((int32_t)nheaders);
     for (size_t i = 0; i < nheaders; i++) {
         const kafka_header_t *h = &headers[i];
-        if (h->key.len < 0 || h->value.len < -1)
+        if (h->key.len < 0 || h->value.len < -1 || (h->key.len > 0 && !h->key.str) ||
+            (h->value.len > 0 && !h->value.data))
             return KAFKA_ERR__INVALID_ARG;
         body += kafka__varint_size(h->key.len) + (size_t)h->key.len + kafka__varint_size(h->value.len) +
                 (h->value.len > 0 ? (size_t)h->value.len : 0);
@@ -118,6 +116,11 @@ kafka_err_t kafka_batch_append(kafka_batch_t *b, int64_t timestamp_ms, const voi
         p = put_bytes(p, headers[i].key.str, headers[i].key.len);
         p = put_bytes(p, headers[i].value.data, headers[i].value.len);
     }
+    /* Only now, with the record written, does the batch's header state change. */
+    if (b->count == 0)
+        b->base_timestamp = b->max_timestamp = timestamp_ms;
+    else if (timestamp_ms > b->max_timestamp)
+        b->max_timestamp = timestamp_ms;
     b->count++;
     return KAFKA_OK;
 }
@@ -146,8 +149,8 @@ kafka_err_t kafka_batch_seal(kafka_batch_t *b, kafka_compression_t codec, int le
                              size_t *len, char *errstr, size_t errstr_size) {
     if (b->buf.oom)
         return KAFKA_ERR__NO_MEMORY;
-    b->sealed = true;
     if (codec == KAFKA_COMPRESSION_NONE) {
+        b->sealed = true;
         write_header(b, b->buf.data, b->buf.len, codec);
         *data = b->buf.data;
         *len = b->buf.len;
@@ -161,6 +164,7 @@ kafka_err_t kafka_batch_seal(kafka_batch_t *b, kafka_compression_t codec, int le
         return err;
     if (b->cbuf.oom)
         return KAFKA_ERR__NO_MEMORY;
+    b->sealed = true;
     write_header(b, b->cbuf.data, b->cbuf.len, codec);
     *data = b->cbuf.data;
     *len = b->cbuf.len;

@@ -301,11 +301,12 @@ static kafka_err_t lz4_decompress(const uint8_t *src, size_t len, size_t max_out
         pos += slen;
         out->len += dlen;
         if (LZ4F_isError(ret)) {
-            /* Kafka's MessageSet v0/v1 (before KIP-57, KAFKA-3160) computed the frame header
-             * checksum over the magic too; such frames are not standard and end up here. */
+            /* Kafka's MessageSet v0 LZ4 frames hash the frame magic into the header
+             * checksum (KAFKA-3160); the records reader repairs those before calling us,
+             * so one that ends up here came from elsewhere. */
             const char *why = LZ4F_getErrorName(ret);
             err = fail(KAFKA_ERR__BAD_COMPRESSION, errstr, errstr_size, "lz4: %s at input byte %zu%s",
-                       why, pos, strstr(why, "headerChecksum") ? " (pre-0.10 Kafka framing?)" : "");
+                       why, pos, strstr(why, "headerChecksum") ? " (Kafka's magic-0 LZ4 header checksum?)" : "");
             break;
         }
         if (out->len - start > max_out) {

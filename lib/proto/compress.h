@@ -23,4 +23,12 @@ kafka_err_t kafka__compress(kafka_compression_t codec, int level, const uint8_t 
 kafka_err_t kafka__decompress(kafka_compression_t codec, const uint8_t *src, size_t len, size_t max_out,
                               kafka_buf_t *out, char *errstr, size_t errstr_size);
 
+/* LZ4 frames in MessageSet v0 carry Kafka's historical header checksum (KAFKA-3160):
+ * the xxh32 of the frame magic *and* descriptor, where the LZ4 spec hashes the
+ * descriptor only. Kafka still writes that for magic 0 and ignores the byte when reading
+ * magic 0. Rewrites the header checksum of the LZ4 frame at frame[0..len) to the
+ * standard value (legacy = false) or Kafka's magic-0 value (legacy = true). Returns
+ * false when the bytes do not start with an LZ4 frame header. */
+bool kafka__lz4_set_header_checksum(uint8_t *frame, size_t len, bool legacy);
+
 #endif

@@ -128,15 +128,15 @@ kafka_err_t kafka_response_encode(kafka_buf_t *out, int16_t api_key, int16_t api
 /* Turns the reader's sticky error into the return code and a message naming the
  * message, version, field and byte offset. Trailing bytes are an error too: they mean
  * the peer and we disagree about the version's layout. */
-static kafka_err_t reader_result(kafka_reader_t *r, const char *what, const char *api, int version, char *errstr,
-                                 size_t errstr_size) {
+static kafka_err_t reader_result(kafka_reader_t *r, size_t base, const char *what, const char *api, int version,
+                                 char *errstr, size_t errstr_size) {
     if (kafka__rd_ok(r) && kafka__rd_remaining(r) != 0)
         kafka__rd_fail(r, KAFKA_ERR__BAD_MSG, "trailing bytes after the message");
     if (kafka__rd_ok(r))
         return KAFKA_OK;
     if (errstr && errstr_size)
         snprintf(errstr, errstr_size, "%s%s v%d: %s at byte %zu%s%s%s%s", api, what, version,
-                 r->err_reason ? r->err_reason : kafka_err2str(r->err), r->err_offset,
+                 r->err_reason ? r->err_reason : kafka_err2str(r->err), base + r->err_offset,
                  r->err_field ? " (field " : "", r->err_struct ? r->err_struct : "", r->err_field ? "." : "",
                  r->err_field ? r->err_field : "");
     if (errstr && errstr_size && r->err_field) {
@@ -147,8 +147,9 @@ static kafka_err_t reader_result(kafka_reader_t *r, const char *what, const char
     return r->err;
 }
 
-kafka_err_t kafka_body_decode(const void *data, size_t len, int16_t api_key, int16_t api_version, bool is_request,
-                              kafka_arena_t *arena, void *body, char *errstr, size_t errstr_size) {
+/* Decodes a body that starts `base` bytes into the caller's frame (for error offsets). */
+static kafka_err_t decode_body(const void *data, size_t len, size_t base, int16_t api_key, int16_t api_version,
+                               bool is_request, kafka_arena_t *arena, void *body, char *errstr, size_t errstr_size) {
     const kafka__api_t *api;
     kafka_err_t err = lookup(api_key, api_version, &api, errstr, errstr_size);
     if (err)
@@ -157,7 +158,13 @@ kafka_err_t kafka_body_decode(const void *data, size_t len, int16_t api_key, int
     kafka__rd_init(&r, data, len);
     kafka__schema_decode(is_request ? api->request : api->response, api_version, api_version >= api->flexmin, &r,
                          arena, body);
-    return reader_result(&r, is_request ? "Request" : "Response", api->name, api_version, errstr, errstr_size);
+    return reader_result(&r, base, is_request ? "Request" : "Response", api->name, api_version, errstr,
+                         errstr_size);
+}
+
+kafka_err_t kafka_body_decode(const void *data, size_t len, int16_t api_key, int16_t api_version, bool is_request,
+                              kafka_arena_t *arena, void *body, char *errstr, size_t errstr_size) {
+    return decode_body(data, len, 0, api_key, api_version, is_request, arena, body, errstr, errstr_size);
 }
 
 kafka_err_t kafka_request_decode(const void *frame, size_t len, kafka_arena_t *arena, kafka_request_header_t *hdr,
@@ -168,19 +175,19 @@ kafka_err_t kafka_request_decode(const void *frame, size_t len, kafka_arena_t *a
     int16_t key = kafka__rd_i16(&r);
     int16_t ver = kafka__rd_i16(&r);
     if (!kafka__rd_ok(&r))
-        return reader_result(&r, "RequestHeader", "", 0, errstr, errstr_size);
+        return reader_result(&r, 0, "RequestHeader", "", 0, errstr, errstr_size);
     kafka__rd_init(&r, frame, len);
     int hv = kafka_request_header_version(key, ver);
     kafka__schema_decode(kafka__schema_request_header, hv, hv >= 2, &r, arena, hdr);
     if (!kafka__rd_ok(&r))
-        return reader_result(&r, "RequestHeader", "", hv, errstr, errstr_size);
+        return reader_result(&r, 0, "RequestHeader", "", hv, errstr, errstr_size);
     const kafka__api_t *api;
     kafka_err_t err = lookup(key, ver, &api, errstr, errstr_size);
     if (err)
         return err;
     size_t off = kafka__rd_offset(&r);
-    return kafka_body_decode((const uint8_t *)frame + off, len - off, key, ver, true, arena, body, errstr,
-                             errstr_size);
+    return decode_body((const uint8_t *)frame + off, len - off, off, key, ver, true, arena, body, errstr,
+                       errstr_size);
 }
 
 kafka_err_t kafka_response_decode(const void *frame, size_t len, int16_t api_key, int16_t api_version,
@@ -196,10 +203,10 @@ kafka_err_t kafka_response_decode(const void *frame, size_t len, int16_t api_key
     int hv = kafka_response_header_version(api_key, api_version);
     kafka__schema_decode(kafka__schema_response_header, hv, hv >= 1, &r, arena, &rh);
     if (!kafka__rd_ok(&r))
-        return reader_result(&r, "ResponseHeader", "", hv, errstr, errstr_size);
+        return reader_result(&r, 0, "ResponseHeader", "", hv, errstr, errstr_size);
     if (correlation_id)
         *correlation_id = rh.correlation_id;
     size_t off = kafka__rd_offset(&r);
-    return kafka_body_decode((const uint8_t *)frame + off, len - off, api_key, api_version, false, arena, body,
-                             errstr, errstr_size);
+    return decode_body((const uint8_t *)frame + off, len - off, off, api_key, api_version, false, arena, body,
+                       errstr, errstr_size);
 }

@@ -20,6 +20,13 @@ kafka_err_t kafka_msgset_append(kafka_buf_t *out, int magic, int64_t offset, int
                      magic, keylen, valuelen);
         return KAFKA_ERR__INVALID_ARG;
     }
+    if (codec == KAFKA_COMPRESSION_ZSTD || codec < 0 || codec > KAFKA_COMPRESSION_ZSTD) {
+        /* zstd arrived with RecordBatch v2 (KIP-110): brokers refuse it in MessageSets. */
+        if (errstr && errstr_size)
+            snprintf(errstr, errstr_size, "MessageSet v%d cannot carry %s compression", magic,
+                     kafka_compression_name(codec));
+        return KAFKA_ERR__UNSUPPORTED_COMPRESSION;
+    }
     kafka_buf_t packed = KAFKA_BUF_INIT;
     if (codec != KAFKA_COMPRESSION_NONE) {
         kafka_err_t err = kafka__compress(codec, -1, value, valuelen > 0 ? (size_t)valuelen : 0, &packed, errstr,
@@ -28,11 +35,23 @@ kafka_err_t kafka_msgset_append(kafka_buf_t *out, int magic, int64_t offset, int
             kafka__buf_free(&packed);
             return err;
         }
+        if (codec == KAFKA_COMPRESSION_LZ4 && magic == 0)
+            kafka__lz4_set_header_checksum(packed.data, packed.len, true); /* what magic-0 readers expect */
+        if (packed.len > INT32_MAX - 64) {
+            kafka__buf_free(&packed);
+            return KAFKA_ERR__MSG_TOO_LARGE;
+        }
         value = packed.data;
         valuelen = (int32_t)packed.len;
     }
     size_t body = 4 + 1 + 1 + (magic ? 8 : 0) + 4 + (keylen > 0 ? (size_t)keylen : 0) + 4 +
                   (valuelen > 0 ? (size_t)valuelen : 0);
+    if (body > INT32_MAX) {
+        kafka__buf_free(&packed);
+        if (errstr && errstr_size)
+            snprintf(errstr, errstr_size, "MessageSet message of %zu bytes exceeds the format's limit", body);
+        return KAFKA_ERR__MSG_TOO_LARGE;
+    }
     uint8_t *p = kafka__buf_extend(out, 12 + body);
     if (!p) {
         kafka__buf_free(&packed);

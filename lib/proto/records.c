@@ -30,8 +30,10 @@ struct kafka_records_reader_s {
     bool in_wrapper;
     int64_t inner_base; /* added to inner offsets: 0 when they are absolute */
     kafka_buf_t decomp;
+    kafka_buf_t lz4fix; /* a magic-0 LZ4 wrapper value with its header checksum repaired */
     size_t partial;
     char errstr[256];
+    char why[128]; /* scratch for a detail that goes into errstr */
 };
 
 kafka_records_reader_t *kafka_records_reader_new(const void *data, size_t len, bool check_crcs,
@@ -51,6 +53,7 @@ void kafka_records_reader_destroy(kafka_records_reader_t *rr) {
     if (!rr)
         return;
     kafka__buf_free(&rr->decomp);
+    kafka__buf_free(&rr->lz4fix);
     free(rr);
 }
 
@@ -69,6 +72,7 @@ __attribute__((format(printf, 3, 4))) static int fail(kafka_records_reader_t *rr
     vsnprintf(rr->errstr, sizeof(rr->errstr), fmt, ap);
     va_end(ap);
     rr->rec_left = 0;
+    kafka__rd_init(&rr->recs, NULL, 0); /* the rest of a failed batch is dropped */
     rr->in_wrapper = false;
     return err;
 }
@@ -154,8 +158,8 @@ static int open_v2_batch(kafka_records_reader_t *rr, const uint8_t *b, size_t n)
                         (long long)in->base_offset, have, crc);
     }
     if (in->record_count < 0 || last_delta < 0)
-        return fail(rr, KAFKA_ERR__BAD_MSG, "RecordBatch at offset %lld: negative record count %d",
-                    (long long)in->base_offset, in->record_count);
+        return fail(rr, KAFKA_ERR__BAD_MSG, "RecordBatch at offset %lld: negative record count %d or last offset delta %d",
+                    (long long)in->base_offset, in->record_count, last_delta);
     if (in->control && rr->skip_control)
         return 0;
     const uint8_t *recs = b + KAFKA_RECORD_BATCH_OVERHEAD;
@@ -182,6 +186,16 @@ static int open_v2_batch(kafka_records_reader_t *rr, const uint8_t *b, size_t n)
 /* Parses one MessageSet message at r into rec; the value may be a compressed set. */
 static kafka_err_t parse_message(kafka_records_reader_t *rr, kafka_reader_t *r, kafka_record_t *rec, int *codec,
                                  const char **why) {
+    /* Everything the caller may read on an error path gets a value first. */
+    *codec = KAFKA_COMPRESSION_NONE;
+    rec->magic = -1;
+    rec->timestamp = -1;
+    rec->timestamp_type = KAFKA_TIMESTAMP_NONE;
+    rec->key.data = rec->value.data = NULL;
+    rec->key.len = rec->value.len = -1;
+    rec->header_count = 0;
+    rec->headers_raw = NULL;
+    rec->headers_len = 0;
     rec->offset = kafka__rd_i64(r);
     int32_t size = kafka__rd_i32(r);
     if (!kafka__rd_ok(r) || size < MSG_MIN_LENGTH || (size_t)size > kafka__rd_remaining(r)) {
@@ -199,11 +213,11 @@ static kafka_err_t parse_message(kafka_records_reader_t *rr, kafka_reader_t *r, 
         return KAFKA_ERR__BAD_MSG;
     }
     if (rr->check_crcs && kafka_crc32(0, m + 4, (size_t)size - 4) != crc) {
-        *why = "CRC-32 mismatch";
+        snprintf(rr->why, sizeof(rr->why), "CRC-32 is %08x, message says %08x", kafka_crc32(0, m + 4, (size_t)size - 4),
+                 crc);
+        *why = rr->why;
         return KAFKA_ERR__BAD_CRC;
     }
-    rec->timestamp = -1;
-    rec->timestamp_type = KAFKA_TIMESTAMP_NONE;
     if (rec->magic == 1) {
         rec->timestamp = kafka__rd_i64(&mr);
         rec->timestamp_type = (attrs & KAFKA_BATCH_ATTR_LOG_APPEND_TIME) ? KAFKA_TIMESTAMP_LOG_APPEND_TIME
@@ -223,9 +237,6 @@ static kafka_err_t parse_message(kafka_records_reader_t *rr, kafka_reader_t *r, 
         *why = mr.err_reason;
         return mr.err == KAFKA_ERR__TRUNCATED ? KAFKA_ERR__BAD_MSG : mr.err;
     }
-    rec->header_count = 0;
-    rec->headers_raw = NULL;
-    rec->headers_len = 0;
     *codec = attrs & KAFKA_BATCH_ATTR_COMPRESSION_MASK;
     return KAFKA_OK;
 }
@@ -253,25 +264,48 @@ static int open_wrapper(kafka_records_reader_t *rr, const kafka_record_t *w, int
     if (w->value.len <= 0)
         return fail(rr, KAFKA_ERR__BAD_MSG, "MessageSet at offset %lld: compressed wrapper without a value",
                     (long long)w->offset);
-    kafka_err_t err = kafka__decompress((kafka_compression_t)codec, w->value.data, (size_t)w->value.len,
-                                        rr->max_decompressed, &rr->decomp, why, sizeof(why));
+    const uint8_t *src = w->value.data;
+    if (codec == KAFKA_COMPRESSION_LZ4 && w->magic == 0) {
+        kafka__buf_reset(&rr->lz4fix);
+        kafka__buf_write(&rr->lz4fix, src, (size_t)w->value.len);
+        if (rr->lz4fix.oom)
+            return fail(rr, KAFKA_ERR__NO_MEMORY, "MessageSet at offset %lld: out of memory", (long long)w->offset);
+        kafka__lz4_set_header_checksum(rr->lz4fix.data, rr->lz4fix.len, false);
+        src = rr->lz4fix.data;
+    }
+    kafka_err_t err = kafka__decompress((kafka_compression_t)codec, src, (size_t)w->value.len, rr->max_decompressed,
+                                        &rr->decomp, why, sizeof(why));
     if (err)
         return fail(rr, err, "MessageSet at offset %lld: %s", (long long)w->offset, why);
     kafka__rd_init(&rr->inner, rr->decomp.data, rr->decomp.len);
     rr->inner_base = 0;
     rr->info.record_count = 0;
-    if (w->magic == 1) {
-        kafka_reader_t scan;
-        kafka__rd_init(&scan, rr->decomp.data, rr->decomp.len);
-        int64_t last = 0;
-        while (kafka__rd_remaining(&scan) >= 12) {
-            last = kafka__rd_i64(&scan);
-            int32_t sz = kafka__rd_i32(&scan);
-            if (sz < 0 || !kafka__rd_take(&scan, (size_t)sz))
-                break;
-            rr->info.record_count++;
-        }
-        rr->inner_base = (int64_t)((uint64_t)w->offset - (uint64_t)last);
+    /* Inner messages must share the wrapper's magic; a v1 wrapper carries the absolute
+     * offset of its last inner message, whose own offsets are relative (0..n-1). A
+     * wrapper at offset 0 (what a producer sends) means the inner offsets are as is. */
+    kafka_reader_t scan;
+    kafka__rd_init(&scan, rr->decomp.data, rr->decomp.len);
+    int64_t last = 0;
+    while (kafka__rd_remaining(&scan) >= 17) {
+        last = kafka__rd_i64(&scan);
+        int32_t sz = kafka__rd_i32(&scan);
+        const uint8_t *m = sz >= MSG_MIN_LENGTH ? kafka__rd_take(&scan, (size_t)sz) : NULL;
+        if (!m)
+            break;
+        if (m[4] != w->magic)
+            return fail(rr, KAFKA_ERR__BAD_MSG, "MessageSet at offset %lld: inner message magic %d in a magic %d wrapper",
+                        (long long)w->offset, m[4], w->magic);
+        rr->info.record_count++;
+    }
+    if (rr->info.record_count == 0)
+        return fail(rr, KAFKA_ERR__BAD_MSG, "MessageSet at offset %lld: compressed wrapper with no inner message",
+                    (long long)w->offset);
+    if (w->magic == 1 && w->offset != 0) {
+        if (w->offset < last)
+            return fail(rr, KAFKA_ERR__BAD_MSG,
+                        "MessageSet at offset %lld: wrapper offset is below its last inner offset %lld",
+                        (long long)w->offset, (long long)last);
+        rr->inner_base = w->offset - last;
     }
     rr->in_wrapper = true;
     return 0;
@@ -303,6 +337,11 @@ static int next_inner(kafka_records_reader_t *rr, kafka_record_t *rec) {
 
 int kafka_records_next(kafka_records_reader_t *rr, kafka_record_t *rec) {
     for (;;) {
+        if (rr->rec_left == 0 && rr->info.magic == 2 && kafka__rd_remaining(&rr->recs)) {
+            size_t extra = kafka__rd_remaining(&rr->recs);
+            return fail(rr, KAFKA_ERR__BAD_MSG, "RecordBatch at offset %lld: %zu bytes after its %d records",
+                        (long long)rr->info.base_offset, extra, rr->info.record_count);
+        }
         if (rr->rec_left > 0) {
             if (!kafka__rd_remaining(&rr->recs))
                 return fail(rr, KAFKA_ERR__BAD_MSG, "RecordBatch at offset %lld: %d of %d records missing",

@@ -33,17 +33,38 @@ static size_t elem_size(const kafka__field_t *f) {
     }
 }
 
-/* Smallest encoding of one array element, to bound counts by the bytes left. */
-static size_t elem_min_wire(const kafka__field_t *f) {
-    switch (f->elem) {
+static size_t struct_min_wire(const kafka__schema_t *s, int version, bool flex);
+
+/* Smallest encoding of one value of `type`, so that an array count can be checked
+ * against the bytes left before its elements are allocated: then a decoded message
+ * never takes more than sizeof(element) / min_wire(element) times its input size. */
+static size_t type_min_wire(const kafka__field_t *f, int type, int version, bool compact, bool flex) {
+    switch (type) {
+    case KAFKA__T_BOOL:
+    case KAFKA__T_INT8: return 1;
     case KAFKA__T_INT16:
     case KAFKA__T_UINT16: return 2;
     case KAFKA__T_INT32: return 4;
     case KAFKA__T_INT64:
     case KAFKA__T_FLOAT64: return 8;
     case KAFKA__T_UUID: return 16;
-    default: return 1;
+    case KAFKA__T_STRING: return compact ? 1 : 2;
+    case KAFKA__T_BYTES:
+    case KAFKA__T_RECORDS:
+    case KAFKA__T_ARRAY: return compact ? 1 : 4;
+    case KAFKA__T_STRUCT: return struct_min_wire(f->sub, version, flex);
     }
+    return 1;
+}
+
+static size_t struct_min_wire(const kafka__schema_t *s, int version, bool flex) {
+    size_t n = flex ? 1 : 0; /* the tagged-field count */
+    for (unsigned i = 0; i < s->nfields; i++) {
+        const kafka__field_t *f = &s->fields[i];
+        if (f->tag < 0 && field_present(f, version))
+            n += type_min_wire(f, f->type, version, flex && !f->noflex, flex);
+    }
+    return n ? n : 1;
 }
 
 /* ---- defaults ---- */
@@ -148,7 +169,7 @@ static void enc_struct(enc_t *e, const kafka__schema_t *s, bool flex, const uint
 
 static void enc_len(kafka_buf_t *out, bool compact, bool wide, int32_t len) {
     if (compact)
-        kafka__buf_uvarint(out, (uint32_t)(len + 1));
+        kafka__buf_uvarint(out, (uint32_t)len + 1); /* -1 -> 0; INT32_MAX does not overflow */
     else if (wide)
         kafka__buf_i32(out, len);
     else
@@ -179,7 +200,7 @@ static void enc_value(enc_t *e, const kafka__schema_t *s, const kafka__field_t *
             if (!field_nullable(f, e->version))
                 enc_fail(e, s, f, "null in a non-nullable string");
             enc_len(out, compact, false, -1);
-        } else if (!compact && v.len > INT16_MAX) {
+        } else if (v.len > INT16_MAX) {
             enc_fail(e, s, f, "string longer than 32767 bytes");
         } else {
             enc_len(out, compact, false, v.len);
@@ -191,7 +212,9 @@ static void enc_value(enc_t *e, const kafka__schema_t *s, const kafka__field_t *
     case KAFKA__T_RECORDS: {
         kafka_bytes_t v;
         memcpy(&v, p, sizeof(v));
-        if (v.len < 0 || (!v.data && v.len > 0)) {
+        if (!v.data && v.len > 0) {
+            enc_fail(e, s, f, "bytes with a length but no data");
+        } else if (v.len < 0) {
             if (!field_nullable(f, e->version))
                 enc_fail(e, s, f, "null in non-nullable bytes");
             enc_len(out, compact, true, -1);
@@ -205,7 +228,11 @@ static void enc_value(enc_t *e, const kafka__schema_t *s, const kafka__field_t *
     case KAFKA__T_ARRAY: {
         kafka__array_t a;
         memcpy(&a, p, sizeof(a));
-        if (a.count < 0 || (!a.items && a.count > 0)) {
+        if (!a.items && a.count > 0) {
+            enc_fail(e, s, f, "array with a count but no items");
+            break;
+        }
+        if (a.count < 0) {
             if (!field_nullable(f, e->version))
                 enc_fail(e, s, f, "null in a non-nullable array");
             enc_len(out, compact, true, -1);
@@ -224,8 +251,13 @@ static void enc_struct(enc_t *e, const kafka__schema_t *s, bool flex, const uint
     unsigned ntagged = 0;
     for (unsigned i = 0; i < s->nfields && !e->err; i++) {
         const kafka__field_t *f = &s->fields[i];
-        if (!field_present(f, e->version))
+        if (!field_present(f, e->version)) {
+            /* Dropping it would silently change the request's meaning (Kafka's own
+             * encoders refuse too), unless Kafka marks the field ignorable. */
+            if (!f->ignorable && !is_default(f, obj + f->offset))
+                enc_fail(e, s, f, "a non-default value is not supported");
             continue;
+        }
         if (f->tag >= 0) {
             if (flex && !is_default(f, obj + f->offset))
                 ntagged++;
@@ -326,6 +358,10 @@ static void dec_value(dec_t *d, const kafka__schema_t *s, const kafka__field_t *
         const uint8_t *data = n > 0 ? kafka__rd_take(r, (size_t)n) : NULL;
         if (n > 0 && !data)
             break;
+        if (type == KAFKA__T_STRING && n > INT16_MAX) {
+            kafka__rd_fail(r, KAFKA_ERR__BAD_MSG, "string longer than 32767 bytes");
+            break;
+        }
         if (type == KAFKA__T_STRING) {
             kafka_str_t v = {n < 0 ? NULL : n == 0 ? "" : (const char *)data, (int32_t)n};
             memcpy(p, &v, sizeof(v));
@@ -346,7 +382,7 @@ static void dec_value(dec_t *d, const kafka__schema_t *s, const kafka__field_t *
         }
         kafka__array_t a = {NULL, (int32_t)n};
         if (n > 0) {
-            if ((uint64_t)n > kafka__rd_remaining(r) / elem_min_wire(f)) {
+            if ((uint64_t)n > kafka__rd_remaining(r) / type_min_wire(f, f->elem, d->version, compact, flex)) {
                 kafka__rd_fail(r, KAFKA_ERR__BAD_MSG, "array count larger than the bytes left");
                 break;
             }
@@ -395,7 +431,7 @@ static void dec_struct(dec_t *d, const kafka__schema_t *s, bool flex, kafka_read
             break;
         for (unsigned i = 0; i < s->nfields; i++) {
             const kafka__field_t *f = &s->fields[i];
-            if (f->tag != (int)tag || !field_present(f, d->version))
+            if (f->tag < 0 || (uint32_t)f->tag != tag || !field_present(f, d->version))
                 continue;
             kafka_reader_t sub;
             kafka__rd_init(&sub, data, size);

@@ -36,6 +36,7 @@ typedef struct kafka__field_s {
     uint8_t type;         /* kafka__type_t */
     uint8_t elem;         /* element type of an array */
     uint8_t noflex;       /* classic encoding even in flexible versions */
+    uint8_t ignorable;    /* a non-default value may be dropped where the version lacks it */
     uint8_t default_null; /* a nullable string/bytes/array whose default is null */
     int8_t vmin, vmax;    /* on the wire in versions vmin..vmax */
     int8_t nmin, nmax;    /* nullable in versions nmin..nmax (nmin > nmax: never) */
@@ -70,8 +71,9 @@ const kafka__api_t *kafka__api_find(int16_t key);
 
 /* Appends obj (a C struct described by s) encoded at version `version`, flexible or
  * not. Fails with KAFKA_ERR__INVALID_ARG when a value cannot be represented at that
- * version (a null in a non-nullable field, a string over 32767 bytes); errstr names
- * the field. Other fields are never touched. */
+ * version (a null in a non-nullable field, a string over 32767 bytes, a non-default
+ * value in a field the version lacks unless Kafka marks it ignorable); errstr names the
+ * field. On error out is left as it was. */
 kafka_err_t kafka__schema_encode(const kafka__schema_t *s, int version, bool flexible, const void *obj,
                                  kafka_buf_t *out, char *errstr, size_t errstr_size);
 

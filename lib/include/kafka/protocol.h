@@ -146,7 +146,9 @@ kafka_batch_t *kafka_batch_new(size_t capacity);
 void kafka_batch_destroy(kafka_batch_t *b);
 /* Empties the batch (keeping its memory) and clears the producer fields. */
 void kafka_batch_reset(kafka_batch_t *b);
-/* Idempotent/transactional producer fields (defaults: -1, -1, -1, not transactional). */
+/* Idempotent/transactional producer fields (defaults: -1, -1, -1, not transactional).
+ * May be called on a sealed batch (a retry with a new epoch): seal again to rewrite the
+ * header; the batch stays closed to appends. */
 void kafka_batch_set_producer(kafka_batch_t *b, int64_t producer_id, int16_t producer_epoch, int32_t base_sequence,
                               bool transactional);
 /* Appends one record. keylen/valuelen -1 mean null. The first record's timestamp is the
@@ -164,8 +166,11 @@ kafka_err_t kafka_batch_seal(kafka_batch_t *b, kafka_compression_t codec, int le
                              size_t *len, char *errstr, size_t errstr_size);
 
 /* Appends one MessageSet v0 (magic 0) or v1 (magic 1, with timestamp) message at offset
- * `offset` to out. With codec != NONE, `value` must be an encoded inner message set:
- * it is compressed and written as the wrapper message's value. */
+ * `offset` to out. With codec != NONE (gzip, snappy, lz4; zstd needs RecordBatch v2),
+ * `value` must be an encoded inner message set of the same magic: it is compressed and
+ * written as the wrapper message's value. For magic 1 the inner offsets are relative
+ * (0..n-1) and the wrapper's offset is the last inner message's absolute offset (0 from a
+ * producer: the broker assigns). */
 kafka_err_t kafka_msgset_append(struct kafka_buf_s *out, int magic, int64_t offset, int64_t timestamp_ms,
                                 kafka_compression_t codec, const void *key, int32_t keylen, const void *value,
                                 int32_t valuelen, char *errstr, size_t errstr_size);
@@ -225,7 +230,7 @@ const kafka_batch_info_t *kafka_records_batch(const kafka_records_reader_t *rr);
 const char *kafka_records_errstr(const kafka_records_reader_t *rr);
 /* Bytes of a trailing partial batch skipped at the end (0 if none). */
 size_t kafka_records_partial(const kafka_records_reader_t *rr);
-/* Control batches (transaction markers) are skipped unless this is set. */
+/* Whether control batches (transaction markers) are skipped: true by default. */
 void kafka_records_reader_set_skip_control(kafka_records_reader_t *rr, bool skip);
 
 /* Parses up to max headers of rec into out; returns how many were written. */
