@@ -107,6 +107,23 @@ void kafka__schema_defaults(const kafka__schema_t *s, void *obj) {
 
 static bool struct_is_default(const kafka__schema_t *s, const uint8_t *obj);
 
+void kafka__schema_clamp(const kafka__schema_t *s, int version, void *obj) {
+    for (unsigned i = 0; i < s->nfields; i++) {
+        const kafka__field_t *f = &s->fields[i];
+        uint8_t *p = (uint8_t *)obj + f->offset;
+        if (!field_present(f, version)) {
+            set_default(f, p);
+        } else if (f->type == KAFKA__T_STRUCT) {
+            kafka__schema_clamp(f->sub, version, p);
+        } else if (f->type == KAFKA__T_ARRAY && f->elem == KAFKA__T_STRUCT) {
+            kafka__array_t a;
+            memcpy(&a, p, sizeof(a));
+            for (int32_t k = 0; k < a.count; k++)
+                kafka__schema_clamp(f->sub, version, (uint8_t *)a.items + (size_t)k * f->sub->size);
+        }
+    }
+}
+
 static bool is_default(const kafka__field_t *f, const uint8_t *p) {
     switch (f->type) {
     case KAFKA__T_BOOL: return *(const bool *)p == (f->dflt != 0);

@@ -83,6 +83,11 @@ kafka_err_t kafka__schema_encode(const kafka__schema_t *s, int version, bool fle
 void kafka__schema_decode(const kafka__schema_t *s, int version, bool flexible, kafka_reader_t *r,
                           kafka_arena_t *arena, void *obj);
 
+/* Resets every field that version `version` lacks (recursively, through arrays and
+ * structs) to its default: for a server that fills a response the same way at every
+ * version and then encodes it at the version asked for. */
+void kafka__schema_clamp(const kafka__schema_t *s, int version, void *obj);
+
 /* Sets every field of obj to its default (what a decoder fills in when the field is
  * absent); callers building a request start from this. */
 void kafka__schema_defaults(const kafka__schema_t *s, void *obj);

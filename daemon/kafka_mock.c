@@ -1,0 +1,159 @@
+/* kafka-mock: the mock cluster as a standalone process.
+ *
+ *   kafka-mock --brokers N [--topic NAME:PARTS:RF]... [--legacy] [--partitions N]
+ *              [--no-auto-create] [--retention BYTES]
+ *
+ * Prints "BOOTSTRAP host:port,..." on stdout, then reads fault-injection commands on
+ * stdin, one per line (--help lists them), answering each with one line. Exits 0 on
+ * EOF of stdin or on SIGTERM/SIGINT; 2 on a usage error. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "kafka/mock.h"
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: kafka-mock --brokers N [--topic NAME:PARTS:RF]... [--legacy] [--partitions N]\n"
+            "                  [--no-auto-create] [--retention BYTES]\n"
+            "\n"
+            "Starts an in-memory Kafka cluster of N brokers on 127.0.0.1 and prints\n"
+            "  BOOTSTRAP 127.0.0.1:PORT,...\n"
+            "on stdout. --legacy behaves like a Kafka 0.8 broker (closes on ApiVersions, v0\n"
+            "requests and MessageSet v0 only). --partitions sets auto-created topics' partition\n"
+            "count (default 4); --no-auto-create refuses unknown topics; --retention bounds each\n"
+            "partition log. It then reads commands on stdin, one per line, and answers each on\n"
+            "stdout; it exits on end of input, SIGTERM or SIGINT.\n\n%s",
+            kafka_mock_command_help());
+}
+
+static bool parse_long(const char *s, long lo, long hi, long *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+int main(int argc, char **argv) {
+    kafka_mock_conf_t conf;
+    kafka_mock_conf_init(&conf);
+    const char *topics[256];
+    int ntopics = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        long v;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--brokers") && val && parse_long(val, 1, 64, &v)) {
+            conf.brokers = (int)v;
+            i++;
+        } else if (!strcmp(a, "--partitions") && val && parse_long(val, 1, 100000, &v)) {
+            conf.default_partitions = (int)v;
+            i++;
+        } else if (!strcmp(a, "--retention") && val && parse_long(val, 0, 1L << 40, &v)) {
+            conf.retention_bytes = (size_t)v;
+            i++;
+        } else if (!strcmp(a, "--topic") && val && ntopics < 256) {
+            topics[ntopics++] = val;
+            i++;
+        } else if (!strcmp(a, "--legacy")) {
+            conf.legacy = true;
+        } else if (!strcmp(a, "--no-auto-create")) {
+            conf.auto_create = false;
+        } else {
+            fprintf(stderr, "kafka-mock: bad argument '%s'%s\n", a,
+                    val || a[0] != '-' ? "" : " (missing value)");
+            usage(stderr);
+            return 2;
+        }
+    }
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    /* Blocked before the cluster's thread starts, so only the signalfd sees them. */
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+    char err[256];
+    kafka_mock_t *m = kafka_mock_new(&conf, err, sizeof(err));
+    if (!m) {
+        fprintf(stderr, "kafka-mock: %s\n", err);
+        return 1;
+    }
+    for (int i = 0; i < ntopics; i++) {
+        char name[256];
+        long parts = 1, rf = 1;
+        const char *c1 = strchr(topics[i], ':');
+        const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        char pbuf[32] = "", rbuf[32] = "";
+        if (c1) {
+            snprintf(name, sizeof(name), "%.*s", (int)(c1 - topics[i]), topics[i]);
+            snprintf(pbuf, sizeof(pbuf), "%.*s", (int)(c2 ? c2 - c1 - 1 : (long)strlen(c1 + 1)), c1 + 1);
+            if (c2)
+                snprintf(rbuf, sizeof(rbuf), "%s", c2 + 1);
+        } else {
+            snprintf(name, sizeof(name), "%s", topics[i]);
+        }
+        if ((pbuf[0] && !parse_long(pbuf, 1, 100000, &parts)) || (rbuf[0] && !parse_long(rbuf, 1, 64, &rf))) {
+            fprintf(stderr, "kafka-mock: --topic %s: expected NAME:PARTITIONS:REPLICATION\n", topics[i]);
+            kafka_mock_destroy(m);
+            return 2;
+        }
+        kafka_err_t e = kafka_mock_topic_create(m, name, (int)parts, (int)rf);
+        if (e) {
+            fprintf(stderr, "kafka-mock: --topic %s: %s\n", topics[i], kafka_err2str(e));
+            kafka_mock_destroy(m);
+            return 2;
+        }
+    }
+    printf("BOOTSTRAP %s\n", kafka_mock_bootstrap(m));
+    fflush(stdout);
+    char line[1024];
+    size_t have = 0;
+    int rc = 0;
+    for (;;) {
+        struct pollfd pf[2] = {{STDIN_FILENO, POLLIN, 0}, {sfd, POLLIN, 0}};
+        if (poll(pf, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (pf[1].revents)
+            break;
+        if (!pf[0].revents)
+            continue;
+        ssize_t n = read(STDIN_FILENO, line + have, sizeof(line) - 1 - have);
+        if (n <= 0)
+            break;
+        have += (size_t)n;
+        line[have] = 0;
+        char *nl;
+        while ((nl = strchr(line, '\n'))) {
+            *nl = 0;
+            char reply[2048];
+            kafka_err_t e = kafka_mock_command(m, line, reply, sizeof(reply));
+            printf("%s%s\n", e ? "error: " : "", reply);
+            fflush(stdout);
+            size_t used = (size_t)(nl + 1 - line);
+            memmove(line, nl + 1, have - used + 1);
+            have -= used;
+        }
+        if (have == sizeof(line) - 1) {
+            printf("error: command line longer than %zu bytes\n", sizeof(line) - 2);
+            fflush(stdout);
+            have = 0;
+        }
+    }
+    kafka_mock_destroy(m);
+    return rc;
+}

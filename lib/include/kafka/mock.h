@@ -1,0 +1,78 @@
+/* kafka_mock_t: an in-process mock Kafka cluster for tests and for kafka-agent --mock.
+ *
+ * N brokers listen on 127.0.0.1 ephemeral ports, served by one event-loop thread
+ * (epoll). Partition logs live in memory. The mock uses only the server side of the
+ * codec (lib/proto) and sockets: never the client, so each checks the other.
+ *
+ * Thread safety: every function here may be called from any thread while the cluster
+ * runs; cluster state is guarded by one mutex the event loop also takes. */
+#ifndef KAFKA_MOCK_H
+#define KAFKA_MOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kafka/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kafka_mock_s kafka_mock_t;
+
+typedef struct kafka_mock_conf_s {
+    int brokers;               /* number of brokers, ids 1..N (default 3) */
+    int default_partitions;    /* partitions of auto-created topics (default 4) */
+    bool auto_create;          /* create unknown topics on Metadata/Produce (default true) */
+    bool legacy;               /* behave like Kafka 0.8: close on ApiVersions, v0 only, MessageSet v0 */
+    size_t retention_bytes;    /* per-partition log bound; 0 = unbounded (default 0) */
+} kafka_mock_conf_t;
+
+/* Fills conf with the defaults above. */
+void kafka_mock_conf_init(kafka_mock_conf_t *conf);
+
+/* Starts a cluster (conf NULL = defaults). NULL on failure with errstr saying why. */
+kafka_mock_t *kafka_mock_new(const kafka_mock_conf_t *conf, char *errstr, size_t errstr_size);
+/* Stops the event loop, closes every socket and frees everything. */
+void kafka_mock_destroy(kafka_mock_t *m);
+
+/* "127.0.0.1:P1,127.0.0.1:P2,..." (valid until destroy). */
+const char *kafka_mock_bootstrap(const kafka_mock_t *m);
+int kafka_mock_broker_count(const kafka_mock_t *m);
+/* The port broker `id` listens on, or -1. */
+int kafka_mock_broker_port(const kafka_mock_t *m, int id);
+
+/* Creates a topic with leaders spread over the brokers (replication_factor capped at the
+ * broker count). KAFKA_ERR_TOPIC_ALREADY_EXISTS, KAFKA_ERR_INVALID_PARTITIONS. */
+kafka_err_t kafka_mock_topic_create(kafka_mock_t *m, const char *topic, int partitions, int replication_factor);
+
+/* Fault injection. */
+/* The next `count` requests of api_key (on broker_id, or any broker if -1) are answered
+ * with `err` in every error field of the response. */
+kafka_err_t kafka_mock_push_error(kafka_mock_t *m, int16_t api_key, int broker_id, int count, kafka_err_t err);
+/* Moves a partition's leadership. */
+kafka_err_t kafka_mock_partition_set_leader(kafka_mock_t *m, const char *topic, int partition, int broker_id);
+/* Takes a broker down (its listener and connections close; it leaves Metadata) or up. */
+kafka_err_t kafka_mock_broker_set_down(kafka_mock_t *m, int broker_id, bool down);
+/* Delays every response of broker_id by ms. */
+kafka_err_t kafka_mock_broker_set_latency(kafka_mock_t *m, int broker_id, int ms);
+/* The next response of api_key (-1: any) on broker_id (-1: any) is cut in the middle
+ * and the connection closed. */
+kafka_err_t kafka_mock_drop_next_response(kafka_mock_t *m, int16_t api_key, int broker_id);
+/* Retention bound per partition, in bytes (0 = none); the log start offset advances. */
+kafka_err_t kafka_mock_set_retention(kafka_mock_t *m, size_t bytes);
+
+/* Offsets of a partition (for tests): log start and high watermark. */
+kafka_err_t kafka_mock_partition_offsets(kafka_mock_t *m, const char *topic, int partition, int64_t *log_start,
+                                         int64_t *high_watermark);
+
+/* One text command, as kafka-mock reads them on stdin (see kafka_mock_command_help()).
+ * KAFKA_OK and a reply line in reply, or an error with the reason in reply. */
+kafka_err_t kafka_mock_command(kafka_mock_t *m, const char *line, char *reply, size_t reply_size);
+const char *kafka_mock_command_help(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,631 @@
+/* The mock cluster: brokers' listeners, the epoll event loop, connections and request
+ * dispatch. Handlers live in hNN_<api>.c; partition logs in log.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mock/mock_int.h"
+#include "proto/schema.h"
+
+#define KMOCK_MAX_FRAME (100 << 20) /* Kafka's socket.request.max.bytes default */
+
+enum { POLL_LISTEN = 1, POLL_CONN, POLL_WAKE };
+
+struct kmock_conn_s {
+    int kind; /* POLL_CONN: first, so epoll data can tell listeners from connections */
+    int fd;
+    kmock_broker_t *broker;
+    kafka_buf_t rbuf;
+    size_t rpos;
+    kafka_buf_t wbuf;
+    size_t wpos;
+    int64_t ready_at;     /* wbuf is held until then (injected latency) */
+    size_t cut_at;        /* close after writing this many bytes (0: no cut) */
+    bool want_out;        /* EPOLLOUT registered */
+    bool closing;
+    uint8_t *parked;      /* a Fetch frame waiting for data */
+    size_t parked_len;
+    int64_t park_deadline;
+    kafka_request_u *body;
+    kmock_conn_t *next;
+};
+
+typedef struct listen_tag_s {
+    int kind; /* POLL_LISTEN */
+    kmock_broker_t *broker;
+} listen_tag_t;
+
+static listen_tag_t listen_tags[KMOCK_MAX_BROKERS];
+static const int wake_tag = POLL_WAKE;
+
+int64_t kmock__now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void kafka_mock_conf_init(kafka_mock_conf_t *conf) {
+    conf->brokers = 3;
+    conf->default_partitions = 4;
+    conf->auto_create = true;
+    conf->legacy = false;
+    conf->retention_bytes = 0;
+}
+
+static void wake(kafka_mock_t *m) {
+    uint64_t one = 1;
+    ssize_t r = write(m->wake_fd, &one, sizeof(one));
+    (void)r;
+}
+
+/* Binds 127.0.0.1:port (0: ephemeral) and listens; returns the fd or -1. */
+static int listen_on(int port, int *bound_port, char *errstr, size_t errstr_size) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(errstr, errstr_size, "socket: %s", strerror(errno));
+        return -1;
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof(sa);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &sl) != 0) {
+        snprintf(errstr, errstr_size, "listen on 127.0.0.1:%d: %s", port, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    *bound_port = ntohs(sa.sin_port);
+    return fd;
+}
+
+static void conn_close(kafka_mock_t *m, kmock_conn_t *c) {
+    if (c->fd >= 0) {
+        epoll_ctl(m->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+        close(c->fd);
+        c->fd = -1;
+    }
+    c->closing = true;
+}
+
+static void conn_free(kmock_conn_t *c) {
+    kafka__buf_free(&c->rbuf);
+    kafka__buf_free(&c->wbuf);
+    free(c->parked);
+    free(c->body);
+    free(c);
+}
+
+static void broker_close_listener(kafka_mock_t *m, kmock_broker_t *b) {
+    if (b->listen_fd >= 0) {
+        epoll_ctl(m->epfd, EPOLL_CTL_DEL, b->listen_fd, NULL);
+        close(b->listen_fd);
+        b->listen_fd = -1;
+    }
+}
+
+static int broker_listen(kafka_mock_t *m, kmock_broker_t *b, char *errstr, size_t errstr_size) {
+    int port = b->port;
+    int fd = listen_on(port, &b->port, errstr, errstr_size);
+    if (fd < 0)
+        return -1;
+    b->listen_fd = fd;
+    listen_tags[b->id - 1].kind = POLL_LISTEN;
+    listen_tags[b->id - 1].broker = b;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listen_tags[b->id - 1]};
+    epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev);
+    return 0;
+}
+
+static void accept_conns(kafka_mock_t *m, kmock_broker_t *b) {
+    for (;;) {
+        int fd = accept4(b->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        kmock_conn_t *c = calloc(1, sizeof(*c));
+        if (!c) {
+            close(fd);
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        c->kind = POLL_CONN;
+        c->fd = fd;
+        c->broker = b;
+        c->body = malloc(sizeof(*c->body));
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+        if (!c->body || epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            close(fd);
+            free(c->body);
+            free(c);
+            continue;
+        }
+        c->next = m->conns;
+        m->conns = c;
+    }
+}
+
+static void conn_read(kafka_mock_t *m, kmock_conn_t *c) {
+    for (;;) {
+        if (c->rpos && c->rpos == c->rbuf.len) {
+            c->rpos = 0;
+            kafka__buf_reset(&c->rbuf);
+        }
+        if (!kafka__buf_grow(&c->rbuf, 64 * 1024)) {
+            conn_close(m, c);
+            return;
+        }
+        ssize_t n = read(c->fd, c->rbuf.data + c->rbuf.len, c->rbuf.cap - c->rbuf.len);
+        if (n > 0) {
+            c->rbuf.len += (size_t)n;
+            continue;
+        }
+        if (n == 0 || (errno != EAGAIN && errno != EINTR))
+            conn_close(m, c);
+        return;
+    }
+}
+
+static void conn_want_out(kafka_mock_t *m, kmock_conn_t *c, bool on) {
+    if (c->fd < 0 || c->want_out == on)
+        return;
+    struct epoll_event ev = {.events = EPOLLIN | (on ? EPOLLOUT : 0), .data.ptr = c};
+    epoll_ctl(m->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+    c->want_out = on;
+}
+
+static void conn_flush(kafka_mock_t *m, kmock_conn_t *c, int64_t now) {
+    if (c->fd < 0 || c->wpos == c->wbuf.len || now < c->ready_at)
+        return;
+    while (c->wpos < c->wbuf.len) {
+        size_t end = c->cut_at ? c->cut_at : c->wbuf.len;
+        ssize_t n = write(c->fd, c->wbuf.data + c->wpos, end - c->wpos);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR) {
+                conn_want_out(m, c, true);
+                return;
+            }
+            conn_close(m, c);
+            return;
+        }
+        c->wpos += (size_t)n;
+        if (c->cut_at && c->wpos >= c->cut_at) {
+            conn_close(m, c); /* the injected cut: half a response, then gone */
+            return;
+        }
+    }
+    c->wpos = 0;
+    kafka__buf_reset(&c->wbuf);
+    conn_want_out(m, c, false);
+}
+
+/* ---- request dispatch ---- */
+
+/* The first pushed fault matching (api, broker), with its count taken down by one; when
+ * that was its last use it is unlinked and the caller frees it (count is then 0). */
+static kmock_fault_t *take_fault(kafka_mock_t *m, int16_t key, int broker_id) {
+    for (kmock_fault_t **pp = &m->faults; *pp; pp = &(*pp)->next) {
+        kmock_fault_t *f = *pp;
+        if (f->api_key != key || (f->broker_id >= 0 && f->broker_id != broker_id))
+            continue;
+        if (--f->count == 0)
+            *pp = f->next;
+        return f;
+    }
+    return NULL;
+}
+
+/* Appends the response frame to the connection's output. */
+static void respond(kafka_mock_t *m, kmock_conn_t *c, int16_t key, int16_t version, int32_t corr,
+                    kafka_response_u *resp, int64_t now) {
+    size_t start = c->wbuf.len;
+    char err[256];
+    /* Handlers fill every field; what this version lacks goes back to its default. */
+    kafka__schema_clamp(kafka__api_find(key)->response, version, resp);
+    if (kafka_response_encode(&c->wbuf, key, version, corr, resp, err, sizeof(err)) != KAFKA_OK) {
+        fprintf(stderr, "kafka-mock: broker %d: cannot encode %s v%d response: %s\n", c->broker->id,
+                kafka_api_name(key), version, err);
+        conn_close(m, c);
+        return;
+    }
+    kmock_broker_t *b = c->broker;
+    if (b->latency_ms > 0)
+        c->ready_at = now + b->latency_ms;
+    if (b->drop_next != -2 && (b->drop_next == -1 || b->drop_next == key)) {
+        b->drop_next = -2;
+        c->cut_at = start + (c->wbuf.len - start) / 2;
+        if (c->cut_at == start)
+            c->cut_at = start + 1;
+    }
+}
+
+/* Handles one request frame (after its size prefix): a response is queued, or the
+ * connection closed, or (a Fetch waiting for data) the frame parked on the connection.
+ * deadline is 0 for a new request, the parked Fetch's deadline for a retry. */
+static void handle_frame(kafka_mock_t *m, kmock_conn_t *c, const uint8_t *frame, size_t len, int64_t now,
+                         int64_t deadline) {
+    kafka_arena_t arena = KAFKA_ARENA_INIT;
+    kafka_request_header_t hdr;
+    char err[256];
+    kafka_err_t e = kafka_request_decode(frame, len, &arena, &hdr, c->body, err, sizeof(err));
+    const kmock_api_t *api = e == KAFKA_OK || e == KAFKA_ERR__UNSUPPORTED_VERSION ? kmock__api(hdr.request_api_key)
+                                                                                  : NULL;
+    int16_t key = hdr.request_api_key, version = hdr.request_api_version;
+    if (m->conf.legacy && (key == KAFKA_API_API_VERSIONS || version != 0))
+        api = NULL; /* a 0.8 broker knows neither ApiVersions nor later versions: it hangs up */
+    if (api && (version < api->min_version || version > api->max_version))
+        e = KAFKA_ERR__UNSUPPORTED_VERSION;
+    if (api && e == KAFKA_ERR__UNSUPPORTED_VERSION && key == KAFKA_API_API_VERSIONS) {
+        /* KIP-511: answer an unknown ApiVersions version at v0 with UNSUPPORTED_VERSION and
+         * our versions, so the client can pick one. */
+        kafka_response_u resp;
+        kafka_response_init(key, &resp);
+        kmock_req_t rq = {m, c->broker, &hdr, c->body, &arena, now, KAFKA_OK, deadline};
+        kmock__handle_api_versions(&rq, &resp);
+        resp.api_versions.error_code = KAFKA_ERR_UNSUPPORTED_VERSION;
+        respond(m, c, key, 0, hdr.correlation_id, &resp, now);
+        kafka__arena_free(&arena);
+        return;
+    }
+    if (!api || e != KAFKA_OK) {
+        /* Kafka closes the connection on a request it cannot parse or does not serve. */
+        conn_close(m, c);
+        kafka__arena_free(&arena);
+        return;
+    }
+    kmock_req_t rq = {m, c->broker, &hdr, c->body, &arena, now, KAFKA_OK, deadline};
+    kmock_fault_t *f = deadline ? NULL : take_fault(m, key, c->broker->id);
+    if (f) {
+        rq.inject = f->err;
+        if (f->count == 0)
+            free(f);
+    }
+    kafka_response_u resp;
+    kafka_response_init(key, &resp);
+    kmock_result_t r = api->handle(&rq, &resp);
+    if (rq.inject)
+        kmock__set_error_codes(key, &resp, rq.inject);
+    switch (r) {
+    case KMOCK_RESPOND: respond(m, c, key, version, hdr.correlation_id, &resp, now); break;
+    case KMOCK_NO_RESPONSE: break;
+    case KMOCK_CLOSE: conn_close(m, c); break;
+    case KMOCK_PARK:
+        if (!c->parked) {
+            c->parked = malloc(len);
+            if (!c->parked) {
+                conn_close(m, c);
+                break;
+            }
+            memcpy(c->parked, frame, len);
+            c->parked_len = len;
+            c->park_deadline = rq.deadline_ms;
+        }
+        break;
+    }
+    kafka__arena_free(&arena);
+}
+
+/* Serves what a connection can: a parked Fetch first, then queued frames, one at a
+ * time and only while no response is pending (Kafka's per-connection ordering). */
+static void conn_process(kafka_mock_t *m, kmock_conn_t *c, int64_t now) {
+    conn_flush(m, c, now);
+    while (c->fd >= 0 && c->wbuf.len == 0) {
+        if (c->parked) {
+            uint8_t *frame = c->parked;
+            size_t len = c->parked_len;
+            int64_t deadline = c->park_deadline;
+            c->parked = NULL;
+            handle_frame(m, c, frame, len, now, deadline);
+            if (c->parked) { /* still waiting */
+                free(frame);
+                return;
+            }
+            free(frame);
+            conn_flush(m, c, now);
+            continue;
+        }
+        size_t avail = c->rbuf.len - c->rpos;
+        if (avail < 4)
+            return;
+        uint32_t size = (uint32_t)c->rbuf.data[c->rpos] << 24 | (uint32_t)c->rbuf.data[c->rpos + 1] << 16 |
+                        (uint32_t)c->rbuf.data[c->rpos + 2] << 8 | c->rbuf.data[c->rpos + 3];
+        if (size > KMOCK_MAX_FRAME) {
+            conn_close(m, c);
+            return;
+        }
+        if (avail < 4 + (size_t)size)
+            return;
+        const uint8_t *frame = c->rbuf.data + c->rpos + 4;
+        c->rpos += 4 + (size_t)size;
+        handle_frame(m, c, frame, size, now, 0);
+        conn_flush(m, c, now);
+    }
+}
+
+static int next_timeout(kafka_mock_t *m, int64_t now) {
+    int64_t t = -1;
+    for (kmock_conn_t *c = m->conns; c; c = c->next) {
+        int64_t at = -1;
+        if (c->wbuf.len && c->ready_at > now)
+            at = c->ready_at;
+        if (c->parked)
+            at = c->park_deadline;
+        if (at >= 0 && (t < 0 || at < t))
+            t = at;
+    }
+    if (t < 0)
+        return -1;
+    return t <= now ? 0 : (int)(t - now);
+}
+
+static void *loop(void *arg) {
+    kafka_mock_t *m = arg;
+    struct epoll_event evs[64];
+    pthread_mutex_lock(&m->lock);
+    while (!m->stopping) {
+        int timeout = next_timeout(m, kmock__now_ms());
+        pthread_mutex_unlock(&m->lock);
+        int n = epoll_wait(m->epfd, evs, 64, timeout);
+        pthread_mutex_lock(&m->lock);
+        for (int i = 0; i < n; i++) {
+            int kind = *(int *)evs[i].data.ptr;
+            if (kind == POLL_WAKE) {
+                uint64_t v;
+                ssize_t r = read(m->wake_fd, &v, sizeof(v));
+                (void)r;
+            } else if (kind == POLL_LISTEN) {
+                listen_tag_t *t = evs[i].data.ptr;
+                if (t->broker->listen_fd >= 0)
+                    accept_conns(m, t->broker);
+            } else {
+                kmock_conn_t *c = evs[i].data.ptr;
+                if (c->fd >= 0 && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+                    conn_read(m, c);
+            }
+        }
+        int64_t now = kmock__now_ms();
+        m->data_arrived = false;
+        for (kmock_conn_t *c = m->conns; c; c = c->next)
+            if (c->fd >= 0)
+                conn_process(m, c, now);
+        /* A Produce served above may satisfy Fetches parked on connections already passed. */
+        if (m->data_arrived)
+            for (kmock_conn_t *c = m->conns; c; c = c->next)
+                if (c->fd >= 0 && c->parked)
+                    conn_process(m, c, now);
+        for (kmock_conn_t **pp = &m->conns; *pp;) {
+            kmock_conn_t *c = *pp;
+            if (c->closing) {
+                *pp = c->next;
+                conn_free(c);
+            } else {
+                pp = &c->next;
+            }
+        }
+    }
+    pthread_mutex_unlock(&m->lock);
+    return NULL;
+}
+
+kafka_mock_t *kafka_mock_new(const kafka_mock_conf_t *conf, char *errstr, size_t errstr_size) {
+    char dummy[8];
+    if (!errstr) {
+        errstr = dummy;
+        errstr_size = sizeof(dummy);
+    }
+    kafka_mock_t *m = calloc(1, sizeof(*m));
+    if (!m) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    if (conf)
+        m->conf = *conf;
+    else
+        kafka_mock_conf_init(&m->conf);
+    if (m->conf.brokers < 1 || m->conf.brokers > KMOCK_MAX_BROKERS || m->conf.default_partitions < 1) {
+        snprintf(errstr, errstr_size, "brokers must be 1..%d and default partitions >= 1 (got %d, %d)",
+                 KMOCK_MAX_BROKERS, m->conf.brokers, m->conf.default_partitions);
+        free(m);
+        return NULL;
+    }
+    pthread_mutex_init(&m->lock, NULL);
+    m->next_producer_id = 1000;
+    snprintf(m->cluster_id, sizeof(m->cluster_id), "libkafka-mock-%d", (int)getpid());
+    m->epfd = epoll_create1(EPOLL_CLOEXEC);
+    m->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = (void *)&wake_tag};
+    if (m->epfd < 0 || m->wake_fd < 0 || epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->wake_fd, &ev) != 0) {
+        snprintf(errstr, errstr_size, "epoll/eventfd: %s", strerror(errno));
+        kafka_mock_destroy(m);
+        return NULL;
+    }
+    m->nbrokers = m->conf.brokers;
+    size_t off = 0;
+    for (int i = 0; i < m->nbrokers; i++) {
+        kmock_broker_t *b = &m->brokers[i];
+        b->id = i + 1;
+        b->listen_fd = -1;
+        b->drop_next = -2;
+        if (broker_listen(m, b, errstr, errstr_size) != 0) {
+            kafka_mock_destroy(m);
+            return NULL;
+        }
+        off += (size_t)snprintf(m->bootstrap + off, sizeof(m->bootstrap) - off, "%s127.0.0.1:%d", i ? "," : "",
+                                b->port);
+    }
+    if (pthread_create(&m->thread, NULL, loop, m) != 0) {
+        snprintf(errstr, errstr_size, "cannot start the event loop thread");
+        kafka_mock_destroy(m);
+        return NULL;
+    }
+    return m;
+}
+
+void kafka_mock_destroy(kafka_mock_t *m) {
+    if (!m)
+        return;
+    if (m->thread) {
+        pthread_mutex_lock(&m->lock);
+        m->stopping = true;
+        pthread_mutex_unlock(&m->lock);
+        wake(m);
+        pthread_join(m->thread, NULL);
+    }
+    for (kmock_conn_t *c = m->conns, *n; c; c = n) {
+        n = c->next;
+        if (c->fd >= 0)
+            close(c->fd);
+        conn_free(c);
+    }
+    for (int i = 0; i < m->nbrokers; i++)
+        if (m->brokers[i].listen_fd >= 0)
+            close(m->brokers[i].listen_fd);
+    for (kmock_topic_t *t = m->topics, *n; t; t = n) {
+        n = t->next;
+        for (int p = 0; p < t->npartitions; p++)
+            kmock__log_free(&t->partitions[p]);
+        free(t->partitions);
+        free(t->name);
+        free(t);
+    }
+    for (kmock_commit_t *c = m->commits, *n; c; c = n) {
+        n = c->next;
+        free(c->group);
+        free(c->topic);
+        free(c->metadata);
+        free(c);
+    }
+    for (kmock_fault_t *f = m->faults, *n; f; f = n) {
+        n = f->next;
+        free(f);
+    }
+    if (m->epfd >= 0)
+        close(m->epfd);
+    if (m->wake_fd >= 0)
+        close(m->wake_fd);
+    pthread_mutex_destroy(&m->lock);
+    free(m);
+}
+
+const char *kafka_mock_bootstrap(const kafka_mock_t *m) { return m->bootstrap; }
+int kafka_mock_broker_count(const kafka_mock_t *m) { return m->nbrokers; }
+int kafka_mock_broker_port(const kafka_mock_t *m, int id) {
+    return id >= 1 && id <= m->nbrokers ? m->brokers[id - 1].port : -1;
+}
+
+kmock_broker_t *kmock__broker(kafka_mock_t *m, int id) {
+    return id >= 1 && id <= m->nbrokers ? &m->brokers[id - 1] : NULL;
+}
+
+/* Moves leadership of every partition led by `down` to its next live replica, as
+ * Kafka's controller does; -1 when no replica is alive. */
+static void reelect(kafka_mock_t *m, int down) {
+    for (kmock_topic_t *t = m->topics; t; t = t->next) {
+        for (int i = 0; i < t->npartitions; i++) {
+            kmock_partition_t *p = &t->partitions[i];
+            if (p->leader != down && p->leader != -1)
+                continue;
+            p->leader = -1;
+            for (int r = 0; r < p->nreplicas; r++) {
+                kmock_broker_t *b = kmock__broker(m, p->replicas[r]);
+                if (b && !b->down) {
+                    p->leader = b->id;
+                    break;
+                }
+            }
+            p->leader_epoch++;
+        }
+    }
+}
+
+kafka_err_t kafka_mock_broker_set_down(kafka_mock_t *m, int broker_id, bool down) {
+    pthread_mutex_lock(&m->lock);
+    kmock_broker_t *b = kmock__broker(m, broker_id);
+    kafka_err_t err = KAFKA_OK;
+    if (!b) {
+        err = KAFKA_ERR__INVALID_ARG;
+    } else if (down && !b->down) {
+        b->down = true;
+        broker_close_listener(m, b);
+        for (kmock_conn_t *c = m->conns; c; c = c->next)
+            if (c->broker == b)
+                conn_close(m, c);
+        reelect(m, b->id);
+    } else if (!down && b->down) {
+        char e[128];
+        if (broker_listen(m, b, e, sizeof(e)) != 0) {
+            err = KAFKA_ERR__TRANSPORT;
+        } else {
+            b->down = false;
+            reelect(m, -1); /* partitions left without a leader get one back */
+        }
+    }
+    pthread_mutex_unlock(&m->lock);
+    wake(m);
+    return err;
+}
+
+kafka_err_t kafka_mock_broker_set_latency(kafka_mock_t *m, int broker_id, int ms) {
+    pthread_mutex_lock(&m->lock);
+    kmock_broker_t *b = kmock__broker(m, broker_id);
+    if (b)
+        b->latency_ms = ms < 0 ? 0 : ms;
+    pthread_mutex_unlock(&m->lock);
+    return b ? KAFKA_OK : KAFKA_ERR__INVALID_ARG;
+}
+
+kafka_err_t kafka_mock_drop_next_response(kafka_mock_t *m, int16_t api_key, int broker_id) {
+    pthread_mutex_lock(&m->lock);
+    kafka_err_t err = KAFKA_OK;
+    if (broker_id == -1) {
+        for (int i = 0; i < m->nbrokers; i++)
+            m->brokers[i].drop_next = api_key < 0 ? -1 : api_key;
+    } else if (kmock__broker(m, broker_id)) {
+        kmock__broker(m, broker_id)->drop_next = api_key < 0 ? -1 : api_key;
+    } else {
+        err = KAFKA_ERR__INVALID_ARG;
+    }
+    pthread_mutex_unlock(&m->lock);
+    return err;
+}
+
+kafka_err_t kafka_mock_push_error(kafka_mock_t *m, int16_t api_key, int broker_id, int count, kafka_err_t err) {
+    if (!kmock__api(api_key) || count < 1 || (broker_id != -1 && (broker_id < 1 || broker_id > m->nbrokers)))
+        return KAFKA_ERR__INVALID_ARG;
+    kmock_fault_t *f = calloc(1, sizeof(*f));
+    if (!f)
+        return KAFKA_ERR__NO_MEMORY;
+    f->api_key = api_key;
+    f->broker_id = broker_id;
+    f->count = count;
+    f->err = err;
+    pthread_mutex_lock(&m->lock);
+    kmock_fault_t **pp = &m->faults; /* appended: faults fire in the order pushed */
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = f;
+    pthread_mutex_unlock(&m->lock);
+    return KAFKA_OK;
+}
+
+kafka_err_t kafka_mock_set_retention(kafka_mock_t *m, size_t bytes) {
+    pthread_mutex_lock(&m->lock);
+    m->conf.retention_bytes = bytes;
+    for (kmock_topic_t *t = m->topics; t; t = t->next)
+        for (int i = 0; i < t->npartitions; i++)
+            kmock__log_retain(&t->partitions[i], bytes);
+    pthread_mutex_unlock(&m->lock);
+    return KAFKA_OK;
+}
+
+void kmock__wake(kafka_mock_t *m) { wake(m); }

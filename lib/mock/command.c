@@ -1,0 +1,136 @@
+/* Text commands: what kafka-mock reads on stdin, one per line, and tests can send. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mock/mock_int.h"
+
+static const char help[] =
+    "Commands (one per line):\n"
+    "  topic NAME PARTITIONS [RF]          create a topic\n"
+    "  error API COUNT CODE [BROKER]        answer the next COUNT requests of API (name or key, e.g. Produce\n"
+    "                                       or 0) with error CODE (number or name, e.g. NOT_LEADER_OR_FOLLOWER),\n"
+    "                                       on BROKER only if given\n"
+    "  leader TOPIC PARTITION BROKER        move a partition's leadership\n"
+    "  down BROKER | up BROKER              take a broker down (listener and connections close) or up\n"
+    "  latency BROKER MS                    delay every response of BROKER by MS\n"
+    "  drop [API] [BROKER]                  cut the next response (of API, on BROKER) in half and close\n"
+    "  retention BYTES                      bound every partition log to BYTES (0: unbounded)\n"
+    "  offsets TOPIC PARTITION              print the log start offset and high watermark\n"
+    "  help                                 this text\n";
+
+const char *kafka_mock_command_help(void) { return help; }
+
+static int16_t parse_api(const char *s) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s && !*end)
+        return kmock__api((int16_t)v) ? (int16_t)v : -1;
+    for (int i = 0; i < kmock__napis; i++)
+        if (strcasecmp(kafka_api_name(kmock__apis[i].key), s) == 0)
+            return kmock__apis[i].key;
+    return -1;
+}
+
+static bool parse_err(const char *s, kafka_err_t *err) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s && !*end) {
+        *err = (kafka_err_t)v;
+        return strcmp(kafka_err_name(*err), "UNKNOWN_CODE") != 0;
+    }
+    for (int code = -1; code < 1000; code++) {
+        if (strcasecmp(kafka_err_name((kafka_err_t)code), s) == 0) {
+            *err = (kafka_err_t)code;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool parse_int(const char *s, long lo, long hi, long *out) {
+    char *end;
+    if (!s)
+        return false;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+#define REPLY(...) (snprintf(reply, reply_size, __VA_ARGS__), KAFKA_OK)
+#define FAIL(e, ...) (snprintf(reply, reply_size, __VA_ARGS__), (e))
+
+kafka_err_t kafka_mock_command(kafka_mock_t *m, const char *line, char *reply, size_t reply_size) {
+    char buf[512], *save = NULL;
+    snprintf(buf, sizeof(buf), "%s", line);
+    char *argv[8] = {0};
+    int argc = 0;
+    for (char *tok = strtok_r(buf, " \t\r\n", &save); tok && argc < 8; tok = strtok_r(NULL, " \t\r\n", &save))
+        argv[argc++] = tok;
+    if (argc == 0)
+        return REPLY("ok");
+    const char *cmd = argv[0];
+    long a, b, c;
+    kafka_err_t err;
+    if (!strcmp(cmd, "help"))
+        return REPLY("%s", help);
+    if (!strcmp(cmd, "topic")) {
+        if (argc < 3 || !parse_int(argv[2], 1, 100000, &a) || (argc > 3 && !parse_int(argv[3], 1, 64, &b)))
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: topic NAME PARTITIONS [RF]");
+        err = kafka_mock_topic_create(m, argv[1], (int)a, argc > 3 ? (int)b : 1);
+        return err ? FAIL(err, "topic %s: %s", argv[1], kafka_err2str(err)) : REPLY("ok topic %s", argv[1]);
+    }
+    if (!strcmp(cmd, "error")) {
+        int16_t api = argc > 1 ? parse_api(argv[1]) : -1;
+        if (argc < 4 || api < 0 || !parse_int(argv[2], 1, 1000000, &a) || !parse_err(argv[3], &err) ||
+            (argc > 4 && !parse_int(argv[4], 1, m->nbrokers, &b)))
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: error API COUNT CODE [BROKER] (API a served API, CODE a "
+                                                "Kafka error name or number)");
+        kafka_err_t e2 = kafka_mock_push_error(m, api, argc > 4 ? (int)b : -1, (int)a, err);
+        return e2 ? FAIL(e2, "error: %s", kafka_err2str(e2))
+                  : REPLY("ok %s x%ld -> %s", kafka_api_name(api), a, kafka_err_name(err));
+    }
+    if (!strcmp(cmd, "leader")) {
+        if (argc < 4 || !parse_int(argv[2], 0, 100000, &a) || !parse_int(argv[3], 1, m->nbrokers, &b))
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: leader TOPIC PARTITION BROKER");
+        err = kafka_mock_partition_set_leader(m, argv[1], (int)a, (int)b);
+        return err ? FAIL(err, "leader: %s", kafka_err2str(err)) : REPLY("ok %s/%ld leader %ld", argv[1], a, b);
+    }
+    if (!strcmp(cmd, "down") || !strcmp(cmd, "up")) {
+        if (argc < 2 || !parse_int(argv[1], 1, m->nbrokers, &a))
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: %s BROKER (1..%d)", cmd, m->nbrokers);
+        err = kafka_mock_broker_set_down(m, (int)a, cmd[0] == 'd');
+        return err ? FAIL(err, "%s: %s", cmd, kafka_err2str(err)) : REPLY("ok broker %ld %s", a, cmd);
+    }
+    if (!strcmp(cmd, "latency")) {
+        if (argc < 3 || !parse_int(argv[1], 1, m->nbrokers, &a) || !parse_int(argv[2], 0, 3600000, &b))
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: latency BROKER MS");
+        kafka_mock_broker_set_latency(m, (int)a, (int)b);
+        return REPLY("ok broker %ld latency %ld ms", a, b);
+    }
+    if (!strcmp(cmd, "drop")) {
+        int16_t api = argc > 1 ? parse_api(argv[1]) : -1;
+        if ((argc > 1 && api < 0) || (argc > 2 && !parse_int(argv[2], 1, m->nbrokers, &b)))
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: drop [API] [BROKER]");
+        kafka_mock_drop_next_response(m, api, argc > 2 ? (int)b : -1);
+        return REPLY("ok drop next %s response", api < 0 ? "any" : kafka_api_name(api));
+    }
+    if (!strcmp(cmd, "retention")) {
+        if (argc < 2 || !parse_int(argv[1], 0, 1L << 40, &a))
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: retention BYTES");
+        kafka_mock_set_retention(m, (size_t)a);
+        return REPLY("ok retention %ld", a);
+    }
+    if (!strcmp(cmd, "offsets")) {
+        int64_t ls, hw;
+        if (argc < 3 || !parse_int(argv[2], 0, 100000, &c))
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: offsets TOPIC PARTITION");
+        err = kafka_mock_partition_offsets(m, argv[1], (int)c, &ls, &hw);
+        return err ? FAIL(err, "offsets: %s", kafka_err2str(err))
+                   : REPLY("ok %s/%ld log_start=%lld high_watermark=%lld", argv[1], c, (long long)ls, (long long)hw);
+    }
+    return FAIL(KAFKA_ERR__INVALID_ARG, "unknown command '%s' (try: help)", cmd);
+}

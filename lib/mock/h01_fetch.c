@@ -1,0 +1,59 @@
+/* Fetch (key 1), versions 0-12: whole entries from the fetch offset, bounded by the
+ * partition and request max bytes (at least one entry so a large batch is never stuck);
+ * waits up to max wait for min bytes (the request is parked and retried when data
+ * arrives). No fetch sessions: every fetch is a full one (session id 0). */
+#include "mock/mock_int.h"
+
+kmock_result_t kmock__handle_fetch(kmock_req_t *rq, kafka_response_u *resp) {
+    kafka_mock_t *m = rq->m;
+    kafka_fetch_request_t *req = &rq->body->fetch;
+    kafka_fetch_response_t *r = &resp->fetch;
+    int16_t v = rq->hdr->request_api_version;
+    size_t budget = v >= 3 && req->max_bytes > 0 ? (size_t)req->max_bytes : SIZE_MAX;
+    size_t total = 0;
+    bool errors = false;
+    KMOCK_ARRAY(r->responses, rq, "FetchableTopicResponse", req->topics.count);
+    for (int32_t t = 0; t < r->responses.count; t++) {
+        kafka_fetch_request_topic_t *ft = &req->topics.items[t];
+        kafka_fetch_response_fetchable_topic_response_t *tr = &r->responses.items[t];
+        tr->topic = ft->topic;
+        kmock_topic_t *topic = kmock__topic_find(m, ft->topic.str, ft->topic.len);
+        KMOCK_ARRAY(tr->partitions, rq, "PartitionData", ft->partitions.count);
+        for (int32_t i = 0; i < tr->partitions.count; i++) {
+            kafka_fetch_request_partition_t *fp = &ft->partitions.items[i];
+            kafka_fetch_response_partition_data_t *pr = &tr->partitions.items[i];
+            pr->partition_index = fp->partition;
+            pr->records.len = 0;
+            kmock_partition_t *p = kmock__partition(topic, fp->partition);
+            if (!p) {
+                pr->error_code = KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+            } else if (p->leader != rq->broker->id) {
+                pr->error_code = KAFKA_ERR_NOT_LEADER_OR_FOLLOWER;
+                pr->current_leader.leader_id = p->leader;
+                pr->current_leader.leader_epoch = p->leader_epoch;
+            } else {
+                size_t max = fp->partition_max_bytes > 0 ? (size_t)fp->partition_max_bytes : 0;
+                if (max > budget - total)
+                    max = budget - total;
+                const uint8_t *data;
+                size_t len;
+                pr->error_code = (int16_t)kmock__log_read(p, fp->fetch_offset, max, total == 0, &data, &len);
+                pr->high_watermark = p->high_watermark;
+                pr->last_stable_offset = p->high_watermark;
+                pr->log_start_offset = p->log_start;
+                pr->records.data = data;
+                pr->records.len = (int32_t)len;
+                total += len;
+            }
+            errors |= pr->error_code != 0;
+        }
+    }
+    /* Wait for min bytes unless there is an error to report or the wait is over. */
+    if (!rq->inject && !errors && total < (size_t)(req->min_bytes > 0 ? req->min_bytes : 0) && req->max_wait_ms > 0) {
+        if (!rq->deadline_ms)
+            rq->deadline_ms = rq->now_ms + req->max_wait_ms;
+        if (rq->now_ms < rq->deadline_ms)
+            return KMOCK_PARK;
+    }
+    return KMOCK_RESPOND;
+}

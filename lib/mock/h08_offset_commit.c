@@ -1,0 +1,72 @@
+/* OffsetCommit (key 8), versions 0-8: stores offsets per group on the group's
+ * coordinator. Groups are not managed (no JoinGroup): any generation is accepted, which
+ * is what a consumer that assigns partitions itself needs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mock/mock_int.h"
+
+static bool str_eq(const char *a, kafka_str_t b) {
+    return b.len >= 0 && (int32_t)strlen(a) == b.len && memcmp(a, b.str, (size_t)b.len) == 0;
+}
+
+kmock_commit_t *kmock__commit_find(kafka_mock_t *m, kafka_str_t group, kafka_str_t topic, int32_t partition) {
+    for (kmock_commit_t *c = m->commits; c; c = c->next)
+        if (c->partition == partition && str_eq(c->group, group) && str_eq(c->topic, topic))
+            return c;
+    return NULL;
+}
+
+static int16_t store(kafka_mock_t *m, kafka_str_t group, kafka_str_t topic, kafka_offset_commit_request_partition_t *p) {
+    kmock_commit_t *c = kmock__commit_find(m, group, topic, p->partition_index);
+    if (!c) {
+        c = calloc(1, sizeof(*c));
+        if (!c || !(c->group = strndup(group.str, (size_t)group.len)) ||
+            !(c->topic = strndup(topic.str, (size_t)topic.len))) {
+            if (c)
+                free(c->group);
+            free(c);
+            return KAFKA_ERR_UNKNOWN_SERVER_ERROR;
+        }
+        c->partition = p->partition_index;
+        c->next = m->commits;
+        m->commits = c;
+    }
+    free(c->metadata);
+    c->metadata = p->committed_metadata.len >= 0 ? strndup(p->committed_metadata.str ? p->committed_metadata.str : "",
+                                                           (size_t)p->committed_metadata.len)
+                                                 : NULL;
+    c->offset = p->committed_offset;
+    c->leader_epoch = p->committed_leader_epoch;
+    return 0;
+}
+
+kmock_result_t kmock__handle_offset_commit(kmock_req_t *rq, kafka_response_u *resp) {
+    kafka_mock_t *m = rq->m;
+    kafka_offset_commit_request_t *req = &rq->body->offset_commit;
+    kafka_offset_commit_response_t *r = &resp->offset_commit;
+    kmock_broker_t *coord = kmock__coordinator(m, req->group_id.str, req->group_id.len > 0 ? req->group_id.len : 0);
+    int16_t group_err = req->group_id.len <= 0 ? KAFKA_ERR_INVALID_GROUP_ID
+                        : coord != rq->broker  ? KAFKA_ERR_NOT_COORDINATOR
+                                               : 0;
+    KMOCK_ARRAY(r->topics, rq, "OffsetCommitResponseTopic", req->topics.count);
+    for (int32_t t = 0; t < r->topics.count; t++) {
+        kafka_offset_commit_request_topic_t *ct = &req->topics.items[t];
+        kafka_offset_commit_response_topic_t *tr = &r->topics.items[t];
+        tr->name = ct->name;
+        KMOCK_ARRAY(tr->partitions, rq, "OffsetCommitResponsePartition", ct->partitions.count);
+        for (int32_t i = 0; i < tr->partitions.count; i++) {
+            kafka_offset_commit_request_partition_t *cp = &ct->partitions.items[i];
+            tr->partitions.items[i].partition_index = cp->partition_index;
+            if (rq->inject)
+                continue;
+            if (group_err)
+                tr->partitions.items[i].error_code = group_err;
+            else if (!kmock__partition(kmock__topic_find(m, ct->name.str, ct->name.len), cp->partition_index))
+                tr->partitions.items[i].error_code = KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+            else
+                tr->partitions.items[i].error_code = store(m, req->group_id, ct->name, cp);
+        }
+    }
+    return KMOCK_RESPOND;
+}

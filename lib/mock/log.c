@@ -1,0 +1,340 @@
+/* Partition logs of the mock: entries (RecordBatch v2 batches or MessageSet messages)
+ * stored back to back in one buffer, so a Fetch answers with one contiguous slice.
+ * Appends are validated (CRCs, framing, idempotent sequences) before any byte lands. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mock/mock_int.h"
+#include "proto/compress.h"
+#include "proto/reader.h"
+
+static kmock_pstate_t *pstate(kmock_partition_t *p, int64_t pid, bool create) {
+    for (kmock_pstate_t *s = p->producers; s; s = s->next)
+        if (s->producer_id == pid)
+            return s;
+    if (!create)
+        return NULL;
+    kmock_pstate_t *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->producer_id = pid;
+    s->epoch = -1;
+    s->last_seq = -1;
+    s->next = p->producers;
+    p->producers = s;
+    return s;
+}
+
+/* Kafka's idempotence rules for one batch. *dup_offset >= 0 means an exact duplicate of
+ * a recent batch: nothing is appended and the original offset is returned (Kafka >= 1.0
+ * answers a duplicate with success, not DUPLICATE_SEQUENCE_NUMBER). */
+static kafka_err_t check_sequence(kmock_partition_t *p, int64_t pid, int16_t epoch, int32_t first, int32_t last,
+                                  int64_t *dup_offset, const char **why) {
+    *dup_offset = -1;
+    kmock_pstate_t *s = pstate(p, pid, false);
+    if (!s || epoch > s->epoch) {
+        if (first != 0) {
+            *why = "a new producer (or epoch) must start at sequence 0";
+            return KAFKA_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER;
+        }
+        return KAFKA_OK;
+    }
+    if (epoch < s->epoch) {
+        *why = "producer epoch is older than the partition's";
+        return KAFKA_ERR_INVALID_PRODUCER_EPOCH;
+    }
+    for (int i = 0; i < s->ncache; i++) {
+        if (s->cache[i].first_seq == first && s->cache[i].last_seq == last) {
+            *dup_offset = s->cache[i].base_offset;
+            return KAFKA_OK;
+        }
+    }
+    int32_t expect = s->last_seq == INT32_MAX ? 0 : s->last_seq + 1;
+    if (first != expect) {
+        *why = "sequence number is not the next one expected";
+        return KAFKA_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER;
+    }
+    return KAFKA_OK;
+}
+
+static void record_sequence(kmock_partition_t *p, int64_t pid, int16_t epoch, int32_t first, int32_t last,
+                            int64_t base) {
+    kmock_pstate_t *s = pstate(p, pid, true);
+    if (!s)
+        return;
+    if (epoch != s->epoch)
+        s->ncache = 0;
+    s->epoch = epoch;
+    s->last_seq = last;
+    if (s->ncache == KMOCK_PRODUCER_CACHE) {
+        memmove(&s->cache[0], &s->cache[1], sizeof(s->cache[0]) * (KMOCK_PRODUCER_CACHE - 1));
+        s->ncache--;
+    }
+    s->cache[s->ncache].first_seq = first;
+    s->cache[s->ncache].last_seq = last;
+    s->cache[s->ncache].base_offset = base;
+    s->ncache++;
+}
+
+static bool add_entry(kmock_partition_t *p, int64_t base, int64_t last, int64_t max_ts, size_t pos, size_t len) {
+    if (p->nentries == p->capentries) {
+        size_t cap = p->capentries ? p->capentries * 2 : 64;
+        kmock_entry_t *e = realloc(p->entries, cap * sizeof(*e));
+        if (!e)
+            return false;
+        p->entries = e;
+        p->capentries = cap;
+    }
+    p->entries[p->nentries++] = (kmock_entry_t){base, last, max_ts, pos, len};
+    return true;
+}
+
+/* Counts the messages of a compressed MessageSet wrapper and, for magic 0 (whose inner
+ * offsets are absolute), rewrites them from `base` and recompresses into out. */
+static kafka_err_t legacy_wrapper(const uint8_t *msg, size_t len, int magic, int codec, int64_t base,
+                                  kafka_buf_t *out, int32_t *count, const char **why) {
+    kafka_reader_t r;
+    kafka__rd_init(&r, msg, len);
+    kafka__rd_take(&r, 12 + 4 + 2 + (magic ? 8 : 0));
+    int32_t kl = kafka__rd_i32(&r);
+    if (kl > 0)
+        kafka__rd_take(&r, (size_t)kl);
+    int32_t vl = kafka__rd_i32(&r);
+    const uint8_t *v = vl > 0 ? kafka__rd_take(&r, (size_t)vl) : NULL;
+    if (!v) {
+        *why = "compressed wrapper without a value";
+        return KAFKA_ERR_CORRUPT_MESSAGE;
+    }
+    kafka_buf_t inner = KAFKA_BUF_INIT;
+    if (kafka__decompress((kafka_compression_t)codec, v, (size_t)vl, 64u << 20, &inner, NULL, 0) != KAFKA_OK) {
+        kafka__buf_free(&inner);
+        *why = "compressed wrapper does not decompress";
+        return KAFKA_ERR_CORRUPT_MESSAGE;
+    }
+    kafka_reader_t ir;
+    kafka__rd_init(&ir, inner.data, inner.len);
+    *count = 0;
+    while (kafka__rd_remaining(&ir) >= 12) {
+        uint8_t *at = (uint8_t *)ir.p;
+        kafka__rd_i64(&ir);
+        int32_t sz = kafka__rd_i32(&ir);
+        if (sz < 14 || !kafka__rd_take(&ir, (size_t)sz))
+            break;
+        if (magic == 0)
+            kafka__be64(at, (uint64_t)(base + *count));
+        (*count)++;
+    }
+    kafka_err_t err = KAFKA_OK;
+    if (*count == 0 || kafka__rd_remaining(&ir)) {
+        *why = "compressed wrapper holds a malformed message set";
+        err = KAFKA_ERR_CORRUPT_MESSAGE;
+    } else if (magic == 0) {
+        err = kafka_msgset_append(out, 0, base + *count - 1, -1, (kafka_compression_t)codec, NULL, -1, inner.data,
+                                  (int32_t)inner.len, NULL, 0);
+    }
+    kafka__buf_free(&inner);
+    return err;
+}
+
+kafka_err_t kmock__log_append(kafka_mock_t *m, kmock_partition_t *p, const uint8_t *data, size_t len, int64_t now_ms,
+                              bool legacy, int64_t *base_offset, const char **why) {
+    (void)now_ms;
+    *why = NULL;
+    /* Pass 1: validate everything. */
+    size_t pos = 0;
+    int n = 0;
+    while (pos < len) {
+        if (len - pos < 17) {
+            *why = "record data ends inside an entry header";
+            return KAFKA_ERR_CORRUPT_MESSAGE;
+        }
+        const uint8_t *e = data + pos;
+        int32_t length = (int32_t)kafka__ld_be32(e + 8);
+        int8_t magic = (int8_t)e[16];
+        if (length < (magic == 2 ? 49 : 14) || (size_t)length > len - pos - 12) {
+            *why = "entry length out of bounds";
+            return KAFKA_ERR_CORRUPT_MESSAGE;
+        }
+        if (legacy && magic != 0) {
+            *why = "this (Kafka 0.8) broker accepts MessageSet v0 only";
+            return KAFKA_ERR_CORRUPT_MESSAGE;
+        }
+        size_t n_bytes = 12 + (size_t)length;
+        if (magic == 2) {
+            if (kafka_crc32c(0, e + 21, n_bytes - 21) != kafka__ld_be32(e + 17)) {
+                *why = "RecordBatch CRC-32C mismatch";
+                return KAFKA_ERR_CORRUPT_MESSAGE;
+            }
+            if ((int32_t)kafka__ld_be32(e + 23) < 0 || (int32_t)kafka__ld_be32(e + 57) <= 0) {
+                *why = "RecordBatch with a negative last offset delta or no records";
+                return KAFKA_ERR_CORRUPT_MESSAGE;
+            }
+        } else if (magic == 0 || magic == 1) {
+            if (kafka_crc32(0, e + 16, n_bytes - 16) != kafka__ld_be32(e + 12)) {
+                *why = "message CRC-32 mismatch";
+                return KAFKA_ERR_CORRUPT_MESSAGE;
+            }
+            if ((e[17] & 7) == KAFKA_COMPRESSION_ZSTD || (e[17] & 7) > KAFKA_COMPRESSION_ZSTD) {
+                *why = "unsupported compression in a MessageSet";
+                return KAFKA_ERR_UNSUPPORTED_COMPRESSION_TYPE;
+            }
+        } else {
+            *why = "unknown magic";
+            return KAFKA_ERR_CORRUPT_MESSAGE;
+        }
+        if (magic == 2 && n == 0) {
+            int64_t pid = (int64_t)kafka__ld_be64(e + 43);
+            if (pid >= 0) {
+                int64_t dup;
+                int32_t first = (int32_t)kafka__ld_be32(e + 53);
+                int32_t last = first + (int32_t)kafka__ld_be32(e + 23);
+                kafka_err_t err = check_sequence(p, pid, (int16_t)kafka__ld_be16(e + 51), first, last, &dup, why);
+                if (err)
+                    return err;
+                if (dup >= 0) {
+                    *base_offset = dup;
+                    return KAFKA_OK;
+                }
+            }
+        }
+        pos += n_bytes;
+        n++;
+    }
+    if (n == 0) {
+        *why = "no record data";
+        return KAFKA_ERR_CORRUPT_MESSAGE;
+    }
+    /* Pass 2: append with offsets assigned. */
+    *base_offset = p->high_watermark;
+    for (pos = 0; pos < len;) {
+        const uint8_t *e = data + pos;
+        size_t n_bytes = 12 + kafka__ld_be32(e + 8);
+        int8_t magic = (int8_t)e[16];
+        int codec = magic < 2 ? (e[17] & 7) : 0;
+        int64_t base = p->high_watermark, last, max_ts;
+        size_t at = p->log.len;
+        if (magic == 2) {
+            last = base + (int32_t)kafka__ld_be32(e + 23);
+            max_ts = (int64_t)kafka__ld_be64(e + 35);
+            kafka__buf_write(&p->log, e, n_bytes);
+            if (!p->log.oom) {
+                kafka__be64(p->log.data + at, (uint64_t)base);         /* outside the CRC */
+                kafka__be32(p->log.data + at + 12, (uint32_t)p->leader_epoch);
+            }
+            int64_t pid = (int64_t)kafka__ld_be64(e + 43);
+            if (pid >= 0) {
+                int32_t first = (int32_t)kafka__ld_be32(e + 53);
+                record_sequence(p, pid, (int16_t)kafka__ld_be16(e + 51), first,
+                                first + (int32_t)kafka__ld_be32(e + 23), base);
+            }
+        } else if (codec == KAFKA_COMPRESSION_NONE) {
+            last = base;
+            max_ts = magic == 1 ? (int64_t)kafka__ld_be64(e + 18) : -1;
+            kafka__buf_write(&p->log, e, n_bytes);
+            if (!p->log.oom)
+                kafka__be64(p->log.data + at, (uint64_t)base);
+        } else {
+            int32_t count = 0;
+            kafka_err_t err = legacy_wrapper(e, n_bytes, magic, codec, base, &p->log, &count, why);
+            if (err) {
+                p->log.len = at;
+                return err; /* earlier entries of this request stay: like a partial append */
+            }
+            last = base + count - 1;
+            max_ts = magic == 1 ? (int64_t)kafka__ld_be64(e + 18) : -1;
+            if (magic == 1) {
+                kafka__buf_write(&p->log, e, n_bytes);
+                if (!p->log.oom)
+                    kafka__be64(p->log.data + at, (uint64_t)last); /* v1 wrapper: its last inner offset */
+            }
+        }
+        if (p->log.oom || !add_entry(p, base, last, max_ts, at, p->log.len - at)) {
+            p->log.len = at;
+            p->log.oom = false;
+            *why = "out of memory";
+            return KAFKA_ERR__NO_MEMORY;
+        }
+        p->high_watermark = last + 1;
+        pos += n_bytes;
+    }
+    kmock__log_retain(p, m->conf.retention_bytes);
+    return KAFKA_OK;
+}
+
+void kmock__log_retain(kmock_partition_t *p, size_t bytes) {
+    if (!bytes)
+        return;
+    /* Drop whole entries from the front while the log is over its bound; the newest
+     * entry always stays (Kafka keeps the active segment). */
+    while (p->nentries - p->first_entry > 1 && p->log.len - p->trimmed > bytes) {
+        kmock_entry_t *e = &p->entries[p->first_entry++];
+        p->trimmed = e->pos + e->len;
+    }
+    if (p->first_entry < p->nentries)
+        p->log_start = p->entries[p->first_entry].base_offset;
+    if (p->trimmed > p->log.len / 2 && p->trimmed > (1u << 16)) {
+        size_t keep = p->log.len - p->trimmed;
+        memmove(p->log.data, p->log.data + p->trimmed, keep);
+        p->log.len = keep;
+        size_t ne = p->nentries - p->first_entry;
+        memmove(p->entries, p->entries + p->first_entry, ne * sizeof(*p->entries));
+        for (size_t i = 0; i < ne; i++)
+            p->entries[i].pos -= p->trimmed;
+        p->nentries = ne;
+        p->first_entry = 0;
+        p->trimmed = 0;
+    }
+}
+
+/* Index of the first live entry whose last offset is >= offset (nentries if none). */
+static size_t find_entry(const kmock_partition_t *p, int64_t offset) {
+    size_t lo = p->first_entry, hi = p->nentries;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->entries[mid].last_offset < offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+kafka_err_t kmock__log_read(kmock_partition_t *p, int64_t offset, size_t max_bytes, bool first, const uint8_t **data,
+                            size_t *len) {
+    *data = NULL;
+    *len = 0;
+    if (offset < p->log_start || offset > p->high_watermark)
+        return KAFKA_ERR_OFFSET_OUT_OF_RANGE;
+    size_t i = find_entry(p, offset), j = i;
+    size_t total = 0;
+    while (j < p->nentries && (total + p->entries[j].len <= max_bytes || (first && j == i))) {
+        total += p->entries[j].len;
+        j++;
+    }
+    if (j > i) {
+        *data = p->log.data + p->entries[i].pos;
+        *len = total;
+    }
+    return KAFKA_OK;
+}
+
+int64_t kmock__log_offset_for_time(kmock_partition_t *p, int64_t ts, int64_t *found_ts) {
+    for (size_t i = p->first_entry; i < p->nentries; i++) {
+        if (p->entries[i].max_timestamp >= ts) {
+            *found_ts = p->entries[i].max_timestamp;
+            return p->entries[i].base_offset;
+        }
+    }
+    *found_ts = -1;
+    return -1;
+}
+
+void kmock__log_free(kmock_partition_t *p) {
+    kafka__buf_free(&p->log);
+    free(p->entries);
+    for (kmock_pstate_t *s = p->producers, *n; s; s = n) {
+        n = s->next;
+        free(s);
+    }
+}

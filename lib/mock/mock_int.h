@@ -1,0 +1,201 @@
+/* Internals of the mock cluster (lib/mock): cluster state, connections, partition logs,
+ * and the handler table, one handler file per API key (hNN_<api>.c).
+ *
+ * Locking: one mutex (m->lock) guards all cluster state; the event-loop thread holds it
+ * while it handles a request, and every public kafka_mock_* call takes it. */
+#ifndef KAFKA_MOCK_INT_H
+#define KAFKA_MOCK_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kafka/mock.h"
+#include "kafka/protocol.h"
+#include "util/arena.h"
+#include "util/buf.h"
+
+#define KMOCK_MAX_BROKERS 64
+#define KMOCK_PRODUCER_CACHE 5 /* batches remembered per producer and partition, as Kafka */
+
+/* One batch (RecordBatch v2) or message (MessageSet v0/v1) in a partition log. */
+typedef struct kmock_entry_s {
+    int64_t base_offset;
+    int64_t last_offset;
+    int64_t max_timestamp;
+    size_t pos; /* byte position in the log buffer, relative to log->trimmed */
+    size_t len;
+} kmock_entry_t;
+
+/* Idempotent producer state of one partition. */
+typedef struct kmock_pstate_s {
+    int64_t producer_id;
+    int16_t epoch;
+    int32_t last_seq;
+    struct {
+        int32_t first_seq, last_seq;
+        int64_t base_offset;
+    } cache[KMOCK_PRODUCER_CACHE];
+    int ncache;
+    struct kmock_pstate_s *next;
+} kmock_pstate_t;
+
+typedef struct kmock_partition_s {
+    int32_t id;
+    int32_t leader;  /* broker id */
+    int32_t replicas[KMOCK_MAX_BROKERS];
+    int nreplicas;
+    int32_t leader_epoch;
+    kafka_buf_t log;   /* concatenated entries; bytes before `trimmed` are gone */
+    size_t trimmed;    /* bytes dropped from the front by retention, not yet compacted */
+    kmock_entry_t *entries;
+    size_t nentries, capentries, first_entry; /* entries before first_entry were retained away */
+    int64_t log_start;
+    int64_t high_watermark;
+    kmock_pstate_t *producers;
+} kmock_partition_t;
+
+typedef struct kmock_topic_s {
+    char *name;
+    int npartitions;
+    kmock_partition_t *partitions;
+    struct kmock_topic_s *next;
+} kmock_topic_t;
+
+/* A committed offset of a group. */
+typedef struct kmock_commit_s {
+    char *group, *topic;
+    int32_t partition;
+    int64_t offset;
+    int32_t leader_epoch;
+    char *metadata;
+    struct kmock_commit_s *next;
+} kmock_commit_t;
+
+/* An injected error for the next `count` requests of an API. */
+typedef struct kmock_fault_s {
+    int16_t api_key;
+    int broker_id; /* -1: any */
+    int count;
+    kafka_err_t err;
+    struct kmock_fault_s *next;
+} kmock_fault_t;
+
+typedef struct kmock_conn_s kmock_conn_t;
+
+typedef struct kmock_broker_s {
+    int id;
+    int port;
+    int listen_fd;
+    bool down;
+    int latency_ms;
+    int drop_next; /* api key whose next response is cut (-2: none, -1: any) */
+} kmock_broker_t;
+
+struct kafka_mock_s {
+    kafka_mock_conf_t conf;
+    pthread_mutex_t lock;
+    pthread_t thread;
+    int epfd;
+    int wake_fd; /* eventfd: wakes the loop for control changes and shutdown */
+    bool stopping;
+    int nbrokers;
+    kmock_broker_t brokers[KMOCK_MAX_BROKERS];
+    char bootstrap[KMOCK_MAX_BROKERS * 24];
+    kmock_topic_t *topics;
+    kmock_commit_t *commits;
+    kmock_fault_t *faults;
+    int64_t next_producer_id;
+    kmock_conn_t *conns;
+    char cluster_id[32];
+    bool data_arrived; /* a Produce appended: parked Fetches look again */
+};
+
+/* A request being handled. */
+typedef struct kmock_req_s {
+    kafka_mock_t *m;
+    kmock_broker_t *broker;
+    const kafka_request_header_t *hdr;
+    kafka_request_u *body;
+    kafka_arena_t *arena;
+    int64_t now_ms;
+    kafka_err_t inject; /* an injected error: handlers skip their side effects */
+    int64_t deadline_ms; /* a parked Fetch answers by then */
+} kmock_req_t;
+
+typedef enum kmock_result_e {
+    KMOCK_RESPOND = 0,
+    KMOCK_NO_RESPONSE, /* Produce with acks=0 */
+    KMOCK_PARK,        /* Fetch below min bytes: retry on new data or at the deadline */
+    KMOCK_CLOSE        /* close the connection (what Kafka does with unparseable requests) */
+} kmock_result_t;
+
+typedef kmock_result_t (*kmock_handler_t)(kmock_req_t *rq, kafka_response_u *resp);
+
+typedef struct kmock_api_s {
+    int16_t key;
+    int16_t min_version, max_version;
+    kmock_handler_t handle;
+} kmock_api_t;
+
+/* Handlers, one file each. */
+kmock_result_t kmock__handle_produce(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_fetch(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_list_offsets(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_metadata(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_offset_commit(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_offset_fetch(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_find_coordinator(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_api_versions(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_init_producer_id(kmock_req_t *rq, kafka_response_u *resp);
+
+/* The APIs the mock serves and their versions (legacy mode: v0 only, no ApiVersions). */
+extern const kmock_api_t kmock__apis[];
+extern const int kmock__napis;
+const kmock_api_t *kmock__api(int16_t key);
+
+/* Cluster state helpers (callers hold m->lock). */
+kmock_topic_t *kmock__topic_find(kafka_mock_t *m, const char *name, int32_t len);
+/* Finds or (when auto-creation is on) creates a topic; NULL when it does not exist. */
+kmock_topic_t *kmock__topic_get(kafka_mock_t *m, const char *name, int32_t len, bool create);
+kafka_err_t kmock__topic_create(kafka_mock_t *m, const char *name, int32_t len, int partitions, int rf);
+kmock_partition_t *kmock__partition(kmock_topic_t *t, int32_t id);
+kmock_broker_t *kmock__broker(kafka_mock_t *m, int id);
+kmock_commit_t *kmock__commit_find(kafka_mock_t *m, kafka_str_t group, kafka_str_t topic, int32_t partition);
+/* The group coordinator of a key: a live broker chosen by hash. */
+kmock_broker_t *kmock__coordinator(kafka_mock_t *m, const char *key, int32_t len);
+
+/* Partition logs (log.c). */
+/* Validates and appends the record data of one Produce partition: every batch's CRC,
+ * offsets assigned; idempotent sequence checks. *base_offset is the first offset given
+ * (or the original one of a duplicate). */
+kafka_err_t kmock__log_append(kafka_mock_t *m, kmock_partition_t *p, const uint8_t *data, size_t len, int64_t now_ms,
+                              bool legacy, int64_t *base_offset, const char **why);
+/* The bytes of whole entries from `offset` on, up to max_bytes (at least one entry when
+ * first). KAFKA_ERR_OFFSET_OUT_OF_RANGE if offset is outside [log_start, hw]. */
+kafka_err_t kmock__log_read(kmock_partition_t *p, int64_t offset, size_t max_bytes, bool first, const uint8_t **data,
+                            size_t *len);
+/* The first offset whose batch max timestamp >= ts (hw when none). */
+int64_t kmock__log_offset_for_time(kmock_partition_t *p, int64_t ts, int64_t *found_ts);
+void kmock__log_free(kmock_partition_t *p);
+void kmock__log_retain(kmock_partition_t *p, size_t bytes);
+
+/* n elements of the response struct named struct_name (Kafka's name, e.g.
+ * "PartitionData"), at their defaults, from the request's arena; NULL when n <= 0 or out
+ * of memory (callers then answer with an empty array). */
+void *kmock__items(kmock_req_t *rq, const char *struct_name, int32_t n);
+/* Sets an array member from kmock__items(). */
+#define KMOCK_ARRAY(arr, rq, name, n)                                                     \
+    do {                                                                                  \
+        (arr).items = kmock__items((rq), (name), (n));                                    \
+        (arr).count = (arr).items ? (n) : 0;                                              \
+    } while (0)
+
+void kmock__wake(kafka_mock_t *m);
+
+/* Sets every ErrorCode field of a response (recursively) to err (fault injection). */
+void kmock__set_error_codes(int16_t api_key, void *resp, kafka_err_t err);
+
+int64_t kmock__now_ms(void);
+
+#endif

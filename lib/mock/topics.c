@@ -1,0 +1,188 @@
+/* Topics, partitions, leaders and coordinators of the mock cluster; fault-injection
+ * error filling. Callers hold m->lock unless the function is public. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mock/mock_int.h"
+#include "proto/schema.h"
+
+kmock_topic_t *kmock__topic_find(kafka_mock_t *m, const char *name, int32_t len) {
+    for (kmock_topic_t *t = m->topics; t; t = t->next)
+        if ((int32_t)strlen(t->name) == len && memcmp(t->name, name, (size_t)len) == 0)
+            return t;
+    return NULL;
+}
+
+/* Kafka's topic name rule: 1..249 of [a-zA-Z0-9._-]. */
+static bool valid_topic_name(const char *name, int32_t len) {
+    if (len < 1 || len > 249)
+        return false;
+    for (int32_t i = 0; i < len; i++) {
+        char ch = name[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+              ch == '_' || ch == '-'))
+            return false;
+    }
+    return !(len == 1 && name[0] == '.') && !(len == 2 && name[0] == '.' && name[1] == '.');
+}
+
+kafka_err_t kmock__topic_create(kafka_mock_t *m, const char *name, int32_t len, int partitions, int rf) {
+    if (!valid_topic_name(name, len))
+        return KAFKA_ERR_INVALID_TOPIC_EXCEPTION;
+    if (partitions < 1 || partitions > 100000)
+        return KAFKA_ERR_INVALID_PARTITIONS;
+    if (rf < 1)
+        return KAFKA_ERR_INVALID_REPLICATION_FACTOR;
+    if (kmock__topic_find(m, name, len))
+        return KAFKA_ERR_TOPIC_ALREADY_EXISTS;
+    if (rf > m->nbrokers)
+        rf = m->nbrokers;
+    kmock_topic_t *t = calloc(1, sizeof(*t));
+    if (!t)
+        return KAFKA_ERR__NO_MEMORY;
+    t->name = strndup(name, (size_t)len);
+    t->partitions = calloc((size_t)partitions, sizeof(*t->partitions));
+    if (!t->name || !t->partitions) {
+        free(t->name);
+        free(t->partitions);
+        free(t);
+        return KAFKA_ERR__NO_MEMORY;
+    }
+    t->npartitions = partitions;
+    /* Spread leaders round-robin from a per-topic start, so topics do not all pile on
+     * broker 1; replicas follow the leader. */
+    unsigned start = 0;
+    for (int32_t i = 0; i < len; i++)
+        start = start * 31 + (unsigned char)name[i];
+    for (int i = 0; i < partitions; i++) {
+        kmock_partition_t *p = &t->partitions[i];
+        p->id = i;
+        for (int r = 0; r < rf; r++)
+            p->replicas[r] = (int32_t)((start + (unsigned)i + (unsigned)r) % (unsigned)m->nbrokers) + 1;
+        p->nreplicas = rf;
+        p->leader = -1;
+        for (int r = 0; r < rf && p->leader < 0; r++)
+            if (!m->brokers[p->replicas[r] - 1].down)
+                p->leader = p->replicas[r];
+    }
+    t->next = m->topics;
+    m->topics = t;
+    return KAFKA_OK;
+}
+
+kmock_topic_t *kmock__topic_get(kafka_mock_t *m, const char *name, int32_t len, bool create) {
+    kmock_topic_t *t = kmock__topic_find(m, name, len);
+    if (!t && create && m->conf.auto_create &&
+        kmock__topic_create(m, name, len, m->conf.default_partitions, m->nbrokers < 3 ? m->nbrokers : 3) == KAFKA_OK)
+        t = kmock__topic_find(m, name, len);
+    return t;
+}
+
+kmock_partition_t *kmock__partition(kmock_topic_t *t, int32_t id) {
+    return t && id >= 0 && id < t->npartitions ? &t->partitions[id] : NULL;
+}
+
+kmock_broker_t *kmock__coordinator(kafka_mock_t *m, const char *key, int32_t len) {
+    unsigned h = 0;
+    for (int32_t i = 0; i < len; i++)
+        h = h * 31 + (unsigned char)key[i];
+    for (int k = 0; k < m->nbrokers; k++) {
+        kmock_broker_t *b = &m->brokers[(h + (unsigned)k) % (unsigned)m->nbrokers];
+        if (!b->down)
+            return b;
+    }
+    return NULL;
+}
+
+kafka_err_t kafka_mock_topic_create(kafka_mock_t *m, const char *topic, int partitions, int replication_factor) {
+    pthread_mutex_lock(&m->lock);
+    kafka_err_t err = kmock__topic_create(m, topic, (int32_t)strlen(topic), partitions, replication_factor);
+    pthread_mutex_unlock(&m->lock);
+    return err;
+}
+
+kafka_err_t kafka_mock_partition_set_leader(kafka_mock_t *m, const char *topic, int partition, int broker_id) {
+    pthread_mutex_lock(&m->lock);
+    kafka_err_t err = KAFKA_OK;
+    kmock_partition_t *p = kmock__partition(kmock__topic_find(m, topic, (int32_t)strlen(topic)), partition);
+    if (!p)
+        err = KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    else if (!kmock__broker(m, broker_id))
+        err = KAFKA_ERR__INVALID_ARG;
+    else {
+        p->leader = broker_id;
+        p->leader_epoch++;
+        bool replica = false;
+        for (int r = 0; r < p->nreplicas; r++)
+            replica |= p->replicas[r] == broker_id;
+        if (!replica && p->nreplicas < KMOCK_MAX_BROKERS)
+            p->replicas[p->nreplicas++] = broker_id;
+    }
+    pthread_mutex_unlock(&m->lock);
+    return err;
+}
+
+kafka_err_t kafka_mock_partition_offsets(kafka_mock_t *m, const char *topic, int partition, int64_t *log_start,
+                                         int64_t *high_watermark) {
+    pthread_mutex_lock(&m->lock);
+    kmock_partition_t *p = kmock__partition(kmock__topic_find(m, topic, (int32_t)strlen(topic)), partition);
+    if (p) {
+        if (log_start)
+            *log_start = p->log_start;
+        if (high_watermark)
+            *high_watermark = p->high_watermark;
+    }
+    pthread_mutex_unlock(&m->lock);
+    return p ? KAFKA_OK : KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+}
+
+/* ---- fault injection: every ErrorCode of a response ---- */
+
+static void set_codes(const kafka__schema_t *s, uint8_t *obj, int16_t err) {
+    for (unsigned i = 0; i < s->nfields; i++) {
+        const kafka__field_t *f = &s->fields[i];
+        uint8_t *p = obj + f->offset;
+        if (f->type == KAFKA__T_INT16 && strcmp(f->name, "ErrorCode") == 0) {
+            *(int16_t *)p = err;
+        } else if (f->type == KAFKA__T_STRUCT) {
+            set_codes(f->sub, p, err);
+        } else if (f->type == KAFKA__T_ARRAY && f->elem == KAFKA__T_STRUCT) {
+            struct { uint8_t *items; int32_t count; } a;
+            memcpy(&a, p, sizeof(a));
+            for (int32_t k = 0; k < a.count; k++)
+                set_codes(f->sub, a.items + (size_t)k * f->sub->size, err);
+        }
+    }
+}
+
+void kmock__set_error_codes(int16_t api_key, void *resp, kafka_err_t err) {
+    const kafka__api_t *api = kafka__api_find(api_key);
+    if (api)
+        set_codes(api->response, resp, (int16_t)err);
+}
+
+/* ---- response arrays: elements allocated from the request's arena, at their defaults ---- */
+
+static const kafka__schema_t *find_schema(const kafka__schema_t *s, const char *name) {
+    if (strcmp(s->name, name) == 0)
+        return s;
+    for (unsigned i = 0; i < s->nfields; i++) {
+        const kafka__field_t *f = &s->fields[i];
+        const kafka__schema_t *r = f->sub ? find_schema(f->sub, name) : NULL;
+        if (r)
+            return r;
+    }
+    return NULL;
+}
+
+void *kmock__items(kmock_req_t *rq, const char *struct_name, int32_t n) {
+    const kafka__api_t *api = kafka__api_find(rq->hdr->request_api_key);
+    const kafka__schema_t *s = api ? find_schema(api->response, struct_name) : NULL;
+    if (!s || n <= 0)
+        return NULL;
+    uint8_t *items = kafka__arena_alloc(rq->arena, (size_t)n * s->size);
+    for (int32_t i = 0; items && i < n; i++)
+        kafka__schema_defaults(s, items + (size_t)i * s->size);
+    return items;
+}
