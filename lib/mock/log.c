@@ -1,9 +1,10 @@
 /* Partition logs of the mock: entries (RecordBatch v2 batches or MessageSet messages)
- * stored back to back in one buffer, so a Fetch answers with one contiguous slice.
+ * stored back to back in segments, so a Fetch answers with one contiguous slice.
  * Appends are validated (CRCs, framing, idempotent sequences) before any byte lands. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "mock/mock_int.h"
 #include "proto/compress.h"
@@ -77,7 +78,52 @@ static void record_sequence(kmock_partition_t *p, int64_t pid, int16_t epoch, in
     s->ncache++;
 }
 
-static bool add_entry(kmock_partition_t *p, int64_t base, int64_t last, int64_t max_ts, size_t pos, size_t len) {
+#define SEGMENT_SIZE (2u << 20) /* one huge page */
+#define HUGE_PAGE (2u << 20)
+
+/* Room for n bytes at the end of the newest segment, starting a new one when needed;
+ * NULL on ENOMEM. Segments are 2 MiB-aligned mappings advised as huge pages: appending
+ * hundreds of MB then costs a few hundred page faults, not tens of thousands. */
+static uint8_t *seg_reserve(kmock_partition_t *p, size_t n) {
+    kmock_segment_t *sg = p->nsegs > p->first_seg ? &p->segs[p->nsegs - 1] : NULL;
+    if (sg && sg->cap - sg->len >= n)
+        return sg->data + sg->len;
+    if (p->nsegs == p->capsegs) {
+        size_t cap = p->capsegs ? p->capsegs * 2 : 8;
+        kmock_segment_t *ns = realloc(p->segs, cap * sizeof(*ns));
+        if (!ns)
+            return NULL;
+        p->segs = ns;
+        p->capsegs = cap;
+    }
+    size_t cap = n > SEGMENT_SIZE ? (n + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE : SEGMENT_SIZE;
+    if (p->spare.data && p->spare.cap >= cap) {
+        p->segs[p->nsegs++] = (kmock_segment_t){p->spare.data, 0, p->spare.cap};
+        p->spare.data = NULL;
+        return p->segs[p->nsegs - 1].data;
+    }
+    void *mem = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(mem, cap, MADV_HUGEPAGE);
+#endif
+    p->segs[p->nsegs++] = (kmock_segment_t){mem, 0, cap};
+    return mem;
+}
+
+/* Copies an entry's bytes into the log; returns where it landed or NULL. */
+static uint8_t *seg_append(kmock_partition_t *p, const void *src, size_t n) {
+    uint8_t *dst = seg_reserve(p, n);
+    if (!dst)
+        return NULL;
+    memcpy(dst, src, n);
+    p->segs[p->nsegs - 1].len += n;
+    return dst;
+}
+
+static bool add_entry(kmock_partition_t *p, int64_t base, int64_t last, int64_t max_ts, const uint8_t *at,
+                      size_t len) {
     if (p->nentries == p->capentries) {
         size_t cap = p->capentries ? p->capentries * 2 : 64;
         kmock_entry_t *e = realloc(p->entries, cap * sizeof(*e));
@@ -86,7 +132,9 @@ static bool add_entry(kmock_partition_t *p, int64_t base, int64_t last, int64_t 
         p->entries = e;
         p->capentries = cap;
     }
-    p->entries[p->nentries++] = (kmock_entry_t){base, last, max_ts, pos, len};
+    size_t seg = p->nsegs - 1;
+    p->entries[p->nentries++] = (kmock_entry_t){base, last, max_ts, seg, (size_t)(at - p->segs[seg].data), len};
+    p->bytes += len;
     return true;
 }
 
@@ -207,59 +255,60 @@ kafka_err_t kmock__log_append(kafka_mock_t *m, kmock_partition_t *p, const uint8
     }
     /* Pass 2: append with offsets assigned. */
     *base_offset = p->high_watermark;
-    for (pos = 0; pos < len;) {
+    kafka_buf_t tmp = KAFKA_BUF_INIT;
+    kafka_err_t err = KAFKA_OK;
+    for (pos = 0; pos < len && !err;) {
         const uint8_t *e = data + pos;
         size_t n_bytes = 12 + kafka__ld_be32(e + 8);
         int8_t magic = (int8_t)e[16];
         int codec = magic < 2 ? (e[17] & 7) : 0;
-        int64_t base = p->high_watermark, last, max_ts;
-        size_t at = p->log.len;
+        int64_t base = p->high_watermark, last = base, max_ts = -1;
+        const uint8_t *src = e;
+        size_t src_len = n_bytes;
         if (magic == 2) {
             last = base + (int32_t)kafka__ld_be32(e + 23);
             max_ts = (int64_t)kafka__ld_be64(e + 35);
-            kafka__buf_write(&p->log, e, n_bytes);
-            if (!p->log.oom) {
-                kafka__be64(p->log.data + at, (uint64_t)base);         /* outside the CRC */
-                kafka__be32(p->log.data + at + 12, (uint32_t)p->leader_epoch);
+        } else if (magic == 1) {
+            max_ts = (int64_t)kafka__ld_be64(e + 18);
+        }
+        if (magic < 2 && codec != KAFKA_COMPRESSION_NONE) {
+            int32_t count = 0;
+            kafka__buf_reset(&tmp);
+            err = legacy_wrapper(e, n_bytes, magic, codec, base, &tmp, &count, why);
+            if (err)
+                break; /* earlier entries of this request stay: like a partial append */
+            last = base + count - 1;
+            if (magic == 0) {
+                src = tmp.data;
+                src_len = tmp.len;
             }
+        }
+        uint8_t *at = seg_append(p, src, src_len);
+        if (!at || !add_entry(p, base, last, max_ts, at, src_len)) {
+            if (at)
+                p->segs[p->nsegs - 1].len -= src_len;
+            *why = "out of memory";
+            err = KAFKA_ERR__NO_MEMORY;
+            break;
+        }
+        /* Offsets sit outside the CRCs: rewritten in place. A compressed MessageSet
+         * wrapper carries its last inner offset; everything else its first. */
+        kafka__be64(at, (uint64_t)(magic < 2 && codec != KAFKA_COMPRESSION_NONE ? last : base));
+        if (magic == 2) {
+            kafka__be32(at + 12, (uint32_t)p->leader_epoch);
             int64_t pid = (int64_t)kafka__ld_be64(e + 43);
             if (pid >= 0) {
                 int32_t first = (int32_t)kafka__ld_be32(e + 53);
                 record_sequence(p, pid, (int16_t)kafka__ld_be16(e + 51), first,
                                 first + (int32_t)kafka__ld_be32(e + 23), base);
             }
-        } else if (codec == KAFKA_COMPRESSION_NONE) {
-            last = base;
-            max_ts = magic == 1 ? (int64_t)kafka__ld_be64(e + 18) : -1;
-            kafka__buf_write(&p->log, e, n_bytes);
-            if (!p->log.oom)
-                kafka__be64(p->log.data + at, (uint64_t)base);
-        } else {
-            int32_t count = 0;
-            kafka_err_t err = legacy_wrapper(e, n_bytes, magic, codec, base, &p->log, &count, why);
-            if (err) {
-                p->log.len = at;
-                return err; /* earlier entries of this request stay: like a partial append */
-            }
-            last = base + count - 1;
-            max_ts = magic == 1 ? (int64_t)kafka__ld_be64(e + 18) : -1;
-            if (magic == 1) {
-                kafka__buf_write(&p->log, e, n_bytes);
-                if (!p->log.oom)
-                    kafka__be64(p->log.data + at, (uint64_t)last); /* v1 wrapper: its last inner offset */
-            }
-        }
-        if (p->log.oom || !add_entry(p, base, last, max_ts, at, p->log.len - at)) {
-            p->log.len = at;
-            p->log.oom = false;
-            *why = "out of memory";
-            return KAFKA_ERR__NO_MEMORY;
         }
         p->high_watermark = last + 1;
         pos += n_bytes;
     }
+    kafka__buf_free(&tmp);
     kmock__log_retain(p, m->conf.retention_bytes);
-    return KAFKA_OK;
+    return err;
 }
 
 void kmock__log_retain(kmock_partition_t *p, size_t bytes) {
@@ -267,23 +316,35 @@ void kmock__log_retain(kmock_partition_t *p, size_t bytes) {
         return;
     /* Drop whole entries from the front while the log is over its bound; the newest
      * entry always stays (Kafka keeps the active segment). */
-    while (p->nentries - p->first_entry > 1 && p->log.len - p->trimmed > bytes) {
-        kmock_entry_t *e = &p->entries[p->first_entry++];
-        p->trimmed = e->pos + e->len;
-    }
+    while (p->nentries - p->first_entry > 1 && p->bytes > bytes)
+        p->bytes -= p->entries[p->first_entry++].len;
     if (p->first_entry < p->nentries)
         p->log_start = p->entries[p->first_entry].base_offset;
-    if (p->trimmed > p->log.len / 2 && p->trimmed > (1u << 16)) {
-        size_t keep = p->log.len - p->trimmed;
-        memmove(p->log.data, p->log.data + p->trimmed, keep);
-        p->log.len = keep;
+    /* Unmap segments no live entry uses any more. */
+    size_t live_seg = p->first_entry < p->nentries ? p->entries[p->first_entry].seg : p->nsegs - 1;
+    while (p->first_seg < live_seg) {
+        kmock_segment_t *sg = &p->segs[p->first_seg++];
+        if (!p->spare.data && sg->cap == SEGMENT_SIZE)
+            p->spare = *sg; /* its pages are already faulted in: the next segment reuses them */
+        else
+            munmap(sg->data, sg->cap);
+        sg->data = NULL;
+    }
+    /* Compact the segment table the same way. */
+    if (p->first_seg > 64 && p->first_seg > p->nsegs / 2) {
+        size_t ns = p->nsegs - p->first_seg;
+        memmove(p->segs, p->segs + p->first_seg, ns * sizeof(*p->segs));
+        for (size_t i = p->first_entry; i < p->nentries; i++)
+            p->entries[i].seg -= p->first_seg;
+        p->nsegs = ns;
+        p->first_seg = 0;
+    }
+    /* Compact the entry index once most of it is dead. */
+    if (p->first_entry > 4096 && p->first_entry > p->nentries / 2) {
         size_t ne = p->nentries - p->first_entry;
         memmove(p->entries, p->entries + p->first_entry, ne * sizeof(*p->entries));
-        for (size_t i = 0; i < ne; i++)
-            p->entries[i].pos -= p->trimmed;
         p->nentries = ne;
         p->first_entry = 0;
-        p->trimmed = 0;
     }
 }
 
@@ -308,12 +369,14 @@ kafka_err_t kmock__log_read(kmock_partition_t *p, int64_t offset, size_t max_byt
         return KAFKA_ERR_OFFSET_OUT_OF_RANGE;
     size_t i = find_entry(p, offset), j = i;
     size_t total = 0;
-    while (j < p->nentries && (total + p->entries[j].len <= max_bytes || (first && j == i))) {
+    /* Whole entries of one segment: the slice stays contiguous; the next fetch goes on. */
+    while (j < p->nentries && p->entries[j].seg == p->entries[i].seg &&
+           (total + p->entries[j].len <= max_bytes || (first && j == i))) {
         total += p->entries[j].len;
         j++;
     }
     if (j > i) {
-        *data = p->log.data + p->entries[i].pos;
+        *data = p->segs[p->entries[i].seg].data + p->entries[i].pos;
         *len = total;
     }
     return KAFKA_OK;
@@ -331,7 +394,11 @@ int64_t kmock__log_offset_for_time(kmock_partition_t *p, int64_t ts, int64_t *fo
 }
 
 void kmock__log_free(kmock_partition_t *p) {
-    kafka__buf_free(&p->log);
+    for (size_t i = p->first_seg; i < p->nsegs; i++)
+        munmap(p->segs[i].data, p->segs[i].cap);
+    if (p->spare.data)
+        munmap(p->spare.data, p->spare.cap);
+    free(p->segs);
     free(p->entries);
     for (kmock_pstate_t *s = p->producers, *n; s; s = n) {
         n = s->next;

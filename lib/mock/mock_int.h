@@ -23,9 +23,18 @@ typedef struct kmock_entry_s {
     int64_t base_offset;
     int64_t last_offset;
     int64_t max_timestamp;
-    size_t pos; /* byte position in the log buffer, relative to log->trimmed */
+    size_t seg; /* index into the partition's segments */
+    size_t pos; /* byte position in that segment */
     size_t len;
 } kmock_entry_t;
+
+/* A log segment: entries stored back to back in one mapping (huge pages where the
+ * kernel allows), never moved, so appends copy each batch once and a Fetch answers with
+ * one contiguous slice of a segment. */
+typedef struct kmock_segment_s {
+    uint8_t *data;
+    size_t len, cap;
+} kmock_segment_t;
 
 /* Idempotent producer state of one partition. */
 typedef struct kmock_pstate_s {
@@ -46,8 +55,10 @@ typedef struct kmock_partition_s {
     int32_t replicas[KMOCK_MAX_BROKERS];
     int nreplicas;
     int32_t leader_epoch;
-    kafka_buf_t log;   /* concatenated entries; bytes before `trimmed` are gone */
-    size_t trimmed;    /* bytes dropped from the front by retention, not yet compacted */
+    kmock_segment_t *segs;
+    size_t nsegs, capsegs, first_seg; /* segments before first_seg were retained away */
+    size_t bytes;                     /* bytes held by live entries */
+    kmock_segment_t spare;            /* a retained-away segment kept for reuse (no new page faults) */
     kmock_entry_t *entries;
     size_t nentries, capentries, first_entry; /* entries before first_entry were retained away */
     int64_t log_start;
