@@ -1,13 +1,9 @@
 /* Batches we encode, in Produce requests we encode, sent over a plain socket to
  * librdkafka's mock cluster (an independent broker implementation, in-process on
  * 127.0.0.1): accepted, and read back intact by a librdkafka consumer. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "kafka/protocol.h"
@@ -42,48 +38,7 @@ static void stop_mock(void) {
     rd_kafka_destroy(mock_rk);
 }
 
-static int connect_broker(void) {
-    const char *colon = strrchr(bootstrap, ':');
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
-    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct timeval tv = {5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-static bool io_full(int fd, void *buf, size_t n, bool rd) {
-    uint8_t *p = buf;
-    while (n) {
-        ssize_t r = rd ? read(fd, p, n) : write(fd, p, n);
-        if (r <= 0)
-            return false;
-        p += r;
-        n -= (size_t)r;
-    }
-    return true;
-}
-
-/* Sends one request frame and returns the response frame (after its size prefix). */
-static uint8_t *roundtrip(int fd, const kafka_buf_t *req, size_t *len) {
-    if (!io_full(fd, req->data, req->len, false))
-        return NULL;
-    uint8_t sz[4];
-    if (!io_full(fd, sz, 4, true))
-        return NULL;
-    *len = (size_t)sz[0] << 24 | sz[1] << 16 | sz[2] << 8 | sz[3];
-    uint8_t *resp = malloc(*len);
-    if (!io_full(fd, resp, *len, true)) {
-        free(resp);
-        return NULL;
-    }
-    return resp;
-}
+static int connect_broker(void) { return kafka_test_connect(atoi(strrchr(bootstrap, ':') + 1)); }
 
 static int value_of(int i, char *buf) { return snprintf(buf, 64, "interop-value-%04d", i); }
 
@@ -114,7 +69,7 @@ static void produce_ours(int fd, const char *topic, kafka_compression_t codec, i
     char err[256];
     CU_ASSERT_EQUAL_FATAL(kafka_request_encode(&out, &hdr, &req, err, sizeof(err)), KAFKA_OK);
     size_t rlen = 0;
-    uint8_t *resp = roundtrip(fd, &out, &rlen);
+    uint8_t *resp = kafka_test_roundtrip(fd, out.data, out.len, &rlen);
     CU_ASSERT_PTR_NOT_NULL_FATAL(resp);
     kafka_arena_t a = KAFKA_ARENA_INIT;
     kafka_produce_response_t pr;

@@ -1,9 +1,15 @@
 #include "testutil.h"
 
 #include <CUnit/Basic.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
 
 int kafka_test_run(const char *suite_name, CU_TestInfo *tests) {
     CU_SuiteInfo suites[] = {
@@ -84,4 +90,51 @@ uint8_t *kafka_test_unhex(const char *hex, size_t *lenp) {
     }
     if (lenp) *lenp = len;
     return out;
+}
+
+int kafka_test_connect(int port) {
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int io_full(int fd, void *buf, size_t n, int rd) {
+    uint8_t *p = buf;
+    while (n) {
+        ssize_t r = rd ? read(fd, p, n) : write(fd, p, n);
+        if (r <= 0)
+            return 0;
+        p += r;
+        n -= (size_t)r;
+    }
+    return 1;
+}
+
+uint8_t *kafka_test_roundtrip(int fd, const uint8_t *req, size_t len, size_t *resp_len) {
+    uint8_t sz[4];
+    if (!io_full(fd, (void *)req, len, 0) || !io_full(fd, sz, 4, 1))
+        return NULL;
+    *resp_len = (size_t)sz[0] << 24 | (size_t)sz[1] << 16 | (size_t)sz[2] << 8 | sz[3];
+    uint8_t *resp = malloc(*resp_len ? *resp_len : 1);
+    if (resp && !io_full(fd, resp, *resp_len, 1)) {
+        free(resp);
+        return NULL;
+    }
+    return resp;
+}
+
+int64_t kafka_test_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -19,4 +19,13 @@ uint8_t *kafka_test_fixture(const char *relpath, size_t *lenp);
 /* Parses hex (whitespace and '#' comments ignored) into a malloc'd buffer. */
 uint8_t *kafka_test_unhex(const char *hex, size_t *lenp);
 
+/* A blocking TCP connection to 127.0.0.1:port with 5 s send/receive timeouts; -1 on
+ * failure. */
+int kafka_test_connect(int port);
+/* Writes the whole frame req[0..len), reads one response frame; returns it (after its
+ * size prefix, malloc'd, *resp_len set) or NULL when the peer closed or timed out. */
+uint8_t *kafka_test_roundtrip(int fd, const uint8_t *req, size_t len, size_t *resp_len);
+/* Milliseconds on the monotonic clock. */
+int64_t kafka_test_now_ms(void);
+
 #endif

@@ -321,7 +321,9 @@ void kmock__log_retain(kmock_partition_t *p, size_t bytes) {
     if (p->first_entry < p->nentries)
         p->log_start = p->entries[p->first_entry].base_offset;
     /* Unmap segments no live entry uses any more. */
-    size_t live_seg = p->first_entry < p->nentries ? p->entries[p->first_entry].seg : p->nsegs - 1;
+    size_t live_seg = p->first_entry < p->nentries ? p->entries[p->first_entry].seg
+                      : p->nsegs                    ? p->nsegs - 1
+                                                    : 0;
     while (p->first_seg < live_seg) {
         kmock_segment_t *sg = &p->segs[p->first_seg++];
         if (!p->spare.data && sg->cap == SEGMENT_SIZE)
