@@ -520,7 +520,13 @@ void kafka_mock_destroy(kafka_mock_t *m) {
 const char *kafka_mock_bootstrap(const kafka_mock_t *m) { return m->bootstrap; }
 int kafka_mock_broker_count(const kafka_mock_t *m) { return m->nbrokers; }
 int kafka_mock_broker_port(const kafka_mock_t *m, int id) {
-    return id >= 1 && id <= m->nbrokers ? m->brokers[id - 1].port : -1;
+    /* A broker keeps its port across down/up (it re-binds the same one), and ports are
+     * written only while the cluster starts or under the lock: read under it too. */
+    kafka_mock_t *mm = (kafka_mock_t *)m;
+    pthread_mutex_lock(&mm->lock);
+    int port = id >= 1 && id <= m->nbrokers ? m->brokers[id - 1].port : -1;
+    pthread_mutex_unlock(&mm->lock);
+    return port;
 }
 
 kmock_broker_t *kmock__broker(kafka_mock_t *m, int id) {
