@@ -24,8 +24,9 @@ static void usage(FILE *f) {
             "\n"
             "Starts an in-memory Kafka cluster of N brokers on 127.0.0.1 and prints\n"
             "  BOOTSTRAP 127.0.0.1:PORT,...\n"
-            "on stdout. --legacy behaves like a Kafka 0.8 broker (closes on ApiVersions, v0\n"
-            "requests and MessageSet v0 only). --partitions sets auto-created topics' partition\n"
+            "on stdout. --legacy behaves like a Kafka 0.8.2 broker: it hangs up on ApiVersions and\n"
+            "on versions 0.8.2 lacked (it serves v0, and v1 of OffsetCommit/OffsetFetch) and\n"
+            "takes MessageSet v0 only. --partitions sets auto-created topics' partition\n"
             "count (default 4); --no-auto-create refuses unknown topics; --retention bounds each\n"
             "partition log. It then reads commands on stdin, one per line, and answers each on\n"
             "stdout; it exits on end of input, SIGTERM or SIGINT.\n\n%s",

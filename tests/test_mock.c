@@ -542,7 +542,53 @@ static void test_unsupported_versions(void) {
     kafka_mock_destroy(m);
 }
 
+
+/* Two clusters alive at once each answer on their own ports (their listeners must not
+ * share state), and a legacy cluster serves OffsetCommit/OffsetFetch v1 as 0.8.2 did. */
+static void test_two_clusters_and_legacy_commits(void) {
+    kafka_mock_t *a = start(1, false), *b = start(1, true);
+    client_t ca, cb;
+    client_open(&ca, a, 1);
+    client_open(&cb, b, 1);
+    kafka_metadata_response_t md = metadata(&ca, 12, NULL);
+    CU_ASSERT_EQUAL(md.brokers.count, 1);
+    CU_ASSERT_EQUAL(md.brokers.items[0].port, kafka_mock_broker_port(a, 1));
+    md = metadata(&cb, 0, NULL);
+    CU_ASSERT_EQUAL(md.brokers.items[0].port, kafka_mock_broker_port(b, 1));
+    kafka_mock_topic_create(b, "old", 1, 1);
+    kafka_offset_commit_request_t cr;
+    kafka_request_init(KAFKA_API_OFFSET_COMMIT, &cr);
+    kafka_offset_commit_request_partition_t cp = {0, 7, -1, -1, kafka_str("")};
+    kafka_offset_commit_request_topic_t ct = {kafka_str("old"), {&cp, 1}};
+    cr.group_id = kafka_str("g");
+    cr.generation_id_or_member_epoch = -1;
+    cr.member_id = kafka_str("");
+    cr.topics.items = &ct;
+    cr.topics.count = 1;
+    kafka_offset_commit_response_t co;
+    CU_ASSERT_EQUAL(call(&cb, KAFKA_API_OFFSET_COMMIT, 1, &cr, &co), KAFKA_OK);
+    CU_ASSERT_EQUAL(co.topics.items[0].partitions.items[0].error_code, 0);
+    kafka_offset_fetch_request_t of;
+    kafka_request_init(KAFKA_API_OFFSET_FETCH, &of);
+    int32_t part = 0;
+    kafka_offset_fetch_request_topic_t ot = {kafka_str("old"), {&part, 1}};
+    of.group_id = kafka_str("g");
+    of.topics.items = &ot;
+    of.topics.count = 1;
+    kafka_offset_fetch_response_t ofr;
+    CU_ASSERT_EQUAL(call(&cb, KAFKA_API_OFFSET_FETCH, 1, &of, &ofr), KAFKA_OK);
+    CU_ASSERT_EQUAL(ofr.topics.items[0].partitions.items[0].committed_offset, 7);
+    CU_ASSERT_EQUAL(call(&cb, KAFKA_API_OFFSET_FETCH, 2, &of, &ofr), KAFKA_ERR__TRANSPORT);
+    client_close(&cb);
+    kafka_mock_destroy(b); /* the other cluster keeps serving */
+    md = metadata(&ca, 12, NULL);
+    CU_ASSERT_EQUAL(md.brokers.count, 1);
+    client_close(&ca);
+    kafka_mock_destroy(a);
+}
+
 static CU_TestInfo tests[] = {
+    {"two clusters at once; legacy commits v1", test_two_clusters_and_legacy_commits},
     {"modern: produce, fetch, list offsets, leadership, corrupt batch", test_modern_produce_fetch_offsets},
     {"idempotent producer: duplicates, out-of-order, epoch bump", test_idempotent_sequences},
     {"offset commit/fetch on the coordinator", test_commits_and_coordinator},

@@ -1,16 +1,18 @@
-/* The APIs the mock serves: exactly the versions the codec implements. */
+/* The APIs the mock serves: exactly the versions the codec implements; in legacy mode
+ * what Kafka 0.8.2 served (v0, and OffsetCommit/OffsetFetch v1; FindCoordinator v0 was
+ * its ConsumerMetadata request; no ApiVersions, no InitProducerId). */
 #include "mock/mock_int.h"
 
 const kmock_api_t kmock__apis[] = {
-    {KAFKA_API_PRODUCE, 0, KAFKA_API_PRODUCE_MAX_VERSION, kmock__handle_produce},
-    {KAFKA_API_FETCH, 0, KAFKA_API_FETCH_MAX_VERSION, kmock__handle_fetch},
-    {KAFKA_API_LIST_OFFSETS, 0, KAFKA_API_LIST_OFFSETS_MAX_VERSION, kmock__handle_list_offsets},
-    {KAFKA_API_METADATA, 0, KAFKA_API_METADATA_MAX_VERSION, kmock__handle_metadata},
-    {KAFKA_API_OFFSET_COMMIT, 0, KAFKA_API_OFFSET_COMMIT_MAX_VERSION, kmock__handle_offset_commit},
-    {KAFKA_API_OFFSET_FETCH, 0, KAFKA_API_OFFSET_FETCH_MAX_VERSION, kmock__handle_offset_fetch},
-    {KAFKA_API_FIND_COORDINATOR, 0, KAFKA_API_FIND_COORDINATOR_MAX_VERSION, kmock__handle_find_coordinator},
-    {KAFKA_API_API_VERSIONS, 0, KAFKA_API_API_VERSIONS_MAX_VERSION, kmock__handle_api_versions},
-    {KAFKA_API_INIT_PRODUCER_ID, 0, KAFKA_API_INIT_PRODUCER_ID_MAX_VERSION, kmock__handle_init_producer_id},
+    {KAFKA_API_PRODUCE, 0, KAFKA_API_PRODUCE_MAX_VERSION, 0, kmock__handle_produce},
+    {KAFKA_API_FETCH, 0, KAFKA_API_FETCH_MAX_VERSION, 0, kmock__handle_fetch},
+    {KAFKA_API_LIST_OFFSETS, 0, KAFKA_API_LIST_OFFSETS_MAX_VERSION, 0, kmock__handle_list_offsets},
+    {KAFKA_API_METADATA, 0, KAFKA_API_METADATA_MAX_VERSION, 0, kmock__handle_metadata},
+    {KAFKA_API_OFFSET_COMMIT, 0, KAFKA_API_OFFSET_COMMIT_MAX_VERSION, 1, kmock__handle_offset_commit},
+    {KAFKA_API_OFFSET_FETCH, 0, KAFKA_API_OFFSET_FETCH_MAX_VERSION, 1, kmock__handle_offset_fetch},
+    {KAFKA_API_FIND_COORDINATOR, 0, KAFKA_API_FIND_COORDINATOR_MAX_VERSION, 0, kmock__handle_find_coordinator},
+    {KAFKA_API_API_VERSIONS, 0, KAFKA_API_API_VERSIONS_MAX_VERSION, -1, kmock__handle_api_versions},
+    {KAFKA_API_INIT_PRODUCER_ID, 0, KAFKA_API_INIT_PRODUCER_ID_MAX_VERSION, -1, kmock__handle_init_producer_id},
 };
 const int kmock__napis = (int)(sizeof(kmock__apis) / sizeof(kmock__apis[0]));
 

@@ -39,12 +39,6 @@ struct kmock_conn_s {
     kmock_conn_t *next;
 };
 
-typedef struct listen_tag_s {
-    int kind; /* POLL_LISTEN */
-    kmock_broker_t *broker;
-} listen_tag_t;
-
-static listen_tag_t listen_tags[KMOCK_MAX_BROKERS];
 static const int wake_tag = POLL_WAKE;
 
 int64_t kmock__now_ms(void) {
@@ -120,9 +114,8 @@ static int broker_listen(kafka_mock_t *m, kmock_broker_t *b, char *errstr, size_
     if (fd < 0)
         return -1;
     b->listen_fd = fd;
-    listen_tags[b->id - 1].kind = POLL_LISTEN;
-    listen_tags[b->id - 1].broker = b;
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listen_tags[b->id - 1]};
+    b->kind = POLL_LISTEN;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = b};
     epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev);
     return 0;
 }
@@ -261,7 +254,7 @@ static void handle_frame(kafka_mock_t *m, kmock_conn_t *c, const uint8_t *frame,
     const kmock_api_t *api = e == KAFKA_OK || e == KAFKA_ERR__UNSUPPORTED_VERSION ? kmock__api(hdr.request_api_key)
                                                                                   : NULL;
     int16_t key = hdr.request_api_key, version = hdr.request_api_version;
-    if (m->conf.legacy && (key == KAFKA_API_API_VERSIONS || version != 0))
+    if (api && m->conf.legacy && version > api->legacy_max_version)
         api = NULL; /* a 0.8 broker knows neither ApiVersions nor later versions: it hangs up */
     if (api && (version < api->min_version || version > api->max_version))
         e = KAFKA_ERR__UNSUPPORTED_VERSION;
@@ -384,9 +377,9 @@ static void *loop(void *arg) {
                 ssize_t r = read(m->wake_fd, &v, sizeof(v));
                 (void)r;
             } else if (kind == POLL_LISTEN) {
-                listen_tag_t *t = evs[i].data.ptr;
-                if (t->broker->listen_fd >= 0)
-                    accept_conns(m, t->broker);
+                kmock_broker_t *b = evs[i].data.ptr;
+                if (b->listen_fd >= 0)
+                    accept_conns(m, b);
             } else {
                 kmock_conn_t *c = evs[i].data.ptr;
                 if (c->fd >= 0 && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))

@@ -95,6 +95,7 @@ typedef struct kmock_fault_s {
 typedef struct kmock_conn_s kmock_conn_t;
 
 typedef struct kmock_broker_s {
+    int kind; /* first: epoll data points here for a listener (see cluster.c) */
     int id;
     int port;
     int listen_fd;
@@ -146,6 +147,7 @@ typedef kmock_result_t (*kmock_handler_t)(kmock_req_t *rq, kafka_response_u *res
 typedef struct kmock_api_s {
     int16_t key;
     int16_t min_version, max_version;
+    int16_t legacy_max_version; /* what a Kafka 0.8.2 broker serves; -1: not at all */
     kmock_handler_t handle;
 } kmock_api_t;
 

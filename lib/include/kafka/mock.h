@@ -25,7 +25,8 @@ typedef struct kafka_mock_conf_s {
     int brokers;               /* number of brokers, ids 1..N (default 3) */
     int default_partitions;    /* partitions of auto-created topics (default 4) */
     bool auto_create;          /* create unknown topics on Metadata/Produce (default true) */
-    bool legacy;               /* behave like Kafka 0.8: close on ApiVersions, v0 only, MessageSet v0 */
+    bool legacy;               /* behave like Kafka 0.8.2: close on ApiVersions and on versions it lacks
+                                  (v0 only; OffsetCommit/OffsetFetch v1), MessageSet v0 only */
     size_t retention_bytes;    /* per-partition log bound; 0 = unbounded (default 0) */
 } kafka_mock_conf_t;
 

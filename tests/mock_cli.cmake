@@ -1,0 +1,5 @@
+# kafka-mock as a process, driven by kcat: tests/test_mock_kcat.sh (included from
+# tests/CMakeLists.txt). Exit 77 means kcat is not installed: reported as skipped.
+add_test(NAME test_mock_kcat
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_mock_kcat.sh $<TARGET_FILE:kafka-mock>)
+set_tests_properties(test_mock_kcat PROPERTIES TIMEOUT 60 LABELS integration SKIP_RETURN_CODE 77)
