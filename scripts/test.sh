@@ -4,8 +4,9 @@
 #   2. checks that the generated codec is what lib/proto/spec says (scripts/codegen.py --check)
 #   3. Release build: all CUnit suites, fuzz corpus replays, and the CRC gate (ctest)
 #   4. ASan+UBSan build: the same suites and corpora (the gate is skipped: timing under ASan means nothing)
-#   5. libFuzzer build (clang): each fuzz target runs briefly from its corpus
-# Set KAFKA_FUZZ_SECONDS (default 20) to fuzz longer; KAFKA_SKIP_FUZZ=1 to skip step 5.
+#   5. TSan build: the tests that run threads (mock cluster, io)
+#   6. libFuzzer build (clang): each fuzz target runs briefly from its corpus
+# Set KAFKA_FUZZ_SECONDS (default 20) to fuzz longer; KAFKA_SKIP_FUZZ=1 to skip step 6.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -28,6 +29,11 @@ cmake -S . -B "$build/asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAFKA_SANITIZE=a
 cmake --build "$build/asan" -j"$jobs"
 (cd "$build/asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure -j"$jobs")
+
+echo "== thread sanitizer build + the threaded tests (mock cluster, io)"
+cmake -S . -B "$build/tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAFKA_SANITIZE=thread -DKAFKA_BENCH=OFF >/dev/null
+cmake --build "$build/tsan" -j"$jobs"
+(cd "$build/tsan" && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j"$jobs" -R 'mock|io')
 
 if [ "${KAFKA_SKIP_FUZZ:-0}" != 1 ]; then
   echo "== libFuzzer targets (${KAFKA_FUZZ_SECONDS:-20}s each)"
