@@ -1,0 +1,173 @@
+/* kafka_conf_t: the configuration of a client, Kafka-standard property names.
+ *
+ * One static table in lib/core/conf.c (name, type, default, range or allowed values,
+ * doc) drives set, get, validation and dump; kafka_conf_describe() shows its docs.
+ * Every value is checked when it is set; kafka_conf_validate() checks the properties
+ * that constrain each other and is run by the library when a client is created.
+ *
+ * Thread safety: a conf is a plain value. Reading it from several threads is safe;
+ * setting a property while another thread uses the same conf is not. A client copies
+ * the conf it is created with, so the application may change or destroy its own. */
+#ifndef KAFKA_CONF_H
+#define KAFKA_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kafka/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kafka_conf_s kafka_conf_t;
+
+/* Every property, in the order of their names (kafka_conf_dump() relies on it). */
+typedef enum kafka_conf_prop_e {
+    KAFKA_CONF_ACKS,                         /* acks */
+    KAFKA_CONF_API_VERSION_REQUEST,          /* api.version.request */
+    KAFKA_CONF_AUTO_COMMIT_INTERVAL_MS,      /* auto.commit.interval.ms */
+    KAFKA_CONF_AUTO_OFFSET_RESET,            /* auto.offset.reset: kafka_offset_reset_t */
+    KAFKA_CONF_BATCH_SIZE,                   /* batch.size */
+    KAFKA_CONF_BOOTSTRAP_SERVERS,            /* bootstrap.servers: see kafka_conf_brokers() */
+    KAFKA_CONF_BROKER_VERSION_FALLBACK,      /* broker.version.fallback */
+    KAFKA_CONF_CHECK_CRCS,                   /* check.crcs */
+    KAFKA_CONF_CLIENT_ID,                    /* client.id */
+    KAFKA_CONF_COMPRESSION_TYPE,             /* compression.type: kafka_compression_t */
+    KAFKA_CONF_DELIVERY_TIMEOUT_MS,          /* delivery.timeout.ms */
+    KAFKA_CONF_ENABLE_AUTO_COMMIT,           /* enable.auto.commit */
+    KAFKA_CONF_ENABLE_IDEMPOTENCE,           /* enable.idempotence */
+    KAFKA_CONF_FETCH_MAX_BYTES,              /* fetch.max.bytes */
+    KAFKA_CONF_FETCH_MAX_WAIT_MS,            /* fetch.max.wait.ms */
+    KAFKA_CONF_FETCH_MIN_BYTES,              /* fetch.min.bytes */
+    KAFKA_CONF_GROUP_ID,                     /* group.id */
+    KAFKA_CONF_ISOLATION_LEVEL,              /* isolation.level: kafka_isolation_level_t */
+    KAFKA_CONF_LINGER_MS,                    /* linger.ms */
+    KAFKA_CONF_LOG_LEVEL,                    /* log.level */
+    KAFKA_CONF_MAX_IN_FLIGHT,                /* max.in.flight.requests.per.connection */
+    KAFKA_CONF_MAX_PARTITION_FETCH_BYTES,    /* max.partition.fetch.bytes */
+    KAFKA_CONF_MESSAGE_MAX_BYTES,            /* message.max.bytes */
+    KAFKA_CONF_METADATA_MAX_AGE_MS,          /* metadata.max.age.ms */
+    KAFKA_CONF_OFFSETS_FILE,                 /* offsets.file */
+    KAFKA_CONF_OFFSETS_STORAGE,              /* offsets.storage: kafka_offsets_storage_t */
+    KAFKA_CONF_PARTITIONER,                  /* partitioner: kafka_partitioner_t */
+    KAFKA_CONF_QUEUE_BUFFERING_MAX_KBYTES,   /* queue.buffering.max.kbytes */
+    KAFKA_CONF_QUEUE_BUFFERING_MAX_MESSAGES, /* queue.buffering.max.messages */
+    KAFKA_CONF_QUEUE_FULL_BEHAVIOR,          /* queue.full.behavior: kafka_queue_full_t */
+    KAFKA_CONF_QUEUE_FULL_TIMEOUT_MS,        /* queue.full.timeout.ms */
+    KAFKA_CONF_RECONNECT_BACKOFF_MAX_MS,     /* reconnect.backoff.max.ms */
+    KAFKA_CONF_RECONNECT_BACKOFF_MS,         /* reconnect.backoff.ms */
+    KAFKA_CONF_REQUEST_TIMEOUT_MS,           /* request.timeout.ms */
+    KAFKA_CONF_RETRIES,                      /* retries */
+    KAFKA_CONF_RETRY_BACKOFF_MAX_MS,         /* retry.backoff.max.ms */
+    KAFKA_CONF_RETRY_BACKOFF_MS,             /* retry.backoff.ms */
+    KAFKA_CONF_STATISTICS_INTERVAL_MS,       /* statistics.interval.ms */
+    KAFKA_CONF__COUNT
+} kafka_conf_prop_t;
+
+/* What kafka_conf_int() returns for the enumerated properties. acks is its number
+ * (0, 1, -1 for "all"); compression.type is kafka_compression_t (kafka/protocol.h). */
+typedef enum kafka_offset_reset_e {
+    KAFKA_OFFSET_RESET_EARLIEST,
+    KAFKA_OFFSET_RESET_LATEST,
+    KAFKA_OFFSET_RESET_ERROR
+} kafka_offset_reset_t;
+
+/* Kafka's own IsolationLevel values, as sent in Fetch and ListOffsets. */
+typedef enum kafka_isolation_level_e {
+    KAFKA_ISOLATION_READ_UNCOMMITTED = 0,
+    KAFKA_ISOLATION_READ_COMMITTED = 1
+} kafka_isolation_level_t;
+
+typedef enum kafka_offsets_storage_e {
+    KAFKA_OFFSETS_STORAGE_KAFKA,
+    KAFKA_OFFSETS_STORAGE_FILE
+} kafka_offsets_storage_t;
+
+typedef enum kafka_partitioner_e {
+    KAFKA_PARTITIONER_MURMUR2_RANDOM,
+    KAFKA_PARTITIONER_MURMUR2,
+    KAFKA_PARTITIONER_RANDOM,
+    KAFKA_PARTITIONER_CONSISTENT_RANDOM
+} kafka_partitioner_t;
+
+typedef enum kafka_queue_full_e {
+    KAFKA_QUEUE_FULL_BLOCK,
+    KAFKA_QUEUE_FULL_ERROR
+} kafka_queue_full_t;
+
+/* One entry of bootstrap.servers; IPv6 hosts are given without their brackets. */
+typedef struct kafka_conf_broker_s {
+    char host[256];
+    int port;
+} kafka_conf_broker_t;
+
+#define KAFKA_CONF_DEFAULT_PORT 9092
+
+/* A conf with every property at its default; NULL when out of memory. */
+kafka_conf_t *kafka_conf_new(void);
+/* A deep copy; NULL when out of memory. */
+kafka_conf_t *kafka_conf_dup(const kafka_conf_t *conf);
+/* Frees the conf; NULL is a no-op. */
+void kafka_conf_destroy(kafka_conf_t *conf);
+
+/* Sets a property from its string form; value NULL resets it to the default.
+ * Booleans are true/false, integers decimal within the property's range, enumerated
+ * values case-insensitive. KAFKA_ERR__INVALID_CONF for an unknown key or a bad value
+ * (errstr names the key and what is allowed; the conf is unchanged), KAFKA_ERR__NO_MEMORY,
+ * KAFKA_ERR__INVALID_ARG when conf or key is NULL. */
+kafka_err_t kafka_conf_set(kafka_conf_t *conf, const char *key, const char *value, char *errstr,
+                           size_t errstr_size);
+
+/* The canonical string form of a property ("-1" for acks=all; bootstrap.servers with
+ * every port spelled out) into value[0..value_size). KAFKA_ERR__INVALID_CONF for an
+ * unknown key; KAFKA_ERR__INVALID_ARG when value_size is too small (value then holds
+ * as much as fits, NUL-terminated, if value_size > 0). */
+kafka_err_t kafka_conf_get(const kafka_conf_t *conf, const char *key, char *value, size_t value_size);
+
+/* Reads a Java-style .properties file: "key=value" (or "key: value") lines, whitespace
+ * around keys and values ignored, '#' and '!' comment lines, blank lines. No escapes or
+ * line continuations. On error nothing is applied and errstr says "path:line: reason";
+ * KAFKA_ERR__INVALID_CONF (also when the file cannot be read) or KAFKA_ERR__NO_MEMORY. */
+kafka_err_t kafka_conf_set_file(kafka_conf_t *conf, const char *path, char *errstr,
+                                size_t errstr_size);
+
+/* Checks the properties that constrain each other; the library runs it on its own copy
+ * when a client is created. Like Java's producer, it settles defaults the application
+ * did not set: enable.idempotence (default true) is turned off when acks is not all,
+ * retries is 0 or max.in.flight.requests.per.connection is above 5, and
+ * delivery.timeout.ms is raised to linger.ms + request.timeout.ms; when the application
+ * set them itself, such conflicts are KAFKA_ERR__INVALID_CONF naming both keys. */
+kafka_err_t kafka_conf_validate(kafka_conf_t *conf, char *errstr, size_t errstr_size);
+
+/* Writes "name=value" for every property, sorted by name; the output is a valid
+ * properties file. */
+void kafka_conf_dump(const kafka_conf_t *conf, FILE *out);
+
+/* One line of documentation of a property (range, default, meaning), or NULL. */
+const char *kafka_conf_describe(const char *key);
+
+/* The property's name; NULL when prop is out of range. */
+const char *kafka_conf_name(kafka_conf_prop_t prop);
+/* The property called key, or -1 when there is none. */
+int kafka_conf_lookup(const char *key);
+
+/* Typed getters for the library. kafka_conf_int() serves integer, boolean (0/1) and
+ * enumerated properties and returns 0 for string ones; kafka_conf_str() serves string
+ * properties (never NULL for them, "" when empty) and returns NULL for the others. */
+int64_t kafka_conf_int(const kafka_conf_t *conf, kafka_conf_prop_t prop);
+const char *kafka_conf_str(const kafka_conf_t *conf, kafka_conf_prop_t prop);
+static inline bool kafka_conf_bool(const kafka_conf_t *conf, kafka_conf_prop_t prop) {
+    return kafka_conf_int(conf, prop) != 0;
+}
+
+/* Fills out[0..max) with the entries of bootstrap.servers and returns how many there
+ * are (which may exceed max; call with max 0 to count them). */
+size_t kafka_conf_brokers(const kafka_conf_t *conf, kafka_conf_broker_t *out, size_t max);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
