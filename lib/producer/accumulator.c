@@ -1,0 +1,196 @@
+/* Record accumulator: see accumulator.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "producer/accumulator.h"
+
+void kafka__accum_init(kafka__accum_t *acc, const kafka_conf_t *conf, kafka__accum_enqueue_t enqueue) {
+    memset(acc, 0, sizeof(*acc));
+    acc->enqueue = enqueue;
+    acc->batch_size = (size_t)kafka_conf_int(conf, KAFKA_CONF_BATCH_SIZE);
+    acc->linger_ms = kafka_conf_int(conf, KAFKA_CONF_LINGER_MS);
+    acc->message_max_bytes = (size_t)kafka_conf_int(conf, KAFKA_CONF_MESSAGE_MAX_BYTES);
+    acc->codec = (kafka_compression_t)kafka_conf_int(conf, KAFKA_CONF_COMPRESSION_TYPE);
+    acc->max_msgs = kafka_conf_int(conf, KAFKA_CONF_QUEUE_BUFFERING_MAX_MESSAGES);
+    acc->max_bytes = kafka_conf_int(conf, KAFKA_CONF_QUEUE_BUFFERING_MAX_KBYTES) * 1024;
+    acc->block_when_full = kafka_conf_int(conf, KAFKA_CONF_QUEUE_FULL_BEHAVIOR) == KAFKA_QUEUE_FULL_BLOCK;
+    acc->full_timeout_ms = kafka_conf_int(conf, KAFKA_CONF_QUEUE_FULL_TIMEOUT_MS);
+    pthread_mutex_init(&acc->mem_lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&acc->mem_cond, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+void kafka__accum_destroy(kafka__accum_t *acc) {
+    pthread_mutex_destroy(&acc->mem_lock);
+    pthread_cond_destroy(&acc->mem_cond);
+}
+
+void kafka__apart_init(kafka__apart_t *ap, void *topic, int32_t partition) {
+    memset(ap, 0, sizeof(*ap));
+    pthread_mutex_init(&ap->lock, NULL);
+    ap->topic = topic;
+    ap->partition = partition;
+}
+
+void kafka__apart_destroy(kafka__apart_t *ap) {
+    kafka_batch_destroy(ap->open);
+    free(ap->msgs);
+    pthread_mutex_destroy(&ap->lock);
+}
+
+/* The bytes a record occupies in a batch, as counted against the limits: an upper
+ * bound of its encoding (varint headers at their widest). */
+static size_t record_size(int32_t keylen, int32_t valuelen, const kafka_header_t *headers, size_t nheaders) {
+    size_t n = 5 + 1 + 10 + 5 + 5 + (keylen > 0 ? (size_t)keylen : 0) + 5 + (valuelen > 0 ? (size_t)valuelen : 0) + 5;
+    for (size_t i = 0; i < nheaders; i++)
+        n += 10 + (size_t)(headers[i].key.len > 0 ? headers[i].key.len : 0) +
+             (size_t)(headers[i].value.len > 0 ? headers[i].value.len : 0);
+    return n;
+}
+
+/* Reserves room for one record of `size` bytes in the producer's memory bound. */
+static kafka_err_t reserve(kafka__accum_t *acc, size_t size, int64_t now_ms) {
+    pthread_mutex_lock(&acc->mem_lock);
+    struct timespec until;
+    bool have_until = false;
+    kafka_err_t err = KAFKA_OK;
+    while (acc->msgs + 1 > acc->max_msgs || acc->bytes + (int64_t)size > acc->max_bytes) {
+        if (!acc->block_when_full || acc->full_timeout_ms <= 0) {
+            err = KAFKA_ERR__QUEUE_FULL;
+            break;
+        }
+        if (!have_until) {
+            clock_gettime(CLOCK_MONOTONIC, &until);
+            until.tv_sec += (time_t)(acc->full_timeout_ms / 1000);
+            until.tv_nsec += (long)(acc->full_timeout_ms % 1000) * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            have_until = true;
+        }
+        if (pthread_cond_timedwait(&acc->mem_cond, &acc->mem_lock, &until) == ETIMEDOUT &&
+            (acc->msgs + 1 > acc->max_msgs || acc->bytes + (int64_t)size > acc->max_bytes)) {
+            err = KAFKA_ERR__TIMED_OUT;
+            break;
+        }
+    }
+    if (!err) {
+        acc->msgs++;
+        acc->bytes += (int64_t)size;
+    }
+    pthread_mutex_unlock(&acc->mem_lock);
+    (void)now_ms;
+    return err;
+}
+
+static void unreserve(kafka__accum_t *acc, int64_t msgs, int64_t bytes) {
+    pthread_mutex_lock(&acc->mem_lock);
+    acc->msgs -= msgs;
+    acc->bytes -= bytes;
+    pthread_cond_broadcast(&acc->mem_cond);
+    pthread_mutex_unlock(&acc->mem_lock);
+}
+
+/* Seals the open batch into a new pbatch and enqueues it (ap->lock held); false when
+ * there is none or on ENOMEM (the batch then stays open and is retried). */
+static bool seal(kafka__accum_t *acc, kafka__apart_t *ap, int64_t now_ms) {
+    if (!ap->open || kafka_batch_count(ap->open) == 0)
+        return false;
+    kafka__pbatch_t *pb = calloc(1, sizeof(*pb));
+    if (!pb)
+        return false;
+    if (kafka_batch_seal(ap->open, acc->codec, -1, &pb->data, &pb->len, NULL, 0) != KAFKA_OK) {
+        free(pb);
+        return false;
+    }
+    pb->batch = ap->open;
+    pb->msgs = ap->msgs;
+    pb->count = ap->nmsgs;
+    pb->partition = ap->partition;
+    pb->topic = ap->topic;
+    pb->sealed_ms = now_ms;
+    ap->open = NULL;
+    ap->msgs = NULL;
+    ap->nmsgs = ap->capmsgs = 0;
+    acc->enqueue(pb, ap->sink);
+    return true;
+}
+
+kafka_err_t kafka__accum_append(kafka__accum_t *acc, kafka__apart_t *ap, int64_t timestamp_ms, const void *key,
+                                int32_t keylen, const void *value, int32_t valuelen, const kafka_header_t *headers,
+                                size_t nheaders, void *opaque, int64_t now_ms, char *errstr, size_t errstr_size) {
+    size_t size = record_size(keylen, valuelen, headers, nheaders);
+    /* A record alone in a batch must fit message.max.bytes (the broker's limit). */
+    if (size + KAFKA_RECORD_BATCH_OVERHEAD > acc->message_max_bytes) {
+        if (errstr && errstr_size)
+            snprintf(errstr, errstr_size, "message of %zu bytes (key %d, value %d, %zu headers) exceeds message.max.bytes %zu",
+                     size + KAFKA_RECORD_BATCH_OVERHEAD, keylen, valuelen, nheaders, acc->message_max_bytes);
+        return KAFKA_ERR__MSG_TOO_LARGE;
+    }
+    kafka_err_t err = reserve(acc, size, now_ms);
+    if (err) {
+        if (errstr && errstr_size)
+            snprintf(errstr, errstr_size, "producer queue full (queue.buffering.max.messages %lld, .kbytes %lld)%s",
+                     (long long)acc->max_msgs, (long long)(acc->max_bytes / 1024),
+                     err == KAFKA_ERR__TIMED_OUT ? ": no room within queue.full.timeout.ms" : "");
+        return err;
+    }
+    pthread_mutex_lock(&ap->lock);
+    if (ap->open && kafka_batch_count(ap->open) > 0 && kafka_batch_size(ap->open) + size > acc->batch_size)
+        seal(acc, ap, now_ms);
+    if (!ap->open) {
+        ap->open = kafka_batch_new(acc->batch_size + KAFKA_RECORD_BATCH_OVERHEAD);
+        ap->opened_ms = now_ms;
+    }
+    if (ap->nmsgs == ap->capmsgs) {
+        int32_t cap = ap->capmsgs ? ap->capmsgs * 2 : 64;
+        kafka__msgmeta_t *nm = realloc(ap->msgs, sizeof(*nm) * (size_t)cap);
+        if (nm) {
+            ap->msgs = nm;
+            ap->capmsgs = cap;
+        }
+    }
+    if (!ap->open || ap->nmsgs == ap->capmsgs) {
+        err = KAFKA_ERR__NO_MEMORY;
+    } else {
+        err = kafka_batch_append(ap->open, timestamp_ms, key, keylen, value, valuelen, headers, nheaders);
+        if (!err)
+            ap->msgs[ap->nmsgs++] = (kafka__msgmeta_t){opaque, now_ms, size};
+    }
+    pthread_mutex_unlock(&ap->lock);
+    if (err) {
+        unreserve(acc, 1, (int64_t)size);
+        if (errstr && errstr_size)
+            snprintf(errstr, errstr_size, "cannot append the record: %s", kafka_err2str(err));
+    }
+    return err;
+}
+
+bool kafka__accum_ready(kafka__accum_t *acc, kafka__apart_t *ap, int64_t now_ms, bool force, int64_t *next_due_ms) {
+    bool sealed = false;
+    pthread_mutex_lock(&ap->lock);
+    int64_t due = ap->open && ap->nmsgs ? ap->opened_ms + acc->linger_ms : INT64_MAX;
+    if (due != INT64_MAX && (force || now_ms >= due) && (sealed = seal(acc, ap, now_ms)))
+        due = INT64_MAX;
+    pthread_mutex_unlock(&ap->lock);
+    if (next_due_ms)
+        *next_due_ms = due;
+    return sealed;
+}
+
+void kafka__accum_release(kafka__accum_t *acc, kafka__pbatch_t *pb) {
+    int64_t bytes = 0;
+    for (int32_t i = 0; i < pb->count; i++)
+        bytes += (int64_t)pb->msgs[i].size;
+    unreserve(acc, pb->count, bytes);
+    kafka_batch_destroy(pb->batch);
+    free(pb->msgs);
+    free(pb);
+}

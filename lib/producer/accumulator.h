@@ -1,0 +1,100 @@
+/* The record accumulator: per-partition open batches that application threads append to
+ * (each record encoded once, on append), sealed when full (batch.size), when linger.ms
+ * has passed, or on flush; plus the producer's memory bound (queue.buffering.max.messages
+ * / .kbytes): an append blocks up to queue.full.timeout.ms or fails with QUEUE_FULL.
+ *
+ * A sealed kafka__pbatch_t travels application -> broker worker: it is handed to the
+ * accumulator's enqueue function while the partition lock is held, so a partition's
+ * batches reach their worker in the order they were sealed, whichever thread sealed
+ * them. The worker gives it back with kafka__accum_release() once every record in it is
+ * reported. */
+#ifndef KAFKA_PRODUCER_ACCUMULATOR_H
+#define KAFKA_PRODUCER_ACCUMULATOR_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kafka/conf.h"
+#include "kafka/protocol.h"
+
+/* One record's delivery bookkeeping, in append order within its batch. */
+typedef struct kafka__msgmeta_s {
+    void *opaque;
+    int64_t enqueued_ms;
+    size_t size; /* bytes it counts against queue.buffering.max.kbytes */
+} kafka__msgmeta_t;
+
+/* A sealed batch: application -> broker worker. */
+typedef struct kafka__pbatch_s {
+    struct kafka__pbatch_s *next; /* the owner's list link (worker queue, retry list) */
+    kafka_batch_t *batch;
+    const uint8_t *data; /* the sealed wire bytes (valid while batch lives) */
+    size_t len;
+    int32_t partition;
+    void *topic; /* the producer's topic handle */
+    int32_t count;
+    kafka__msgmeta_t *msgs;
+    int64_t sealed_ms;
+    int attempts;
+} kafka__pbatch_t;
+
+/* A partition's open batch; app threads append under its lock. */
+typedef struct kafka__apart_s {
+    pthread_mutex_t lock;
+    kafka_batch_t *open;
+    kafka__msgmeta_t *msgs;
+    int32_t nmsgs, capmsgs;
+    int64_t opened_ms;
+    int32_t partition;
+    void *topic;
+    void *sink; /* where this partition's sealed batches go (its leader's worker) */
+} kafka__apart_t;
+
+/* Receives a sealed batch; called with the partition lock held: it must not block or
+ * take locks ordered before a partition lock (a lock-free queue push). */
+typedef void (*kafka__accum_enqueue_t)(kafka__pbatch_t *pb, void *sink);
+
+typedef struct kafka__accum_s {
+    size_t batch_size;
+    int64_t linger_ms;
+    size_t message_max_bytes;
+    kafka_compression_t codec;
+    int64_t max_msgs;
+    int64_t max_bytes;
+    bool block_when_full;
+    int64_t full_timeout_ms;
+    pthread_mutex_t mem_lock; /* guards the counters below and the condition */
+    pthread_cond_t mem_cond;
+    int64_t msgs, bytes; /* records and bytes held: open, sealed and in flight */
+    kafka__accum_enqueue_t enqueue;
+} kafka__accum_t;
+
+/* @thread any  @locks none */
+void kafka__accum_init(kafka__accum_t *acc, const kafka_conf_t *conf, kafka__accum_enqueue_t enqueue);
+void kafka__accum_destroy(kafka__accum_t *acc);
+void kafka__apart_init(kafka__apart_t *ap, void *topic, int32_t partition);
+void kafka__apart_destroy(kafka__apart_t *ap);
+
+/* Appends one record to the partition's open batch. When the record would overflow
+ * batch.size the open batch is sealed and enqueued first (then the record opens the
+ * next batch). KAFKA_ERR__MSG_TOO_LARGE (errstr: size and limit) for a record
+ * over message.max.bytes; KAFKA_ERR__QUEUE_FULL / KAFKA_ERR__TIMED_OUT when the memory
+ * bound is reached (non-blocking / after queue.full.timeout.ms). */
+/* @thread app  @locks ap->lock, acc->mem_lock (not together) */
+kafka_err_t kafka__accum_append(kafka__accum_t *acc, kafka__apart_t *ap, int64_t timestamp_ms, const void *key,
+                                int32_t keylen, const void *value, int32_t valuelen, const kafka_header_t *headers,
+                                size_t nheaders, void *opaque, int64_t now_ms, char *errstr, size_t errstr_size);
+
+/* Seals and enqueues the open batch when it is due (linger.ms passed since it opened,
+ * or force); true if it did. *next_due_ms gets when it will be due (INT64_MAX: no open
+ * batch). */
+/* @thread worker or flusher  @locks ap->lock */
+bool kafka__accum_ready(kafka__accum_t *acc, kafka__apart_t *ap, int64_t now_ms, bool force, int64_t *next_due_ms);
+
+/* Gives back a batch whose records are all reported: its memory leaves the bound and
+ * blocked appends wake up. */
+/* @thread worker  @locks acc->mem_lock */
+void kafka__accum_release(kafka__accum_t *acc, kafka__pbatch_t *pb);
+
+#endif
