@@ -18,51 +18,7 @@
 #ifdef KAFKA_HAVE_RDKAFKA
 #include <librdkafka/rdkafka.h>
 
-#if defined(__SANITIZE_THREAD__)
-#include <pthread.h>
-#include <threads.h>
-
-/* Debian's librdkafka starts its threads with C11 thrd_create(), which ThreadSanitizer
- * does not intercept (glibc calls its internal pthread_create directly): such threads
- * have no TSan state and crash in its allocator. This definition, exported from the
- * executable, takes precedence for librdkafka and starts them through pthread_create(),
- * which TSan sees. glibc's thrd_join()/thrd_exit() agree with the int-in-void* result. */
-typedef struct c11_start_s {
-    thrd_start_t fn;
-    void *arg;
-} c11_start_t;
-
-static void *c11_trampoline(void *p) {
-    c11_start_t s = *(c11_start_t *)p;
-    free(p);
-    return (void *)(intptr_t)s.fn(s.arg);
-}
-
-int thrd_create(thrd_t *thr, thrd_start_t fn, void *arg) {
-    c11_start_t *s = malloc(sizeof(*s));
-    if (!s)
-        return thrd_nomem;
-    s->fn = fn;
-    s->arg = arg;
-    pthread_t t;
-    int r = pthread_create(&t, NULL, c11_trampoline, s);
-    if (r) {
-        free(s);
-        return r == ENOMEM ? thrd_nomem : thrd_error;
-    }
-    *thr = (thrd_t)t;
-    return thrd_success;
-}
-
-/* librdkafka itself is not instrumented, and glibc's C11 mtx_lock()/cnd_wait() and its
- * inline atomics are invisible to TSan, so every hand-over through its queues looks like
- * a race. Reports with a librdkafka frame in either access (or the creating stack of a
- * "leaked" thread, joined by the invisible thrd_join()) say nothing about our code: the
- * mock shares no memory with librdkafka, only sockets. Races between the mock's event
- * loop and this thread's kafka_mock_* calls stay reported. */
-const char *__tsan_default_suppressions(void);
-const char *__tsan_default_suppressions(void) { return "race:librdkafka.so\nthread:librdkafka.so\n"; }
-#endif
+/* Under ThreadSanitizer, tests/tsan_rdkafka.c makes librdkafka's threads visible. */
 
 #define MAXMSG 4096
 #define WAIT_MS 15000
