@@ -6,6 +6,7 @@
 
 #include "core/metadata.h"
 #include "util/arena.h"
+#include "util/clock.h"
 
 static char *dup_str(kafka_str_t s) {
     char *d = malloc(s.len > 0 ? (size_t)s.len + 1 : 1);
@@ -156,9 +157,7 @@ kafka__metadata_t *kafka__metadata_fetch(kafka__bconn_t *bc, const char *const *
             md_free(md);
         md = NULL;
     } else {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        md->taken_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        md->taken_ms = kafka__now_ms();
         atomic_init(&md->refcnt, 1);
         *errp = KAFKA_OK;
     }

@@ -15,6 +15,7 @@
 
 #include "mock/mock_int.h"
 #include "proto/schema.h"
+#include "util/clock.h"
 
 #define KMOCK_MAX_FRAME (100 << 20) /* Kafka's socket.request.max.bytes default */
 
@@ -40,12 +41,6 @@ struct kmock_conn_s {
 };
 
 static const int wake_tag = POLL_WAKE;
-
-int64_t kmock__now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void kafka_mock_conf_init(kafka_mock_conf_t *conf) {
     conf->brokers = 3;
@@ -366,7 +361,7 @@ static void *loop(void *arg) {
     struct epoll_event evs[64];
     pthread_mutex_lock(&m->lock);
     while (!m->stopping) {
-        int timeout = next_timeout(m, kmock__now_ms());
+        int timeout = next_timeout(m, kafka__now_ms());
         pthread_mutex_unlock(&m->lock);
         int n = epoll_wait(m->epfd, evs, 64, timeout);
         pthread_mutex_lock(&m->lock);
@@ -386,7 +381,7 @@ static void *loop(void *arg) {
                     conn_read(m, c);
             }
         }
-        int64_t now = kmock__now_ms();
+        int64_t now = kafka__now_ms();
         m->data_arrived = false;
         for (kmock_conn_t *c = m->conns; c; c = c->next)
             if (c->fd >= 0)

@@ -209,6 +209,5 @@ void kmock__wake(kafka_mock_t *m);
 /* Sets every ErrorCode field of a response (recursively) to err (fault injection). */
 void kmock__set_error_codes(int16_t api_key, void *resp, kafka_err_t err);
 
-int64_t kmock__now_ms(void);
 
 #endif

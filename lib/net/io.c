@@ -17,6 +17,7 @@
 #include "kafka/io.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/clock.h"
 
 struct kafka_io_s {
     int fd;
@@ -35,12 +36,6 @@ static void io_broken(kafka_io_t *io) {
     }
 }
 
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 __attribute__((format(printf, 3, 4))) static kafka_err_t io_fail(kafka_io_t *io, kafka_err_t err, const char *fmt,
                                                                  ...) {
     va_list ap;
@@ -54,7 +49,7 @@ __attribute__((format(printf, 3, 4))) static kafka_err_t io_fail(kafka_io_t *io,
 /* Waits for fd to become ready for `events` until deadline; 1 ready, 0 timed out. */
 static int wait_fd(int fd, short events, int64_t deadline) {
     for (;;) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - kafka__now_ms();
         if (left <= 0)
             return 0;
         struct pollfd pf = {fd, events, 0};
@@ -97,7 +92,7 @@ kafka_io_t *kafka_io_connect(const char *host, int port, int timeout_ms, kafka_e
         snprintf(errstr, errstr_size, "%s:%d: cannot resolve host: %s", name, port, gai_strerror(gai));
         return NULL;
     }
-    int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    int64_t deadline = kafka__now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     int fd = -1;
     char why[256] = "no address to connect to";
     *errp = KAFKA_ERR__CANT_BIND;
@@ -169,7 +164,7 @@ kafka_err_t kafka_io_sendv(kafka_io_t *io, const struct iovec *iov_in, int iovcn
         return io_fail(io, KAFKA_ERR__MISMATCH_ARGUMENT, "%s: %d buffers in one send (max 64)", io->peer, iovcnt);
     memcpy(iov, iov_in, sizeof(*iov) * (size_t)iovcnt);
     struct iovec *v = iov;
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = kafka__now_ms() + timeout_ms;
     while (iovcnt > 0) {
         struct msghdr mh = {.msg_iov = v, .msg_iovlen = (size_t)iovcnt};
         ssize_t n = sendmsg(io->fd, &mh, MSG_NOSIGNAL);
@@ -236,7 +231,7 @@ kafka_err_t kafka_io_receive(kafka_io_t *io, uint8_t **frame, size_t *len, size_
     *len = 0;
     if (io->fd < 0)
         return io_fail(io, KAFKA_ERR__CANT_RECV, "%s: connection is closed", io->peer);
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = kafka__now_ms() + timeout_ms;
     uint8_t sz[4];
     kafka_err_t err = read_full(io, sz, 4, deadline, timeout_ms);
     if (err)

@@ -15,6 +15,7 @@
 #include "producer/partitioner.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/clock.h"
 
 #define MAX_CONNS 64
 
@@ -51,23 +52,6 @@ struct kafka_producer_s {
     kafka_err_t last_err;
     char last_error[512];
 };
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int64_t ms) {
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 __attribute__((format(printf, 3, 4))) static kafka_err_t fail(kafka_producer_t *p, kafka_err_t err, const char *fmt,
                                                               ...) {
@@ -260,7 +244,7 @@ static kafka_err_t init_pid(kafka_producer_t *p, kafka__bconn_t *bc, char *why, 
  * v0 below, compressed with compression.type. */
 static kafka_err_t build(kafka_producer_t *p, int16_t version, const kafka_produce_msg_t *msgs, size_t n,
                          int32_t base_seq, kafka_buf_t *out, char *why, size_t why_size) {
-    int64_t now = wall_ms();
+    int64_t now = kafka__wall_ms();
     if (version >= 3) {
         kafka_batch_t *b = kafka_batch_new(1024);
         if (!b)
@@ -412,7 +396,7 @@ static ptopic_t *topic_state(kafka_producer_t *p, const char *topic) {
     ptopic_t *t = &p->topics[p->ntopics];
     if (!(t->name = strdup(topic)))
         return NULL;
-    kafka__partitioner_init(&t->part, (uint64_t)wall_ms() ^ (uint64_t)(uintptr_t)t);
+    kafka__partitioner_init(&t->part, (uint64_t)kafka__wall_ms() ^ (uint64_t)(uintptr_t)t);
     p->ntopics++;
     return t;
 }
@@ -431,17 +415,17 @@ static kafka_err_t send_locked(kafka_producer_t *p, const char *topic, int32_t p
             return fail(p, KAFKA_ERR__MSG_TOO_LARGE, "message %zu is %zu bytes with overhead, over message.max.bytes %zu",
                         i, sz, p->message_max);
     }
-    int64_t start = now_ms(), deadline = start + p->delivery_timeout_ms;
+    int64_t start = kafka__now_ms(), deadline = start + p->delivery_timeout_ms;
     int64_t backoff = p->backoff_ms;
     bool stale = !p->md || !kafka__metadata_topic(p->md, topic);
     char why[512] = "no attempt made";
     kafka_err_t last = KAFKA_ERR__TIMED_OUT;
     for (int tries = 0;; tries++) {
         if (tries > 0) {
-            int64_t left = deadline - now_ms();
+            int64_t left = deadline - kafka__now_ms();
             if (left <= 0)
                 break;
-            sleep_ms(backoff < left ? backoff : left);
+            kafka__sleep_ms(backoff < left ? backoff : left);
             backoff = backoff * 2 < p->backoff_max_ms ? backoff * 2 : p->backoff_max_ms;
         }
         if (stale) {
