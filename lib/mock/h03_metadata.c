@@ -75,14 +75,14 @@ kmock_result_t kmock__handle_metadata(kmock_req_t *rq, kafka_response_u *resp) {
         kafka_str_t name = req->topics.items[i].name;
         kafka_metadata_response_topic_t *out = &r->topics.items[i];
         out->name = name;
-        kmock_topic_t *t = name.len > 0 ? kmock__topic_get(m, name.str, name.len, create && !rq->inject) : NULL;
+        bool may_create = create && m->conf.auto_create && !rq->inject;
+        kmock_topic_t *t = name.len > 0 ? kmock__topic_get(m, name.str, name.len, may_create) : NULL;
         if (t)
             fill_topic(rq, out, t);
+        else if (name.len <= 0 || may_create)
+            out->error_code = KAFKA_ERR_INVALID_TOPIC_EXCEPTION; /* creation refused the name */
         else
-            out->error_code = name.len > 0 && kmock__topic_find(m, name.str, name.len) == NULL &&
-                                      create && m->conf.auto_create
-                                  ? KAFKA_ERR_INVALID_TOPIC_EXCEPTION
-                                  : KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+            out->error_code = KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     }
     return KMOCK_RESPOND;
 }
