@@ -25,7 +25,8 @@ int kafka_test_connect(int port);
 /* Writes the whole frame req[0..len), reads one response frame; returns it (after its
  * size prefix, malloc'd, *resp_len set) or NULL when the peer closed or timed out. */
 uint8_t *kafka_test_roundtrip(int fd, const uint8_t *req, size_t len, size_t *resp_len);
-/* Milliseconds on the monotonic clock. */
+/* Milliseconds on the monotonic clock; a sleep in milliseconds. */
 int64_t kafka_test_now_ms(void);
+void kafka_test_sleep_ms(int64_t ms);
 
 #endif

@@ -1,0 +1,309 @@
+/* The cluster handle and its metadata thread (see kafka/connection.h). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/broker.h"
+#include "core/metadata.h"
+#include "kafka/connection.h"
+#include "util/clock.h"
+
+#define MAX_TOPICS 1024
+
+struct kafka_connection_s {
+    kafka_conf_t *conf;
+    pthread_t thread;
+    pthread_mutex_t lock; /* guards everything below */
+    pthread_cond_t cond;  /* signals the metadata thread (requests) and waiters (new metadata) */
+    bool stopping;
+    bool refresh_wanted;
+    char *topics[MAX_TOPICS]; /* the topics metadata is kept for */
+    int ntopics;
+    kafka__metadata_t *md;
+    long refreshes;
+    kafka_err_t last_err;
+    char last_error[1024];
+    /* Owned by the metadata thread only. */
+    kafka__bconn_t *bc;
+};
+
+static void cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, int64_t deadline_ms) {
+    int64_t left = deadline_ms - kafka__now_ms();
+    if (left <= 0)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (time_t)(left / 1000);
+    ts.tv_nsec += (long)(left % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(cond, lock, &ts);
+}
+
+/* One refresh from the metadata thread: the broker it is connected to, else each
+ * bootstrap server and each known broker in turn. Runs without the lock (network). */
+/* @thread metadata  @locks none */
+static kafka__metadata_t *fetch(kafka_connection_t *c, char **topics, int ntopics, kafka_err_t *errp, char *why,
+                                size_t why_size) {
+    char e[300];
+    if (c->bc) {
+        kafka__metadata_t *md = kafka__metadata_fetch(c->bc, (const char *const *)topics, ntopics, true, errp, e,
+                                                      sizeof(e));
+        if (md)
+            return md;
+        kafka__bconn_close(c->bc); /* that broker failed us: try the others */
+        c->bc = NULL;
+    }
+    kafka_conf_broker_t cand[128];
+    size_t n = kafka_conf_brokers(c->conf, cand, 64);
+    if (n > 64)
+        n = 64;
+    pthread_mutex_lock(&c->lock);
+    for (int32_t i = 0; c->md && i < c->md->nbrokers && n < 128; i++, n++) {
+        snprintf(cand[n].host, sizeof(cand[n].host), "%s", c->md->brokers[i].host);
+        cand[n].port = c->md->brokers[i].port;
+    }
+    pthread_mutex_unlock(&c->lock);
+    size_t off = 0;
+    why[0] = 0;
+    *errp = KAFKA_ERR__NO_KNOWN_BROKERS;
+    for (size_t i = 0; i < n; i++) {
+        kafka_err_t err;
+        kafka__bconn_t *bc = kafka__bconn_open(c->conf, cand[i].host, cand[i].port, &err, e, sizeof(e));
+        kafka__metadata_t *md =
+            bc ? kafka__metadata_fetch(bc, (const char *const *)topics, ntopics, true, &err, e, sizeof(e)) : NULL;
+        if (md) {
+            c->bc = bc;
+            *errp = KAFKA_OK;
+            return md;
+        }
+        kafka__bconn_close(bc);
+        /* An unreachable broker is skipped; its reason is kept for last_error. */
+        off += (size_t)snprintf(why + off, off < why_size ? why_size - off : 0, "%s%s", off ? "; " : "", e);
+    }
+    return NULL;
+}
+
+static void *metadata_thread(void *arg) {
+    kafka_connection_t *c = arg;
+    int64_t max_age = kafka_conf_int(c->conf, KAFKA_CONF_METADATA_MAX_AGE_MS);
+    int64_t backoff_min = kafka_conf_int(c->conf, KAFKA_CONF_RETRY_BACKOFF_MS);
+    int64_t backoff_max = kafka_conf_int(c->conf, KAFKA_CONF_RETRY_BACKOFF_MAX_MS);
+    int64_t backoff = backoff_min, next_try = 0, next_periodic = 0;
+    pthread_mutex_lock(&c->lock);
+    while (!c->stopping) {
+        int64_t now = kafka__now_ms();
+        bool due = (c->refresh_wanted && now >= next_try) || now >= next_periodic;
+        if (!due) {
+            int64_t until = next_periodic;
+            if (c->refresh_wanted && next_try < until)
+                until = next_try;
+            cond_wait_until(&c->cond, &c->lock, until);
+            continue;
+        }
+        c->refresh_wanted = false;
+        char *topics[MAX_TOPICS];
+        int nt = c->ntopics;
+        for (int i = 0; i < nt; i++)
+            topics[i] = strdup(c->topics[i]);
+        pthread_mutex_unlock(&c->lock);
+        kafka_err_t err;
+        char why[900]; /* fits last_error with its prefix */
+        kafka__metadata_t *md = fetch(c, topics, nt, &err, why, sizeof(why));
+        for (int i = 0; i < nt; i++)
+            free(topics[i]);
+        pthread_mutex_lock(&c->lock);
+        now = kafka__now_ms();
+        if (md) {
+            kafka__metadata_release(c->md);
+            c->md = md;
+            c->refreshes++;
+            c->last_err = KAFKA_OK;
+            c->last_error[0] = 0;
+            backoff = backoff_min;
+            next_periodic = now + max_age;
+            /* A topic that is known but not led yet (just created) is asked again soon. */
+            for (int i = 0; i < md->ntopics; i++)
+                if (md->topics[i].err)
+                    c->refresh_wanted = true;
+            next_try = now + backoff_min;
+        } else {
+            c->last_err = err;
+            snprintf(c->last_error, sizeof(c->last_error), "metadata refresh failed: %s", why);
+            c->refresh_wanted = true;
+            next_try = now + backoff;
+            backoff = backoff * 2 < backoff_max ? backoff * 2 : backoff_max;
+        }
+        pthread_cond_broadcast(&c->cond);
+    }
+    pthread_mutex_unlock(&c->lock);
+    kafka__bconn_close(c->bc);
+    return NULL;
+}
+
+kafka_connection_t *kafka_connection_new(const kafka_conf_t *conf, char *errstr, size_t errstr_size) {
+    char dummy[8];
+    if (!errstr) {
+        errstr = dummy;
+        errstr_size = sizeof(dummy);
+    }
+    kafka_connection_t *c = calloc(1, sizeof(*c));
+    if (!c || !(c->conf = kafka_conf_dup(conf))) {
+        free(c);
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    if (kafka_conf_validate(c->conf, errstr, errstr_size) != KAFKA_OK) {
+        kafka_conf_destroy(c->conf);
+        free(c);
+        return NULL;
+    }
+    if (kafka_conf_brokers(c->conf, NULL, 0) == 0) {
+        snprintf(errstr, errstr_size, "bootstrap.servers: no broker given (host:port,...)");
+        kafka_conf_destroy(c->conf);
+        free(c);
+        return NULL;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    c->refresh_wanted = true;
+    if (pthread_create(&c->thread, NULL, metadata_thread, c) != 0) {
+        snprintf(errstr, errstr_size, "cannot start the metadata thread");
+        pthread_cond_destroy(&c->cond);
+        pthread_mutex_destroy(&c->lock);
+        kafka_conf_destroy(c->conf);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void kafka_connection_destroy(kafka_connection_t *c) {
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->stopping = true;
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+    pthread_join(c->thread, NULL);
+    kafka__metadata_release(c->md);
+    for (int i = 0; i < c->ntopics; i++)
+        free(c->topics[i]);
+    pthread_cond_destroy(&c->cond);
+    pthread_mutex_destroy(&c->lock);
+    kafka_conf_destroy(c->conf);
+    free(c);
+}
+
+/* Adds topic to those refreshed (lock held); true if it was new. */
+static bool add_topic(kafka_connection_t *c, const char *topic) {
+    for (int i = 0; i < c->ntopics; i++)
+        if (strcmp(c->topics[i], topic) == 0)
+            return false;
+    if (c->ntopics == MAX_TOPICS)
+        return false;
+    char *dup = strdup(topic);
+    if (!dup)
+        return false;
+    c->topics[c->ntopics++] = dup;
+    return true;
+}
+
+kafka_err_t kafka_connection_wait_metadata(kafka_connection_t *c, const char *topic, int timeout_ms, char *errstr,
+                                           size_t errstr_size) {
+    int64_t deadline = kafka__now_ms() + timeout_ms;
+    kafka_err_t err = KAFKA_ERR__TIMED_OUT;
+    pthread_mutex_lock(&c->lock);
+    if (topic && add_topic(c, topic)) {
+        c->refresh_wanted = true;
+        pthread_cond_broadcast(&c->cond);
+    }
+    long seen = c->refreshes;
+    for (;;) {
+        const kafka__md_topic_t *t = c->md && topic ? kafka__metadata_topic(c->md, topic) : NULL;
+        if (c->md && (!topic || (t && !t->err))) {
+            err = KAFKA_OK;
+            break;
+        }
+        /* The cluster answered (after the topic was asked for) without it. */
+        if (t && t->err && c->refreshes > seen && !kafka_err_retriable((kafka_err_t)t->err)) {
+            err = (kafka_err_t)t->err;
+            break;
+        }
+        if (kafka__now_ms() >= deadline) {
+            err = c->last_err ? c->last_err : t ? (kafka_err_t)t->err : KAFKA_ERR__TIMED_OUT;
+            if (err != KAFKA_ERR__NO_KNOWN_BROKERS && err != KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION)
+                err = KAFKA_ERR__TIMED_OUT;
+            break;
+        }
+        cond_wait_until(&c->cond, &c->lock, deadline);
+    }
+    if (err && errstr && errstr_size)
+        snprintf(errstr, errstr_size, "no metadata%s%s within %d ms: %s", topic ? " for topic " : "",
+                 topic ? topic : "", timeout_ms, c->last_error[0] ? c->last_error : kafka_err2str(err));
+    pthread_mutex_unlock(&c->lock);
+    return err;
+}
+
+void kafka_connection_refresh(kafka_connection_t *c) {
+    pthread_mutex_lock(&c->lock);
+    c->refresh_wanted = true;
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+}
+
+int32_t kafka_connection_leader(kafka_connection_t *c, const char *topic, int32_t partition, char *host,
+                                size_t host_size, int *port) {
+    int32_t leader = -1;
+    pthread_mutex_lock(&c->lock);
+    const kafka__md_topic_t *t = c->md ? kafka__metadata_topic(c->md, topic) : NULL;
+    if (t && partition >= 0 && partition < t->npartitions) {
+        leader = t->partitions[partition].leader;
+        const kafka__md_broker_t *b = leader >= 0 ? kafka__metadata_broker(c->md, leader) : NULL;
+        if (b && host && host_size)
+            snprintf(host, host_size, "%s", b->host);
+        if (b && port)
+            *port = b->port;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return leader;
+}
+
+int kafka_connection_broker_count(kafka_connection_t *c) {
+    pthread_mutex_lock(&c->lock);
+    int n = c->md ? c->md->nbrokers : -1;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+int kafka_connection_partition_count(kafka_connection_t *c, const char *topic) {
+    pthread_mutex_lock(&c->lock);
+    const kafka__md_topic_t *t = c->md ? kafka__metadata_topic(c->md, topic) : NULL;
+    int n = t && !t->err ? t->npartitions : -1;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+long kafka_connection_metadata_refreshes(kafka_connection_t *c) {
+    pthread_mutex_lock(&c->lock);
+    long n = c->refreshes;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+kafka_err_t kafka_connection_last_error(kafka_connection_t *c, char *buf, size_t buf_size) {
+    pthread_mutex_lock(&c->lock);
+    kafka_err_t err = c->last_err;
+    if (buf && buf_size)
+        snprintf(buf, buf_size, "%s", c->last_error);
+    pthread_mutex_unlock(&c->lock);
+    return err;
+}
