@@ -1,6 +1,7 @@
 /* kafka_producer_send() (the origin's synchronous send) against librdkafka's mock
  * cluster (an independent broker) and ours: delivery, partitioning as librdkafka's
  * murmur2_random, faults retried exactly once, errors within their time bounds. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,37 @@
 #include "kafka/mock.h"
 #include "kafka/producer.h"
 #include "testutil.h"
+
+static kafka_producer_t *producer(const char *bootstrap, const char *const *kv) {
+    kafka_conf_t *conf = kafka_conf_new();
+    char err[256];
+    CU_ASSERT_EQUAL(kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err)), KAFKA_OK);
+    for (; kv && kv[0]; kv += 2)
+        if (kafka_conf_set(conf, kv[0], kv[1], err, sizeof(err)))
+            fprintf(stderr, "%s\n", err);
+    kafka_producer_t *p = kafka_producer_new(conf, err, sizeof(err));
+    if (!p)
+        fprintf(stderr, "producer: %s\n", err);
+    kafka_conf_destroy(conf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    return p;
+}
+
+/* Sends messages "m-<first>".."m-<first+n-1>" in one call. */
+static kafka_err_t send_range(kafka_producer_t *p, const char *topic, int32_t partition, int first, int n,
+                              int64_t *offset) {
+    kafka_produce_msg_t msgs[64];
+    char vals[64][16];
+    for (int i = 0; i < n; i++) {
+        int vl = snprintf(vals[i], sizeof(vals[i]), "m-%d", first + i);
+        msgs[i] = (kafka_produce_msg_t){NULL, -1, vals[i], vl, NULL, 0, 0};
+    }
+    char err[512];
+    kafka_err_t e = kafka_producer_send(p, topic, partition, msgs, (size_t)n, NULL, offset, err, sizeof(err));
+    if (e)
+        fprintf(stderr, "send: %s\n", err);
+    return e;
+}
 
 #ifdef KAFKA_HAVE_RDKAFKA
 #include <librdkafka/rdkafka.h>
@@ -67,37 +99,6 @@ static int consume_count(const char *bootstrap, const char *topic, int32_t parti
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
     return got;
-}
-
-static kafka_producer_t *producer(const char *bootstrap, const char *const *kv) {
-    kafka_conf_t *conf = kafka_conf_new();
-    char err[256];
-    CU_ASSERT_EQUAL(kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err)), KAFKA_OK);
-    for (; kv && kv[0]; kv += 2)
-        if (kafka_conf_set(conf, kv[0], kv[1], err, sizeof(err)))
-            fprintf(stderr, "%s\n", err);
-    kafka_producer_t *p = kafka_producer_new(conf, err, sizeof(err));
-    if (!p)
-        fprintf(stderr, "producer: %s\n", err);
-    kafka_conf_destroy(conf);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-    return p;
-}
-
-/* Sends messages "m-<first>".."m-<first+n-1>" in one call. */
-static kafka_err_t send_range(kafka_producer_t *p, const char *topic, int32_t partition, int first, int n,
-                              int64_t *offset) {
-    kafka_produce_msg_t msgs[64];
-    char vals[64][16];
-    for (int i = 0; i < n; i++) {
-        int vl = snprintf(vals[i], sizeof(vals[i]), "m-%d", first + i);
-        msgs[i] = (kafka_produce_msg_t){NULL, -1, vals[i], vl, NULL, 0, 0};
-    }
-    char err[512];
-    kafka_err_t e = kafka_producer_send(p, topic, partition, msgs, (size_t)n, NULL, offset, err, sizeof(err));
-    if (e)
-        fprintf(stderr, "send: %s\n", err);
-    return e;
 }
 
 static void test_send_and_read_back(void) {
@@ -258,6 +259,53 @@ static void test_against_our_mock(void) {
     kafka_mock_destroy(m);
 }
 
+
+/* Several application threads share one producer: every message lands once, each
+ * thread's in order (run under ThreadSanitizer by scripts/test.sh). */
+typedef struct sender_s {
+    kafka_producer_t *p;
+    int id;
+    int failures;
+} sender_t;
+
+static void *sender(void *arg) {
+    sender_t *s = arg;
+    for (int i = 0; i < 50; i++) {
+        char v[32];
+        int vl = snprintf(v, sizeof(v), "%d-%d", s->id, i);
+        kafka_produce_msg_t m = {NULL, -1, v, vl, NULL, 0, 0};
+        if (kafka_producer_send(s->p, "shared", s->id % 2, &m, 1, NULL, NULL, NULL, 0) != KAFKA_OK)
+            s->failures++;
+    }
+    return NULL;
+}
+
+static void test_threads_share_a_producer(void) {
+    kafka_mock_conf_t mconf;
+    kafka_mock_conf_init(&mconf);
+    kafka_mock_t *m = kafka_mock_new(&mconf, NULL, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    kafka_mock_topic_create(m, "shared", 2, 3);
+    kafka_producer_t *p = producer(kafka_mock_bootstrap(m), NULL);
+    pthread_t th[4];
+    sender_t ss[4];
+    for (int t = 0; t < 4; t++) {
+        ss[t] = (sender_t){p, t, 0};
+        pthread_create(&th[t], NULL, sender, &ss[t]);
+    }
+    for (int t = 0; t < 4; t++) {
+        pthread_join(th[t], NULL);
+        CU_ASSERT_EQUAL(ss[t].failures, 0);
+    }
+    int64_t hw0, hw1, ls;
+    kafka_mock_partition_offsets(m, "shared", 0, &ls, &hw0);
+    kafka_mock_partition_offsets(m, "shared", 1, &ls, &hw1);
+    CU_ASSERT_EQUAL(hw0, 100);
+    CU_ASSERT_EQUAL(hw1, 100);
+    kafka_producer_destroy(p);
+    kafka_mock_destroy(m);
+}
+
 static CU_TestInfo tests[] = {
 #ifdef KAFKA_HAVE_RDKAFKA
     {"send and read back with librdkafka", test_send_and_read_back},
@@ -266,6 +314,7 @@ static CU_TestInfo tests[] = {
     {"errors: too large, bad partition, non-retriable, delivery timeout", test_errors_and_bounds},
 #endif
     {"our mock: unreachable, unknown topic, dropped response, Kafka 0.8", test_against_our_mock},
+    {"threads share a producer", test_threads_share_a_producer},
     CU_TEST_INFO_NULL,
 };
 

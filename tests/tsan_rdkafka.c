@@ -41,6 +41,20 @@ int thrd_create(thrd_t *thr, thrd_start_t fn, void *arg) {
     return thrd_success;
 }
 
+/* Joins and detaches go through pthreads too: glibc's own thrd_join() is invisible to
+ * TSan, which then believes the thread still runs and trips over its id being reused
+ * ("dup thread with used id") when a later thread gets it. */
+int thrd_join(thrd_t thr, int *res) {
+    void *r = NULL;
+    if (pthread_join((pthread_t)thr, &r) != 0)
+        return thrd_error;
+    if (res)
+        *res = (int)(intptr_t)r;
+    return thrd_success;
+}
+
+int thrd_detach(thrd_t thr) { return pthread_detach((pthread_t)thr) == 0 ? thrd_success : thrd_error; }
+
 /* librdkafka itself is not instrumented, and glibc's C11 mtx_lock()/cnd_wait() and its
  * inline atomics are invisible to TSan, so every hand-over through its queues looks like
  * a race. Reports with a librdkafka frame in either access (or the creating stack of a
