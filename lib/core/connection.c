@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/broker.h"
+#include "core/connection_int.h"
 #include "core/metadata.h"
 #include "kafka/connection.h"
 #include "util/clock.h"
@@ -23,6 +24,7 @@ struct kafka_connection_s {
     int ntopics;
     kafka__metadata_t *md;
     long refreshes;
+    long attempts; /* refreshes tried, successful or not */
     kafka_err_t last_err;
     char last_error[1024];
     /* Owned by the metadata thread only. */
@@ -118,6 +120,7 @@ static void *metadata_thread(void *arg) {
             free(topics[i]);
         pthread_mutex_lock(&c->lock);
         now = kafka__now_ms();
+        c->attempts++;
         if (md) {
             kafka__metadata_release(c->md);
             c->md = md;
@@ -306,4 +309,26 @@ kafka_err_t kafka_connection_last_error(kafka_connection_t *c, char *buf, size_t
         snprintf(buf, buf_size, "%s", c->last_error);
     pthread_mutex_unlock(&c->lock);
     return err;
+}
+
+kafka_err_t kafka__connection_refresh_wait(kafka_connection_t *c, int timeout_ms, char *why, size_t why_size) {
+    int64_t deadline = kafka__now_ms() + timeout_ms;
+    pthread_mutex_lock(&c->lock);
+    long seen = c->attempts;
+    c->refresh_wanted = true;
+    pthread_cond_broadcast(&c->cond);
+    while (c->attempts == seen && !c->stopping && kafka__now_ms() < deadline)
+        cond_wait_until(&c->cond, &c->lock, deadline);
+    kafka_err_t err = c->attempts == seen ? KAFKA_ERR__TIMED_OUT : c->last_err;
+    if (err && why && why_size)
+        snprintf(why, why_size, "%s", c->last_error[0] ? c->last_error : "no metadata refresh ended in time");
+    pthread_mutex_unlock(&c->lock);
+    return err;
+}
+
+kafka__metadata_t *kafka__connection_metadata(kafka_connection_t *c) {
+    pthread_mutex_lock(&c->lock);
+    kafka__metadata_t *md = c->md ? kafka__metadata_keep(c->md) : NULL;
+    pthread_mutex_unlock(&c->lock);
+    return md;
 }

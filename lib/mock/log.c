@@ -9,6 +9,7 @@
 #include "mock/mock_int.h"
 #include "proto/compress.h"
 #include "proto/reader.h"
+#include "util/vec.h"
 
 static kmock_pstate_t *pstate(kmock_partition_t *p, int64_t pid, bool create) {
     for (kmock_pstate_t *s = p->producers; s; s = s->next)
@@ -88,14 +89,10 @@ static uint8_t *seg_reserve(kmock_partition_t *p, size_t n) {
     kmock_segment_t *sg = p->nsegs > p->first_seg ? &p->segs[p->nsegs - 1] : NULL;
     if (sg && sg->cap - sg->len >= n)
         return sg->data + sg->len;
-    if (p->nsegs == p->capsegs) {
-        size_t cap = p->capsegs ? p->capsegs * 2 : 8;
-        kmock_segment_t *ns = realloc(p->segs, cap * sizeof(*ns));
-        if (!ns)
-            return NULL;
-        p->segs = ns;
-        p->capsegs = cap;
-    }
+    kmock_segment_t *segs = kafka__vec_grow(p->segs, &p->capsegs, p->nsegs, sizeof(*segs), 8);
+    if (!segs)
+        return NULL;
+    p->segs = segs;
     size_t cap = n > SEGMENT_SIZE ? (n + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE : SEGMENT_SIZE;
     if (p->spare.data && p->spare.cap >= cap) {
         p->segs[p->nsegs++] = (kmock_segment_t){p->spare.data, 0, p->spare.cap};
@@ -124,14 +121,10 @@ static uint8_t *seg_append(kmock_partition_t *p, const void *src, size_t n) {
 
 static bool add_entry(kmock_partition_t *p, int64_t base, int64_t last, int64_t max_ts, const uint8_t *at,
                       size_t len) {
-    if (p->nentries == p->capentries) {
-        size_t cap = p->capentries ? p->capentries * 2 : 64;
-        kmock_entry_t *e = realloc(p->entries, cap * sizeof(*e));
-        if (!e)
-            return false;
-        p->entries = e;
-        p->capentries = cap;
-    }
+    kmock_entry_t *entries = kafka__vec_grow(p->entries, &p->capentries, p->nentries, sizeof(*entries), 64);
+    if (!entries)
+        return false;
+    p->entries = entries;
     size_t seg = p->nsegs - 1;
     p->entries[p->nentries++] = (kmock_entry_t){base, last, max_ts, seg, (size_t)(at - p->segs[seg].data), len};
     p->bytes += len;

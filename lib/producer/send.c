@@ -10,12 +10,14 @@
 #include <time.h>
 
 #include "core/broker.h"
+#include "core/connection_int.h"
 #include "core/metadata.h"
 #include "kafka/producer.h"
 #include "producer/partitioner.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/vec.h"
 
 #define MAX_CONNS 64
 
@@ -36,7 +38,8 @@ struct kafka_producer_s {
     kafka__bconn_t *conns[MAX_CONNS];
     int32_t conn_ids[MAX_CONNS];
     int nconns;
-    kafka__metadata_t *md;
+    kafka_connection_t *cluster; /* metadata: bootstrap, refreshes, leaders */
+    kafka__metadata_t *md;       /* the snapshot the current send routes with */
     bool idempotent;
     int64_t pid;
     int16_t epoch;
@@ -45,7 +48,7 @@ struct kafka_producer_s {
     ptopic_t *topics;
     size_t ntopics, captopics;
     int acks;
-    int64_t delivery_timeout_ms, backoff_ms, backoff_max_ms;
+    int64_t delivery_timeout_ms, backoff_ms, backoff_max_ms, request_timeout_ms;
     size_t message_max;
     kafka_compression_t codec;
     int partitioner;
@@ -75,10 +78,9 @@ kafka_producer_t *kafka_producer_new(const kafka_conf_t *conf, char *errstr, siz
         snprintf(errstr, errstr_size, "out of memory");
         return NULL;
     }
+    /* The connection validates conf and requires bootstrap.servers. */
     if (kafka_conf_validate(p->conf, errstr, errstr_size) != KAFKA_OK ||
-        kafka_conf_brokers(p->conf, NULL, 0) == 0) {
-        if (kafka_conf_brokers(p->conf, NULL, 0) == 0)
-            snprintf(errstr, errstr_size, "bootstrap.servers: no broker given (host:port,...)");
+        !(p->cluster = kafka_connection_new(p->conf, errstr, errstr_size))) {
         kafka_conf_destroy(p->conf);
         free(p);
         return NULL;
@@ -89,6 +91,7 @@ kafka_producer_t *kafka_producer_new(const kafka_conf_t *conf, char *errstr, siz
     p->epoch = -1;
     p->acks = (int)kafka_conf_int(p->conf, KAFKA_CONF_ACKS);
     p->delivery_timeout_ms = kafka_conf_int(p->conf, KAFKA_CONF_DELIVERY_TIMEOUT_MS);
+    p->request_timeout_ms = kafka_conf_int(p->conf, KAFKA_CONF_REQUEST_TIMEOUT_MS);
     p->backoff_ms = kafka_conf_int(p->conf, KAFKA_CONF_RETRY_BACKOFF_MS);
     p->backoff_max_ms = kafka_conf_int(p->conf, KAFKA_CONF_RETRY_BACKOFF_MAX_MS);
     p->message_max = (size_t)kafka_conf_int(p->conf, KAFKA_CONF_MESSAGE_MAX_BYTES);
@@ -103,6 +106,7 @@ void kafka_producer_destroy(kafka_producer_t *p) {
     for (int i = 0; i < p->nconns; i++)
         kafka__bconn_close(p->conns[i]);
     kafka__metadata_release(p->md);
+    kafka_connection_destroy(p->cluster);
     for (size_t i = 0; i < p->nseqs; i++)
         free(p->seqs[i].topic);
     for (size_t i = 0; i < p->ntopics; i++)
@@ -151,37 +155,15 @@ static kafka__bconn_t *get_conn(kafka_producer_t *p, int32_t id, char *why, size
     return bc;
 }
 
-/* Fresh metadata for `topic` from any broker we are connected to, else from the
- * bootstrap list (each tried in turn; an unreachable one is skipped with its reason). */
-static kafka_err_t refresh(kafka_producer_t *p, const char *topic, char *why, size_t why_size) {
-    const char *topics[] = {topic};
-    char e[256] = "";
-    for (int i = 0; i < p->nconns; i++) {
-        kafka__metadata_t *md = kafka__metadata_fetch(p->conns[i], topics, 1, true, NULL, e, sizeof(e));
-        if (md) {
-            kafka__metadata_release(p->md);
-            p->md = md;
-            return KAFKA_OK;
-        }
-        drop_conn(p, p->conn_ids[i--]);
+/* Fresh metadata (the connection's metadata thread does the work) for `topic`: asked
+ * for, then taken as the snapshot this send routes with. */
+static kafka_err_t refresh(kafka_producer_t *p, const char *topic, int timeout_ms, char *why, size_t why_size) {
+    kafka_err_t e = kafka_connection_wait_metadata(p->cluster, topic, timeout_ms, why, why_size);
+    if (e == KAFKA_OK || e == KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION) {
+        kafka__metadata_release(p->md);
+        p->md = kafka__connection_metadata(p->cluster);
     }
-    kafka_conf_broker_t boot[64];
-    size_t n = kafka_conf_brokers(p->conf, boot, 64);
-    size_t off = 0;
-    why[0] = 0;
-    for (size_t i = 0; i < n && i < 64; i++) {
-        kafka_err_t err;
-        kafka__bconn_t *bc = kafka__bconn_open(p->conf, boot[i].host, boot[i].port, &err, e, sizeof(e));
-        kafka__metadata_t *md = bc ? kafka__metadata_fetch(bc, topics, 1, true, &err, e, sizeof(e)) : NULL;
-        kafka__bconn_close(bc);
-        if (md) {
-            kafka__metadata_release(p->md);
-            p->md = md;
-            return KAFKA_OK;
-        }
-        off += (size_t)snprintf(why + off, off < why_size ? why_size - off : 0, "%s%s", off ? "; " : "", e);
-    }
-    return KAFKA_ERR__NO_KNOWN_BROKERS;
+    return e;
 }
 
 /* ---- idempotence ---- */
@@ -190,14 +172,10 @@ static pseq_t *seq_for(kafka_producer_t *p, const char *topic, int32_t partition
     for (size_t i = 0; i < p->nseqs; i++)
         if (p->seqs[i].partition == partition && strcmp(p->seqs[i].topic, topic) == 0)
             return &p->seqs[i];
-    if (p->nseqs == p->capseqs) {
-        size_t cap = p->capseqs ? p->capseqs * 2 : 16;
-        pseq_t *n = realloc(p->seqs, cap * sizeof(*n));
-        if (!n)
-            return NULL;
-        p->seqs = n;
-        p->capseqs = cap;
-    }
+    pseq_t *seqs = kafka__vec_grow(p->seqs, &p->capseqs, p->nseqs, sizeof(*seqs), 16);
+    if (!seqs)
+        return NULL;
+    p->seqs = seqs;
     pseq_t *s = &p->seqs[p->nseqs];
     if (!(s->topic = strdup(topic)))
         return NULL;
@@ -385,14 +363,10 @@ static ptopic_t *topic_state(kafka_producer_t *p, const char *topic) {
     for (size_t i = 0; i < p->ntopics; i++)
         if (strcmp(p->topics[i].name, topic) == 0)
             return &p->topics[i];
-    if (p->ntopics == p->captopics) {
-        size_t cap = p->captopics ? p->captopics * 2 : 8;
-        ptopic_t *n = realloc(p->topics, cap * sizeof(*n));
-        if (!n)
-            return NULL;
-        p->topics = n;
-        p->captopics = cap;
-    }
+    ptopic_t *topics = kafka__vec_grow(p->topics, &p->captopics, p->ntopics, sizeof(*topics), 8);
+    if (!topics)
+        return NULL;
+    p->topics = topics;
     ptopic_t *t = &p->topics[p->ntopics];
     if (!(t->name = strdup(topic)))
         return NULL;
@@ -419,6 +393,7 @@ static kafka_err_t send_locked(kafka_producer_t *p, const char *topic, int32_t p
     int64_t backoff = p->backoff_ms;
     bool stale = !p->md || !kafka__metadata_topic(p->md, topic);
     char why[512] = "no attempt made";
+    bool broker_said = false;
     kafka_err_t last = KAFKA_ERR__TIMED_OUT;
     for (int tries = 0;; tries++) {
         if (tries > 0) {
@@ -429,14 +404,26 @@ static kafka_err_t send_locked(kafka_producer_t *p, const char *topic, int32_t p
             backoff = backoff * 2 < p->backoff_max_ms ? backoff * 2 : p->backoff_max_ms;
         }
         if (stale) {
-            kafka_err_t e = refresh(p, topic, why, sizeof(why));
-            if (e) {
-                last = e;
+            int64_t left = deadline - kafka__now_ms();
+            int wait = (int)(left < p->request_timeout_ms ? left : p->request_timeout_ms);
+            /* Known topic, stale leaders: wait for the next refresh; else for the topic. */
+            char mwhy[512];
+            kafka_err_t e = p->md && kafka__metadata_topic(p->md, topic)
+                                ? kafka__connection_refresh_wait(p->cluster, wait, mwhy, sizeof(mwhy))
+                                : KAFKA_OK;
+            if (!e)
+                e = refresh(p, topic, wait, mwhy, sizeof(mwhy));
+            if (e && e != KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION) {
+                /* A broker's own error, once seen, stays the cause reported. */
+                if (!broker_said) {
+                    last = e;
+                    snprintf(why, sizeof(why), "%s", mwhy);
+                }
                 continue;
             }
             stale = false;
         }
-        const kafka__md_topic_t *t = kafka__metadata_topic(p->md, topic);
+        const kafka__md_topic_t *t = p->md ? kafka__metadata_topic(p->md, topic) : NULL;
         if (!t || t->err) {
             last = t ? (kafka_err_t)t->err : KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
             snprintf(why, sizeof(why), "topic %s: %s", topic, kafka_err_name(last));
@@ -466,6 +453,7 @@ static kafka_err_t send_locked(kafka_producer_t *p, const char *topic, int32_t p
         bool retry;
         int64_t off = -1;
         last = attempt(p, topic, partition, mp->leader, msgs, n, &off, &retry, &stale, why, sizeof(why));
+        broker_said = last != KAFKA_OK;
         if (!last) {
             if (partition_out)
                 *partition_out = partition;
