@@ -59,7 +59,7 @@ static kafka__pbatch_t *fifo_pop(fifo_t *f) {
 static kafka_err_t append(kafka__accum_t *acc, kafka__apart_t *ap, int i, int64_t now, kafka__pbatch_t **sealed) {
     char v[32];
     int vl = snprintf(v, sizeof(v), "v-%d", i);
-    kafka_err_t e = kafka__accum_append(acc, ap, 1000 + i, NULL, -1, v, vl, NULL, 0, (void *)(intptr_t)(i + 1), now,
+    kafka_err_t e = kafka__accum_append(acc, ap, 1000 + i, NULL, -1, v, vl, NULL, 0, (void *)(intptr_t)(i + 1), 0, now,
                                         NULL, 0);
     *sealed = fifo_pop(ap->sink);
     return e;
@@ -130,7 +130,7 @@ static void test_message_too_large(void) {
     char big[2000];
     memset(big, 'x', sizeof(big));
     char err[256];
-    CU_ASSERT_EQUAL(kafka__accum_append(&acc, &ap, 1, NULL, -1, big, 2000, NULL, 0, NULL, 0, err, sizeof(err)),
+    CU_ASSERT_EQUAL(kafka__accum_append(&acc, &ap, 1, NULL, -1, big, 2000, NULL, 0, NULL, 0, 0, err, sizeof(err)),
                     KAFKA_ERR__MSG_TOO_LARGE);
     CU_ASSERT(strstr(err, "message.max.bytes 1000") != NULL);
     CU_ASSERT_EQUAL(acc.msgs, 0);
@@ -258,7 +258,7 @@ static void *app(void *arg) {
         int part = i % 2;
         char v[32];
         int vl = snprintf(v, sizeof(v), "%d-%d", a->id, counters[part]++);
-        if (kafka__accum_append(&s->acc, &s->ap[part], 0, NULL, -1, v, vl + 1, NULL, 0, NULL, kafka_test_now_ms(),
+        if (kafka__accum_append(&s->acc, &s->ap[part], 0, NULL, -1, v, vl + 1, NULL, 0, NULL, 0, kafka_test_now_ms(),
                                 NULL, 0) != KAFKA_OK) {
             pthread_mutex_lock(&s->lock);
             s->errors++;

@@ -29,6 +29,11 @@ struct kafka_connection_s {
     char last_error[1024];
     /* Owned by the metadata thread only. */
     kafka__bconn_t *bc;
+    /* The listener (a producer's router), called by the metadata thread under
+     * listen_lock, never under lock. */
+    pthread_mutex_t listen_lock;
+    kafka__metadata_listener_t listener;
+    void *listener_arg;
 };
 
 static void cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, int64_t deadline_ms) {
@@ -142,6 +147,14 @@ static void *metadata_thread(void *arg) {
             backoff = backoff * 2 < backoff_max ? backoff * 2 : backoff_max;
         }
         pthread_cond_broadcast(&c->cond);
+        kafka__metadata_t *cur = c->md ? kafka__metadata_keep(c->md) : NULL;
+        pthread_mutex_unlock(&c->lock);
+        pthread_mutex_lock(&c->listen_lock);
+        if (c->listener)
+            c->listener(cur, c->listener_arg);
+        pthread_mutex_unlock(&c->listen_lock);
+        kafka__metadata_release(cur);
+        pthread_mutex_lock(&c->lock);
     }
     pthread_mutex_unlock(&c->lock);
     kafka__bconn_close(c->bc);
@@ -172,6 +185,7 @@ kafka_connection_t *kafka_connection_new(const kafka_conf_t *conf, char *errstr,
         return NULL;
     }
     pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->listen_lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -182,6 +196,7 @@ kafka_connection_t *kafka_connection_new(const kafka_conf_t *conf, char *errstr,
         snprintf(errstr, errstr_size, "cannot start the metadata thread");
         pthread_cond_destroy(&c->cond);
         pthread_mutex_destroy(&c->lock);
+        pthread_mutex_destroy(&c->listen_lock);
         kafka_conf_destroy(c->conf);
         free(c);
         return NULL;
@@ -202,6 +217,7 @@ void kafka_connection_destroy(kafka_connection_t *c) {
         free(c->topics[i]);
     pthread_cond_destroy(&c->cond);
     pthread_mutex_destroy(&c->lock);
+    pthread_mutex_destroy(&c->listen_lock);
     kafka_conf_destroy(c->conf);
     free(c);
 }
@@ -331,4 +347,22 @@ kafka__metadata_t *kafka__connection_metadata(kafka_connection_t *c) {
     kafka__metadata_t *md = c->md ? kafka__metadata_keep(c->md) : NULL;
     pthread_mutex_unlock(&c->lock);
     return md;
+}
+
+void kafka__connection_listen(kafka_connection_t *c, kafka__metadata_listener_t fn, void *arg) {
+    pthread_mutex_lock(&c->listen_lock);
+    c->listener = fn;
+    c->listener_arg = arg;
+    pthread_mutex_unlock(&c->listen_lock);
+}
+
+bool kafka__connection_add_topic(kafka_connection_t *c, const char *topic) {
+    pthread_mutex_lock(&c->lock);
+    bool added = add_topic(c, topic);
+    if (added) {
+        c->refresh_wanted = true;
+        pthread_cond_broadcast(&c->cond);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return added;
 }

@@ -16,4 +16,17 @@ kafka_err_t kafka__connection_refresh_wait(kafka_connection_t *c, int timeout_ms
 /* @thread any  @locks connection */
 kafka__metadata_t *kafka__connection_metadata(kafka_connection_t *c);
 
+/* Called by the metadata thread after every refresh attempt, with the current snapshot
+ * (NULL when there is none yet; the callee takes its own reference to keep it). */
+typedef void (*kafka__metadata_listener_t)(kafka__metadata_t *md, void *arg);
+
+/* Sets (fn NULL: removes) the one listener. Returns once no call of the previous one is
+ * running, so its argument may then be freed. The listener must not call this. */
+/* @thread any but the metadata thread  @locks listen_lock */
+void kafka__connection_listen(kafka_connection_t *c, kafka__metadata_listener_t fn, void *arg);
+
+/* Adds topic to those whose metadata is kept (a refresh is asked for when it is new). */
+/* @thread any  @locks connection */
+bool kafka__connection_add_topic(kafka_connection_t *c, const char *topic);
+
 #endif

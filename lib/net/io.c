@@ -153,20 +153,31 @@ void kafka_io_close(kafka_io_t *io) {
 }
 
 const char *kafka_io_peer(const kafka_io_t *io) { return io->peer; }
+int kafka_io_fd(const kafka_io_t *io) { return io->fd; }
 const char *kafka_io_last_error(const kafka_io_t *io) { return io->last_error; }
 kafka_err_t kafka_io_last_errorcode(const kafka_io_t *io) { return io->last_err; }
 
 kafka_err_t kafka_io_sendv(kafka_io_t *io, const struct iovec *iov_in, int iovcnt, int timeout_ms) {
     if (io->fd < 0)
         return io_fail(io, KAFKA_ERR__CANT_SEND, "%s: connection is closed", io->peer);
-    struct iovec iov[64];
-    if (iovcnt < 0 || iovcnt > 64)
-        return io_fail(io, KAFKA_ERR__MISMATCH_ARGUMENT, "%s: %d buffers in one send (max 64)", io->peer, iovcnt);
-    memcpy(iov, iov_in, sizeof(*iov) * (size_t)iovcnt);
-    struct iovec *v = iov;
+    if (iovcnt < 0)
+        return io_fail(io, KAFKA_ERR__MISMATCH_ARGUMENT, "%s: %d buffers in one send", io->peer, iovcnt);
     int64_t deadline = kafka__now_ms() + timeout_ms;
-    while (iovcnt > 0) {
-        struct msghdr mh = {.msg_iov = v, .msg_iovlen = (size_t)iovcnt};
+    /* sendmsg takes up to IOV_MAX buffers; a window of 64 at a time (copied, as the
+     * window's first entry is advanced past what was written). */
+    struct iovec iov[64];
+    int cnt = 0, next = 0;
+    struct iovec *v = iov;
+    for (;;) {
+        if (cnt == 0) {
+            if (next == iovcnt)
+                break;
+            cnt = iovcnt - next < 64 ? iovcnt - next : 64;
+            memcpy(iov, iov_in + next, sizeof(*iov) * (size_t)cnt);
+            next += cnt;
+            v = iov;
+        }
+        struct msghdr mh = {.msg_iov = v, .msg_iovlen = (size_t)cnt};
         ssize_t n = sendmsg(io->fd, &mh, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR)
@@ -183,12 +194,12 @@ kafka_err_t kafka_io_sendv(kafka_io_t *io, const struct iovec *iov_in, int iovcn
             return e;
         }
         size_t done = (size_t)n;
-        while (iovcnt > 0 && done >= v->iov_len) {
+        while (cnt > 0 && done >= v->iov_len) {
             done -= v->iov_len;
             v++;
-            iovcnt--;
+            cnt--;
         }
-        if (iovcnt > 0) {
+        if (cnt > 0) {
             v->iov_base = (uint8_t *)v->iov_base + done;
             v->iov_len -= done;
         }

@@ -116,6 +116,7 @@ static bool seal(kafka__accum_t *acc, kafka__apart_t *ap, int64_t now_ms) {
     pb->partition = ap->partition;
     pb->topic = ap->topic;
     pb->sealed_ms = now_ms;
+    pb->alt_magic = -1;
     ap->open = NULL;
     ap->msgs = NULL;
     ap->nmsgs = ap->capmsgs = 0;
@@ -125,7 +126,8 @@ static bool seal(kafka__accum_t *acc, kafka__apart_t *ap, int64_t now_ms) {
 
 kafka_err_t kafka__accum_append(kafka__accum_t *acc, kafka__apart_t *ap, int64_t timestamp_ms, const void *key,
                                 int32_t keylen, const void *value, int32_t valuelen, const kafka_header_t *headers,
-                                size_t nheaders, void *opaque, int64_t now_ms, char *errstr, size_t errstr_size) {
+                                size_t nheaders, void *opaque, uint32_t flags, int64_t now_ms, char *errstr,
+                                size_t errstr_size) {
     size_t size = record_size(keylen, valuelen, headers, nheaders);
     /* A record alone in a batch must fit message.max.bytes (the broker's limit). */
     if (size + KAFKA_RECORD_BATCH_OVERHEAD > acc->message_max_bytes) {
@@ -161,8 +163,11 @@ kafka_err_t kafka__accum_append(kafka__accum_t *acc, kafka__apart_t *ap, int64_t
         err = KAFKA_ERR__NO_MEMORY;
     } else {
         err = kafka_batch_append(ap->open, timestamp_ms, key, keylen, value, valuelen, headers, nheaders);
-        if (!err)
-            ap->msgs[ap->nmsgs++] = (kafka__msgmeta_t){opaque, now_ms, size};
+        if (!err) {
+            ap->msgs[ap->nmsgs++] = (kafka__msgmeta_t){opaque, now_ms, (uint32_t)size, flags};
+            if (ap->nmsgs == 1 && acc->opened)
+                acc->opened(ap);
+        }
     }
     pthread_mutex_unlock(&ap->lock);
     if (err) {
@@ -173,15 +178,21 @@ kafka_err_t kafka__accum_append(kafka__accum_t *acc, kafka__apart_t *ap, int64_t
     return err;
 }
 
-bool kafka__accum_ready(kafka__accum_t *acc, kafka__apart_t *ap, int64_t now_ms, bool force, int64_t *next_due_ms) {
+bool kafka__accum_ready_locked(kafka__accum_t *acc, kafka__apart_t *ap, int64_t now_ms, bool force,
+                               int64_t *next_due_ms) {
     bool sealed = false;
-    pthread_mutex_lock(&ap->lock);
     int64_t due = ap->open && ap->nmsgs ? ap->opened_ms + acc->linger_ms : INT64_MAX;
     if (due != INT64_MAX && (force || now_ms >= due) && (sealed = seal(acc, ap, now_ms)))
         due = INT64_MAX;
-    pthread_mutex_unlock(&ap->lock);
     if (next_due_ms)
         *next_due_ms = due;
+    return sealed;
+}
+
+bool kafka__accum_ready(kafka__accum_t *acc, kafka__apart_t *ap, int64_t now_ms, bool force, int64_t *next_due_ms) {
+    pthread_mutex_lock(&ap->lock);
+    bool sealed = kafka__accum_ready_locked(acc, ap, now_ms, force, next_due_ms);
+    pthread_mutex_unlock(&ap->lock);
     return sealed;
 }
 
@@ -191,6 +202,7 @@ void kafka__accum_release(kafka__accum_t *acc, kafka__pbatch_t *pb) {
         bytes += (int64_t)pb->msgs[i].size;
     unreserve(acc, pb->count, bytes);
     kafka_batch_destroy(pb->batch);
+    free(pb->alt);
     free(pb->msgs);
     free(pb);
 }

@@ -22,8 +22,11 @@
 typedef struct kafka__msgmeta_s {
     void *opaque;
     int64_t enqueued_ms;
-    size_t size; /* bytes it counts against queue.buffering.max.kbytes */
+    uint32_t size;  /* bytes it counts against queue.buffering.max.kbytes */
+    uint32_t flags; /* the producer's (KAFKA__MSG_SYNC: opaque is a synchronous send's waiter) */
 } kafka__msgmeta_t;
+
+#define KAFKA__MSG_SYNC 1u
 
 /* A sealed batch: application -> broker worker. */
 typedef struct kafka__pbatch_s {
@@ -37,6 +40,13 @@ typedef struct kafka__pbatch_s {
     kafka__msgmeta_t *msgs;
     int64_t sealed_ms;
     int attempts;
+    /* The producer's, while the batch waits or flies (broker worker, under the
+     * partition lock): */
+    uint32_t seq_gen;   /* producer id generation of base_seq; 0: not stamped */
+    int32_t base_seq;
+    uint8_t *alt;       /* the records as MessageSet v0/v1 for an old broker (malloc'd) */
+    size_t altlen;
+    int8_t alt_magic;   /* -1: no alt */
 } kafka__pbatch_t;
 
 /* A partition's open batch; app threads append under its lock. */
@@ -54,6 +64,8 @@ typedef struct kafka__apart_s {
 /* Receives a sealed batch; called with the partition lock held: it must not block or
  * take locks ordered before a partition lock (a lock-free queue push). */
 typedef void (*kafka__accum_enqueue_t)(kafka__pbatch_t *pb, void *sink);
+/* Told (partition lock held, same rules) that a new batch opened: its linger runs. */
+typedef void (*kafka__accum_opened_t)(kafka__apart_t *ap);
 
 typedef struct kafka__accum_s {
     size_t batch_size;
@@ -68,6 +80,7 @@ typedef struct kafka__accum_s {
     pthread_cond_t mem_cond;
     int64_t msgs, bytes; /* records and bytes held: open, sealed and in flight */
     kafka__accum_enqueue_t enqueue;
+    kafka__accum_opened_t opened; /* optional */
 } kafka__accum_t;
 
 /* @thread any  @locks none */
@@ -84,13 +97,18 @@ void kafka__apart_destroy(kafka__apart_t *ap);
 /* @thread app  @locks ap->lock, acc->mem_lock (not together) */
 kafka_err_t kafka__accum_append(kafka__accum_t *acc, kafka__apart_t *ap, int64_t timestamp_ms, const void *key,
                                 int32_t keylen, const void *value, int32_t valuelen, const kafka_header_t *headers,
-                                size_t nheaders, void *opaque, int64_t now_ms, char *errstr, size_t errstr_size);
+                                size_t nheaders, void *opaque, uint32_t flags, int64_t now_ms, char *errstr,
+                                size_t errstr_size);
 
 /* Seals and enqueues the open batch when it is due (linger.ms passed since it opened,
  * or force); true if it did. *next_due_ms gets when it will be due (INT64_MAX: no open
  * batch). */
 /* @thread worker or flusher  @locks ap->lock */
 bool kafka__accum_ready(kafka__accum_t *acc, kafka__apart_t *ap, int64_t now_ms, bool force, int64_t *next_due_ms);
+/* The same with ap->lock already held by the caller. */
+/* @thread worker  @locks none (ap->lock held) */
+bool kafka__accum_ready_locked(kafka__accum_t *acc, kafka__apart_t *ap, int64_t now_ms, bool force,
+                               int64_t *next_due_ms);
 
 /* Gives back a batch whose records are all reported: its memory leaves the bound and
  * blocked appends wake up. */

@@ -23,6 +23,7 @@ struct kafka_batch_s {
     int32_t base_sequence;
     bool transactional;
     bool sealed;
+    kafka_compression_t sealed_codec; /* the codec of the last seal: which buffer holds the wire bytes */
 };
 
 kafka_batch_t *kafka_batch_new(size_t capacity) {
@@ -151,6 +152,7 @@ kafka_err_t kafka_batch_seal(kafka_batch_t *b, kafka_compression_t codec, int le
         return KAFKA_ERR__NO_MEMORY;
     if (codec == KAFKA_COMPRESSION_NONE) {
         b->sealed = true;
+        b->sealed_codec = codec;
         write_header(b, b->buf.data, b->buf.len, codec);
         *data = b->buf.data;
         *len = b->buf.len;
@@ -165,8 +167,23 @@ kafka_err_t kafka_batch_seal(kafka_batch_t *b, kafka_compression_t codec, int le
     if (b->cbuf.oom)
         return KAFKA_ERR__NO_MEMORY;
     b->sealed = true;
+    b->sealed_codec = codec;
     write_header(b, b->cbuf.data, b->cbuf.len, codec);
     *data = b->cbuf.data;
     *len = b->cbuf.len;
+    return KAFKA_OK;
+}
+
+kafka_err_t kafka_batch_restamp(kafka_batch_t *b, int64_t producer_id, int16_t producer_epoch, int32_t base_sequence,
+                                const uint8_t **data, size_t *len) {
+    if (!b->sealed)
+        return KAFKA_ERR__INVALID_ARG;
+    b->producer_id = producer_id;
+    b->producer_epoch = producer_epoch;
+    b->base_sequence = base_sequence;
+    kafka_buf_t *out = b->sealed_codec == KAFKA_COMPRESSION_NONE ? &b->buf : &b->cbuf;
+    write_header(b, out->data, out->len, b->sealed_codec);
+    *data = out->data;
+    *len = out->len;
     return KAFKA_OK;
 }

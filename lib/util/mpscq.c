@@ -61,6 +61,12 @@ void kafka__mpscq_push(kafka__mpscq_t *q, kafka__mpscq_node_t *n) {
     }
 }
 
+void kafka__mpscq_kick(kafka__mpscq_t *q) {
+    if (atomic_load_explicit(&q->armed, memory_order_seq_cst) &&
+        atomic_exchange_explicit(&q->armed, 0, memory_order_seq_cst))
+        (void)eventfd_write(q->fd, 1);
+}
+
 kafka__mpscq_node_t *kafka__mpscq_pop(kafka__mpscq_t *q) {
     /* tail is ours alone: relaxed loads and stores of it are plain moves. */
     kafka__mpscq_node_t *tail = atomic_load_explicit(&q->tail, memory_order_relaxed);

@@ -76,6 +76,12 @@ void kafka__mpscq_destroy(kafka__mpscq_t *q);
  * wakes an armed consumer. Ownership of the element passes to the consumer. Any thread. */
 void kafka__mpscq_push(kafka__mpscq_t *q, kafka__mpscq_node_t *n);
 
+/* Wakes an armed consumer without pushing: for state the consumer reads under a lock
+ * (written under that lock before the kick, read under it after the consumer armed),
+ * e.g. "a batch of a partition you already track was sealed". No system call unless
+ * the consumer is armed. Any thread. */
+void kafka__mpscq_kick(kafka__mpscq_t *q);
+
 /* Removes and returns the oldest node, or NULL. NULL also while a producer is between
  * its two steps (it has taken its place in the queue but not yet linked it): nodes
  * behind it cannot be reached until it finishes, so the consumer must retry later —

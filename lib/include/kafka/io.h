@@ -31,7 +31,11 @@ void kafka_io_close(kafka_io_t *io);
 /* "host:port" as connected, and the numeric peer address. */
 const char *kafka_io_peer(const kafka_io_t *io);
 
-/* Writes all of iov (scatter-gather, no copy) within timeout_ms. KAFKA_ERR__CANT_SEND on
+/* The socket, for a caller's own poll set (POLLIN: a response is arriving); -1 once the
+ * connection is closed. Reads and writes still go through the calls below. */
+int kafka_io_fd(const kafka_io_t *io);
+
+/* Writes all of iov (scatter-gather, no copy; any number of buffers) within timeout_ms. KAFKA_ERR__CANT_SEND on
  * a broken connection, KAFKA_ERR__TIMED_OUT. After a transport error or timeout (send or
  * receive) the connection is closed: it may hold half a frame; reconnect. */
 kafka_err_t kafka_io_sendv(kafka_io_t *io, const struct iovec *iov, int iovcnt, int timeout_ms);

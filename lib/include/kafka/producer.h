@@ -1,14 +1,20 @@
-/* kafka_producer_t (the origin's Kafka::Producer).
+/* kafka_producer_t (the origin's Kafka::Producer), batching and asynchronous inside.
+ *
+ * kafka_producer_produce() appends one message to its partition's open batch (encoded
+ * once, there) and returns; batches are sealed when full (batch.size), after linger.ms,
+ * or on flush, and one worker thread per broker sends them, several requests in flight
+ * per connection (max.in.flight.requests.per.connection), one batch per partition at a
+ * time, so a partition's order holds across retries. Every message gets exactly one
+ * delivery report: its offset, or an error naming the cause (at the latest after
+ * delivery.timeout.ms). With enable.idempotence (the default) a retry can never write
+ * a message twice or out of order.
  *
  * kafka_producer_send() is the origin's synchronous call: messages to one topic and
  * partition, returning once the broker acknowledged them (acks) with the base offset,
- * or with an error that names the cause. It retries what Kafka calls retriable (leader
- * moves, a broker going away, timeouts) with retry.backoff.ms until delivery.timeout.ms,
- * and with enable.idempotence (the default) a retry can never write a message twice.
+ * or with the error.
  *
- * Thread safety: a producer may be shared; kafka_producer_send() calls are serialised
- * by an internal lock (the asynchronous, batching path is kafka_producer_produce(), see
- * DESIGN.md; it is not here yet). */
+ * Thread safety: every call may be made from any thread, concurrently, except
+ * kafka_producer_destroy() and kafka_producer_set_delivery_cb() (before producing). */
 #ifndef KAFKA_PRODUCER_H
 #define KAFKA_PRODUCER_H
 
@@ -27,7 +33,8 @@ extern "C" {
 
 typedef struct kafka_producer_s kafka_producer_t;
 
-/* One message to send. Lengths of -1 mean null. timestamp_ms 0 means now. */
+/* One message to send. Lengths of -1 mean null. timestamp_ms 0 means now. The bytes
+ * are copied (encoded) before produce/send returns. */
 typedef struct kafka_produce_msg_s {
     const void *key;
     int32_t key_len;
@@ -38,28 +45,68 @@ typedef struct kafka_produce_msg_s {
     int64_t timestamp_ms;
 } kafka_produce_msg_t;
 
+/* A delivery report: one per produced message. */
+typedef struct kafka_delivery_s {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;     /* the message's offset; -1 on error, with acks=0, or when the broker did not say */
+    kafka_err_t err;    /* KAFKA_OK, or why it was not delivered */
+    const char *errstr; /* the cause in words ("" when delivered) */
+    void *opaque;       /* the produce call's */
+} kafka_delivery_t;
+
+/* Runs on a broker worker thread, with no lock of the producer held. It may call
+ * kafka_producer_produce() only with queue.full.behavior=error (blocking there would
+ * wait for memory that only this thread's reports give back). */
+typedef void kafka_delivery_cb_t(const kafka_delivery_t *report, void *cb_opaque);
+
 /* A producer for conf (copied and validated: a bad combination is an error naming the
- * properties; bootstrap.servers is required). No connection is made until the first
- * send. NULL on error with errstr saying why. */
+ * properties; bootstrap.servers is required). The metadata thread starts connecting at
+ * once; broker workers start as brokers become leaders of partitions produced to.
+ * NULL on error with errstr saying why. */
 kafka_producer_t *kafka_producer_new(const kafka_conf_t *conf, char *errstr, size_t errstr_size);
+/* Stops every thread. Messages not yet reported get KAFKA_ERR__DESTROYED reports (call
+ * kafka_producer_flush() first to deliver them). */
 void kafka_producer_destroy(kafka_producer_t *p);
 
-/* Sends msgs[0..n) to topic/partition as one batch and waits for the acknowledgement.
- * partition KAFKA_PARTITION_ANY: the partitioner picks one partition from the first
- * message's key (all n go there, as in the origin's send). *partition_out and
- * *base_offset (both optional) receive where they went; with acks=0 the offset is -1.
- * Errors: KAFKA_ERR__MSG_TOO_LARGE (size and limit), KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION,
- * KAFKA_ERR__TIMED_OUT (delivery.timeout.ms passed; errstr has the last cause),
- * KAFKA_ERR__NO_KNOWN_BROKERS (none of bootstrap.servers answered), any non-retriable
- * broker error. errstr, when given, says which and why; so does
- * kafka_producer_last_error(). */
+/* The callback for delivery reports (NULL: none). Set it before the first produce. */
+void kafka_producer_set_delivery_cb(kafka_producer_t *p, kafka_delivery_cb_t *cb, void *cb_opaque);
+
+/* Queues one message for topic/partition (KAFKA_PARTITION_ANY: the partitioner picks
+ * from the key). Returns once the message is in its batch; its report comes later.
+ * The first message to a topic waits for its metadata (up to delivery.timeout.ms).
+ * Errors (no report follows): KAFKA_ERR__MSG_TOO_LARGE (size and limit),
+ * KAFKA_ERR__QUEUE_FULL (queue.buffering.max.messages/.kbytes reached and
+ * queue.full.behavior=error) or KAFKA_ERR__TIMED_OUT (still full after
+ * queue.full.timeout.ms with =block), KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION /
+ * KAFKA_ERR__INVALID_ARG (no such partition), KAFKA_ERR__TIMED_OUT /
+ * KAFKA_ERR__NO_KNOWN_BROKERS (no metadata for the topic), KAFKA_ERR__DESTROYED. */
+kafka_err_t kafka_producer_produce(kafka_producer_t *p, const char *topic, int32_t partition,
+                                   const kafka_produce_msg_t *msg, void *opaque, char *errstr, size_t errstr_size);
+
+/* Seals every open batch and waits until every message produced so far is reported,
+ * at most timeout_ms (-1: no limit). KAFKA_ERR__TIMED_OUT (errstr: how many are left). */
+kafka_err_t kafka_producer_flush(kafka_producer_t *p, int timeout_ms, char *errstr, size_t errstr_size);
+
+/* Messages produced and not reported yet. */
+int64_t kafka_producer_outstanding(kafka_producer_t *p);
+
+/* Sends msgs[0..n) to topic/partition and waits for their acknowledgement (the origin's
+ * send). partition KAFKA_PARTITION_ANY: the partitioner picks one partition from the
+ * first message's key (all n go there, as in the origin). *partition_out and
+ * *base_offset (both optional) receive where they went (the first message's offset;
+ * -1 with acks=0). The messages are appended in order and their batch is sealed at
+ * once (no linger); other threads' messages may interleave with them.
+ * Errors: as produce, plus KAFKA_ERR__TIMED_OUT (delivery.timeout.ms passed; errstr has
+ * the last cause) and any non-retriable broker error (the first message's error). */
 kafka_err_t kafka_producer_send(kafka_producer_t *p, const char *topic, int32_t partition,
                                 const kafka_produce_msg_t *msgs, size_t n, int32_t *partition_out,
                                 int64_t *base_offset, char *errstr, size_t errstr_size);
 
-/* The last error, as the origin's last_error / last_errorcode. */
-const char *kafka_producer_last_error(const kafka_producer_t *p);
-kafka_err_t kafka_producer_last_errorcode(const kafka_producer_t *p);
+/* The last error of a call on p (produce, send, flush), as the origin's last_error /
+ * last_errorcode. The string is copied into buf. */
+kafka_err_t kafka_producer_last_error(kafka_producer_t *p, char *buf, size_t buf_size);
+kafka_err_t kafka_producer_last_errorcode(kafka_producer_t *p);
 
 #ifdef __cplusplus
 }

@@ -165,6 +165,13 @@ size_t kafka_batch_size(const kafka_batch_t *b);
 kafka_err_t kafka_batch_seal(kafka_batch_t *b, kafka_compression_t codec, int level, const uint8_t **data,
                              size_t *len, char *errstr, size_t errstr_size);
 
+/* Rewrites the producer fields of a sealed batch in its wire bytes and recomputes the
+ * CRC, without compressing again (a retry under a new producer id or epoch, or the
+ * sequence numbers assigned when the batch is first sent). *data / *len receive the
+ * wire bytes (the same as seal's). KAFKA_ERR__INVALID_ARG when the batch is not sealed. */
+kafka_err_t kafka_batch_restamp(kafka_batch_t *b, int64_t producer_id, int16_t producer_epoch, int32_t base_sequence,
+                                const uint8_t **data, size_t *len);
+
 /* Appends one MessageSet v0 (magic 0) or v1 (magic 1, with timestamp) message at offset
  * `offset` to out. With codec != NONE (gzip, snappy, lz4; zstd needs RecordBatch v2),
  * `value` must be an encoded inner message set of the same magic: it is compressed and

@@ -1,0 +1,167 @@
+/* The producer's inside: topics and partitions (each partition's accumulator state,
+ * its sealed batches waiting for the broker, its leader's worker), the broker worker
+ * threads, and the producer id of the idempotent producer. Internal to lib/producer.
+ *
+ * Locks, in the order they may nest: p->lock (topics table, workers table, routing)
+ * -> a partition's ap.lock -> a topic's lock (sticky partitioner) / p->pid_lock.
+ * Delivery callbacks run with no lock held, on a broker worker thread. */
+#ifndef KAFKA_PRODUCER_INT_H
+#define KAFKA_PRODUCER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/broker.h"
+#include "core/connection_int.h"
+#include "kafka/producer.h"
+#include "producer/accumulator.h"
+#include "producer/partitioner.h"
+#include "util/mpscq.h"
+
+typedef struct kafka__worker_s kafka__worker_t;
+typedef struct kafka__ptopic_s kafka__ptopic_t;
+
+/* One partition the producer writes to. ap.lock guards every field below ap. */
+typedef struct kafka__ppart_s {
+    kafka__apart_t ap; /* open batch (app threads append); ap.sink points back here */
+    /* queue element: application -> broker ("this partition has work for you") */
+    kafka__mpscq_node_t to_broker;
+    kafka__ptopic_t *topic;
+    kafka__pbatch_t *head, *tail; /* sealed, not yet reported, in seal order */
+    bool inflight;                /* head is in a request on its owner's connection */
+    kafka__worker_t *owner;       /* the worker tracking this partition; NULL: none */
+    kafka__worker_t *leader;      /* the worker of the leader broker; NULL: unknown */
+    int64_t retry_at;             /* head is not sent again before this (backoff) */
+    int64_t backoff_ms;           /* the next backoff */
+    uint32_t seq_gen;             /* producer id generation next_seq counts in */
+    int32_t next_seq;             /* idempotence: the next batch's base sequence */
+    kafka_err_t last_err;         /* the last failure's code and cause, for reports */
+    char why[200];
+} kafka__ppart_t;
+
+/* The partitions of a topic: replaced as a whole when the count grows. */
+typedef struct kafka__pparts_s {
+    int32_t n;
+    struct kafka__pparts_s *older; /* retired arrays, freed with the topic */
+    kafka__ppart_t *p[];
+} kafka__pparts_t;
+
+struct kafka__ptopic_s {
+    char *name;
+    pthread_mutex_t lock; /* the sticky partitioner's */
+    kafka__partitioner_t part;
+    _Atomic(kafka__pparts_t *) parts;
+};
+
+/* The topics table: copied on write under p->lock, read without a lock. */
+typedef struct kafka__ptopics_s {
+    size_t n;
+    struct kafka__ptopics_s *older;
+    kafka__ptopic_t *t[];
+} kafka__ptopics_t;
+
+/* A synchronous send's completion: its records carry KAFKA__MSG_SYNC and point here. */
+typedef struct kafka__sync_s {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    size_t left;
+    kafka_err_t err;
+    int64_t first_offset;
+    int32_t partition;
+    char why[512];
+} kafka__sync_t;
+
+struct kafka_producer_s {
+    kafka_conf_t *conf;
+    kafka_connection_t *cluster;
+    kafka__accum_t acc;
+    pthread_mutex_t lock; /* topics and workers tables, routing */
+    _Atomic(kafka__ptopics_t *) topics;
+    kafka__worker_t **workers;
+    size_t nworkers, capworkers;
+    kafka__metadata_t *md; /* the snapshot last routed with (p->lock) */
+    kafka_delivery_cb_t *dr_cb;
+    void *dr_opaque;
+    atomic_int flushing; /* > 0: workers seal open batches at once */
+    atomic_bool stopping;
+    /* Idempotence. */
+    atomic_bool idempotent;
+    pthread_mutex_t pid_lock;
+    int64_t pid;
+    int16_t epoch;
+    _Atomic uint32_t pid_gen;   /* bumped with every new producer id; 0: none yet */
+    atomic_bool pid_reset;      /* a sequence gap: get a new producer id before the next stamp */
+    /* Settings. */
+    int acks;
+    int partitioner;
+    int max_in_flight;
+    int64_t retries;
+    int64_t delivery_timeout_ms, request_timeout_ms, backoff_ms, backoff_max_ms;
+    int64_t reconnect_backoff_ms, reconnect_backoff_max_ms;
+    size_t message_max;
+    kafka_compression_t codec;
+    /* last_error (the origin's), guarded by err_lock. */
+    pthread_mutex_t err_lock;
+    kafka_err_t last_err;
+    char last_error[512];
+};
+
+/* ---- routing and partitions (producer.c) ---- */
+
+/* Tells the partition's worker that it has work: pushes it to its leader's queue when
+ * nobody tracks it, else wakes the tracking worker. */
+/* @thread any  @locks pp->ap.lock held */
+void kafka__ppart_notify(kafka_producer_t *p, kafka__ppart_t *pp);
+
+/* Reports the records of pb (the batch is unlinked, no lock held): err 0 with offsets
+ * base_offset + i (-1 each when unknown), or the error and why; then releases it. */
+/* @thread worker or router  @locks none */
+void kafka__producer_report(kafka_producer_t *p, kafka__ppart_t *pp, kafka__pbatch_t *pb, int64_t base_offset,
+                            kafka_err_t err, const char *why);
+
+/* Takes the expired batches off the head of pp (those whose oldest record has waited
+ * delivery.timeout.ms and that are not in flight) onto *expired; the next expiry time. */
+/* @thread worker or router  @locks pp->ap.lock held */
+int64_t kafka__ppart_expire(kafka_producer_t *p, kafka__ppart_t *pp, int64_t now, kafka__pbatch_t **expired);
+
+/* Reports the batches kafka__ppart_expire took (newest first) with KAFKA_ERR__TIMED_OUT,
+ * naming the last cause. */
+/* @thread worker or router  @locks none */
+void kafka__ppart_report_expired(kafka_producer_t *p, kafka__ppart_t *pp, kafka__pbatch_t *list, kafka_err_t cause,
+                                 const char *why);
+
+/* The producer id and epoch to stamp with (getting one when there is none or a reset
+ * was asked for), over bc when the caller may use it for a round trip, else over a new
+ * connection to host:port. *gen receives their generation. */
+/* @thread worker  @locks p->pid_lock */
+kafka_err_t kafka__producer_pid(kafka_producer_t *p, kafka__bconn_t *bc, const char *host, int port, int64_t *pid,
+                                int16_t *epoch, uint32_t *gen, char *why, size_t why_size);
+/* Asks for a new producer id before the next stamp (a sequence gap). */
+void kafka__producer_pid_reset(kafka_producer_t *p, uint32_t gen);
+
+/* Re-encodes pb's records as a MessageSet of `magic` (0 or 1) for an old broker, into
+ * pb->alt (legacy.c). Headers and zstd cannot go there: KAFKA_ERR__INVALID_ARG /
+ * KAFKA_ERR__UNSUPPORTED_COMPRESSION with why. */
+/* @thread worker  @locks pp->ap.lock held */
+kafka_err_t kafka__pbatch_to_msgset(kafka__pbatch_t *pb, int magic, kafka_compression_t codec, char *why,
+                                    size_t why_size);
+
+/* ---- broker workers (worker.c) ---- */
+
+kafka__worker_t *kafka__worker_new(kafka_producer_t *p, int32_t broker_id, const char *host, int port);
+/* Stops the thread: in-flight batches go back to their partitions, tracked partitions
+ * are handed to their leaders; then frees. */
+/* @thread router or destroy  @locks none (p->lock may be held) */
+void kafka__worker_stop(kafka__worker_t *w);
+int32_t kafka__worker_broker(const kafka__worker_t *w);
+/* Queues pp (its owner just became w). */
+/* @thread any  @locks pp->ap.lock held */
+void kafka__worker_push(kafka__worker_t *w, kafka__ppart_t *pp);
+/* Wakes w if it sleeps (a tracked partition changed). */
+void kafka__worker_kick(kafka__worker_t *w);
+/* The worker whose thread is running this call, or NULL. */
+kafka__worker_t *kafka__worker_self(void);
+
+#endif
