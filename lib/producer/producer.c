@@ -145,6 +145,7 @@ void kafka__producer_report(kafka_producer_t *p, kafka__ppart_t *pp, kafka__pbat
             p->dr_cb(&d, p->dr_opaque);
         }
     }
+    atomic_fetch_add_explicit(err ? &p->st_failed : &p->st_delivered, pb->count, memory_order_relaxed);
     kafka__accum_release(&p->acc, pb);
 }
 
@@ -188,6 +189,7 @@ kafka_err_t kafka__producer_pid(kafka_producer_t *p, kafka__bconn_t *bc, const c
                 p->epoch = resp.producer_epoch;
                 atomic_store(&p->pid_reset, false);
                 atomic_fetch_add(&p->pid_gen, 1);
+                atomic_fetch_add(&p->st_pids, 1);
             }
             free(frame);
             kafka__arena_free(&arena);
@@ -608,6 +610,17 @@ int64_t kafka_producer_outstanding(kafka_producer_t *p) {
     int64_t n = p->acc.msgs;
     pthread_mutex_unlock(&p->acc.mem_lock);
     return n;
+}
+
+void kafka_producer_stats(kafka_producer_t *p, kafka_producer_stats_t *st) {
+    st->delivered = atomic_load(&p->st_delivered);
+    st->failed = atomic_load(&p->st_failed);
+    st->retries = atomic_load(&p->st_retries);
+    st->requests = atomic_load(&p->st_requests);
+    st->request_bytes = atomic_load(&p->st_request_bytes);
+    st->connects = atomic_load(&p->st_connects);
+    st->producer_ids = atomic_load(&p->st_pids);
+    st->outstanding = kafka_producer_outstanding(p);
 }
 
 static void kick_all(kafka_producer_t *p) {

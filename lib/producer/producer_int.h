@@ -93,6 +93,8 @@ struct kafka_producer_s {
     int16_t epoch;
     _Atomic uint32_t pid_gen;   /* bumped with every new producer id; 0: none yet */
     atomic_bool pid_reset;      /* a sequence gap: get a new producer id before the next stamp */
+    /* Counters (kafka_producer_stats). */
+    _Atomic int64_t st_delivered, st_failed, st_retries, st_requests, st_request_bytes, st_connects, st_pids;
     /* Settings. */
     int acks;
     int partitioner;

@@ -124,6 +124,7 @@ static bool ensure_conn(kafka__worker_t *w, int64_t now) {
     }
     w->conn_err = KAFKA_OK;
     w->conn_why[0] = 0;
+    atomic_fetch_add_explicit(&w->p->st_connects, 1, memory_order_relaxed);
     return true;
 }
 
@@ -369,6 +370,8 @@ static void send_request(kafka__worker_t *w) {
         reset_conn(w, e, why);
         return;
     }
+    atomic_fetch_add_explicit(&p->st_requests, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&p->st_request_bytes, (int64_t)w->env.frame_len, memory_order_relaxed);
     e = kafka_io_sendv(w->bc->io, w->env.iov, w->env.iovcnt, (int)p->request_timeout_ms);
     if (e) {
         reset_conn(w, e, kafka_io_last_error(w->bc->io));
@@ -457,7 +460,8 @@ static int64_t service(kafka__worker_t *w, int64_t now) {
                 due = min64(due, pp->retry_at);
             else if (connected && room && bytes < MAX_REQUEST_BYTES && build_add(w, pp, pp->head)) {
                 pp->inflight = true;
-                pp->head->attempts++;
+                if (pp->head->attempts++)
+                    atomic_fetch_add_explicit(&p->st_retries, 1, memory_order_relaxed);
                 bytes += pp->head->len;
             } else if (!connected)
                 due = min64(due, w->reconnect_at);

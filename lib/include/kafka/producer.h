@@ -91,6 +91,20 @@ kafka_err_t kafka_producer_flush(kafka_producer_t *p, int timeout_ms, char *errs
 /* Messages produced and not reported yet. */
 int64_t kafka_producer_outstanding(kafka_producer_t *p);
 
+/* Counters since kafka_producer_new (each read atomically, not as one snapshot). */
+typedef struct kafka_producer_stats_s {
+    int64_t delivered;     /* messages reported delivered */
+    int64_t failed;        /* messages reported with an error */
+    int64_t retries;       /* batches sent again after a retriable error or a lost connection */
+    int64_t requests;      /* ProduceRequests written */
+    int64_t request_bytes; /* their size */
+    int64_t connects;      /* broker connections opened by the workers */
+    int64_t producer_ids;  /* producer ids obtained (more than 1: a sequence gap was repaired) */
+    int64_t outstanding;   /* messages produced and not reported yet */
+} kafka_producer_stats_t;
+
+void kafka_producer_stats(kafka_producer_t *p, kafka_producer_stats_t *stats);
+
 /* Sends msgs[0..n) to topic/partition and waits for their acknowledgement (the origin's
  * send). partition KAFKA_PARTITION_ANY: the partitioner picks one partition from the
  * first message's key (all n go there, as in the origin). *partition_out and
