@@ -568,6 +568,64 @@ static void test_async_our_mock(void) {
     snprintf(bs, sizeof(bs), "%s", kafka_mock_bootstrap(m));
     kafka_mock_destroy(m);
 
+    /* A broker leaves the cluster: its worker retires, its partitions follow their new
+     * leaders, nothing is lost; a broker joining gets a worker when it leads. */
+    mconf.auto_create = true;
+    m = kafka_mock_new(&mconf, NULL, 0);
+    kafka_mock_topic_create(m, "moving", 3, 3);
+    dr_init(&s, 3000);
+    const char *kv3[] = {"linger.ms", "2", "retry.backoff.ms", "20", "request.timeout.ms", "1000",
+                         "reconnect.backoff.ms", "20", "delivery.timeout.ms", "20000", NULL};
+    p = producer(kafka_mock_bootstrap(m), kv3, &s);
+    for (int32_t part = 0; part < 3; part++) {
+        for (size_t i = 0; i < 500; i++) {
+            char v[32];
+            int vl = make_value(v, sizeof(v), 0, (size_t)part * 1000 + i);
+            kafka_produce_msg_t mm = {NULL, -1, v, vl, NULL, 0, 0};
+            CU_ASSERT_EQUAL(kafka_producer_produce(p, "moving", part, &mm, (void *)(intptr_t)(part * 1000 + (int)i + 1),
+                                                   err, sizeof(err)), KAFKA_OK);
+        }
+    }
+    CU_ASSERT_EQUAL(kafka_producer_flush(p, 10000, err, sizeof(err)), KAFKA_OK);
+    kafka_producer_stats(p, &st);
+    int64_t before = st.workers;
+    int gone = 0; /* the first broker id (leaders are spread: it leads one partition) */
+    while (kafka_mock_broker_port(m, gone) < 0 && gone < 10)
+        gone++;
+    CU_ASSERT_EQUAL(kafka_mock_broker_set_down(m, gone, true), KAFKA_OK);
+    for (int32_t part = 0; part < 3; part++) {
+        for (size_t i = 500; i < 1000; i++) {
+            char v[32];
+            int vl = make_value(v, sizeof(v), 0, (size_t)part * 1000 + i);
+            kafka_produce_msg_t mm = {NULL, -1, v, vl, NULL, 0, 0};
+            CU_ASSERT_EQUAL(kafka_producer_produce(p, "moving", part, &mm, (void *)(intptr_t)(part * 1000 + (int)i + 1),
+                                                   err, sizeof(err)), KAFKA_OK);
+        }
+    }
+    CU_ASSERT_EQUAL(kafka_producer_flush(p, 15000, err, sizeof(err)), KAFKA_OK);
+    CU_ASSERT_EQUAL(atomic_load(&s.reports), 3000);
+    CU_ASSERT_EQUAL(atomic_load(&s.failed), 0);
+    /* The worker of the broker that left is retired at the next metadata. */
+    int64_t deadline = kafka_test_now_ms() + 5000;
+    do {
+        kafka_producer_stats(p, &st);
+        if (st.workers < before)
+            break;
+        kafka_test_sleep_ms(20);
+    } while (kafka_test_now_ms() < deadline);
+    fprintf(stderr, "workers: %lld before broker %d left, %lld after\n", (long long)before, gone,
+            (long long)st.workers);
+    CU_ASSERT_EQUAL(before, 3);
+    CU_ASSERT_EQUAL(st.workers, 2);
+    for (int32_t part = 0; part < 3; part++) {
+        int64_t lso, hwm;
+        kafka_mock_partition_offsets(m, "moving", part, &lso, &hwm);
+        CU_ASSERT_EQUAL(hwm, 1000);
+    }
+    kafka_producer_destroy(p);
+    dr_free(&s);
+    kafka_mock_destroy(m);
+
     /* Unreachable bootstrap. */
     const char *kv2[] = {"delivery.timeout.ms", "1000", "request.timeout.ms", "500", "linger.ms", "0", NULL};
     p = producer(bs, kv2, NULL);

@@ -621,6 +621,9 @@ void kafka_producer_stats(kafka_producer_t *p, kafka_producer_stats_t *st) {
     st->connects = atomic_load(&p->st_connects);
     st->producer_ids = atomic_load(&p->st_pids);
     st->outstanding = kafka_producer_outstanding(p);
+    pthread_mutex_lock(&p->lock);
+    st->workers = (int64_t)p->nworkers;
+    pthread_mutex_unlock(&p->lock);
 }
 
 static void kick_all(kafka_producer_t *p) {

@@ -101,6 +101,7 @@ typedef struct kafka_producer_stats_s {
     int64_t connects;      /* broker connections opened by the workers */
     int64_t producer_ids;  /* producer ids obtained (more than 1: a sequence gap was repaired) */
     int64_t outstanding;   /* messages produced and not reported yet */
+    int64_t workers;       /* broker worker threads running (one per leader broker in use) */
 } kafka_producer_stats_t;
 
 void kafka_producer_stats(kafka_producer_t *p, kafka_producer_stats_t *stats);
