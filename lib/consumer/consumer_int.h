@@ -1,0 +1,126 @@
+/* The consumer's inside: the consumer object, one call's retry state (leader lookup,
+ * backoff, deadline) and the idle broker connections. Internal to lib/consumer; the
+ * response -> messages decoder is msgset.h.
+ *
+ * Locks: c->lock (idle connections, next offsets) and c->err_lock (last error); neither
+ * is held during I/O, and they never nest. */
+#ifndef KAFKA_CONSUMER_INT_H
+#define KAFKA_CONSUMER_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/broker.h"
+#include "core/connection_int.h"
+#include "kafka/consumer.h"
+
+/* An idle connection to a broker, kept for the next call. */
+typedef struct kafka__cconn_s {
+    int32_t broker_id;
+    kafka__bconn_t *bc;
+} kafka__cconn_t;
+
+/* Where the next fetch of a partition starts (kafka_consumer_next_offset()). */
+typedef struct kafka__cpos_s {
+    char *topic;
+    int32_t partition;
+    int64_t next;
+} kafka__cpos_t;
+
+struct kafka_consumer_s {
+    kafka_conf_t *conf;
+    kafka_connection_t *cluster;
+    pthread_mutex_t lock; /* idle, pos */
+    kafka__cconn_t *idle;
+    size_t nidle, capidle;
+    kafka__cpos_t *pos;
+    size_t npos, cappos;
+    /* Settings. */
+    int64_t request_timeout_ms, backoff_ms, backoff_max_ms;
+    int32_t fetch_min_bytes, fetch_max_wait_ms, max_partition_fetch_bytes;
+    bool check_crcs;
+    kafka_offset_reset_t offset_reset;
+    int8_t isolation_level;
+    /* last_error (the origin's), guarded by err_lock. */
+    pthread_mutex_t err_lock;
+    kafka_err_t last_err;
+    char last_error[512];
+};
+
+/* ---- one call: leader connection, retries (call.c) ---- */
+
+/* The state of one kafka_consumer_offsets()/fetch() call: its deadline
+ * (request.timeout.ms from the start), backoff, the leader connection in use and the
+ * last retriable failure. Lives on the caller's stack. */
+typedef struct kafka__call_s {
+    kafka_consumer_t *c;
+    const char *topic;
+    int32_t partition;
+    int64_t start_ms, deadline_ms, backoff_ms;
+    int attempts;
+    kafka__bconn_t *bc; /* the leader's connection while one is taken */
+    int32_t broker_id;
+    char broker[300]; /* "broker N (host:port)" for messages */
+    bool final;       /* the last error is not worth a retry */
+    char last_why[400];
+} kafka__call_t;
+
+/* Starts a call: its deadline, and topic among those whose metadata the connection
+ * keeps (a topic new to it: after one refresh that asked for it). */
+/* @thread any  @locks none */
+void kafka__call_begin(kafka__call_t *k, kafka_consumer_t *c, const char *topic, int32_t partition);
+
+/* Takes a connection to the partition's current leader into k->bc. Errors come with
+ * why: retriable ones (leader unknown, connection refused) and, with k->final set, those
+ * that fresh metadata confirms (no such topic or partition). */
+/* @thread any  @locks c->lock briefly */
+kafka_err_t kafka__call_leader(kafka__call_t *k, char *why, size_t why_size);
+
+/* Gives k->bc back to the idle table (healthy) or closes it. */
+/* @thread any  @locks c->lock briefly */
+void kafka__call_release(kafka__call_t *k, bool healthy);
+
+/* After a retriable failure (why): asks for fresh metadata and sleeps the backoff.
+ * Returns false, with the cause in out_why (the caller returns KAFKA_ERR__TIMED_OUT),
+ * when the deadline leaves no room for another attempt. why and out_why may be the same
+ * buffer. */
+/* @thread any  @locks none */
+bool kafka__call_retry(kafka__call_t *k, const char *why, char *out_why, size_t out_why_size);
+
+/* Whether a broker or transport error is worth a retry with fresh metadata. */
+bool kafka__call_retriable(kafka_err_t err);
+
+/* ---- consumer state (consumer.c) ---- */
+
+/* Records err/why as the last error and copies why into errstr; returns err. */
+/* @thread any  @locks c->err_lock */
+kafka_err_t kafka__consumer_fail(kafka_consumer_t *c, kafka_err_t err, const char *why, char *errstr,
+                                 size_t errstr_size);
+/* Sets where the next fetch of topic/partition starts. */
+/* @thread any  @locks c->lock */
+void kafka__consumer_set_next(kafka_consumer_t *c, const char *topic, int32_t partition, int64_t next);
+
+/* ---- idle connections (conns.c) ---- */
+
+/* An idle connection to broker_id at host:port, or a new one (NULL with *errp / why). An
+ * idle one whose address changed is closed. */
+/* @thread any  @locks c->lock briefly (not during connect) */
+kafka__bconn_t *kafka__conn_take(kafka_consumer_t *c, int32_t broker_id, const char *host, int port, kafka_err_t *errp,
+                                 char *why, size_t why_size);
+/* Keeps bc as broker_id's idle connection (one per broker; an extra one is closed). */
+/* @thread any  @locks c->lock briefly */
+void kafka__conn_give(kafka_consumer_t *c, int32_t broker_id, kafka__bconn_t *bc);
+/* Closes every idle connection. */
+/* @thread destroy  @locks c->lock */
+void kafka__conn_close_all(kafka_consumer_t *c);
+
+/* ---- ListOffsets (offsets.c) ---- */
+
+/* ListOffsets of k's partition at time with the call's retries; *offsets (malloc'd, or
+ * NULL when *count is 0) on success, else the error with why. */
+/* @thread any  @locks none */
+kafka_err_t kafka__list_offsets(kafka__call_t *k, int64_t time, int max_number, int64_t **offsets, size_t *count,
+                                char *why, size_t why_size);
+
+#endif

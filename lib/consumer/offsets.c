@@ -1,0 +1,125 @@
+/* kafka_consumer_offsets() (the origin's offsets): ListOffsets to the partition leader.
+ * v0 answers a list of up to MaxNumOffsets offsets; v1+ one offset per partition. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "consumer/consumer_int.h"
+#include "util/arena.h"
+
+/* Copies the answer's offsets: v0's list, or v1+'s single offset (-1: none). */
+static kafka_err_t take_offsets(const kafka_list_offsets_response_partition_response_t *pr, int16_t version,
+                                int64_t **offsets, size_t *count) {
+    const int64_t *src = version == 0 ? pr->old_style_offsets.items : &pr->offset;
+    size_t n = version == 0 ? (size_t)pr->old_style_offsets.count : pr->offset >= 0 ? 1 : 0;
+    if (!n)
+        return KAFKA_OK;
+    if (!(*offsets = malloc(n * sizeof(**offsets))))
+        return KAFKA_ERR__NO_MEMORY;
+    memcpy(*offsets, src, n * sizeof(**offsets));
+    *count = n;
+    return KAFKA_OK;
+}
+
+/* One ListOffsets round trip on k->bc, which is given back or closed. */
+static kafka_err_t list_once(kafka__call_t *k, int64_t time, int max_number, int64_t **offsets, size_t *count,
+                             char *why, size_t why_size) {
+    /* The encoder refuses values a version cannot carry: set them per version. */
+    int16_t v = kafka__bconn_version(k->bc, KAFKA_API_LIST_OFFSETS);
+    kafka_list_offsets_request_t req;
+    kafka_request_init(KAFKA_API_LIST_OFFSETS, &req);
+    req.replica_id = -1; /* a consumer, not a follower */
+    if (v >= 2)
+        req.isolation_level = k->c->isolation_level;
+    kafka_list_offsets_request_partition_t part = {k->partition, -1, time, v == 0 ? max_number : 1};
+    kafka_list_offsets_request_topic_t topic = {kafka_str(k->topic), {&part, 1}};
+    req.topics.items = &topic;
+    req.topics.count = 1;
+    kafka_list_offsets_response_t resp;
+    kafka_arena_t arena = KAFKA_ARENA_INIT;
+    uint8_t *frame = NULL;
+    kafka_err_t err = kafka__bconn_request(k->bc, KAFKA_API_LIST_OFFSETS, &req, &resp, &arena, &frame, &v);
+    bool healthy = !err;
+    if (err == KAFKA_ERR__UNKNOWN_APIKEY) {
+        k->final = true;
+        healthy = true;
+        snprintf(why, why_size, "ListOffsets of %s/%d: %s speaks no ListOffsets version this client does", k->topic,
+                 (int)k->partition, k->broker);
+    } else if (err) {
+        snprintf(why, why_size, "ListOffsets v%d of %s/%d to %s: %s", v, k->topic, (int)k->partition, k->broker,
+                 kafka_io_last_error(k->bc->io));
+    } else {
+        const kafka_list_offsets_response_partition_response_t *pr = NULL;
+        bool topic_seen = false;
+        for (int32_t t = 0; t < resp.topics.count && !pr; t++) {
+            const kafka_list_offsets_response_topic_response_t *tr = &resp.topics.items[t];
+            if (tr->name.len != (int32_t)strlen(k->topic) || memcmp(tr->name.str, k->topic, (size_t)tr->name.len))
+                continue;
+            topic_seen = true;
+            for (int32_t i = 0; i < tr->partitions.count && !pr; i++)
+                if (tr->partitions.items[i].partition_index == k->partition)
+                    pr = &tr->partitions.items[i];
+        }
+        if (!pr) {
+            err = topic_seen ? KAFKA_ERR__PARTITION_DOES_NOT_MATCH : KAFKA_ERR__TOPIC_DOES_NOT_MATCH;
+            k->final = true;
+            snprintf(why, why_size, "ListOffsets v%d of %s/%d: %s answered without that %s", v, k->topic,
+                     (int)k->partition, k->broker, topic_seen ? "partition" : "topic");
+        } else if (pr->error_code) {
+            err = (kafka_err_t)pr->error_code;
+            snprintf(why, why_size, "ListOffsets v%d of %s/%d on %s: %s", v, k->topic, (int)k->partition, k->broker,
+                     kafka_err_name(err));
+        } else if ((err = take_offsets(pr, v, offsets, count)) != KAFKA_OK) {
+            snprintf(why, why_size, "ListOffsets of %s/%d: out of memory", k->topic, (int)k->partition);
+        }
+    }
+    kafka__call_release(k, healthy);
+    free(frame);
+    kafka__arena_free(&arena);
+    return err;
+}
+
+kafka_err_t kafka__list_offsets(kafka__call_t *k, int64_t time, int max_number, int64_t **offsets, size_t *count,
+                                char *why, size_t why_size) {
+    *offsets = NULL;
+    *count = 0;
+    for (;;) {
+        kafka_err_t err = kafka__call_leader(k, why, why_size);
+        if (!err)
+            err = list_once(k, time, max_number, offsets, count, why, why_size);
+        if (!err)
+            return KAFKA_OK;
+        if (k->final || !kafka__call_retriable(err))
+            return err;
+        if (!kafka__call_retry(k, why, why, why_size))
+            return KAFKA_ERR__TIMED_OUT;
+    }
+}
+
+kafka_err_t kafka_consumer_offsets(kafka_consumer_t *c, const char *topic, int32_t partition, int64_t time,
+                                   int max_number, int64_t **offsets_out, size_t *count_out, char *errstr,
+                                   size_t errstr_size) {
+    if (!c) {
+        if (errstr && errstr_size)
+            snprintf(errstr, errstr_size, "%s: no consumer given", "offsets");
+        return KAFKA_ERR__INVALID_ARG;
+    }
+    char why[512];
+    const char *bad = !offsets_out || !count_out     ? "offsets_out and count_out are required"
+                      : !topic || !*topic            ? "no topic given"
+                      : partition < 0                ? "the partition is negative"
+                      : time < KAFKA_OFFSET_EARLIEST ? "time must be -1 (latest), -2 (earliest) or a timestamp"
+                      : max_number < 0               ? "max_number is negative"
+                                                     : NULL;
+    if (bad) {
+        snprintf(why, sizeof(why), "offsets of %s/%d: %s", topic ? topic : "(null)", (int)partition, bad);
+        return kafka__consumer_fail(c, KAFKA_ERR__INVALID_ARG, why, errstr, errstr_size);
+    }
+    *offsets_out = NULL;
+    *count_out = 0;
+    kafka__call_t k;
+    kafka__call_begin(&k, c, topic, partition);
+    kafka_err_t err = kafka__list_offsets(&k, time, max_number ? max_number : KAFKA_OFFSETS_MAX_NUMBER, offsets_out,
+                                          count_out, why, sizeof(why));
+    return err ? kafka__consumer_fail(c, err, why, errstr, errstr_size) : KAFKA_OK;
+}
