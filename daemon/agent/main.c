@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jemalloc/jemalloc.h>
+
 #include "agent.h"
 
 const char agent_common_help[] =
@@ -222,6 +224,15 @@ int agent_brokers(agent_ctx_t *ctx) {
 
 int main(int argc, char **argv) {
     agent_ctx_t ctx = {.prog = "kafka-agent"};
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+        /* jemalloc is the allocator (DESIGN.md): mallctl answers only when it is linked in. */
+        const char *jv = "none";
+        size_t sz = sizeof(jv);
+        if (mallctl("version", &jv, &sz, NULL, 0) != 0)
+            jv = "not jemalloc";
+        printf("kafka-agent (libkafka) allocator jemalloc %s\n", jv);
+        return AGENT_OK;
+    }
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         fputs(modes_help, argc < 2 ? stderr : stdout);
         fputs(agent_common_help, argc < 2 ? stderr : stdout);
