@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "producer/accumulator.h"
+#include "util/clock.h"
 
 void kafka__accum_init(kafka__accum_t *acc, const kafka_conf_t *conf, kafka__accum_enqueue_t enqueue) {
     memset(acc, 0, sizeof(*acc));
@@ -19,6 +20,7 @@ void kafka__accum_init(kafka__accum_t *acc, const kafka_conf_t *conf, kafka__acc
     acc->block_when_full = kafka_conf_int(conf, KAFKA_CONF_QUEUE_FULL_BEHAVIOR) == KAFKA_QUEUE_FULL_BLOCK;
     acc->full_timeout_ms = kafka_conf_int(conf, KAFKA_CONF_QUEUE_FULL_TIMEOUT_MS);
     pthread_mutex_init(&acc->mem_lock, NULL);
+    pthread_mutex_init(&acc->pool_lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -27,6 +29,11 @@ void kafka__accum_init(kafka__accum_t *acc, const kafka_conf_t *conf, kafka__acc
 }
 
 void kafka__accum_destroy(kafka__accum_t *acc) {
+    for (int i = 0; i < acc->npool; i++) {
+        kafka_batch_destroy(acc->pool[i].batch);
+        free(acc->pool[i].msgs);
+    }
+    pthread_mutex_destroy(&acc->pool_lock);
     pthread_mutex_destroy(&acc->mem_lock);
     pthread_cond_destroy(&acc->mem_cond);
 }
@@ -54,48 +61,74 @@ static size_t record_size(int32_t keylen, int32_t valuelen, const kafka_header_t
     return n;
 }
 
-/* Reserves room for one record of `size` bytes in the producer's memory bound. */
-static kafka_err_t reserve(kafka__accum_t *acc, size_t size, int64_t now_ms) {
-    pthread_mutex_lock(&acc->mem_lock);
+/* Takes room for one record of `size` bytes if it fits; lock-free. */
+static bool try_take(kafka__accum_t *acc, size_t size) {
+    int64_t m = atomic_fetch_add(&acc->msgs, 1) + 1;
+    int64_t b = atomic_fetch_add(&acc->bytes, (int64_t)size) + (int64_t)size;
+    if (m <= acc->max_msgs && b <= acc->max_bytes)
+        return true;
+    atomic_fetch_sub(&acc->msgs, 1);
+    atomic_fetch_sub(&acc->bytes, (int64_t)size);
+    return false;
+}
+
+static void wake_waiters(kafka__accum_t *acc) {
+    if (atomic_load(&acc->waiters) > 0) {
+        pthread_mutex_lock(&acc->mem_lock);
+        pthread_cond_broadcast(&acc->mem_cond);
+        pthread_mutex_unlock(&acc->mem_lock);
+    }
+}
+
+/* Reserves room for one record of `size` bytes in the producer's memory bound. A
+ * waiter registers (waiters) before it checks again, and a release subtracts before it
+ * looks at waiters: either the check sees the room or the release sees the waiter. */
+static kafka_err_t reserve(kafka__accum_t *acc, size_t size) {
+    if (try_take(acc, size))
+        return KAFKA_OK;
+    if (!acc->block_when_full || acc->full_timeout_ms <= 0)
+        return KAFKA_ERR__QUEUE_FULL;
     struct timespec until;
-    bool have_until = false;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += (time_t)(acc->full_timeout_ms / 1000);
+    until.tv_nsec += (long)(acc->full_timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
     kafka_err_t err = KAFKA_OK;
-    while (acc->msgs + 1 > acc->max_msgs || acc->bytes + (int64_t)size > acc->max_bytes) {
-        if (!acc->block_when_full || acc->full_timeout_ms <= 0) {
-            err = KAFKA_ERR__QUEUE_FULL;
-            break;
-        }
-        if (!have_until) {
-            clock_gettime(CLOCK_MONOTONIC, &until);
-            until.tv_sec += (time_t)(acc->full_timeout_ms / 1000);
-            until.tv_nsec += (long)(acc->full_timeout_ms % 1000) * 1000000L;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-            }
-            have_until = true;
-        }
-        if (pthread_cond_timedwait(&acc->mem_cond, &acc->mem_lock, &until) == ETIMEDOUT &&
-            (acc->msgs + 1 > acc->max_msgs || acc->bytes + (int64_t)size > acc->max_bytes)) {
-            err = KAFKA_ERR__TIMED_OUT;
+    pthread_mutex_lock(&acc->mem_lock);
+    atomic_fetch_add(&acc->waiters, 1);
+    while (!try_take(acc, size)) {
+        if (pthread_cond_timedwait(&acc->mem_cond, &acc->mem_lock, &until) == ETIMEDOUT) {
+            if (!try_take(acc, size))
+                err = KAFKA_ERR__TIMED_OUT;
             break;
         }
     }
-    if (!err) {
-        acc->msgs++;
-        acc->bytes += (int64_t)size;
-    }
+    atomic_fetch_sub(&acc->waiters, 1);
     pthread_mutex_unlock(&acc->mem_lock);
-    (void)now_ms;
     return err;
 }
 
 static void unreserve(kafka__accum_t *acc, int64_t msgs, int64_t bytes) {
+    atomic_fetch_sub(&acc->msgs, msgs);
+    atomic_fetch_sub(&acc->bytes, bytes);
+    wake_waiters(acc);
+}
+
+int64_t kafka__accum_wait_empty(kafka__accum_t *acc, const struct timespec *deadline) {
     pthread_mutex_lock(&acc->mem_lock);
-    acc->msgs -= msgs;
-    acc->bytes -= bytes;
-    pthread_cond_broadcast(&acc->mem_cond);
+    atomic_fetch_add(&acc->waiters, 1);
+    while (atomic_load(&acc->msgs) > 0) {
+        if (!deadline)
+            pthread_cond_wait(&acc->mem_cond, &acc->mem_lock);
+        else if (pthread_cond_timedwait(&acc->mem_cond, &acc->mem_lock, deadline) == ETIMEDOUT)
+            break;
+    }
+    atomic_fetch_sub(&acc->waiters, 1);
     pthread_mutex_unlock(&acc->mem_lock);
+    return atomic_load(&acc->msgs);
 }
 
 /* Seals the open batch into a new pbatch and enqueues it (ap->lock held); false when
@@ -112,6 +145,7 @@ static bool seal(kafka__accum_t *acc, kafka__apart_t *ap, int64_t now_ms) {
     }
     pb->batch = ap->open;
     pb->msgs = ap->msgs;
+    pb->capmsgs = ap->capmsgs;
     pb->count = ap->nmsgs;
     pb->partition = ap->partition;
     pb->topic = ap->topic;
@@ -136,7 +170,7 @@ kafka_err_t kafka__accum_append(kafka__accum_t *acc, kafka__apart_t *ap, int64_t
                      size + KAFKA_RECORD_BATCH_OVERHEAD, keylen, valuelen, nheaders, acc->message_max_bytes);
         return KAFKA_ERR__MSG_TOO_LARGE;
     }
-    kafka_err_t err = reserve(acc, size, now_ms);
+    kafka_err_t err = reserve(acc, size);
     if (err) {
         if (errstr && errstr_size)
             snprintf(errstr, errstr_size, "producer queue full (queue.buffering.max.messages %lld, .kbytes %lld)%s",
@@ -148,8 +182,22 @@ kafka_err_t kafka__accum_append(kafka__accum_t *acc, kafka__apart_t *ap, int64_t
     if (ap->open && kafka_batch_count(ap->open) > 0 && kafka_batch_size(ap->open) + size > acc->batch_size)
         seal(acc, ap, now_ms);
     if (!ap->open) {
-        ap->open = kafka_batch_new(acc->batch_size + KAFKA_RECORD_BATCH_OVERHEAD);
-        ap->opened_ms = now_ms;
+        pthread_mutex_lock(&acc->pool_lock);
+        if (acc->npool > 0) {
+            acc->npool--;
+            ap->open = acc->pool[acc->npool].batch;
+            if (!ap->msgs) {
+                ap->msgs = acc->pool[acc->npool].msgs;
+                ap->capmsgs = acc->pool[acc->npool].capmsgs;
+            } else {
+                free(acc->pool[acc->npool].msgs);
+            }
+        }
+        pthread_mutex_unlock(&acc->pool_lock);
+        if (!ap->open)
+            ap->open = kafka_batch_new(acc->batch_size + KAFKA_RECORD_BATCH_OVERHEAD);
+        /* linger.ms counts from here: with a coarse now_ms, read the precise clock. */
+        ap->opened_ms = acc->coarse_now ? kafka__now_ms() : now_ms;
     }
     if (ap->nmsgs == ap->capmsgs) {
         int32_t cap = ap->capmsgs ? ap->capmsgs * 2 : 64;
@@ -201,8 +249,19 @@ void kafka__accum_release(kafka__accum_t *acc, kafka__pbatch_t *pb) {
     for (int32_t i = 0; i < pb->count; i++)
         bytes += (int64_t)pb->msgs[i].size;
     unreserve(acc, pb->count, bytes);
-    kafka_batch_destroy(pb->batch);
     free(pb->alt);
+    pthread_mutex_lock(&acc->pool_lock);
+    if (acc->npool < KAFKA__ACCUM_POOL) {
+        kafka_batch_reset(pb->batch);
+        acc->pool[acc->npool].batch = pb->batch;
+        acc->pool[acc->npool].msgs = pb->msgs;
+        acc->pool[acc->npool].capmsgs = pb->capmsgs;
+        acc->npool++;
+        pb->batch = NULL;
+        pb->msgs = NULL;
+    }
+    pthread_mutex_unlock(&acc->pool_lock);
+    kafka_batch_destroy(pb->batch);
     free(pb->msgs);
     free(pb);
 }

@@ -12,6 +12,7 @@
 #define KAFKA_PRODUCER_ACCUMULATOR_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -28,6 +29,8 @@ typedef struct kafka__msgmeta_s {
 
 #define KAFKA__MSG_SYNC 1u
 
+#define KAFKA__ACCUM_POOL 32 /* released batches kept for reuse */
+
 /* A sealed batch: application -> broker worker. */
 typedef struct kafka__pbatch_s {
     struct kafka__pbatch_s *next; /* the owner's list link (worker queue, retry list) */
@@ -38,6 +41,7 @@ typedef struct kafka__pbatch_s {
     void *topic; /* the producer's topic handle */
     int32_t count;
     kafka__msgmeta_t *msgs;
+    int32_t capmsgs;
     int64_t sealed_ms;
     int attempts;
     /* The producer's, while the batch waits or flies (broker worker, under the
@@ -76,11 +80,26 @@ typedef struct kafka__accum_s {
     int64_t max_bytes;
     bool block_when_full;
     int64_t full_timeout_ms;
-    pthread_mutex_t mem_lock; /* guards the counters below and the condition */
+    /* Records and bytes held (open, sealed and in flight): atomics, so an append that
+     * fits costs no lock. mem_lock + mem_cond serve only those who wait for room (or for
+     * zero: flush); waiters counts them, and a release takes the lock to wake them only
+     * when there are some. */
+    _Atomic int64_t msgs, bytes;
+    atomic_int waiters;
+    pthread_mutex_t mem_lock;
     pthread_cond_t mem_cond;
-    int64_t msgs, bytes; /* records and bytes held: open, sealed and in flight */
     kafka__accum_enqueue_t enqueue;
     kafka__accum_opened_t opened; /* optional */
+    bool coarse_now; /* append's now_ms is kafka__now_coarse_ms(): read the precise clock when a batch opens */
+    /* Released batches and bookkeeping arrays kept for reuse: a new batch then writes
+     * into memory already mapped instead of faulting fresh pages in. */
+    pthread_mutex_t pool_lock;
+    int npool;
+    struct {
+        kafka_batch_t *batch;
+        kafka__msgmeta_t *msgs;
+        int32_t capmsgs;
+    } pool[KAFKA__ACCUM_POOL];
 } kafka__accum_t;
 
 /* @thread any  @locks none */
@@ -114,5 +133,10 @@ bool kafka__accum_ready_locked(kafka__accum_t *acc, kafka__apart_t *ap, int64_t 
  * blocked appends wake up. */
 /* @thread worker  @locks acc->mem_lock */
 void kafka__accum_release(kafka__accum_t *acc, kafka__pbatch_t *pb);
+
+/* Waits until no record is held, at most until the CLOCK_MONOTONIC deadline (NULL: no
+ * limit); returns how many are still held. */
+/* @thread any  @locks acc->mem_lock */
+int64_t kafka__accum_wait_empty(kafka__accum_t *acc, const struct timespec *deadline);
 
 #endif

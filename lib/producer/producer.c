@@ -77,6 +77,7 @@ static void on_sealed(kafka__pbatch_t *pb, void *sink) {
     kafka__ptopic_t *t = pp->topic;
     pthread_mutex_lock(&t->lock);
     kafka__partitioner_batch_sealed(&t->part, pp->ap.partition);
+    atomic_store_explicit(&t->sticky_hint, t->part.sticky, memory_order_relaxed);
     pthread_mutex_unlock(&t->lock);
     kafka__ppart_notify(NULL, pp);
 }
@@ -259,6 +260,7 @@ static kafka__ptopic_t *topic_add(kafka_producer_t *p, const char *name, int32_t
     }
     pthread_mutex_init(&t->lock, NULL);
     kafka__partitioner_init(&t->part, (uint64_t)kafka__wall_ms() ^ (uint64_t)(uintptr_t)t);
+    atomic_init(&t->sticky_hint, -1);
     kafka__ptopics_t *old = atomic_load(&p->topics);
     size_t have = old ? old->n : 0;
     kafka__ptopics_t *nt = calloc(1, sizeof(*nt) + sizeof(nt->t[0]) * (have + 1));
@@ -469,6 +471,7 @@ kafka_producer_t *kafka_producer_new(const kafka_conf_t *conf, char *errstr, siz
     pthread_mutex_init(&p->err_lock, NULL);
     kafka__accum_init(&p->acc, p->conf, on_sealed);
     p->acc.opened = on_opened;
+    p->acc.coarse_now = true;
     atomic_init(&p->topics, NULL);
     atomic_init(&p->flushing, 0);
     atomic_init(&p->stopping, false);
@@ -570,9 +573,13 @@ static kafka_err_t produce_one(kafka_producer_t *p, kafka__ptopic_t *t, int32_t 
         if ((p->partitioner == KAFKA_PARTITIONER_MURMUR2_RANDOM && msg->key_len >= 0) ||
             p->partitioner == KAFKA_PARTITIONER_MURMUR2) {
             partition = kafka__partition_murmur2(msg->key, msg->key_len > 0 ? (size_t)msg->key_len : 0, parts->n);
+        } else if (msg->key_len < 0 && (partition = atomic_load_explicit(&t->sticky_hint, memory_order_relaxed)) >= 0 &&
+                   partition < parts->n) {
+            /* Unkeyed: the sticky partition, until its batch is sealed (KIP-480). */
         } else {
             pthread_mutex_lock(&t->lock);
             partition = kafka__partitioner_choose(&t->part, p->partitioner, msg->key, msg->key_len, parts->n);
+            atomic_store_explicit(&t->sticky_hint, t->part.sticky, memory_order_relaxed);
             pthread_mutex_unlock(&t->lock);
         }
     }
@@ -584,7 +591,7 @@ static kafka_err_t produce_one(kafka_producer_t *p, kafka__ptopic_t *t, int32_t 
     char why[300];
     kafka_err_t e = kafka__accum_append(&p->acc, &pp->ap, msg->timestamp_ms ? msg->timestamp_ms : kafka__wall_ms(),
                                         msg->key, msg->key_len, msg->value, msg->value_len, msg->headers,
-                                        msg->header_count, opaque, flags, kafka__now_ms(), why, sizeof(why));
+                                        msg->header_count, opaque, flags, kafka__now_coarse_ms(), why, sizeof(why));
     if (e)
         return fail(p, errstr, errstr_size, e, "%s/%d: %s", t->name, partition, why);
     return KAFKA_OK;
@@ -606,10 +613,7 @@ kafka_err_t kafka_producer_produce(kafka_producer_t *p, const char *topic, int32
 }
 
 int64_t kafka_producer_outstanding(kafka_producer_t *p) {
-    pthread_mutex_lock(&p->acc.mem_lock);
-    int64_t n = p->acc.msgs;
-    pthread_mutex_unlock(&p->acc.mem_lock);
-    return n;
+    return atomic_load(&p->acc.msgs);
 }
 
 void kafka_producer_stats(kafka_producer_t *p, kafka_producer_stats_t *st) {
@@ -646,15 +650,7 @@ kafka_err_t kafka_producer_flush(kafka_producer_t *p, int timeout_ms, char *errs
             until.tv_nsec -= 1000000000L;
         }
     }
-    pthread_mutex_lock(&p->acc.mem_lock);
-    while (p->acc.msgs > 0) {
-        if (timeout_ms < 0)
-            pthread_cond_wait(&p->acc.mem_cond, &p->acc.mem_lock);
-        else if (pthread_cond_timedwait(&p->acc.mem_cond, &p->acc.mem_lock, &until) != 0)
-            break;
-    }
-    int64_t left = p->acc.msgs;
-    pthread_mutex_unlock(&p->acc.mem_lock);
+    int64_t left = kafka__accum_wait_empty(&p->acc, timeout_ms < 0 ? NULL : &until);
     atomic_fetch_sub(&p->flushing, 1);
     if (left > 0)
         return fail(p, errstr, errstr_size, KAFKA_ERR__TIMED_OUT, "flush: %lld messages still undelivered after %d ms",

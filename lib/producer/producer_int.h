@@ -52,6 +52,7 @@ struct kafka__ptopic_s {
     char *name;
     pthread_mutex_t lock; /* the sticky partitioner's */
     kafka__partitioner_t part;
+    atomic_int sticky_hint; /* part.sticky as last seen under lock: unkeyed records go there without it */
     _Atomic(kafka__pparts_t *) parts;
 };
 

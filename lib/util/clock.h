@@ -12,6 +12,14 @@ static inline int64_t kafka__now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Monotonic milliseconds that lag by up to a kernel tick (a few ms) and cost a
+ * fraction of kafka__now_ms(): for per-message bookkeeping such as delivery timeouts. */
+static inline int64_t kafka__now_coarse_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static inline int64_t kafka__wall_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
