@@ -192,7 +192,9 @@ kafka_connection_t *kafka_connection_new(const kafka_conf_t *conf, char *errstr,
     pthread_cond_init(&c->cond, &ca);
     pthread_condattr_destroy(&ca);
     c->refresh_wanted = true;
-    if (pthread_create(&c->thread, NULL, metadata_thread, c) != 0) {
+    if (pthread_create(&c->thread, NULL, metadata_thread, c) == 0) {
+        pthread_setname_np(c->thread, "kafka:metadata");
+    } else {
         snprintf(errstr, errstr_size, "cannot start the metadata thread");
         pthread_cond_destroy(&c->cond);
         pthread_mutex_destroy(&c->lock);

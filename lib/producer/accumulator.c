@@ -21,6 +21,11 @@ void kafka__accum_init(kafka__accum_t *acc, const kafka_conf_t *conf, kafka__acc
     acc->full_timeout_ms = kafka_conf_int(conf, KAFKA_CONF_QUEUE_FULL_TIMEOUT_MS);
     pthread_mutex_init(&acc->mem_lock, NULL);
     pthread_mutex_init(&acc->pool_lock, NULL);
+    int64_t fit = acc->max_bytes / (int64_t)(acc->batch_size + KAFKA_RECORD_BATCH_OVERHEAD);
+    acc->cappool = fit < 4 ? 4 : fit > KAFKA__ACCUM_POOL ? KAFKA__ACCUM_POOL : (int)fit;
+    acc->pool = calloc((size_t)acc->cappool, sizeof(*acc->pool));
+    if (!acc->pool)
+        acc->cappool = 0;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -33,6 +38,7 @@ void kafka__accum_destroy(kafka__accum_t *acc) {
         kafka_batch_destroy(acc->pool[i].batch);
         free(acc->pool[i].msgs);
     }
+    free(acc->pool);
     pthread_mutex_destroy(&acc->pool_lock);
     pthread_mutex_destroy(&acc->mem_lock);
     pthread_cond_destroy(&acc->mem_cond);
@@ -40,7 +46,14 @@ void kafka__accum_destroy(kafka__accum_t *acc) {
 
 void kafka__apart_init(kafka__apart_t *ap, void *topic, int32_t partition) {
     memset(ap, 0, sizeof(*ap));
-    pthread_mutex_init(&ap->lock, NULL);
+    /* Adaptive: a broker worker that finds the partition locked spins for the few
+     * nanoseconds an append takes instead of sleeping, so the appending thread's unlock
+     * does not have to wake it (a system call per collision otherwise). */
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ADAPTIVE_NP);
+    pthread_mutex_init(&ap->lock, &ma);
+    pthread_mutexattr_destroy(&ma);
     ap->topic = topic;
     ap->partition = partition;
 }
@@ -251,7 +264,7 @@ void kafka__accum_release(kafka__accum_t *acc, kafka__pbatch_t *pb) {
     unreserve(acc, pb->count, bytes);
     free(pb->alt);
     pthread_mutex_lock(&acc->pool_lock);
-    if (acc->npool < KAFKA__ACCUM_POOL) {
+    if (acc->npool < acc->cappool) {
         kafka_batch_reset(pb->batch);
         acc->pool[acc->npool].batch = pb->batch;
         acc->pool[acc->npool].msgs = pb->msgs;

@@ -29,7 +29,7 @@ typedef struct kafka__msgmeta_s {
 
 #define KAFKA__MSG_SYNC 1u
 
-#define KAFKA__ACCUM_POOL 32 /* released batches kept for reuse */
+#define KAFKA__ACCUM_POOL 1024 /* released batches kept for reuse, at most */
 
 /* A sealed batch: application -> broker worker. */
 typedef struct kafka__pbatch_s {
@@ -94,12 +94,12 @@ typedef struct kafka__accum_s {
     /* Released batches and bookkeeping arrays kept for reuse: a new batch then writes
      * into memory already mapped instead of faulting fresh pages in. */
     pthread_mutex_t pool_lock;
-    int npool;
-    struct {
+    int npool, cappool; /* cappool: as many batches as queue.buffering.max.kbytes holds, at most KAFKA__ACCUM_POOL */
+    struct kafka__accum_pooled_s {
         kafka_batch_t *batch;
         kafka__msgmeta_t *msgs;
         int32_t capmsgs;
-    } pool[KAFKA__ACCUM_POOL];
+    } *pool;
 } kafka__accum_t;
 
 /* @thread any  @locks none */

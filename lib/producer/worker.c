@@ -565,6 +565,9 @@ kafka__worker_t *kafka__worker_new(kafka_producer_t *p, int32_t broker_id, const
         free(w);
         return NULL;
     }
+    char name[16]; /* as top -H and perf show it */
+    snprintf(name, sizeof(name), "kafka:b%d", broker_id);
+    pthread_setname_np(w->thread, name);
     return w;
 }
 

@@ -1,0 +1,263 @@
+/* End-to-end producer benchmark: our producer and librdkafka's in one run, against the
+ * same broker (one kafka-mock process, 3 brokers, topic e2e with 8 partitions), with the
+ * same settings: 100-byte values, null keys, acks=1, linger.ms=5, batch.size 131072,
+ * no compression, no idempotence (it needs acks=all), queues large enough not to
+ * throttle either. Rounds alternate (ours, librdkafka, ours, ...). For each run: wall
+ * time from the first produce until every delivery report is in (flush), msgs/s, and
+ * the CPU seconds of this process (user + sys of all its threads, getrusage) over the
+ * same span: the client's CPU, since the broker is another process.
+ *
+ *   producer_e2e KAFKA_MOCK [MESSAGES (2000000)] [ROUNDS (3)]
+ *
+ * Prints one line per run, then medians and the ratios
+ *   "producer_e2e ours/librdkafka msgs_per_s=X cpu_per_msg=Y"
+ * (DESIGN.md's targets: X >= 2, Y <= 0.33). Exits 1 when a run loses a message. */
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kafka/producer.h"
+
+#define VALUE_SIZE 100
+#define PARTITIONS 8
+
+typedef struct run_s {
+    double wall_s, cpu_s;
+    long long delivered, failed;
+} run_t;
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static char value[VALUE_SIZE];
+
+/* ---- ours ---- */
+
+static atomic_llong ours_ok, ours_failed;
+
+static void ours_dr(const kafka_delivery_t *d, void *arg) {
+    (void)arg;
+    atomic_fetch_add_explicit(d->err ? &ours_failed : &ours_ok, 1, memory_order_relaxed);
+}
+
+static int run_ours(const char *bootstrap, long long n, run_t *r) {
+    static const char *kv[][2] = {{"acks", "1"},
+                                  {"linger.ms", "5"},
+                                  {"batch.size", "131072"},
+                                  {"compression.type", "none"},
+                                  {"enable.idempotence", "false"},
+                                  {"queue.buffering.max.messages", "10000000"},
+                                  {"queue.buffering.max.kbytes", "2097151"}};
+    char err[512];
+    kafka_conf_t *conf = kafka_conf_new();
+    kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err));
+    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+        if (kafka_conf_set(conf, kv[i][0], kv[i][1], err, sizeof(err))) {
+            fprintf(stderr, "ours: %s\n", err);
+            return -1;
+        }
+    kafka_producer_t *p = kafka_producer_new(conf, err, sizeof(err));
+    kafka_conf_destroy(conf);
+    if (!p) {
+        fprintf(stderr, "ours: %s\n", err);
+        return -1;
+    }
+    kafka_producer_set_delivery_cb(p, ours_dr, NULL);
+    /* Metadata for the topic before the clock starts, as librdkafka's run below. */
+    kafka_produce_msg_t m = {NULL, -1, value, VALUE_SIZE, NULL, 0, 0};
+    if (kafka_producer_produce(p, "e2e", KAFKA_PARTITION_ANY, &m, NULL, err, sizeof(err)) ||
+        kafka_producer_flush(p, 30000, err, sizeof(err))) {
+        fprintf(stderr, "ours: warm-up: %s\n", err);
+        kafka_producer_destroy(p);
+        return -1;
+    }
+    atomic_store(&ours_ok, 0);
+    atomic_store(&ours_failed, 0);
+    double c0 = cpu_s(), t0 = now_s();
+    for (long long i = 0; i < n; i++)
+        if (kafka_producer_produce(p, "e2e", KAFKA_PARTITION_ANY, &m, NULL, err, sizeof(err))) {
+            fprintf(stderr, "ours: produce: %s\n", err);
+            break;
+        }
+    kafka_producer_flush(p, -1, NULL, 0);
+    r->wall_s = now_s() - t0;
+    r->cpu_s = cpu_s() - c0;
+    r->delivered = atomic_load(&ours_ok);
+    r->failed = atomic_load(&ours_failed);
+    kafka_producer_destroy(p);
+    return 0;
+}
+
+/* ---- librdkafka ---- */
+
+static long long rdk_ok, rdk_failed; /* dr_msg_cb runs in rd_kafka_poll/flush, on this thread */
+
+static void rdk_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+    (void)rk, (void)opaque;
+    if (m->err)
+        rdk_failed++;
+    else
+        rdk_ok++;
+}
+
+static int run_rdkafka(const char *bootstrap, long long n, run_t *r) {
+    static const char *kv[][2] = {{"acks", "1"},
+                                  {"linger.ms", "5"},
+                                  {"batch.size", "131072"},
+                                  {"batch.num.messages", "1000000"},
+                                  {"compression.codec", "none"},
+                                  {"enable.idempotence", "false"},
+                                  {"queue.buffering.max.messages", "10000000"},
+                                  {"queue.buffering.max.kbytes", "2097151"},
+                                  {"log_level", "3"}};
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err));
+    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+        if (rd_kafka_conf_set(conf, kv[i][0], kv[i][1], err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+            fprintf(stderr, "librdkafka: %s\n", err);
+            return -1;
+        }
+    rd_kafka_conf_set_dr_msg_cb(conf, rdk_dr);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+    if (!rk) {
+        fprintf(stderr, "librdkafka: %s\n", err);
+        return -1;
+    }
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, "e2e", NULL);
+    rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, value, VALUE_SIZE, NULL, 0, NULL);
+    rd_kafka_flush(rk, 30000);
+    rdk_ok = rdk_failed = 0;
+    double c0 = cpu_s(), t0 = now_s();
+    for (long long i = 0; i < n; i++) {
+        while (rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, value, VALUE_SIZE, NULL, 0, NULL)) {
+            if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                fprintf(stderr, "librdkafka: produce: %s\n", rd_kafka_err2str(rd_kafka_last_error()));
+                i = n;
+                break;
+            }
+            rd_kafka_poll(rk, 1);
+        }
+        if ((i & 0xffff) == 0)
+            rd_kafka_poll(rk, 0); /* serve delivery reports as a real application does */
+    }
+    rd_kafka_flush(rk, 600000);
+    r->wall_s = now_s() - t0;
+    r->cpu_s = cpu_s() - c0;
+    r->delivered = rdk_ok;
+    r->failed = rdk_failed;
+    rd_kafka_topic_destroy(rkt);
+    rd_kafka_destroy(rk);
+    return 0;
+}
+
+/* ---- the broker ---- */
+
+static pid_t broker_start(const char *bin, char *bootstrap, size_t size, FILE **in) {
+    int to[2], from[2];
+    if (pipe(to) || pipe(from))
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(to[0], 0);
+        dup2(from[1], 1);
+        close(to[1]);
+        close(from[0]);
+        char topic[64];
+        snprintf(topic, sizeof(topic), "e2e:%d:1", PARTITIONS);
+        /* A bounded log per partition: the runs write ~1.5 GB in all. */
+        execl(bin, bin, "--brokers", "3", "--topic", topic, "--retention", "33554432", (char *)NULL);
+        _exit(127);
+    }
+    close(to[0]);
+    close(from[1]);
+    *in = fdopen(to[1], "w");
+    FILE *out = fdopen(from[0], "r");
+    char line[600], fmt[32];
+    snprintf(fmt, sizeof(fmt), "BOOTSTRAP %%%zus", size - 1);
+    if (!fgets(line, sizeof(line), out) || sscanf(line, fmt, bootstrap) != 1) {
+        fprintf(stderr, "kafka-mock did not start\n");
+        return -1;
+    }
+    return pid;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof(double), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: producer_e2e KAFKA_MOCK [MESSAGES] [ROUNDS]\n");
+        return 2;
+    }
+    long long n = argc > 2 ? atoll(argv[2]) : 2000000;
+    int rounds = argc > 3 ? atoi(argv[3]) : 3;
+    if (n <= 0 || rounds <= 0 || rounds > 20) {
+        fprintf(stderr, "producer_e2e: MESSAGES > 0, ROUNDS 1..20\n");
+        return 2;
+    }
+    memset(value, 'v', sizeof(value));
+    char bootstrap[512];
+    FILE *broker_in;
+    pid_t broker = broker_start(argv[1], bootstrap, sizeof(bootstrap), &broker_in);
+    if (broker < 0)
+        return 1;
+    printf("producer_e2e: %lld messages of %d bytes, acks=1, linger.ms=5, %d partitions, broker %s (kafka-mock)\n", n,
+           VALUE_SIZE, PARTITIONS, bootstrap);
+    double ours_rate[20], rdk_rate[20], ours_cpu[20], rdk_cpu[20];
+    int bad = 0;
+    for (int r = 0; r < rounds; r++) {
+        /* A 4th argument "ours" runs only ours (for profiling). */
+        for (int who = 0; who < (argc > 4 && strcmp(argv[4], "ours") == 0 ? 1 : 2); who++) {
+            run_t run;
+            memset(&run, 0, sizeof(run));
+            int e = who == 0 ? run_ours(bootstrap, n, &run) : run_rdkafka(bootstrap, n, &run);
+            if (e || run.delivered != n || run.failed) {
+                fprintf(stderr, "%s: %lld delivered, %lld failed of %lld\n", who ? "librdkafka" : "ours", run.delivered,
+                        run.failed, n);
+                bad = 1;
+            }
+            double rate = (double)n / run.wall_s, cpu_us = run.cpu_s * 1e6 / (double)n;
+            printf("round %d %-10s %9.0f msgs/s  wall %.3f s  cpu %.3f s  %.3f us cpu/msg  delivered %lld\n", r + 1,
+                   who ? "librdkafka" : "ours", rate, run.wall_s, run.cpu_s, cpu_us, run.delivered);
+            fflush(stdout);
+            (who ? rdk_rate : ours_rate)[r] = rate;
+            (who ? rdk_cpu : ours_cpu)[r] = cpu_us;
+        }
+    }
+    if (argc > 4)
+        return bad;
+    double orate = median(ours_rate, rounds), rrate = median(rdk_rate, rounds), ocpu = median(ours_cpu, rounds),
+           rcpu = median(rdk_cpu, rounds);
+    printf("median ours %.0f msgs/s %.3f us cpu/msg; librdkafka %.0f msgs/s %.3f us cpu/msg\n", orate, ocpu, rrate,
+           rcpu);
+    printf("producer_e2e ours/librdkafka msgs_per_s=%.2f cpu_per_msg=%.2f\n", orate / rrate, ocpu / rcpu);
+    fclose(broker_in); /* kafka-mock exits at the end of its input */
+    int st;
+    waitpid(broker, &st, 0);
+    return bad;
+}
