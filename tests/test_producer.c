@@ -379,6 +379,39 @@ static void test_async_faults_exactly_once(void) {
     stop_rdkafka_mock();
 }
 
+/* Every codec and acks=0/1 through the asynchronous path, read back by librdkafka. */
+static void test_async_codecs_and_acks(void) {
+    const char *bs = start_rdkafka_mock(3);
+    static const char *cases[][3] = {{"none", "all", "c-none"},  {"gzip", "all", "c-gzip"}, {"snappy", "1", "c-snappy"},
+                                     {"lz4", "all", "c-lz4"},    {"zstd", "1", "c-zstd"},   {"none", "0", "c-acks0"}};
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        rd_kafka_mock_topic_create(mc, cases[c][2], 3, 3);
+        const size_t n = 3000 / SCALE;
+        dr_state_t s;
+        dr_init(&s, n);
+        const char *kv[] = {"compression.type", cases[c][0], "acks", cases[c][1], "batch.size", "8192", NULL};
+        kafka_producer_t *p = producer(bs, kv, &s);
+        produce_range(p, cases[c][2], 0, 0, n, true, 0);
+        char err[256];
+        CU_ASSERT_EQUAL(kafka_producer_flush(p, 20000, err, sizeof(err)), KAFKA_OK);
+        CU_ASSERT_EQUAL(atomic_load(&s.reports), (int)n);
+        CU_ASSERT_EQUAL(atomic_load(&s.failed), 0);
+        readback_t r;
+        read_all(bs, cases[c][2], 3, n, &r);
+        if (r.n != n)
+            fprintf(stderr, "%s acks=%s: read %zu of %zu\n", cases[c][0], cases[c][1], r.n, n);
+        CU_ASSERT_EQUAL(r.n, n);
+        /* acks=0: no offsets come back (-1), so only the messages are compared. */
+        CU_ASSERT_EQUAL(check_readback(&r, 1, n, strcmp(cases[c][1], "0") ? &s : NULL), 0);
+        if (!strcmp(cases[c][1], "0"))
+            CU_ASSERT_EQUAL(s.offset[0], -1);
+        readback_free(&r);
+        kafka_producer_destroy(p);
+        dr_free(&s);
+    }
+    stop_rdkafka_mock();
+}
+
 /* Several application threads on one producer (TSan in CI): each thread's messages
  * once, in its order within every partition. */
 typedef struct app_s {
@@ -568,6 +601,51 @@ static void test_async_our_mock(void) {
     snprintf(bs, sizeof(bs), "%s", kafka_mock_bootstrap(m));
     kafka_mock_destroy(m);
 
+    /* The broker forgets the producer (UNKNOWN_PRODUCER_ID) or sees a sequence gap
+     * (OUT_OF_ORDER_SEQUENCE_NUMBER): a new producer id, sequences from 0, nothing lost
+     * or doubled. Then a broker slower than request.timeout.ms: the requests time out,
+     * the connection is dropped and the batches go again under their sequence numbers. */
+    m = kafka_mock_new(&mconf, NULL, 0);
+    kafka_mock_topic_create(m, "pid", 1, 3);
+    dr_init(&s, 600);
+    const char *kv4[] = {"linger.ms", "1", "retry.backoff.ms", "20", "request.timeout.ms", "300",
+                         "delivery.timeout.ms", "20000", "reconnect.backoff.ms", "20", NULL};
+    p = producer(kafka_mock_bootstrap(m), kv4, &s);
+    produce_range(p, "pid", 0, 0, 200, false, 0);
+    CU_ASSERT_EQUAL(kafka_producer_flush(p, 10000, err, sizeof(err)), KAFKA_OK);
+    kafka_mock_push_error(m, KAFKA_API_PRODUCE, -1, 1, KAFKA_ERR_UNKNOWN_PRODUCER_ID);
+    produce_range(p, "pid", 0, 200, 200, false, 0);
+    CU_ASSERT_EQUAL(kafka_producer_flush(p, 10000, err, sizeof(err)), KAFKA_OK);
+    kafka_mock_push_error(m, KAFKA_API_PRODUCE, -1, 1, KAFKA_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+    produce_range(p, "pid", 0, 400, 100, false, 0);
+    CU_ASSERT_EQUAL(kafka_producer_flush(p, 10000, err, sizeof(err)), KAFKA_OK);
+    kafka_producer_stats(p, &st);
+    CU_ASSERT_EQUAL(st.producer_ids, 3);
+    int32_t leader = -1;
+    for (int id = 0; id < 10 && leader < 0; id++) /* every broker gets slow: the leader is one of them */
+        if (kafka_mock_broker_port(m, id) >= 0)
+            kafka_mock_broker_set_latency(m, id, 500);
+    (void)leader;
+    int64_t retries_before = st.retries;
+    produce_range(p, "pid", 0, 500, 100, false, 0);
+    kafka_test_sleep_ms(700);
+    for (int id = 0; id < 10; id++)
+        if (kafka_mock_broker_port(m, id) >= 0)
+            kafka_mock_broker_set_latency(m, id, 0);
+    CU_ASSERT_EQUAL(kafka_producer_flush(p, 15000, err, sizeof(err)), KAFKA_OK);
+    kafka_producer_stats(p, &st);
+    CU_ASSERT(st.retries > retries_before);
+    CU_ASSERT_EQUAL(atomic_load(&s.reports), 600);
+    CU_ASSERT_EQUAL(atomic_load(&s.failed), 0);
+    int64_t pls, phw;
+    kafka_mock_partition_offsets(m, "pid", 0, &pls, &phw);
+    CU_ASSERT_EQUAL(phw, 600);
+    fprintf(stderr, "idempotence: %lld producer ids, %lld retries, hw %lld\n", (long long)st.producer_ids,
+            (long long)st.retries, (long long)phw);
+    kafka_producer_destroy(p);
+    dr_free(&s);
+    kafka_mock_destroy(m);
+
     /* A broker leaves the cluster: its worker retires, its partitions follow their new
      * leaders, nothing is lost; a broker joining gets a worker when it leads. */
     mconf.auto_create = true;
@@ -644,6 +722,7 @@ static CU_TestInfo tests[] = {
     {"keyed and unkeyed messages read back by librdkafka", test_async_read_back},
     {"faults with acks=all: exactly once, in order", test_async_faults_exactly_once},
     {"several application threads", test_async_threads},
+    {"every codec, acks 0/1/all", test_async_codecs_and_acks},
     {"queue full, too large, delivery timeout, destroy", test_async_bounds},
 #endif
     {"our mock: cut responses, unknown topic, unreachable", test_async_our_mock},
