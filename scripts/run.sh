@@ -1,14 +1,64 @@
 #!/usr/bin/env bash
-# The main job, until kafka-agent exists: build (Release) and run the hot-path
-# benchmarks — CRCs against ISA-L and zlib, RecordBatch/MessageSet encode and decode —
-# and the CRC gate, which prints its ratios.
+# The main job: builds (Release) and runs kafka-agent end to end.
+#   - on a cluster: KAFKA_BROKERS=host:port,... bash scripts/run.sh
+#   - otherwise on our mock cluster (a kafka-mock process of 3 brokers on 127.0.0.1)
+# Steps: a generated log of 100,000 lines is shipped with `kafka-agent produce`, read back
+# with `kafka-agent consume` and compared line for line; `bench produce` and
+# `bench consume` print their RESULT lines; then (mock only) the producer against
+# librdkafka's in one run (bench/producer_e2e) and the CRC gate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 build=${KAFKA_BUILD_DIR:-$(pwd)/build}/release
 bash scripts/install-deps.sh
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j"$jobs" --target bench_crc bench_records crc_gate
-"$build/bench/crc_gate"
-"$build/bench/bench_crc" --benchmark_min_time=0.1 "$@"
-"$build/bench/bench_records" --benchmark_min_time=0.2 "$@"
+cmake --build "$build" -j"$jobs" --target kafka-agent kafka-mock producer_e2e crc_gate
+A=$build/daemon/kafka-agent
+work=$(mktemp -d)
+mock_pid=
+cleanup() {
+    [ -n "$mock_pid" ] && { exec 7>&-; wait "$mock_pid" 2>/dev/null || true; }
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ -n "${KAFKA_BROKERS:-}" ]; then
+    bs=$KAFKA_BROKERS
+    topic=libkafka-run-$$
+else
+    mkfifo "$work/in" "$work/out"
+    "$build/daemon/kafka-mock" --brokers 3 --topic app-logs:4:3 --topic bench:8:1 <"$work/in" >"$work/out" &
+    mock_pid=$!
+    exec 7>"$work/in" 8<"$work/out"
+    read -r line <&8
+    bs=${line#BOOTSTRAP }
+    topic=app-logs
+    echo "== mock cluster: $bs"
+fi
+
+echo "== ship a log: kafka-agent produce"
+for i in $(seq 1 100000); do printf 'host-%d\t%s GET /item/%d 200\n' $((i % 16)) "2026-11-23T12:00:00Z" "$i"; done >"$work/app.log"
+"$A" produce -b "$bs" -t "$topic" -K '\t' "$work/app.log"
+echo "== read it back: kafka-agent consume"
+"$A" consume -b "$bs" -t "$topic" -e -f '%k\t%s\n' >"$work/read.log"
+if [ "$(sort "$work/app.log" | md5sum)" == "$(sort "$work/read.log" | md5sum)" ]; then
+    echo "all $(wc -l <"$work/app.log") lines read back, each once"
+else
+    echo "MISMATCH: $(wc -l <"$work/read.log") lines read back of $(wc -l <"$work/app.log")"
+    exit 1
+fi
+"$A" metadata -b "$bs" -t "$topic"
+
+echo "== kafka-agent bench produce (acks=1) and bench consume"
+"$A" bench produce -b "$bs" -t bench -n 2000000 -s 100 -X acks=1
+"$A" bench consume -b "$bs" -t bench -n 2000000 -s 100
+
+if [ -z "${KAFKA_BROKERS:-}" ]; then
+    exec 7>&-
+    wait "$mock_pid" || true
+    mock_pid=
+    echo "== our producer and librdkafka's, one kafka-mock, one run"
+    "$build/bench/producer_e2e" "$build/daemon/kafka-mock" 2000000 3
+    echo "== CRC gate"
+    "$build/bench/crc_gate"
+fi

@@ -1,0 +1,5 @@
+# kafka-agent from the command line against kafka-mock (and kcat to read back):
+# tests/test_agent_cli.sh. Included from tests/CMakeLists.txt.
+add_test(NAME test_agent_cli
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_cli.sh $<TARGET_FILE:kafka-agent> $<TARGET_FILE:kafka-mock>)
+set_tests_properties(test_agent_cli PROPERTIES TIMEOUT 180 LABELS integration)

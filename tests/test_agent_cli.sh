@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# kafka-agent's modes from the command line against a kafka-mock process (and kcat, an
+# independent client, to check what was written): produce (keys, oversize lines,
+# unreachable brokers), metadata, offsets, bench with its RESULT line, the common
+# options and the exit codes (0 ok, 1 delivery/broker failure, 2 usage/config).
+# Usage: test_agent_cli.sh PATH/TO/kafka-agent PATH/TO/kafka-mock
+set -u
+AGENT=${1:?usage: test_agent_cli.sh kafka-agent kafka-mock}
+MOCK_BIN=${2:?usage: test_agent_cli.sh kafka-agent kafka-mock}
+KCAT=${KCAT:-kcat}
+TMP=$(mktemp -d)
+passed=0
+failed=0
+MOCK_PID=
+
+pass() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() {
+    failed=$((failed + 1))
+    echo "FAIL $1"
+    [ $# -ge 3 ] && { echo "  expected: $2"; echo "  got:      $3"; }
+    return 0
+}
+check() { if [ "$2" == "$3" ]; then pass "$1"; else fail "$1" "$2" "$3"; fi; }
+# contains NAME NEEDLE FILE
+contains() { if grep -qF -- "$2" "$3"; then pass "$1"; else fail "$1" "'$2' in output" "$(head -c 600 "$3")"; fi; }
+
+start_mock() {
+    mkfifo "$TMP/in" "$TMP/out"
+    "$MOCK_BIN" "$@" <"$TMP/in" >"$TMP/out" 2>"$TMP/mock.err" &
+    MOCK_PID=$!
+    exec {MOCK_IN}>"$TMP/in" {MOCK_OUT}<"$TMP/out"
+    local line=
+    if ! read -r -t 10 -u "$MOCK_OUT" line || [ "${line%% *}" != BOOTSTRAP ]; then
+        echo "kafka-mock did not start: '$line'"; cat "$TMP/mock.err"; exit 1
+    fi
+    BS=${line#BOOTSTRAP }
+}
+stop_mock() {
+    [ -n "$MOCK_PID" ] || return 0
+    exec {MOCK_IN}>&- {MOCK_OUT}<&-
+    wait "$MOCK_PID" 2>/dev/null
+    MOCK_PID=
+}
+trap 'stop_mock; rm -rf "$TMP"' EXIT
+A() { timeout 60 "$AGENT" "$@"; }
+
+# ---- common options and exit codes ----
+A --version >"$TMP/v" 2>&1
+contains "--version names jemalloc as the allocator" "allocator jemalloc 5" "$TMP/v"
+A >/dev/null 2>&1; check "no mode: exit 2" 2 $?
+A frobnicate >/dev/null 2>&1; check "unknown mode: exit 2" 2 $?
+for m in produce consume metadata offsets bench; do
+    A $m --help >"$TMP/h" 2>&1; check "$m --help: exit 0" 0 $?
+    contains "$m --help shows the common options" "--mock[=N]" "$TMP/h"
+done
+A produce -b 127.0.0.1:1 >/dev/null 2>"$TMP/e"; check "produce without -t: exit 2" 2 $?
+A produce -t x -X no.such.key=1 </dev/null 2>"$TMP/e"; check "unknown -X key: exit 2" 2 $?
+contains "unknown -X key is named" "no.such.key" "$TMP/e"
+A produce -t x -X linger.ms=-5 </dev/null 2>"$TMP/e"; check "bad -X value: exit 2" 2 $?
+contains "bad -X value names the key" "linger.ms" "$TMP/e"
+A produce -t x -F "$TMP/missing.properties" </dev/null 2>"$TMP/e"; check "-F missing file: exit 2" 2 $?
+contains "-F names the file" "missing.properties" "$TMP/e"
+printf 'acks=1\nlinger.ms=zz\n' >"$TMP/bad.properties"
+A produce -t x -F "$TMP/bad.properties" </dev/null 2>"$TMP/e"; check "-F bad value: exit 2" 2 $?
+contains "-F error has file:line" "bad.properties:2" "$TMP/e"
+A produce -b 1.2.3.4:9092 --mock -t x </dev/null 2>"$TMP/e"; check "-b with --mock: exit 2" 2 $?
+
+# ---- against a kafka-mock process ----
+start_mock --brokers 3 --topic logs:4:3 --topic small:1:1
+for i in $(seq 1 1000); do printf 'key-%d\tvalue %d\n' $((i % 10)) "$i"; done >"$TMP/lines"
+A produce -b "$BS" -t logs -K '\t' "$TMP/lines" 2>"$TMP/e"; check "produce 1000 lines: exit 0" 0 $?
+contains "produce summary counts deliveries" "1000 delivered, 0 failed" "$TMP/e"
+if command -v "$KCAT" >/dev/null 2>&1; then
+    timeout 30 "$KCAT" -b "$BS" -C -t logs -e -q -f '%k|%s\n' >"$TMP/read" 2>/dev/null
+    check "kcat reads back 1000 messages" 1000 "$(wc -l <"$TMP/read")"
+    check "keys and values split at the tab" "key-3|value 3" "$(grep -m1 -x 'key-3|value 3' "$TMP/read")"
+    check "every value once" 1000 "$(cut -d'|' -f2 "$TMP/read" | sort -u | wc -l)"
+    # one key -> one partition (the partitioner)
+    timeout 30 "$KCAT" -b "$BS" -C -t logs -e -q -f '%k %p\n' | sort -u >"$TMP/kp"
+    check "each key in one partition" 10 "$(wc -l <"$TMP/kp")"
+fi
+printf 'short\n%02000d\nafter\n' 7 >"$TMP/over"
+A produce -b "$BS" -t small -X message.max.bytes=1000 "$TMP/over" 2>"$TMP/e"; check "oversize line skipped: exit 0" 0 $?
+contains "oversize line reported with file:line and size" "over:2: line of 2000 bytes" "$TMP/e"
+contains "the other lines delivered" "2 delivered" "$TMP/e"
+A produce -b "$BS" -t small -X message.max.bytes=1000 --oversize fail "$TMP/over" 2>"$TMP/e"
+check "oversize line with --oversize fail: exit 1" 1 $?
+echo x | A produce -b "$BS" -t small -p 7 2>"$TMP/e"; check "no such partition: exit 2" 2 $?
+contains "no such partition is named" "partitions 0..0" "$TMP/e"
+start=$(date +%s%N)
+echo x | A produce -b 127.0.0.1:1 -t x -X delivery.timeout.ms=1500 -X request.timeout.ms=1000 2>"$TMP/e"
+rc=$?
+took=$((($(date +%s%N) - start) / 1000000))
+check "unreachable broker: exit 1" 1 $rc
+contains "unreachable broker: the cause is named" "refused" "$TMP/e"
+if [ "$took" -lt 10000 ]; then pass "unreachable broker: bounded ($took ms)"; else fail "unreachable bounded" "<10000 ms" "$took"; fi
+
+# consume: what produce wrote, formatted as asked
+A consume -b "$BS" -t logs -e -f '%k|%s\n' >"$TMP/c" 2>"$TMP/e"; check "consume -e: exit 0" 0 $?
+check "consume reads back the 1000 lines" "$(sort "$TMP/lines" | tr '\t' '|')" "$(sort "$TMP/c")"
+check "consume -c 10" 10 "$(A consume -b "$BS" -t logs -c 10 2>/dev/null | wc -l)"
+check "consume -o end -e: nothing" 0 "$(A consume -b "$BS" -t logs -o end -e 2>/dev/null | wc -l)"
+check "consume -o @0 -e: everything" 1000 "$(A consume -b "$BS" -t logs -o @0 -e 2>/dev/null | wc -l)"
+future=$((($(date +%s) + 3600) * 1000))
+check "consume -o @future -e: nothing" 0 "$(A consume -b "$BS" -t logs -o "@$future" -e 2>/dev/null | wc -l)"
+n0=$(A consume -b "$BS" -t logs -p 0 -e 2>/dev/null | wc -l)
+first=$(A consume -b "$BS" -t logs -p 0 -o 3 -e -f '%t %p %o\n' 2>/dev/null | head -1)
+if [ "$n0" -gt 3 ]; then check "consume -p 0 -o 3: starts at offset 3 (%t %p %o)" "logs 0 3" "$first"; fi
+line=$(A consume -b "$BS" -t logs -c 1 -f '%S %T' 2>/dev/null)
+if [[ "$line" =~ ^[0-9]+\ [0-9]{13}$ ]]; then pass "consume %S %T: size and a ms timestamp ($line)"; else fail "%S %T" "SIZE MS" "$line"; fi
+A consume -b "$BS" -t logs -G g1 -e >/dev/null 2>"$TMP/e"; check "consume -G: refused (no commits yet), exit 2" 2 $?
+A bench consume -b "$BS" -t logs -n 1000 -s 20 >"$TMP/b" 2>"$TMP/be"; check "bench consume: exit 0" 0 $?
+re='^RESULT mode=consume msgs=1000 bytes=[0-9]+ wall_s=[0-9.]+ msgs_per_s=[0-9.]+ mb_per_s=[0-9.]+$'
+if tail -1 "$TMP/b" | grep -Eq "$re"; then pass "bench consume: the RESULT line"; else fail "consume RESULT" "$re" "$(tail -1 "$TMP/b")"; fi
+
+A metadata -b "$BS" -t logs >"$TMP/md" 2>&1; check "metadata: exit 0" 0 $?
+contains "metadata lists brokers" "3 brokers:" "$TMP/md"
+contains "metadata lists the topic's partitions" 'topic "logs" with 4 partitions:' "$TMP/md"
+contains "metadata shows replicas and isrs" "replicas: " "$TMP/md"
+A metadata -b "$BS" -v >"$TMP/md" 2>&1
+contains "metadata -v shows negotiated versions" "Produce          ( 0) v9" "$TMP/md"
+contains "metadata without -t lists every topic" 'topic "small"' "$TMP/md"
+
+sum=0
+for p in 0 1 2 3; do
+    o=$(A offsets -b "$BS" -t logs -p $p --time latest 2>/dev/null)
+    sum=$((sum + o))
+done
+check "offsets: latest offsets of the partitions add up to 1000" 1000 "$sum"
+check "offsets: earliest is 0" 0 "$(A offsets -b "$BS" -t logs -p 0 --time earliest 2>/dev/null)"
+A offsets -b "$BS" -t logs 2>/dev/null; check "offsets without -p: exit 2" 2 $?
+
+A bench produce -b "$BS" -t bench -n 20000 -s 100 -X acks=1 >"$TMP/b" 2>"$TMP/be"; check "bench produce: exit 0" 0 $?
+re='^RESULT mode=produce msgs=20000 bytes=2000000 wall_s=[0-9.]+ msgs_per_s=[0-9.]+ mb_per_s=[0-9.]+ lat_avg_ms=[0-9.]+ lat_p50_ms=[0-9.]+ lat_p99_ms=[0-9.]+ lat_p999_ms=[0-9.]+ lat_max_ms=[0-9.]+ delivered=20000 failed=0$'
+if tail -1 "$TMP/b" | grep -Eq "$re"; then pass "bench produce: the RESULT line"; else fail "RESULT line" "$re" "$(tail -1 "$TMP/b")"; fi
+A bench produce -b "$BS" -t bench -n 3000 -s 10 --rate 2000 --json >"$TMP/b" 2>"$TMP/be"
+check "bench --rate --json: exit 0" 0 $?
+if head -1 "$TMP/b" | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["msgs"]==3000 and r["delivered"]==3000 and r["wall_s"]>=1.3, r' 2>"$TMP/pe"
+then pass "bench --json: a JSON report; --rate 2000 holds 3000 messages to >= 1.3 s"
+else fail "bench --json / --rate" "json with wall_s >= 1.3" "$(head -c 300 "$TMP/b") $(cat "$TMP/pe")"; fi
+contains "bench: a progress line each second" "bench produce: " "$TMP/be"
+stop_mock
+
+# --mock: the embedded cluster
+printf 'a\nb\n' | A produce --mock=1 -t t 2>"$TMP/e"; check "--mock=1 produce: exit 0" 0 $?
+contains "--mock says where the cluster is" "embedded mock cluster of 1 brokers" "$TMP/e"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
