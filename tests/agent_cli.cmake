@@ -3,3 +3,8 @@
 add_test(NAME test_agent_cli
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_cli.sh $<TARGET_FILE:kafka-agent> $<TARGET_FILE:kafka-mock>)
 set_tests_properties(test_agent_cli PROPERTIES TIMEOUT 180 LABELS integration)
+
+# kafka-agent run: crash (SIGKILL while files rotate), outage, signals, bad configs.
+add_test(NAME test_agent_run
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_run.sh $<TARGET_FILE:kafka-agent> $<TARGET_FILE:kafka-mock>)
+set_tests_properties(test_agent_run PROPERTIES TIMEOUT 240 LABELS integration)

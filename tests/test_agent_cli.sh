@@ -141,6 +141,12 @@ else fail "bench --json / --rate" "json with wall_s >= 1.3" "$(head -c 300 "$TMP
 contains "bench: a progress line each second" "bench produce: " "$TMP/be"
 stop_mock
 
+# the shipped examples are valid properties files
+here=$(cd "$(dirname "$0")/.." && pwd)
+for f in producer consumer; do
+    A metadata --mock=1 -F "$here/config/$f.properties" >/dev/null 2>"$TMP/e"; check "config/$f.properties is valid" 0 $?
+done
+
 # --mock: the embedded cluster
 printf 'a\nb\n' | A produce --mock=1 -t t 2>"$TMP/e"; check "--mock=1 produce: exit 0" 0 $?
 contains "--mock says where the cluster is" "embedded mock cluster of 1 brokers" "$TMP/e"

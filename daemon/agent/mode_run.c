@@ -1,7 +1,681 @@
-/* kafka-agent run (stub while it is written). */
+/* kafka-agent run: the log shipping service.
+ *
+ *   kafka-agent run -c CONFIG
+ *
+ * Follows the files of each [input.NAME] (a glob) like tail -F and sends every line as a
+ * message. A checkpoint per file (DATA.DIR/checkpoints) records the offset just past the
+ * last line Kafka acknowledged — never a line only read — and is replaced atomically
+ * (write, fsync, rename, fsync of the directory) every 200 ms and on exit, so a restart
+ * after kill -9 resumes there: no line is lost (at-least-once; with idempotence only the
+ * lines in flight at the kill can be sent twice).
+ *
+ * Files are known by device + inode + a fingerprint of their first bytes (a reused inode
+ * is a new file). A file renamed away (rotation) is read to its end, then dropped; a new
+ * file at the path starts at offset 0; a file that shrank (copytruncate) starts again at
+ * 0. Files renamed while the agent was down are found again in their directory by inode.
+ * When Kafka is slow or away, produce blocks (queue.buffering.max.*) and reading stops
+ * with it: memory stays bounded and the place is kept. In run mode delivery.timeout.ms
+ * defaults to its maximum, so an outage stalls shipping instead of failing it.
+ * SIGTERM/SIGINT: stop reading, flush (up to 30 s), write checkpoints, exit 0. SIGHUP:
+ * reload the config (inputs, paths, topics) and rescan. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <libgen.h>
+#include <sys/select.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "agent.h"
+#include "kafka/producer.h"
+#include "run_conf.h"
+
+#define FP_MAX 256       /* bytes of a file's beginning in its fingerprint */
+#define READ_CHUNK 65536 /* bytes read at a time */
+
+static const char help[] =
+    "usage: kafka-agent run -c CONFIG\n"
+    "\n"
+    "The log shipping service: follows the files (or stdin) of each [input.NAME] of the INI\n"
+    "CONFIG and sends each line as a message, with a checkpoint per file in data.dir so that\n"
+    "a restart, even after kill -9, resumes after the last line Kafka acknowledged.\n"
+    "\n"
+    "  # Kafka properties at the top level or in [kafka]\n"
+    "  bootstrap.servers = 127.0.0.1:9092\n"
+    "  data.dir = /var/lib/kafka-agent      (required; checkpoints)\n"
+    "  stats.interval.ms = 10000            (a stats line on stderr; 0: none)\n"
+    "  stats.file = /run/kafka-agent.json   (optional JSON stats)\n"
+    "  [input.app]\n"
+    "  type = file                          (or stdin)\n"
+    "  path = /var/log/app/*.log            (a glob)\n"
+    "  topic = app-logs\n"
+    "  key.delimiter = \\t                   (optional)\n"
+    "  start = beginning                    (or end: where files seen the first time start)\n"
+    "  oversize = skip                      (or fail: a line over message.max.bytes)\n"
+    "\n"
+    "A bad config prints FILE:LINE: reason and exits 2 before anything starts. SIGTERM or\n"
+    "SIGINT: flush, write checkpoints, exit 0. SIGHUP: reload the config.\n\n";
+
+typedef struct tfile_s tfile_t;
+
+/* One line in flight: reported by the producer's worker thread. */
+typedef struct inflight_s {
+    struct inflight_s *next;
+    tfile_t *file;
+    int64_t end; /* the offset just past the line */
+    uint32_t gen;
+    atomic_int state; /* 0 in flight, 1 delivered, 2 failed */
+} inflight_t;
+
+struct tfile_s {
+    struct tfile_s *next;
+    run_input_t *input;
+    char path[1024];
+    dev_t dev;
+    ino_t ino;
+    uint64_t fp;
+    int fp_len;
+    int fd;
+    int64_t read_off;  /* the next byte to read */
+    int64_t acked_off; /* just past the last acknowledged line (the checkpoint) */
+    int64_t lineno;    /* lines read; exact when reading started at 0 */
+    bool lineno_exact;
+    uint32_t gen;      /* bumped when the file is truncated */
+    bool rotated;      /* the path now names another file (or none) */
+    bool seen;         /* found by the last scan */
+    inflight_t *head, *tail;
+};
+
+typedef struct run_s {
+    agent_ctx_t *ctx;
+    run_conf_t rc;
+    kafka_producer_t *p;
+    tfile_t *files;
+    atomic_llong delivered, failed;
+    long long lines, bytes, oversize;
+    char first_err[512];
+    atomic_flag have_err;
+    bool dirty;
+    char *buf;
+    size_t bufsize;
+} run_t;
+
+static uint64_t fnv1a(const uint8_t *p, size_t n) {
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Fingerprint of the first min(FP_MAX, size) bytes of fd. */
+static int fingerprint(int fd, int want, uint64_t *fp) {
+    uint8_t b[FP_MAX];
+    ssize_t n = pread(fd, b, (size_t)want, 0);
+    if (n < 0)
+        return -1;
+    *fp = fnv1a(b, (size_t)n);
+    return (int)n;
+}
+
+static void on_delivery(const kafka_delivery_t *d, void *arg) {
+    run_t *r = arg;
+    inflight_t *e = d->opaque;
+    if (!e)
+        return;
+    if (d->err) {
+        atomic_fetch_add(&r->failed, 1);
+        if (!atomic_flag_test_and_set(&r->have_err))
+            snprintf(r->first_err, sizeof(r->first_err), "%.200s: %.300s", e->file->path, d->errstr);
+        atomic_store(&e->state, 2);
+    } else {
+        atomic_fetch_add(&r->delivered, 1);
+        atomic_store(&e->state, 1);
+    }
+}
+
+/* Advances each file's checkpoint over its acknowledged prefix; true when a delivery
+ * failed (the checkpoint stops before it). */
+static bool advance(run_t *r) {
+    bool failed = false;
+    for (tfile_t *f = r->files; f; f = f->next) {
+        while (f->head) {
+            int st = atomic_load(&f->head->state);
+            if (st == 0)
+                break;
+            if (st == 2) {
+                failed = true;
+                break;
+            }
+            inflight_t *e = f->head;
+            if (e->gen == f->gen && e->end > f->acked_off) {
+                f->acked_off = e->end;
+                r->dirty = true;
+            }
+            f->head = e->next;
+            if (!f->head)
+                f->tail = NULL;
+            free(e);
+        }
+    }
+    return failed;
+}
+
+/* ---- checkpoints: "dev ino fp_len fp acked_off path" per line ---- */
+
+typedef struct ckpt_s {
+    unsigned long long dev, ino, fp;
+    int fp_len;
+    long long off;
+    char path[1024];
+} ckpt_t;
+
+static int ckpt_load(const char *dir, ckpt_t **out) {
+    char path[1100];
+    snprintf(path, sizeof(path), "%s/checkpoints", dir);
+    FILE *f = fopen(path, "r");
+    *out = NULL;
+    if (!f)
+        return 0;
+    int n = 0, cap = 0;
+    ckpt_t c;
+    while (fscanf(f, "%llu %llu %d %llx %lld %1023[^\n]", &c.dev, &c.ino, &c.fp_len, &c.fp, &c.off, c.path) == 6) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *out = realloc(*out, sizeof(ckpt_t) * (size_t)cap);
+        }
+        (*out)[n++] = c;
+    }
+    fclose(f);
+    return n;
+}
+
+static bool ckpt_save(run_t *r) {
+    char tmp[1100], path[1100];
+    snprintf(path, sizeof(path), "%s/checkpoints", r->rc.data_dir);
+    snprintf(tmp, sizeof(tmp), "%s/checkpoints.tmp", r->rc.data_dir);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        agent_err(r->ctx, "%s: %s", tmp, strerror(errno));
+        return false;
+    }
+    for (tfile_t *t = r->files; t; t = t->next)
+        if (!t->input->is_stdin)
+            fprintf(f, "%llu %llu %d %llx %lld %s\n", (unsigned long long)t->dev, (unsigned long long)t->ino, t->fp_len,
+                    (unsigned long long)t->fp, (long long)t->acked_off, t->path);
+    bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok = fclose(f) == 0 && ok;
+    if (ok && rename(tmp, path) != 0)
+        ok = false;
+    int dfd = open(r->rc.data_dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    if (!ok)
+        agent_err(r->ctx, "cannot write %s: %s", path, strerror(errno));
+    else
+        r->dirty = false;
+    return ok;
+}
+
+/* ---- files ---- */
+
+static tfile_t *track(run_t *r, run_input_t *in, const char *path, int fd, const struct stat *st, int64_t start) {
+    tfile_t *f = calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->input = in;
+    snprintf(f->path, sizeof(f->path), "%s", path);
+    f->fd = fd;
+    f->dev = st->st_dev;
+    f->ino = st->st_ino;
+    f->fp_len = fingerprint(fd, FP_MAX, &f->fp);
+    if (f->fp_len < 0)
+        f->fp_len = 0;
+    f->read_off = f->acked_off = start;
+    f->lineno_exact = start == 0;
+    f->seen = true;
+    f->next = r->files;
+    r->files = f;
+    r->dirty = true;
+    return f;
+}
+
+/* A checkpoint for this open file (same device, inode and fingerprint), or NULL. */
+static const ckpt_t *ckpt_find(const ckpt_t *cp, int n, int fd, const struct stat *st) {
+    for (int i = 0; i < n; i++) {
+        if (cp[i].dev != (unsigned long long)st->st_dev || cp[i].ino != (unsigned long long)st->st_ino)
+            continue;
+        uint64_t fp = 0;
+        if (fingerprint(fd, cp[i].fp_len, &fp) == cp[i].fp_len && fp == cp[i].fp)
+            return &cp[i];
+    }
+    return NULL;
+}
+
+/* Scans the globs: new files are tracked (from their checkpoint, or per start= when
+ * first seen at startup, else from 0), files whose path now names another inode are
+ * marked rotated. */
+static void scan(run_t *r, const ckpt_t *cp, int ncp, bool startup) {
+    for (tfile_t *f = r->files; f; f = f->next)
+        f->seen = false;
+    for (int i = 0; i < r->rc.ninputs; i++) {
+        run_input_t *in = &r->rc.inputs[i];
+        if (in->is_stdin)
+            continue;
+        glob_t g;
+        if (glob(in->path, 0, NULL, &g) != 0)
+            continue;
+        for (size_t k = 0; k < g.gl_pathc; k++) {
+            struct stat st;
+            if (stat(g.gl_pathv[k], &st) != 0 || !S_ISREG(st.st_mode))
+                continue;
+            tfile_t *known = NULL;
+            for (tfile_t *f = r->files; f && !known; f = f->next)
+                if (f->dev == st.st_dev && f->ino == st.st_ino && !f->input->is_stdin)
+                    known = f;
+            if (known) {
+                known->seen = true;
+                if (strcmp(known->path, g.gl_pathv[k]) == 0)
+                    known->rotated = false;
+                continue;
+            }
+            int fd = open(g.gl_pathv[k], O_RDONLY | O_CLOEXEC);
+            if (fd < 0) {
+                agent_err(r->ctx, "%s: %s", g.gl_pathv[k], strerror(errno));
+                continue;
+            }
+            const ckpt_t *c = ckpt_find(cp, ncp, fd, &st);
+            int64_t start = c ? (c->off <= st.st_size ? c->off : 0) : startup && in->start_end ? st.st_size : 0;
+            track(r, in, g.gl_pathv[k], fd, &st, start);
+        }
+        globfree(&g);
+    }
+    /* Files renamed away: keep reading them (rotated) until their end; at startup, a
+     * checkpointed file no longer at its path is looked for by inode in its directory. */
+    for (tfile_t *f = r->files; f; f = f->next)
+        if (!f->seen && !f->input->is_stdin)
+            f->rotated = true;
+    if (!startup)
+        return;
+    for (int i = 0; i < ncp; i++) {
+        bool have = false;
+        for (tfile_t *f = r->files; f && !have; f = f->next)
+            have = f->dev == cp[i].dev && f->ino == cp[i].ino;
+        if (have)
+            continue;
+        char dirbuf[1024];
+        snprintf(dirbuf, sizeof(dirbuf), "%s", cp[i].path);
+        const char *dir = dirname(dirbuf);
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+            if ((unsigned long long)de->d_ino != cp[i].ino)
+                continue;
+            char p[2048];
+            snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+            struct stat st;
+            int fd = open(p, O_RDONLY | O_CLOEXEC);
+            if (fd < 0)
+                continue;
+            if (fstat(fd, &st) == 0 && ckpt_find(&cp[i], 1, fd, &st)) {
+                /* Which input: the one whose glob matched the old path's directory. */
+                run_input_t *in = NULL;
+                for (int k = 0; k < r->rc.ninputs && !in; k++)
+                    if (!r->rc.inputs[k].is_stdin)
+                        in = &r->rc.inputs[k];
+                char dir2[1024];
+                for (int k = 0; k < r->rc.ninputs; k++) {
+                    snprintf(dir2, sizeof(dir2), "%s", r->rc.inputs[k].path);
+                    if (!r->rc.inputs[k].is_stdin && strcmp(dirname(dir2), dir) == 0)
+                        in = &r->rc.inputs[k];
+                }
+                if (in) {
+                    tfile_t *f = track(r, in, p, fd, &st, cp[i].off <= st.st_size ? cp[i].off : 0);
+                    if (f)
+                        f->rotated = true;
+                    fd = -1;
+                }
+            }
+            if (fd >= 0)
+                close(fd);
+            break;
+        }
+        if (d)
+            closedir(d);
+    }
+}
+
+/* Sends one line (without its newline) ending at file offset end. */
+static int send_line(run_t *r, tfile_t *f, const char *line, size_t len, int64_t end) {
+    run_input_t *in = f->input;
+    f->lineno++;
+    kafka_produce_msg_t m = {NULL, -1, line, (int32_t)len, NULL, 0, 0};
+    if (in->delim_len) {
+        const char *d = memmem(line, len, in->delim, in->delim_len);
+        if (d) {
+            m.key = line;
+            m.key_len = (int32_t)(d - line);
+            m.value = d + in->delim_len;
+            m.value_len = (int32_t)(len - (size_t)(d - line) - in->delim_len);
+        }
+    }
+    inflight_t *e = f->input->is_stdin ? NULL : calloc(1, sizeof(*e));
+    if (e) {
+        e->file = f;
+        e->end = end;
+        e->gen = f->gen;
+        atomic_init(&e->state, 0);
+        if (f->tail)
+            f->tail->next = e;
+        else
+            f->head = e;
+        f->tail = e;
+    }
+    char errstr[512];
+    kafka_err_t err;
+    while ((err = kafka_producer_produce(r->p, in->topic, KAFKA_PARTITION_ANY, &m, e, errstr, sizeof(errstr))) ==
+               KAFKA_ERR__TIMED_OUT ||
+           err == KAFKA_ERR__QUEUE_FULL) {
+        /* Kafka is slow or away: wait here, reading nothing more (backpressure). */
+        if (agent_stopping())
+            break;
+        advance(r);
+    }
+    if (err == KAFKA_ERR__MSG_TOO_LARGE) {
+        r->oversize++;
+        if (f->lineno_exact)
+            agent_err(r->ctx, "%s:%lld: line of %zu bytes not sent: %s", f->path, (long long)f->lineno, len, errstr);
+        else
+            agent_err(r->ctx, "%s: line ending at byte %lld (%zu bytes) not sent: %s", f->path, (long long)end, len,
+                      errstr);
+        if (e)
+            atomic_store(&e->state, 1); /* skipped: the checkpoint may pass it */
+        return in->oversize_fail ? AGENT_FAIL : AGENT_OK;
+    }
+    if (err) {
+        agent_err(r->ctx, "%s: %s", f->path, errstr);
+        if (e)
+            atomic_store(&e->state, 2);
+        return AGENT_FAIL;
+    }
+    r->lines++;
+    r->bytes += (long long)len;
+    return AGENT_OK;
+}
+
+/* Reads what is new in f and sends its complete lines. */
+static int read_file(run_t *r, tfile_t *f) {
+    struct stat st;
+    if (fstat(f->fd, &st) == 0 && st.st_size < f->read_off) {
+        /* Truncated in place (copytruncate): start again at 0, a new generation. */
+        f->read_off = 0;
+        f->acked_off = 0;
+        f->gen++;
+        f->lineno = 0;
+        f->lineno_exact = true;
+        r->dirty = true;
+    }
+    if (f->fp_len < FP_MAX && st.st_size > f->fp_len) {
+        int n = fingerprint(f->fd, FP_MAX, &f->fp); /* the file grew: a longer fingerprint */
+        if (n > 0)
+            f->fp_len = n;
+    }
+    int64_t limit = (int64_t)kafka_conf_int(r->ctx->conf, KAFKA_CONF_MESSAGE_MAX_BYTES) + 1;
+    for (int rounds = 0; rounds < 64 && !agent_stopping(); rounds++) {
+        ssize_t n = pread(f->fd, r->buf, r->bufsize, f->read_off);
+        if (n <= 0)
+            return AGENT_OK;
+        size_t start = 0;
+        for (size_t i = 0; i < (size_t)n; i++) {
+            if (r->buf[i] != '\n')
+                continue;
+            int rc = send_line(r, f, r->buf + start, i - start, f->read_off + (int64_t)i + 1);
+            if (rc != AGENT_OK)
+                return rc;
+            start = i + 1;
+        }
+        if (start == 0 && (size_t)n == r->bufsize) {
+            /* A line longer than the buffer: grow up to message.max.bytes + 1, beyond that
+             * it is oversize (sent as what fits, which the producer refuses). */
+            if ((int64_t)r->bufsize < limit * 2) {
+                char *nb = realloc(r->buf, r->bufsize * 2);
+                if (nb) {
+                    r->buf = nb;
+                    r->bufsize *= 2;
+                    continue;
+                }
+            }
+            int rc = send_line(r, f, r->buf, r->bufsize, f->read_off + (int64_t)r->bufsize);
+            f->read_off += (int64_t)r->bufsize; /* the rest of that line follows as its own */
+            if (rc != AGENT_OK)
+                return rc;
+            continue;
+        }
+        f->read_off += (int64_t)start;
+        if (start < (size_t)n) {
+            /* A partial last line: sent once completed, or once the file is rotated away
+             * and read to its end. */
+            if (f->rotated && (size_t)n < r->bufsize) {
+                int rc = send_line(r, f, r->buf + start, (size_t)n - start, f->read_off + (int64_t)((size_t)n - start));
+                f->read_off += (int64_t)((size_t)n - start);
+                return rc;
+            }
+            return AGENT_OK;
+        }
+    }
+    return AGENT_OK;
+}
+
+/* Drops rotated files that are read to their end with nothing in flight. */
+static void reap(run_t *r) {
+    for (tfile_t **pp = &r->files; *pp;) {
+        tfile_t *f = *pp;
+        struct stat st;
+        if (f->rotated && !f->head && fstat(f->fd, &st) == 0 && f->read_off >= st.st_size) {
+            *pp = f->next;
+            close(f->fd);
+            free(f);
+            r->dirty = true;
+            continue;
+        }
+        pp = &f->next;
+    }
+}
+
+static void stats(run_t *r, FILE *out, bool json) {
+    kafka_producer_stats_t st;
+    kafka_producer_stats(r->p, &st);
+    long long lag = 0;
+    int nfiles = 0;
+    for (tfile_t *f = r->files; f; f = f->next, nfiles++) {
+        struct stat s;
+        if (fstat(f->fd, &s) == 0 && s.st_size > f->acked_off)
+            lag += s.st_size - f->acked_off;
+    }
+    if (json)
+        fprintf(out,
+                "{\"lines_read\":%lld,\"bytes\":%lld,\"delivered\":%lld,\"failed\":%lld,\"retried\":%lld,"
+                "\"in_flight\":%lld,\"oversize_skipped\":%lld,\"files\":%d,\"lag_bytes\":%lld}\n",
+                r->lines, r->bytes, (long long)atomic_load(&r->delivered), (long long)atomic_load(&r->failed),
+                (long long)st.retries, (long long)st.outstanding, r->oversize, nfiles, lag);
+    else
+        fprintf(out,
+                "kafka-agent run: lines read %lld, bytes %lld, delivered %lld, failed %lld, retried %lld, in flight "
+                "%lld, oversize skipped %lld, lag %lld bytes\n",
+                r->lines, r->bytes, (long long)atomic_load(&r->delivered), (long long)atomic_load(&r->failed),
+                (long long)st.retries, (long long)st.outstanding, r->oversize, lag);
+}
+
+static void write_stats_file(run_t *r) {
+    if (!r->rc.stats_file[0])
+        return;
+    char tmp[1100];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", r->rc.stats_file);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return;
+    stats(r, f, true);
+    if (fclose(f) == 0)
+        rename(tmp, r->rc.stats_file);
+}
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 int agent_run(agent_ctx_t *ctx) {
-    agent_err(ctx, "not implemented yet");
-    return AGENT_USAGE;
+    const char *config = NULL;
+    for (int i = 1; i < ctx->argc; i++) {
+        if (strcmp(ctx->argv[i], "-h") == 0 || strcmp(ctx->argv[i], "--help") == 0) {
+            fputs(help, stdout);
+            fputs(agent_common_help, stdout);
+            return AGENT_OK;
+        } else if (strcmp(ctx->argv[i], "-c") == 0 && i + 1 < ctx->argc) {
+            config = ctx->argv[++i];
+        } else {
+            return agent_usage_err(ctx, "unknown option or missing value: %s", ctx->argv[i]);
+        }
+    }
+    if (!config)
+        return agent_usage_err(ctx, "-c CONFIG is required");
+    run_t *r = calloc(1, sizeof(*r));
+    char errstr[1600];
+    r->ctx = ctx;
+    if (!run_conf_load(config, &r->rc, ctx->conf, errstr, sizeof(errstr))) {
+        fprintf(stderr, "%s\n", errstr);
+        free(r);
+        return AGENT_USAGE;
+    }
+    char ign[256];
+    if (!r->rc.delivery_timeout_set) /* an outage stalls shipping; it does not drop lines */
+        kafka_conf_set(ctx->conf, "delivery.timeout.ms", "2147483647", ign, sizeof(ign));
+    if (!r->rc.queue_full_timeout_set) /* a blocked produce looks at signals this often */
+        kafka_conf_set(ctx->conf, "queue.full.timeout.ms", "500", ign, sizeof(ign));
+    int rc = agent_brokers(ctx);
+    if (rc != AGENT_OK) {
+        free(r);
+        return rc;
+    }
+    if (!(r->p = kafka_producer_new(ctx->conf, errstr, sizeof(errstr)))) {
+        agent_err(ctx, "%s", errstr);
+        free(r);
+        return AGENT_USAGE;
+    }
+    atomic_flag_clear(&r->have_err);
+    kafka_producer_set_delivery_cb(r->p, on_delivery, r);
+    r->bufsize = READ_CHUNK;
+    r->buf = malloc(r->bufsize);
+    ckpt_t *cp = NULL;
+    int ncp = ckpt_load(r->rc.data_dir, &cp);
+    scan(r, cp, ncp, true);
+    free(cp);
+    tfile_t *stdin_file = NULL;
+    for (int i = 0; i < r->rc.ninputs; i++)
+        if (r->rc.inputs[i].is_stdin && !stdin_file) {
+            struct stat st;
+            fstat(0, &st);
+            stdin_file = track(r, &r->rc.inputs[i], "<stdin>", 0, &st, 0);
+        }
+    int64_t last_ckpt = mono_ms(), last_stats = mono_ms(), last_scan = mono_ms();
+    char *sbuf = NULL;
+    size_t scap = 0;
+    FILE *sin = stdin_file ? fdopen(0, "r") : NULL;
+    while (!agent_stopping() && rc == AGENT_OK) {
+        if (agent_hup_take()) {
+            run_conf_t nrc;
+            if (!run_conf_load(config, &nrc, ctx->conf, errstr, sizeof(errstr))) {
+                fprintf(stderr, "%s (reload ignored)\n", errstr);
+            } else {
+                /* Inputs are matched by name; tracked files keep their input's new settings. */
+                for (tfile_t *f = r->files; f; f = f->next) {
+                    int idx = (int)(f->input - r->rc.inputs);
+                    for (int k = 0; k < nrc.ninputs; k++)
+                        if (strcmp(nrc.inputs[k].name, r->rc.inputs[idx].name) == 0)
+                            f->input = &r->rc.inputs[k];
+                }
+                r->rc = nrc;
+                fprintf(stderr, "kafka-agent run: reloaded %s (%d inputs)\n", config, r->rc.ninputs);
+                scan(r, NULL, 0, false);
+            }
+        }
+        int64_t now = mono_ms();
+        if (now - last_scan >= 250) {
+            scan(r, NULL, 0, false);
+            last_scan = now;
+        }
+        for (tfile_t *f = r->files; f && rc == AGENT_OK; f = f->next)
+            if (f != stdin_file)
+                rc = read_file(r, f);
+        if (sin && rc == AGENT_OK) {
+            /* stdin: no checkpoint; lines as they come (select, so signals are seen). */
+            fd_set fds;
+            FD_ZERO(&fds);
+            FD_SET(0, &fds);
+            struct timeval tv = {0, 100000};
+            if (select(1, &fds, NULL, NULL, &tv) > 0) {
+                ssize_t n = getline(&sbuf, &scap, sin);
+                if (n < 0) {
+                    sin = NULL; /* end of input: keep following the files */
+                } else {
+                    if (n > 0 && sbuf[n - 1] == '\n')
+                        n--;
+                    rc = send_line(r, stdin_file, sbuf, (size_t)n, 0);
+                }
+                continue;
+            }
+        }
+        if (advance(r)) {
+            agent_err(ctx, "a delivery failed (%s); stopping with the checkpoint before it", r->first_err);
+            rc = AGENT_FAIL;
+        }
+        reap(r);
+        now = mono_ms();
+        if (r->dirty && now - last_ckpt >= 200) {
+            ckpt_save(r);
+            last_ckpt = now;
+        }
+        if (r->rc.stats_interval_ms > 0 && now - last_stats >= r->rc.stats_interval_ms) {
+            stats(r, stderr, false);
+            write_stats_file(r);
+            last_stats = now;
+        }
+        if (!sin) {
+            struct timespec ts = {0, 100000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    /* Stop: flush what was read, then the checkpoints over what Kafka acknowledged. */
+    kafka_producer_flush(r->p, 30000, NULL, 0);
+    if (advance(r) && rc == AGENT_OK) {
+        agent_err(ctx, "a delivery failed (%s)", r->first_err);
+        rc = AGENT_FAIL;
+    }
+    ckpt_save(r);
+    stats(r, stderr, false);
+    write_stats_file(r);
+    kafka_producer_destroy(r->p);
+    for (tfile_t *f = r->files; f;) {
+        tfile_t *n = f->next;
+        while (f->head) {
+            inflight_t *e = f->head->next;
+            free(f->head);
+            f->head = e;
+        }
+        if (f != stdin_file)
+            close(f->fd);
+        free(f);
+        f = n;
+    }
+    free(sbuf);
+    free(r->buf);
+    free(r);
+    return rc;
 }

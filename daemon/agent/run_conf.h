@@ -1,0 +1,53 @@
+/* kafka-agent run: its INI configuration.
+ *
+ *   # Kafka properties at the top level or in [kafka]
+ *   bootstrap.servers = 127.0.0.1:9092
+ *   data.dir = /var/lib/kafka-agent       # checkpoints (required, must exist)
+ *   stats.interval.ms = 10000             # a stats line on stderr (0: none)
+ *   stats.file = /run/kafka-agent.json    # optional JSON stats, replaced atomically
+ *
+ *   [input.NAME]
+ *   type = file | stdin
+ *   path = /var/log/app/<glob>.log        # file: a glob (* ? [...])
+ *   topic = logs
+ *   key.delimiter = \t                    # optional: key before the first delimiter
+ *   start = beginning | end               # file: where files seen the first time start
+ *   oversize = skip | fail                # a line over message.max.bytes
+ */
+#ifndef KAFKA_AGENT_RUN_CONF_H
+#define KAFKA_AGENT_RUN_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kafka/conf.h"
+
+#define RUN_MAX_INPUTS 64
+
+typedef struct run_input_s {
+    char name[128];
+    bool is_stdin;
+    char path[1024]; /* glob */
+    char topic[256];
+    char delim[32];
+    size_t delim_len;
+    bool start_end;
+    bool oversize_fail;
+    int line; /* where the section starts, for messages */
+} run_input_t;
+
+typedef struct run_conf_s {
+    char path[1024]; /* the config file */
+    char data_dir[1024];
+    int64_t stats_interval_ms;
+    char stats_file[1024];
+    bool delivery_timeout_set, queue_full_timeout_set;
+    int ninputs;
+    run_input_t inputs[RUN_MAX_INPUTS];
+} run_conf_t;
+
+/* Reads the config file into rc and its Kafka properties into conf. On error prints
+ * nothing and fills errstr with "FILE:LINE: reason" (or "FILE: reason"); false. */
+bool run_conf_load(const char *path, run_conf_t *rc, kafka_conf_t *conf, char *errstr, size_t errstr_size);
+
+#endif
