@@ -2,8 +2,10 @@
 # The main job: builds (Release) and runs kafka-agent end to end.
 #   - on a cluster: KAFKA_BROKERS=host:port,... bash scripts/run.sh
 #   - otherwise on our mock cluster (a kafka-mock process of 3 brokers on 127.0.0.1)
-# Steps: a generated log of 100,000 lines is shipped with `kafka-agent produce`, read back
-# with `kafka-agent consume` and compared line for line; `bench produce` and
+# Steps: a generated log of 100,000 lines is shipped by the service (`kafka-agent run`,
+# stopped with SIGTERM once its checkpoint reaches the end of the file), read back with
+# `kafka-agent consume` and compared line for line; a second log goes through
+# `kafka-agent produce`; `bench produce` and
 # `bench consume` print their RESULT lines; then (mock only) the producer against
 # librdkafka's in one run (bench/producer_e2e) and the CRC gate.
 set -euo pipefail
@@ -36,17 +38,39 @@ else
     echo "== mock cluster: $bs"
 fi
 
-echo "== ship a log: kafka-agent produce"
-for i in $(seq 1 100000); do printf 'host-%d\t%s GET /item/%d 200\n' $((i % 16)) "2026-11-23T12:00:00Z" "$i"; done >"$work/app.log"
-"$A" produce -b "$bs" -t "$topic" -K '\t' "$work/app.log"
+echo "== ship a log: kafka-agent run"
+mkdir -p "$work/logs" "$work/data"
+for i in $(seq 1 100000); do printf 'host-%d\t%s GET /item/%d 200\n' $((i % 16)) "2026-11-23T12:00:00Z" "$i"; done >"$work/logs/app.log"
+cat >"$work/agent.conf" <<CONF
+bootstrap.servers = $bs
+data.dir = $work/data
+stats.interval.ms = 1000
+[input.app]
+type = file
+path = $work/logs/*.log
+topic = $topic
+key.delimiter = \t
+CONF
+"$A" run -c "$work/agent.conf" &
+run_pid=$!
+size=$(stat -c %s "$work/logs/app.log")
+for _ in $(seq 1 300); do
+    grep -q " $size $work/logs/app.log" "$work/data/checkpoints" 2>/dev/null && break
+    sleep 0.1
+done
+kill -TERM "$run_pid"
+wait "$run_pid"
+echo "checkpoint: $(cat "$work/data/checkpoints")"
 echo "== read it back: kafka-agent consume"
 "$A" consume -b "$bs" -t "$topic" -e -f '%k\t%s\n' >"$work/read.log"
-if [ "$(sort "$work/app.log" | md5sum)" == "$(sort "$work/read.log" | md5sum)" ]; then
-    echo "all $(wc -l <"$work/app.log") lines read back, each once"
+if [ "$(sort "$work/logs/app.log" | md5sum)" == "$(sort "$work/read.log" | md5sum)" ]; then
+    echo "all $(wc -l <"$work/logs/app.log") lines read back, each once"
 else
-    echo "MISMATCH: $(wc -l <"$work/read.log") lines read back of $(wc -l <"$work/app.log")"
+    echo "MISMATCH: $(wc -l <"$work/read.log") lines read back of $(wc -l <"$work/logs/app.log")"
     exit 1
 fi
+echo "== and one through kafka-agent produce"
+seq 1 1000 | "$A" produce -b "$bs" -t "$topic-cli"
 "$A" metadata -b "$bs" -t "$topic"
 
 echo "== kafka-agent bench produce (acks=1) and bench consume"

@@ -101,6 +101,7 @@ typedef struct run_s {
     char first_err[512];
     atomic_flag have_err;
     bool dirty;
+    bool progress; /* lines were sent in this pass: do not sleep before the next */
     char *buf;
     size_t bufsize;
 } run_t;
@@ -406,6 +407,7 @@ static int send_line(run_t *r, tfile_t *f, const char *line, size_t len, int64_t
     }
     r->lines++;
     r->bytes += (long long)len;
+    r->progress = true;
     return AGENT_OK;
 }
 
@@ -458,10 +460,12 @@ static int read_file(run_t *r, tfile_t *f) {
             continue;
         }
         f->read_off += (int64_t)start;
+        if (start < (size_t)n && (size_t)n == r->bufsize)
+            continue; /* the buffer ended mid-line: read on from that line's start */
         if (start < (size_t)n) {
-            /* A partial last line: sent once completed, or once the file is rotated away
-             * and read to its end. */
-            if (f->rotated && (size_t)n < r->bufsize) {
+            /* A partial last line at the end of the file: sent once completed, or once
+             * the file is rotated away and read to its end. */
+            if (f->rotated) {
                 int rc = send_line(r, f, r->buf + start, (size_t)n - start, f->read_off + (int64_t)((size_t)n - start));
                 f->read_off += (int64_t)((size_t)n - start);
                 return rc;
@@ -647,10 +651,11 @@ int agent_run(agent_ctx_t *ctx) {
             write_stats_file(r);
             last_stats = now;
         }
-        if (!sin) {
+        if (!sin && !r->progress) {
             struct timespec ts = {0, 100000000L};
             nanosleep(&ts, NULL);
         }
+        r->progress = false;
     }
     /* Stop: flush what was read, then the checkpoints over what Kafka acknowledged. */
     kafka_producer_flush(r->p, 30000, NULL, 0);
