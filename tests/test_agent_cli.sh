@@ -108,7 +108,15 @@ first=$(A consume -b "$BS" -t logs -p 0 -o 3 -e -f '%t %p %o\n' 2>/dev/null | he
 if [ "$n0" -gt 3 ]; then check "consume -p 0 -o 3: starts at offset 3 (%t %p %o)" "logs 0 3" "$first"; fi
 line=$(A consume -b "$BS" -t logs -c 1 -f '%S %T' 2>/dev/null)
 if [[ "$line" =~ ^[0-9]+\ [0-9]{13}$ ]]; then pass "consume %S %T: size and a ms timestamp ($line)"; else fail "%S %T" "SIZE MS" "$line"; fi
-A consume -b "$BS" -t logs -G g1 -e >/dev/null 2>"$TMP/e"; check "consume -G: refused (no commits yet), exit 2" 2 $?
+# -G: commits what it printed; a rerun resumes there (Kafka storage, then a file)
+A consume -b "$BS" -t logs -G g1 -X auto.offset.reset=earliest -c 300 >"$TMP/g1" 2>"$TMP/e"; check "consume -G -c 300: exit 0" 0 $?
+A consume -b "$BS" -t logs -G g1 -X auto.offset.reset=earliest -e >"$TMP/g2" 2>"$TMP/e"; check "consume -G rerun: exit 0" 0 $?
+check "consume -G: the rerun prints the other 700" 700 "$(wc -l <"$TMP/g2")"
+check "consume -G: together every message once" 1000 "$(cat "$TMP/g1" "$TMP/g2" | sort -u | wc -l)"
+check "consume -G at the end: nothing more" 0 "$(A consume -b "$BS" -t logs -G g1 -X auto.offset.reset=earliest -e 2>/dev/null | wc -l)"
+A consume -b "$BS" -t logs -G g2 -X auto.offset.reset=earliest -X offsets.storage=file -X offsets.file="$TMP/offs" -c 10 >/dev/null 2>"$TMP/e"
+check "consume -G with offsets.file: resumes after 10" 990 "$(A consume -b "$BS" -t logs -G g2 -X auto.offset.reset=earliest -X offsets.storage=file -X offsets.file="$TMP/offs" -e 2>/dev/null | wc -l)"
+if grep -q '^logs [0-3] [0-9]' "$TMP/offs"; then pass "offsets.file holds topic partition offset lines"; else fail "offsets.file" "topic partition offset" "$(cat "$TMP/offs")"; fi
 A bench consume -b "$BS" -t logs -n 1000 -s 20 >"$TMP/b" 2>"$TMP/be"; check "bench consume: exit 0" 0 $?
 re='^RESULT mode=consume msgs=1000 bytes=[0-9]+ wall_s=[0-9.]+ msgs_per_s=[0-9.]+ mb_per_s=[0-9.]+$'
 if tail -1 "$TMP/b" | grep -Eq "$re"; then pass "bench consume: the RESULT line"; else fail "consume RESULT" "$re" "$(tail -1 "$TMP/b")"; fi

@@ -161,5 +161,16 @@ contains "SIGHUP: the config is reloaded" "reloaded" "$TMP/sig/run.err"
 check "SIGHUP: the new input ships" 100 "$(consume_all sig2 | wc -l)"
 contains "stats lines on stderr" "kafka-agent run: lines read" "$TMP/sig/run.err"
 
+# ---- type=stdin ----
+mkdir -p "$TMP/stdin/data"
+printf 'bootstrap.servers = %s\ndata.dir = %s\n[input.in]\ntype = stdin\ntopic = sig\n' "$BS" "$TMP/stdin/data" >"$TMP/stdin/agent.conf"
+mkfifo "$TMP/stdin/fifo"
+"$AGENT" run -c "$TMP/stdin/agent.conf" <"$TMP/stdin/fifo" 2>"$TMP/stdin/run.err" &
+RUN_PID=$!
+seq 1 50 | sed 's/^/in-/' >"$TMP/stdin/fifo"
+sleep 1.5
+kill -TERM "$RUN_PID"; wait "$RUN_PID"; check "stdin input: exit 0 on SIGTERM" 0 $?; RUN_PID=
+check "stdin input: its lines shipped" 50 "$(consume_all sig | grep -c '^in-')"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -54,13 +54,13 @@ kafka_err_t agent_fetch_round(kafka_consumer_t *c, const char *topic, agent_curs
                                              errstr_size);
         if (e)
             return e;
-        for (size_t j = 0; j < k; j++) {
-            if (!*stopped && !fn(msgs[j], arg))
+        for (size_t j = 0; j < k && !*stopped; j++) {
+            bool more = fn(msgs[j], arg);
+            /* Handed over: the position moves past it, even when fn asks to stop here. */
+            cur[i].offset = kafka_message_next_offset(msgs[j]);
+            cur[i].hw = kafka_message_high_watermark(msgs[j]);
+            if (!more)
                 *stopped = true;
-            if (!*stopped) {
-                cur[i].offset = kafka_message_next_offset(msgs[j]);
-                cur[i].hw = kafka_message_high_watermark(msgs[j]);
-            }
         }
         kafka_messages_destroy(msgs, k);
         int64_t next = kafka_consumer_next_offset(c, topic, cur[i].partition);

@@ -4,6 +4,7 @@
  *                       [-f FMT] [-G GROUP] */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agent.h"
 #include "kafka/connection.h"
@@ -15,12 +16,14 @@ static const char help[] =
     "                           [-f FMT] [-G GROUP]\n"
     "\n"
     "Prints the messages of TOPIC (every partition, or -p PART) on stdout.\n"
-    "  -o  where to start: beginning (the default), end, an offset, or @MS the first\n"
+    "  -o  where to start: beginning (the default without -G), end, an offset, or @MS the first\n"
     "      message at or after MS milliseconds since the epoch\n"
     "  -e  exit once every partition is read to its end\n"
     "  -c  exit after N messages\n"
-    "  -G  commit offsets for GROUP: not available yet (the consumer's commit is being\n"
-    "      written); -G is refused with exit 2\n"
+    "  -G  commit offsets for GROUP (group.id; offsets.storage=kafka, or =file with\n"
+    "      offsets.file=PATH): without -o, each partition starts at the group's committed\n"
+    "      offset (else auto.offset.reset, whose default is latest), and what is printed is\n"
+    "      committed every second and at exit, so a rerun resumes where it stopped\n"
     "  -f  output format, as kcat: %%t topic, %%p partition, %%o offset, %%k key, %%s payload,\n"
     "      %%S payload size, %%T timestamp (ms), %%h headers (k=v,...), %%%% a percent sign;\n"
     "      escapes \\n \\t \\r \\\\ \\xHH. Default: \"%%s\\n\".\n"
@@ -107,6 +110,24 @@ static bool print_message(const kafka_message_t *m, void *arg) {
     return st->limit < 0 || st->seen < st->limit;
 }
 
+/* Commits every cursor's position (the next offset to print). */
+static int commit_positions(agent_ctx_t *ctx, kafka_consumer_t *c, const char *topic, const agent_cursor_t *cur,
+                            int32_t n) {
+    kafka_topic_partition_t *tps = calloc((size_t)n, sizeof(*tps));
+    size_t k = 0;
+    for (int32_t i = 0; i < n; i++)
+        if (cur[i].offset >= 0)
+            tps[k++] = (kafka_topic_partition_t){topic, cur[i].partition, cur[i].offset};
+    char errstr[1024];
+    kafka_err_t e = k ? kafka_consumer_commit(c, tps, k, errstr, sizeof(errstr)) : KAFKA_OK;
+    free(tps);
+    if (e) {
+        agent_err(ctx, "commit: %s", errstr);
+        return AGENT_FAIL;
+    }
+    return AGENT_OK;
+}
+
 int agent_consume(agent_ctx_t *ctx) {
     const char *topic = NULL, *group = NULL, *start = NULL;
     char *fmt = NULL;
@@ -166,9 +187,9 @@ int agent_consume(agent_ctx_t *ctx) {
         }
     }
     char errstr[1024];
-    if (group) {
+    if (group && kafka_conf_set(ctx->conf, "group.id", group, errstr, sizeof(errstr))) {
         free(fmt);
-        return agent_usage_err(ctx, "-G %s: group offsets need the consumer's commit, which is not there yet", group);
+        return agent_usage_err(ctx, "-G %s: %s", group, errstr);
     }
     int rc = agent_brokers(ctx);
     if (rc != AGENT_OK) {
@@ -210,9 +231,26 @@ int agent_consume(agent_ctx_t *ctx) {
         rc = AGENT_FAIL;
         goto out;
     }
+    if (group && !start) {
+        /* Resume where the group stopped; auto.offset.reset where it has no offset. */
+        bool latest = kafka_conf_int(ctx->conf, KAFKA_CONF_AUTO_OFFSET_RESET) == KAFKA_OFFSET_RESET_LATEST;
+        for (int32_t i = 0; i < nparts; i++) {
+            int64_t committed;
+            if ((e = kafka_consumer_committed(c, topic, cur[i].partition, &committed, errstr, sizeof(errstr)))) {
+                agent_err(ctx, "%s", errstr);
+                rc = AGENT_FAIL;
+                goto out;
+            }
+            if (committed >= 0)
+                cur[i].offset = committed;
+            else if (latest && cur[i].hw >= 0)
+                cur[i].offset = cur[i].hw;
+        }
+    }
     static char obuf[1 << 20];
     setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
     out_state_t st = {format, fmt_len, limit, 0, 0, ctx};
+    time_t last_commit = time(NULL);
     while (!agent_stopping() && (limit < 0 || st.seen < limit)) {
         bool at_end, stopped;
         e = agent_fetch_round(c, topic, cur, nparts, exit_at_end, print_message, &st, &at_end, &stopped, errstr,
@@ -222,10 +260,18 @@ int agent_consume(agent_ctx_t *ctx) {
             rc = AGENT_FAIL;
             break;
         }
-        if (stopped || (exit_at_end && at_end))
+        if (group && time(NULL) != last_commit) {
+            fflush(stdout); /* committed means printed */
+            if (commit_positions(ctx, c, topic, cur, nparts) != AGENT_OK)
+                rc = AGENT_FAIL;
+            last_commit = time(NULL);
+        }
+        if (stopped || (exit_at_end && at_end) || rc != AGENT_OK)
             break;
     }
     fflush(stdout);
+    if (group && commit_positions(ctx, c, topic, cur, nparts) != AGENT_OK)
+        rc = AGENT_FAIL;
     fprintf(stderr, "%s consume: %lld messages from %s%s\n", ctx->prog, st.seen, topic,
             st.invalid ? " (and invalid ones, reported above)" : "");
     if (st.invalid && rc == AGENT_OK)

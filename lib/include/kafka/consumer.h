@@ -108,7 +108,33 @@ kafka_err_t kafka_consumer_fetch(kafka_consumer_t *c, const char *topic, int32_t
  * nothing came. -1 when the partition was never fetched. */
 int64_t kafka_consumer_next_offset(kafka_consumer_t *c, const char *topic, int32_t partition);
 
-/* The last error of a call on c (fetch, offsets), as the origin's last_error /
+/* A partition and an offset (commit). */
+typedef struct kafka_topic_partition_s {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+} kafka_topic_partition_t;
+
+/* Stores tps[0..n)'s offsets (each the next offset to read, as Kafka's convention) and
+ * returns once they are stored:
+ *  - offsets.storage=kafka (the default): OffsetCommit to the coordinator of group.id
+ *    (required), found with FindCoordinator and found again on NOT_COORDINATOR /
+ *    COORDINATOR_NOT_AVAILABLE / COORDINATOR_LOAD_IN_PROGRESS, retried with backoff until
+ *    request.timeout.ms (then KAFKA_ERR__TIMED_OUT naming the cause). The commit is a
+ *    simple consumer's (generation -1, no member id), as with Java's assign().
+ *  - offsets.storage=file: offsets.file (required) holds one "topic partition offset" line
+ *    per partition; the file is replaced atomically (temporary file, fsync, rename, fsync
+ *    of its directory).
+ * KAFKA_ERR__INVALID_ARG, KAFKA_ERR__INVALID_CONF (no group.id / offsets.file), a broker
+ * error (errstr names the partition and the group). */
+kafka_err_t kafka_consumer_commit(kafka_consumer_t *c, const kafka_topic_partition_t *tps, size_t n, char *errstr,
+                                  size_t errstr_size);
+/* The stored offset of topic/partition (OffsetFetch at the coordinator, or the file);
+ * *offset -1 when none is stored. Errors as commit. */
+kafka_err_t kafka_consumer_committed(kafka_consumer_t *c, const char *topic, int32_t partition, int64_t *offset,
+                                     char *errstr, size_t errstr_size);
+
+/* The last error of a call on c (fetch, offsets, commit), as the origin's last_error /
  * last_errorcode; a later successful call does not clear it. The string is copied into
  * buf. */
 kafka_err_t kafka_consumer_last_error(kafka_consumer_t *c, char *buf, size_t buf_size);
