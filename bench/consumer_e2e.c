@@ -1,0 +1,219 @@
+/* End-to-end consume benchmark: the same data in the same broker (one kafka-mock process,
+ * 3 brokers, topic e2e with 8 partitions, MESSAGES x 100-byte values produced once by our
+ * producer), read in full from the beginning by our consumer and by librdkafka's, in one
+ * run, alternating rounds. Ours reads with the origin's kafka_consumer_fetch(), one
+ * partition after the other (the pipelined consumer loop is not there yet); librdkafka
+ * with assign + rd_kafka_consume_batch_queue. Per run: wall, msgs/s, the process's CPU
+ * (getrusage; the broker is another process).
+ *
+ *   consumer_e2e KAFKA_MOCK [MESSAGES (2000000)] [ROUNDS (3)]
+ *
+ * Prints one line per run, medians, and "consumer_e2e ours/librdkafka msgs_per_s=X
+ * cpu_per_msg=Y" (DESIGN's target: X >= 2). Exits 1 when a run reads a wrong count. */
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kafka/consumer.h"
+#include "kafka/message.h"
+#include "kafka/producer.h"
+
+#define PARTITIONS 8
+#define VALUE_SIZE 100
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static pid_t broker_start(const char *bin, char *bootstrap, size_t size, FILE **in) {
+    int to[2], from[2];
+    if (pipe(to) || pipe(from))
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(to[0], 0);
+        dup2(from[1], 1);
+        close(to[1]);
+        close(from[0]);
+        execl(bin, bin, "--brokers", "3", "--topic", "e2e:8:1", (char *)NULL);
+        _exit(127);
+    }
+    close(to[0]);
+    close(from[1]);
+    *in = fdopen(to[1], "w");
+    FILE *out = fdopen(from[0], "r");
+    char line[600], fmt[32];
+    snprintf(fmt, sizeof(fmt), "BOOTSTRAP %%%zus", size - 1);
+    if (!fgets(line, sizeof(line), out) || sscanf(line, fmt, bootstrap) != 1)
+        return -1;
+    return pid;
+}
+
+static int preload(const char *bs, long long n) {
+    char err[512];
+    kafka_conf_t *conf = kafka_conf_new();
+    kafka_conf_set(conf, "bootstrap.servers", bs, err, sizeof(err));
+    kafka_conf_set(conf, "acks", "1", err, sizeof(err));
+    kafka_conf_set(conf, "queue.buffering.max.messages", "10000000", err, sizeof(err));
+    kafka_producer_t *p = kafka_producer_new(conf, err, sizeof(err));
+    kafka_conf_destroy(conf);
+    if (!p)
+        return -1;
+    char v[VALUE_SIZE];
+    memset(v, 'v', sizeof(v));
+    for (long long i = 0; i < n; i++) {
+        kafka_produce_msg_t m = {NULL, -1, v, VALUE_SIZE, NULL, 0, 0};
+        kafka_producer_produce(p, "e2e", (int32_t)(i % PARTITIONS), &m, NULL, err, sizeof(err));
+    }
+    kafka_producer_flush(p, -1, NULL, 0);
+    kafka_producer_stats_t st;
+    kafka_producer_stats(p, &st);
+    kafka_producer_destroy(p);
+    return st.delivered == n ? 0 : -1;
+}
+
+static long long run_ours(const char *bs, long long n) {
+    char err[512];
+    kafka_conf_t *conf = kafka_conf_new();
+    kafka_conf_set(conf, "bootstrap.servers", bs, err, sizeof(err));
+    kafka_conf_set(conf, "max.partition.fetch.bytes", "4194304", err, sizeof(err));
+    kafka_consumer_t *c = kafka_consumer_new(conf, err, sizeof(err));
+    kafka_conf_destroy(conf);
+    if (!c)
+        return -1;
+    int64_t off[PARTITIONS] = {0}, end[PARTITIONS];
+    for (int p = 0; p < PARTITIONS; p++) {
+        int64_t *o = NULL;
+        size_t k = 0;
+        end[p] = kafka_consumer_offsets(c, "e2e", p, KAFKA_OFFSET_LATEST, 1, &o, &k, err, sizeof(err)) || !k ? 0 : o[0];
+        free(o);
+    }
+    long long got = 0;
+    for (bool more = true; more;) {
+        more = false;
+        for (int p = 0; p < PARTITIONS; p++) {
+            if (off[p] >= end[p])
+                continue;
+            kafka_message_t **msgs;
+            size_t k;
+            if (kafka_consumer_fetch(c, "e2e", p, off[p], 0, &msgs, &k, err, sizeof(err))) {
+                fprintf(stderr, "ours: %s\n", err);
+                kafka_consumer_destroy(c);
+                return -1;
+            }
+            for (size_t j = 0; j < k; j++) {
+                int32_t len;
+                if (kafka_message_valid(msgs[j]) && kafka_message_payload(msgs[j], &len) && len == VALUE_SIZE)
+                    got++;
+            }
+            if (k)
+                off[p] = kafka_message_next_offset(msgs[k - 1]);
+            kafka_messages_destroy(msgs, k);
+            more = more || off[p] < end[p];
+        }
+    }
+    kafka_consumer_destroy(c);
+    (void)n;
+    return got;
+}
+
+static long long run_rdkafka(const char *bs, long long n) {
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bs, err, sizeof(err));
+    rd_kafka_conf_set(conf, "group.id", "consumer-e2e", err, sizeof(err));
+    rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err));
+    rd_kafka_conf_set(conf, "max.partition.fetch.bytes", "4194304", err, sizeof(err));
+    rd_kafka_conf_set(conf, "log_level", "3", err, sizeof(err));
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+    if (!rk)
+        return -1;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(PARTITIONS);
+    for (int p = 0; p < PARTITIONS; p++)
+        rd_kafka_topic_partition_list_add(l, "e2e", p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_assign(rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(rk);
+    rd_kafka_message_t *batch[10000];
+    long long got = 0;
+    double deadline = now_s() + 120;
+    while (got < n && now_s() < deadline) {
+        ssize_t k = rd_kafka_consume_batch_queue(q, 100, batch, 10000);
+        for (ssize_t j = 0; j < k; j++) {
+            if (!batch[j]->err && batch[j]->len == VALUE_SIZE)
+                got++;
+            rd_kafka_message_destroy(batch[j]);
+        }
+    }
+    rd_kafka_queue_destroy(q);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return got;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof(double), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: consumer_e2e KAFKA_MOCK [MESSAGES] [ROUNDS]\n");
+        return 2;
+    }
+    long long n = argc > 2 ? atoll(argv[2]) : 2000000;
+    int rounds = argc > 3 ? atoi(argv[3]) : 3;
+    if (n <= 0 || rounds <= 0 || rounds > 20)
+        return 2;
+    char bs[512];
+    FILE *bin;
+    pid_t broker = broker_start(argv[1], bs, sizeof(bs), &bin);
+    if (broker < 0 || preload(bs, n)) {
+        fprintf(stderr, "consumer_e2e: cannot start or fill the broker\n");
+        return 1;
+    }
+    printf("consumer_e2e: %lld messages of %d bytes in %d partitions, broker %s (kafka-mock)\n", n, VALUE_SIZE,
+           PARTITIONS, bs);
+    double rate[2][20], cpu[2][20];
+    int bad = 0;
+    for (int r = 0; r < rounds; r++)
+        for (int who = 0; who < 2; who++) {
+            double c0 = cpu_s(), t0 = now_s();
+            long long got = who ? run_rdkafka(bs, n) : run_ours(bs, n);
+            double wall = now_s() - t0, c = cpu_s() - c0;
+            if (got != n)
+                bad = 1;
+            rate[who][r] = (double)got / wall;
+            cpu[who][r] = c * 1e6 / (double)(got > 0 ? got : 1);
+            printf("round %d %-10s %10.0f msgs/s  wall %.3f s  cpu %.3f s  %.3f us cpu/msg  read %lld\n", r + 1,
+                   who ? "librdkafka" : "ours", rate[who][r], wall, c, cpu[who][r], got);
+            fflush(stdout);
+        }
+    double ro = median(rate[0], rounds), rr = median(rate[1], rounds), co = median(cpu[0], rounds),
+           cr = median(cpu[1], rounds);
+    printf("median ours %.0f msgs/s %.3f us cpu/msg; librdkafka %.0f msgs/s %.3f us cpu/msg\n", ro, co, rr, cr);
+    printf("consumer_e2e ours/librdkafka msgs_per_s=%.2f cpu_per_msg=%.2f\n", ro / rr, co / cr);
+    fclose(bin);
+    int st;
+    waitpid(broker, &st, 0);
+    return bad;
+}
