@@ -126,9 +126,7 @@ static void test_fallback_table(void) {
 
 static void test_unreachable(void) {
     kafka_conf_t *conf = kafka_conf_new();
-    kafka_mock_t *m = start(1, false);
-    int port = kafka_mock_broker_port(m, 1);
-    kafka_mock_destroy(m); /* nothing listens there any more */
+    int port = kafka_test_dead_port(); /* bound, never listening */
     kafka_err_t err;
     char errstr[256];
     CU_ASSERT_PTR_NULL(kafka__bconn_open(conf, "127.0.0.1", port, &err, errstr, sizeof(errstr)));

@@ -20,12 +20,7 @@ static kafka_mock_t *start(int brokers, bool auto_create) {
 }
 
 /* A port with nobody listening: a one-broker mock started and stopped. */
-static int dead_port(void) {
-    kafka_mock_t *m = start(1, true);
-    int port = kafka_mock_broker_port(m, 1);
-    kafka_mock_destroy(m);
-    return port;
-}
+static int dead_port(void) { return kafka_test_dead_port(); }
 
 static kafka_connection_t *connect_to(const char *bootstrap, const char *max_age) {
     kafka_conf_t *conf = kafka_conf_new();

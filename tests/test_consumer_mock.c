@@ -313,8 +313,8 @@ static void test_unknown_and_unreachable(void) {
                     KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION);
     kafka_consumer_destroy(c);
     char bs[64];
-    snprintf(bs, sizeof(bs), "%s", kafka_mock_bootstrap(m));
-    kafka_mock_destroy(m); /* its port is free now */
+    kafka_mock_destroy(m);
+    snprintf(bs, sizeof(bs), "127.0.0.1:%d", kafka_test_dead_port());
     const char *kv[] = {"request.timeout.ms", "800", NULL};
     c = consumer(bs, kv);
     int64_t t0 = kafka_test_now_ms();

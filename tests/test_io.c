@@ -79,14 +79,7 @@ static void test_timeout_and_hangup(void) {
 }
 
 static void test_refused_and_bad_addresses(void) {
-    /* A port nobody listens on: bind one, learn it, close it. */
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t sl = sizeof(sa);
-    bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-    getsockname(fd, (struct sockaddr *)&sa, &sl);
-    int port = ntohs(sa.sin_port);
-    close(fd);
+    int port = kafka_test_dead_port(); /* bound, never listening */
     kafka_err_t err;
     char errstr[256];
     CU_ASSERT_PTR_NULL(kafka_io_connect("127.0.0.1", port, 1000, &err, errstr, sizeof(errstr)));

@@ -597,9 +597,9 @@ static void test_async_our_mock(void) {
     int64_t took = kafka_test_now_ms() - t0;
     CU_ASSERT(took >= 1100 && took < 4000);
     kafka_producer_destroy(p);
-    char bs[128];
-    snprintf(bs, sizeof(bs), "%s", kafka_mock_bootstrap(m));
     kafka_mock_destroy(m);
+    char bs[128];
+    snprintf(bs, sizeof(bs), "127.0.0.1:%d", kafka_test_dead_port());
 
     /* The broker forgets the producer (UNKNOWN_PRODUCER_ID) or sees a sequence gap
      * (OUT_OF_ORDER_SEQUENCE_NUMBER): a new producer id, sequences from 0, nothing lost

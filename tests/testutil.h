@@ -25,6 +25,11 @@ int kafka_test_connect(int port);
 /* Writes the whole frame req[0..len), reads one response frame; returns it (after its
  * size prefix, malloc'd, *resp_len set) or NULL when the peer closed or timed out. */
 uint8_t *kafka_test_roundtrip(int fd, const uint8_t *req, size_t len, size_t *resp_len);
+/* A port on 127.0.0.1 that refuses connections for the rest of the process: a socket is
+ * bound to it and never listens, so no other test (run in parallel by ctest) can take
+ * it. */
+int kafka_test_dead_port(void);
+
 /* Milliseconds on the monotonic clock; a sleep in milliseconds. */
 int64_t kafka_test_now_ms(void);
 void kafka_test_sleep_ms(int64_t ms);
