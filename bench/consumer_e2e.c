@@ -21,47 +21,11 @@
 
 #include "kafka/consumer.h"
 #include "kafka/message.h"
+#include "e2e_util.h"
 #include "kafka/producer.h"
 
 #define PARTITIONS 8
 #define VALUE_SIZE 100
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-           (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-static pid_t broker_start(const char *bin, char *bootstrap, size_t size, FILE **in) {
-    int to[2], from[2];
-    if (pipe(to) || pipe(from))
-        return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(to[0], 0);
-        dup2(from[1], 1);
-        close(to[1]);
-        close(from[0]);
-        execl(bin, bin, "--brokers", "3", "--topic", "e2e:8:1", (char *)NULL);
-        _exit(127);
-    }
-    close(to[0]);
-    close(from[1]);
-    *in = fdopen(to[1], "w");
-    FILE *out = fdopen(from[0], "r");
-    char line[600], fmt[32];
-    snprintf(fmt, sizeof(fmt), "BOOTSTRAP %%%zus", size - 1);
-    if (!fgets(line, sizeof(line), out) || sscanf(line, fmt, bootstrap) != 1)
-        return -1;
-    return pid;
-}
 
 static int preload(const char *bs, long long n) {
     char err[512];
@@ -150,8 +114,8 @@ static long long run_rdkafka(const char *bs, long long n) {
     rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(rk);
     rd_kafka_message_t *batch[10000];
     long long got = 0;
-    double deadline = now_s() + 120;
-    while (got < n && now_s() < deadline) {
+    double deadline = e2e_now_s() + 120;
+    while (got < n && e2e_now_s() < deadline) {
         ssize_t k = rd_kafka_consume_batch_queue(q, 100, batch, 10000);
         for (ssize_t j = 0; j < k; j++) {
             if (!batch[j]->err && batch[j]->len == VALUE_SIZE)
@@ -165,16 +129,6 @@ static long long run_rdkafka(const char *bs, long long n) {
     return got;
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof(double), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: consumer_e2e KAFKA_MOCK [MESSAGES] [ROUNDS]\n");
@@ -186,7 +140,7 @@ int main(int argc, char **argv) {
         return 2;
     char bs[512];
     FILE *bin;
-    pid_t broker = broker_start(argv[1], bs, sizeof(bs), &bin);
+    pid_t broker = e2e_broker_start(argv[1], "e2e:8:1", NULL, NULL, bs, sizeof(bs), &bin);
     if (broker < 0 || preload(bs, n)) {
         fprintf(stderr, "consumer_e2e: cannot start or fill the broker\n");
         return 1;
@@ -197,9 +151,9 @@ int main(int argc, char **argv) {
     int bad = 0;
     for (int r = 0; r < rounds; r++)
         for (int who = 0; who < 2; who++) {
-            double c0 = cpu_s(), t0 = now_s();
+            double c0 = e2e_cpu_s(), t0 = e2e_now_s();
             long long got = who ? run_rdkafka(bs, n) : run_ours(bs, n);
-            double wall = now_s() - t0, c = cpu_s() - c0;
+            double wall = e2e_now_s() - t0, c = e2e_cpu_s() - c0;
             if (got != n)
                 bad = 1;
             rate[who][r] = (double)got / wall;
@@ -208,8 +162,8 @@ int main(int argc, char **argv) {
                    who ? "librdkafka" : "ours", rate[who][r], wall, c, cpu[who][r], got);
             fflush(stdout);
         }
-    double ro = median(rate[0], rounds), rr = median(rate[1], rounds), co = median(cpu[0], rounds),
-           cr = median(cpu[1], rounds);
+    double ro = e2e_median(rate[0], rounds), rr = e2e_median(rate[1], rounds), co = e2e_median(cpu[0], rounds),
+           cr = e2e_median(cpu[1], rounds);
     printf("median ours %.0f msgs/s %.3f us cpu/msg; librdkafka %.0f msgs/s %.3f us cpu/msg\n", ro, co, rr, cr);
     printf("consumer_e2e ours/librdkafka msgs_per_s=%.2f cpu_per_msg=%.2f\n", ro / rr, co / cr);
     fclose(bin);

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "e2e_util.h"
 #include "kafka/producer.h"
 
 #define VALUE_SIZE 100
@@ -32,19 +33,6 @@ typedef struct run_s {
     double wall_s, cpu_s;
     long long delivered, failed;
 } run_t;
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-           (double)ru.ru_stime.tv_usec / 1e6;
-}
 
 static char value[VALUE_SIZE];
 
@@ -90,15 +78,15 @@ static int run_ours(const char *bootstrap, long long n, run_t *r) {
     }
     atomic_store(&ours_ok, 0);
     atomic_store(&ours_failed, 0);
-    double c0 = cpu_s(), t0 = now_s();
+    double c0 = e2e_cpu_s(), t0 = e2e_now_s();
     for (long long i = 0; i < n; i++)
         if (kafka_producer_produce(p, "e2e", KAFKA_PARTITION_ANY, &m, NULL, err, sizeof(err))) {
             fprintf(stderr, "ours: produce: %s\n", err);
             break;
         }
     kafka_producer_flush(p, -1, NULL, 0);
-    r->wall_s = now_s() - t0;
-    r->cpu_s = cpu_s() - c0;
+    r->wall_s = e2e_now_s() - t0;
+    r->cpu_s = e2e_cpu_s() - c0;
     r->delivered = atomic_load(&ours_ok);
     r->failed = atomic_load(&ours_failed);
     kafka_producer_destroy(p);
@@ -145,7 +133,7 @@ static int run_rdkafka(const char *bootstrap, long long n, run_t *r) {
     rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, value, VALUE_SIZE, NULL, 0, NULL);
     rd_kafka_flush(rk, 30000);
     rdk_ok = rdk_failed = 0;
-    double c0 = cpu_s(), t0 = now_s();
+    double c0 = e2e_cpu_s(), t0 = e2e_now_s();
     for (long long i = 0; i < n; i++) {
         while (rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, value, VALUE_SIZE, NULL, 0, NULL)) {
             if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -159,54 +147,13 @@ static int run_rdkafka(const char *bootstrap, long long n, run_t *r) {
             rd_kafka_poll(rk, 0); /* serve delivery reports as a real application does */
     }
     rd_kafka_flush(rk, 600000);
-    r->wall_s = now_s() - t0;
-    r->cpu_s = cpu_s() - c0;
+    r->wall_s = e2e_now_s() - t0;
+    r->cpu_s = e2e_cpu_s() - c0;
     r->delivered = rdk_ok;
     r->failed = rdk_failed;
     rd_kafka_topic_destroy(rkt);
     rd_kafka_destroy(rk);
     return 0;
-}
-
-/* ---- the broker ---- */
-
-static pid_t broker_start(const char *bin, char *bootstrap, size_t size, FILE **in) {
-    int to[2], from[2];
-    if (pipe(to) || pipe(from))
-        return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(to[0], 0);
-        dup2(from[1], 1);
-        close(to[1]);
-        close(from[0]);
-        char topic[64];
-        snprintf(topic, sizeof(topic), "e2e:%d:1", PARTITIONS);
-        /* A bounded log per partition: the runs write ~1.5 GB in all. */
-        execl(bin, bin, "--brokers", "3", "--topic", topic, "--retention", "33554432", (char *)NULL);
-        _exit(127);
-    }
-    close(to[0]);
-    close(from[1]);
-    *in = fdopen(to[1], "w");
-    FILE *out = fdopen(from[0], "r");
-    char line[600], fmt[32];
-    snprintf(fmt, sizeof(fmt), "BOOTSTRAP %%%zus", size - 1);
-    if (!fgets(line, sizeof(line), out) || sscanf(line, fmt, bootstrap) != 1) {
-        fprintf(stderr, "kafka-mock did not start\n");
-        return -1;
-    }
-    return pid;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof(double), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 int main(int argc, char **argv) {
@@ -223,7 +170,10 @@ int main(int argc, char **argv) {
     memset(value, 'v', sizeof(value));
     char bootstrap[512];
     FILE *broker_in;
-    pid_t broker = broker_start(argv[1], bootstrap, sizeof(bootstrap), &broker_in);
+    char topic[32];
+    snprintf(topic, sizeof(topic), "e2e:%d:1", PARTITIONS);
+    /* A bounded log per partition: the runs write ~1.5 GB in all. */
+    pid_t broker = e2e_broker_start(argv[1], topic, "--retention", "33554432", bootstrap, sizeof(bootstrap), &broker_in);
     if (broker < 0)
         return 1;
     printf("producer_e2e: %lld messages of %d bytes, acks=1, linger.ms=5, %d partitions, broker %s (kafka-mock)\n", n,
@@ -251,8 +201,8 @@ int main(int argc, char **argv) {
     }
     if (argc > 4)
         return bad;
-    double orate = median(ours_rate, rounds), rrate = median(rdk_rate, rounds), ocpu = median(ours_cpu, rounds),
-           rcpu = median(rdk_cpu, rounds);
+    double orate = e2e_median(ours_rate, rounds), rrate = e2e_median(rdk_rate, rounds), ocpu = e2e_median(ours_cpu, rounds),
+           rcpu = e2e_median(rdk_cpu, rounds);
     printf("median ours %.0f msgs/s %.3f us cpu/msg; librdkafka %.0f msgs/s %.3f us cpu/msg\n", orate, ocpu, rrate,
            rcpu);
     printf("producer_e2e ours/librdkafka msgs_per_s=%.2f cpu_per_msg=%.2f\n", orate / rrate, ocpu / rcpu);

@@ -9,38 +9,7 @@ AGENT=${1:?usage: test_agent_cli.sh kafka-agent kafka-mock}
 MOCK_BIN=${2:?usage: test_agent_cli.sh kafka-agent kafka-mock}
 KCAT=${KCAT:-kcat}
 TMP=$(mktemp -d)
-passed=0
-failed=0
-MOCK_PID=
-
-pass() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL $1"
-    [ $# -ge 3 ] && { echo "  expected: $2"; echo "  got:      $3"; }
-    return 0
-}
-check() { if [ "$2" == "$3" ]; then pass "$1"; else fail "$1" "$2" "$3"; fi; }
-# contains NAME NEEDLE FILE
-contains() { if grep -qF -- "$2" "$3"; then pass "$1"; else fail "$1" "'$2' in output" "$(head -c 600 "$3")"; fi; }
-
-start_mock() {
-    mkfifo "$TMP/in" "$TMP/out"
-    "$MOCK_BIN" "$@" <"$TMP/in" >"$TMP/out" 2>"$TMP/mock.err" &
-    MOCK_PID=$!
-    exec {MOCK_IN}>"$TMP/in" {MOCK_OUT}<"$TMP/out"
-    local line=
-    if ! read -r -t 10 -u "$MOCK_OUT" line || [ "${line%% *}" != BOOTSTRAP ]; then
-        echo "kafka-mock did not start: '$line'"; cat "$TMP/mock.err"; exit 1
-    fi
-    BS=${line#BOOTSTRAP }
-}
-stop_mock() {
-    [ -n "$MOCK_PID" ] || return 0
-    exec {MOCK_IN}>&- {MOCK_OUT}<&-
-    wait "$MOCK_PID" 2>/dev/null
-    MOCK_PID=
-}
+. "$(dirname "$0")/agent_lib.sh"
 trap 'stop_mock; rm -rf "$TMP"' EXIT
 A() { timeout 60 "$AGENT" "$@"; }
 

@@ -12,37 +12,13 @@ set -u
 AGENT=${1:?usage: test_agent_run.sh kafka-agent kafka-mock}
 MOCK_BIN=${2:?usage: test_agent_run.sh kafka-agent kafka-mock}
 TMP=$(mktemp -d)
-passed=0
-failed=0
-MOCK_PID=
 RUN_PID=
 WRITER_PID=
-pass() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL $1"
-    [ $# -ge 3 ] && { echo "  expected: $2"; echo "  got:      $3"; }
-    return 0
-}
-check() { if [ "$2" == "$3" ]; then pass "$1"; else fail "$1" "$2" "$3"; fi; }
-contains() { if grep -qF -- "$2" "$3"; then pass "$1"; else fail "$1" "'$2'" "$(head -c 400 "$3")"; fi; }
-
-start_mock() {
-    mkfifo "$TMP/in" "$TMP/out"
-    "$MOCK_BIN" "$@" <"$TMP/in" >"$TMP/out" 2>"$TMP/mock.err" &
-    MOCK_PID=$!
-    exec {MOCK_IN}>"$TMP/in" {MOCK_OUT}<"$TMP/out"
-    local line=
-    if ! read -r -t 10 -u "$MOCK_OUT" line || [ "${line%% *}" != BOOTSTRAP ]; then
-        echo "kafka-mock did not start: '$line'"; exit 1
-    fi
-    BS=${line#BOOTSTRAP }
-}
-mock_cmd() { printf '%s\n' "$1" >&"$MOCK_IN"; local r; read -r -t 5 -u "$MOCK_OUT" r; }
+. "$(dirname "$0")/agent_lib.sh"
 stop_all() {
     [ -n "$WRITER_PID" ] && kill "$WRITER_PID" 2>/dev/null
     [ -n "$RUN_PID" ] && kill -9 "$RUN_PID" 2>/dev/null
-    if [ -n "$MOCK_PID" ]; then exec {MOCK_IN}>&- {MOCK_OUT}<&-; wait "$MOCK_PID" 2>/dev/null; MOCK_PID=; fi
+    stop_mock
 }
 trap 'stop_all; rm -rf "$TMP"' EXIT
 consume_all() { timeout 60 "$AGENT" consume -b "$BS" -t "$1" -e 2>/dev/null; }

@@ -1,0 +1,65 @@
+/* Helpers of the end-to-end benchmarks (producer_e2e, consumer_e2e): a kafka-mock child
+ * process, the clocks, medians. Header-only: each benchmark is one C file. */
+#ifndef KAFKA_BENCH_E2E_UTIL_H
+#define KAFKA_BENCH_E2E_UTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+static inline double e2e_now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* User + system CPU seconds of this process, all threads. */
+static inline double e2e_cpu_s(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Starts `bin --brokers 3 --topic TOPIC_SPEC [extra...]` with pipes on its stdin (kept in
+ * *in: closing it stops the broker) and stdout, and reads its BOOTSTRAP line. */
+static inline pid_t e2e_broker_start(const char *bin, const char *topic_spec, const char *extra1, const char *extra2,
+                                     char *bootstrap, size_t size, FILE **in) {
+    int to[2], from[2];
+    if (pipe(to) || pipe(from))
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(to[0], 0);
+        dup2(from[1], 1);
+        close(to[1]);
+        close(from[0]);
+        execl(bin, bin, "--brokers", "3", "--topic", topic_spec, extra1, extra2, (char *)NULL);
+        _exit(127);
+    }
+    close(to[0]);
+    close(from[1]);
+    *in = fdopen(to[1], "w");
+    FILE *out = fdopen(from[0], "r");
+    char line[600], fmt[32];
+    snprintf(fmt, sizeof(fmt), "BOOTSTRAP %%%zus", size - 1);
+    if (!fgets(line, sizeof(line), out) || sscanf(line, fmt, bootstrap) != 1) {
+        fprintf(stderr, "kafka-mock did not start\n");
+        return -1;
+    }
+    return pid;
+}
+
+static inline int e2e_cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static inline double e2e_median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof(double), e2e_cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#endif
