@@ -33,7 +33,7 @@ cmake --build "$build/asan" -j"$jobs"
 echo "== thread sanitizer build + the threaded tests (mock cluster, io, accumulator, queue, broker, connection, producer, consumer)"
 cmake -S . -B "$build/tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAFKA_SANITIZE=thread -DKAFKA_BENCH=OFF >/dev/null
 cmake --build "$build/tsan" -j"$jobs"
-(cd "$build/tsan" && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j"$jobs" -R 'mock|io|accumulator|mpscq|broker|connection|producer|consumer')
+(cd "$build/tsan" && TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ctest --output-on-failure -j"$jobs" -R 'mock|io|accumulator|mpscq|broker|connection|producer|consumer')
 
 if [ "${KAFKA_SKIP_FUZZ:-0}" != 1 ]; then
   echo "== libFuzzer targets (${KAFKA_FUZZ_SECONDS:-20}s each)"
