@@ -113,6 +113,30 @@ check "outage: exit 0 on SIGTERM after the brokers came back" 0 $rc
 check "outage: every line delivered once resumed" 20000 "$(consume_all outage | sort -u | wc -l)"
 if [ "${rss:-999999}" -lt 200000 ]; then pass "outage: memory bounded while down (VmRSS ${rss} kB)"; else fail "outage: memory" "< 200000 kB" "$rss"; fi
 
+# ---- started while every broker is down: SIGTERM still ends it at once; nothing is
+# checkpointed; once they are up, a restart ships everything ----
+mkdir -p "$TMP/down/logs" "$TMP/down/data"
+config "$TMP/down/agent.conf" downtopic "$TMP/down/data" "$TMP/down/logs/*.log"
+seq 1 300 | sed 's/^/d-/' >"$TMP/down/logs/d.log"
+for b in 1 2 3; do mock_cmd "down $b"; done
+"$AGENT" run -c "$TMP/down/agent.conf" 2>"$TMP/down/run.err" &
+RUN_PID=$!
+sleep 2
+t0=$(date +%s%N)
+kill -TERM "$RUN_PID"; wait "$RUN_PID"; rc=$?; RUN_PID=
+took=$((($(date +%s%N) - t0) / 1000000))
+check "brokers down at start: SIGTERM exits 0" 0 $rc
+if [ "$took" -lt 5000 ]; then pass "brokers down at start: it stops in $took ms"; else fail "stop while down" "< 5000 ms" "$took"; fi
+if grep -q ' 0 .*d.log' "$TMP/down/data/checkpoints" 2>/dev/null || [ ! -s "$TMP/down/data/checkpoints" ]; then
+    pass "brokers down at start: nothing checkpointed"
+else fail "checkpoint while down" "offset 0" "$(cat "$TMP/down/data/checkpoints")"; fi
+for b in 1 2 3; do mock_cmd "up $b"; done
+"$AGENT" run -c "$TMP/down/agent.conf" 2>>"$TMP/down/run.err" &
+RUN_PID=$!
+sleep 3
+kill -TERM "$RUN_PID"; wait "$RUN_PID"; RUN_PID=
+check "brokers back: the restart ships all 300 lines" 300 "$(consume_all downtopic | grep -c '^d-')"
+
 # ---- SIGTERM writes the checkpoint; a restart sends nothing again; SIGHUP reload ----
 mkdir -p "$TMP/sig/logs" "$TMP/sig/data" "$TMP/sig/logs2"
 config "$TMP/sig/agent.conf" sig "$TMP/sig/data" "$TMP/sig/logs/*.log"

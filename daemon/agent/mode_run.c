@@ -380,14 +380,22 @@ static int send_line(run_t *r, tfile_t *f, const char *line, size_t len, int64_t
     }
     char errstr[512];
     kafka_err_t err;
-    while ((err = kafka_producer_produce(r->p, in->topic, KAFKA_PARTITION_ANY, &m, e, errstr, sizeof(errstr))) ==
-               KAFKA_ERR__TIMED_OUT ||
-           err == KAFKA_ERR__QUEUE_FULL) {
-        /* Kafka is slow or away: wait here, reading nothing more (backpressure). */
+    while ((err = kafka_producer_produce(r->p, in->topic, KAFKA_PARTITION_ANY, &m, e, errstr, sizeof(errstr))) &&
+           err != KAFKA_ERR__MSG_TOO_LARGE && kafka_err_retriable(err)) {
+        /* Kafka is slow or away (queue full, no metadata, no broker reachable): wait
+         * here, reading nothing more (backpressure); produce itself waits up to
+         * queue.full.timeout.ms, and a short pause keeps a refused connection from
+         * spinning. */
         if (agent_stopping())
             break;
         advance(r);
+        if (err != KAFKA_ERR__QUEUE_FULL && err != KAFKA_ERR__TIMED_OUT) {
+            struct timespec ts = {0, 100000000L};
+            nanosleep(&ts, NULL);
+        }
     }
+    if (err && agent_stopping() && err != KAFKA_ERR__MSG_TOO_LARGE)
+        return AGENT_OK; /* stopping while waiting: not sent; its entry keeps the checkpoint before it */
     if (err == KAFKA_ERR__MSG_TOO_LARGE) {
         r->oversize++;
         if (f->lineno_exact)
@@ -437,6 +445,8 @@ static int read_file(run_t *r, tfile_t *f) {
         for (size_t i = 0; i < (size_t)n; i++) {
             if (r->buf[i] != '\n')
                 continue;
+            if (agent_stopping())
+                return AGENT_OK; /* the rest stays unsent, after the checkpoint */
             int rc = send_line(r, f, r->buf + start, i - start, f->read_off + (int64_t)i + 1);
             if (rc != AGENT_OK)
                 return rc;

@@ -413,7 +413,13 @@ static kafka__ptopic_t *topic_get(kafka_producer_t *p, const char *name, char *e
     if (t)
         return t;
     char why[1024];
-    int wait = (int)(p->delivery_timeout_ms < INT32_MAX ? p->delivery_timeout_ms : INT32_MAX);
+    /* As Java's max.block.ms: queue.full.timeout.ms bounds the wait too, so a caller is
+     * never held longer than either (kafka-agent run sets delivery.timeout.ms to its
+     * maximum and relies on this to see its signals). */
+    int64_t bound = p->delivery_timeout_ms;
+    if (p->acc.full_timeout_ms > 0 && p->acc.full_timeout_ms < bound)
+        bound = p->acc.full_timeout_ms;
+    int wait = (int)(bound < INT32_MAX ? bound : INT32_MAX);
     kafka_err_t e = kafka_connection_wait_metadata(p->cluster, name, wait, why, sizeof(why));
     if (e) {
         /* Java's "Topic not present in metadata after N ms": a timeout, naming why. */

@@ -74,7 +74,8 @@ void kafka_producer_set_delivery_cb(kafka_producer_t *p, kafka_delivery_cb_t *cb
 
 /* Queues one message for topic/partition (KAFKA_PARTITION_ANY: the partitioner picks
  * from the key). Returns once the message is in its batch; its report comes later.
- * The first message to a topic waits for its metadata (up to delivery.timeout.ms).
+ * The first message to a topic waits for its metadata, up to queue.full.timeout.ms
+ * (Java's max.block.ms) or delivery.timeout.ms, whichever is shorter.
  * Errors (no report follows): KAFKA_ERR__MSG_TOO_LARGE (size and limit),
  * KAFKA_ERR__QUEUE_FULL (queue.buffering.max.messages/.kbytes reached and
  * queue.full.behavior=error) or KAFKA_ERR__TIMED_OUT (still full after
