@@ -48,6 +48,7 @@ static const sample_t samples[] = {
     {"queue.buffering.max.messages", "100000", "10", "10", "0"},
     {"queue.full.behavior", "block", "ERROR", "error", "drop"},
     {"queue.full.timeout.ms", "60000", "0", "0", "-5"},
+    {"queued.max.messages.kbytes", "65536", "1024", "1024", "0"},
     {"reconnect.backoff.max.ms", "1000", "10000", "10000", "3600001"},
     {"reconnect.backoff.ms", "50", "100", "100", "-1"},
     {"request.timeout.ms", "30000", "1500", "1500", "0"},

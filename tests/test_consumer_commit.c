@@ -11,20 +11,6 @@
 #include "kafka/mock.h"
 #include "testutil.h"
 
-static kafka_consumer_t *consumer(const char *bootstrap, const char *const *kv) {
-    kafka_conf_t *conf = kafka_conf_new();
-    char err[256];
-    CU_ASSERT_EQUAL(kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err)), KAFKA_OK);
-    for (; kv && kv[0]; kv += 2)
-        CU_ASSERT_EQUAL(kafka_conf_set(conf, kv[0], kv[1], err, sizeof(err)), KAFKA_OK);
-    kafka_consumer_t *c = kafka_consumer_new(conf, err, sizeof(err));
-    if (!c)
-        fprintf(stderr, "consumer: %s\n", err);
-    kafka_conf_destroy(conf);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    return c;
-}
-
 static void test_kafka_storage_our_mock(void) {
     kafka_mock_conf_t mc;
     kafka_mock_conf_init(&mc);
@@ -33,7 +19,7 @@ static void test_kafka_storage_our_mock(void) {
     kafka_mock_topic_create(m, "t", 3, 3);
     kafka_mock_topic_create(m, "u", 1, 3);
     const char *kv[] = {"group.id", "g1", "retry.backoff.ms", "20", NULL};
-    kafka_consumer_t *c = consumer(kafka_mock_bootstrap(m), kv);
+    kafka_consumer_t *c = kafka_test_consumer(kafka_mock_bootstrap(m), kv);
     char err[512];
     int64_t off;
     CU_ASSERT_EQUAL(kafka_consumer_committed(c, "t", 0, &off, err, sizeof(err)), KAFKA_OK);
@@ -50,7 +36,7 @@ static void test_kafka_storage_our_mock(void) {
     CU_ASSERT_EQUAL(e, KAFKA_OK);
     kafka_consumer_destroy(c);
     /* A new consumer of the group (a restart) sees them. */
-    c = consumer(kafka_mock_bootstrap(m), kv);
+    c = kafka_test_consumer(kafka_mock_bootstrap(m), kv);
     CU_ASSERT_EQUAL(kafka_consumer_committed(c, "t", 0, &off, err, sizeof(err)), KAFKA_OK);
     CU_ASSERT_EQUAL(off, 11);
     CU_ASSERT_EQUAL(kafka_consumer_committed(c, "t", 2, &off, err, sizeof(err)), KAFKA_OK);
@@ -67,7 +53,7 @@ static void test_kafka_storage_our_mock(void) {
     CU_ASSERT(kafka_test_now_ms() - t0 < 2000);
     kafka_consumer_destroy(c);
     /* Without group.id: a config error saying so. */
-    c = consumer(kafka_mock_bootstrap(m), NULL);
+    c = kafka_test_consumer(kafka_mock_bootstrap(m), NULL);
     CU_ASSERT_EQUAL(kafka_consumer_commit(c, tps, 1, err, sizeof(err)), KAFKA_ERR__INVALID_CONF);
     CU_ASSERT(strstr(err, "group.id") != NULL);
     CU_ASSERT_EQUAL(kafka_consumer_commit(c, NULL, 0, err, sizeof(err)), KAFKA_ERR__INVALID_ARG);
@@ -83,7 +69,7 @@ static void test_file_storage(void) {
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     const char *kv[] = {"offsets.storage", "file", "offsets.file", path, NULL};
     /* No broker is needed for file offsets: an address nothing listens on. */
-    kafka_consumer_t *c = consumer("127.0.0.1:1", kv);
+    kafka_consumer_t *c = kafka_test_consumer("127.0.0.1:1", kv);
     char err[512];
     int64_t off;
     CU_ASSERT_EQUAL(kafka_consumer_committed(c, "logs", 0, &off, err, sizeof(err)), KAFKA_OK);
@@ -101,7 +87,7 @@ static void test_file_storage(void) {
     fclose(f);
     CU_ASSERT_STRING_EQUAL(text, "logs 0 150\nlogs 1 5\n");
     kafka_consumer_destroy(c);
-    c = consumer("127.0.0.1:1", kv);
+    c = kafka_test_consumer("127.0.0.1:1", kv);
     CU_ASSERT_EQUAL(kafka_consumer_committed(c, "logs", 0, &off, err, sizeof(err)), KAFKA_OK);
     CU_ASSERT_EQUAL(off, 150);
     CU_ASSERT_EQUAL(kafka_consumer_committed(c, "logs", 1, &off, err, sizeof(err)), KAFKA_OK);
@@ -134,7 +120,7 @@ static void test_kafka_storage_rdkafka(void) {
     const char *bs = rd_kafka_mock_cluster_bootstraps(mc);
     rd_kafka_mock_topic_create(mc, "rt", 2, 3);
     const char *kv[] = {"group.id", "rg", NULL};
-    kafka_consumer_t *c = consumer(bs, kv);
+    kafka_consumer_t *c = kafka_test_consumer(bs, kv);
     kafka_topic_partition_t tps[] = {{"rt", 0, 42}, {"rt", 1, 9}};
     kafka_err_t e = kafka_consumer_commit(c, tps, 2, err, sizeof(err));
     if (e)

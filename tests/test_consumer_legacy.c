@@ -22,23 +22,6 @@
 #include "util/buf.h"
 #include "testutil.h"
 
-static kafka_consumer_t *consumer(const char *bootstrap, const char *const *kv) {
-    kafka_conf_t *conf = kafka_conf_new();
-    char err[512];
-    const char *base[] = {"bootstrap.servers", bootstrap, "fetch.max.wait.ms", "100", "retry.backoff.ms", "20",
-                          "request.timeout.ms", "5000", NULL};
-    for (const char *const *p = base; *p; p += 2)
-        CU_ASSERT_EQUAL(kafka_conf_set(conf, p[0], p[1], err, sizeof(err)), KAFKA_OK);
-    for (; kv && kv[0]; kv += 2)
-        CU_ASSERT_EQUAL(kafka_conf_set(conf, kv[0], kv[1], err, sizeof(err)), KAFKA_OK);
-    kafka_consumer_t *c = kafka_consumer_new(conf, err, sizeof(err));
-    if (!c)
-        fprintf(stderr, "consumer: %s\n", err);
-    kafka_conf_destroy(conf);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    return c;
-}
-
 /* ---- a Kafka 0.8 broker: Metadata v0, ListOffsets v0, Fetch v0 ---- */
 
 #define FAKE_BIG 5000
@@ -265,7 +248,7 @@ static kafka_consumer_t *fake_consumer(const fake_t *f) {
     /* A 0.8 broker is known as such up front here; the fallback on a hang-up is tested
      * against our mock below. */
     const char *kv[] = {"api.version.request", "false", "broker.version.fallback", "0.8.2", NULL};
-    return consumer(bs, kv);
+    return kafka_test_consumer(bs, kv);
 }
 
 /* ListOffsets v0 answers several offsets, newest first, up to max_number. */
@@ -393,7 +376,7 @@ static void test_our_legacy_mock(void) {
     kafka_mock_t *m = kafka_mock_new(&mconf, err, sizeof(err));
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     const char *codecs[] = {"none", "gzip"};
-    kafka_consumer_t *c = consumer(kafka_mock_bootstrap(m), NULL);
+    kafka_consumer_t *c = kafka_test_consumer(kafka_mock_bootstrap(m), NULL);
     for (int k = 0; k < 2; k++) {
         char topic[32];
         snprintf(topic, sizeof(topic), "legacy-%s", codecs[k]);

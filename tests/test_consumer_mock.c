@@ -12,43 +12,6 @@
 #include "kafka/mock.h"
 #include "testutil.h"
 
-static kafka_consumer_t *consumer(const char *bootstrap, const char *const *kv) {
-    kafka_conf_t *conf = kafka_conf_new();
-    char err[512];
-    const char *base[] = {"bootstrap.servers",
-                          bootstrap,
-                          "fetch.max.wait.ms",
-                          "100",
-                          "retry.backoff.ms",
-                          "20",
-                          "request.timeout.ms",
-                          "5000",
-                          NULL};
-    for (const char *const *p = base; *p; p += 2)
-        CU_ASSERT_EQUAL(kafka_conf_set(conf, p[0], p[1], err, sizeof(err)), KAFKA_OK);
-    for (; kv && kv[0]; kv += 2)
-        CU_ASSERT_EQUAL(kafka_conf_set(conf, kv[0], kv[1], err, sizeof(err)), KAFKA_OK);
-    kafka_consumer_t *c = kafka_consumer_new(conf, err, sizeof(err));
-    if (!c)
-        fprintf(stderr, "consumer: %s\n", err);
-    kafka_conf_destroy(conf);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    return c;
-}
-
-static kafka_mock_t *start_mock(int brokers, bool auto_create) {
-    kafka_mock_conf_t mconf;
-    kafka_mock_conf_init(&mconf);
-    mconf.brokers = brokers;
-    mconf.auto_create = auto_create;
-    char err[256];
-    kafka_mock_t *m = kafka_mock_new(&mconf, err, sizeof(err));
-    if (!m)
-        fprintf(stderr, "mock: %s\n", err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-    return m;
-}
-
 /* Reads topic/partition from offset until want messages came; each must be "m-<i>" at
  * offset i. Returns how many came. */
 static int read_values(kafka_consumer_t *c, const char *topic, int32_t partition, int64_t offset, int want) {
@@ -113,13 +76,13 @@ static void produce(rd_kafka_t *rk, const char *topic, int32_t partition, int fi
 /* ListOffsets v1+ by timestamp: the first offset whose timestamp is at or after the
  * time. Our mock answers at batch granularity, so each message is its own batch here. */
 static void test_offsets_by_time(void) {
-    kafka_mock_t *m = start_mock(3, true);
+    kafka_mock_t *m = kafka_test_mock(3, true);
     kafka_mock_topic_create(m, "times", 2, 3);
     rd_kafka_t *rk = rd_producer(kafka_mock_bootstrap(m));
     for (int i = 0; i < 5; i++)
         produce(rk, "times", 1, i, 1, T0 + 999 * i); /* offset i at T0 + 1000 i */
     rd_kafka_destroy(rk);
-    kafka_consumer_t *c = consumer(kafka_mock_bootstrap(m), NULL);
+    kafka_consumer_t *c = kafka_test_consumer(kafka_mock_bootstrap(m), NULL);
     struct {
         int64_t time;
         size_t n;
@@ -163,13 +126,13 @@ static void test_offsets_by_time(void) {
 /* Leader moves, injected errors, a cut response and a broker going down: every fetch
  * still returns the partition's messages, once and in order. */
 static void test_faults(void) {
-    kafka_mock_t *m = start_mock(3, true);
+    kafka_mock_t *m = kafka_test_mock(3, true);
     kafka_mock_topic_create(m, "moving", 3, 3);
     rd_kafka_t *rk = rd_producer(kafka_mock_bootstrap(m));
     for (int p = 0; p < 3; p++)
         produce(rk, "moving", p, 0, 30, T0);
     rd_kafka_destroy(rk);
-    kafka_consumer_t *c = consumer(kafka_mock_bootstrap(m), NULL);
+    kafka_consumer_t *c = kafka_test_consumer(kafka_mock_bootstrap(m), NULL);
     CU_ASSERT_EQUAL(read_values(c, "moving", 0, 0, 30), 30);
     for (int leader = 1; leader <= 3; leader++) {
         CU_ASSERT_EQUAL(kafka_mock_partition_set_leader(m, "moving", 0, leader), KAFKA_OK);
@@ -214,7 +177,7 @@ static void test_faults(void) {
  * fetches from the new log start; error says where the log is. An injected
  * OFFSET_OUT_OF_RANGE is reset the same way. */
 static void test_retention_reset(void) {
-    kafka_mock_t *m = start_mock(1, true);
+    kafka_mock_t *m = kafka_test_mock(1, true);
     kafka_mock_topic_create(m, "short", 1, 1);
     CU_ASSERT_EQUAL(kafka_mock_set_retention(m, 600), KAFKA_OK);
     rd_kafka_t *rk = rd_producer(kafka_mock_bootstrap(m));
@@ -225,7 +188,7 @@ static void test_retention_reset(void) {
     CU_ASSERT_EQUAL(kafka_mock_partition_offsets(m, "short", 0, &start, &hw), KAFKA_OK);
     CU_ASSERT(start > 0 && hw == 50);
     const char *earliest[] = {"auto.offset.reset", "earliest", NULL};
-    kafka_consumer_t *c = consumer(kafka_mock_bootstrap(m), earliest);
+    kafka_consumer_t *c = kafka_test_consumer(kafka_mock_bootstrap(m), earliest);
     kafka_message_t **msgs;
     size_t n;
     char err[512];
@@ -244,7 +207,7 @@ static void test_retention_reset(void) {
     kafka_consumer_destroy(c);
 
     const char *error[] = {"auto.offset.reset", "error", NULL};
-    c = consumer(kafka_mock_bootstrap(m), error);
+    c = kafka_test_consumer(kafka_mock_bootstrap(m), error);
     CU_ASSERT_EQUAL(kafka_consumer_fetch(c, "short", 0, 0, 0, &msgs, &n, err, sizeof(err)),
                     KAFKA_ERR_OFFSET_OUT_OF_RANGE);
     char want[64];
@@ -272,13 +235,13 @@ static void *reader(void *arg) {
 }
 
 static void test_threads(void) {
-    kafka_mock_t *m = start_mock(2, true);
+    kafka_mock_t *m = kafka_test_mock(2, true);
     kafka_mock_topic_create(m, "shared", 4, 2);
     rd_kafka_t *rk = rd_producer(kafka_mock_bootstrap(m));
     for (int p = 0; p < 4; p++)
         produce(rk, "shared", p, 0, 40, T0);
     rd_kafka_destroy(rk);
-    kafka_consumer_t *c = consumer(kafka_mock_bootstrap(m), NULL);
+    kafka_consumer_t *c = kafka_test_consumer(kafka_mock_bootstrap(m), NULL);
     pthread_t th[4];
     reader_t rs[4];
     for (int t = 0; t < 4; t++) {
@@ -300,8 +263,8 @@ static void test_threads(void) {
 
 /* An unknown topic (no auto-creation) and a cluster nobody answers for. */
 static void test_unknown_and_unreachable(void) {
-    kafka_mock_t *m = start_mock(1, false);
-    kafka_consumer_t *c = consumer(kafka_mock_bootstrap(m), NULL);
+    kafka_mock_t *m = kafka_test_mock(1, false);
+    kafka_consumer_t *c = kafka_test_consumer(kafka_mock_bootstrap(m), NULL);
     kafka_message_t **msgs;
     size_t n;
     char err[512];
@@ -316,7 +279,7 @@ static void test_unknown_and_unreachable(void) {
     kafka_mock_destroy(m);
     snprintf(bs, sizeof(bs), "127.0.0.1:%d", kafka_test_dead_port());
     const char *kv[] = {"request.timeout.ms", "800", NULL};
-    c = consumer(bs, kv);
+    c = kafka_test_consumer(bs, kv);
     int64_t t0 = kafka_test_now_ms();
     e = kafka_consumer_fetch(c, "t", 0, 0, 0, &msgs, &n, err, sizeof(err));
     CU_ASSERT(e == KAFKA_ERR__NO_KNOWN_BROKERS || e == KAFKA_ERR__TIMED_OUT);

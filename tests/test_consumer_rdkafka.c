@@ -12,177 +12,8 @@
 #include "testutil.h"
 
 #ifdef KAFKA_HAVE_RDKAFKA
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
-#define T0 1600000000000LL
-#define BIG (200 * 1024)
-
-static rd_kafka_t *mock_rk;
-static rd_kafka_mock_cluster_t *mc;
-
-static const char *start_rdkafka_mock(int brokers) {
-    char err[256];
-    rd_kafka_conf_t *c = rd_kafka_conf_new();
-    rd_kafka_conf_set(c, "log_level", "3", err, sizeof(err));
-    mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mock_rk);
-    mc = rd_kafka_mock_cluster_new(mock_rk, brokers);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mc);
-    /* The 2.0.2 mock writes ListOffsets v4/v5's LeaderEpoch as an int64 (its own client
-     * stops at v2, so nothing else notices): keep to v0-v3. */
-    rd_kafka_mock_set_apiversion(mc, 2 /* ListOffsets */, 0, 3);
-    return rd_kafka_mock_cluster_bootstraps(mc);
-}
-
-static void stop_rdkafka_mock(void) {
-    rd_kafka_mock_cluster_destroy(mc);
-    rd_kafka_destroy(mock_rk);
-}
-
-/* kv: NULL-terminated key, value pairs on top of quick test settings. */
-static kafka_consumer_t *consumer(const char *bootstrap, const char *const *kv) {
-    kafka_conf_t *conf = kafka_conf_new();
-    char err[512];
-    const char *base[] = {"bootstrap.servers",
-                          bootstrap,
-                          "fetch.max.wait.ms",
-                          "100",
-                          "retry.backoff.ms",
-                          "20",
-                          "request.timeout.ms",
-                          "5000",
-                          NULL};
-    for (const char *const *p = base; *p; p += 2)
-        CU_ASSERT_EQUAL(kafka_conf_set(conf, p[0], p[1], err, sizeof(err)), KAFKA_OK);
-    for (; kv && kv[0]; kv += 2)
-        if (kafka_conf_set(conf, kv[0], kv[1], err, sizeof(err)))
-            fprintf(stderr, "%s\n", err);
-    kafka_consumer_t *c = kafka_consumer_new(conf, err, sizeof(err));
-    if (!c)
-        fprintf(stderr, "consumer: %s\n", err);
-    kafka_conf_destroy(conf);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    return c;
-}
-
-/* ---- what the producer writes: message i ---- */
-
-/* Every 5th key null; value: every 7th null, every 7th+1 empty, every 11th+3 200 KiB,
- * else "value-i"; i%3 headers: "h0"="hv-i", "h1"=null. Timestamp T0 + i. */
-static void message_kv(int i, char *key, int32_t *kl, char *val, int32_t *vl) {
-    *kl = i % 5 == 0 ? -1 : snprintf(key, 32, "key-%d", i);
-    if (i % 7 == 0)
-        *vl = -1;
-    else if (i % 7 == 1)
-        *vl = 0;
-    else if (i % 11 == 3) {
-        for (int j = 0; j < BIG; j++)
-            val[j] = (char)('a' + (i * 7 + j) % 26);
-        *vl = BIG;
-    } else
-        *vl = snprintf(val, 64, "value-%d", i);
-}
-
-static int delivered, failed;
-
-static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
-    (void)rk;
-    (void)opaque;
-    if (m->err) {
-        failed++;
-        fprintf(stderr, "delivery failed: %s\n", rd_kafka_err2str(m->err));
-    } else {
-        delivered++;
-    }
-}
-
-static rd_kafka_t *rd_producer(const char *bootstrap, const char *codec, const char *linger_ms) {
-    char err[256];
-    rd_kafka_conf_t *c = rd_kafka_conf_new();
-    /* message.copy.max.bytes: librdkafka copies even 200 KiB values into its own buffer
-     * (on its broker thread) before compressing them; passed by reference they would be
-     * read by zlib there, a hand-over ThreadSanitizer cannot see in uninstrumented code. */
-    const char *kv[] = {"bootstrap.servers", bootstrap, "compression.codec", codec, "linger.ms", linger_ms,
-                        "log_level", "3", "message.max.bytes", "1000000", "message.copy.max.bytes", "1048576",
-                        NULL};
-    for (const char *const *p = kv; *p; p += 2)
-        if (rd_kafka_conf_set(c, p[0], p[1], err, sizeof(err)) != RD_KAFKA_CONF_OK)
-            fprintf(stderr, "%s=%s: %s\n", p[0], p[1], err);
-    rd_kafka_conf_set_dr_msg_cb(c, dr_cb);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
-    CU_ASSERT_PTR_NOT_NULL_FATAL(rk);
-    delivered = failed = 0;
-    return rk;
-}
-
-/* Produces messages [first, first + n) of the generator, message i to partition
- * i % nparts, and waits for them. */
-static void produce(rd_kafka_t *rk, const char *topic, int nparts, int first, int n) {
-    static char val[BIG + 1];
-    char key[32];
-    int32_t kl, vl;
-    int want = delivered + n;
-    for (int i = first; i < first + n; i++) {
-        message_kv(i, key, &kl, val, &vl);
-        rd_kafka_headers_t *hdrs = rd_kafka_headers_new(2);
-        char hv[32];
-        int hl = snprintf(hv, sizeof(hv), "hv-%d", i);
-        if (i % 3 >= 1)
-            rd_kafka_header_add(hdrs, "h0", -1, hv, hl);
-        if (i % 3 == 2)
-            rd_kafka_header_add(hdrs, "h1", -1, NULL, 0);
-        void *kp = kl < 0 ? NULL : key, *vp = vl < 0 ? NULL : vl == 0 ? (void *)"" : val;
-        size_t ks = kl < 0 ? 0 : (size_t)kl, vs = vl < 0 ? 0 : (size_t)vl;
-        rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(i % nparts),
-                                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(kp, ks),
-                                                  RD_KAFKA_V_VALUE(vp, vs), RD_KAFKA_V_TIMESTAMP(T0 + i),
-                                                  RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
-        CU_ASSERT_EQUAL(e, RD_KAFKA_RESP_ERR_NO_ERROR);
-        if (e)
-            rd_kafka_headers_destroy(hdrs);
-    }
-    rd_kafka_flush(rk, 15000);
-    CU_ASSERT_EQUAL(delivered, want);
-    CU_ASSERT_EQUAL(failed, 0);
-}
-
-/* m must be generator message i at partition offset `offset`. */
-static void check_message(const kafka_message_t *m, const char *topic, int32_t partition, int i, int64_t offset) {
-    static char val[BIG + 1];
-    char key[32];
-    int32_t kl, vl, len;
-    message_kv(i, key, &kl, val, &vl);
-    CU_ASSERT_TRUE(kafka_message_valid(m));
-    if (!kafka_message_valid(m))
-        fprintf(stderr, "invalid message: %s\n", kafka_message_errstr(m));
-    CU_ASSERT_STRING_EQUAL(kafka_message_topic(m), topic);
-    CU_ASSERT_EQUAL(kafka_message_partition(m), partition);
-    CU_ASSERT_EQUAL(kafka_message_offset(m), offset);
-    CU_ASSERT_EQUAL(kafka_message_next_offset(m), offset + 1);
-    const void *k = kafka_message_key(m, &len);
-    CU_ASSERT_EQUAL(len, kl);
-    CU_ASSERT(kl < 0 ? k == NULL : k && memcmp(k, key, (size_t)kl) == 0);
-    const void *v = kafka_message_payload(m, &len);
-    CU_ASSERT_EQUAL(len, vl);
-    CU_ASSERT(vl < 0 ? v == NULL : v && memcmp(v, val, (size_t)vl) == 0);
-    kafka_timestamp_type_t tt;
-    CU_ASSERT_EQUAL(kafka_message_timestamp(m, &tt), T0 + i);
-    CU_ASSERT_EQUAL(tt, KAFKA_TIMESTAMP_CREATE_TIME);
-    CU_ASSERT_EQUAL(kafka_message_magic(m), 2);
-    CU_ASSERT_EQUAL(kafka_message_header_count(m), i % 3);
-    kafka_header_t h[4];
-    int n = kafka_message_headers(m, h, 4);
-    CU_ASSERT_EQUAL(n, i % 3);
-    if (n >= 1) {
-        char hv[32];
-        int hl = snprintf(hv, sizeof(hv), "hv-%d", i);
-        CU_ASSERT(h[0].key.len == 2 && memcmp(h[0].key.str, "h0", 2) == 0);
-        CU_ASSERT(h[0].value.len == hl && memcmp(h[0].value.data, hv, (size_t)hl) == 0);
-    }
-    if (n >= 2)
-        CU_ASSERT(h[1].key.len == 2 && memcmp(h[1].key.str, "h1", 2) == 0 && h[1].value.len == -1);
-}
+#include "rdk_data.h"
 
 /* Fetches partition p from offset 0 until `expect` messages came (messages i with
  * i % nparts == p, in order); returns how many did. */
@@ -219,14 +50,14 @@ static int read_partition(kafka_consumer_t *c, const char *topic, int nparts, in
 static void test_every_codec(void) {
     const char *bs = start_rdkafka_mock(3);
     const char *codecs[] = {"none", "gzip", "snappy", "lz4", "zstd"};
-    kafka_consumer_t *c = consumer(bs, NULL);
+    kafka_consumer_t *c = kafka_test_consumer(bs, NULL);
     for (size_t k = 0; k < sizeof(codecs) / sizeof(codecs[0]); k++) {
         char topic[32];
         snprintf(topic, sizeof(topic), "codec-%s", codecs[k]);
         rd_kafka_mock_topic_create(mc, topic, 3, 2);
         rd_kafka_t *rk = rd_producer(bs, codecs[k], "20");
-        produce(rk, topic, 3, 0, 30);
-        produce(rk, topic, 3, 30, 30); /* a second round: several batches per partition */
+        rdk_produce(rk, topic, 3, 0, 30);
+        rdk_produce(rk, topic, 3, 30, 30); /* a second round: several batches per partition */
         rd_kafka_destroy(rk);
         for (int p = 0; p < 3; p++)
             CU_ASSERT_EQUAL(read_partition(c, topic, 3, p, 60, 0), 20);
@@ -241,9 +72,9 @@ static void test_mid_batch(void) {
     const char *bs = start_rdkafka_mock(1);
     rd_kafka_mock_topic_create(mc, "trim", 1, 1);
     rd_kafka_t *rk = rd_producer(bs, "lz4", "200");
-    produce(rk, "trim", 1, 0, 10);
+    rdk_produce(rk, "trim", 1, 0, 10);
     rd_kafka_destroy(rk);
-    kafka_consumer_t *c = consumer(bs, NULL);
+    kafka_consumer_t *c = kafka_test_consumer(bs, NULL);
     /* librdkafka's mock answers a Fetch with the one batch holding the offset. */
     int64_t starts[] = {4, 9, 0};
     for (size_t s = 0; s < 3; s++) {
@@ -279,9 +110,9 @@ static void test_offsets(void) {
     const char *bs = start_rdkafka_mock(2);
     rd_kafka_mock_topic_create(mc, "offs", 2, 2);
     rd_kafka_t *rk = rd_producer(bs, "none", "5");
-    produce(rk, "offs", 2, 0, 14); /* 7 per partition */
+    rdk_produce(rk, "offs", 2, 0, 14); /* 7 per partition */
     rd_kafka_destroy(rk);
-    kafka_consumer_t *c = consumer(bs, NULL);
+    kafka_consumer_t *c = kafka_test_consumer(bs, NULL);
     int64_t *offs;
     size_t n;
     char err[512];
@@ -321,10 +152,10 @@ static void test_above_max_bytes_v3(void) {
     const char *bs = start_rdkafka_mock(1);
     rd_kafka_mock_topic_create(mc, "big", 1, 1);
     rd_kafka_t *rk = rd_producer(bs, "none", "0");
-    produce(rk, "big", 1, 3, 1); /* message 3: 200 KiB */
-    produce(rk, "big", 1, 4, 1);
+    rdk_produce(rk, "big", 1, 3, 1); /* message 3: 200 KiB */
+    rdk_produce(rk, "big", 1, 4, 1);
     rd_kafka_destroy(rk);
-    kafka_consumer_t *c = consumer(bs, NULL);
+    kafka_consumer_t *c = kafka_test_consumer(bs, NULL);
     kafka_message_t **msgs;
     size_t n;
     char err[512];
@@ -341,14 +172,14 @@ static void test_out_of_range(void) {
     const char *bs = start_rdkafka_mock(1);
     rd_kafka_mock_topic_create(mc, "oor", 1, 1);
     rd_kafka_t *rk = rd_producer(bs, "gzip", "5");
-    produce(rk, "oor", 1, 0, 5);
+    rdk_produce(rk, "oor", 1, 0, 5);
     rd_kafka_destroy(rk);
     kafka_message_t **msgs;
     size_t n;
     char err[512];
 
     const char *earliest[] = {"auto.offset.reset", "earliest", NULL};
-    kafka_consumer_t *c = consumer(bs, earliest);
+    kafka_consumer_t *c = kafka_test_consumer(bs, earliest);
     CU_ASSERT_EQUAL(kafka_consumer_fetch(c, "oor", 0, 1000, 0, &msgs, &n, err, sizeof(err)), KAFKA_OK);
     CU_ASSERT(n >= 1 && n <= 5);
     for (size_t j = 0; j < n; j++)
@@ -358,14 +189,14 @@ static void test_out_of_range(void) {
     kafka_consumer_destroy(c);
 
     const char *latest[] = {"auto.offset.reset", "latest", NULL};
-    c = consumer(bs, latest);
+    c = kafka_test_consumer(bs, latest);
     CU_ASSERT_EQUAL(kafka_consumer_fetch(c, "oor", 0, 1000, 0, &msgs, &n, err, sizeof(err)), KAFKA_OK);
     CU_ASSERT_EQUAL(n, 0);
     CU_ASSERT_EQUAL(kafka_consumer_next_offset(c, "oor", 0), 5);
     kafka_consumer_destroy(c);
 
     const char *error[] = {"auto.offset.reset", "error", NULL};
-    c = consumer(bs, error);
+    c = kafka_test_consumer(bs, error);
     CU_ASSERT_EQUAL(kafka_consumer_fetch(c, "oor", 0, 1000, 0, &msgs, &n, err, sizeof(err)),
                     KAFKA_ERR_OFFSET_OUT_OF_RANGE);
     CU_ASSERT(strstr(err, "offset 1000") != NULL && strstr(err, "oor/0") != NULL &&
@@ -384,10 +215,10 @@ static void test_faults(void) {
     const char *bs = start_rdkafka_mock(3);
     rd_kafka_mock_topic_create(mc, "faulty", 2, 3);
     rd_kafka_t *rk = rd_producer(bs, "snappy", "5");
-    produce(rk, "faulty", 2, 0, 20);
+    rdk_produce(rk, "faulty", 2, 0, 20);
     rd_kafka_destroy(rk);
     const char *kv[] = {"request.timeout.ms", "1500", NULL};
-    kafka_consumer_t *c = consumer(bs, kv);
+    kafka_consumer_t *c = kafka_test_consumer(bs, kv);
     kafka_message_t **msgs;
     size_t n;
     char err[512];

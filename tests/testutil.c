@@ -1,4 +1,6 @@
 #include "testutil.h"
+#include "kafka/consumer.h"
+#include "kafka/mock.h"
 
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
@@ -154,4 +156,37 @@ int kafka_test_dead_port(void) {
     if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || getsockname(fd, (struct sockaddr *)&a, &len) != 0)
         return 1; /* port 1: nothing listens there either */
     return ntohs(a.sin_port); /* fd stays open (bound, not listening) until exit */
+}
+
+kafka_consumer_t *kafka_test_consumer(const char *bootstrap, const char *const *kv) {
+    kafka_conf_t *conf = kafka_conf_new();
+    char err[512];
+    const char *base[] = {"bootstrap.servers", bootstrap, "fetch.max.wait.ms", "100", "retry.backoff.ms", "20",
+                          "request.timeout.ms", "5000", NULL};
+    for (const char *const *p = base; *p; p += 2)
+        CU_ASSERT_EQUAL(kafka_conf_set(conf, p[0], p[1], err, sizeof(err)), KAFKA_OK);
+    for (; kv && kv[0]; kv += 2)
+        if (kafka_conf_set(conf, kv[0], kv[1], err, sizeof(err)) != KAFKA_OK) {
+            fprintf(stderr, "%s\n", err);
+            CU_FAIL("a test property was refused");
+        }
+    kafka_consumer_t *c = kafka_consumer_new(conf, err, sizeof(err));
+    if (!c)
+        fprintf(stderr, "consumer: %s\n", err);
+    kafka_conf_destroy(conf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    return c;
+}
+
+kafka_mock_t *kafka_test_mock(int brokers, bool auto_create) {
+    kafka_mock_conf_t mconf;
+    kafka_mock_conf_init(&mconf);
+    mconf.brokers = brokers;
+    mconf.auto_create = auto_create;
+    char err[256];
+    kafka_mock_t *m = kafka_mock_new(&mconf, err, sizeof(err));
+    if (!m)
+        fprintf(stderr, "mock: %s\n", err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    return m;
 }

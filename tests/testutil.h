@@ -3,6 +3,7 @@
 #define KAFKA_TESTUTIL_H
 
 #include <CUnit/CUnit.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,13 @@ uint8_t *kafka_test_roundtrip(int fd, const uint8_t *req, size_t len, size_t *re
  * bound to it and never listens, so no other test (run in parallel by ctest) can take
  * it. */
 int kafka_test_dead_port(void);
+
+/* A consumer of ours for bootstrap with quick test settings (fetch.max.wait.ms 100,
+ * retry.backoff.ms 20, request.timeout.ms 5000), then kv (NULL-terminated key, value
+ * pairs, each asserted valid). Fails the test when it cannot be made. */
+struct kafka_consumer_s *kafka_test_consumer(const char *bootstrap, const char *const *kv);
+/* Our mock cluster with brokers brokers (auto_create: topics made on first use). */
+struct kafka_mock_s *kafka_test_mock(int brokers, bool auto_create);
 
 /* Milliseconds on the monotonic clock; a sleep in milliseconds. */
 int64_t kafka_test_now_ms(void);

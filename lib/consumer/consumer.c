@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "consumer/consumer_int.h"
+#include "consumer/loop.h"
 #include "util/vec.h"
 
 kafka_consumer_t *kafka_consumer_new(const kafka_conf_t *conf, char *errstr, size_t errstr_size) {
@@ -47,6 +48,7 @@ kafka_consumer_t *kafka_consumer_new(const kafka_conf_t *conf, char *errstr, siz
 void kafka_consumer_destroy(kafka_consumer_t *c) {
     if (!c)
         return;
+    kafka__loop_destroy(c->loop); /* before the connections its fetchers use */
     kafka__conn_close_all(c);
     kafka_connection_destroy(c->cluster);
     for (size_t i = 0; i < c->npos; i++)

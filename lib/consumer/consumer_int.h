@@ -28,8 +28,11 @@ typedef struct kafka__cpos_s {
     int64_t next;
 } kafka__cpos_t;
 
+struct kafka__loop_s; /* the consumer loop (loop.h), made by the first loop call */
+
 struct kafka_consumer_s {
     kafka_conf_t *conf;
+    struct kafka__loop_s *loop; /* set once under lock */
     kafka_connection_t *cluster;
     pthread_mutex_t lock; /* idle, pos */
     kafka__cconn_t *idle;
@@ -122,5 +125,11 @@ void kafka__conn_close_all(kafka_consumer_t *c);
 /* @thread any  @locks none */
 kafka_err_t kafka__list_offsets(kafka__call_t *k, int64_t time, int max_number, int64_t **offsets, size_t *count,
                                 char *why, size_t why_size);
+
+/* ---- Fetch (fetch.c) ---- */
+
+/* A Fetch request with the consumer's settings (fetch.min.bytes, fetch.max.wait.ms at
+ * most half of request.timeout.ms, isolation.level) and max_bytes; no topics yet. */
+void kafka__fetch_request_init(const kafka_consumer_t *c, kafka_fetch_request_t *req, int32_t max_bytes);
 
 #endif

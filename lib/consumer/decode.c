@@ -198,3 +198,22 @@ kafka_err_t kafka__msgset_decode(kafka__msgset_t *s, const uint8_t *records, siz
     free(txn.active);
     return err;
 }
+
+kafka_err_t kafka__msgset_decode_partition(kafka__msgset_t *s, const kafka_fetch_response_partition_data_t *pr,
+                                           int64_t fetch_offset, bool check_crcs, bool read_committed,
+                                           kafka__scan_t *scan) {
+    kafka__aborted_t *aborted = NULL;
+    size_t naborted = read_committed && pr->aborted_transactions.count > 0 ? (size_t)pr->aborted_transactions.count : 0;
+    if (naborted) {
+        if (!(aborted = malloc(naborted * sizeof(*aborted))))
+            return KAFKA_ERR__NO_MEMORY;
+        for (size_t i = 0; i < naborted; i++)
+            aborted[i] = (kafka__aborted_t){pr->aborted_transactions.items[i].producer_id,
+                                            pr->aborted_transactions.items[i].first_offset};
+    }
+    size_t len = pr->records.len > 0 ? (size_t)pr->records.len : 0;
+    s->bytes = len;
+    kafka_err_t err = kafka__msgset_decode(s, pr->records.data, len, fetch_offset, check_crcs, aborted, naborted, scan);
+    free(aborted);
+    return err;
+}

@@ -36,26 +36,27 @@ find_partition(const kafka__call_t *k, const kafka_fetch_response_t *resp, bool 
     return NULL;
 }
 
+void kafka__fetch_request_init(const kafka_consumer_t *c, kafka_fetch_request_t *req, int32_t max_bytes) {
+    kafka_request_init(KAFKA_API_FETCH, req);
+    req->replica_id = -1;
+    /* The broker must answer well within the connection's timeout. */
+    req->max_wait_ms =
+        c->fetch_max_wait_ms < c->request_timeout_ms / 2 ? c->fetch_max_wait_ms : (int32_t)(c->request_timeout_ms / 2);
+    req->min_bytes = c->fetch_min_bytes;
+    req->max_bytes = max_bytes;
+    req->isolation_level = c->isolation_level;
+}
+
 /* The partition's records -> f->set, which takes the frame. */
 static kafka_err_t decode(kafka__call_t *k, const kafka_fetch_response_partition_data_t *pr, int64_t offset,
                           uint8_t **frame, fetched_t *f, char *why, size_t why_size) {
     kafka_consumer_t *c = k->c;
     f->set = kafka__msgset_new(k->topic, k->partition, pr->high_watermark, *frame);
     *frame = NULL; /* the set owns it now (or freed it) */
-    kafka__aborted_t *aborted = NULL;
-    size_t naborted = 0;
-    if (f->set && c->isolation_level == KAFKA_ISOLATION_READ_COMMITTED && pr->aborted_transactions.count > 0) {
-        naborted = (size_t)pr->aborted_transactions.count;
-        if ((aborted = malloc(naborted * sizeof(*aborted))) != NULL)
-            for (size_t i = 0; i < naborted; i++)
-                aborted[i] = (kafka__aborted_t){pr->aborted_transactions.items[i].producer_id,
-                                                pr->aborted_transactions.items[i].first_offset};
-    }
-    kafka_err_t err = !f->set || (naborted && !aborted) ? KAFKA_ERR__NO_MEMORY : KAFKA_OK;
-    if (!err)
-        err = kafka__msgset_decode(f->set, pr->records.data, pr->records.len > 0 ? (size_t)pr->records.len : 0, offset,
-                                   c->check_crcs, aborted, naborted, &f->scan);
-    free(aborted);
+    kafka_err_t err = f->set ? kafka__msgset_decode_partition(f->set, pr, offset, c->check_crcs,
+                                                              c->isolation_level == KAFKA_ISOLATION_READ_COMMITTED,
+                                                              &f->scan)
+                             : KAFKA_ERR__NO_MEMORY;
     if (err) {
         kafka__msgset_free(f->set);
         f->set = NULL;
@@ -70,16 +71,8 @@ static kafka_err_t decode(kafka__call_t *k, const kafka_fetch_response_partition
  * f->log_start filled for OFFSET_OUT_OF_RANGE). */
 static kafka_err_t fetch_once(kafka__call_t *k, int64_t offset, int32_t max_bytes, fetched_t *f, char *why,
                               size_t why_size) {
-    kafka_consumer_t *c = k->c;
     kafka_fetch_request_t req;
-    kafka_request_init(KAFKA_API_FETCH, &req);
-    req.replica_id = -1;
-    /* The broker must answer well within the connection's timeout. */
-    req.max_wait_ms =
-        c->fetch_max_wait_ms < c->request_timeout_ms / 2 ? c->fetch_max_wait_ms : (int32_t)(c->request_timeout_ms / 2);
-    req.min_bytes = c->fetch_min_bytes;
-    req.max_bytes = max_bytes;
-    req.isolation_level = c->isolation_level;
+    kafka__fetch_request_init(k->c, &req, max_bytes);
     kafka_fetch_request_partition_t part = {k->partition, -1, offset, -1, -1, max_bytes};
     kafka_fetch_request_topic_t topic = {kafka_str(k->topic), {&part, 1}};
     req.topics.items = &topic;

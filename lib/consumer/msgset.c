@@ -30,6 +30,37 @@ kafka__msgset_t *kafka__msgset_new(const char *topic, int32_t partition, int64_t
     return s;
 }
 
+kafka__msgset_t *kafka__msgset_new_shared(const char *topic, int32_t partition, int64_t high_watermark,
+                                          kafka__frame_t *shared) {
+    kafka__msgset_t *s = kafka__msgset_new(topic, partition, high_watermark, NULL);
+    if (s)
+        s->shared = kafka__frame_keep(shared);
+    return s;
+}
+
+kafka__frame_t *kafka__frame_wrap(uint8_t *data) {
+    kafka__frame_t *f = malloc(sizeof(*f));
+    if (!f) {
+        free(data);
+        return NULL;
+    }
+    atomic_init(&f->refcnt, 1);
+    f->data = data;
+    return f;
+}
+
+kafka__frame_t *kafka__frame_keep(kafka__frame_t *f) {
+    atomic_fetch_add_explicit(&f->refcnt, 1, memory_order_relaxed);
+    return f;
+}
+
+void kafka__frame_release(kafka__frame_t *f) {
+    if (f && atomic_fetch_sub_explicit(&f->refcnt, 1, memory_order_acq_rel) == 1) {
+        free(f->data);
+        free(f);
+    }
+}
+
 void kafka__msgset_free(kafka__msgset_t *s) {
     if (!s)
         return;
@@ -40,6 +71,7 @@ void kafka__msgset_free(kafka__msgset_t *s) {
     free(s->msgs);
     free(s->topic);
     free(s->frame);
+    kafka__frame_release(s->shared);
     free(s);
 }
 
@@ -105,6 +137,15 @@ kafka_err_t kafka__msgset_hand_out(kafka__msgset_t *s, kafka_message_t ***msgs, 
     *msgs = out;
     *count = s->n;
     return KAFKA_OK;
+}
+
+size_t kafka__msgset_share(kafka__msgset_t *s) {
+    size_t n = s->n;
+    if (n == 0)
+        kafka__msgset_free(s);
+    else
+        atomic_store_explicit(&s->refcnt, (int)n, memory_order_release);
+    return n;
 }
 
 void kafka_message_destroy(kafka_message_t *m) {

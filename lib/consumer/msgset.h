@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "kafka/message.h"
+#include "kafka/protocol.h"
 
 /* The messages of one fetch share one reference count: the response frame they point
  * into, copies of compressed batches' records, and the message structs themselves.
@@ -19,9 +20,25 @@ typedef struct kafka__msgset_s kafka__msgset_t;
 
 typedef struct kafka__chunk_s kafka__chunk_t; /* copied bytes (msgset.c) */
 
+/* A response frame shared by the sets of its partitions (the consumer loop fetches many
+ * partitions in one response): freed with its last reference. */
+typedef struct kafka__frame_s {
+    atomic_int refcnt;
+    uint8_t *data;
+} kafka__frame_t;
+
+/* Wraps data (malloc'd; freed with the frame) with one reference; NULL on ENOMEM (data
+ * is then freed). */
+kafka__frame_t *kafka__frame_wrap(uint8_t *data);
+kafka__frame_t *kafka__frame_keep(kafka__frame_t *f);
+/* Drops a reference (NULL: no-op). */
+void kafka__frame_release(kafka__frame_t *f);
+
 struct kafka__msgset_s {
     atomic_int refcnt; /* the builder's reference until hand-out, then one per message */
-    uint8_t *frame;
+    uint8_t *frame;         /* owned (one partition's fetch), or NULL */
+    kafka__frame_t *shared; /* a reference to a shared frame, or NULL */
+    size_t bytes;           /* record bytes it came from (the consumer loop's accounting) */
     char *topic;
     int32_t partition;
     int64_t high_watermark;
@@ -48,6 +65,9 @@ struct kafka_message_s {
 /* A set for topic/partition that takes frame (freed with the set; may be NULL).
  * NULL on ENOMEM (frame is then freed). */
 kafka__msgset_t *kafka__msgset_new(const char *topic, int32_t partition, int64_t high_watermark, uint8_t *frame);
+/* A set whose records are in shared (a reference is taken). NULL on ENOMEM. */
+kafka__msgset_t *kafka__msgset_new_shared(const char *topic, int32_t partition, int64_t high_watermark,
+                                          kafka__frame_t *shared);
 /* Frees a set whose messages were not handed out (NULL: no-op). */
 void kafka__msgset_free(kafka__msgset_t *s);
 size_t kafka__msgset_count(const kafka__msgset_t *s);
@@ -65,6 +85,12 @@ void *kafka__msgset_copy(kafka__msgset_t *s, const void *src, size_t n);
  * then freed). */
 /* @thread builder  @locks none */
 kafka_err_t kafka__msgset_hand_out(kafka__msgset_t *s, kafka_message_t ***msgs, size_t *count);
+
+/* Gives each message of s one reference (instead of the builder's) so that the
+ * messages can be handed out one at a time, each destroyed with
+ * kafka_message_destroy(). Returns the count; a set without messages is freed. */
+/* @thread builder  @locks none */
+size_t kafka__msgset_share(kafka__msgset_t *s);
 
 /* What a decode saw besides the messages. */
 typedef struct kafka__scan_s {
@@ -96,5 +122,12 @@ typedef struct kafka__aborted_s {
 kafka_err_t kafka__msgset_decode(kafka__msgset_t *s, const uint8_t *records, size_t len, int64_t fetch_offset,
                                  bool check_crcs, const kafka__aborted_t *aborted, size_t naborted,
                                  kafka__scan_t *scan);
+
+/* kafka__msgset_decode() of one partition of a Fetch response: its records, with its
+ * aborted transactions when read_committed. */
+/* @thread builder  @locks none */
+kafka_err_t kafka__msgset_decode_partition(kafka__msgset_t *s, const kafka_fetch_response_partition_data_t *pr,
+                                           int64_t fetch_offset, bool check_crcs, bool read_committed,
+                                           kafka__scan_t *scan);
 
 #endif

@@ -142,6 +142,9 @@ static const conf_def_t props[KAFKA_CONF__COUNT] = {
            "with QUEUE_FULL at once (error, as librdkafka)."),
     P_INT(KAFKA_CONF_QUEUE_FULL_TIMEOUT_MS, "queue.full.timeout.ms", "60000", 0, I32,
           "How long a blocked produce waits for room before QUEUE_FULL (Java's max.block.ms)."),
+    P_INT(KAFKA_CONF_QUEUED_MAX_MESSAGES_KBYTES, "queued.max.messages.kbytes", "65536", 1, 2097151,
+          "Most KiB of fetched records the consumer loop buffers ahead of poll (librdkafka's name and "
+          "default); fetching pauses above it."),
     P_INT(KAFKA_CONF_RECONNECT_BACKOFF_MAX_MS, "reconnect.backoff.max.ms", "1000", 0, 3600000,
           "Cap of the exponential reconnect backoff."),
     P_INT(KAFKA_CONF_RECONNECT_BACKOFF_MS, "reconnect.backoff.ms", "50", 0, 3600000,

@@ -10,6 +10,7 @@
 #include "core/metadata.h"
 #include "kafka/connection.h"
 #include "util/clock.h"
+#include "util/cond.h"
 
 #define MAX_TOPICS 1024
 
@@ -35,21 +36,6 @@ struct kafka_connection_s {
     kafka__metadata_listener_t listener;
     void *listener_arg;
 };
-
-static void cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, int64_t deadline_ms) {
-    int64_t left = deadline_ms - kafka__now_ms();
-    if (left <= 0)
-        return;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += (time_t)(left / 1000);
-    ts.tv_nsec += (long)(left % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    pthread_cond_timedwait(cond, lock, &ts);
-}
 
 /* One refresh from the metadata thread: the broker it is connected to, else each
  * bootstrap server and each known broker in turn. Runs without the lock (network). */
@@ -109,7 +95,7 @@ static void *metadata_thread(void *arg) {
             int64_t until = next_periodic;
             if (c->refresh_wanted && next_try < until)
                 until = next_try;
-            cond_wait_until(&c->cond, &c->lock, until);
+            kafka__cond_wait_until(&c->cond, &c->lock, until);
             continue;
         }
         c->refresh_wanted = false;
@@ -186,11 +172,7 @@ kafka_connection_t *kafka_connection_new(const kafka_conf_t *conf, char *errstr,
     }
     pthread_mutex_init(&c->lock, NULL);
     pthread_mutex_init(&c->listen_lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&c->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    kafka__cond_init(&c->cond);
     c->refresh_wanted = true;
     if (pthread_create(&c->thread, NULL, metadata_thread, c) == 0) {
         pthread_setname_np(c->thread, "kafka:metadata");
@@ -265,7 +247,7 @@ kafka_err_t kafka_connection_wait_metadata(kafka_connection_t *c, const char *to
                 err = KAFKA_ERR__TIMED_OUT;
             break;
         }
-        cond_wait_until(&c->cond, &c->lock, deadline);
+        kafka__cond_wait_until(&c->cond, &c->lock, deadline);
     }
     if (err && errstr && errstr_size)
         snprintf(errstr, errstr_size, "no metadata%s%s within %d ms: %s", topic ? " for topic " : "",
@@ -336,7 +318,7 @@ kafka_err_t kafka__connection_refresh_wait(kafka_connection_t *c, int timeout_ms
     c->refresh_wanted = true;
     pthread_cond_broadcast(&c->cond);
     while (c->attempts == seen && !c->stopping && kafka__now_ms() < deadline)
-        cond_wait_until(&c->cond, &c->lock, deadline);
+        kafka__cond_wait_until(&c->cond, &c->lock, deadline);
     kafka_err_t err = c->attempts == seen ? KAFKA_ERR__TIMED_OUT : c->last_err;
     if (err && why && why_size)
         snprintf(why, why_size, "%s", c->last_error[0] ? c->last_error : "no metadata refresh ended in time");

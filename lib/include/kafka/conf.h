@@ -57,6 +57,7 @@ typedef enum kafka_conf_prop_e {
     KAFKA_CONF_QUEUE_BUFFERING_MAX_MESSAGES, /* queue.buffering.max.messages */
     KAFKA_CONF_QUEUE_FULL_BEHAVIOR,          /* queue.full.behavior: kafka_queue_full_t */
     KAFKA_CONF_QUEUE_FULL_TIMEOUT_MS,        /* queue.full.timeout.ms */
+    KAFKA_CONF_QUEUED_MAX_MESSAGES_KBYTES,   /* queued.max.messages.kbytes */
     KAFKA_CONF_RECONNECT_BACKOFF_MAX_MS,     /* reconnect.backoff.max.ms */
     KAFKA_CONF_RECONNECT_BACKOFF_MS,         /* reconnect.backoff.ms */
     KAFKA_CONF_REQUEST_TIMEOUT_MS,           /* request.timeout.ms */

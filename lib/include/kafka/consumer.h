@@ -20,6 +20,7 @@
 #ifndef KAFKA_CONSUMER_H
 #define KAFKA_CONSUMER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -133,6 +134,104 @@ kafka_err_t kafka_consumer_commit(kafka_consumer_t *c, const kafka_topic_partiti
  * *offset -1 when none is stored. Errors as commit. */
 kafka_err_t kafka_consumer_committed(kafka_consumer_t *c, const char *topic, int32_t partition, int64_t *offset,
                                      char *errstr, size_t errstr_size);
+
+/* ---- the consumer loop -------------------------------------------------------------
+ *
+ * assign() a set of partitions, each with where to start; poll() then returns their
+ * messages, in offset order per partition, fetched ahead by one thread per broker that
+ * leads an assigned partition ("kafka:fN"): while the application works on what poll()
+ * returned, the next Fetch (all of that broker's partitions in one request, with
+ * fetch.min.bytes, fetch.max.wait.ms, fetch.max.bytes and max.partition.fetch.bytes) is
+ * already on its way. A partition is fetched again while less than
+ * max.partition.fetch.bytes of it waits for poll(); all partitions together hold at
+ * most queued.max.messages.kbytes (fetching pauses above it). Messages are the same
+ * zero-copy views as kafka_consumer_fetch()'s, into the shared response buffer.
+ *
+ * The position of a partition is the offset after the last message poll() returned
+ * (where a restart should resume). Leader changes, broker failures, disconnects and
+ * retriable Fetch errors are retried after a metadata refresh with retry.backoff.ms
+ * (doubling up to retry.backoff.max.ms), for as long as it takes, and fetching goes on
+ * from the offset after the last message fetched: nothing is skipped or repeated.
+ *
+ * Committing (offsets.storage=kafka with group.id, or offsets.storage=file with
+ * offsets.file) stores positions as kafka_consumer_commit() does. With
+ * enable.auto.commit (the default) and a storage configured, poll() commits the
+ * positions asynchronously every auto.commit.interval.ms (so what the previous polls
+ * returned counts as processed, as with Java's consumer), and unassigning or destroying
+ * the consumer commits them synchronously.
+ *
+ * Thread safety: the loop calls may come from any thread; poll() is meant for one
+ * thread at a time (two threads polling share the messages, each partition's order is
+ * then theirs to keep). */
+
+#define KAFKA_OFFSET_BEGINNING KAFKA_OFFSET_EARLIEST /* start: the log start offset */
+#define KAFKA_OFFSET_END KAFKA_OFFSET_LATEST         /* start: the next offset written */
+#define KAFKA_OFFSET_STORED (-1000) /* start: the committed offset; none: auto.offset.reset */
+/* start: the first offset whose timestamp is at or after ms (the end when there is none). */
+#define KAFKA_OFFSET_TIME_BASE INT64_C(-10000)
+#define KAFKA_OFFSET_AT_TIME(ms) (KAFKA_OFFSET_TIME_BASE - (int64_t)(ms))
+
+/* Replaces the assignment by tps[0..n) (n 0: no partitions). Each offset is the start
+ * of a newly assigned partition: an offset >= 0, KAFKA_OFFSET_BEGINNING,
+ * KAFKA_OFFSET_END, KAFKA_OFFSET_STORED, or KAFKA_OFFSET_AT_TIME(ms). A partition that
+ * stays assigned keeps its position and its buffered messages, as with Java's assign()
+ * (kafka_consumer_seek() moves it); one that failed (see poll) starts again. Starts are
+ * resolved before assign returns (ListOffsets, OffsetFetch or the offsets file, with
+ * the calls' retries), and each partition is checked to exist. With auto commit, the
+ * positions of partitions leaving are committed first.
+ * On error nothing changes: KAFKA_ERR__INVALID_ARG (errstr names the entry),
+ * KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION, KAFKA_ERR__NO_OFFSET (STORED, nothing stored and
+ * auto.offset.reset=error), KAFKA_ERR__INVALID_CONF (STORED without offsets storage),
+ * KAFKA_ERR__TIMED_OUT (errstr names the cause), ... */
+kafka_err_t kafka_consumer_assign(kafka_consumer_t *c, const kafka_topic_partition_t *tps, size_t n, char *errstr,
+                                  size_t errstr_size);
+
+/* Moves an assigned partition to start (as assign's starts): messages buffered for it
+ * are dropped, and poll() goes on from there. KAFKA_ERR__STATE when it is not assigned;
+ * the other errors as assign's. */
+kafka_err_t kafka_consumer_seek(kafka_consumer_t *c, const char *topic, int32_t partition, int64_t start,
+                               char *errstr, size_t errstr_size);
+
+/* Waits up to timeout_ms (0: not at all, -1: forever) for messages of the assigned
+ * partitions and writes up to max of them to msgs[0..*count) (destroy each with
+ * kafka_message_destroy(); they stay valid after unassign or destroy of c). Messages of
+ * one partition come in offset order, partitions take turns. A message that could not be
+ * decoded comes as kafka_message_valid() false, in its place.
+ * KAFKA_OK with *count 0 when nothing came in time. A partition that cannot go on is
+ * reported once, after the messages fetched before it: KAFKA_ERR_OFFSET_OUT_OF_RANGE
+ * (auto.offset.reset=error), KAFKA_ERR__MSG_TOO_LARGE (a broker of Fetch v0-2 cut a
+ * message larger than max.partition.fetch.bytes), KAFKA_ERR_TOPIC_AUTHORIZATION_FAILED,
+ * ...; errstr names the partition and the cause, and the partition is not fetched
+ * again until it is sought or assigned again. KAFKA_ERR__STATE at once when nothing is
+ * assigned. */
+kafka_err_t kafka_consumer_poll(kafka_consumer_t *c, int timeout_ms, kafka_message_t **msgs, size_t max,
+                                size_t *count, char *errstr, size_t errstr_size);
+
+/* The position of an assigned partition (the offset after the last message poll()
+ * returned, or its start), or -1 when it is not assigned. */
+int64_t kafka_consumer_position(kafka_consumer_t *c, const char *topic, int32_t partition);
+/* The partition's high watermark in the last Fetch response (-1 before one came or when
+ * it is not assigned): position == high watermark means everything written so far was
+ * returned. */
+int64_t kafka_consumer_high_watermark(kafka_consumer_t *c, const char *topic, int32_t partition);
+
+/* Record bytes fetched ahead and waiting for poll() (at most about
+ * queued.max.messages.kbytes). */
+size_t kafka_consumer_buffered_bytes(kafka_consumer_t *c);
+
+/* The result of an asynchronous commit, on the consumer's committer thread: err KAFKA_OK
+ * or why the positions tps[0..n) (valid during the call) were not stored. */
+typedef void(kafka_commit_cb_t)(kafka_consumer_t *c, kafka_err_t err, const char *errstr,
+                                const kafka_topic_partition_t *tps, size_t n, void *opaque);
+/* Sets the callback of asynchronous commits (NULL: none); before assign. */
+void kafka_consumer_set_commit_cb(kafka_consumer_t *c, kafka_commit_cb_t *cb, void *opaque);
+
+/* Commits the positions of the assigned partitions that moved since their last commit.
+ * async false: returns once they are stored (errors as kafka_consumer_commit()). async
+ * true: returns at once; the committer thread stores them and calls the commit
+ * callback; a newer asynchronous commit replaces one still waiting (positions only move
+ * forward). KAFKA_ERR__INVALID_CONF when no offsets storage is configured. */
+kafka_err_t kafka_consumer_commit_positions(kafka_consumer_t *c, bool async, char *errstr, size_t errstr_size);
 
 /* The last error of a call on c (fetch, offsets, commit), as the origin's last_error /
  * last_errorcode; a later successful call does not clear it. The string is copied into

@@ -46,6 +46,8 @@ extern "C" {
     X(RESOLVE, -139, true, "Host name resolution failed")                                         \
     X(DESTROYED, -140, false, "Handle is being destroyed")                                        \
     X(INVALID_CONF, -141, false, "Invalid configuration")                                         \
+    X(NO_OFFSET, -142, false, "No stored offset, and auto.offset.reset is error")                  \
+    X(STATE, -143, false, "Not valid in the current state")                                        \
     X(UNKNOWN, -199, false, "Unknown client error")
 
 /* Broker errors: X(NAME, code, retriable, "description"), Kafka's codes. */

@@ -1,0 +1,478 @@
+/* A fetcher: the thread that fetches the assigned partitions one broker leads. It
+ * picks those with room in the buffer, sends one Fetch for all of them, decodes the
+ * response outside the lock (each partition's messages point into the one shared
+ * response frame) and files the results: messages for poll(), the next fetch offset,
+ * or the error's handling (backoff + metadata refresh, auto.offset.reset, or a failure
+ * poll() reports). One request is in flight per broker; the next is sent as soon as the
+ * previous one is filed, while the application works on what poll() returned. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "consumer/loop.h"
+#include "util/arena.h"
+#include "util/clock.h"
+#include "util/cond.h"
+
+struct kafka__fetcher_s {
+    kafka__loop_t *loop;
+    int32_t broker_id;
+    pthread_t thread;
+    kafka__bconn_t *bc;
+    char broker[300]; /* "broker N (host:port)" */
+    int64_t reconnect_at_ms, reconnect_backoff_ms;
+};
+
+/* One partition in a request, and what the response said of it. */
+typedef struct entry_s {
+    kafka__lpart_t *lp; /* in_flight: not freed until filed */
+    const char *topic;  /* lp's, immutable */
+    int32_t partition;
+    int64_t offset;
+    uint64_t epoch;
+    kafka_err_t err;
+    kafka__msgset_t *set;
+    kafka__scan_t scan;
+    int64_t high_watermark, log_start;
+    char why[700];
+} entry_t;
+
+typedef struct batch_s {
+    entry_t *e;
+    size_t n, cap;
+    int16_t version;
+} batch_t;
+
+int32_t kafka__fetcher_broker(const kafka__fetcher_t *f) { return f->broker_id; }
+
+/* ---- picking (loop->lock held) ---- */
+
+static int by_topic(const void *a, const void *b) {
+    const entry_t *x = a, *y = b;
+    int r = strcmp(x->topic, y->topic);
+    return r ? r : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+/* The partitions to fetch now into b (marked in flight); *wake_ms: when a backed-off
+ * one becomes due (or -1). A partition waiting for auto.offset.reset into *reset. */
+static void pick(kafka__fetcher_t *f, batch_t *b, kafka__lpart_t **reset, int64_t *wake_ms) {
+    kafka__loop_t *loop = f->loop;
+    int64_t now = kafka__now_ms();
+    b->n = 0;
+    *reset = NULL;
+    *wake_ms = -1;
+    bool room = loop->buffered < loop->max_buffered;
+    for (size_t i = 0; i < loop->nparts; i++) {
+        kafka__lpart_t *lp = loop->parts[i];
+        if (lp->leader != f->broker_id || lp->in_flight || lp->state == LP_FAILED)
+            continue;
+        if (lp->not_before_ms > now) {
+            if (*wake_ms < 0 || lp->not_before_ms < *wake_ms)
+                *wake_ms = lp->not_before_ms;
+            continue;
+        }
+        if (lp->state == LP_RESET) {
+            if (!*reset)
+                *reset = lp;
+            continue;
+        }
+        if (!room || lp->buffered >= (size_t)loop->c->max_partition_fetch_bytes)
+            continue;
+        if (b->n == b->cap) {
+            size_t cap = b->cap ? b->cap * 2 : 16;
+            entry_t *grown = realloc(b->e, cap * sizeof(*grown));
+            if (!grown)
+                break; /* the others next round */
+            b->e = grown;
+            b->cap = cap;
+        }
+        entry_t *e = &b->e[b->n++];
+        memset(e, 0, sizeof(*e));
+        e->lp = lp;
+        e->topic = lp->topic;
+        e->partition = lp->partition;
+        e->offset = lp->fetch_offset;
+        e->epoch = lp->epoch;
+        e->high_watermark = e->log_start = -1;
+        lp->in_flight = true;
+    }
+    qsort(b->e, b->n, sizeof(*b->e), by_topic);
+}
+
+/* ---- the round trip (no lock) ---- */
+
+/* The broker's connection, opened when needed (with reconnect backoff). */
+static kafka_err_t connect_broker(kafka__fetcher_t *f, char *why, size_t why_size) {
+    if (f->bc)
+        return KAFKA_OK;
+    kafka_consumer_t *c = f->loop->c;
+    int64_t now = kafka__now_ms();
+    if (now < f->reconnect_at_ms) {
+        kafka__sleep_ms(f->reconnect_at_ms - now);
+    }
+    kafka__metadata_t *md = kafka__connection_metadata(c->cluster);
+    const kafka__md_broker_t *mb = md ? kafka__metadata_broker(md, f->broker_id) : NULL;
+    kafka_err_t err = KAFKA_OK;
+    if (!mb) {
+        snprintf(why, why_size, "broker %d is not in the metadata", (int)f->broker_id);
+        err = KAFKA_ERR__TRANSPORT;
+    } else {
+        snprintf(f->broker, sizeof(f->broker), "broker %d (%s:%d)", (int)f->broker_id, mb->host, mb->port);
+        char cause[256] = "";
+        f->bc = kafka__bconn_open(c->conf, mb->host, mb->port, &err, cause, sizeof(cause));
+        if (!f->bc)
+            snprintf(why, why_size, "%s: %s", f->broker, cause);
+    }
+    kafka__metadata_release(md);
+    if (f->bc) {
+        f->reconnect_backoff_ms = 0;
+        return KAFKA_OK;
+    }
+    int64_t lo = kafka_conf_int(c->conf, KAFKA_CONF_RECONNECT_BACKOFF_MS);
+    int64_t hi = kafka_conf_int(c->conf, KAFKA_CONF_RECONNECT_BACKOFF_MAX_MS);
+    f->reconnect_backoff_ms = f->reconnect_backoff_ms ? f->reconnect_backoff_ms * 2 : lo;
+    if (f->reconnect_backoff_ms > hi)
+        f->reconnect_backoff_ms = hi;
+    f->reconnect_at_ms = kafka__now_ms() + f->reconnect_backoff_ms;
+    return err ? err : KAFKA_ERR__TRANSPORT;
+}
+
+static entry_t *find_entry(batch_t *b, size_t hint, const kafka_str_t *topic, int32_t partition) {
+    if (hint < b->n && b->e[hint].partition == partition && (size_t)topic->len == strlen(b->e[hint].topic) &&
+        memcmp(topic->str, b->e[hint].topic, (size_t)topic->len) == 0)
+        return &b->e[hint];
+    for (size_t i = 0; i < b->n; i++)
+        if (b->e[i].partition == partition && (size_t)topic->len == strlen(b->e[i].topic) &&
+            memcmp(topic->str, b->e[i].topic, (size_t)topic->len) == 0)
+            return &b->e[i];
+    return NULL;
+}
+
+/* One partition's answer -> e (its set decoded from the shared frame). */
+static void take_partition(kafka__fetcher_t *f, entry_t *e, const kafka_fetch_response_partition_data_t *pr,
+                           kafka__frame_t *frame, int16_t version) {
+    kafka_consumer_t *c = f->loop->c;
+    e->high_watermark = pr->high_watermark;
+    e->log_start = pr->log_start_offset;
+    if (pr->error_code) {
+        e->err = (kafka_err_t)pr->error_code;
+        snprintf(e->why, sizeof(e->why), "Fetch v%d of %s/%d at offset %lld from %s: %s", version, e->topic,
+                 (int)e->partition, (long long)e->offset, f->broker, kafka_err_name(e->err));
+        return;
+    }
+    size_t len = pr->records.len > 0 ? (size_t)pr->records.len : 0;
+    e->set = kafka__msgset_new_shared(e->topic, e->partition, pr->high_watermark, frame);
+    e->err = e->set ? kafka__msgset_decode_partition(e->set, pr, e->offset, c->check_crcs,
+                                                     c->isolation_level == KAFKA_ISOLATION_READ_COMMITTED, &e->scan)
+                    : KAFKA_ERR__NO_MEMORY;
+    if (e->err) {
+        kafka__msgset_free(e->set);
+        e->set = NULL;
+        snprintf(e->why, sizeof(e->why), "Fetch of %s/%d: out of memory decoding %zu bytes", e->topic,
+                 (int)e->partition, len);
+    }
+}
+
+/* Sends the Fetch for b and decodes the answer into its entries; a failure of the whole
+ * request is set on every entry. */
+static void round_trip(kafka__fetcher_t *f, batch_t *b) {
+    kafka_consumer_t *c = f->loop->c;
+    char why[500];
+    kafka_err_t err = connect_broker(f, why, sizeof(why));
+    if (err) {
+        for (size_t i = 0; i < b->n; i++) {
+            b->e[i].err = err;
+            snprintf(b->e[i].why, sizeof(b->e[i].why), "fetching %s/%d: %s", b->e[i].topic, (int)b->e[i].partition,
+                     why);
+        }
+        return;
+    }
+    /* Partitions grouped by topic (b is sorted). */
+    kafka_fetch_request_partition_t *parts = malloc(b->n * sizeof(*parts));
+    kafka_fetch_request_topic_t *topics = malloc(b->n * sizeof(*topics));
+    if (!parts || !topics) {
+        free(parts);
+        free(topics);
+        for (size_t i = 0; i < b->n; i++) {
+            b->e[i].err = KAFKA_ERR__NO_MEMORY;
+            snprintf(b->e[i].why, sizeof(b->e[i].why), "fetching %s/%d: out of memory", b->e[i].topic,
+                     (int)b->e[i].partition);
+        }
+        return;
+    }
+    int32_t ntopics = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        parts[i] = (kafka_fetch_request_partition_t){b->e[i].partition, -1, b->e[i].offset, -1, -1,
+                                                      c->max_partition_fetch_bytes};
+        if (i == 0 || strcmp(b->e[i].topic, b->e[i - 1].topic) != 0)
+            topics[ntopics++] = (kafka_fetch_request_topic_t){kafka_str(b->e[i].topic), {&parts[i], 0}};
+        topics[ntopics - 1].partitions.count++;
+    }
+    kafka_fetch_request_t req;
+    kafka__fetch_request_init(c, &req, f->loop->fetch_max_bytes);
+    req.topics.items = topics;
+    req.topics.count = ntopics;
+    kafka_fetch_response_t resp;
+    kafka_arena_t arena = KAFKA_ARENA_INIT;
+    uint8_t *data = NULL;
+    err = kafka__bconn_request(f->bc, KAFKA_API_FETCH, &req, &resp, &arena, &data, &b->version);
+    free(parts);
+    free(topics);
+    kafka__frame_t *frame = NULL;
+    if (!err && !(frame = kafka__frame_wrap(data)))
+        err = KAFKA_ERR__NO_MEMORY;
+    data = NULL;
+    if (!err && resp.error_code) {
+        err = (kafka_err_t)resp.error_code;
+        snprintf(why, sizeof(why), "Fetch v%d from %s: %s", b->version, f->broker, kafka_err_name(err));
+    } else if (err == KAFKA_ERR__UNKNOWN_APIKEY) {
+        snprintf(why, sizeof(why), "%s speaks no Fetch version this client does", f->broker);
+    } else if (err == KAFKA_ERR__NO_MEMORY) {
+        snprintf(why, sizeof(why), "out of memory reading a Fetch response from %s", f->broker);
+    } else if (err) {
+        snprintf(why, sizeof(why), "Fetch v%d from %s: %s", b->version, f->broker, kafka_io_last_error(f->bc->io));
+        kafka__bconn_close(f->bc); /* broken or out of step */
+        f->bc = NULL;
+    }
+    if (!err) {
+        size_t hint = 0;
+        for (int32_t t = 0; t < resp.responses.count; t++) {
+            const kafka_fetch_response_fetchable_topic_response_t *tr = &resp.responses.items[t];
+            for (int32_t i = 0; i < tr->partitions.count; i++, hint++) {
+                entry_t *e = find_entry(b, hint, &tr->topic, tr->partitions.items[i].partition_index);
+                if (e && !e->set && !e->err)
+                    take_partition(f, e, &tr->partitions.items[i], frame, b->version);
+            }
+        }
+        for (size_t i = 0; i < b->n; i++)
+            if (!b->e[i].set && !b->e[i].err && !b->e[i].why[0]) {
+                /* Left out of the answer (a broker may when fetch.max.bytes is reached). */
+                b->e[i].err = KAFKA_ERR__PARTITION_DOES_NOT_MATCH;
+                snprintf(b->e[i].why, sizeof(b->e[i].why), "Fetch v%d: %s answered without %s/%d", b->version,
+                         f->broker, b->e[i].topic, (int)b->e[i].partition);
+            }
+    } else {
+        for (size_t i = 0; i < b->n; i++) {
+            b->e[i].err = err;
+            snprintf(b->e[i].why, sizeof(b->e[i].why), "fetching %s/%d at offset %lld: %s", b->e[i].topic,
+                     (int)b->e[i].partition, (long long)b->e[i].offset, why);
+        }
+    }
+    kafka__frame_release(frame);
+    free(data);
+    kafka__arena_free(&arena);
+}
+
+/* ---- filing (loop->lock held) ---- */
+
+static void fail_partition(kafka__loop_t *loop, kafka__lpart_t *lp, kafka_err_t err, const char *why) {
+    lp->state = LP_FAILED;
+    lp->err = err;
+    lp->reported = false;
+    snprintf(lp->errstr, sizeof(lp->errstr), "%s", why);
+    pthread_cond_broadcast(&loop->ready);
+}
+
+static void backoff(kafka__loop_t *loop, kafka__lpart_t *lp, const char *why) {
+    kafka_consumer_t *c = loop->c;
+    lp->backoff_ms = lp->backoff_ms ? lp->backoff_ms * 2 : c->backoff_ms;
+    if (lp->backoff_ms > c->backoff_max_ms)
+        lp->backoff_ms = c->backoff_max_ms;
+    lp->not_before_ms = kafka__now_ms() + lp->backoff_ms;
+    kafka__consumer_fail(c, KAFKA_ERR__TRANSPORT, why, NULL, 0); /* last_error says why it stalls */
+}
+
+/* Moves lp's fetch offset to next after nothing (or a set) came: the position follows
+ * at once when nothing waits for poll(), else after what waits. */
+/* Moves lp's fetch offset to next, after set's messages (set NULL: none came, only
+ * skipped batches or a reset). lb: a free buffer entry, used when something waits for
+ * poll() (or comes with set); else the position follows at once. false (nothing
+ * changed, set not taken: the same offsets are fetched again) when lb is needed but
+ * NULL (out of memory). */
+static bool advance(kafka__loop_t *loop, kafka__lpart_t *lp, kafka__msgset_t *set, int64_t next, kafka__lbuf_t *lb) {
+    if (!set && !lp->head) {
+        lp->position = next;
+        lp->fetch_offset = next;
+        free(lb);
+        return true;
+    }
+    if (!lb)
+        return false;
+    lb->next = NULL;
+    lb->set = set;
+    lb->taken = 0;
+    lb->end_offset = next;
+    if (lp->tail)
+        lp->tail->next = lb;
+    else
+        lp->head = lb;
+    lp->tail = lb;
+    if (set) {
+        kafka__msgset_share(set);
+        lp->buffered += set->bytes;
+        loop->buffered += set->bytes;
+    }
+    lp->fetch_offset = next;
+    pthread_cond_broadcast(&loop->ready);
+    return true;
+}
+
+static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int16_t version, bool *refresh) {
+    kafka__lpart_t *lp = e->lp;
+    kafka_consumer_t *c = loop->c;
+    lp->in_flight = false;
+    if (lp->removed || lp->epoch != e->epoch) { /* unassigned or moved meanwhile */
+        kafka__msgset_free(e->set);
+        if (lp->removed) {
+            free(lp->topic);
+            free(lp);
+        }
+        return;
+    }
+    if (e->high_watermark >= 0)
+        lp->high_watermark = e->high_watermark;
+    if (!e->err) {
+        size_t n = kafka__msgset_count(e->set);
+        int64_t next = n ? kafka__msgset_at(e->set, n - 1)->next_offset : e->offset;
+        if (e->scan.next_offset > next)
+            next = e->scan.next_offset;
+        lp->backoff_ms = 0;
+        if (n == 0 && e->scan.partial && next <= e->offset) {
+            char why[1000];
+            snprintf(why, sizeof(why),
+                     "Fetch v%d of %s/%d at offset %lld from %s: the message is larger than "
+                     "max.partition.fetch.bytes %d (%zu bytes of it came); raise max.partition.fetch.bytes",
+                     version, e->topic, (int)e->partition, (long long)e->offset, f->broker,
+                     (int)c->max_partition_fetch_bytes, e->scan.partial);
+            kafka__msgset_free(e->set);
+            fail_partition(loop, lp, KAFKA_ERR__MSG_TOO_LARGE, why);
+            return;
+        }
+        if (n == 0) {
+            kafka__msgset_free(e->set);
+            e->set = NULL;
+        }
+        if (n == 0 && next <= e->offset)
+            return;
+        if (!advance(loop, lp, e->set, next, malloc(sizeof(kafka__lbuf_t)))) {
+            kafka__msgset_free(e->set);
+            backoff(loop, lp, "out of memory filing fetched messages");
+        }
+        return;
+    }
+    if (e->err == KAFKA_ERR_OFFSET_OUT_OF_RANGE) {
+        if (c->offset_reset == KAFKA_OFFSET_RESET_ERROR) {
+            char why[1000];
+            snprintf(why, sizeof(why), "%s (log start %lld, high watermark %lld), and auto.offset.reset=error", e->why,
+                     (long long)e->log_start, (long long)e->high_watermark);
+            fail_partition(loop, lp, e->err, why);
+        } else {
+            lp->state = LP_RESET;
+        }
+        return;
+    }
+    if (kafka__call_retriable(e->err) || e->err == KAFKA_ERR__PARTITION_DOES_NOT_MATCH) {
+        backoff(loop, lp, e->why);
+        *refresh = true;
+        return;
+    }
+    fail_partition(loop, lp, e->err, e->why);
+}
+
+/* auto.offset.reset for lp (in flight, lock released): the new fetch offset. */
+static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
+    kafka__loop_t *loop = f->loop;
+    kafka_consumer_t *c = loop->c;
+    uint64_t epoch = lp->epoch;
+    lp->in_flight = true;
+    pthread_mutex_unlock(&loop->lock);
+    bool earliest = c->offset_reset == KAFKA_OFFSET_RESET_EARLIEST;
+    kafka__call_t k;
+    kafka__call_begin(&k, c, lp->topic, lp->partition);
+    int64_t *offs = NULL;
+    size_t n = 0;
+    char why[600];
+    kafka_err_t err = kafka__list_offsets(&k, earliest ? KAFKA_OFFSET_EARLIEST : KAFKA_OFFSET_LATEST, 1, &offs, &n, why,
+                                          sizeof(why));
+    int64_t to = !err && n ? offs[0] : -1;
+    free(offs);
+    pthread_mutex_lock(&loop->lock);
+    lp->in_flight = false;
+    if (lp->removed) {
+        free(lp->topic);
+        free(lp);
+        return;
+    }
+    if (lp->epoch != epoch || lp->state != LP_RESET)
+        return;
+    if (to < 0) {
+        backoff(loop, lp, err ? why : "ListOffsets gave no offset for auto.offset.reset");
+        return;
+    }
+    lp->state = LP_FETCH;
+    lp->backoff_ms = 0;
+    /* What waits for poll() is still handed out; the position jumps after it. */
+    if (!advance(loop, lp, NULL, to, malloc(sizeof(kafka__lbuf_t)))) {
+        lp->state = LP_RESET;
+        backoff(loop, lp, "out of memory resetting the offset");
+        return;
+    }
+    lp->epoch++;
+}
+
+static void *run(void *arg) {
+    kafka__fetcher_t *f = arg;
+    kafka__loop_t *loop = f->loop;
+    batch_t b = {0};
+    pthread_mutex_lock(&loop->lock);
+    while (!loop->stopping) {
+        kafka__lpart_t *reset;
+        int64_t wake_ms;
+        pick(f, &b, &reset, &wake_ms);
+        if (reset && !b.n) {
+            reset_partition(f, reset);
+            continue;
+        }
+        if (!b.n) {
+            if (reset)
+                wake_ms = 0;
+            int64_t now = kafka__now_ms();
+            kafka__cond_wait_until(&loop->work, &loop->lock, wake_ms >= 0 && wake_ms - now < 1000 ? wake_ms : now + 1000);
+            continue;
+        }
+        pthread_mutex_unlock(&loop->lock);
+        round_trip(f, &b);
+        pthread_mutex_lock(&loop->lock);
+        bool refresh = false;
+        for (size_t i = 0; i < b.n; i++)
+            file_entry(f, loop, &b.e[i], b.version, &refresh);
+        if (refresh)
+            kafka_connection_refresh(loop->c->cluster);
+    }
+    pthread_mutex_unlock(&loop->lock);
+    free(b.e);
+    kafka__bconn_close(f->bc);
+    return NULL;
+}
+
+kafka__fetcher_t *kafka__fetcher_start(kafka__loop_t *loop, int32_t broker_id) {
+    kafka__fetcher_t *f = calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->loop = loop;
+    f->broker_id = broker_id;
+    snprintf(f->broker, sizeof(f->broker), "broker %d", (int)broker_id);
+    if (pthread_create(&f->thread, NULL, run, f) != 0) {
+        free(f);
+        return NULL;
+    }
+    char name[16];
+    snprintf(name, sizeof(name), "kafka:f%d", (int)broker_id);
+    pthread_setname_np(f->thread, name);
+    return f;
+}
+
+void kafka__fetcher_join(kafka__fetcher_t *f) {
+    pthread_join(f->thread, NULL);
+    free(f);
+}

@@ -1,0 +1,129 @@
+/* The consumer loop's inside (kafka_consumer_assign/poll/position/commit_positions):
+ * the assigned partitions with their fetch state and buffered messages, one fetcher
+ * thread per leader broker, and the committer thread of asynchronous commits.
+ *
+ * Locks: loop->lock guards everything in kafka__loop_t and kafka__lpart_t (fetchers
+ * hold it only to pick partitions and to file results, never during I/O);
+ * loop->commit_lock guards the committer's slot. commit_lock is never taken with lock
+ * held, nor the other way round; c->lock and c->err_lock (consumer_int.h) may be taken
+ * with loop->lock held (they are leaves). */
+#ifndef KAFKA_CONSUMER_LOOP_H
+#define KAFKA_CONSUMER_LOOP_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "consumer/consumer_int.h"
+#include "consumer/msgset.h"
+
+/* Fetched messages of one partition waiting for poll(), in offset order. */
+typedef struct kafka__lbuf_s {
+    struct kafka__lbuf_s *next;
+    kafka__msgset_t *set; /* its messages [taken, set->n) are not handed out yet */
+    size_t taken;
+    int64_t end_offset; /* the position once all are handed out (past skipped batches) */
+} kafka__lbuf_t;
+
+typedef enum { LP_FETCH, LP_RESET, LP_FAILED } kafka__lstate_t;
+
+/* An assigned partition. Freed by unassign, or, while a fetcher has it in a request
+ * (in_flight), by that fetcher when the response is filed (removed set). */
+typedef struct kafka__lpart_s {
+    char *topic;
+    int32_t partition;
+    kafka__lstate_t state;
+    int64_t fetch_offset;     /* where the next Fetch starts */
+    int64_t position;         /* after the last message poll() returned */
+    int64_t committed;        /* the last position stored by a commit; -1 none */
+    int64_t high_watermark;   /* from the last response; -1 none */
+    int32_t leader;           /* the broker fetching it (routed by metadata); -1 none */
+    uint64_t epoch;           /* changes when fetch_offset is set other than by a fetch */
+    bool in_flight, removed;
+    int64_t not_before_ms, backoff_ms; /* retry backoff after an error */
+    kafka__lbuf_t *head, *tail;
+    size_t buffered; /* record bytes in head..tail */
+    kafka_err_t err; /* LP_FAILED: reported by poll once (reported set) */
+    bool reported;
+    char errstr[1100];
+} kafka__lpart_t;
+
+typedef struct kafka__fetcher_s kafka__fetcher_t; /* fetcher.c */
+
+typedef struct kafka__loop_s {
+    kafka_consumer_t *c;
+    pthread_mutex_t lock;
+    pthread_cond_t work;  /* fetchers: assignment, routing, room in the buffer, stop */
+    pthread_cond_t ready; /* poll(): messages or an error to report */
+    kafka__lpart_t **parts;
+    size_t nparts, capparts;
+    size_t rr; /* where poll() starts its round over the partitions */
+    kafka__fetcher_t **fetchers;
+    size_t nfetchers, capfetchers;
+    size_t buffered, max_buffered; /* record bytes waiting for poll(), queued.max.messages.kbytes */
+    bool stopping;
+    bool listening; /* the metadata listener is set */
+    /* Settings. */
+    int32_t fetch_max_bytes;
+    bool auto_commit, can_commit;
+    int64_t auto_commit_ms, next_auto_commit_ms;
+    /* The committer thread and its slot (commit_lock). */
+    pthread_mutex_t commit_lock;
+    pthread_cond_t commit_cv;
+    pthread_t committer;
+    bool committer_started, commit_stop;
+    kafka_topic_partition_t *pending; /* the waiting asynchronous commit (topics strdup'd) */
+    size_t npending;
+    kafka_commit_cb_t *commit_cb;
+    void *commit_opaque;
+} kafka__loop_t;
+
+/* The loop of c, made at the first loop call (NULL on ENOMEM). */
+/* @thread any  @locks c->lock briefly */
+kafka__loop_t *kafka__loop_get(kafka_consumer_t *c);
+/* Stops the fetchers and the committer and frees the loop (auto commit first). */
+/* @thread destroy  @locks loop->lock, commit_lock */
+void kafka__loop_destroy(kafka__loop_t *loop);
+
+/* The assigned partition topic/partition or NULL. */
+/* @thread any  @locks loop->lock held */
+kafka__lpart_t *kafka__loop_find(kafka__loop_t *loop, const char *topic, int32_t partition);
+
+/* Drops lp's buffered messages (never handed out) and unaccounts their bytes. */
+/* @thread any  @locks loop->lock held */
+void kafka__lpart_drop_buffered(kafka__loop_t *loop, kafka__lpart_t *lp);
+
+/* Routes every partition to its leader per md (starting fetchers as needed) and wakes
+ * the fetchers. */
+/* @thread any  @locks loop->lock held */
+void kafka__loop_route(kafka__loop_t *loop, kafka__metadata_t *md);
+
+/* ---- fetchers (fetcher.c) ---- */
+
+/* A started fetcher thread for broker_id; NULL on failure. */
+/* @thread any  @locks loop->lock held */
+kafka__fetcher_t *kafka__fetcher_start(kafka__loop_t *loop, int32_t broker_id);
+int32_t kafka__fetcher_broker(const kafka__fetcher_t *f);
+/* Joins a fetcher (loop->stopping set and broadcast before) and frees it. */
+/* @thread destroy  @locks none */
+void kafka__fetcher_join(kafka__fetcher_t *f);
+
+/* ---- commits (autocommit.c) ---- */
+
+/* The positions of the assigned partitions that moved since their last commit
+ * (partition 'only' alone when not NULL): a malloc'd array with strdup'd topics (free
+ * with kafka__tps_free), NULL with *n 0 when there is nothing to commit. */
+/* @thread any  @locks loop->lock held */
+kafka_topic_partition_t *kafka__loop_positions(kafka__loop_t *loop, size_t *n);
+void kafka__tps_free(kafka_topic_partition_t *tps, size_t n);
+/* Marks tps as committed (their lp->committed) after a successful commit. */
+/* @thread any  @locks loop->lock */
+void kafka__loop_committed(kafka__loop_t *loop, const kafka_topic_partition_t *tps, size_t n);
+/* Hands tps (taken) to the committer thread, replacing a waiting commit. */
+/* @thread any  @locks commit_lock */
+kafka_err_t kafka__loop_commit_async(kafka__loop_t *loop, kafka_topic_partition_t *tps, size_t n);
+/* Stops the committer after it stored what waits. */
+/* @thread destroy  @locks commit_lock */
+void kafka__loop_committer_stop(kafka__loop_t *loop);
+
+#endif
