@@ -63,11 +63,15 @@ static void *committer(void *arg) {
         loop->npending = 0;
         kafka_commit_cb_t *cb = loop->commit_cb;
         void *opaque = loop->commit_opaque;
+        /* Taken before commit_lock is let go: a synchronous commit coming now waits
+         * for this older one instead of being overwritten by it. */
+        pthread_mutex_lock(&loop->commit_io);
         pthread_mutex_unlock(&loop->commit_lock);
         char why[600] = "";
         kafka_err_t err = kafka_consumer_commit(c, tps, n, why, sizeof(why));
         if (!err)
             kafka__loop_committed(loop, tps, n);
+        pthread_mutex_unlock(&loop->commit_io);
         if (cb)
             cb(c, err, why, tps, n, opaque);
         kafka__tps_free(tps, n);
@@ -110,6 +114,40 @@ void kafka__loop_committer_stop(kafka__loop_t *loop) {
     loop->npending = 0;
 }
 
+kafka_err_t kafka__loop_commit_sync(kafka__loop_t *loop, const kafka_topic_partition_t *skip, size_t nskip,
+                                    char *errstr, size_t errstr_size) {
+    /* Newer than any asynchronous commit: one waiting is dropped (this one stores at
+     * least its positions), one being stored is waited for (it must not land after). */
+    pthread_mutex_lock(&loop->commit_lock);
+    if (!skip) {
+        kafka__tps_free(loop->pending, loop->npending);
+        loop->pending = NULL;
+        loop->npending = 0;
+    }
+    pthread_mutex_lock(&loop->commit_io);
+    pthread_mutex_unlock(&loop->commit_lock);
+    size_t n = 0;
+    pthread_mutex_lock(&loop->lock);
+    kafka_topic_partition_t *tps = kafka__loop_positions(loop, &n);
+    pthread_mutex_unlock(&loop->lock);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool skipped = false;
+        for (size_t j = 0; j < nskip && !skipped; j++)
+            skipped = skip[j].partition == tps[i].partition && strcmp(skip[j].topic, tps[i].topic) == 0;
+        if (skipped)
+            free((char *)tps[i].topic);
+        else
+            tps[k++] = tps[i];
+    }
+    kafka_err_t err = k ? kafka_consumer_commit(loop->c, tps, k, errstr, errstr_size) : KAFKA_OK;
+    if (!err)
+        kafka__loop_committed(loop, tps, k);
+    pthread_mutex_unlock(&loop->commit_io);
+    kafka__tps_free(tps, k);
+    return err;
+}
+
 void kafka_consumer_set_commit_cb(kafka_consumer_t *c, kafka_commit_cb_t *cb, void *opaque) {
     kafka__loop_t *loop = c ? kafka__loop_get(c) : NULL;
     if (!loop)
@@ -135,16 +173,11 @@ kafka_err_t kafka_consumer_commit_positions(kafka_consumer_t *c, bool async, cha
                                     "or offsets.file (offsets.storage=file)",
                                     errstr, errstr_size);
     size_t n = 0;
-    pthread_mutex_lock(&loop->lock);
-    kafka_topic_partition_t *tps = kafka__loop_positions(loop, &n);
-    pthread_mutex_unlock(&loop->lock);
-    if (!n)
-        return KAFKA_OK;
-    if (async)
-        return kafka__loop_commit_async(loop, tps, n);
-    kafka_err_t err = kafka_consumer_commit(c, tps, n, errstr, errstr_size);
-    if (!err)
-        kafka__loop_committed(loop, tps, n);
-    kafka__tps_free(tps, n);
-    return err;
+    if (async) {
+        pthread_mutex_lock(&loop->lock);
+        kafka_topic_partition_t *tps = kafka__loop_positions(loop, &n);
+        pthread_mutex_unlock(&loop->lock);
+        return n ? kafka__loop_commit_async(loop, tps, n) : KAFKA_OK;
+    }
+    return kafka__loop_commit_sync(loop, NULL, 0, errstr, errstr_size);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "consumer/loop.h"
 #include "util/arena.h"
@@ -19,6 +20,7 @@ struct kafka__fetcher_s {
     int32_t broker_id;
     pthread_t thread;
     kafka__bconn_t *bc;
+    int fd;           /* bc's socket while open, for kafka__fetcher_interrupt (loop->lock) */
     char broker[300]; /* "broker N (host:port)" */
     int64_t reconnect_at_ms, reconnect_backoff_ms;
 };
@@ -62,6 +64,7 @@ static void pick(kafka__fetcher_t *f, batch_t *b, kafka__lpart_t **reset, int64_
     *reset = NULL;
     *wake_ms = -1;
     bool room = loop->buffered < loop->max_buffered;
+    bool held = false; /* a partition with data on the broker waits for room */
     for (size_t i = 0; i < loop->nparts; i++) {
         kafka__lpart_t *lp = loop->parts[i];
         if (lp->leader != f->broker_id || lp->in_flight || lp->state == LP_FAILED)
@@ -76,8 +79,10 @@ static void pick(kafka__fetcher_t *f, batch_t *b, kafka__lpart_t **reset, int64_
                 *reset = lp;
             continue;
         }
-        if (!room || lp->buffered >= (size_t)loop->c->max_partition_fetch_bytes)
+        if (!room || lp->buffered >= (size_t)loop->c->max_partition_fetch_bytes) {
+            held |= lp->high_watermark < 0 || lp->fetch_offset < lp->high_watermark;
             continue;
+        }
         if (b->n == b->cap) {
             size_t cap = b->cap ? b->cap * 2 : 16;
             entry_t *grown = realloc(b->e, cap * sizeof(*grown));
@@ -96,10 +101,34 @@ static void pick(kafka__fetcher_t *f, batch_t *b, kafka__lpart_t **reset, int64_
         e->high_watermark = e->log_start = -1;
         lp->in_flight = true;
     }
+    /* Only partitions that have caught up would make the broker hold the request for
+     * fetch.max.wait.ms, and the held-back ones could not be fetched meanwhile: wait
+     * for room instead (poll() wakes the fetchers), then fetch them all together. */
+    bool caught_up = held;
+    for (size_t i = 0; i < b->n && caught_up; i++)
+        caught_up = b->e[i].lp->high_watermark >= 0 && b->e[i].offset >= b->e[i].lp->high_watermark;
+    if (caught_up) {
+        for (size_t i = 0; i < b->n; i++)
+            b->e[i].lp->in_flight = false;
+        b->n = 0;
+    }
     qsort(b->e, b->n, sizeof(*b->e), by_topic);
 }
 
 /* ---- the round trip (no lock) ---- */
+
+static void close_broker(kafka__fetcher_t *f) {
+    pthread_mutex_lock(&f->loop->lock);
+    f->fd = -1;
+    pthread_mutex_unlock(&f->loop->lock);
+    kafka__bconn_close(f->bc);
+    f->bc = NULL;
+}
+
+void kafka__fetcher_interrupt(kafka__fetcher_t *f) {
+    if (f->fd >= 0)
+        shutdown(f->fd, SHUT_RDWR); /* a long-polling Fetch returns at once */
+}
 
 /* The broker's connection, opened when needed (with reconnect backoff). */
 static kafka_err_t connect_broker(kafka__fetcher_t *f, char *why, size_t why_size) {
@@ -126,6 +155,12 @@ static kafka_err_t connect_broker(kafka__fetcher_t *f, char *why, size_t why_siz
     kafka__metadata_release(md);
     if (f->bc) {
         f->reconnect_backoff_ms = 0;
+        pthread_mutex_lock(&f->loop->lock);
+        f->fd = kafka_io_fd(f->bc->io);
+        bool stopping = f->loop->stopping;
+        pthread_mutex_unlock(&f->loop->lock);
+        if (stopping)
+            shutdown(f->fd, SHUT_RDWR); /* destroy came while connecting */
         return KAFKA_OK;
     }
     int64_t lo = kafka_conf_int(c->conf, KAFKA_CONF_RECONNECT_BACKOFF_MS);
@@ -231,8 +266,7 @@ static void round_trip(kafka__fetcher_t *f, batch_t *b) {
         snprintf(why, sizeof(why), "out of memory reading a Fetch response from %s", f->broker);
     } else if (err) {
         snprintf(why, sizeof(why), "Fetch v%d from %s: %s", b->version, f->broker, kafka_io_last_error(f->bc->io));
-        kafka__bconn_close(f->bc); /* broken or out of step */
-        f->bc = NULL;
+        close_broker(f); /* broken or out of step */
     }
     if (!err) {
         size_t hint = 0;
@@ -451,7 +485,8 @@ static void *run(void *arg) {
     }
     pthread_mutex_unlock(&loop->lock);
     free(b.e);
-    kafka__bconn_close(f->bc);
+    if (f->bc)
+        close_broker(f);
     return NULL;
 }
 
@@ -461,6 +496,7 @@ kafka__fetcher_t *kafka__fetcher_start(kafka__loop_t *loop, int32_t broker_id) {
         return NULL;
     f->loop = loop;
     f->broker_id = broker_id;
+    f->fd = -1;
     snprintf(f->broker, sizeof(f->broker), "broker %d", (int)broker_id);
     if (pthread_create(&f->thread, NULL, run, f) != 0) {
         free(f);

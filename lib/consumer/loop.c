@@ -28,6 +28,7 @@ kafka__loop_t *kafka__loop_get(kafka_consumer_t *c) {
         loop->c = c;
         pthread_mutex_init(&loop->lock, NULL);
         pthread_mutex_init(&loop->commit_lock, NULL);
+        pthread_mutex_init(&loop->commit_io, NULL);
         kafka__cond_init(&loop->work);
         kafka__cond_init(&loop->ready);
         kafka__cond_init(&loop->commit_cv);
@@ -75,6 +76,8 @@ void kafka__loop_destroy(kafka__loop_t *loop) {
         kafka_consumer_commit_positions(c, false, NULL, 0);
     pthread_mutex_lock(&loop->lock);
     loop->stopping = true;
+    for (size_t i = 0; i < loop->nfetchers; i++)
+        kafka__fetcher_interrupt(loop->fetchers[i]);
     pthread_cond_broadcast(&loop->work);
     pthread_cond_broadcast(&loop->ready);
     pthread_mutex_unlock(&loop->lock);
@@ -90,6 +93,7 @@ void kafka__loop_destroy(kafka__loop_t *loop) {
     pthread_cond_destroy(&loop->commit_cv);
     pthread_mutex_destroy(&loop->lock);
     pthread_mutex_destroy(&loop->commit_lock);
+    pthread_mutex_destroy(&loop->commit_io);
     free(loop);
 }
 
@@ -303,25 +307,8 @@ kafka_err_t kafka_consumer_assign(kafka_consumer_t *c, const kafka_topic_partiti
         return kafka__consumer_fail(c, err, why, errstr, errstr_size);
     }
     /* Positions of the partitions leaving are committed before they go. */
-    if (loop->auto_commit) {
-        pthread_mutex_lock(&loop->lock);
-        size_t nleave = 0;
-        kafka_topic_partition_t *leave = kafka__loop_positions(loop, &nleave);
-        pthread_mutex_unlock(&loop->lock);
-        size_t k = 0;
-        for (size_t i = 0; i < nleave; i++) {
-            bool stays = false;
-            for (size_t j = 0; j < n && !stays; j++)
-                stays = tps[j].partition == leave[i].partition && strcmp(tps[j].topic, leave[i].topic) == 0;
-            if (stays)
-                free((char *)leave[i].topic);
-            else
-                leave[k++] = leave[i];
-        }
-        if (k && kafka_consumer_commit(c, leave, k, why, sizeof(why)) == KAFKA_OK)
-            kafka__loop_committed(loop, leave, k);
-        kafka__tps_free(leave, k);
-    }
+    if (loop->auto_commit)
+        kafka__loop_commit_sync(loop, tps, n, why, sizeof(why));
     for (size_t i = 0; i < n; i++)
         kafka__connection_add_topic(c->cluster, tps[i].topic);
     pthread_mutex_lock(&loop->lock);

@@ -4,9 +4,10 @@
  *
  * Locks: loop->lock guards everything in kafka__loop_t and kafka__lpart_t (fetchers
  * hold it only to pick partitions and to file results, never during I/O);
- * loop->commit_lock guards the committer's slot. commit_lock is never taken with lock
- * held, nor the other way round; c->lock and c->err_lock (consumer_int.h) may be taken
- * with loop->lock held (they are leaves). */
+ * loop->commit_lock guards the committer's slot; loop->commit_io is held while a commit
+ * of positions is stored, so commits land in the order they were taken (order:
+ * commit_lock, then commit_io, then lock). c->lock and c->err_lock (consumer_int.h) may
+ * be taken with loop->lock held (they are leaves). */
 #ifndef KAFKA_CONSUMER_LOOP_H
 #define KAFKA_CONSUMER_LOOP_H
 
@@ -69,6 +70,7 @@ typedef struct kafka__loop_s {
     int64_t auto_commit_ms, next_auto_commit_ms;
     /* The committer thread and its slot (commit_lock). */
     pthread_mutex_t commit_lock;
+    pthread_mutex_t commit_io;
     pthread_cond_t commit_cv;
     pthread_t committer;
     bool committer_started, commit_stop;
@@ -104,6 +106,9 @@ void kafka__loop_route(kafka__loop_t *loop, kafka__metadata_t *md);
 /* @thread any  @locks loop->lock held */
 kafka__fetcher_t *kafka__fetcher_start(kafka__loop_t *loop, int32_t broker_id);
 int32_t kafka__fetcher_broker(const kafka__fetcher_t *f);
+/* Cuts the fetcher's connection short (destroy: a long-polling Fetch returns at once). */
+/* @thread any  @locks loop->lock held */
+void kafka__fetcher_interrupt(kafka__fetcher_t *f);
 /* Joins a fetcher (loop->stopping set and broadcast before) and frees it. */
 /* @thread destroy  @locks none */
 void kafka__fetcher_join(kafka__fetcher_t *f);
@@ -122,6 +127,12 @@ void kafka__loop_committed(kafka__loop_t *loop, const kafka_topic_partition_t *t
 /* Hands tps (taken) to the committer thread, replacing a waiting commit. */
 /* @thread any  @locks commit_lock */
 kafka_err_t kafka__loop_commit_async(kafka__loop_t *loop, kafka_topic_partition_t *tps, size_t n);
+/* Stores the positions that moved, but those of skip[0..nskip) (skip NULL: all, and a
+ * waiting asynchronous commit is dropped as this one covers it), after any
+ * asynchronous commit being stored. */
+/* @thread any  @locks commit_lock, commit_io, lock */
+kafka_err_t kafka__loop_commit_sync(kafka__loop_t *loop, const kafka_topic_partition_t *skip, size_t nskip,
+                                    char *errstr, size_t errstr_size);
 /* Stops the committer after it stored what waits. */
 /* @thread destroy  @locks commit_lock */
 void kafka__loop_committer_stop(kafka__loop_t *loop);
