@@ -1,13 +1,14 @@
 /* kafka-agent bench consume: reads COUNT messages of a topic from the beginning of every
  * partition (producing the missing ones first when the topic holds fewer, e.g. on a fresh
  * --mock cluster), with a progress line per second on stderr and the RESULT line. It
- * reads with the origin's fetch call, one partition after the other. */
+ * reads with the consumer loop (assign every partition from the beginning, poll up to
+ * 10,000 messages at a time): one prefetching fetcher per broker. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "bench_consume.h"
-#include "fetch_loop.h"
+#include "kafka/consumer.h"
 #include "kafka/connection.h"
 #include "kafka/message.h"
 #include "kafka/producer.h"
@@ -24,17 +25,36 @@ typedef struct cbench_s {
     int64_t last_seen;
 } cbench_t;
 
-static bool count_message(const kafka_message_t *m, void *arg) {
-    cbench_t *b = arg;
+static void count_message(cbench_t *b, const kafka_message_t *m) {
     if (!kafka_message_valid(m)) {
         b->invalid++;
-        return true;
+        return;
     }
     int32_t len;
     kafka_message_payload(m, &len);
     b->bytes += len > 0 ? len : 0;
     b->seen++;
-    return b->seen < b->want;
+}
+
+/* The partition's log start or end offset (0 when the broker gave none). */
+static kafka_err_t log_offset(kafka_consumer_t *c, const char *topic, int32_t partition, int64_t which, int64_t *out,
+                              char *errstr, size_t errstr_size) {
+    int64_t *offs = NULL;
+    size_t k = 0;
+    kafka_err_t e = kafka_consumer_offsets(c, topic, partition, which, 1, &offs, &k, errstr, errstr_size);
+    *out = !e && k ? offs[0] : 0;
+    free(offs);
+    return e;
+}
+
+/* Every partition returned up to its high watermark. */
+static bool at_end(kafka_consumer_t *c, const char *topic, int nparts) {
+    for (int i = 0; i < nparts; i++) {
+        int64_t hw = kafka_consumer_high_watermark(c, topic, i);
+        if (hw < 0 || kafka_consumer_position(c, topic, i) < hw)
+            return false;
+    }
+    return true;
 }
 
 /* Fills the topic up to count messages of size bytes with our producer. */
@@ -93,31 +113,43 @@ int agent_bench_consume(agent_ctx_t *ctx, const char *topic, int64_t count, int6
         agent_err(ctx, "%s", errstr);
         return AGENT_USAGE;
     }
-    agent_cursor_t *cur = calloc((size_t)nparts, sizeof(*cur));
     int rc = AGENT_OK;
-    for (int i = 0; i < nparts; i++)
-        cur[i].partition = i;
-    if ((e = agent_cursors_start(c, topic, cur, nparts, KAFKA_OFFSET_EARLIEST, -1, errstr, sizeof(errstr)))) {
+    int64_t held = 0;
+    for (int i = 0; i < nparts && !e; i++) {
+        int64_t lo = 0, hi = 0;
+        if (!(e = log_offset(c, topic, i, KAFKA_OFFSET_EARLIEST, &lo, errstr, sizeof(errstr))) &&
+            !(e = log_offset(c, topic, i, KAFKA_OFFSET_LATEST, &hi, errstr, sizeof(errstr))))
+            held += hi - lo;
+    }
+    if (e) {
         agent_err(ctx, "%s", errstr);
         rc = AGENT_FAIL;
         goto out;
     }
-    int64_t held = 0;
+    if (held < count && (rc = fill(ctx, topic, count - held, size)) != AGENT_OK)
+        goto out;
+    kafka_topic_partition_t *tps = calloc((size_t)nparts, sizeof(*tps));
     for (int i = 0; i < nparts; i++)
-        held += cur[i].hw > cur[i].offset ? cur[i].hw - cur[i].offset : 0;
-    if (held < count) {
-        if ((rc = fill(ctx, topic, count - held, size)) != AGENT_OK)
-            goto out;
-        agent_cursors_start(c, topic, cur, nparts, KAFKA_OFFSET_EARLIEST, -1, errstr, sizeof(errstr));
-    }
+        tps[i] = (kafka_topic_partition_t){topic, i, KAFKA_OFFSET_BEGINNING};
     cbench_t b = {count, 0, 0, 0, now_s(), now_s(), 0};
+    e = kafka_consumer_assign(c, tps, (size_t)nparts, errstr, sizeof(errstr));
+    free(tps);
+    if (e) {
+        agent_err(ctx, "%s", errstr);
+        rc = AGENT_FAIL;
+        goto out;
+    }
+    static kafka_message_t *batch[10000];
     while (b.seen < count && !agent_stopping()) {
-        bool at_end, stopped;
-        if ((e = agent_fetch_round(c, topic, cur, nparts, true, count_message, &b, &at_end, &stopped, errstr,
-                                   sizeof(errstr)))) {
+        size_t n, max = (size_t)(count - b.seen < 10000 ? count - b.seen : 10000);
+        if ((e = kafka_consumer_poll(c, 200, batch, max, &n, errstr, sizeof(errstr)))) {
             agent_err(ctx, "%s", errstr);
             rc = AGENT_FAIL;
             break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            count_message(&b, batch[i]);
+            kafka_message_destroy(batch[i]);
         }
         double t = now_s();
         if (t - b.last_progress >= 1.0) {
@@ -127,7 +159,7 @@ int agent_bench_consume(agent_ctx_t *ctx, const char *topic, int64_t count, int6
             b.last_progress = t;
             b.last_seen = b.seen;
         }
-        if (at_end && b.seen < count) {
+        if (!n && b.seen < count && at_end(c, topic, nparts)) {
             agent_err(ctx, "the topic ended after %lld of %lld messages", (long long)b.seen, (long long)count);
             rc = AGENT_FAIL;
             break;
@@ -144,7 +176,6 @@ int agent_bench_consume(agent_ctx_t *ctx, const char *topic, int64_t count, int6
     if (b.invalid && rc == AGENT_OK)
         rc = AGENT_FAIL;
 out:
-    free(cur);
     kafka_consumer_destroy(c);
     return rc;
 }

@@ -9,7 +9,7 @@
 #include "agent.h"
 #include "kafka/connection.h"
 #include "kafka/consumer.h"
-#include "fetch_loop.h"
+#include "kafka/consumer.h"
 
 static const char help[] =
     "usage: kafka-agent consume -t TOPIC [-p PART] [-o beginning|end|OFFSET|@MS] [-e] [-c N]\n"
@@ -110,22 +110,25 @@ static bool print_message(const kafka_message_t *m, void *arg) {
     return st->limit < 0 || st->seen < st->limit;
 }
 
-/* Commits every cursor's position (the next offset to print). */
-static int commit_positions(agent_ctx_t *ctx, kafka_consumer_t *c, const char *topic, const agent_cursor_t *cur,
-                            int32_t n) {
-    kafka_topic_partition_t *tps = calloc((size_t)n, sizeof(*tps));
-    size_t k = 0;
-    for (int32_t i = 0; i < n; i++)
-        if (cur[i].offset >= 0)
-            tps[k++] = (kafka_topic_partition_t){topic, cur[i].partition, cur[i].offset};
+/* Commits the position of every partition (the next offset to print). */
+static int commit(agent_ctx_t *ctx, kafka_consumer_t *c) {
     char errstr[1024];
-    kafka_err_t e = k ? kafka_consumer_commit(c, tps, k, errstr, sizeof(errstr)) : KAFKA_OK;
-    free(tps);
-    if (e) {
+    fflush(stdout); /* committed means printed */
+    if (kafka_consumer_commit_positions(c, false, errstr, sizeof(errstr))) {
         agent_err(ctx, "commit: %s", errstr);
         return AGENT_FAIL;
     }
     return AGENT_OK;
+}
+
+/* Every partition returned up to its high watermark. */
+static bool at_end(kafka_consumer_t *c, const char *topic, const kafka_topic_partition_t *tps, int32_t n) {
+    for (int32_t i = 0; i < n; i++) {
+        int64_t hw = kafka_consumer_high_watermark(c, topic, tps[i].partition);
+        if (hw < 0 || kafka_consumer_position(c, topic, tps[i].partition) < hw)
+            return false;
+    }
+    return true;
 }
 
 int agent_consume(agent_ctx_t *ctx) {
@@ -173,14 +176,16 @@ int agent_consume(agent_ctx_t *ctx) {
     }
     size_t fmt_len = fmt ? agent_unescape(fmt) : 3;
     const char *format = fmt ? fmt : "%s\n";
-    int64_t offset = KAFKA_OFFSET_EARLIEST, ts = -1;
+    /* Where to start: -o, else the group's committed offset (auto.offset.reset where
+     * there is none), else the beginning. */
+    int64_t offset = group ? KAFKA_OFFSET_STORED : KAFKA_OFFSET_BEGINNING, ts = -1;
     if (start) {
         if (strcmp(start, "beginning") == 0)
-            offset = KAFKA_OFFSET_EARLIEST;
+            offset = KAFKA_OFFSET_BEGINNING;
         else if (strcmp(start, "end") == 0)
-            offset = KAFKA_OFFSET_LATEST;
+            offset = KAFKA_OFFSET_END;
         else if (start[0] == '@' && agent_parse_i64(start + 1, 0, INT64_MAX, &ts))
-            offset = KAFKA_OFFSET_EARLIEST;
+            offset = KAFKA_OFFSET_AT_TIME(ts);
         else if (!agent_parse_i64(start, 0, INT64_MAX, &offset)) {
             free(fmt);
             return agent_usage_err(ctx, "-o %s: beginning, end, an offset or @MS", start);
@@ -191,6 +196,8 @@ int agent_consume(agent_ctx_t *ctx) {
         free(fmt);
         return agent_usage_err(ctx, "-G %s: %s", group, errstr);
     }
+    /* This mode commits what it printed itself (every second and at exit). */
+    kafka_conf_set(ctx->conf, "enable.auto.commit", "false", errstr, sizeof(errstr));
     int rc = agent_brokers(ctx);
     if (rc != AGENT_OK) {
         free(fmt);
@@ -221,63 +228,49 @@ int agent_consume(agent_ctx_t *ctx) {
         free(fmt);
         return AGENT_USAGE;
     }
-    agent_cursor_t *cur = calloc((size_t)nparts, sizeof(*cur));
+    kafka_topic_partition_t *tps = calloc((size_t)nparts, sizeof(*tps));
     for (int32_t i = 0; i < nparts; i++)
-        cur[i].partition = partition >= 0 ? (int32_t)partition : i;
-    kafka_err_t e = agent_cursors_start(c, topic, cur, nparts, ts >= 0 ? KAFKA_OFFSET_EARLIEST : offset, ts, errstr,
-                                        sizeof(errstr));
+        tps[i] = (kafka_topic_partition_t){topic, partition >= 0 ? (int32_t)partition : i, offset};
+    kafka_err_t e = kafka_consumer_assign(c, tps, (size_t)nparts, errstr, sizeof(errstr));
     if (e) {
         agent_err(ctx, "%s", errstr);
         rc = AGENT_FAIL;
         goto out;
     }
-    if (group && !start) {
-        /* Resume where the group stopped; auto.offset.reset where it has no offset. */
-        bool latest = kafka_conf_int(ctx->conf, KAFKA_CONF_AUTO_OFFSET_RESET) == KAFKA_OFFSET_RESET_LATEST;
-        for (int32_t i = 0; i < nparts; i++) {
-            int64_t committed;
-            if ((e = kafka_consumer_committed(c, topic, cur[i].partition, &committed, errstr, sizeof(errstr)))) {
-                agent_err(ctx, "%s", errstr);
-                rc = AGENT_FAIL;
-                goto out;
-            }
-            if (committed >= 0)
-                cur[i].offset = committed;
-            else if (latest && cur[i].hw >= 0)
-                cur[i].offset = cur[i].hw;
-        }
-    }
     static char obuf[1 << 20];
     setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
     out_state_t st = {format, fmt_len, limit, 0, 0, ctx};
     time_t last_commit = time(NULL);
+    static kafka_message_t *batch[4096];
     while (!agent_stopping() && (limit < 0 || st.seen < limit)) {
-        bool at_end, stopped;
-        e = agent_fetch_round(c, topic, cur, nparts, exit_at_end, print_message, &st, &at_end, &stopped, errstr,
-                              sizeof(errstr));
+        size_t n, max = limit >= 0 && limit - st.seen < 4096 ? (size_t)(limit - st.seen) : 4096;
+        e = kafka_consumer_poll(c, 200, batch, max, &n, errstr, sizeof(errstr));
         if (e) {
             agent_err(ctx, "%s", errstr);
             rc = AGENT_FAIL;
             break;
         }
+        for (size_t i = 0; i < n; i++) {
+            print_message(batch[i], &st);
+            kafka_message_destroy(batch[i]);
+        }
         if (group && time(NULL) != last_commit) {
-            fflush(stdout); /* committed means printed */
-            if (commit_positions(ctx, c, topic, cur, nparts) != AGENT_OK)
+            if (commit(ctx, c) != AGENT_OK)
                 rc = AGENT_FAIL;
             last_commit = time(NULL);
         }
-        if (stopped || (exit_at_end && at_end) || rc != AGENT_OK)
+        if ((exit_at_end && !n && at_end(c, topic, tps, nparts)) || rc != AGENT_OK)
             break;
     }
-    fflush(stdout);
-    if (group && commit_positions(ctx, c, topic, cur, nparts) != AGENT_OK)
+    if (group && commit(ctx, c) != AGENT_OK)
         rc = AGENT_FAIL;
+    fflush(stdout);
     fprintf(stderr, "%s consume: %lld messages from %s%s\n", ctx->prog, st.seen, topic,
             st.invalid ? " (and invalid ones, reported above)" : "");
     if (st.invalid && rc == AGENT_OK)
         rc = AGENT_FAIL;
 out:
-    free(cur);
+    free(tps);
     kafka_consumer_destroy(c);
     free(fmt);
     return rc;
