@@ -112,7 +112,8 @@ static void pick(kafka__fetcher_t *f, batch_t *b, kafka__lpart_t **reset, int64_
             b->e[i].lp->in_flight = false;
         b->n = 0;
     }
-    qsort(b->e, b->n, sizeof(*b->e), by_topic);
+    if (b->n > 1)
+        qsort(b->e, b->n, sizeof(*b->e), by_topic);
 }
 
 /* ---- the round trip (no lock) ---- */
