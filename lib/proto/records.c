@@ -301,6 +301,9 @@ static int open_wrapper(kafka_records_reader_t *rr, const kafka_record_t *w, int
         return fail(rr, KAFKA_ERR__BAD_MSG, "MessageSet at offset %lld: compressed wrapper with no inner message",
                     (long long)w->offset);
     if (w->magic == 1 && w->offset != 0) {
+        if (last < 0) /* relative offsets count from 0: a negative one is corrupt (and would overflow) */
+            return fail(rr, KAFKA_ERR__BAD_MSG, "MessageSet at offset %lld: negative inner offset %lld",
+                        (long long)w->offset, (long long)last);
         if (w->offset < last)
             return fail(rr, KAFKA_ERR__BAD_MSG,
                         "MessageSet at offset %lld: wrapper offset is below its last inner offset %lld",
