@@ -305,6 +305,58 @@ static void test_faults(void) {
     stop_rdkafka_mock();
 }
 
+/* The same on our mock: Fetch responses cut in the middle (connection closed), error
+ * codes, leader moves, a broker down and up. */
+static kafka_mock_t *cut_mock;
+static int cut_step;
+
+static void inject_ours(int got) {
+    int at[] = {30, 80, 130, 180, 230};
+    if (cut_step >= 5 || got < at[cut_step] / SCALE)
+        return;
+    switch (cut_step++) {
+    case 0:
+        kafka_mock_drop_next_response(cut_mock, KAFKA_API_FETCH, -1);
+        break;
+    case 1:
+        kafka_mock_push_error(cut_mock, KAFKA_API_FETCH, -1, 2, KAFKA_ERR_NOT_LEADER_OR_FOLLOWER);
+        kafka_mock_drop_next_response(cut_mock, KAFKA_API_FETCH, -1);
+        break;
+    case 2:
+        for (int p = 0; p < 4; p++)
+            kafka_mock_partition_set_leader(cut_mock, "cut", p, (p + 1) % 3);
+        break;
+    case 3:
+        kafka_mock_broker_set_down(cut_mock, 1, true);
+        kafka_test_sleep_ms(300);
+        kafka_mock_broker_set_down(cut_mock, 1, false);
+        break;
+    default:
+        kafka_mock_push_error(cut_mock, KAFKA_API_FETCH, -1, 1, KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+        break;
+    }
+}
+
+static void test_faults_our_mock(void) {
+    cut_mock = kafka_test_mock(3, true);
+    const char *bs = kafka_mock_bootstrap(cut_mock);
+    kafka_mock_topic_create(cut_mock, "cut", 4, 3);
+    int total = 400 / SCALE;
+    rd_kafka_t *rk = rd_producer(bs, "snappy", "5");
+    rdk_produce(rk, "cut", 4, 0, total);
+    rd_kafka_destroy(rk);
+    cut_step = 0;
+    const char *kv[] = {"max.partition.fetch.bytes", "20000", NULL};
+    kafka_consumer_t *c = kafka_test_consumer(bs, kv);
+    assign_all(c, "cut", 4, KAFKA_OFFSET_BEGINNING);
+    expect_t x;
+    expect_init(&x, "cut", 4, total);
+    drain(c, &x, 60000, inject_ours);
+    CU_ASSERT(cut_step >= 3);
+    kafka_consumer_destroy(c);
+    kafka_mock_destroy(cut_mock);
+}
+
 /* ---- commit, stop, restart, resume ---- */
 
 static int async_calls;
@@ -570,6 +622,7 @@ static CU_TestInfo tests[] = {
     {"every codec, 5 topics x 3 partitions, one assignment", test_every_codec},
     {"starts: offset, end, time, seek, bad assignments", test_starts},
     {"faults while consuming: nothing skipped or repeated", test_faults},
+    {"faults on our mock: cut responses, errors, moves, a broker down", test_faults_our_mock},
     {"commit, stop, restart, resume: Kafka offsets", test_resume_kafka},
     {"commit, stop, restart, resume: offsets file", test_resume_file},
     {"out of range: error once, or reset to the log start", test_out_of_range},

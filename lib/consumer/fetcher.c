@@ -255,9 +255,12 @@ static void round_trip(kafka__fetcher_t *f, batch_t *b) {
     free(parts);
     free(topics);
     kafka__frame_t *frame = NULL;
-    if (!err && !(frame = kafka__frame_wrap(data)))
-        err = KAFKA_ERR__NO_MEMORY;
-    data = NULL;
+    if (!err) {
+        frame = kafka__frame_wrap(data); /* takes data, even when it fails */
+        data = NULL;
+        if (!frame)
+            err = KAFKA_ERR__NO_MEMORY;
+    }
     if (!err && resp.error_code) {
         err = (kafka_err_t)resp.error_code;
         snprintf(why, sizeof(why), "Fetch v%d from %s: %s", b->version, f->broker, kafka_err_name(err));
