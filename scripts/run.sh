@@ -7,14 +7,15 @@
 # `kafka-agent consume` and compared line for line; a second log goes through
 # `kafka-agent produce`; `bench produce` and
 # `bench consume` print their RESULT lines; then (mock only) the producer against
-# librdkafka's in one run (bench/producer_e2e) and the CRC gate.
+# librdkafka's in one run (bench/producer_e2e), our consumer loop against librdkafka's
+# (bench/consumer_e2e) and the CRC gate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 build=${KAFKA_BUILD_DIR:-$(pwd)/build}/release
 bash scripts/install-deps.sh
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j"$jobs" --target kafka-agent kafka-mock producer_e2e crc_gate
+cmake --build "$build" -j"$jobs" --target kafka-agent kafka-mock producer_e2e consumer_e2e crc_gate
 A=$build/daemon/kafka-agent
 work=$(mktemp -d)
 mock_pid=
@@ -83,6 +84,8 @@ if [ -z "${KAFKA_BROKERS:-}" ]; then
     mock_pid=
     echo "== our producer and librdkafka's, one kafka-mock, one run"
     "$build/bench/producer_e2e" "$build/daemon/kafka-mock" 2000000 3
+    echo "== our consumer and librdkafka's, one kafka-mock, one run"
+    "$build/bench/consumer_e2e" "$build/daemon/kafka-mock" 2000000 3
     echo "== CRC gate"
     "$build/bench/crc_gate"
 fi
