@@ -357,6 +357,32 @@ static void test_faults_our_mock(void) {
     kafka_mock_destroy(cut_mock);
 }
 
+/* A partition assigned while it has no leader is fetched as soon as one is elected
+ * (not at the next periodic metadata refresh, minutes later). */
+static void test_leader_elected_later(void) {
+    const char *bs = start_rdkafka_mock(2);
+    rd_kafka_mock_topic_create(mc, "nolead", 1, 2);
+    rd_kafka_t *rk = rd_producer(bs, "none", "5");
+    rdk_produce(rk, "nolead", 1, 0, 10);
+    rd_kafka_destroy(rk);
+    rd_kafka_mock_partition_set_leader(mc, "nolead", 0, -1);
+    kafka_consumer_t *c = kafka_test_consumer(bs, NULL);
+    assign_all(c, "nolead", 1, 0);
+    kafka_message_t *m;
+    size_t n;
+    char err[512];
+    CU_ASSERT_EQUAL(kafka_consumer_poll(c, 300, &m, 1, &n, err, sizeof(err)), KAFKA_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    rd_kafka_mock_partition_set_leader(mc, "nolead", 0, 2);
+    int64_t t0 = kafka_test_now_ms();
+    expect_t x;
+    expect_init(&x, "nolead", 1, 10);
+    drain(c, &x, 5000, NULL);
+    CU_ASSERT(kafka_test_now_ms() - t0 < 3000);
+    kafka_consumer_destroy(c);
+    stop_rdkafka_mock();
+}
+
 /* ---- commit, stop, restart, resume ---- */
 
 static int async_calls;
@@ -623,6 +649,7 @@ static CU_TestInfo tests[] = {
     {"starts: offset, end, time, seek, bad assignments", test_starts},
     {"faults while consuming: nothing skipped or repeated", test_faults},
     {"faults on our mock: cut responses, errors, moves, a broker down", test_faults_our_mock},
+    {"a partition without a leader at assign is read once one is elected", test_leader_elected_later},
     {"commit, stop, restart, resume: Kafka offsets", test_resume_kafka},
     {"commit, stop, restart, resume: offsets file", test_resume_file},
     {"out of range: error once, or reset to the log start", test_out_of_range},

@@ -472,8 +472,6 @@ static void *run(void *arg) {
             continue;
         }
         if (!b.n) {
-            if (reset)
-                wake_ms = 0;
             int64_t now = kafka__now_ms();
             kafka__cond_wait_until(&loop->work, &loop->lock, wake_ms >= 0 && wake_ms - now < 1000 ? wake_ms : now + 1000);
             continue;

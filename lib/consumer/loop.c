@@ -140,19 +140,25 @@ static kafka__fetcher_t *fetcher_for(kafka__loop_t *loop, int32_t broker_id) {
 }
 
 void kafka__loop_route(kafka__loop_t *loop, kafka__metadata_t *md) {
+    bool leaderless = false;
     for (size_t i = 0; i < loop->nparts; i++) {
         kafka__lpart_t *lp = loop->parts[i];
         const kafka__md_topic_t *t = kafka__metadata_topic(md, lp->topic);
-        if (!t || t->err || lp->partition >= t->npartitions)
-            continue; /* fetching it fails and backs off until the metadata says more */
-        int32_t leader = t->partitions[lp->partition].leader;
-        if (leader < 0 || !kafka__metadata_broker(md, leader) || leader == lp->leader)
+        int32_t leader = t && !t->err && lp->partition < t->npartitions ? t->partitions[lp->partition].leader : -1;
+        if (leader < 0 || !kafka__metadata_broker(md, leader)) {
+            /* Fetching it (if it has a fetcher) fails and backs off until the metadata
+             * names a leader; ask for that metadata soon (the metadata thread spaces
+             * refreshes by retry.backoff.ms). */
+            leaderless = true;
             continue;
-        if (fetcher_for(loop, leader)) {
+        }
+        if (leader != lp->leader && fetcher_for(loop, leader)) {
             lp->leader = leader;
             lp->not_before_ms = 0; /* a new leader: no reason to wait */
         }
     }
+    if (leaderless)
+        kafka_connection_refresh(loop->c->cluster);
     pthread_cond_broadcast(&loop->work);
 }
 
