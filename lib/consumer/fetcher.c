@@ -136,9 +136,15 @@ static kafka_err_t connect_broker(kafka__fetcher_t *f, char *why, size_t why_siz
     if (f->bc)
         return KAFKA_OK;
     kafka_consumer_t *c = f->loop->c;
-    int64_t now = kafka__now_ms();
-    if (now < f->reconnect_at_ms) {
-        kafka__sleep_ms(f->reconnect_at_ms - now);
+    /* The reconnect backoff, cut short by destroy. */
+    pthread_mutex_lock(&f->loop->lock);
+    while (!f->loop->stopping && kafka__now_ms() < f->reconnect_at_ms)
+        kafka__cond_wait_until(&f->loop->work, &f->loop->lock, f->reconnect_at_ms);
+    bool stopping = f->loop->stopping;
+    pthread_mutex_unlock(&f->loop->lock);
+    if (stopping) {
+        snprintf(why, why_size, "the consumer is being destroyed");
+        return KAFKA_ERR__DESTROYED;
     }
     kafka__metadata_t *md = kafka__connection_metadata(c->cluster);
     const kafka__md_broker_t *mb = md ? kafka__metadata_broker(md, f->broker_id) : NULL;
