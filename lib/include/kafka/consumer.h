@@ -1,6 +1,7 @@
-/* kafka_consumer_t (the origin's Kafka::Consumer): reads partitions.
- *
- * This part holds the origin's two synchronous calls: kafka_consumer_offsets()
+/* kafka_consumer_t (the origin's Kafka::Consumer): reads partitions, two ways:
+ *  - the consumer loop (below: assign, poll, seek, position, commit_positions), which
+ *    fetches ahead on one thread per broker and tracks and commits positions;
+ *  - the origin's two synchronous calls, kafka_consumer_offsets()
  * (ListOffsets) and kafka_consumer_fetch() (one Fetch from a partition's leader,
  * returning kafka_message_t views into the response; see kafka/message.h). Both find the
  * partition's leader in the metadata (kept fresh by the connection's metadata thread),
@@ -8,15 +9,18 @@
  * UNKNOWN_TOPIC_OR_PARTITION, ...) and broken connections with a metadata refresh and
  * retry.backoff.ms (doubling up to retry.backoff.max.ms), for at most request.timeout.ms
  * per call; the error then names the last cause.
+ * commit() / committed() store and read offsets (Kafka's group coordinator or a file).
  *
  * Properties used: bootstrap.servers, client.id, request.timeout.ms, retry.backoff.ms,
- * retry.backoff.max.ms, fetch.min.bytes, fetch.max.wait.ms, max.partition.fetch.bytes
- * (the default max_bytes), check.crcs, auto.offset.reset, isolation.level,
- * api.version.request, broker.version.fallback.
+ * retry.backoff.max.ms, reconnect.backoff.ms, reconnect.backoff.max.ms, fetch.min.bytes,
+ * fetch.max.wait.ms, fetch.max.bytes, max.partition.fetch.bytes (also the default
+ * max_bytes of fetch()), queued.max.messages.kbytes, check.crcs, auto.offset.reset,
+ * isolation.level, group.id, offsets.storage, offsets.file, enable.auto.commit,
+ * auto.commit.interval.ms, api.version.request, broker.version.fallback.
  *
- * Thread safety: every call may be made from any thread, concurrently (each call uses
- * its own broker connection; idle ones are kept per broker), except
- * kafka_consumer_destroy(). */
+ * Thread safety: every call may be made from any thread, concurrently (each synchronous
+ * call uses its own broker connection; idle ones are kept per broker), except
+ * kafka_consumer_destroy(); see the loop's notes for poll(). */
 #ifndef KAFKA_CONSUMER_H
 #define KAFKA_CONSUMER_H
 
