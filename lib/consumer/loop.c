@@ -26,6 +26,7 @@ kafka__loop_t *kafka__loop_get(kafka_consumer_t *c) {
     kafka__loop_t *loop = c->loop;
     if (!loop && (loop = calloc(1, sizeof(*loop))) != NULL) {
         loop->c = c;
+        pthread_mutex_init(&loop->assign_lock, NULL);
         pthread_mutex_init(&loop->lock, NULL);
         pthread_mutex_init(&loop->commit_lock, NULL);
         pthread_mutex_init(&loop->commit_io, NULL);
@@ -91,6 +92,7 @@ void kafka__loop_destroy(kafka__loop_t *loop) {
     pthread_cond_destroy(&loop->work);
     pthread_cond_destroy(&loop->ready);
     pthread_cond_destroy(&loop->commit_cv);
+    pthread_mutex_destroy(&loop->assign_lock);
     pthread_mutex_destroy(&loop->lock);
     pthread_mutex_destroy(&loop->commit_lock);
     pthread_mutex_destroy(&loop->commit_io);
@@ -261,6 +263,11 @@ static kafka__lpart_t *lpart_new(const kafka_topic_partition_t *tp, int64_t offs
     return lp;
 }
 
+/* kafka_consumer_assign() with loop->assign_lock held: which partitions keep their
+ * position cannot change between the look and the swap. */
+static kafka_err_t assign_locked(kafka_consumer_t *c, kafka__loop_t *loop, const kafka_topic_partition_t *tps,
+                                 size_t n, char *errstr, size_t errstr_size);
+
 kafka_err_t kafka_consumer_assign(kafka_consumer_t *c, const kafka_topic_partition_t *tps, size_t n, char *errstr,
                                   size_t errstr_size) {
     if (!c || (n && !tps)) {
@@ -280,6 +287,15 @@ kafka_err_t kafka_consumer_assign(kafka_consumer_t *c, const kafka_topic_partiti
     kafka__loop_t *loop = kafka__loop_get(c);
     if (!loop)
         return kafka__consumer_fail(c, KAFKA_ERR__NO_MEMORY, "assign: out of memory", errstr, errstr_size);
+    pthread_mutex_lock(&loop->assign_lock);
+    kafka_err_t err = assign_locked(c, loop, tps, n, errstr, errstr_size);
+    pthread_mutex_unlock(&loop->assign_lock);
+    return err;
+}
+
+static kafka_err_t assign_locked(kafka_consumer_t *c, kafka__loop_t *loop, const kafka_topic_partition_t *tps,
+                                 size_t n, char *errstr, size_t errstr_size) {
+    char why[700];
     /* Starts first, without the lock (network): nothing changes when one fails. */
     kafka__lpart_t **fresh = n ? calloc(n, sizeof(*fresh)) : NULL;
     if (n && !fresh)

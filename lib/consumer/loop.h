@@ -4,10 +4,11 @@
  *
  * Locks: loop->lock guards everything in kafka__loop_t and kafka__lpart_t (fetchers
  * hold it only to pick partitions and to file results, never during I/O);
- * loop->commit_lock guards the committer's slot; loop->commit_io is held while a commit
- * of positions is stored, so commits land in the order they were taken (order:
- * commit_lock, then commit_io, then lock). c->lock and c->err_lock (consumer_int.h) may
- * be taken with loop->lock held (they are leaves). */
+ * loop->assign_lock makes assigns one at a time; loop->commit_lock guards the
+ * committer's slot; loop->commit_io is held while a commit of positions is stored, so
+ * commits land in the order they were taken. Order: assign_lock, commit_lock,
+ * commit_io, lock. c->lock and c->err_lock (consumer_int.h) may be taken with
+ * loop->lock held (they are leaves). */
 #ifndef KAFKA_CONSUMER_LOOP_H
 #define KAFKA_CONSUMER_LOOP_H
 
@@ -53,6 +54,7 @@ typedef struct kafka__fetcher_s kafka__fetcher_t; /* fetcher.c */
 
 typedef struct kafka__loop_s {
     kafka_consumer_t *c;
+    pthread_mutex_t assign_lock; /* one assign at a time (taken before all the others) */
     pthread_mutex_t lock;
     pthread_cond_t work;  /* fetchers: assignment, routing, room in the buffer, stop */
     pthread_cond_t ready; /* poll(): messages or an error to report */
