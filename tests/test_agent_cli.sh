@@ -90,6 +90,15 @@ A bench consume -b "$BS" -t logs -n 1000 -s 20 >"$TMP/b" 2>"$TMP/be"; check "ben
 re='^RESULT mode=consume msgs=1000 bytes=[0-9]+ wall_s=[0-9.]+ msgs_per_s=[0-9.]+ mb_per_s=[0-9.]+$'
 if tail -1 "$TMP/b" | grep -Eq "$re"; then pass "bench consume: the RESULT line"; else fail "consume RESULT" "$re" "$(tail -1 "$TMP/b")"; fi
 
+# consume past a batch damaged on the broker: reported (exit 1), the rest still printed
+mock_cmd "topic dmg 1 1"
+seq 1 10 | A produce -b "$BS" -t dmg -p 0 2>/dev/null
+seq 11 20 | A produce -b "$BS" -t dmg -p 0 2>/dev/null
+mock_cmd "damage dmg 0 3 crc"
+A consume -b "$BS" -t dmg -e >"$TMP/c" 2>"$TMP/e"; check "consume of a damaged batch: exit 1" 1 $?
+contains "consume names the damaged batch and its CRC" "CRC-32C" "$TMP/e"
+check "consume prints the batch after the damaged one" "$(seq 11 20)" "$(cat "$TMP/c")"
+
 A metadata -b "$BS" -t logs >"$TMP/md" 2>&1; check "metadata: exit 0" 0 $?
 contains "metadata lists brokers" "3 brokers:" "$TMP/md"
 contains "metadata lists the topic's partitions" 'topic "logs" with 4 partitions:' "$TMP/md"

@@ -602,6 +602,74 @@ static void test_out_of_range(void) {
     kafka_mock_destroy(m);
 }
 
+/* Batches damaged on the broker's disk (a flipped byte: a CRC mismatch, or with the CRC
+ * rewritten, gzip data that does not inflate): each comes from poll() as one invalid
+ * message naming the cause and spanning the batch's offsets; everything around it comes
+ * intact; the position moves past it (no fetch loop on the same bytes). */
+static void test_damaged_batches(void) {
+    kafka_mock_t *m = kafka_test_mock(1, true);
+    const char *bs = kafka_mock_bootstrap(m);
+    kafka_mock_topic_create(m, "damaged", 1, 1);
+    rd_kafka_t *rk = rd_producer(bs, "gzip", "5");
+    enum { N = 40 };
+    for (int i = 0; i < N; i += 10)
+        rdk_produce(rk, "damaged", 1, i, 10); /* a batch (or more) per call */
+    rd_kafka_destroy(rk);
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(kafka_mock_partition_damage(m, "damaged", 0, 12, false), KAFKA_OK);
+    CU_ASSERT_EQUAL_FATAL(kafka_mock_partition_damage(m, "damaged", 0, 25, true), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_mock_partition_damage(m, "damaged", 0, N, true), KAFKA_ERR_OFFSET_OUT_OF_RANGE);
+    CU_ASSERT_EQUAL(kafka_mock_command(m, "damage damaged 0 35 nonsense", err, sizeof(err)), KAFKA_ERR__INVALID_ARG);
+    kafka_consumer_t *c = kafka_test_consumer(bs, NULL);
+    assign_all(c, "damaged", 1, KAFKA_OFFSET_BEGINNING);
+    int covered[N] = {0};
+    int crc_errors = 0, decode_errors = 0;
+    int64_t next = 0, until = kafka_test_now_ms() + 10000;
+    while (kafka_consumer_position(c, "damaged", 0) < N && kafka_test_now_ms() < until) {
+        kafka_message_t *msgs[16];
+        size_t n;
+        CU_ASSERT_EQUAL(kafka_consumer_poll(c, 200, msgs, 16, &n, err, sizeof(err)), KAFKA_OK);
+        for (size_t i = 0; i < n; i++) {
+            int64_t off = kafka_message_offset(msgs[i]), end = kafka_message_next_offset(msgs[i]);
+            CU_ASSERT_EQUAL(off, next); /* in order, no gap, no repeat */
+            CU_ASSERT(end > off && end <= N);
+            if (kafka_message_valid(msgs[i])) {
+                CU_ASSERT_EQUAL(end, off + 1);
+                check_message(msgs[i], "damaged", 0, (int)off, off);
+            } else {
+                const char *why = kafka_message_errstr(msgs[i]);
+                fprintf(stderr, "invalid [%lld, %lld): %s: %s\n", (long long)off, (long long)end,
+                        kafka_err_name(kafka_message_error(msgs[i])), why);
+                CU_ASSERT(strstr(why, "damaged/0") != NULL);
+                if (kafka_message_error(msgs[i]) == KAFKA_ERR__BAD_CRC) {
+                    crc_errors++;
+                    CU_ASSERT(off <= 12 && 12 < end);
+                    CU_ASSERT(strstr(why, "CRC") != NULL);
+                } else {
+                    decode_errors++;
+                    CU_ASSERT(off <= 25 && 25 < end);
+                }
+            }
+            for (int64_t o = off; o < end && o < N; o++)
+                covered[o]++;
+            next = end;
+            kafka_message_destroy(msgs[i]);
+        }
+    }
+    CU_ASSERT_EQUAL(crc_errors, 1);
+    CU_ASSERT_EQUAL(decode_errors, 1);
+    for (int o = 0; o < N; o++)
+        CU_ASSERT_EQUAL(covered[o], 1);
+    CU_ASSERT_EQUAL(kafka_consumer_position(c, "damaged", 0), N);
+    /* Nothing more comes: the damaged batches are not fetched again. */
+    kafka_message_t *more;
+    size_t n;
+    CU_ASSERT_EQUAL(kafka_consumer_poll(c, 300, &more, 1, &n, err, sizeof(err)), KAFKA_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    kafka_consumer_destroy(c);
+    kafka_mock_destroy(m);
+}
+
 /* queued.max.messages.kbytes bounds what is fetched ahead; messages outlive the
  * consumer. */
 static void test_buffer_bound(void) {
@@ -660,6 +728,7 @@ static CU_TestInfo tests[] = {
     {"commit, stop, restart, resume: Kafka offsets", test_resume_kafka},
     {"commit, stop, restart, resume: offsets file", test_resume_file},
     {"out of range: error once, or reset to the log start", test_out_of_range},
+    {"damaged batches on the broker: invalid messages, then the rest", test_damaged_batches},
     {"buffer bound; messages outlive the consumer", test_buffer_bound},
 #endif
     CU_TEST_INFO_NULL};

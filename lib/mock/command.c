@@ -1,4 +1,5 @@
 /* Text commands: what kafka-mock reads on stdin, one per line, and tests can send. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,9 @@ static const char help[] =
     "  drop [API] [BROKER]                  cut the next response (of API, on BROKER) in half and close\n"
     "  retention BYTES                      bound every partition log to BYTES (0: unbounded)\n"
     "  offsets TOPIC PARTITION              print the log start offset and high watermark\n"
+    "  damage TOPIC PARTITION OFFSET [crc|payload]\n"
+    "                                       flip a byte in the stored batch holding OFFSET: its CRC fails\n"
+    "                                       (crc, the default), or the CRC is rewritten (payload)\n"
     "  help                                 this text\n";
 
 const char *kafka_mock_command_help(void) { return help; }
@@ -131,6 +135,15 @@ kafka_err_t kafka_mock_command(kafka_mock_t *m, const char *line, char *reply, s
         err = kafka_mock_partition_offsets(m, argv[1], (int)c, &ls, &hw);
         return err ? FAIL(err, "offsets: %s", kafka_err2str(err))
                    : REPLY("ok %s/%ld log_start=%lld high_watermark=%lld", argv[1], c, (long long)ls, (long long)hw);
+    }
+    if (!strcmp(cmd, "damage")) {
+        bool keep_crc = argc > 4 && !strcmp(argv[4], "payload");
+        if (argc < 4 || !parse_int(argv[2], 0, 100000, &a) || !parse_int(argv[3], 0, LONG_MAX, &b) ||
+            (argc > 4 && !keep_crc && strcmp(argv[4], "crc") != 0))
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: damage TOPIC PARTITION OFFSET [crc|payload]");
+        err = kafka_mock_partition_damage(m, argv[1], (int)a, b, keep_crc);
+        return err ? FAIL(err, "damage %s/%ld at %ld: %s", argv[1], a, b, kafka_err2str(err))
+                   : REPLY("ok %s/%ld damaged at offset %ld (%s)", argv[1], a, b, keep_crc ? "payload" : "crc");
     }
     return FAIL(KAFKA_ERR__INVALID_ARG, "unknown command '%s' (try: help)", cmd);
 }

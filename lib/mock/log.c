@@ -377,6 +377,27 @@ kafka_err_t kmock__log_read(kmock_partition_t *p, int64_t offset, size_t max_byt
     return KAFKA_OK;
 }
 
+kafka_err_t kmock__log_damage(kmock_partition_t *p, int64_t offset, bool keep_crc) {
+    size_t i = find_entry(p, offset);
+    if (i >= p->nentries || p->entries[i].base_offset > offset)
+        return KAFKA_ERR_OFFSET_OUT_OF_RANGE;
+    uint8_t *e = p->segs[p->entries[i].seg].data + p->entries[i].pos;
+    size_t len = p->entries[i].len;
+    /* The byte flipped lies in the middle of what the CRC covers past the headers:
+     * records (v2) or the message value (v0/v1), compressed or not. */
+    size_t body = e[16] == 2 ? 61 : e[16] == 1 ? 34 : 26;
+    if (len <= body)
+        return KAFKA_ERR__INVALID_ARG;
+    e[body + (len - body) / 2] ^= 0x5a;
+    if (keep_crc) {
+        if (e[16] == 2)
+            kafka__be32(e + 17, kafka_crc32c(0, e + 21, len - 21));
+        else
+            kafka__be32(e + 12, kafka_crc32(0, e + 16, len - 16));
+    }
+    return KAFKA_OK;
+}
+
 int64_t kmock__log_offset_for_time(kmock_partition_t *p, int64_t ts, int64_t *found_ts) {
     for (size_t i = p->first_entry; i < p->nentries; i++) {
         if (p->entries[i].max_timestamp >= ts) {

@@ -188,6 +188,9 @@ kafka_err_t kmock__log_append(kafka_mock_t *m, kmock_partition_t *p, const uint8
  * first). KAFKA_ERR_OFFSET_OUT_OF_RANGE if offset is outside [log_start, hw]. */
 kafka_err_t kmock__log_read(kmock_partition_t *p, int64_t offset, size_t max_bytes, bool first, const uint8_t **data,
                             size_t *len);
+/* Damages the stored entry holding offset in place (one byte of its records flipped),
+ * with its CRC written again when keep_crc. */
+kafka_err_t kmock__log_damage(kmock_partition_t *p, int64_t offset, bool keep_crc);
 /* The first offset whose batch max timestamp >= ts (hw when none). */
 int64_t kmock__log_offset_for_time(kmock_partition_t *p, int64_t ts, int64_t *found_ts);
 void kmock__log_free(kmock_partition_t *p);

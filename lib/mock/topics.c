@@ -137,6 +137,15 @@ kafka_err_t kafka_mock_partition_offsets(kafka_mock_t *m, const char *topic, int
     return p ? KAFKA_OK : KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
 }
 
+kafka_err_t kafka_mock_partition_damage(kafka_mock_t *m, const char *topic, int partition, int64_t offset,
+                                       bool keep_crc) {
+    pthread_mutex_lock(&m->lock);
+    kmock_partition_t *p = kmock__partition(kmock__topic_find(m, topic, (int32_t)strlen(topic)), partition);
+    kafka_err_t err = p ? kmock__log_damage(p, offset, keep_crc) : KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    pthread_mutex_unlock(&m->lock);
+    return err;
+}
+
 /* ---- fault injection: every ErrorCode of a response ---- */
 
 static void set_codes(const kafka__schema_t *s, uint8_t *obj, int16_t err) {

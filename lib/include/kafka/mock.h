@@ -64,6 +64,13 @@ kafka_err_t kafka_mock_drop_next_response(kafka_mock_t *m, int16_t api_key, int 
 /* Retention bound per partition, in bytes (0 = none); the log start offset advances. */
 kafka_err_t kafka_mock_set_retention(kafka_mock_t *m, size_t bytes);
 
+/* Damages the stored batch (or MessageSet message) holding offset, as a bad disk
+ * would: one byte in the middle of its records is flipped, so its CRC no longer
+ * matches; with keep_crc the CRC is written again and only decoding the records
+ * (decompression, record framing) can tell. Fetches serve it as stored.
+ * KAFKA_ERR_OFFSET_OUT_OF_RANGE when no live entry holds offset. */
+kafka_err_t kafka_mock_partition_damage(kafka_mock_t *m, const char *topic, int partition, int64_t offset,
+                                       bool keep_crc);
 /* Offsets of a partition (for tests): log start and high watermark. */
 kafka_err_t kafka_mock_partition_offsets(kafka_mock_t *m, const char *topic, int partition, int64_t *log_start,
                                          int64_t *high_watermark);
