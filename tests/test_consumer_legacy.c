@@ -340,6 +340,82 @@ static void test_fetch_v0_cut(void) {
     fake_stop(&f);
 }
 
+/* Polls c for up to max_ms: the messages into got[] (at most 8, the rest destroyed),
+ * and the first error poll reports into *err / why. */
+static size_t poll_some(kafka_consumer_t *c, int64_t max_ms, size_t want, kafka_message_t **got, kafka_err_t *err,
+                        char *why, size_t why_size) {
+    size_t have = 0;
+    *err = KAFKA_OK;
+    int64_t until = kafka_test_now_ms() + max_ms;
+    while (have < want && !*err && kafka_test_now_ms() < until) {
+        kafka_message_t *msgs[8];
+        size_t n;
+        *err = kafka_consumer_poll(c, 100, msgs, 8, &n, why, why_size);
+        for (size_t i = 0; i < n; i++) {
+            if (have < 8)
+                got[have++] = msgs[i];
+            else
+                kafka_message_destroy(msgs[i]);
+        }
+    }
+    return have;
+}
+
+/* The consumer loop on a 0.8 broker: Fetch v0 answers are cut at
+ * max.partition.fetch.bytes, so a message larger than that stops its partition with
+ * one error naming the cause (not a loop of empty fetches); with room, everything
+ * comes, the gzip wrapper's messages too, at their offsets. */
+static void test_loop_v0(void) {
+    fake_t f;
+    fake_start(&f);
+    char bs[64];
+    snprintf(bs, sizeof(bs), "127.0.0.1:%d", f.port);
+    const char *kv[] = {"api.version.request", "false", "broker.version.fallback", "0.8.2",
+                        "max.partition.fetch.bytes", "100", NULL};
+    kafka_consumer_t *c = kafka_test_consumer(bs, kv);
+    kafka_topic_partition_t tp = {"old", 0, KAFKA_OFFSET_BEGINNING};
+    char why[1024];
+    CU_ASSERT_EQUAL_FATAL(kafka_consumer_assign(c, &tp, 1, why, sizeof(why)), KAFKA_OK);
+    kafka_message_t *got[8];
+    kafka_err_t err;
+    int64_t t0 = kafka_test_now_ms();
+    size_t n = poll_some(c, 5000, 8, got, &err, why, sizeof(why));
+    CU_ASSERT(kafka_test_now_ms() - t0 < 3000);
+    CU_ASSERT_EQUAL(err, KAFKA_ERR__MSG_TOO_LARGE);
+    CU_ASSERT(strstr(why, "old/0") != NULL && strstr(why, "offset 1") != NULL &&
+              strstr(why, "max.partition.fetch.bytes 100") != NULL);
+    CU_ASSERT_EQUAL_FATAL(n, 1);
+    CU_ASSERT_EQUAL(kafka_message_offset(got[0]), 0);
+    int32_t len;
+    const void *v = kafka_message_payload(got[0], &len);
+    CU_ASSERT(len == 7 && memcmp(v, "small-0", 7) == 0);
+    kafka_message_destroy(got[0]);
+    CU_ASSERT_EQUAL(kafka_consumer_position(c, "old", 0), 1);
+    n = poll_some(c, 300, 8, got, &err, why, sizeof(why)); /* reported once */
+    CU_ASSERT(n == 0 && err == KAFKA_OK);
+    kafka_consumer_destroy(c);
+
+    kv[5] = "65536";
+    c = kafka_test_consumer(bs, kv);
+    CU_ASSERT_EQUAL_FATAL(kafka_consumer_assign(c, &tp, 1, why, sizeof(why)), KAFKA_OK);
+    n = poll_some(c, 5000, 5, got, &err, why, sizeof(why));
+    CU_ASSERT_EQUAL(err, KAFKA_OK);
+    CU_ASSERT_EQUAL(n, 5);
+    const char *want[] = {"small-0", NULL, "small-2", "zip-3", "zip-4"};
+    for (size_t i = 0; i < n; i++) {
+        CU_ASSERT_EQUAL(kafka_message_offset(got[i]), (int64_t)i);
+        CU_ASSERT_TRUE(kafka_message_valid(got[i]));
+        v = kafka_message_payload(got[i], &len);
+        CU_ASSERT_EQUAL(len, want[i] ? (int32_t)strlen(want[i]) : FAKE_BIG);
+        if (want[i] && len == (int32_t)strlen(want[i]))
+            CU_ASSERT(memcmp(v, want[i], (size_t)len) == 0);
+        kafka_message_destroy(got[i]);
+    }
+    CU_ASSERT_EQUAL(kafka_consumer_position(c, "old", 0), 5);
+    kafka_consumer_destroy(c);
+    fake_stop(&f);
+}
+
 #ifdef KAFKA_HAVE_RDKAFKA
 #include <librdkafka/rdkafka.h>
 
@@ -425,6 +501,7 @@ static void test_our_legacy_mock(void) {
 static CU_TestInfo tests[] = {
     {"Kafka 0.8: ListOffsets v0 with several offsets and max_number", test_offsets_v0},
     {"Kafka 0.8: Fetch v0 cut at max bytes, a message above max_bytes", test_fetch_v0_cut},
+    {"Kafka 0.8: the consumer loop, a message above max.partition.fetch.bytes", test_loop_v0},
 #ifdef KAFKA_HAVE_RDKAFKA
     {"our mock in legacy mode: fallback, MessageSet v0 plain and gzip", test_our_legacy_mock},
 #endif
