@@ -564,6 +564,22 @@ static void test_out_of_range(void) {
     x.next[0] = 48;
     drain(c, &x, 5000, NULL);
     kafka_consumer_destroy(c);
+    /* reset=latest: an offset past the end jumps to the end; what comes after is read. */
+    const char *kv_latest[] = {"auto.offset.reset", "latest", NULL};
+    c = kafka_test_consumer(bs, kv_latest);
+    tp.offset = 80;
+    CU_ASSERT_EQUAL_FATAL(kafka_consumer_assign(c, &tp, 1, err, sizeof(err)), KAFKA_OK);
+    int64_t until_end = kafka_test_now_ms() + 5000;
+    while (kafka_consumer_position(c, "oor", 0) != 50 && kafka_test_now_ms() < until_end) {
+        CU_ASSERT_EQUAL(kafka_consumer_poll(c, 100, msgs, 64, &n, err, sizeof(err)), KAFKA_OK);
+        CU_ASSERT_EQUAL(n, 0);
+    }
+    CU_ASSERT_EQUAL(kafka_consumer_position(c, "oor", 0), 50);
+    rdk_produce(rk, "oor", 1, 50, 5);
+    expect_init(&x, "oor", 1, 55);
+    x.next[0] = 50;
+    drain(c, &x, 5000, NULL);
+    kafka_consumer_destroy(c);
     /* reset=earliest: retention removes what the consumer would read next. */
     const char *kv[] = {"auto.offset.reset", "earliest", NULL};
     c = kafka_test_consumer(bs, kv);
@@ -572,21 +588,21 @@ static void test_out_of_range(void) {
     expect_init(&x, "oor", 1, 50);
     take_some(c, &x, 10);
     kafka_mock_set_retention(m, 1); /* older segments go: the log starts at the last batch */
-    rdk_produce(rk, "oor", 1, 50, 10);
+    rdk_produce(rk, "oor", 1, 55, 10);
     int64_t log_start = -1, hw = -1;
     kafka_mock_partition_offsets(m, "oor", 0, &log_start, &hw);
-    CU_ASSERT(log_start > x.next[0] && hw == 60);
+    CU_ASSERT(log_start > x.next[0] && hw == 65);
     /* What was buffered before still comes; then the position jumps to a log start
      * (retention may have moved it again since): offsets only go up, and everything
      * retention kept comes. */
-    bool seen[60] = {false};
+    bool seen[65] = {false};
     int64_t until = kafka_test_now_ms() + 10000;
-    while (kafka_consumer_position(c, "oor", 0) < 60 && kafka_test_now_ms() < until) {
+    while (kafka_consumer_position(c, "oor", 0) < 65 && kafka_test_now_ms() < until) {
         CU_ASSERT_EQUAL(kafka_consumer_poll(c, 200, msgs, 64, &n, err, sizeof(err)), KAFKA_OK);
         for (size_t i = 0; i < n; i++) {
             int64_t off = kafka_message_offset(msgs[i]);
-            CU_ASSERT(off >= x.next[0] && off < 60);
-            if (off >= x.next[0] && off < 60) {
+            CU_ASSERT(off >= x.next[0] && off < 65);
+            if (off >= x.next[0] && off < 65) {
                 seen[off] = true;
                 check_message(msgs[i], "oor", 0, (int)off, off);
                 x.next[0] = off + 1;
@@ -594,9 +610,9 @@ static void test_out_of_range(void) {
             kafka_message_destroy(msgs[i]);
         }
     }
-    for (int64_t off = log_start; off < 60; off++)
+    for (int64_t off = log_start; off < 65; off++)
         CU_ASSERT_TRUE(seen[off]);
-    CU_ASSERT_EQUAL(kafka_consumer_position(c, "oor", 0), 60);
+    CU_ASSERT_EQUAL(kafka_consumer_position(c, "oor", 0), 65);
     kafka_consumer_destroy(c);
     rd_kafka_destroy(rk);
     kafka_mock_destroy(m);
@@ -727,7 +743,7 @@ static CU_TestInfo tests[] = {
     {"a partition without a leader at assign is read once one is elected", test_leader_elected_later},
     {"commit, stop, restart, resume: Kafka offsets", test_resume_kafka},
     {"commit, stop, restart, resume: offsets file", test_resume_file},
-    {"out of range: error once, or reset to the log start", test_out_of_range},
+    {"out of range: error once, reset to the end, or to the log start", test_out_of_range},
     {"damaged batches on the broker: invalid messages, then the rest", test_damaged_batches},
     {"buffer bound; messages outlive the consumer", test_buffer_bound},
 #endif
