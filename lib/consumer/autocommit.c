@@ -1,101 +1,125 @@
 /* Committing the consumer loop's positions: kafka_consumer_commit_positions() (sync, or
  * async through the committer thread), the commit callback, and the bookkeeping of what
- * was committed. Auto commit (poll, assign, destroy) goes through here too. */
+ * was committed. Auto commit (poll, assign, destroy) goes through here too.
+ *
+ * Ordering: every snapshot of positions is numbered when it is taken, and a snapshot
+ * older than the newest one stored is not stored (it would move offsets back). A newer
+ * snapshot holds every partition an older one does with a newer position, or the
+ * partition's position was already stored, so skipping the older loses nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "consumer/loop.h"
 
-kafka_topic_partition_t *kafka__loop_positions(kafka__loop_t *loop, size_t *n) {
-    *n = 0;
+kafka__commit_req_t *kafka__loop_snapshot(kafka__loop_t *loop) {
+    kafka__commit_req_t *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->seq = ++loop->commit_seq;
     size_t moved = 0;
     for (size_t i = 0; i < loop->nparts; i++)
         moved += loop->parts[i]->position >= 0 && loop->parts[i]->position != loop->parts[i]->committed;
-    kafka_topic_partition_t *tps = moved ? malloc(moved * sizeof(*tps)) : NULL;
-    if (!tps)
+    if (!moved)
+        return r;
+    if (!(r->tps = malloc(moved * sizeof(*r->tps)))) {
+        free(r);
         return NULL;
+    }
     for (size_t i = 0; i < loop->nparts; i++) {
         const kafka__lpart_t *lp = loop->parts[i];
         if (lp->position < 0 || lp->position == lp->committed)
             continue;
         char *topic = strdup(lp->topic);
-        if (!topic)
-            break; /* out of memory: the rest next time */
-        tps[(*n)++] = (kafka_topic_partition_t){topic, lp->partition, lp->position};
+        if (!topic) {
+            kafka__commit_req_free(r);
+            return NULL;
+        }
+        r->tps[r->n++] = (kafka_topic_partition_t){topic, lp->partition, lp->position};
     }
-    if (!*n) {
-        free(tps);
-        tps = NULL;
-    }
-    return tps;
+    return r;
 }
 
-void kafka__tps_free(kafka_topic_partition_t *tps, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        free((char *)tps[i].topic);
-    free(tps);
+void kafka__commit_req_free(kafka__commit_req_t *r) {
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++)
+        free((char *)r->tps[i].topic);
+    free(r->tps);
+    free(r);
 }
 
-void kafka__loop_committed(kafka__loop_t *loop, const kafka_topic_partition_t *tps, size_t n) {
+/* Stores r unless a newer snapshot was stored already (KAFKA_OK then: its positions
+ * are covered). commit_io held. */
+static kafka_err_t store(kafka__loop_t *loop, const kafka__commit_req_t *r, char *why, size_t why_size) {
+    if (r->seq < loop->stored_seq || !r->n)
+        return KAFKA_OK;
+    kafka_err_t err = kafka_consumer_commit(loop->c, r->tps, r->n, why, why_size);
+    if (err)
+        return err;
+    loop->stored_seq = r->seq;
     pthread_mutex_lock(&loop->lock);
-    for (size_t i = 0; i < n; i++) {
-        kafka__lpart_t *lp = kafka__loop_find(loop, tps[i].topic, tps[i].partition);
+    for (size_t i = 0; i < r->n; i++) {
+        kafka__lpart_t *lp = kafka__loop_find(loop, r->tps[i].topic, r->tps[i].partition);
         if (lp)
-            lp->committed = tps[i].offset;
+            lp->committed = r->tps[i].offset;
     }
     pthread_mutex_unlock(&loop->lock);
+    return KAFKA_OK;
 }
 
-/* The committer thread: stores the waiting commit, then calls the callback. */
+/* The committer thread: takes every waiting commit, stores the newest, and calls each
+ * one's callback with the outcome (the older ones are covered by it). */
 static void *committer(void *arg) {
     kafka__loop_t *loop = arg;
     kafka_consumer_t *c = loop->c;
     pthread_mutex_lock(&loop->commit_lock);
     for (;;) {
-        while (!loop->pending && !loop->commit_stop)
+        while (!loop->queue && !loop->commit_stop)
             pthread_cond_wait(&loop->commit_cv, &loop->commit_lock);
-        if (!loop->pending)
+        if (!loop->queue)
             break; /* stopping with nothing left */
-        kafka_topic_partition_t *tps = loop->pending;
-        size_t n = loop->npending;
-        loop->pending = NULL;
-        loop->npending = 0;
+        kafka__commit_req_t *batch = loop->queue;
+        loop->queue = NULL;
+        loop->queue_tail = &loop->queue;
         kafka_commit_cb_t *cb = loop->commit_cb;
         void *opaque = loop->commit_opaque;
-        /* Taken before commit_lock is let go: a synchronous commit coming now waits
-         * for this older one instead of being overwritten by it. */
-        pthread_mutex_lock(&loop->commit_io);
         pthread_mutex_unlock(&loop->commit_lock);
+        const kafka__commit_req_t *newest = batch;
+        for (const kafka__commit_req_t *r = batch; r; r = r->next)
+            if (r->seq > newest->seq)
+                newest = r;
         char why[600] = "";
-        kafka_err_t err = kafka_consumer_commit(c, tps, n, why, sizeof(why));
-        if (!err)
-            kafka__loop_committed(loop, tps, n);
+        pthread_mutex_lock(&loop->commit_io);
+        kafka_err_t err = store(loop, newest, why, sizeof(why));
         pthread_mutex_unlock(&loop->commit_io);
-        if (cb)
-            cb(c, err, why, tps, n, opaque);
-        kafka__tps_free(tps, n);
+        for (kafka__commit_req_t *r = batch, *next; r; r = next) {
+            next = r->next;
+            if (cb && r->n)
+                cb(c, err, why, r->tps, r->n, opaque);
+            kafka__commit_req_free(r);
+        }
         pthread_mutex_lock(&loop->commit_lock);
     }
     pthread_mutex_unlock(&loop->commit_lock);
     return NULL;
 }
 
-kafka_err_t kafka__loop_commit_async(kafka__loop_t *loop, kafka_topic_partition_t *tps, size_t n) {
+kafka_err_t kafka__loop_commit_async(kafka__loop_t *loop, kafka__commit_req_t *r) {
     pthread_mutex_lock(&loop->commit_lock);
     if (!loop->committer_started) {
+        loop->queue_tail = &loop->queue;
         if (pthread_create(&loop->committer, NULL, committer, loop) != 0) {
             pthread_mutex_unlock(&loop->commit_lock);
-            kafka__tps_free(tps, n);
+            kafka__commit_req_free(r);
             return KAFKA_ERR__NO_MEMORY;
         }
         pthread_setname_np(loop->committer, "kafka:commit");
         loop->committer_started = true;
     }
-    /* Positions only move forward: the newer commit covers the waiting one. */
-    kafka__tps_free(loop->pending, loop->npending);
-    loop->pending = tps;
-    loop->npending = n;
+    r->next = NULL;
+    *loop->queue_tail = r;
+    loop->queue_tail = &r->next;
     pthread_cond_signal(&loop->commit_cv);
     pthread_mutex_unlock(&loop->commit_lock);
     return KAFKA_OK;
@@ -109,42 +133,22 @@ void kafka__loop_committer_stop(kafka__loop_t *loop) {
     pthread_mutex_unlock(&loop->commit_lock);
     if (started)
         pthread_join(loop->committer, NULL);
-    kafka__tps_free(loop->pending, loop->npending);
-    loop->pending = NULL;
-    loop->npending = 0;
 }
 
-kafka_err_t kafka__loop_commit_sync(kafka__loop_t *loop, const kafka_topic_partition_t *skip, size_t nskip,
-                                    char *errstr, size_t errstr_size) {
-    /* Newer than any asynchronous commit: one waiting is dropped (this one stores at
-     * least its positions), one being stored is waited for (it must not land after). */
-    pthread_mutex_lock(&loop->commit_lock);
-    if (!skip) {
-        kafka__tps_free(loop->pending, loop->npending);
-        loop->pending = NULL;
-        loop->npending = 0;
-    }
+kafka_err_t kafka__loop_commit_sync(kafka__loop_t *loop, char *errstr, size_t errstr_size) {
+    /* The snapshot is taken with commit_io held: one being stored lands first, and the
+     * ones waiting for the committer are older, so they are not stored after it. */
     pthread_mutex_lock(&loop->commit_io);
-    pthread_mutex_unlock(&loop->commit_lock);
-    size_t n = 0;
     pthread_mutex_lock(&loop->lock);
-    kafka_topic_partition_t *tps = kafka__loop_positions(loop, &n);
+    kafka__commit_req_t *r = kafka__loop_snapshot(loop);
     pthread_mutex_unlock(&loop->lock);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        bool skipped = false;
-        for (size_t j = 0; j < nskip && !skipped; j++)
-            skipped = skip[j].partition == tps[i].partition && strcmp(skip[j].topic, tps[i].topic) == 0;
-        if (skipped)
-            free((char *)tps[i].topic);
-        else
-            tps[k++] = tps[i];
-    }
-    kafka_err_t err = k ? kafka_consumer_commit(loop->c, tps, k, errstr, errstr_size) : KAFKA_OK;
-    if (!err)
-        kafka__loop_committed(loop, tps, k);
+    kafka_err_t err = KAFKA_ERR__NO_MEMORY;
+    if (r)
+        err = store(loop, r, errstr, errstr_size);
+    else if (errstr && errstr_size)
+        snprintf(errstr, errstr_size, "commit_positions: out of memory");
     pthread_mutex_unlock(&loop->commit_io);
-    kafka__tps_free(tps, k);
+    kafka__commit_req_free(r);
     return err;
 }
 
@@ -172,12 +176,19 @@ kafka_err_t kafka_consumer_commit_positions(kafka_consumer_t *c, bool async, cha
                                     "commit_positions: no offsets storage: set group.id (offsets.storage=kafka) "
                                     "or offsets.file (offsets.storage=file)",
                                     errstr, errstr_size);
-    size_t n = 0;
-    if (async) {
-        pthread_mutex_lock(&loop->lock);
-        kafka_topic_partition_t *tps = kafka__loop_positions(loop, &n);
-        pthread_mutex_unlock(&loop->lock);
-        return n ? kafka__loop_commit_async(loop, tps, n) : KAFKA_OK;
+    if (!async) {
+        char why[600];
+        kafka_err_t err = kafka__loop_commit_sync(loop, why, sizeof(why));
+        return err ? kafka__consumer_fail(c, err, why, errstr, errstr_size) : KAFKA_OK;
     }
-    return kafka__loop_commit_sync(loop, NULL, 0, errstr, errstr_size);
+    pthread_mutex_lock(&loop->lock);
+    kafka__commit_req_t *r = kafka__loop_snapshot(loop);
+    pthread_mutex_unlock(&loop->lock);
+    if (!r)
+        return kafka__consumer_fail(c, KAFKA_ERR__NO_MEMORY, "commit_positions: out of memory", errstr, errstr_size);
+    if (!r->n) {
+        kafka__commit_req_free(r);
+        return KAFKA_OK;
+    }
+    return kafka__loop_commit_async(loop, r);
 }

@@ -125,6 +125,13 @@ void kafka__conn_close_all(kafka_consumer_t *c);
 /* @thread any  @locks none */
 kafka_err_t kafka__list_offsets(kafka__call_t *k, int64_t time, int max_number, int64_t **offsets, size_t *count,
                                 char *why, size_t why_size);
+/* One ListOffsets round trip on bc (the partition's leader, named broker in why), no
+ * retry: *final when trying again cannot help, *broken when the connection is to be
+ * closed. */
+/* @thread owner of bc  @locks none */
+kafka_err_t kafka__list_offsets_on(kafka__bconn_t *bc, kafka_consumer_t *c, const char *broker, const char *topic,
+                                   int32_t partition, int64_t time, int max_number, int64_t **offsets, size_t *count,
+                                   bool *final, bool *broken, char *why, size_t why_size);
 
 /* ---- Fetch (fetch.c) ---- */
 

@@ -43,7 +43,12 @@ typedef struct batch_s {
     entry_t *e;
     size_t n, cap;
     int16_t version;
+    bool short_wait; /* only caught-up partitions while others wait for room */
 } batch_t;
+
+/* fetch.max.wait.ms cut to this while partitions with data wait for room: the broker
+ * must not hold the request long, as they cannot be fetched while it is out. */
+#define SHORT_WAIT_MS 50
 
 int32_t kafka__fetcher_broker(const kafka__fetcher_t *f) { return f->broker_id; }
 
@@ -102,16 +107,13 @@ static void pick(kafka__fetcher_t *f, batch_t *b, kafka__lpart_t **reset, int64_
         lp->in_flight = true;
     }
     /* Only partitions that have caught up would make the broker hold the request for
-     * fetch.max.wait.ms, and the held-back ones could not be fetched meanwhile: wait
-     * for room instead (poll() wakes the fetchers), then fetch them all together. */
+     * fetch.max.wait.ms, and the held-back ones could not be fetched meanwhile: the
+     * broker gets a short wait instead, so new data of the caught-up ones still comes
+     * soon and the held-back ones are fetched soon after they have room. */
     bool caught_up = held;
     for (size_t i = 0; i < b->n && caught_up; i++)
         caught_up = b->e[i].lp->high_watermark >= 0 && b->e[i].offset >= b->e[i].lp->high_watermark;
-    if (caught_up) {
-        for (size_t i = 0; i < b->n; i++)
-            b->e[i].lp->in_flight = false;
-        b->n = 0;
-    }
+    b->short_wait = caught_up;
     if (b->n > 1)
         qsort(b->e, b->n, sizeof(*b->e), by_topic);
 }
@@ -252,6 +254,8 @@ static void round_trip(kafka__fetcher_t *f, batch_t *b) {
     }
     kafka_fetch_request_t req;
     kafka__fetch_request_init(c, &req, f->loop->fetch_max_bytes);
+    if (b->short_wait && req.max_wait_ms > SHORT_WAIT_MS)
+        req.max_wait_ms = SHORT_WAIT_MS;
     req.topics.items = topics;
     req.topics.count = ntopics;
     kafka_fetch_response_t resp;
@@ -317,17 +321,15 @@ static void fail_partition(kafka__loop_t *loop, kafka__lpart_t *lp, kafka_err_t 
     pthread_cond_broadcast(&loop->ready);
 }
 
-static void backoff(kafka__loop_t *loop, kafka__lpart_t *lp, const char *why) {
+static void backoff(kafka__loop_t *loop, kafka__lpart_t *lp, kafka_err_t err, const char *why) {
     kafka_consumer_t *c = loop->c;
     lp->backoff_ms = lp->backoff_ms ? lp->backoff_ms * 2 : c->backoff_ms;
     if (lp->backoff_ms > c->backoff_max_ms)
         lp->backoff_ms = c->backoff_max_ms;
     lp->not_before_ms = kafka__now_ms() + lp->backoff_ms;
-    kafka__consumer_fail(c, KAFKA_ERR__TRANSPORT, why, NULL, 0); /* last_error says why it stalls */
+    kafka__consumer_fail(c, err, why, NULL, 0); /* last_error says why it stalls */
 }
 
-/* Moves lp's fetch offset to next after nothing (or a set) came: the position follows
- * at once when nothing waits for poll(), else after what waits. */
 /* Moves lp's fetch offset to next, after set's messages (set NULL: none came, only
  * skipped batches or a reset). lb: a free buffer entry, used when something waits for
  * poll() (or comes with set); else the position follows at once. false (nothing
@@ -367,12 +369,14 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
     lp->in_flight = false;
     if (lp->removed || lp->epoch != e->epoch) { /* unassigned or moved meanwhile */
         kafka__msgset_free(e->set);
-        if (lp->removed) {
-            free(lp->topic);
-            free(lp);
-        }
+        if (lp->removed)
+            kafka__lpart_destroy(lp);
         return;
     }
+    /* Routed to another leader while in flight: its fetcher skipped it until now. */
+    bool moved = lp->leader != f->broker_id;
+    if (moved)
+        pthread_cond_broadcast(&loop->work);
     if (e->high_watermark >= 0)
         lp->high_watermark = e->high_watermark;
     if (!e->err) {
@@ -400,7 +404,7 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
             return;
         if (!advance(loop, lp, e->set, next, malloc(sizeof(kafka__lbuf_t)))) {
             kafka__msgset_free(e->set);
-            backoff(loop, lp, "out of memory filing fetched messages");
+            backoff(loop, lp, KAFKA_ERR__NO_MEMORY, "out of memory filing fetched messages");
         }
         return;
     }
@@ -416,41 +420,63 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
         return;
     }
     if (kafka__call_retriable(e->err) || e->err == KAFKA_ERR__PARTITION_DOES_NOT_MATCH) {
-        backoff(loop, lp, e->why);
-        *refresh = true;
+        if (!moved) { /* else the new leader's fetcher goes on at once */
+            backoff(loop, lp, e->err, e->why);
+            *refresh = true;
+        }
         return;
     }
     fail_partition(loop, lp, e->err, e->why);
 }
 
-/* auto.offset.reset for lp (in flight, lock released): the new fetch offset. */
+/* auto.offset.reset for lp: one ListOffsets on the fetcher's connection (lp's leader;
+ * destroy can cut it short), the lock released and lp in flight meanwhile. A failure
+ * that trying again can mend backs lp off; another fails it (poll reports it). */
 static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     kafka__loop_t *loop = f->loop;
     kafka_consumer_t *c = loop->c;
     uint64_t epoch = lp->epoch;
+    const char *topic = lp->topic; /* immutable, and lp lives while in flight */
+    int32_t partition = lp->partition;
     lp->in_flight = true;
     pthread_mutex_unlock(&loop->lock);
     bool earliest = c->offset_reset == KAFKA_OFFSET_RESET_EARLIEST;
-    kafka__call_t k;
-    kafka__call_begin(&k, c, lp->topic, lp->partition);
     int64_t *offs = NULL;
     size_t n = 0;
+    bool final = false, broken = false;
     char why[600];
-    kafka_err_t err = kafka__list_offsets(&k, earliest ? KAFKA_OFFSET_EARLIEST : KAFKA_OFFSET_LATEST, 1, &offs, &n, why,
-                                          sizeof(why));
-    int64_t to = !err && n ? offs[0] : -1;
+    kafka_err_t err = connect_broker(f, why, sizeof(why));
+    if (!err) {
+        err = kafka__list_offsets_on(f->bc, c, f->broker, topic, partition,
+                                     earliest ? KAFKA_OFFSET_EARLIEST : KAFKA_OFFSET_LATEST, 1, &offs, &n, &final,
+                                     &broken, why, sizeof(why));
+        if (broken)
+            close_broker(f);
+    }
+    if (!err && !n) {
+        err = KAFKA_ERR__REQUEST_OR_RESPONSE;
+        snprintf(why, sizeof(why), "ListOffsets of %s/%d from %s gave no offset", topic, (int)partition, f->broker);
+    }
+    int64_t to = !err ? offs[0] : -1;
     free(offs);
     pthread_mutex_lock(&loop->lock);
     lp->in_flight = false;
     if (lp->removed) {
-        free(lp->topic);
-        free(lp);
+        kafka__lpart_destroy(lp);
         return;
     }
-    if (lp->epoch != epoch || lp->state != LP_RESET)
+    if (lp->epoch != epoch || lp->state != LP_RESET || err == KAFKA_ERR__DESTROYED)
         return;
-    if (to < 0) {
-        backoff(loop, lp, err ? why : "ListOffsets gave no offset for auto.offset.reset");
+    if (err) {
+        char cause[800];
+        snprintf(cause, sizeof(cause), "auto.offset.reset=%s of %s/%d: %s", earliest ? "earliest" : "latest", topic,
+                 (int)partition, why);
+        if (final || !kafka__call_retriable(err)) {
+            fail_partition(loop, lp, err, cause);
+        } else {
+            backoff(loop, lp, err, cause);
+            kafka_connection_refresh(c->cluster);
+        }
         return;
     }
     lp->state = LP_FETCH;
@@ -458,10 +484,8 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     /* What waits for poll() is still handed out; the position jumps after it. */
     if (!advance(loop, lp, NULL, to, malloc(sizeof(kafka__lbuf_t)))) {
         lp->state = LP_RESET;
-        backoff(loop, lp, "out of memory resetting the offset");
-        return;
+        backoff(loop, lp, KAFKA_ERR__NO_MEMORY, "out of memory resetting the offset");
     }
-    lp->epoch++;
 }
 
 static void *run(void *arg) {
@@ -473,7 +497,9 @@ static void *run(void *arg) {
         kafka__lpart_t *reset;
         int64_t wake_ms;
         pick(f, &b, &reset, &wake_ms);
-        if (reset && !b.n) {
+        if (reset) { /* first: the others are picked again right after */
+            for (size_t i = 0; i < b.n; i++)
+                b.e[i].lp->in_flight = false;
             reset_partition(f, reset);
             continue;
         }

@@ -58,14 +58,19 @@ kafka__loop_t *kafka__loop_get(kafka_consumer_t *c) {
     return loop;
 }
 
+void kafka__lpart_destroy(kafka__lpart_t *lp) {
+    if (lp)
+        free(lp->topic);
+    free(lp);
+}
+
 static void lpart_free(kafka__loop_t *loop, kafka__lpart_t *lp) {
     kafka__lpart_drop_buffered(loop, lp);
     if (lp->in_flight) {
         lp->removed = true; /* its fetcher frees it */
         return;
     }
-    free(lp->topic);
-    free(lp);
+    kafka__lpart_destroy(lp);
 }
 
 void kafka__loop_destroy(kafka__loop_t *loop) {
@@ -320,26 +325,27 @@ static kafka_err_t assign_locked(kafka_consumer_t *c, kafka__loop_t *loop, const
     }
     if (err) {
         for (size_t i = 0; i < n; i++)
-            if (fresh[i]) {
-                free(fresh[i]->topic);
-                free(fresh[i]);
-            }
+            kafka__lpart_destroy(fresh[i]);
         free(fresh);
         free(parts);
         return kafka__consumer_fail(c, err, why, errstr, errstr_size);
     }
-    /* Positions of the partitions leaving are committed before they go. */
-    if (loop->auto_commit)
-        kafka__loop_commit_sync(loop, tps, n, why, sizeof(why));
+    /* Positions of the partitions leaving are committed before they go (with the
+     * others': all are what poll() returned). A failure does not stop the assignment;
+     * last_error says what was not stored. */
+    kafka_err_t cerr = loop->auto_commit ? kafka__loop_commit_sync(loop, why, sizeof(why)) : KAFKA_OK;
+    if (cerr) {
+        char cause[800];
+        snprintf(cause, sizeof(cause), "assign: the positions of the partitions leaving were not committed: %s", why);
+        kafka__consumer_fail(c, cerr, cause, NULL, 0);
+    }
     for (size_t i = 0; i < n; i++)
         kafka__connection_add_topic(c->cluster, tps[i].topic);
     pthread_mutex_lock(&loop->lock);
     for (size_t i = 0; i < n; i++) {
         kafka__lpart_t *old = kafka__loop_find(loop, tps[i].topic, tps[i].partition);
-        if (fresh[i] && old) { /* a failed partition started again */
+        if (fresh[i] && old) /* a failed partition started again */
             fresh[i]->leader = old->leader;
-            fresh[i]->epoch = old->epoch + 1;
-        }
         parts[i] = fresh[i] ? fresh[i] : old; /* an old one replaced is freed below */
     }
     for (size_t i = 0; i < loop->nparts; i++) {

@@ -5,10 +5,12 @@
  * Locks: loop->lock guards everything in kafka__loop_t and kafka__lpart_t (fetchers
  * hold it only to pick partitions and to file results, never during I/O);
  * loop->assign_lock makes assigns one at a time; loop->commit_lock guards the
- * committer's slot; loop->commit_io is held while a commit of positions is stored, so
- * commits land in the order they were taken. Order: assign_lock, commit_lock,
- * commit_io, lock. c->lock and c->err_lock (consumer_int.h) may be taken with
- * loop->lock held (they are leaves). */
+ * committer's queue (never held during I/O); loop->commit_io is held while positions
+ * are stored, one commit at a time. Each snapshot of positions gets a sequence number,
+ * and one older than the newest stored is never stored: commits land in the order their
+ * positions were taken. Order: assign_lock, commit_lock, commit_io, lock (commit_lock
+ * and commit_io are never held together). c->lock and c->err_lock (consumer_int.h) may
+ * be taken with loop->lock held (they are leaves). */
 #ifndef KAFKA_CONSUMER_LOOP_H
 #define KAFKA_CONSUMER_LOOP_H
 
@@ -52,6 +54,14 @@ typedef struct kafka__lpart_s {
 
 typedef struct kafka__fetcher_s kafka__fetcher_t; /* fetcher.c */
 
+/* Positions to commit: a snapshot, numbered in the order snapshots were taken. */
+typedef struct kafka__commit_req_s {
+    struct kafka__commit_req_s *next;
+    kafka_topic_partition_t *tps; /* topics strdup'd */
+    size_t n;
+    uint64_t seq;
+} kafka__commit_req_t;
+
 typedef struct kafka__loop_s {
     kafka_consumer_t *c;
     pthread_mutex_t assign_lock; /* one assign at a time (taken before all the others) */
@@ -70,14 +80,15 @@ typedef struct kafka__loop_s {
     int32_t fetch_max_bytes;
     bool auto_commit, can_commit;
     int64_t auto_commit_ms, next_auto_commit_ms;
-    /* The committer thread and its slot (commit_lock). */
+    uint64_t commit_seq; /* the last snapshot's number (lock) */
+    /* The committer thread and its queue (commit_lock). */
     pthread_mutex_t commit_lock;
     pthread_mutex_t commit_io;
+    uint64_t stored_seq; /* the newest snapshot stored (commit_io) */
     pthread_cond_t commit_cv;
     pthread_t committer;
     bool committer_started, commit_stop;
-    kafka_topic_partition_t *pending; /* the waiting asynchronous commit (topics strdup'd) */
-    size_t npending;
+    kafka__commit_req_t *queue, **queue_tail; /* asynchronous commits waiting, oldest first */
     kafka_commit_cb_t *commit_cb;
     void *commit_opaque;
 } kafka__loop_t;
@@ -92,6 +103,9 @@ void kafka__loop_destroy(kafka__loop_t *loop);
 /* The assigned partition topic/partition or NULL. */
 /* @thread any  @locks loop->lock held */
 kafka__lpart_t *kafka__loop_find(kafka__loop_t *loop, const char *topic, int32_t partition);
+
+/* Frees an assigned partition that no fetcher has in flight (NULL: no-op). */
+void kafka__lpart_destroy(kafka__lpart_t *lp);
 
 /* Drops lp's buffered messages (never handed out) and unaccounts their bytes. */
 /* @thread any  @locks loop->lock held */
@@ -117,25 +131,20 @@ void kafka__fetcher_join(kafka__fetcher_t *f);
 
 /* ---- commits (autocommit.c) ---- */
 
-/* The positions of the assigned partitions that moved since their last commit
- * (partition 'only' alone when not NULL): a malloc'd array with strdup'd topics (free
- * with kafka__tps_free), NULL with *n 0 when there is nothing to commit. */
+/* A snapshot of the positions of the assigned partitions that moved since their last
+ * commit, numbered (loop->commit_seq); NULL when out of memory. Its n is 0 when
+ * nothing moved. */
 /* @thread any  @locks loop->lock held */
-kafka_topic_partition_t *kafka__loop_positions(kafka__loop_t *loop, size_t *n);
-void kafka__tps_free(kafka_topic_partition_t *tps, size_t n);
-/* Marks tps as committed (their lp->committed) after a successful commit. */
-/* @thread any  @locks loop->lock */
-void kafka__loop_committed(kafka__loop_t *loop, const kafka_topic_partition_t *tps, size_t n);
-/* Hands tps (taken) to the committer thread, replacing a waiting commit. */
+kafka__commit_req_t *kafka__loop_snapshot(kafka__loop_t *loop);
+void kafka__commit_req_free(kafka__commit_req_t *r);
+/* Hands r (taken) to the committer thread. */
 /* @thread any  @locks commit_lock */
-kafka_err_t kafka__loop_commit_async(kafka__loop_t *loop, kafka_topic_partition_t *tps, size_t n);
-/* Stores the positions that moved, but those of skip[0..nskip) (skip NULL: all, and a
- * waiting asynchronous commit is dropped as this one covers it), after any
- * asynchronous commit being stored. */
-/* @thread any  @locks commit_lock, commit_io, lock */
-kafka_err_t kafka__loop_commit_sync(kafka__loop_t *loop, const kafka_topic_partition_t *skip, size_t nskip,
-                                    char *errstr, size_t errstr_size);
-/* Stops the committer after it stored what waits. */
+kafka_err_t kafka__loop_commit_async(kafka__loop_t *loop, kafka__commit_req_t *r);
+/* Stores the positions that moved, now; asynchronous commits taken before are then
+ * not stored (their callbacks still come). */
+/* @thread any  @locks commit_io, lock */
+kafka_err_t kafka__loop_commit_sync(kafka__loop_t *loop, char *errstr, size_t errstr_size);
+/* Stops the committer after it handled what waits. */
 /* @thread destroy  @locks commit_lock */
 void kafka__loop_committer_stop(kafka__loop_t *loop);
 

@@ -21,61 +21,70 @@ static kafka_err_t take_offsets(const kafka_list_offsets_response_partition_resp
     return KAFKA_OK;
 }
 
-/* One ListOffsets round trip on k->bc, which is given back or closed. */
-static kafka_err_t list_once(kafka__call_t *k, int64_t time, int max_number, int64_t **offsets, size_t *count,
-                             char *why, size_t why_size) {
+kafka_err_t kafka__list_offsets_on(kafka__bconn_t *bc, kafka_consumer_t *c, const char *broker, const char *topic,
+                                   int32_t partition, int64_t time, int max_number, int64_t **offsets, size_t *count,
+                                   bool *final, bool *broken, char *why, size_t why_size) {
+    *final = *broken = false;
     /* The encoder refuses values a version cannot carry: set them per version. */
-    int16_t v = kafka__bconn_version(k->bc, KAFKA_API_LIST_OFFSETS);
+    int16_t v = kafka__bconn_version(bc, KAFKA_API_LIST_OFFSETS);
     kafka_list_offsets_request_t req;
     kafka_request_init(KAFKA_API_LIST_OFFSETS, &req);
     req.replica_id = -1; /* a consumer, not a follower */
     if (v >= 2)
-        req.isolation_level = k->c->isolation_level;
-    kafka_list_offsets_request_partition_t part = {k->partition, -1, time, v == 0 ? max_number : 1};
-    kafka_list_offsets_request_topic_t topic = {kafka_str(k->topic), {&part, 1}};
-    req.topics.items = &topic;
+        req.isolation_level = c->isolation_level;
+    kafka_list_offsets_request_partition_t part = {partition, -1, time, v == 0 ? max_number : 1};
+    kafka_list_offsets_request_topic_t t = {kafka_str(topic), {&part, 1}};
+    req.topics.items = &t;
     req.topics.count = 1;
     kafka_list_offsets_response_t resp;
     kafka_arena_t arena = KAFKA_ARENA_INIT;
     uint8_t *frame = NULL;
-    kafka_err_t err = kafka__bconn_request(k->bc, KAFKA_API_LIST_OFFSETS, &req, &resp, &arena, &frame, &v);
-    bool healthy = !err;
+    kafka_err_t err = kafka__bconn_request(bc, KAFKA_API_LIST_OFFSETS, &req, &resp, &arena, &frame, &v);
     if (err == KAFKA_ERR__UNKNOWN_APIKEY) {
-        k->final = true;
-        healthy = true;
-        snprintf(why, why_size, "ListOffsets of %s/%d: %s speaks no ListOffsets version this client does", k->topic,
-                 (int)k->partition, k->broker);
+        *final = true;
+        snprintf(why, why_size, "ListOffsets of %s/%d: %s speaks no ListOffsets version this client does", topic,
+                 (int)partition, broker);
     } else if (err) {
-        snprintf(why, why_size, "ListOffsets v%d of %s/%d to %s: %s", v, k->topic, (int)k->partition, k->broker,
-                 kafka_io_last_error(k->bc->io));
+        *broken = true;
+        snprintf(why, why_size, "ListOffsets v%d of %s/%d to %s: %s", v, topic, (int)partition, broker,
+                 kafka_io_last_error(bc->io));
     } else {
         const kafka_list_offsets_response_partition_response_t *pr = NULL;
         bool topic_seen = false;
-        for (int32_t t = 0; t < resp.topics.count && !pr; t++) {
-            const kafka_list_offsets_response_topic_response_t *tr = &resp.topics.items[t];
-            if (tr->name.len != (int32_t)strlen(k->topic) || memcmp(tr->name.str, k->topic, (size_t)tr->name.len))
+        for (int32_t i = 0; i < resp.topics.count && !pr; i++) {
+            const kafka_list_offsets_response_topic_response_t *tr = &resp.topics.items[i];
+            if (tr->name.len != (int32_t)strlen(topic) || memcmp(tr->name.str, topic, (size_t)tr->name.len))
                 continue;
             topic_seen = true;
-            for (int32_t i = 0; i < tr->partitions.count && !pr; i++)
-                if (tr->partitions.items[i].partition_index == k->partition)
-                    pr = &tr->partitions.items[i];
+            for (int32_t k = 0; k < tr->partitions.count && !pr; k++)
+                if (tr->partitions.items[k].partition_index == partition)
+                    pr = &tr->partitions.items[k];
         }
         if (!pr) {
             err = topic_seen ? KAFKA_ERR__PARTITION_DOES_NOT_MATCH : KAFKA_ERR__TOPIC_DOES_NOT_MATCH;
-            k->final = true;
-            snprintf(why, why_size, "ListOffsets v%d of %s/%d: %s answered without that %s", v, k->topic,
-                     (int)k->partition, k->broker, topic_seen ? "partition" : "topic");
+            *final = true;
+            snprintf(why, why_size, "ListOffsets v%d of %s/%d: %s answered without that %s", v, topic, (int)partition,
+                     broker, topic_seen ? "partition" : "topic");
         } else if (pr->error_code) {
             err = (kafka_err_t)pr->error_code;
-            snprintf(why, why_size, "ListOffsets v%d of %s/%d on %s: %s", v, k->topic, (int)k->partition, k->broker,
+            snprintf(why, why_size, "ListOffsets v%d of %s/%d on %s: %s", v, topic, (int)partition, broker,
                      kafka_err_name(err));
         } else if ((err = take_offsets(pr, v, offsets, count)) != KAFKA_OK) {
-            snprintf(why, why_size, "ListOffsets of %s/%d: out of memory", k->topic, (int)k->partition);
+            snprintf(why, why_size, "ListOffsets of %s/%d: out of memory", topic, (int)partition);
         }
     }
-    kafka__call_release(k, healthy);
     free(frame);
     kafka__arena_free(&arena);
+    return err;
+}
+
+/* One ListOffsets round trip on k->bc, which is given back or closed. */
+static kafka_err_t list_once(kafka__call_t *k, int64_t time, int max_number, int64_t **offsets, size_t *count,
+                             char *why, size_t why_size) {
+    bool broken;
+    kafka_err_t err = kafka__list_offsets_on(k->bc, k->c, k->broker, k->topic, k->partition, time, max_number, offsets,
+                                             count, &k->final, &broken, why, why_size);
+    kafka__call_release(k, !broken);
     return err;
 }
 

@@ -182,7 +182,9 @@ kafka_err_t kafka_consumer_committed(kafka_consumer_t *c, const char *topic, int
  * (kafka_consumer_seek() moves it); one that failed (see poll) starts again. Starts are
  * resolved before assign returns (ListOffsets, OffsetFetch or the offsets file, with
  * the calls' retries), and each partition is checked to exist. With auto commit, the
- * positions of partitions leaving are committed first.
+ * positions are committed first, those of the partitions leaving among them (a failure
+ * there does not stop the assignment; kafka_consumer_last_error() says what was not
+ * stored).
  * On error nothing changes: KAFKA_ERR__INVALID_ARG (errstr names the entry),
  * KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION, KAFKA_ERR__NO_OFFSET (STORED, nothing stored and
  * auto.offset.reset=error), KAFKA_ERR__INVALID_CONF (STORED without offsets storage),
@@ -204,8 +206,9 @@ kafka_err_t kafka_consumer_seek(kafka_consumer_t *c, const char *topic, int32_t 
  * KAFKA_OK with *count 0 when nothing came in time. A partition that cannot go on is
  * reported once, after the messages fetched before it: KAFKA_ERR_OFFSET_OUT_OF_RANGE
  * (auto.offset.reset=error), KAFKA_ERR__MSG_TOO_LARGE (a broker of Fetch v0-2 cut a
- * message larger than max.partition.fetch.bytes), KAFKA_ERR_TOPIC_AUTHORIZATION_FAILED,
- * ...; errstr names the partition and the cause, and the partition is not fetched
+ * message larger than max.partition.fetch.bytes), KAFKA_ERR_TOPIC_AUTHORIZATION_FAILED
+ * (of a Fetch, or of the ListOffsets of auto.offset.reset), ...; errstr names the
+ * partition and the cause, and the partition is not fetched
  * again until it is sought or assigned again. KAFKA_ERR__STATE at once when nothing is
  * assigned. */
 kafka_err_t kafka_consumer_poll(kafka_consumer_t *c, int timeout_ms, kafka_message_t **msgs, size_t max,
@@ -232,9 +235,12 @@ void kafka_consumer_set_commit_cb(kafka_consumer_t *c, kafka_commit_cb_t *cb, vo
 
 /* Commits the positions of the assigned partitions that moved since their last commit.
  * async false: returns once they are stored (errors as kafka_consumer_commit()). async
- * true: returns at once; the committer thread stores them and calls the commit
- * callback; a newer asynchronous commit replaces one still waiting (positions only move
- * forward). KAFKA_ERR__INVALID_CONF when no offsets storage is configured. */
+ * true: returns at once; the committer thread stores them and calls the commit callback
+ * (every asynchronous commit gets its call). Commits are stored in the order their
+ * positions were taken: one taken before a commit already stored is not sent again (it
+ * would move offsets back; the newer one covers its partitions), and several waiting
+ * at once go out as the newest of them, each callback getting that one's result.
+ * KAFKA_ERR__INVALID_CONF when no offsets storage is configured. */
 kafka_err_t kafka_consumer_commit_positions(kafka_consumer_t *c, bool async, char *errstr, size_t errstr_size);
 
 /* The last error of a call on c (fetch, offsets, commit), as the origin's last_error /
