@@ -1,14 +1,20 @@
 // CRC-32C and CRC-32/IEEE throughput: ours (dispatched and forced portable) against
-// Intel ISA-L and zlib, at the sizes the record paths see (64 B .. 1 MiB).
+// Intel ISA-L and zlib, at the sizes the record paths see (64 B .. 1 MiB); and each x86
+// kernel this CPU can run, called directly, so one machine compares the paths the
+// dispatcher chooses between (BM_crc32c_kernel/<name>, BM_crc32_kernel/<name>).
 #include <benchmark/benchmark.h>
 #include <isa-l/crc.h>
 #include <zlib.h>
 
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "kafka/protocol.h"
+extern "C" {
+#include "proto/crc.h"
+}
 
 namespace {
 
@@ -81,6 +87,37 @@ void sizes(benchmark::internal::Benchmark *b) {
         b->Arg(n);
 }
 
+// The kernels take the raw CRC register: inverting around them gives the standard CRC.
+using kernel_fn = uint32_t (*)(uint32_t, const uint8_t *, size_t);
+
+void register_kernel(const std::string &name, kernel_fn f) {
+    benchmark::RegisterBenchmark(name.c_str(), [f](benchmark::State &state) {
+        run(state, [f](uint32_t c, unsigned char *p, size_t n) { return ~f(~c, p, n); });
+    })->Apply(sizes);
+}
+
+void register_kernels() {
+#if defined(__x86_64__)
+    struct kernel {
+        const char *name;
+        unsigned needs;
+        kernel_fn c, ieee;
+    };
+    static const kernel ks[] = {
+        {"sse42", KAFKA__CPU_SSE42_PCLMUL, kafka__crc32c_sse42, kafka__crc32_pclmul},
+        {"vpclmul256", KAFKA__CPU_VPCLMUL256, kafka__crc32c_vpclmul256, kafka__crc32_vpclmul256},
+        {"vpclmul", KAFKA__CPU_VPCLMUL512, kafka__crc32c_vpclmul, kafka__crc32_vpclmul},
+    };
+    (void)kafka_crc32c_impl();  // the kernels' constants are set up on first use
+    const unsigned f = kafka__crc_cpu_features();
+    for (const kernel &k : ks)
+        if (f & k.needs) {
+            register_kernel(std::string("BM_crc32c_kernel/") + k.name, k.c);
+            register_kernel(std::string("BM_crc32_kernel/") + k.name, k.ieee);
+        }
+#endif
+}
+
 }  // namespace
 
 BENCHMARK(BM_crc32c_ours)->Apply(sizes);
@@ -97,6 +134,7 @@ int main(int argc, char **argv) {
         return 1;
     std::printf("crc32c impl: %s, crc32 impl: %s\n", kafka_crc_impl_name(kafka_crc32c_impl()),
                 kafka_crc_impl_name(kafka_crc32_impl()));
+    register_kernels();
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

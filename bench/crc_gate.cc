@@ -117,6 +117,8 @@ int main() {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("pclmul"))
         want = KAFKA_CRC_IMPL_SSE42;
+    if (want && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("vpclmulqdq"))
+        want = KAFKA_CRC_IMPL_VPCLMUL256;
     if (want && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("vpclmulqdq"))
         want = KAFKA_CRC_IMPL_VPCLMUL;

@@ -55,6 +55,8 @@ static size_t kernels(kernel_t *out) {
     unsigned f = kafka__crc_cpu_features();
     if (f & KAFKA__CPU_SSE42_PCLMUL)
         out[n++] = (kernel_t){"sse42", kafka__crc32c_sse42, kafka__crc32_pclmul};
+    if (f & KAFKA__CPU_VPCLMUL256)
+        out[n++] = (kernel_t){"vpclmul256", kafka__crc32c_vpclmul256, kafka__crc32_vpclmul256};
     if (f & KAFKA__CPU_VPCLMUL512)
         out[n++] = (kernel_t){"vpclmul", kafka__crc32c_vpclmul, kafka__crc32_vpclmul};
 #endif
@@ -90,7 +92,7 @@ static void test_check_values(void) {
 
 /* Every length 0..2048 at every start offset 0..7, then large and odd sizes. */
 static void test_lengths(void) {
-    kernel_t ks[3];
+    kernel_t ks[4];
     size_t nk = kernels(ks);
     const size_t max = 2048 + 8;
     uint8_t *buf = random_buf(max, 1);
@@ -132,6 +134,65 @@ static void test_lengths(void) {
         }
         free(b);
     }
+}
+
+static uint64_t next_rand(uint64_t *s) {
+    *s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
+    return *s;
+}
+
+/* The ymm hybrid takes whole 512-byte rounds (a copy of its own for 2, shifts from a
+ * table up to 16, computed above) and hands the rest on; these lengths land on each
+ * side of those edges, with every kind of remainder. */
+static void test_rounds(void) {
+    kernel_t ks[4];
+    size_t nk = kernels(ks);
+    static const size_t rounds[] = {1, 2, 3, 4, 15, 16, 17, 18, 31, 32, 33, 255, 256, 600};
+    static const size_t rest[] = {0, 1, 8, 31, 32, 255, 256, 257, 511};
+    uint8_t *b = random_buf(600 * 512 + 512 + 8, 11);
+    int bad = 0;
+    for (size_t i = 0; i < sizeof(rounds) / sizeof(rounds[0]); i++)
+        for (size_t j = 0; j < sizeof(rest) / sizeof(rest[0]); j++) {
+            size_t len = 512 * rounds[i] + rest[j], off = (i + j) % 8;
+            uint32_t seed = (uint32_t)(len * 2654435761u);
+            uint32_t want_c = ref32c(seed, b + off, len), want = ref32(seed, b + off, len);
+            for (size_t k = 0; k < nk; k++) {
+                bad += run(ks[k].c, seed, b + off, len) != want_c;
+                bad += run(ks[k].ieee, seed, b + off, len) != want;
+            }
+        }
+    CU_ASSERT_EQUAL(bad, 0);
+    free(b);
+}
+
+/* Random lengths up to 300 KiB at random offsets; then chaining, crc(a||b) ==
+ * crc(crc(a), b), with a and b split at random and hashed by different kernels. */
+static void test_random_large(void) {
+    kernel_t ks[4];
+    size_t nk = kernels(ks);
+    const size_t max = 300 * 1024;
+    uint8_t *b = random_buf(max + 32, 13);
+    uint64_t s = 0x2545F4914F6CDD1Dull;
+    int bad = 0;
+    for (int i = 0; i < 24; i++) {
+        size_t len = next_rand(&s) % (max + 1), off = next_rand(&s) % 32;
+        uint32_t seed = (uint32_t)next_rand(&s);
+        uint32_t want_c = ref32c(seed, b + off, len), want = ref32(seed, b + off, len);
+        for (size_t k = 0; k < nk; k++) {
+            bad += run(ks[k].c, seed, b + off, len) != want_c;
+            bad += run(ks[k].ieee, seed, b + off, len) != want;
+        }
+        size_t cut = len ? next_rand(&s) % len : 0;
+        for (size_t k = 0; k < nk; k++) {
+            const kernel_t *x = &ks[k], *y = &ks[(k + i) % nk];
+            bad += run(y->c, run(x->c, seed, b + off, cut), b + off + cut, len - cut) != want_c;
+            bad += run(y->ieee, run(x->ieee, seed, b + off, cut), b + off + cut, len - cut) != want;
+        }
+    }
+    if (bad)
+        printf("\n  %d mismatches ", bad);
+    CU_ASSERT_EQUAL(bad, 0);
+    free(b);
 }
 
 /* The public entry points, whichever kernel they dispatch to, agree with zlib. */
@@ -205,6 +266,8 @@ static void test_impl_matches_cpu(void) {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("pclmul"))
         want = KAFKA_CRC_IMPL_SSE42;
+    if (want && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("vpclmulqdq"))
+        want = KAFKA_CRC_IMPL_VPCLMUL256;
     if (want && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("vpclmulqdq"))
         want = KAFKA_CRC_IMPL_VPCLMUL;
@@ -221,6 +284,8 @@ static void test_impl_matches_cpu(void) {
 static CU_TestInfo tests[] = {
     {"check values", test_check_values},
     {"every kernel: lengths 0..2048, large, misaligned", test_lengths},
+    {"every kernel: hybrid rounds and remainders", test_rounds},
+    {"every kernel: random lengths to 300 KiB, chained across kernels", test_random_large},
     {"crc32 equals zlib", test_zlib},
     {"chaining at every split", test_chaining},
     {"all-zero and all-one data", test_patterns},

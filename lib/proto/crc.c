@@ -110,6 +110,8 @@ static void consts_init(kafka__crc_consts_t *c, uint32_t poly) {
     fold_pair(c->lanes + 0, poly, 384);
     fold_pair(c->lanes + 2, poly, 256);
     fold_pair(c->lanes + 4, poly, 128);
+    for (unsigned i = 0; i < 8; i++)
+        fold_pair(c->ymm[i], poly, 256 * (i + 1));
     c->k96 = k(poly, 96);
     c->k64 = k(poly, 64);
     c->mu = barrett_mu(poly);
@@ -120,6 +122,9 @@ static void consts_init(kafka__crc_consts_t *c, uint32_t poly) {
     c->shift[3] = k(poly, 8 * KAFKA__CRC_LANE_SHORT - 32);
     for (unsigned i = 0; i < sizeof(c->pow256) / sizeof(c->pow256[0]); i++)
         c->pow256[i] = xpow(poly, ((uint64_t)256 << i) - 33);
+    for (unsigned i = 0; i < 16; i++)
+        for (unsigned j = 0; j < 4; j++)
+            c->r512[i][j] = xpow(poly, 512 * (i + 1) * (j + 1) - 33);
 }
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -135,6 +140,8 @@ static crc_fn pick32c(kafka_crc_impl_t impl) {
 #if defined(__x86_64__)
     if (impl == KAFKA_CRC_IMPL_VPCLMUL)
         return kafka__crc32c_vpclmul;
+    if (impl == KAFKA_CRC_IMPL_VPCLMUL256)
+        return kafka__crc32c_vpclmul256;
     if (impl == KAFKA_CRC_IMPL_SSE42)
         return kafka__crc32c_sse42;
 #endif
@@ -146,6 +153,8 @@ static crc_fn pick32(kafka_crc_impl_t impl) {
 #if defined(__x86_64__)
     if (impl == KAFKA_CRC_IMPL_VPCLMUL)
         return kafka__crc32_vpclmul;
+    if (impl == KAFKA_CRC_IMPL_VPCLMUL256)
+        return kafka__crc32_vpclmul256;
     if (impl == KAFKA_CRC_IMPL_SSE42)
         return kafka__crc32_pclmul;
 #endif
@@ -172,6 +181,8 @@ static void crc_init(void) {
     unsigned f = kafka__crc_cpu_features();
     if (f & KAFKA__CPU_VPCLMUL512)
         hw32c = hw32 = KAFKA_CRC_IMPL_VPCLMUL;
+    else if (f & KAFKA__CPU_VPCLMUL256)
+        hw32c = hw32 = KAFKA_CRC_IMPL_VPCLMUL256;
     else if (f & KAFKA__CPU_SSE42_PCLMUL)
         hw32c = hw32 = KAFKA_CRC_IMPL_SSE42;
 #endif
@@ -216,6 +227,7 @@ const char *kafka_crc_impl_name(kafka_crc_impl_t impl) {
     case KAFKA_CRC_IMPL_PORTABLE: return "portable";
     case KAFKA_CRC_IMPL_SSE42: return "sse42";
     case KAFKA_CRC_IMPL_VPCLMUL: return "vpclmul";
+    case KAFKA_CRC_IMPL_VPCLMUL256: return "vpclmul256";
     }
     return "unknown";
 }

@@ -25,12 +25,14 @@ typedef struct kafka__crc_consts_s {
     uint64_t fold1536[2];
     uint64_t fold2048[2];
     uint64_t lanes[8];    /* zmm -> xmm: lanes 0..2 by D = 384, 256, 128; lane 3 zero */
+    uint64_t ymm[8][2];   /* D = 256 * (i + 1): eight ymm accumulators, 32 bytes apart */
     uint64_t k96;         /* x^96: 128 -> 96 bits before Barrett */
     uint64_t k64;         /* x^64: 96 -> 64 bits */
     uint64_t mu;          /* floor(x^64 / P), 33 bits, reflected */
     uint64_t poly;        /* P with its x^32 term, 33 bits, reflected */
     uint64_t shift[4];    /* crc32-lane combine: x^(8n-32) for n = the lane lengths below */
     uint32_t pow256[48];  /* x^(256 * 2^i - 33), reflected, not shifted: see crc32c_hybrid */
+    uint32_t r512[16][4]; /* x^(512 * (i + 1) * (j + 1) - 33), same form: see crc_x86_avx2.c */
 } kafka__crc_consts_t;
 
 /* Lane lengths (bytes) of the 3-way crc32-instruction path; shift[] matches these:
@@ -49,12 +51,15 @@ uint32_t kafka__crc32_sw(uint32_t crc, const uint8_t *p, size_t len);
 /* CPU features the hardware paths need, with OS support for the register state. */
 #define KAFKA__CPU_SSE42_PCLMUL 1u
 #define KAFKA__CPU_VPCLMUL512 2u
+#define KAFKA__CPU_VPCLMUL256 4u /* AVX2 + VPCLMULQDQ, with or without AVX-512 */
 unsigned kafka__crc_cpu_features(void);
 
 uint32_t kafka__crc32c_sse42(uint32_t crc, const uint8_t *p, size_t len);
 uint32_t kafka__crc32c_vpclmul(uint32_t crc, const uint8_t *p, size_t len);
 uint32_t kafka__crc32_pclmul(uint32_t crc, const uint8_t *p, size_t len);
 uint32_t kafka__crc32_vpclmul(uint32_t crc, const uint8_t *p, size_t len);
+uint32_t kafka__crc32c_vpclmul256(uint32_t crc, const uint8_t *p, size_t len);
+uint32_t kafka__crc32_vpclmul256(uint32_t crc, const uint8_t *p, size_t len);
 #endif
 
 #endif

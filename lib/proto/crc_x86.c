@@ -12,15 +12,17 @@ unsigned kafka__crc_cpu_features(void) {
         return 0;
     if ((c & bit_SSE4_2) && (c & bit_PCLMUL))
         f |= KAFKA__CPU_SSE42_PCLMUL;
-    if (!f || !(c & bit_OSXSAVE) || __get_cpuid_max(0, NULL) < 7)
+    if (!f || !(c & bit_OSXSAVE) || !(c & bit_AVX) || __get_cpuid_max(0, NULL) < 7)
         return f;
-    /* The OS must save the opmask and all 512-bit registers (XCR0 bits 1,2,5,6,7). */
+    /* The OS must save the ymm state (XCR0 bits 1,2), and for AVX-512 also the opmask
+     * and the upper zmm registers (bits 5,6,7). */
     unsigned lo, hi;
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    if ((lo & 0xe6) != 0xe6)
-        return f;
     __cpuid_count(7, 0, a, b, c, d);
-    if ((b & bit_AVX512F) && (b & bit_AVX512BW) && (b & bit_AVX512VL) && (c & bit_VPCLMULQDQ))
+    if ((lo & 0x06) == 0x06 && (b & bit_AVX2) && (c & bit_VPCLMULQDQ))
+        f |= KAFKA__CPU_VPCLMUL256;
+    if ((lo & 0xe6) == 0xe6 && (b & bit_AVX512F) && (b & bit_AVX512BW) && (b & bit_AVX512VL) &&
+        (c & bit_VPCLMULQDQ))
         f |= KAFKA__CPU_VPCLMUL512;
     return f;
 }

@@ -1,5 +1,6 @@
 /* Inline helpers shared by the x86-64 kernels: crc_x86.c (SSE4.2 crc32 instruction,
- * PCLMULQDQ folding), crc_x86_avx512.c (512-bit VPCLMULQDQ). Internal to lib/proto.
+ * PCLMULQDQ folding), crc_x86_avx2.c (256-bit VPCLMULQDQ) and crc_x86_avx512.c (512-bit
+ * VPCLMULQDQ). Internal to lib/proto.
  *
  * Folding (Intel, "Fast CRC Computation for Generic Polynomials Using PCLMULQDQ"):
  * a 128-bit block is carried D bits forward by multiplying its two halves by

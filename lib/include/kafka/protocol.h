@@ -257,7 +257,8 @@ uint32_t kafka_crc32(uint32_t crc, const void *buf, size_t len);
 typedef enum kafka_crc_impl_e {
     KAFKA_CRC_IMPL_PORTABLE = 0, /* slicing-by-8 tables */
     KAFKA_CRC_IMPL_SSE42 = 1,    /* SSE4.2 crc32 instruction (CRC-32C) / PCLMULQDQ folding (CRC-32) */
-    KAFKA_CRC_IMPL_VPCLMUL = 2   /* AVX-512 VPCLMULQDQ folding */
+    KAFKA_CRC_IMPL_VPCLMUL = 2,  /* AVX-512 VPCLMULQDQ folding */
+    KAFKA_CRC_IMPL_VPCLMUL256 = 3 /* AVX2 + 256-bit VPCLMULQDQ folding, on CPUs without AVX-512 */
 } kafka_crc_impl_t;
 kafka_crc_impl_t kafka_crc32c_impl(void);
 kafka_crc_impl_t kafka_crc32_impl(void);
