@@ -58,6 +58,14 @@ kafka__loop_t *kafka__loop_get(kafka_consumer_t *c) {
     return loop;
 }
 
+/* c's loop, or NULL before the first loop call (none is made). */
+static kafka__loop_t *loop_of(kafka_consumer_t *c) {
+    pthread_mutex_lock(&c->lock);
+    kafka__loop_t *loop = c->loop;
+    pthread_mutex_unlock(&c->lock);
+    return loop;
+}
+
 void kafka__lpart_destroy(kafka__lpart_t *lp) {
     if (lp)
         free(lp->topic);
@@ -385,9 +393,7 @@ kafka_err_t kafka_consumer_seek(kafka_consumer_t *c, const char *topic, int32_t 
         snprintf(why, sizeof(why), "seek %s/%d: %s", topic ? topic : "(null)", (int)partition, bad);
         return kafka__consumer_fail(c, KAFKA_ERR__INVALID_ARG, why, errstr, errstr_size);
     }
-    pthread_mutex_lock(&c->lock);
-    kafka__loop_t *loop = c->loop;
-    pthread_mutex_unlock(&c->lock);
+    kafka__loop_t *loop = loop_of(c);
     bool assigned = false;
     if (loop) {
         pthread_mutex_lock(&loop->lock);
@@ -480,9 +486,7 @@ kafka_err_t kafka_consumer_poll(kafka_consumer_t *c, int timeout_ms, kafka_messa
         return KAFKA_ERR__INVALID_ARG;
     }
     *count = 0;
-    pthread_mutex_lock(&c->lock);
-    kafka__loop_t *loop = c->loop;
-    pthread_mutex_unlock(&c->lock);
+    kafka__loop_t *loop = loop_of(c);
     if (!loop)
         return kafka__consumer_fail(c, KAFKA_ERR__STATE, "poll: no partitions are assigned", errstr, errstr_size);
     int64_t now = kafka__now_ms();
@@ -537,9 +541,7 @@ kafka_err_t kafka_consumer_poll(kafka_consumer_t *c, int timeout_ms, kafka_messa
 static int64_t part_value(kafka_consumer_t *c, const char *topic, int32_t partition, bool hw) {
     if (!c || !topic)
         return -1;
-    pthread_mutex_lock(&c->lock);
-    kafka__loop_t *loop = c->loop;
-    pthread_mutex_unlock(&c->lock);
+    kafka__loop_t *loop = loop_of(c);
     if (!loop)
         return -1;
     pthread_mutex_lock(&loop->lock);
@@ -560,9 +562,7 @@ int64_t kafka_consumer_high_watermark(kafka_consumer_t *c, const char *topic, in
 size_t kafka_consumer_buffered_bytes(kafka_consumer_t *c) {
     if (!c)
         return 0;
-    pthread_mutex_lock(&c->lock);
-    kafka__loop_t *loop = c->loop;
-    pthread_mutex_unlock(&c->lock);
+    kafka__loop_t *loop = loop_of(c);
     if (!loop)
         return 0;
     pthread_mutex_lock(&loop->lock);
