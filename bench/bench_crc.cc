@@ -97,25 +97,15 @@ void register_kernel(const std::string &name, kernel_fn f) {
 }
 
 void register_kernels() {
-#if defined(__x86_64__)
-    struct kernel {
-        const char *name;
-        unsigned needs;
-        kernel_fn c, ieee;
-    };
-    static const kernel ks[] = {
-        {"sse42", KAFKA__CPU_SSE42_PCLMUL, kafka__crc32c_sse42, kafka__crc32_pclmul},
-        {"vpclmul256", KAFKA__CPU_VPCLMUL256, kafka__crc32c_vpclmul256, kafka__crc32_vpclmul256},
-        {"vpclmul", KAFKA__CPU_VPCLMUL512, kafka__crc32c_vpclmul, kafka__crc32_vpclmul},
-    };
     (void)kafka_crc32c_impl();  // the kernels' constants are set up on first use
-    const unsigned f = kafka__crc_cpu_features();
-    for (const kernel &k : ks)
-        if (f & k.needs) {
-            register_kernel(std::string("BM_crc32c_kernel/") + k.name, k.c);
-            register_kernel(std::string("BM_crc32_kernel/") + k.name, k.ieee);
-        }
-#endif
+    size_t n;
+    const kafka__crc_kernel_t *ks = kafka__crc32c_kernels(&n);
+    for (size_t i = 0; i < n; i++)
+        if (ks[i].impl != KAFKA_CRC_IMPL_PORTABLE && kafka__crc_impl_supported(ks[i].impl))
+            register_kernel(std::string("BM_crc32c_kernel/") + ks[i].name, ks[i].fn);
+    for (kafka_crc_impl_t impl : {KAFKA_CRC_IMPL_SSE42, KAFKA_CRC_IMPL_VPCLMUL256, KAFKA_CRC_IMPL_VPCLMUL})
+        if (kafka__crc_impl_supported(impl))
+            register_kernel(std::string("BM_crc32_kernel/") + kafka_crc_impl_name(impl), kafka__crc32_kernel(impl));
 }
 
 }  // namespace
@@ -132,8 +122,8 @@ int main(int argc, char **argv) {
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv))
         return 1;
-    std::printf("crc32c impl: %s, crc32 impl: %s\n", kafka_crc_impl_name(kafka_crc32c_impl()),
-                kafka_crc_impl_name(kafka_crc32_impl()));
+    std::printf("crc32c impl: %s (kernel %s), crc32 impl: %s\n", kafka_crc_impl_name(kafka_crc32c_impl()),
+                kafka_crc32c_kernel_name(), kafka_crc_impl_name(kafka_crc32_impl()));
     register_kernels();
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();

@@ -1,7 +1,13 @@
 // CI gate for the CRCs: first our results must equal ISA-L's and zlib's; then, in the
 // same run, our throughput must stay within reach of ISA-L and >= 10x zlib (or, where we
-// miss 10x, within 10% of ISA-L's own ratio to zlib in the same run), and the
-// dispatcher must have picked the hardware path this CPU offers. Exit 1 on any failure.
+// miss 10x, within 10% of ISA-L's own ratio to zlib in the same run), the portable path
+// within reach of zlib, and the dispatcher must have picked the hardware path this CPU
+// offers. Exit 1 on any failure.
+//
+// "Within reach" is the target less 10% for run-to-run noise: CRC-32C >= 1.0x ISA-L at
+// 16 KiB and 1 MiB (our kernels measure 1.2-1.35x on the CPUs we have), >= 0.9x at 1 KiB;
+// CRC-32 (the same folding as ISA-L, no crc32 instruction to add) >= 0.9x at 16 KiB; the
+// portable kernels >= 0.9x zlib at 16 KiB and 1 MiB (target 1.0x).
 //
 // Timing: each sample hashes >= 8 MiB (the buffer repeatedly), the candidates are
 // interleaved round by round so a noisy neighbour hits all of them alike, and each
@@ -17,6 +23,9 @@
 #include <vector>
 
 #include "kafka/protocol.h"
+extern "C" {
+#include "proto/crc.h"
+}
 
 namespace {
 
@@ -105,13 +114,44 @@ void measure(std::vector<candidate> &cs, unsigned char *p, size_t len, int round
 
 double gbs(const candidate &c) { return 1e-9 / c.best; }
 
+// The kernels take the raw register; crc_fn thunks for up to 8 of them.
+const std::vector<const kafka__crc_kernel_t *> *kernel_sel;
+template <int I>
+uint32_t kernel_thunk(uint32_t c, unsigned char *p, size_t n) {
+    return ~(*kernel_sel)[I]->fn(~c, p, n);
+}
+const crc_fn kernel_thunks[] = {kernel_thunk<0>, kernel_thunk<1>, kernel_thunk<2>, kernel_thunk<3>,
+                                kernel_thunk<4>, kernel_thunk<5>, kernel_thunk<6>, kernel_thunk<7>};
+
+// Each CRC-32C kernel of the path in use at 16 KiB, beside the one the dispatcher
+// tuned to: information for a CPU we have not measured (the ISA-L checks above decide).
+void report_kernels(unsigned char *p) {
+    size_t n;
+    const kafka__crc_kernel_t *ks = kafka__crc32c_kernels(&n);
+    static std::vector<const kafka__crc_kernel_t *> sel;
+    std::vector<candidate> cs;
+    for (size_t i = 0; i < n; i++)
+        if (ks[i].impl == kafka_crc32c_impl() && ks[i].impl != KAFKA_CRC_IMPL_PORTABLE && sel.size() < 8)
+            sel.push_back(&ks[i]);
+    if (sel.size() < 2)
+        return;
+    for (size_t i = 0; i < sel.size(); i++)
+        cs.push_back({sel[i]->name, kernel_thunks[i], 0});
+    kernel_sel = &sel;
+    measure(cs, p, 16384, 20);
+    for (const auto &c : cs)
+        std::printf("info kernel %-16s 16KiB %.1fGB/s%s\n", c.name, gbs(c),
+                    std::strcmp(c.name, kafka_crc32c_kernel_name()) == 0 ? " (in use)" : "");
+}
+
 }  // namespace
 
 int main() {
     int fail = verify() ? 1 : 0;
 
     kafka_crc_impl_t i32c = kafka_crc32c_impl(), i32 = kafka_crc32_impl();
-    std::printf("gate impl crc32c=%s crc32=%s\n", kafka_crc_impl_name(i32c), kafka_crc_impl_name(i32));
+    std::printf("gate impl crc32c=%s (kernel %s) crc32=%s\n", kafka_crc_impl_name(i32c), kafka_crc32c_kernel_name(),
+                kafka_crc_impl_name(i32));
     kafka_crc_impl_t want = KAFKA_CRC_IMPL_PORTABLE;
 #if defined(__x86_64__)
     __builtin_cpu_init();
@@ -142,20 +182,23 @@ int main() {
                                      {"portable32", portable32, 0}};
         measure(cs, buf.data(), s.len, 40);
         const double zlib = gbs(cs[4]);
-        const bool key = s.len == 16384;  // the size the ISA-L ratio is held to
         for (int k = 0; k < 2; k++) {
             const candidate &o = cs[2 * k], &ref = cs[2 * k + 1];
             const char *what = k ? "crc32" : "crc32c";
             double r = gbs(o) / gbs(ref), rz = gbs(o) / zlib, refz = gbs(ref) / zlib;
-            bool ok_isal = !key || r >= 0.90;
+            double need = k ? (s.len == 16384 ? 0.90 : 0) : (s.len == 1024 ? 0.90 : 1.00);
+            bool ok_isal = r >= need;
             // 10x zlib is the target. CRC-32/IEEE is bound by carry-less multiply
             // throughput on some CPUs, where ISA-L itself lands at 9.6-10.1x: a run just
             // under 10x is reported as a miss and fails only if we are also more than 10%
             // behind ISA-L's own ratio in this run (the same tolerance as the ISA-L check;
             // requiring 10x whenever ISA-L reached it made the gate fail on noise).
             bool ok_zlib = rz >= 10.0 || rz >= 0.9 * refz;
+            char needs[16] = "-";
+            if (need > 0)
+                std::snprintf(needs, sizeof(needs), "%.2f", need);
             std::printf("gate %-6s %-5s ours=%.1fGB/s isal=%.1fGB/s ratio=%.2f (need>=%s) %s\n", what,
-                        s.name, gbs(o), gbs(ref), r, key ? "0.90" : "-", ok_isal ? "PASS" : "FAIL");
+                        s.name, gbs(o), gbs(ref), r, needs, ok_isal ? "PASS" : "FAIL");
             if (rz >= 10.0 || !ok_zlib)
                 std::printf("gate %-6s %-5s ours=%.1fGB/s zlib=%.1fGB/s ratio=%.2f (need>=10) %s\n", what, s.name,
                             gbs(o), zlib, rz, ok_zlib ? "PASS" : "FAIL");
@@ -165,9 +208,15 @@ int main() {
                             what, s.name, gbs(o), zlib, rz, refz, rz / refz);
             fail |= !(ok_isal && ok_zlib);
         }
-        std::printf("info portable %-5s crc32c=%.2fGB/s crc32=%.2fGB/s zlib=%.2fGB/s ratio=%.2f/%.2f\n",
-                    s.name, gbs(cs[5]), gbs(cs[6]), zlib, gbs(cs[5]) / zlib, gbs(cs[6]) / zlib);
+        const double pc = gbs(cs[5]) / zlib, pi = gbs(cs[6]) / zlib;
+        const bool check_portable = s.len != 1024;
+        const bool ok_portable = !check_portable || (pc >= 0.90 && pi >= 0.90);
+        std::printf("gate portable %-5s crc32c=%.2fGB/s crc32=%.2fGB/s zlib=%.2fGB/s ratio=%.2f/%.2f (need>=%s) %s\n",
+                    s.name, gbs(cs[5]), gbs(cs[6]), zlib, pc, pi, check_portable ? "0.90" : "-",
+                    ok_portable ? "PASS" : "FAIL");
+        fail |= !ok_portable;
     }
+    report_kernels(buf.data());
     std::printf("gate %s\n", fail ? "FAIL" : "PASS");
     return fail;
 }

@@ -48,18 +48,12 @@ typedef struct {
 } kernel_t;
 
 static size_t kernels(kernel_t *out) {
-    size_t n = 0;
+    size_t n = 0, nc;
     (void)kafka_crc32c_impl(); /* initializes the tables and constants */
-    out[n++] = (kernel_t){"portable", kafka__crc32c_sw, kafka__crc32_sw};
-#if defined(__x86_64__)
-    unsigned f = kafka__crc_cpu_features();
-    if (f & KAFKA__CPU_SSE42_PCLMUL)
-        out[n++] = (kernel_t){"sse42", kafka__crc32c_sse42, kafka__crc32_pclmul};
-    if (f & KAFKA__CPU_VPCLMUL256)
-        out[n++] = (kernel_t){"vpclmul256", kafka__crc32c_vpclmul256, kafka__crc32_vpclmul256};
-    if (f & KAFKA__CPU_VPCLMUL512)
-        out[n++] = (kernel_t){"vpclmul", kafka__crc32c_vpclmul, kafka__crc32_vpclmul};
-#endif
+    const kafka__crc_kernel_t *k = kafka__crc32c_kernels(&nc);
+    for (size_t i = 0; i < nc; i++)
+        if (kafka__crc_impl_supported(k[i].impl))
+            out[n++] = (kernel_t){k[i].name, k[i].fn, kafka__crc32_kernel(k[i].impl)};
     return n;
 }
 
@@ -92,7 +86,7 @@ static void test_check_values(void) {
 
 /* Every length 0..2048 at every start offset 0..7, then large and odd sizes. */
 static void test_lengths(void) {
-    kernel_t ks[4];
+    kernel_t ks[16];
     size_t nk = kernels(ks);
     const size_t max = 2048 + 8;
     uint8_t *buf = random_buf(max, 1);
@@ -141,26 +135,32 @@ static uint64_t next_rand(uint64_t *s) {
     return *s;
 }
 
-/* The ymm hybrid takes whole 512-byte rounds (a copy of its own for 2, shifts from a
- * table up to 16, computed above) and hands the rest on; these lengths land on each
- * side of those edges, with every kind of remainder. */
+/* The hybrids take whole rounds of 256 + 4 * S bytes (S = 16, 32, 64: 320, 384 and 512),
+ * the AVX2 ones from 2 rounds up (a copy of their own for 2), the AVX-512 ones from
+ * 2 KiB; stream shifts come from a table up to 64 x 16 bytes a stream and are computed
+ * beyond. These lengths land on each side of those edges, with every kind of remainder. */
 static void test_rounds(void) {
-    kernel_t ks[4];
+    kernel_t ks[16];
     size_t nk = kernels(ks);
-    static const size_t rounds[] = {1, 2, 3, 4, 15, 16, 17, 18, 31, 32, 33, 255, 256, 600};
+    static const size_t round[] = {320, 384, 512};
+    static const size_t rounds[] = {1, 2, 3, 5, 6, 7, 15, 16, 17, 31, 32, 33, 63, 64, 65, 600};
     static const size_t rest[] = {0, 1, 8, 31, 32, 255, 256, 257, 511};
     uint8_t *b = random_buf(600 * 512 + 512 + 8, 11);
     int bad = 0;
-    for (size_t i = 0; i < sizeof(rounds) / sizeof(rounds[0]); i++)
-        for (size_t j = 0; j < sizeof(rest) / sizeof(rest[0]); j++) {
-            size_t len = 512 * rounds[i] + rest[j], off = (i + j) % 8;
-            uint32_t seed = (uint32_t)(len * 2654435761u);
-            uint32_t want_c = ref32c(seed, b + off, len), want = ref32(seed, b + off, len);
-            for (size_t k = 0; k < nk; k++) {
-                bad += run(ks[k].c, seed, b + off, len) != want_c;
-                bad += run(ks[k].ieee, seed, b + off, len) != want;
+    for (size_t r = 0; r < sizeof(round) / sizeof(round[0]); r++)
+        for (size_t i = 0; i < sizeof(rounds) / sizeof(rounds[0]); i++)
+            for (size_t j = 0; j < sizeof(rest) / sizeof(rest[0]); j++) {
+                size_t len = round[r] * rounds[i] + rest[j], off = (i + j) % 8;
+                uint32_t seed = (uint32_t)(len * 2654435761u);
+                uint32_t want_c = ref32c(seed, b + off, len), want = ref32(seed, b + off, len);
+                for (size_t k = 0; k < nk; k++) {
+                    int miss = run(ks[k].c, seed, b + off, len) != want_c;
+                    if (miss && bad < 5)
+                        printf("\n  %s: crc32c wrong at len %zu ", ks[k].name, len);
+                    bad += miss;
+                    bad += run(ks[k].ieee, seed, b + off, len) != want;
+                }
             }
-        }
     CU_ASSERT_EQUAL(bad, 0);
     free(b);
 }
@@ -168,7 +168,7 @@ static void test_rounds(void) {
 /* Random lengths up to 300 KiB at random offsets; then chaining, crc(a||b) ==
  * crc(crc(a), b), with a and b split at random and hashed by different kernels. */
 static void test_random_large(void) {
-    kernel_t ks[4];
+    kernel_t ks[16];
     size_t nk = kernels(ks);
     const size_t max = 300 * 1024;
     uint8_t *b = random_buf(max + 32, 13);
@@ -279,6 +279,27 @@ static void test_impl_matches_cpu(void) {
            kafka_crc_impl_name(kafka_crc32_impl()));
     CU_ASSERT_EQUAL(kafka_crc32c_impl(), want);
     CU_ASSERT_EQUAL(kafka_crc32_impl(), want);
+    /* The CRC-32C kernel is one of that path's. */
+    const char *kn = kafka_crc32c_kernel_name(), *path = kafka_crc_impl_name(want);
+    printf("crc32c kernel: %s ", kn);
+    CU_ASSERT(strncmp(kn, path, strlen(path)) == 0 && (kn[strlen(path)] == 0 || kn[strlen(path)] == '/'));
+}
+
+/* The tuning takes the clearly fastest kernel wherever it stands in the list: the
+ * slicing kernel against a hardware one is 10x or more apart on any CPU with one. */
+static void test_tune_picks_fastest(void) {
+    size_t nc;
+    const kafka__crc_kernel_t *all = kafka__crc32c_kernels(&nc), *hw = NULL;
+    for (size_t i = 0; i < nc; i++)
+        if (all[i].impl != KAFKA_CRC_IMPL_PORTABLE && kafka__crc_impl_supported(all[i].impl))
+            hw = &all[i];
+    if (!hw) {
+        printf("\n  no hardware CRC-32C path on this CPU: nothing to tell apart ");
+        return;
+    }
+    kafka__crc_kernel_t slow_first[2] = {all[0], *hw}, fast_first[2] = {*hw, all[0]};
+    CU_ASSERT_EQUAL(kafka__crc_tune(slow_first, 2), 1);
+    CU_ASSERT_EQUAL(kafka__crc_tune(fast_first, 2), 0);
 }
 
 static CU_TestInfo tests[] = {
@@ -291,6 +312,7 @@ static CU_TestInfo tests[] = {
     {"all-zero and all-one data", test_patterns},
     {"force portable", test_force_portable},
     {"impl matches cpu", test_impl_matches_cpu},
+    {"tuning picks the fastest kernel", test_tune_picks_fastest},
     CU_TEST_INFO_NULL,
 };
 

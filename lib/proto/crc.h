@@ -9,8 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kafka/protocol.h"
+
 #define KAFKA__CRC32C_POLY 0x82F63B78u /* Castagnoli, bit-reflected */
 #define KAFKA__CRC32_POLY 0xEDB88320u  /* IEEE 802.3, bit-reflected */
+
+/* Stream shifts for streams of up to this many 16-byte units come from a table. */
+#define KAFKA__CRC_SHIFT_TABLE 64
 
 /* Folding constants for one polynomial, derived at init from the polynomial alone by
  * consts_init() in crc.c. Bit-reflected throughout; "x^n" below means x^n mod P,
@@ -31,8 +36,8 @@ typedef struct kafka__crc_consts_s {
     uint64_t mu;          /* floor(x^64 / P), 33 bits, reflected */
     uint64_t poly;        /* P with its x^32 term, 33 bits, reflected */
     uint64_t shift[4];    /* crc32-lane combine: x^(8n-32) for n = the lane lengths below */
-    uint32_t pow256[48];  /* x^(256 * 2^i - 33), reflected, not shifted: see crc32c_hybrid */
-    uint32_t r512[16][4]; /* x^(512 * (i + 1) * (j + 1) - 33), same form: see crc_x86_avx2.c */
+    uint32_t pow128[48];  /* x^(128 * 2^i - 33), reflected, not shifted: see stream_shifts */
+    uint32_t rsmall[KAFKA__CRC_SHIFT_TABLE][4]; /* x^(128 * (i + 1) * (j + 1) - 33), same form */
 } kafka__crc_consts_t;
 
 /* Lane lengths (bytes) of the 3-way crc32-instruction path; shift[] matches these:
@@ -43,7 +48,8 @@ typedef struct kafka__crc_consts_s {
 extern kafka__crc_consts_t kafka__crc32c_k;
 extern kafka__crc_consts_t kafka__crc32_k;
 
-/* Slicing-by-8 kernels (raw register in and out); any length, any alignment. */
+/* Table-driven kernels (slicing-by-8 in four interleaved streams; raw register in and
+ * out); any length, any alignment, any byte order. */
 uint32_t kafka__crc32c_sw(uint32_t crc, const uint8_t *p, size_t len);
 uint32_t kafka__crc32_sw(uint32_t crc, const uint8_t *p, size_t len);
 
@@ -55,11 +61,39 @@ uint32_t kafka__crc32_sw(uint32_t crc, const uint8_t *p, size_t len);
 unsigned kafka__crc_cpu_features(void);
 
 uint32_t kafka__crc32c_sse42(uint32_t crc, const uint8_t *p, size_t len);
-uint32_t kafka__crc32c_vpclmul(uint32_t crc, const uint8_t *p, size_t len);
 uint32_t kafka__crc32_pclmul(uint32_t crc, const uint8_t *p, size_t len);
+/* AVX-512: _sN run four crc32 streams of N bytes beside each 256 folded bytes from
+ * 2 KiB up; _fold folds alone. */
+uint32_t kafka__crc32c_vpclmul_s16(uint32_t crc, const uint8_t *p, size_t len);
+uint32_t kafka__crc32c_vpclmul_s32(uint32_t crc, const uint8_t *p, size_t len);
+uint32_t kafka__crc32c_vpclmul_s64(uint32_t crc, const uint8_t *p, size_t len);
+uint32_t kafka__crc32c_vpclmul_fold(uint32_t crc, const uint8_t *p, size_t len);
 uint32_t kafka__crc32_vpclmul(uint32_t crc, const uint8_t *p, size_t len);
-uint32_t kafka__crc32c_vpclmul256(uint32_t crc, const uint8_t *p, size_t len);
+/* AVX2 + 256-bit VPCLMULQDQ: the same split from two rounds up. */
+uint32_t kafka__crc32c_vpclmul256_s32(uint32_t crc, const uint8_t *p, size_t len);
+uint32_t kafka__crc32c_vpclmul256_s64(uint32_t crc, const uint8_t *p, size_t len);
+uint32_t kafka__crc32c_vpclmul256_fold(uint32_t crc, const uint8_t *p, size_t len);
 uint32_t kafka__crc32_vpclmul256(uint32_t crc, const uint8_t *p, size_t len);
 #endif
+
+/* The kernels of one path: CRC-32 has one, CRC-32C one per split (crc32 instruction
+ * against folding), of which the fastest on this core is taken (crc_tune.c). */
+typedef uint32_t (*kafka__crc_fn)(uint32_t crc, const uint8_t *p, size_t len);
+typedef struct kafka__crc_kernel_s {
+    const char *name; /* "path" or "path/variant", e.g. "vpclmul/s16" */
+    kafka_crc_impl_t impl;
+    kafka__crc_fn fn;
+} kafka__crc_kernel_t;
+
+/* Every CRC-32C kernel, grouped by path; *n receives the count. */
+const kafka__crc_kernel_t *kafka__crc32c_kernels(size_t *n);
+/* The CRC-32 kernel of a path. */
+kafka__crc_fn kafka__crc32_kernel(kafka_crc_impl_t impl);
+/* Whether this CPU (and OS) can run a path. */
+bool kafka__crc_impl_supported(kafka_crc_impl_t impl);
+
+/* Of the n kernels at k (all of one path this CPU runs), the index of the fastest on a
+ * 16 KiB buffer, timed interleaved, best of several rounds; ties go to the earlier. */
+size_t kafka__crc_tune(const kafka__crc_kernel_t *k, size_t n);
 
 #endif

@@ -88,46 +88,29 @@ AVX2 uint32_t kafka__crc32_vpclmul256(uint32_t crc, const uint8_t *p, size_t len
 
 /* ---- CRC-32C: ymm folding and the crc32 instruction in parallel ------------------- */
 
-/* Bytes per crc32 stream per round: four streams of 64 bytes are 32 crc32 instructions
- * against the 16 VPCLMULQDQ of the round's 256 folded bytes. Of 32..96 bytes this was
- * the fastest on Zen 3, where the two do not overlap completely. */
-#define STREAM 64
-#define ROUND (256 + 4 * STREAM)
-/* R(8 * n * j) for n = STREAM * m and j = 1..4 (see mul_r). Small m from the table:
- * computing them cost 15% of a 1 KiB call. Else from the binary expansion of m; pow256[i]
- * is R(256 * 2^i) and 8 * STREAM = 256 * 2. */
-SSE static inline void stream_shifts(const kafka__crc_consts_t *c, size_t m, uint32_t r[4]) {
-    if (m <= 16) {
-        memcpy(r, c->r512[m - 1], 4 * sizeof(r[0]));
-        return;
-    }
-    uint32_t r1 = 0;
-    for (unsigned i = 1; m; m >>= 1, i++)
-        if (m & 1)
-            r1 = r1 ? mul_r(r1, c->pow256[i]) : c->pow256[i];
-    r[0] = r1, r[1] = mul_r(r1, r1), r[2] = mul_r(r[1], r1), r[3] = mul_r(r[1], r[1]);
-}
-
-/* The first it * ROUND bytes (it >= 2). Of each ROUND bytes, 256 go to the ymm folding
- * over the front part and 4 x STREAM to four crc32 streams over the back part, each stream
- * a contiguous n bytes; the folded part and the first three streams are then moved to the
- * end by multiplying with x^4n, x^3n, x^2n, x^n. */
+/* CRC-32C over the first it rounds of 256 + 4 * S bytes (it >= 2). Of each round, 256
+ * bytes go to the ymm folding over the front part and 4 x S to four crc32 streams over
+ * the back part, each stream a contiguous n = S * it bytes; the folded part and the
+ * first three streams are then moved to the end by multiplying with x^4n, x^3n, x^2n,
+ * x^n. S sets the split: on Zen 3, where the two do not overlap completely, S = 64 (32
+ * crc32 instructions against 16 VPCLMULQDQ a round) was the fastest of 32..96; a core
+ * that issues one 256-bit VPCLMULQDQ a cycle wants S = 32. */
 AVX2 static inline __attribute__((always_inline)) uint32_t
-crc32c_hybrid(uint32_t crc, const uint8_t *p, size_t it) {
+crc32c_hybrid(uint32_t crc, const uint8_t *p, size_t it, const size_t S) {
     const kafka__crc_consts_t *c = &kafka__crc32c_k;
-    const size_t n = STREAM * it;
+    const size_t n = S * it;
     const uint8_t *q = p + 256 * it;
     uint32_t r[4];
-    stream_shifts(c, it, r);
+    stream_shifts(c, n, r);
 
     __m256i a[8];
     ymm8_load(a, crc, p);
     __m256i k = kpair256(c->ymm[7]);
     uint64_t c0 = 0, c1 = 0, c2 = 0, c3 = 0;
     for (size_t i = 1; i < it; i++) {
-        const uint8_t *s = q + STREAM * (i - 1);
+        const uint8_t *s = q + S * (i - 1);
         ymm8_fold(a, k, p + 256 * i);
-        for (int j = 0; j < STREAM; j += 8) {
+        for (size_t j = 0; j < S; j += 8) {
             c0 = _mm_crc32_u64(c0, ld64(s + j));
             c1 = _mm_crc32_u64(c1, ld64(s + n + j));
             c2 = _mm_crc32_u64(c2, ld64(s + 2 * n + j));
@@ -137,34 +120,52 @@ crc32c_hybrid(uint32_t crc, const uint8_t *p, size_t it) {
     /* Ahead of the last crc32s in the source, so that the compiler emits (and the core
      * overlaps) this reduction with them: at 1 KiB that was 6-9% faster. */
     __m128i x = ymm_to_xmm(ymm8_sum(a, c), c);
-    const uint8_t *s = q + n - STREAM;
-    for (int j = 0; j < STREAM; j += 8) {
+    const uint8_t *s = q + n - S;
+    for (size_t j = 0; j < S; j += 8) {
         c0 = _mm_crc32_u64(c0, ld64(s + j));
         c1 = _mm_crc32_u64(c1, ld64(s + n + j));
         c2 = _mm_crc32_u64(c2, ld64(s + 2 * n + j));
     }
-    for (int j = 0; j < STREAM - 8; j += 8)
+    for (size_t j = 0; j < S - 8; j += 8)
         c3 = _mm_crc32_u64(c3, ld64(s + 3 * n + j));
     __m128i m = _mm_xor_si128(_mm_xor_si128(shift_r(crc32c_reduce(x), r[3]), shift_r(c0, r[2])),
                               _mm_xor_si128(shift_r(c1, r[1]), shift_r(c2, r[0])));
     return (uint32_t)_mm_crc32_u64(c3, ld64(q + 4 * n - 8) ^ (uint64_t)_mm_cvtsi128_si64(m));
 }
 
-AVX2 uint32_t kafka__crc32c_vpclmul256(uint32_t crc, const uint8_t *p, size_t len) {
-    /* Below 1 KiB ymm folding alone was as fast as the split. 1 KiB up to 1.5 KiB gets
-     * its own copy, where every loop unrolls and the shifts are constants: at 1 KiB that
-     * was 15-20% faster than the general one. */
-    const size_t it = len / ROUND;
-    if (it == 2)
-        crc = crc32c_hybrid(crc, p, 2);
-    else if (it > 2)
-        crc = crc32c_hybrid(crc, p, it);
-    if (it >= 2)
-        p += ROUND * it, len -= ROUND * it;
+AVX2 static inline __attribute__((always_inline)) uint32_t crc32c_fold(uint32_t crc, const uint8_t *p,
+                                                                       size_t len) {
     if (len < 256)
         return crc32c_fold_tail(crc, p, len);
     crc = crc32c_reduce(fold_ymm(crc, &p, &len, &kafka__crc32c_k));
     return crc32c_small(crc, p, len);
+}
+
+/* Below two rounds ymm folding alone was as fast as the split. Two rounds (1 KiB with
+ * S = 64) get their own copy, where every loop unrolls: at 1 KiB that was 15-20% faster
+ * than the general one. */
+AVX2 static inline __attribute__((always_inline)) uint32_t crc32c_split(uint32_t crc, const uint8_t *p,
+                                                                        size_t len, const size_t S) {
+    const size_t round = 256 + 4 * S, it = len / round;
+    if (it == 2)
+        crc = crc32c_hybrid(crc, p, 2, S);
+    else if (it > 2)
+        crc = crc32c_hybrid(crc, p, it, S);
+    if (it >= 2)
+        p += round * it, len -= round * it;
+    return crc32c_fold(crc, p, len);
+}
+
+AVX2 uint32_t kafka__crc32c_vpclmul256_s32(uint32_t crc, const uint8_t *p, size_t len) {
+    return crc32c_split(crc, p, len, 32);
+}
+
+AVX2 uint32_t kafka__crc32c_vpclmul256_s64(uint32_t crc, const uint8_t *p, size_t len) {
+    return crc32c_split(crc, p, len, 64);
+}
+
+AVX2 uint32_t kafka__crc32c_vpclmul256_fold(uint32_t crc, const uint8_t *p, size_t len) {
+    return crc32c_fold(crc, p, len);
 }
 
 #endif

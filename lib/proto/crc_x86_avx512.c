@@ -66,60 +66,87 @@ AVX512 static inline __m128i fold_zmm(uint32_t crc, const uint8_t **pp, size_t *
     return x;
 }
 
-/* CRC-32C for len >= 384 * 2: the crc32 instruction and the vector unit run in
- * parallel. Of each 384 bytes, 256 go to the zmm folding (the buffer's front part) and
- * 128 to four crc32 streams over the back part (4 x 32 bytes); the streams' results
- * are moved to the end by multiplying with x^n, n computed from R(256 * 2^i). */
-AVX512 static uint32_t crc32c_hybrid(uint32_t crc, const uint8_t *p, size_t len) {
+/* CRC-32C over the first it rounds of 256 + 4 * S bytes (it >= 2): the crc32 instruction
+ * and the vector unit run in parallel. Of each round, 256 bytes go to the zmm folding
+ * over the buffer's front part and 4 x S to four crc32 streams over the back part, each
+ * stream a contiguous n = S * it bytes; the folded part and the first three streams are
+ * then moved to the end by multiplying with x^4n, x^3n, x^2n, x^n.
+ *
+ * S sets the split, and the best one depends on the core: where one 512-bit VPCLMULQDQ
+ * issues every cycle (Intel Ice Lake and later) the folding takes 8 cycles a round and
+ * 8 crc32s (S = 16) fit beside it; where it takes two cycles (AMD Zen 4/5) 16 or more do. */
+AVX512 static inline __attribute__((always_inline)) uint32_t
+crc32c_hybrid(uint32_t crc, const uint8_t *p, size_t it, const size_t S) {
     const kafka__crc_consts_t *c = &kafka__crc32c_k;
-    const size_t it = len / 384, n = 32 * it; /* n: bytes per crc32 stream */
+    const size_t n = S * it;
     const uint8_t *q = p + 256 * it;
-    /* x^(8n) from its binary expansion; independent of the data, so it overlaps. */
-    uint32_t r1 = 0;
-    for (size_t b = it, i = 0; b; b >>= 1, i++)
-        if (b & 1)
-            r1 = r1 ? mul_r(r1, c->pow256[i]) : c->pow256[i];
-    uint32_t r2 = mul_r(r1, r1), r3 = mul_r(r2, r1), r4 = mul_r(r2, r2);
+    uint32_t r[4];
+    stream_shifts(c, n, r);
 
     __m512i a0 = _mm512_xor_si512(ld512(p), _mm512_zextsi128_si512(_mm_cvtsi32_si128((int)crc)));
     __m512i a1 = ld512(p + 64), a2 = ld512(p + 128), a3 = ld512(p + 192);
     __m512i k = kpair512(c->fold2048);
     uint64_t c0 = 0, c1 = 0, c2 = 0, c3 = 0;
     for (size_t i = 1; i < it; i++) {
-        const uint8_t *v = p + 256 * i, *s = q + 32 * (i - 1);
+        const uint8_t *v = p + 256 * i, *s = q + S * (i - 1);
         a0 = fold64(a0, k, ld512(v));
         a1 = fold64(a1, k, ld512(v + 64));
         a2 = fold64(a2, k, ld512(v + 128));
         a3 = fold64(a3, k, ld512(v + 192));
-        for (int j = 0; j < 32; j += 8) {
+        for (size_t j = 0; j < S; j += 8) {
             c0 = _mm_crc32_u64(c0, ld64(s + j));
             c1 = _mm_crc32_u64(c1, ld64(s + n + j));
             c2 = _mm_crc32_u64(c2, ld64(s + 2 * n + j));
             c3 = _mm_crc32_u64(c3, ld64(s + 3 * n + j));
         }
     }
-    const uint8_t *s = q + n - 32;
-    for (int j = 0; j < 32; j += 8) {
+    __m128i x = zmm4_to_xmm(a0, a1, a2, a3, c);
+    const uint8_t *s = q + n - S;
+    for (size_t j = 0; j < S; j += 8) {
         c0 = _mm_crc32_u64(c0, ld64(s + j));
         c1 = _mm_crc32_u64(c1, ld64(s + n + j));
         c2 = _mm_crc32_u64(c2, ld64(s + 2 * n + j));
     }
-    for (int j = 0; j < 24; j += 8)
+    for (size_t j = 0; j < S - 8; j += 8)
         c3 = _mm_crc32_u64(c3, ld64(s + 3 * n + j));
-    uint64_t cv = crc32c_reduce(zmm4_to_xmm(a0, a1, a2, a3, c));
-    __m128i m = _mm_ternarylogic_epi64(shift_r(cv, r4), shift_r(c0, r3), shift_r(c1, r2), 0x96);
-    m = _mm_xor_si128(m, shift_r(c2, r1));
-    crc = (uint32_t)_mm_crc32_u64(c3, ld64(q + 4 * n - 8) ^ (uint64_t)_mm_cvtsi128_si64(m));
-    return crc32c_fold_tail(crc, q + 4 * n, len - 384 * it);
+    __m128i m = _mm_ternarylogic_epi64(shift_r(crc32c_reduce(x), r[3]), shift_r(c0, r[2]), shift_r(c1, r[1]), 0x96);
+    m = _mm_xor_si128(m, shift_r(c2, r[0]));
+    return (uint32_t)_mm_crc32_u64(c3, ld64(q + 4 * n - 8) ^ (uint64_t)_mm_cvtsi128_si64(m));
 }
 
-AVX512 uint32_t kafka__crc32c_vpclmul(uint32_t crc, const uint8_t *p, size_t len) {
-    if (len >= KAFKA__CRC_HYBRID_MIN)
-        return crc32c_hybrid(crc, p, len);
+/* Below the hybrid's minimum, and after its rounds: zmm folding alone. */
+AVX512 static inline __attribute__((always_inline)) uint32_t crc32c_fold(uint32_t crc, const uint8_t *p,
+                                                                         size_t len) {
     if (len < 256)
         return crc32c_fold_tail(crc, p, len);
     crc = crc32c_reduce(fold_zmm(crc, &p, &len, &kafka__crc32c_k));
     return crc32c_small(crc, p, len);
+}
+
+AVX512 static inline __attribute__((always_inline)) uint32_t crc32c_split(uint32_t crc, const uint8_t *p,
+                                                                          size_t len, const size_t S) {
+    if (len >= KAFKA__CRC_HYBRID_MIN) {
+        const size_t round = 256 + 4 * S, it = len / round;
+        crc = crc32c_hybrid(crc, p, it, S);
+        p += round * it, len -= round * it;
+    }
+    return crc32c_fold(crc, p, len);
+}
+
+AVX512 uint32_t kafka__crc32c_vpclmul_s16(uint32_t crc, const uint8_t *p, size_t len) {
+    return crc32c_split(crc, p, len, 16);
+}
+
+AVX512 uint32_t kafka__crc32c_vpclmul_s32(uint32_t crc, const uint8_t *p, size_t len) {
+    return crc32c_split(crc, p, len, 32);
+}
+
+AVX512 uint32_t kafka__crc32c_vpclmul_s64(uint32_t crc, const uint8_t *p, size_t len) {
+    return crc32c_split(crc, p, len, 64);
+}
+
+AVX512 uint32_t kafka__crc32c_vpclmul_fold(uint32_t crc, const uint8_t *p, size_t len) {
+    return crc32c_fold(crc, p, len);
 }
 
 AVX512 uint32_t kafka__crc32_vpclmul(uint32_t crc, const uint8_t *p, size_t len) {

@@ -253,9 +253,12 @@ uint32_t kafka_crc32(uint32_t crc, const void *buf, size_t len);
 
 /* The implementation the CRC functions dispatch to: chosen once by CPUID, or forced to
  * the portable one by kafka_crc_force_portable(true) or by the environment variable
- * KAFKA_CRC_PORTABLE=1 read at first use. */
+ * KAFKA_CRC_PORTABLE=1 read at first use. Within a path, CRC-32C has variants that split
+ * the work differently between the crc32 instruction and carry-less multiplies; the
+ * fastest on this core is measured at first use (about 0.3 ms, once per process), or
+ * named by KAFKA_CRC32C_KERNEL (e.g. "vpclmul/s16"; ignored if this CPU cannot run it). */
 typedef enum kafka_crc_impl_e {
-    KAFKA_CRC_IMPL_PORTABLE = 0, /* slicing-by-8 tables */
+    KAFKA_CRC_IMPL_PORTABLE = 0, /* slicing-by-8 tables, four streams at a time */
     KAFKA_CRC_IMPL_SSE42 = 1,    /* SSE4.2 crc32 instruction (CRC-32C) / PCLMULQDQ folding (CRC-32) */
     KAFKA_CRC_IMPL_VPCLMUL = 2,  /* AVX-512 VPCLMULQDQ folding */
     KAFKA_CRC_IMPL_VPCLMUL256 = 3 /* AVX2 + 256-bit VPCLMULQDQ folding, on CPUs without AVX-512 */
@@ -263,6 +266,8 @@ typedef enum kafka_crc_impl_e {
 kafka_crc_impl_t kafka_crc32c_impl(void);
 kafka_crc_impl_t kafka_crc32_impl(void);
 const char *kafka_crc_impl_name(kafka_crc_impl_t impl);
+/* The CRC-32C kernel in use, "path/variant" (e.g. "vpclmul/s16"), or the path's name. */
+const char *kafka_crc32c_kernel_name(void);
 /* Forces (true) or releases (false) the portable path for both CRCs. Not thread-safe
  * against concurrent CRC calls: call it before starting threads (tests do). */
 void kafka_crc_force_portable(bool on);
