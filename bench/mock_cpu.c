@@ -3,8 +3,9 @@
  * and the same settings. Each mock runs as its own process; its CPU time (all threads,
  * from /proc schedstat) is read before and after the producer's run.
  *
- *   mock_cpu KAFKA_MOCK RDKAFKA_MOCK_SERVER [MESSAGES] [--json]
+ *   mock_cpu KAFKA_MOCK RDKAFKA_MOCK_SERVER [MESSAGES] [-- KAFKA_MOCK_OPTION...]
  *
+ * kafka-mock runs with its defaults unless options follow "--" (e.g. -- --retention N).
  * Prints one line per mock and a ratio line: "mock_cpu ratio ours/librdkafka=R"; exits 1
  * when ours spends more broker CPU per message. */
 #include <librdkafka/rdkafka.h>
@@ -158,15 +159,22 @@ static int run(const char *name, char *const argv[], long n, double *us_per_msg)
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: mock_cpu KAFKA_MOCK RDKAFKA_MOCK_SERVER [MESSAGES]\n");
+        fprintf(stderr, "usage: mock_cpu KAFKA_MOCK RDKAFKA_MOCK_SERVER [MESSAGES] [-- KAFKA_MOCK_OPTION...]\n");
         return 2;
     }
-    long n = argc > 3 ? atol(argv[3]) : 2000000;
+    int opt = 3;
+    long n = 2000000;
+    if (argc > opt && strcmp(argv[opt], "--") != 0)
+        n = atol(argv[opt++]);
     signal(SIGPIPE, SIG_IGN);
     double ours, theirs;
-    /* librdkafka's mock keeps a bounded log per partition (its RSS stays near 40 MB
-     * through a run of 100+ MB); ours gets a comparable bound so both reuse memory. */
-    char *ours_argv[] = {argv[1], "--brokers", "3", "--retention", "5242880", NULL};
+    /* Our mock at its defaults, as people run it, unless told otherwise. */
+    char *ours_argv[64] = {argv[1], "--brokers", "3"};
+    int na = 3;
+    if (argc > opt && strcmp(argv[opt], "--") == 0)
+        for (int i = opt + 1; i < argc && na < 63; i++)
+            ours_argv[na++] = argv[i];
+    ours_argv[na] = NULL;
     char *theirs_argv[] = {argv[2], "3", NULL};
     int b = run("librdkafka", theirs_argv, n, &theirs);
     int a = run("kafka-mock", ours_argv, n, &ours);

@@ -28,7 +28,8 @@ static void usage(FILE *f) {
             "on versions 0.8.2 lacked (it serves v0, and v1 of OffsetCommit/OffsetFetch) and\n"
             "takes MessageSet v0 only. --partitions sets auto-created topics' partition\n"
             "count (default 4); --no-auto-create refuses unknown topics; --retention bounds each\n"
-            "partition log. It then reads commands on stdin, one per line, and answers each on\n"
+            "partition log (default 8 MiB: older batches go and the log start offset moves\n"
+            "up; 0 keeps everything). It then reads commands on stdin, one per line, and answers each on\n"
             "stdout; it exits on end of input, SIGTERM or SIGINT.\n\n%s",
             kafka_mock_command_help());
 }

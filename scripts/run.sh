@@ -30,7 +30,10 @@ if [ -n "${KAFKA_BROKERS:-}" ]; then
     topic=libkafka-run-$$
 else
     mkfifo "$work/in" "$work/out"
-    "$build/daemon/kafka-mock" --brokers 3 --topic app-logs:4:3 --topic bench:8:1 <"$work/in" >"$work/out" &
+    # --retention 0: bench consume reads back all 2,000,000 messages bench produce wrote
+    # (27 MB a partition; the mock keeps 8 MiB a partition by default).
+    "$build/daemon/kafka-mock" --brokers 3 --topic app-logs:4:3 --topic bench:8:1 --retention 0 \
+        <"$work/in" >"$work/out" &
     mock_pid=$!
     exec 7>"$work/in" 8<"$work/out"
     read -r line <&8

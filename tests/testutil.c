@@ -183,6 +183,7 @@ kafka_mock_t *kafka_test_mock(int brokers, bool auto_create) {
     kafka_mock_conf_init(&mconf);
     mconf.brokers = brokers;
     mconf.auto_create = auto_create;
+    mconf.retention_bytes = 0; /* tests read back all they write; retention tests set their own */
     char err[256];
     kafka_mock_t *m = kafka_mock_new(&mconf, err, sizeof(err));
     if (!m)

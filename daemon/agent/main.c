@@ -211,6 +211,7 @@ int agent_brokers(agent_ctx_t *ctx) {
     kafka_mock_conf_t mc;
     kafka_mock_conf_init(&mc);
     mc.brokers = ctx->mock_brokers ? ctx->mock_brokers : 3;
+    mc.retention_bytes = 0; /* the agent reads back what it wrote (bench consume fills, then reads) */
     ctx->mock = kafka_mock_new(&mc, errstr, sizeof(errstr));
     if (!ctx->mock) {
         agent_err(ctx, "cannot start the mock cluster: %s", errstr);

@@ -47,7 +47,7 @@ void kafka_mock_conf_init(kafka_mock_conf_t *conf) {
     conf->default_partitions = 4;
     conf->auto_create = true;
     conf->legacy = false;
-    conf->retention_bytes = 0;
+    conf->retention_bytes = KAFKA_MOCK_DEFAULT_RETENTION;
 }
 
 static void wake(kafka_mock_t *m) {
