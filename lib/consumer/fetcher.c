@@ -157,7 +157,7 @@ static kafka_err_t connect_broker(kafka__fetcher_t *f, char *why, size_t why_siz
     } else {
         snprintf(f->broker, sizeof(f->broker), "broker %d (%s:%d)", (int)f->broker_id, mb->host, mb->port);
         char cause[256] = "";
-        f->bc = kafka__bconn_open(c->conf, mb->host, mb->port, &err, cause, sizeof(cause));
+        f->bc = kafka__bconn_open(c->conf, kafka__connection_vcaps(c->cluster), mb->host, mb->port, &err, cause, sizeof(cause));
         if (!f->bc)
             snprintf(why, why_size, "%s: %s", f->broker, cause);
     }
