@@ -17,9 +17,6 @@ const char *start_rdkafka_mock(int brokers) {
     CU_ASSERT_PTR_NOT_NULL_FATAL(mock_rk);
     mc = rd_kafka_mock_cluster_new(mock_rk, brokers);
     CU_ASSERT_PTR_NOT_NULL_FATAL(mc);
-    /* The 2.0.2 mock writes ListOffsets v4/v5's LeaderEpoch as an int64 (its own client
-     * stops at v2, so nothing else notices): keep to v0-v3. */
-    rd_kafka_mock_set_apiversion(mc, 2 /* ListOffsets */, 0, 3);
     return rd_kafka_mock_cluster_bootstraps(mc);
 }
 

@@ -18,7 +18,9 @@ extern rd_kafka_t *mock_rk;
 extern rd_kafka_mock_cluster_t *mc;
 extern int delivered, failed; /* delivery reports of rd_producer()'s producer */
 
-/* Starts the mock cluster (ListOffsets kept to v0-v3); returns its bootstrap servers. */
+/* Starts the mock cluster, every API at the versions it offers (its ListOffsets v4/v5
+ * responses do not decode, so the client steps down to v3); returns its bootstrap
+ * servers. */
 const char *start_rdkafka_mock(int brokers);
 void stop_rdkafka_mock(void);
 /* A consumer of ours with quick test settings, then kv (NULL-terminated key, value). */

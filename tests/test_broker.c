@@ -27,7 +27,7 @@ static kafka_mock_t *start(int brokers, bool legacy) {
 static kafka__bconn_t *open_broker(kafka_conf_t *conf, int port) {
     kafka_err_t err;
     char errstr[256];
-    kafka__bconn_t *bc = kafka__bconn_open(conf, "127.0.0.1", port, &err, errstr, sizeof(errstr));
+    kafka__bconn_t *bc = kafka__bconn_open(conf, NULL, "127.0.0.1", port, &err, errstr, sizeof(errstr));
     if (!bc)
         fprintf(stderr, "bconn_open: %s\n", errstr);
     return bc;
@@ -129,7 +129,7 @@ static void test_unreachable(void) {
     int port = kafka_test_dead_port(); /* bound, never listening */
     kafka_err_t err;
     char errstr[256];
-    CU_ASSERT_PTR_NULL(kafka__bconn_open(conf, "127.0.0.1", port, &err, errstr, sizeof(errstr)));
+    CU_ASSERT_PTR_NULL(kafka__bconn_open(conf, NULL, "127.0.0.1", port, &err, errstr, sizeof(errstr)));
     CU_ASSERT_EQUAL(err, KAFKA_ERR__CANT_BIND);
     CU_ASSERT(strstr(errstr, "127.0.0.1") != NULL && strstr(errstr, "refused") != NULL);
     kafka_conf_destroy(conf);

@@ -57,6 +57,37 @@ static bool at_end(kafka_consumer_t *c, const char *topic, int nparts) {
     return true;
 }
 
+/* Why the topic ended short: how many messages the broker holds now, and where the logs
+ * start when they do not start at 0 (the broker deleted what came before). */
+static void ended_why(kafka_consumer_t *c, const char *topic, int nparts, char *why, size_t why_size) {
+    char starts[400] = "", errstr[512];
+    size_t used = 0;
+    int64_t held = 0;
+    int moved = 0;
+    for (int i = 0; i < nparts; i++) {
+        int64_t lo, hi;
+        if (log_offset(c, topic, i, KAFKA_OFFSET_EARLIEST, &lo, errstr, sizeof(errstr)) ||
+            log_offset(c, topic, i, KAFKA_OFFSET_LATEST, &hi, errstr, sizeof(errstr))) {
+            snprintf(why, why_size, " (the log's range is unknown: %s)", errstr);
+            return;
+        }
+        held += hi - lo;
+        if (lo > 0 && used + 1 < sizeof(starts)) {
+            int k = snprintf(starts + used, sizeof(starts) - used, "%s%s/%d at %lld", moved ? ", " : "", topic, i,
+                             (long long)lo);
+            used = k > 0 && (size_t)k < sizeof(starts) - used ? used + (size_t)k : sizeof(starts) - 1;
+            moved++;
+        }
+    }
+    if (moved)
+        snprintf(why, why_size,
+                 ": the broker holds %lld messages of it, its log starting at %s; the messages before were deleted "
+                 "(retention)",
+                 (long long)held, starts);
+    else
+        snprintf(why, why_size, " (the broker holds %lld messages of it)", (long long)held);
+}
+
 /* Fills the topic up to count messages of size bytes with our producer. */
 static int fill(agent_ctx_t *ctx, const char *topic, int64_t missing, int64_t size) {
     char errstr[512];
@@ -142,7 +173,12 @@ int agent_bench_consume(agent_ctx_t *ctx, const char *topic, int64_t count, int6
     static kafka_message_t *batch[10000];
     while (b.seen < count && !agent_stopping()) {
         size_t n, max = (size_t)(count - b.seen < 10000 ? count - b.seen : 10000);
-        if ((e = kafka_consumer_poll(c, 200, batch, max, &n, errstr, sizeof(errstr)))) {
+        e = kafka_consumer_poll(c, 200, batch, max, &n, errstr, sizeof(errstr));
+        if (e == KAFKA_ERR__AUTO_OFFSET_RESET) { /* messages skipped: the count falls short, said below */
+            agent_err(ctx, "%s", errstr);
+            continue;
+        }
+        if (e) {
             agent_err(ctx, "%s", errstr);
             rc = AGENT_FAIL;
             break;
@@ -160,7 +196,9 @@ int agent_bench_consume(agent_ctx_t *ctx, const char *topic, int64_t count, int6
             b.last_seen = b.seen;
         }
         if (!n && b.seen < count && at_end(c, topic, nparts)) {
-            agent_err(ctx, "the topic ended after %lld of %lld messages", (long long)b.seen, (long long)count);
+            char why[700];
+            ended_why(c, topic, nparts, why, sizeof(why));
+            agent_err(ctx, "the topic ended after %lld of %lld messages%s", (long long)b.seen, (long long)count, why);
             rc = AGENT_FAIL;
             break;
         }

@@ -241,10 +241,17 @@ int agent_consume(agent_ctx_t *ctx) {
     setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
     out_state_t st = {format, fmt_len, limit, 0, 0, ctx};
     time_t last_commit = time(NULL);
+    bool skipped = false; /* auto.offset.reset jumped past messages: reported, exit 1 */
     static kafka_message_t *batch[4096];
     while (!agent_stopping() && (limit < 0 || st.seen < limit)) {
         size_t n, max = limit >= 0 && limit - st.seen < 4096 ? (size_t)(limit - st.seen) : 4096;
         e = kafka_consumer_poll(c, 200, batch, max, &n, errstr, sizeof(errstr));
+        if (e == KAFKA_ERR__AUTO_OFFSET_RESET) { /* the partition goes on past the gap */
+            fflush(stdout);
+            agent_err(ctx, "%s", errstr);
+            skipped = true;
+            continue;
+        }
         if (e) {
             agent_err(ctx, "%s", errstr);
             rc = AGENT_FAIL;
@@ -265,9 +272,10 @@ int agent_consume(agent_ctx_t *ctx) {
     if (group && commit(ctx, c) != AGENT_OK)
         rc = AGENT_FAIL;
     fflush(stdout);
-    fprintf(stderr, "%s consume: %lld messages from %s%s\n", ctx->prog, st.seen, topic,
-            st.invalid ? " (and invalid ones, reported above)" : "");
-    if (st.invalid && rc == AGENT_OK)
+    fprintf(stderr, "%s consume: %lld messages from %s%s%s\n", ctx->prog, st.seen, topic,
+            st.invalid ? " (and invalid ones, reported above)" : "",
+            skipped ? " (messages were skipped by auto.offset.reset, reported above)" : "");
+    if ((st.invalid || skipped) && rc == AGENT_OK)
         rc = AGENT_FAIL;
 out:
     free(tps);

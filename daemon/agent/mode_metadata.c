@@ -61,7 +61,7 @@ int agent_metadata(agent_ctx_t *ctx) {
     kafka__bconn_t *bc = NULL;
     for (size_t i = 0; i < nb && !md; i++) {
         kafka_err_t err;
-        bc = kafka__bconn_open(ctx->conf, bs[i].host, bs[i].port, &err, errstr, sizeof(errstr));
+        bc = kafka__bconn_open(ctx->conf, NULL, bs[i].host, bs[i].port, &err, errstr, sizeof(errstr));
         if (bc)
             md = kafka__metadata_fetch(bc, topics, ntopics ? ntopics : -1, false, &err, errstr, sizeof(errstr));
         if (!md) {

@@ -23,7 +23,7 @@ kafka__bconn_t *kafka__conn_take(kafka_consumer_t *c, int32_t broker_id, const c
         bc = NULL;
     }
     if (!bc)
-        bc = kafka__bconn_open(c->conf, host, port, errp, why, why_size);
+        bc = kafka__bconn_open(c->conf, kafka__connection_vcaps(c->cluster), host, port, errp, why, why_size);
     else
         *errp = KAFKA_OK;
     return bc;

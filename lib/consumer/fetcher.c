@@ -157,7 +157,7 @@ static kafka_err_t connect_broker(kafka__fetcher_t *f, char *why, size_t why_siz
     } else {
         snprintf(f->broker, sizeof(f->broker), "broker %d (%s:%d)", (int)f->broker_id, mb->host, mb->port);
         char cause[256] = "";
-        f->bc = kafka__bconn_open(c->conf, mb->host, mb->port, &err, cause, sizeof(cause));
+        f->bc = kafka__bconn_open(c->conf, kafka__connection_vcaps(c->cluster), mb->host, mb->port, &err, cause, sizeof(cause));
         if (!f->bc)
             snprintf(why, why_size, "%s: %s", f->broker, cause);
     }
@@ -348,6 +348,7 @@ static bool advance(kafka__loop_t *loop, kafka__lpart_t *lp, kafka__msgset_t *se
     lb->set = set;
     lb->taken = 0;
     lb->end_offset = next;
+    lb->notice = false;
     if (lp->tail)
         lp->tail->next = lb;
     else
@@ -416,6 +417,9 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
             fail_partition(loop, lp, e->err, why);
         } else {
             lp->state = LP_RESET;
+            lp->oor_offset = e->offset;
+            lp->oor_log_start = e->log_start;
+            lp->oor_high_watermark = e->high_watermark;
         }
         return;
     }
@@ -427,6 +431,29 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
         return;
     }
     fail_partition(loop, lp, e->err, e->why);
+}
+
+/* The notice of a reset that moved lp forward from its out-of-range offset to `to`,
+ * reported by poll() when the position reaches the jump (at once when nothing waits
+ * for poll(): queued false). */
+static void note_skip(kafka__fetcher_t *f, kafka__lpart_t *lp, bool earliest, int64_t to, bool queued) {
+    char range[256] = "";
+    if (lp->oor_log_start >= 0 && lp->oor_offset < lp->oor_log_start)
+        snprintf(range, sizeof(range), " (log start %lld, high watermark %lld: the broker no longer holds the messages "
+                 "before %lld, deleted by retention or a records deletion)", (long long)lp->oor_log_start,
+                 (long long)lp->oor_high_watermark, (long long)lp->oor_log_start);
+    else if (lp->oor_high_watermark >= 0)
+        snprintf(range, sizeof(range), " (high watermark %lld)", (long long)lp->oor_high_watermark);
+    snprintf(lp->notice, sizeof(lp->notice),
+             "%s/%d: offset %lld is out of range on %s%s; auto.offset.reset=%s moved the position to %lld, so "
+             "offsets %lld..%lld were not read",
+             lp->topic, (int)lp->partition, (long long)lp->oor_offset, f->broker, range,
+             earliest ? "earliest" : "latest", (long long)to, (long long)lp->oor_offset, (long long)(to - 1));
+    if (queued)
+        lp->tail->notice = true;
+    else
+        lp->notice_due = true;
+    pthread_cond_broadcast(&f->loop->ready);
 }
 
 /* auto.offset.reset for lp: one ListOffsets on the fetcher's connection (lp's leader;
@@ -482,10 +509,14 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     lp->state = LP_FETCH;
     lp->backoff_ms = 0;
     /* What waits for poll() is still handed out; the position jumps after it. */
+    bool queued = lp->head != NULL;
     if (!advance(loop, lp, NULL, to, malloc(sizeof(kafka__lbuf_t)))) {
         lp->state = LP_RESET;
         backoff(loop, lp, KAFKA_ERR__NO_MEMORY, "out of memory resetting the offset");
+        return;
     }
+    if (to > lp->oor_offset) /* forward past messages never returned: poll() says so */
+        note_skip(f, lp, earliest, to, queued);
 }
 
 static void *run(void *arg) {

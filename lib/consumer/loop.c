@@ -134,6 +134,7 @@ void kafka__lpart_drop_buffered(kafka__loop_t *loop, kafka__lpart_t *lp) {
     }
     lp->head = lp->tail = NULL;
     lp->buffered = 0;
+    lp->notice_due = false; /* the position is set anew */
     pthread_cond_broadcast(&loop->work);
 }
 
@@ -456,14 +457,27 @@ static size_t take(kafka__loop_t *loop, kafka_message_t **msgs, size_t max) {
             lp->head = lb->next;
             if (!lp->head)
                 lp->tail = NULL;
+            bool notice = lb->notice;
             free(lb);
             freed = true;
+            if (notice) { /* reported before what comes after the jump */
+                lp->notice_due = true;
+                break;
+            }
         }
     }
     loop->rr = np ? (loop->rr + 1) % np : 0;
     if (freed)
         pthread_cond_broadcast(&loop->work);
     return count;
+}
+
+/* A partition whose position reached the jump of a reset that skipped messages. */
+static kafka__lpart_t *noticed(kafka__loop_t *loop) {
+    for (size_t i = 0; i < loop->nparts; i++)
+        if (loop->parts[i]->notice_due)
+            return loop->parts[i];
+    return NULL;
 }
 
 /* A failure not reported yet, of a partition with nothing left to hand out. */
@@ -508,9 +522,17 @@ kafka_err_t kafka_consumer_poll(kafka_consumer_t *c, int timeout_ms, kafka_messa
             err = KAFKA_ERR__STATE;
             break;
         }
+        kafka__lpart_t *lp = noticed(loop);
+        if (lp) {
+            lp->notice_due = false;
+            err = KAFKA_ERR__AUTO_OFFSET_RESET;
+            if (errstr && errstr_size)
+                snprintf(errstr, errstr_size, "%s", lp->notice);
+            break;
+        }
         if ((*count = take(loop, msgs, max)) > 0)
             break;
-        kafka__lpart_t *lp = unreported(loop);
+        lp = unreported(loop);
         if (lp) {
             lp->reported = true;
             err = lp->err;
@@ -529,7 +551,7 @@ kafka_err_t kafka_consumer_poll(kafka_consumer_t *c, int timeout_ms, kafka_messa
     if (err == KAFKA_ERR__STATE)
         return kafka__consumer_fail(c, err, "poll: no partitions are assigned", errstr, errstr_size);
     if (err) {
-        char why[600];
+        char why[800];
         snprintf(why, sizeof(why), "%s", errstr && errstr_size ? errstr : kafka_err_name(err));
         kafka__consumer_fail(c, err, why, NULL, 0);
     }

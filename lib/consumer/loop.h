@@ -27,6 +27,7 @@ typedef struct kafka__lbuf_s {
     kafka__msgset_t *set; /* its messages [taken, set->n) are not handed out yet */
     size_t taken;
     int64_t end_offset; /* the position once all are handed out (past skipped batches) */
+    bool notice;        /* the jump of an auto.offset.reset that skipped messages: poll() says so here */
 } kafka__lbuf_t;
 
 typedef enum { LP_FETCH, LP_RESET, LP_FAILED } kafka__lstate_t;
@@ -50,6 +51,12 @@ typedef struct kafka__lpart_s {
     kafka_err_t err; /* LP_FAILED: reported by poll once (reported set) */
     bool reported;
     char errstr[1100];
+    /* OFFSET_OUT_OF_RANGE of a Fetch: where it was, and the log's range the broker said. */
+    int64_t oor_offset, oor_log_start, oor_high_watermark;
+    /* An auto.offset.reset that skipped messages (notice): poll() reports it once
+     * (KAFKA_ERR__AUTO_OFFSET_RESET) when the position reaches the jump (notice_due). */
+    bool notice_due;
+    char notice[700];
 } kafka__lpart_t;
 
 typedef struct kafka__fetcher_s kafka__fetcher_t; /* fetcher.c */

@@ -1,11 +1,108 @@
 /* Broker connections with API version negotiation. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/broker.h"
+#include "core/log.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/vec.h"
+
+/* ---- versions that did not decode, per broker ---- */
+
+typedef struct vcap_s {
+    char host[256];
+    int port;
+    int16_t cap[KAFKA__MAX_API_KEY + 1]; /* INT16_MAX: no cap */
+} vcap_t;
+
+struct kafka__vcaps_s {
+    pthread_mutex_t lock;
+    vcap_t *v;
+    size_t n, cap;
+};
+
+kafka__vcaps_t *kafka__vcaps_new(void) {
+    kafka__vcaps_t *vc = calloc(1, sizeof(*vc));
+    if (vc)
+        pthread_mutex_init(&vc->lock, NULL);
+    return vc;
+}
+
+void kafka__vcaps_destroy(kafka__vcaps_t *vc) {
+    if (!vc)
+        return;
+    pthread_mutex_destroy(&vc->lock);
+    free(vc->v);
+    free(vc);
+}
+
+/* The broker's entry, added when add (NULL when absent or out of memory). */
+/* @locks vc->lock held */
+static vcap_t *vcap_find(kafka__vcaps_t *vc, const char *host, int port, bool add) {
+    for (size_t i = 0; i < vc->n; i++)
+        if (vc->v[i].port == port && strcmp(vc->v[i].host, host) == 0)
+            return &vc->v[i];
+    if (!add)
+        return NULL;
+    vcap_t *grown = kafka__vec_grow(vc->v, &vc->cap, vc->n, sizeof(*grown), 4);
+    if (!grown)
+        return NULL;
+    vc->v = grown;
+    vcap_t *e = &vc->v[vc->n++];
+    snprintf(e->host, sizeof(e->host), "%s", host);
+    e->port = port;
+    for (int k = 0; k <= KAFKA__MAX_API_KEY; k++)
+        e->cap[k] = INT16_MAX;
+    return e;
+}
+
+/* Lowers bc's versions to the caps its client found for the broker. */
+static void apply_caps(kafka__bconn_t *bc) {
+    if (!bc->vcaps)
+        return;
+    pthread_mutex_lock(&bc->vcaps->lock);
+    const vcap_t *e = vcap_find(bc->vcaps, bc->host, bc->port, false);
+    for (int k = 0; e && k <= KAFKA__MAX_API_KEY; k++)
+        if (bc->version[k] > e->cap[k])
+            bc->version[k] = e->cap[k] >= bc->floor[k] ? e->cap[k] : bc->floor[k];
+    pthread_mutex_unlock(&bc->vcaps->lock);
+}
+
+bool kafka__bconn_version_failed(kafka__bconn_t *bc, int16_t api_key, int16_t version, const char *why) {
+    if (api_key < 0 || api_key > KAFKA__MAX_API_KEY)
+        return false;
+    if (bc->version[api_key] != version) /* another request already stepped it down */
+        return bc->version[api_key] >= 0 && bc->version[api_key] < version;
+    if (version <= bc->floor[api_key])
+        return false;
+    int16_t lower = (int16_t)(version - 1);
+    bc->version[api_key] = lower;
+    bool first = true; /* without a table, each connection says it */
+    if (bc->vcaps) {
+        pthread_mutex_lock(&bc->vcaps->lock);
+        vcap_t *e = vcap_find(bc->vcaps, bc->host, bc->port, true);
+        first = !e || e->cap[api_key] > lower;
+        if (e && first)
+            e->cap[api_key] = lower;
+        pthread_mutex_unlock(&bc->vcaps->lock);
+    }
+    if (first) {
+        char peer[300];
+        int pl = snprintf(peer, sizeof(peer), "%s:%d: ", bc->host, bc->port);
+        if (pl > 0 && strncmp(why, peer, (size_t)pl) == 0)
+            why += pl; /* kafka_io_last_error()'s, which names the broker as the line does */
+        const char *api = kafka_api_name(api_key);
+        kafka__log(bc->conf, KAFKA__LOG_WARNING, "VERSION",
+                   "broker %s:%d: its %s v%d response does not decode (%s); using %s v%d with this broker from now on",
+                   bc->host, bc->port, api ? api : "?", (int)version, why, api ? api : "?", (int)lower);
+    }
+    return true;
+}
+
+/* ---- connections ---- */
 
 /* What Kafka releases served before ApiVersions existed (protocol facts): 0.8.0/0.8.1
  * v0 of everything but group coordination; 0.8.2 added OffsetCommit/OffsetFetch v1 and
@@ -31,7 +128,7 @@ void kafka__fallback_versions(const char *release, int16_t version[KAFKA__MAX_AP
 /* Takes the broker's ranges and keeps, per API we speak, the highest common version. */
 static void settle(kafka__bconn_t *bc, const kafka_api_versions_response_t *r) {
     for (int k = 0; k <= KAFKA__MAX_API_KEY; k++)
-        bc->version[k] = -1;
+        bc->version[k] = bc->floor[k] = -1;
     for (int32_t i = 0; i < r->api_keys.count; i++) {
         const kafka_api_versions_response_api_version_t *v = &r->api_keys.items[i];
         int16_t lo, hi;
@@ -40,6 +137,7 @@ static void settle(kafka__bconn_t *bc, const kafka_api_versions_response_t *r) {
         int16_t best = v->max_version < hi ? v->max_version : hi;
         int16_t floor = v->min_version > lo ? v->min_version : lo;
         bc->version[v->api_key] = best >= floor ? best : -1;
+        bc->floor[v->api_key] = best >= floor ? floor : -1;
     }
     bc->negotiated = true;
 }
@@ -80,8 +178,8 @@ static kafka_io_t *connect_io(const kafka_conf_t *conf, const char *host, int po
                             errstr_size);
 }
 
-kafka__bconn_t *kafka__bconn_open(const kafka_conf_t *conf, const char *host, int port, kafka_err_t *errp,
-                                  char *errstr, size_t errstr_size) {
+kafka__bconn_t *kafka__bconn_open(const kafka_conf_t *conf, kafka__vcaps_t *vcaps, const char *host, int port,
+                                  kafka_err_t *errp, char *errstr, size_t errstr_size) {
     kafka_err_t dummy;
     if (!errp)
         errp = &dummy;
@@ -94,13 +192,18 @@ kafka__bconn_t *kafka__bconn_open(const kafka_conf_t *conf, const char *host, in
     bc->port = port;
     snprintf(bc->client_id, sizeof(bc->client_id), "%s", kafka_conf_str(conf, KAFKA_CONF_CLIENT_ID));
     bc->request_timeout_ms = (int)kafka_conf_int(conf, KAFKA_CONF_REQUEST_TIMEOUT_MS);
+    bc->conf = conf;
+    bc->vcaps = vcaps;
     bc->io = connect_io(conf, host, port, errp, errstr, errstr_size);
     if (!bc->io) {
         free(bc);
         return NULL;
     }
     kafka__fallback_versions(kafka_conf_str(conf, KAFKA_CONF_BROKER_VERSION_FALLBACK), bc->version);
+    for (int k = 0; k <= KAFKA__MAX_API_KEY; k++)
+        bc->floor[k] = bc->version[k] >= 0 ? 0 : -1;
     if (!kafka_conf_bool(conf, KAFKA_CONF_API_VERSION_REQUEST)) {
+        apply_caps(bc);
         *errp = KAFKA_OK;
         return bc;
     }
@@ -124,6 +227,8 @@ kafka__bconn_t *kafka__bconn_open(const kafka_conf_t *conf, const char *host, in
         for (int k = 0; k <= KAFKA__MAX_API_KEY; k++)
             if (v082[k] < bc->version[k])
                 bc->version[k] = v082[k];
+        for (int k = 0; k <= KAFKA__MAX_API_KEY; k++)
+            bc->floor[k] = bc->version[k] >= 0 ? 0 : -1;
         kafka_io_close(bc->io);
         bc->io = connect_io(conf, host, port, errp, errstr, errstr_size);
         if (!bc->io) {
@@ -143,6 +248,7 @@ kafka__bconn_t *kafka__bconn_open(const kafka_conf_t *conf, const char *host, in
     }
     free(frame);
     kafka__arena_free(&arena);
+    apply_caps(bc);
     *errp = KAFKA_OK;
     return bc;
 }
@@ -156,11 +262,20 @@ void kafka__bconn_close(kafka__bconn_t *bc) {
 
 kafka_err_t kafka__bconn_request(kafka__bconn_t *bc, int16_t api_key, const void *req, void *resp,
                                  struct kafka_arena_s *arena, uint8_t **frame, int16_t *version_out) {
-    *frame = NULL;
-    int16_t v = kafka__bconn_version(bc, api_key);
-    if (version_out)
-        *version_out = v;
-    if (v < 0)
-        return KAFKA_ERR__UNKNOWN_APIKEY;
-    return kafka_io_request(bc->io, api_key, v, bc->client_id, req, resp, arena, frame, bc->request_timeout_ms);
+    for (;;) {
+        *frame = NULL;
+        int16_t v = kafka__bconn_version(bc, api_key);
+        if (version_out)
+            *version_out = v;
+        if (v < 0)
+            return KAFKA_ERR__UNKNOWN_APIKEY;
+        kafka_err_t e =
+            kafka_io_request(bc->io, api_key, v, bc->client_id, req, resp, arena, frame, bc->request_timeout_ms);
+        /* A whole frame came (so the stream is in step) but does not decode at v. */
+        bool undecodable = *frame && (e == KAFKA_ERR__BAD_MSG || e == KAFKA_ERR__TRUNCATED);
+        if (!undecodable || !kafka__bconn_version_failed(bc, api_key, v, kafka_io_last_error(bc->io)))
+            return e;
+        free(*frame);
+        kafka__arena_free(arena);
+    }
 }

@@ -1,9 +1,14 @@
 /* A connection to one broker with the API versions both sides speak: ApiVersions
- * negotiation (v3, then v0 when the broker answers UNSUPPORTED_VERSION, KIP-511), and
- * the fallback to broker.version.fallback when the broker hangs up on ApiVersions
- * (Kafka 0.8/0.9) or api.version.request=false.
+ * negotiation (v3, then v0 when the broker answers UNSUPPORTED_VERSION, KIP-511), the
+ * fallback to broker.version.fallback when the broker hangs up on ApiVersions (Kafka
+ * 0.8/0.9) or api.version.request=false, and the step down to the next lower version
+ * of an API whose response at the chosen version does not decode (a broker that lays a
+ * version out differently from Kafka's definition, as librdkafka 2.0.2's mock does
+ * ListOffsets v4/v5): kept per broker in the client's kafka__vcaps_t, so every later
+ * connection to that broker starts lower.
  *
- * Not thread-safe: one owner (a broker worker or the metadata thread). */
+ * A kafka__bconn_t is not thread-safe: one owner (a broker worker, a fetcher, the
+ * metadata thread). A kafka__vcaps_t is shared by all of a client's connections. */
 #ifndef KAFKA_CORE_BROKER_H
 #define KAFKA_CORE_BROKER_H
 
@@ -16,21 +21,34 @@
 
 #define KAFKA__MAX_API_KEY 96 /* API keys above this are ignored in ApiVersions answers */
 
+/* The highest version still to use per broker (host:port) and API key, lowered when a
+ * response did not decode; shared by a client's connections (its own lock). */
+typedef struct kafka__vcaps_s kafka__vcaps_t;
+
+/* An empty table; NULL when out of memory. */
+kafka__vcaps_t *kafka__vcaps_new(void);
+/* Frees it (no connection may use it any more); NULL is a no-op. */
+void kafka__vcaps_destroy(kafka__vcaps_t *vc);
+
 typedef struct kafka__bconn_s {
     kafka_io_t *io;
     char host[256];
     int port;
     bool negotiated;                           /* versions came from ApiVersions */
     int16_t version[KAFKA__MAX_API_KEY + 1];   /* version to use per API key; -1: none in common */
+    int16_t floor[KAFKA__MAX_API_KEY + 1];     /* the lowest version both sides speak */
     char client_id[256];
     int request_timeout_ms;
+    const kafka_conf_t *conf; /* the client's, for the log */
+    kafka__vcaps_t *vcaps;    /* the client's, or NULL */
 } kafka__bconn_t;
 
-/* Connects to host:port and settles the API versions. NULL on failure with *errp and
- * errstr naming the broker and the cause. */
-/* @thread any  @locks none */
-kafka__bconn_t *kafka__bconn_open(const kafka_conf_t *conf, const char *host, int port, kafka_err_t *errp,
-                                  char *errstr, size_t errstr_size);
+/* Connects to host:port and settles the API versions, none above what vcaps (the
+ * client's table, NULL: none) holds for the broker. conf and vcaps must outlive the
+ * connection. NULL on failure with *errp and errstr naming the broker and the cause. */
+/* @thread any  @locks vcaps briefly */
+kafka__bconn_t *kafka__bconn_open(const kafka_conf_t *conf, kafka__vcaps_t *vcaps, const char *host, int port,
+                                  kafka_err_t *errp, char *errstr, size_t errstr_size);
 void kafka__bconn_close(kafka__bconn_t *bc);
 
 /* The version to use for api_key, or -1 when the broker speaks none we do. */
@@ -38,11 +56,26 @@ static inline int16_t kafka__bconn_version(const kafka__bconn_t *bc, int16_t api
     return api_key >= 0 && api_key <= KAFKA__MAX_API_KEY ? bc->version[api_key] : -1;
 }
 
-/* One round trip at the negotiated version (*version_out, optional, says which).
+/* One round trip at the negotiated version (*version_out, optional, says which). A
+ * response that does not decode steps the API down a version on this broker
+ * (kafka__bconn_version_failed) and the request (the same req) is sent again, until a
+ * version decodes or the lowest both speak did not: then the decode error (BAD_MSG or
+ * TRUNCATED, kafka_io_last_error() naming the message, version and byte). A req value the
+ * lower version cannot carry fails with the encoder's error; the next call, built for
+ * kafka__bconn_version(), goes at that version.
  * KAFKA_ERR__UNKNOWN_APIKEY when the broker speaks no version of the API we do. */
 /* @thread owner  @locks none */
 kafka_err_t kafka__bconn_request(kafka__bconn_t *bc, int16_t api_key, const void *req, void *resp,
                                  struct kafka_arena_s *arena, uint8_t **frame, int16_t *version_out);
+
+/* A response of the broker to api_key at version did not decode (why: the decoder's
+ * message): when version is bc's current one and above the lowest both speak, bc uses
+ * the next lower one from now on, the client's vcaps records it for later connections,
+ * and the first connection of the client to drop it logs a warning naming the broker,
+ * the API, the version dropped and why. true when a lower version is now in use (the
+ * request may be sent again at kafka__bconn_version()), false at the lowest. */
+/* @thread owner  @locks vcaps briefly */
+bool kafka__bconn_version_failed(kafka__bconn_t *bc, int16_t api_key, int16_t version, const char *why);
 
 /* The API versions a broker of this release serves, for broker.version.fallback
  * ("0.8.0", "0.8.2.2", "0.9.0", "0.10.0", ...): max version per key, -1 none. */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/log.h"
 #include "kafka/protocol.h"
 
 typedef enum conf_type_e { CONF_BOOL, CONF_INT, CONF_ENUM, CONF_STR } conf_type_t;
@@ -41,6 +42,8 @@ struct kafka_conf_s {
     /* Set by the application rather than defaulted: validate() may settle only the
      * defaulted ones, as Java's producer does. */
     bool set[KAFKA_CONF__COUNT];
+    kafka_log_cb_t *log_cb;
+    void *log_opaque;
 };
 
 static kafka_err_t check_bootstrap(const char *, const char *, char **, char *, size_t);
@@ -479,6 +482,8 @@ kafka_conf_t *kafka_conf_dup(const kafka_conf_t *conf) {
         return NULL;
     memcpy(c->ival, conf->ival, sizeof(c->ival));
     memcpy(c->set, conf->set, sizeof(c->set));
+    c->log_cb = conf->log_cb;
+    c->log_opaque = conf->log_opaque;
     for (int p = 0; p < KAFKA_CONF__COUNT; p++) {
         if (conf->sval[p] && !(c->sval[p] = strdup(conf->sval[p]))) {
             kafka_conf_destroy(c);
@@ -486,6 +491,27 @@ kafka_conf_t *kafka_conf_dup(const kafka_conf_t *conf) {
         }
     }
     return c;
+}
+
+void kafka_conf_set_log_cb(kafka_conf_t *conf, kafka_log_cb_t *cb, void *opaque) {
+    if (!conf)
+        return;
+    conf->log_cb = cb;
+    conf->log_opaque = opaque;
+}
+
+void kafka__log(const kafka_conf_t *conf, int level, const char *fac, const char *fmt, ...) {
+    if (!conf || level > kafka_conf_int(conf, KAFKA_CONF_LOG_LEVEL))
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (conf->log_cb)
+        conf->log_cb(level, fac, msg, conf->log_opaque);
+    else
+        fprintf(stderr, "%%%d|libkafka|%s| %s\n", level, fac, msg); /* one write per line */
 }
 
 void kafka_conf_destroy(kafka_conf_t *conf) {

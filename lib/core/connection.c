@@ -16,6 +16,7 @@
 
 struct kafka_connection_s {
     kafka_conf_t *conf;
+    kafka__vcaps_t *vcaps; /* API versions that did not decode, per broker, for every connection of the client */
     pthread_t thread;
     pthread_mutex_t lock; /* guards everything below */
     pthread_cond_t cond;  /* signals the metadata thread (requests) and waiters (new metadata) */
@@ -66,7 +67,7 @@ static kafka__metadata_t *fetch(kafka_connection_t *c, char **topics, int ntopic
     *errp = KAFKA_ERR__NO_KNOWN_BROKERS;
     for (size_t i = 0; i < n; i++) {
         kafka_err_t err;
-        kafka__bconn_t *bc = kafka__bconn_open(c->conf, cand[i].host, cand[i].port, &err, e, sizeof(e));
+        kafka__bconn_t *bc = kafka__bconn_open(c->conf, c->vcaps, cand[i].host, cand[i].port, &err, e, sizeof(e));
         kafka__metadata_t *md =
             bc ? kafka__metadata_fetch(bc, (const char *const *)topics, ntopics, true, &err, e, sizeof(e)) : NULL;
         if (md) {
@@ -170,6 +171,12 @@ kafka_connection_t *kafka_connection_new(const kafka_conf_t *conf, char *errstr,
         free(c);
         return NULL;
     }
+    if (!(c->vcaps = kafka__vcaps_new())) {
+        snprintf(errstr, errstr_size, "out of memory");
+        kafka_conf_destroy(c->conf);
+        free(c);
+        return NULL;
+    }
     pthread_mutex_init(&c->lock, NULL);
     pthread_mutex_init(&c->listen_lock, NULL);
     kafka__cond_init(&c->cond);
@@ -202,6 +209,7 @@ void kafka_connection_destroy(kafka_connection_t *c) {
     pthread_cond_destroy(&c->cond);
     pthread_mutex_destroy(&c->lock);
     pthread_mutex_destroy(&c->listen_lock);
+    kafka__vcaps_destroy(c->vcaps);
     kafka_conf_destroy(c->conf);
     free(c);
 }
@@ -350,3 +358,5 @@ bool kafka__connection_add_topic(kafka_connection_t *c, const char *topic) {
     pthread_mutex_unlock(&c->lock);
     return added;
 }
+
+kafka__vcaps_t *kafka__connection_vcaps(kafka_connection_t *c) { return c->vcaps; }

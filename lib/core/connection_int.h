@@ -25,6 +25,11 @@ typedef void (*kafka__metadata_listener_t)(kafka__metadata_t *md, void *arg);
 /* @thread any but the metadata thread  @locks listen_lock */
 void kafka__connection_listen(kafka_connection_t *c, kafka__metadata_listener_t fn, void *arg);
 
+/* The table of API versions that did not decode, per broker, which every connection
+ * the client opens uses (kafka__bconn_open); it lives as long as c. */
+/* @thread any  @locks none */
+kafka__vcaps_t *kafka__connection_vcaps(kafka_connection_t *c);
+
 /* Adds topic to those whose metadata is kept (a refresh is asked for when it is new). */
 /* @thread any  @locks connection */
 bool kafka__connection_add_topic(kafka_connection_t *c, const char *topic);

@@ -164,7 +164,7 @@ kafka_err_t kafka__producer_pid(kafka_producer_t *p, kafka__bconn_t *bc, const c
     if (p->pid < 0 || atomic_load(&p->pid_reset)) {
         kafka__bconn_t *own = NULL;
         if (!bc) {
-            own = kafka__bconn_open(p->conf, host, port, &e, why, why_size);
+            own = kafka__bconn_open(p->conf, kafka__connection_vcaps(p->cluster), host, port, &e, why, why_size);
             bc = own;
         }
         if (bc && (kafka__bconn_version(bc, KAFKA_API_INIT_PRODUCER_ID) < 0 ||

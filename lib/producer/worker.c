@@ -117,7 +117,7 @@ static bool ensure_conn(kafka__worker_t *w, int64_t now) {
         return false;
     kafka_err_t err;
     char why[300];
-    w->bc = kafka__bconn_open(w->p->conf, w->host, w->port, &err, why, sizeof(why));
+    w->bc = kafka__bconn_open(w->p->conf, kafka__connection_vcaps(w->p->cluster), w->host, w->port, &err, why, sizeof(why));
     if (!w->bc) {
         reset_conn(w, err, why);
         return false;
@@ -217,6 +217,8 @@ static void receive(kafka__worker_t *w) {
         char d[300];
         snprintf(d, sizeof(d), "%s", why);
         snprintf(why, sizeof(why), "malformed Produce v%d response from broker %d: %.240s", r->version, w->id, d);
+        /* The next connection asks for a lower version, if there is one both speak. */
+        kafka__bconn_version_failed(w->bc, KAFKA_API_PRODUCE, r->version, d);
     }
     if (e) {
         /* The stream cannot be trusted past this: reconnect and send again. */

@@ -164,6 +164,14 @@ static inline bool kafka_conf_bool(const kafka_conf_t *conf, kafka_conf_prop_t p
     return kafka_conf_int(conf, prop) != 0;
 }
 
+/* Where the library's log lines go: cb(level, facility, message, opaque) for each line
+ * whose syslog severity is within log.level (4 warning, 6 info, ...), called on the
+ * library thread that logs (it must be thread-safe and must not call back into the
+ * client). Without a callback the lines go to stderr as "%LEVEL|libkafka|FACILITY| message".
+ * The callback is copied with the conf (kafka_conf_dup, and by a client created with it). */
+typedef void(kafka_log_cb_t)(int level, const char *facility, const char *message, void *opaque);
+void kafka_conf_set_log_cb(kafka_conf_t *conf, kafka_log_cb_t *cb, void *opaque);
+
 /* Fills out[0..max) with the entries of bootstrap.servers and returns how many there
  * are (which may exceed max; call with max 0 to count them). */
 size_t kafka_conf_brokers(const kafka_conf_t *conf, kafka_conf_broker_t *out, size_t max);

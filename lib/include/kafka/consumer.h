@@ -209,8 +209,13 @@ kafka_err_t kafka_consumer_seek(kafka_consumer_t *c, const char *topic, int32_t 
  * message larger than max.partition.fetch.bytes), KAFKA_ERR_TOPIC_AUTHORIZATION_FAILED
  * (of a Fetch, or of the ListOffsets of auto.offset.reset), ...; errstr names the
  * partition and the cause, and the partition is not fetched
- * again until it is sought or assigned again. KAFKA_ERR__STATE at once when nothing is
- * assigned. */
+ * again until it is sought or assigned again. KAFKA_ERR__AUTO_OFFSET_RESET, also once
+ * and in its place (after the messages before the jump, before those after it), when
+ * auto.offset.reset (earliest or latest) moved a partition forward past messages never
+ * returned, as when its offset fell below the log start (retention deleted them):
+ * errstr names the partition, the offset out of range, the log's range the broker
+ * said and the offsets skipped; the partition goes on. KAFKA_ERR__STATE at once when
+ * nothing is assigned. */
 kafka_err_t kafka_consumer_poll(kafka_consumer_t *c, int timeout_ms, kafka_message_t **msgs, size_t max,
                                 size_t *count, char *errstr, size_t errstr_size);
 

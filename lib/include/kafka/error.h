@@ -48,6 +48,7 @@ extern "C" {
     X(INVALID_CONF, -141, false, "Invalid configuration")                                         \
     X(NO_OFFSET, -142, false, "No stored offset, and auto.offset.reset is error")                  \
     X(STATE, -143, false, "Not valid in the current state")                                        \
+    X(AUTO_OFFSET_RESET, -144, false, "auto.offset.reset moved the position past messages not read")  \
     X(UNKNOWN, -199, false, "Unknown client error")
 
 /* Broker errors: X(NAME, code, retriable, "description"), Kafka's codes. */
