@@ -1,7 +1,7 @@
 /* kafka-mock: the mock cluster as a standalone process.
  *
  *   kafka-mock --brokers N [--topic NAME:PARTS:RF]... [--legacy] [--partitions N]
- *              [--no-auto-create] [--retention BYTES]
+ *              [--no-auto-create] [--retention BYTES] [--message-max-bytes BYTES]
  *
  * Prints "BOOTSTRAP host:port,..." on stdout, then reads fault-injection commands on
  * stdin, one per line (--help lists them), answering each with one line. Exits 0 on
@@ -20,7 +20,7 @@
 static void usage(FILE *f) {
     fprintf(f,
             "usage: kafka-mock --brokers N [--topic NAME:PARTS:RF]... [--legacy] [--partitions N]\n"
-            "                  [--no-auto-create] [--retention BYTES]\n"
+            "                  [--no-auto-create] [--retention BYTES] [--message-max-bytes BYTES]\n"
             "\n"
             "Starts an in-memory Kafka cluster of N brokers on 127.0.0.1 and prints\n"
             "  BOOTSTRAP 127.0.0.1:PORT,...\n"
@@ -29,8 +29,10 @@ static void usage(FILE *f) {
             "takes MessageSet v0 only. --partitions sets auto-created topics' partition\n"
             "count (default 4); --no-auto-create refuses unknown topics; --retention bounds each\n"
             "partition log (default 8 MiB: older batches go and the log start offset moves\n"
-            "up; 0 keeps everything). It then reads commands on stdin, one per line, and answers each on\n"
-            "stdout; it exits on end of input, SIGTERM or SIGINT.\n\n%s",
+            "up; 0 keeps everything); --message-max-bytes is the brokers' message.max.bytes (a\n"
+            "Produce partition with a larger batch gets MESSAGE_TOO_LARGE; default: no limit).\n"
+            "It then reads commands on stdin, one per line, and answers each on stdout; it\n"
+            "exits on end of input, SIGTERM or SIGINT.\n\n%s",
             kafka_mock_command_help());
 }
 
@@ -64,6 +66,9 @@ int main(int argc, char **argv) {
             i++;
         } else if (!strcmp(a, "--retention") && val && parse_long(val, 0, 1L << 40, &v)) {
             conf.retention_bytes = (size_t)v;
+            i++;
+        } else if (!strcmp(a, "--message-max-bytes") && val && parse_long(val, 0, 1L << 31, &v)) {
+            conf.message_max_bytes = (size_t)v;
             i++;
         } else if (!strcmp(a, "--topic") && val && ntopics < 256) {
             topics[ntopics++] = val;

@@ -139,6 +139,152 @@ static void test_message_too_large(void) {
     kafka_conf_destroy(conf);
 }
 
+/* Value i for the cap and split tests: "v-<i>|" then 200..499 incompressible bytes, or
+ * (half) random bytes whose second half repeats the first. */
+static int filler_value(char *buf, int i, bool half) {
+    int n = snprintf(buf, 32, "v-%d|", i);
+    int len = 200 + i * 37 % 300;
+    int end = half ? n + (len - n) / 2 : len;
+    uint32_t x = (uint32_t)i * 2654435761u + 7;
+    for (int k = n; k < end; k++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        buf[k] = (char)x;
+    }
+    for (int k = end; k < len; k++)
+        buf[k] = buf[k - (end - n)];
+    return len;
+}
+
+/* batch.size over message.max.bytes: every sealed batch, header included, stays within
+ * message.max.bytes, also compressed (lz4 of incompressible bytes is larger than the
+ * input: such a batch goes uncompressed), records in order. */
+static void test_cap_at_message_max_bytes(void) {
+    static const char *const codecs[] = {"none", "lz4", "zstd"};
+    for (int c = 0; c < 3; c++) {
+        const char *kv[] = {"batch.size", "1048576", "message.max.bytes", "10000", "compression.type", codecs[c],
+                            "linger.ms", "1000", NULL};
+        kafka_conf_t *conf = conf_with(kv);
+        kafka__accum_t acc;
+        kafka__apart_t ap;
+        fifo_t f;
+        setup(&acc, &ap, &f, conf, 0);
+        int next = 0, batches = 0, over = 0;
+        size_t largest = 0;
+        char v[600];
+        for (int i = 0; i <= 2000; i++) {
+            if (i < 2000) {
+                int vl = filler_value(v, i, false);
+                CU_ASSERT_EQUAL(kafka__accum_append(&acc, &ap, 1000 + i, NULL, -1, v, vl, NULL, 0,
+                                                    (void *)(intptr_t)(i + 1), 0, 0, NULL, 0), KAFKA_OK);
+            } else {
+                kafka__accum_ready(&acc, &ap, 0, true, NULL);
+            }
+            kafka__pbatch_t *pb;
+            while ((pb = fifo_pop(&f))) {
+                CU_ASSERT_PTR_EQUAL(pb->msgs[0].opaque, (void *)(intptr_t)(next + 1));
+                next += pb->count;
+                batches++;
+                over += pb->len > 10000;
+                largest = pb->len > largest ? pb->len : largest;
+                kafka__accum_release(&acc, pb);
+            }
+        }
+        fprintf(stderr, "%s: %d batches, largest %zu bytes\n", codecs[c], batches, largest);
+        CU_ASSERT_EQUAL(next, 2000);
+        CU_ASSERT_EQUAL(over, 0);
+        CU_ASSERT(batches >= 2000 * 350 / 10000);
+        CU_ASSERT_EQUAL(acc.msgs, 0);
+        CU_ASSERT_EQUAL(acc.bytes, 0);
+        kafka__apart_destroy(&ap);
+        kafka__accum_destroy(&acc);
+        kafka_conf_destroy(conf);
+    }
+}
+
+/* A sealed batch split in two: halves in order holding every record as it was
+ * (timestamp, key, value, headers) and its bookkeeping, compressed as configured; the
+ * memory held moves with the records. */
+static void test_split(void) {
+    static const char *const codecs[] = {"none", "gzip", "snappy", "lz4", "zstd"};
+    for (int c = 0; c < 5; c++) {
+        const char *kv[] = {"compression.type", codecs[c], "batch.size", "1048576", NULL};
+        kafka_conf_t *conf = conf_with(kv);
+        kafka__accum_t acc;
+        kafka__apart_t ap;
+        fifo_t f;
+        setup(&acc, &ap, &f, conf, 0);
+        char v[600], k[32];
+        const int n = 101;
+        for (int i = 0; i < n; i++) {
+            int vl = filler_value(v, i, true);
+            int kl = snprintf(k, sizeof(k), "k%d", i);
+            kafka_header_t h[2] = {{kafka_str("h"), {(const uint8_t *)k, kl}}, {kafka_str("n"), {NULL, -1}}};
+            CU_ASSERT_EQUAL(kafka__accum_append(&acc, &ap, 5000 + i * 3, i % 5 ? k : NULL, i % 5 ? kl : -1, v, vl, h,
+                                                (size_t)(i % 3), (void *)(intptr_t)(i + 1), 0, 0, NULL, 0), KAFKA_OK);
+        }
+        kafka__accum_ready(&acc, &ap, 0, true, NULL);
+        kafka__pbatch_t *pb = fifo_pop(&f), *a, *b;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(pb);
+        CU_ASSERT_EQUAL(pb->count, n);
+        char why[200];
+        CU_ASSERT_EQUAL_FATAL(kafka__accum_split(&acc, pb, &a, &b, why, sizeof(why)), KAFKA_OK);
+        CU_ASSERT_PTR_EQUAL(a->next, b);
+        CU_ASSERT_EQUAL(a->count, n / 2);
+        CU_ASSERT_EQUAL(b->count, n - n / 2);
+        CU_ASSERT(a->len < pb->len && b->len < pb->len);
+        int i = 0;
+        for (kafka__pbatch_t *part = a; part; part = part == a ? b : NULL) {
+            CU_ASSERT_EQUAL(part->seq_gen, 0);
+            CU_ASSERT_EQUAL(part->alt_magic, -1);
+            kafka_records_reader_t *rr = kafka_records_reader_new(part->data, part->len, true, 0);
+            kafka_record_t rec;
+            int rc, j = 0;
+            while ((rc = kafka_records_next(rr, &rec)) == 1) {
+                int vl = filler_value(v, i, true);
+                int kl = snprintf(k, sizeof(k), "k%d", i);
+                CU_ASSERT_EQUAL(rec.timestamp, 5000 + i * 3);
+                CU_ASSERT(rec.value.len == vl && memcmp(rec.value.data, v, (size_t)vl) == 0);
+                if (i % 5) {
+                    CU_ASSERT(rec.key.len == kl && memcmp(rec.key.data, k, (size_t)kl) == 0);
+                } else {
+                    CU_ASSERT_EQUAL(rec.key.len, -1);
+                }
+                CU_ASSERT_EQUAL(rec.header_count, i % 3);
+                kafka_header_t h[2];
+                int nh = kafka_record_headers(&rec, h, 2);
+                if (nh >= 1) {
+                    CU_ASSERT(h[0].value.len == kl && memcmp(h[0].value.data, k, (size_t)kl) == 0);
+                }
+                if (nh == 2) {
+                    CU_ASSERT_EQUAL(h[1].value.len, -1);
+                }
+                CU_ASSERT_PTR_EQUAL(part->msgs[j].opaque, (void *)(intptr_t)(i + 1));
+                CU_ASSERT_EQUAL(kafka_records_batch(rr)->codec, (kafka_compression_t)c); /* codecs[] in Kafka's order */
+                i++;
+                j++;
+            }
+            CU_ASSERT_EQUAL(rc, 0);
+            CU_ASSERT_EQUAL(j, part->count);
+            kafka_records_reader_destroy(rr);
+        }
+        CU_ASSERT_EQUAL(i, n);
+        CU_ASSERT_EQUAL(acc.msgs, n);
+        kafka__accum_retire(&acc, pb);
+        CU_ASSERT_EQUAL(acc.msgs, n); /* held until the halves are reported */
+        kafka__accum_release(&acc, a);
+        kafka__accum_release(&acc, b);
+        CU_ASSERT_EQUAL(acc.msgs, 0);
+        CU_ASSERT_EQUAL(acc.bytes, 0);
+        kafka__pbatch_t one = {.count = 1};
+        CU_ASSERT_EQUAL(kafka__accum_split(&acc, &one, &a, &b, why, sizeof(why)), KAFKA_ERR__INVALID_ARG);
+        kafka__apart_destroy(&ap);
+        kafka__accum_destroy(&acc);
+        kafka_conf_destroy(conf);
+    }
+}
+
 static void test_queue_full_error_and_block(void) {
     const char *kv[] = {"queue.buffering.max.messages", "10", "queue.full.behavior", "error", "batch.size", "100000",
                         NULL};
@@ -318,6 +464,8 @@ static void test_concurrent_appends(void) {
 static CU_TestInfo tests[] = {
     {"seal by batch.size, linger.ms and flush", test_seal_by_size_linger_flush},
     {"message.max.bytes", test_message_too_large},
+    {"batches sealed within message.max.bytes, compressed or not", test_cap_at_message_max_bytes},
+    {"split a sealed batch in two, every codec", test_split},
     {"queue full: error, then room after release", test_queue_full_error_and_block},
     {"queue full: block with timeout, woken by release", test_blocking_append},
     {"concurrent appends with a sealing worker", test_concurrent_appends},

@@ -125,6 +125,23 @@ if head -1 "$TMP/b" | python3 -c 'import json,sys; r=json.load(sys.stdin); asser
 then pass "bench --json: a JSON report; --rate 2000 holds 3000 messages to >= 1.3 s"
 else fail "bench --json / --rate" "json with wall_s >= 1.3" "$(head -c 300 "$TMP/b") $(cat "$TMP/pe")"; fi
 contains "bench: a progress line each second" "bench produce: " "$TMP/be"
+# batch.size 1 MiB over the brokers' message.max.bytes (issue 11): refused batches are
+# split, every message delivered; messages each over the limit fail, and the RESULT
+# line's rates count only what was delivered.
+mock_cmd "message.max.bytes 100000"
+A bench produce -b "$BS" -t bigbatch -n 200000 -s 100 -X acks=1 -X linger.ms=20 -X batch.size=1048576 >"$TMP/b" 2>"$TMP/be"
+check "bench produce, batch.size 1 MiB over the broker's limit: exit 0" 0 $?
+re='^RESULT mode=produce msgs=200000 bytes=20000000 .* delivered=200000 failed=0$'
+if tail -1 "$TMP/b" | grep -Eq "$re"; then pass "bench produce, batch.size over the broker's limit: all delivered"; else fail "split batches" "$re" "$(tail -1 "$TMP/b"; tail -3 "$TMP/be")"; fi
+if tail -1 "$TMP/b" | python3 -c 'import sys; r=dict(kv.split("=") for kv in sys.stdin.read().split()[1:]); assert abs(float(r["msgs_per_s"]) * float(r["wall_s"]) - int(r["delivered"])) <= 0.01 * int(r["delivered"]) + 1, r' 2>"$TMP/pe"
+then pass "bench produce: msgs_per_s x wall_s = delivered"; else fail "msgs_per_s" "delivered / wall_s" "$(tail -1 "$TMP/b") $(cat "$TMP/pe")"; fi
+mock_cmd "message.max.bytes 3000"
+A bench produce -b "$BS" -t bigbatch -n 300 -s 5000 -X acks=1 >"$TMP/b" 2>"$TMP/be"
+check "bench produce, every message over the broker's limit: exit 1" 1 $?
+re='^RESULT mode=produce msgs=300 bytes=1500000 wall_s=[0-9.]+ msgs_per_s=0\.0 mb_per_s=0\.00 .* delivered=0 failed=300$'
+if tail -1 "$TMP/b" | grep -Eq "$re"; then pass "bench produce: nothing delivered, rates 0"; else fail "RESULT rates count delivered only" "$re" "$(tail -1 "$TMP/b")"; fi
+contains "bench produce: the failure names MESSAGE_TOO_LARGE" "MESSAGE_TOO_LARGE" "$TMP/be"
+mock_cmd "message.max.bytes 0"
 stop_mock
 
 # the shipped examples are valid properties files

@@ -411,6 +411,45 @@ static void test_retention(void) {
     kafka_mock_destroy(m);
 }
 
+/* The broker's message.max.bytes: a batch over it (log overhead included) is refused
+ * with MESSAGE_TOO_LARGE and nothing of it appended; one at the limit is taken; the
+ * limit can be set and lifted by command. */
+static void test_message_max_bytes(void) {
+    kafka_mock_t *m = start(1, false);
+    kafka_mock_topic_create(m, "mx", 1, 1);
+    client_t c;
+    client_open(&c, m, 1);
+    kafka_batch_t *b = kafka_batch_new(0);
+    size_t small, big;
+    int64_t base;
+    batch_of(b, 2, 0, -1, -1, &small);
+    batch_of(b, 200, 0, -1, -1, &big);
+    CU_ASSERT_FATAL(small < big);
+    char reply[256];
+    char cmd[64];
+    snprintf(cmd, sizeof(cmd), "message.max.bytes %zu", small);
+    CU_ASSERT_EQUAL(kafka_mock_command(m, cmd, reply, sizeof(reply)), KAFKA_OK);
+    const uint8_t *d = batch_of(b, 200, 0, -1, -1, &big);
+    CU_ASSERT_EQUAL(produce(&c, 9, "mx", 0, d, big, &base), KAFKA_ERR_MESSAGE_TOO_LARGE);
+    CU_ASSERT_EQUAL(base, -1);
+    int64_t ls, hw;
+    kafka_mock_partition_offsets(m, "mx", 0, &ls, &hw);
+    CU_ASSERT_EQUAL(hw, 0);
+    d = batch_of(b, 2, 0, -1, -1, &small);
+    CU_ASSERT_EQUAL(produce(&c, 9, "mx", 0, d, small, &base), 0);
+    CU_ASSERT_EQUAL(base, 0);
+    CU_ASSERT_EQUAL(kafka_mock_set_message_max_bytes(m, 0), KAFKA_OK);
+    d = batch_of(b, 200, 2, -1, -1, &big);
+    CU_ASSERT_EQUAL(produce(&c, 9, "mx", 0, d, big, &base), 0);
+    CU_ASSERT_EQUAL(base, 2);
+    kafka_mock_partition_offsets(m, "mx", 0, &ls, &hw);
+    CU_ASSERT_EQUAL(hw, 202);
+    CU_ASSERT_NOT_EQUAL(kafka_mock_command(m, "message.max.bytes x", reply, sizeof(reply)), KAFKA_OK);
+    kafka_batch_destroy(b);
+    client_close(&c);
+    kafka_mock_destroy(m);
+}
+
 static void test_faults(void) {
     kafka_mock_t *m = start(3, false);
     kafka_mock_topic_create(m, "f", 1, 3);
@@ -594,6 +633,7 @@ static CU_TestInfo tests[] = {
     {"offset commit/fetch on the coordinator", test_commits_and_coordinator},
     {"fetch waits for min bytes and wakes on produce", test_fetch_long_poll},
     {"retention advances the log start offset", test_retention},
+    {"message.max.bytes refuses a larger batch", test_message_max_bytes},
     {"fault injection: errors, leader move, broker down/up, latency, cut response", test_faults},
     {"legacy 0.8 mode", test_legacy},
     {"unsupported versions", test_unsupported_versions},

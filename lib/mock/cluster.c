@@ -48,6 +48,7 @@ void kafka_mock_conf_init(kafka_mock_conf_t *conf) {
     conf->auto_create = true;
     conf->legacy = false;
     conf->retention_bytes = KAFKA_MOCK_DEFAULT_RETENTION;
+    conf->message_max_bytes = 0;
 }
 
 static void wake(kafka_mock_t *m) {
@@ -618,6 +619,13 @@ kafka_err_t kafka_mock_set_retention(kafka_mock_t *m, size_t bytes) {
     for (kmock_topic_t *t = m->topics; t; t = t->next)
         for (int i = 0; i < t->npartitions; i++)
             kmock__log_retain(&t->partitions[i], bytes);
+    pthread_mutex_unlock(&m->lock);
+    return KAFKA_OK;
+}
+
+kafka_err_t kafka_mock_set_message_max_bytes(kafka_mock_t *m, size_t bytes) {
+    pthread_mutex_lock(&m->lock);
+    m->conf.message_max_bytes = bytes;
     pthread_mutex_unlock(&m->lock);
     return KAFKA_OK;
 }

@@ -18,6 +18,8 @@ static const char help[] =
     "  latency BROKER MS                    delay every response of BROKER by MS\n"
     "  drop [API] [BROKER]                  cut the next response (of API, on BROKER) in half and close\n"
     "  retention BYTES                      bound every partition log to BYTES (0: unbounded)\n"
+    "  message.max.bytes BYTES              refuse (MESSAGE_TOO_LARGE) a Produce partition holding a batch\n"
+    "                                       over BYTES, 12-byte log overhead included (0: no limit)\n"
     "  offsets TOPIC PARTITION              print the log start offset and high watermark\n"
     "  damage TOPIC PARTITION OFFSET [crc|payload]\n"
     "                                       flip a byte in the stored batch holding OFFSET: its CRC fails\n"
@@ -127,6 +129,12 @@ kafka_err_t kafka_mock_command(kafka_mock_t *m, const char *line, char *reply, s
             return FAIL(KAFKA_ERR__INVALID_ARG, "usage: retention BYTES");
         kafka_mock_set_retention(m, (size_t)a);
         return REPLY("ok retention %ld", a);
+    }
+    if (!strcmp(cmd, "message.max.bytes")) {
+        if (argc < 2 || !parse_int(argv[1], 0, INT_MAX, &a))
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: message.max.bytes BYTES");
+        kafka_mock_set_message_max_bytes(m, (size_t)a);
+        return REPLY("ok message.max.bytes %ld", a);
     }
     if (!strcmp(cmd, "offsets")) {
         int64_t ls, hw;

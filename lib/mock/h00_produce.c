@@ -1,6 +1,25 @@
 /* Produce (key 0), versions 0-9: validates and appends each partition's record data on
  * the partition leader; acks=0 gets no response. */
+#include <stdio.h>
+
 #include "mock/mock_int.h"
+#include "proto/reader.h"
+
+/* The size of the largest entry (RecordBatch, or MessageSet message with its 12-byte
+ * offset and size) in record data, as Kafka compares it with message.max.bytes; entries
+ * whose length runs past the data end the walk (validation reports them). */
+static size_t largest_entry(const uint8_t *data, size_t len) {
+    size_t pos = 0, max = 0;
+    while (len - pos >= 12) {
+        size_t n = 12 + (size_t)kafka__ld_be32(data + pos + 8);
+        if (n > len - pos)
+            break;
+        if (n > max)
+            max = n;
+        pos += n;
+    }
+    return max;
+}
 
 kmock_result_t kmock__handle_produce(kmock_req_t *rq, kafka_response_u *resp) {
     kafka_mock_t *m = rq->m;
@@ -18,6 +37,7 @@ kmock_result_t kmock__handle_produce(kmock_req_t *rq, kafka_response_u *resp) {
             kafka_produce_response_partition_produce_response_t *pr = &tr->partition_responses.items[i];
             pr->index = pd->index;
             pr->base_offset = -1;
+            size_t big = 0;
             kmock_partition_t *p = kmock__partition(topic, pd->index);
             if (rq->inject)
                 continue;
@@ -28,6 +48,17 @@ kmock_result_t kmock__handle_produce(kmock_req_t *rq, kafka_response_u *resp) {
             } else if (pd->records.len <= 0) {
                 pr->error_code = KAFKA_ERR_CORRUPT_MESSAGE;
                 pr->error_message = kafka_str("no record data");
+            } else if (m->conf.message_max_bytes &&
+                       (big = largest_entry(pd->records.data, (size_t)pd->records.len)) > m->conf.message_max_bytes) {
+                /* Kafka refuses the partition's whole append (RecordTooLargeException). */
+                pr->error_code = KAFKA_ERR_MESSAGE_TOO_LARGE;
+                char *msg = kafka__arena_alloc(rq->arena, 160);
+                if (msg) {
+                    snprintf(msg, 160, "a record batch of %zu bytes exceeds the broker's message.max.bytes %zu", big,
+                             m->conf.message_max_bytes);
+                    pr->error_message = kafka_str(msg);
+                }
+                pr->log_start_offset = p->log_start;
             } else {
                 const char *why = NULL;
                 int64_t base = -1;

@@ -14,6 +14,7 @@ void kafka__accum_init(kafka__accum_t *acc, const kafka_conf_t *conf, kafka__acc
     acc->batch_size = (size_t)kafka_conf_int(conf, KAFKA_CONF_BATCH_SIZE);
     acc->linger_ms = kafka_conf_int(conf, KAFKA_CONF_LINGER_MS);
     acc->message_max_bytes = (size_t)kafka_conf_int(conf, KAFKA_CONF_MESSAGE_MAX_BYTES);
+    acc->batch_max = acc->batch_size < acc->message_max_bytes ? acc->batch_size : acc->message_max_bytes;
     acc->codec = (kafka_compression_t)kafka_conf_int(conf, KAFKA_CONF_COMPRESSION_TYPE);
     acc->max_msgs = kafka_conf_int(conf, KAFKA_CONF_QUEUE_BUFFERING_MAX_MESSAGES);
     acc->max_bytes = kafka_conf_int(conf, KAFKA_CONF_QUEUE_BUFFERING_MAX_KBYTES) * 1024;
@@ -21,7 +22,7 @@ void kafka__accum_init(kafka__accum_t *acc, const kafka_conf_t *conf, kafka__acc
     acc->full_timeout_ms = kafka_conf_int(conf, KAFKA_CONF_QUEUE_FULL_TIMEOUT_MS);
     pthread_mutex_init(&acc->mem_lock, NULL);
     pthread_mutex_init(&acc->pool_lock, NULL);
-    int64_t fit = acc->max_bytes / (int64_t)(acc->batch_size + KAFKA_RECORD_BATCH_OVERHEAD);
+    int64_t fit = acc->max_bytes / (int64_t)(acc->batch_max + KAFKA_RECORD_BATCH_OVERHEAD);
     acc->cappool = fit < 4 ? 4 : fit > KAFKA__ACCUM_POOL ? KAFKA__ACCUM_POOL : (int)fit;
     acc->pool = calloc((size_t)acc->cappool, sizeof(*acc->pool));
     if (!acc->pool)
@@ -144,6 +145,16 @@ int64_t kafka__accum_wait_empty(kafka__accum_t *acc, const struct timespec *dead
     return atomic_load(&acc->msgs);
 }
 
+/* Seals b with the configured codec, or uncompressed when compressing made it larger
+ * (incompressible data): a batch's wire size never passes its uncompressed size, which
+ * the append kept within message.max.bytes. */
+static kafka_err_t seal_batch(const kafka__accum_t *acc, kafka_batch_t *b, const uint8_t **data, size_t *len) {
+    kafka_err_t e = kafka_batch_seal(b, acc->codec, -1, data, len, NULL, 0);
+    if (!e && acc->codec != KAFKA_COMPRESSION_NONE && *len > kafka_batch_size(b))
+        e = kafka_batch_seal(b, KAFKA_COMPRESSION_NONE, -1, data, len, NULL, 0);
+    return e;
+}
+
 /* Seals the open batch into a new pbatch and enqueues it (ap->lock held); false when
  * there is none or on ENOMEM (the batch then stays open and is retried). */
 static bool seal(kafka__accum_t *acc, kafka__apart_t *ap, int64_t now_ms) {
@@ -152,7 +163,7 @@ static bool seal(kafka__accum_t *acc, kafka__apart_t *ap, int64_t now_ms) {
     kafka__pbatch_t *pb = calloc(1, sizeof(*pb));
     if (!pb)
         return false;
-    if (kafka_batch_seal(ap->open, acc->codec, -1, &pb->data, &pb->len, NULL, 0) != KAFKA_OK) {
+    if (seal_batch(acc, ap->open, &pb->data, &pb->len) != KAFKA_OK) {
         free(pb);
         return false;
     }
@@ -192,7 +203,8 @@ kafka_err_t kafka__accum_append(kafka__accum_t *acc, kafka__apart_t *ap, int64_t
         return err;
     }
     pthread_mutex_lock(&ap->lock);
-    if (ap->open && kafka_batch_count(ap->open) > 0 && kafka_batch_size(ap->open) + size > acc->batch_size)
+    size_t max = ap->refused_max && ap->refused_max < acc->batch_max ? ap->refused_max : acc->batch_max;
+    if (ap->open && kafka_batch_count(ap->open) > 0 && kafka_batch_size(ap->open) + size > max)
         seal(acc, ap, now_ms);
     if (!ap->open) {
         pthread_mutex_lock(&acc->pool_lock);
@@ -208,7 +220,7 @@ kafka_err_t kafka__accum_append(kafka__accum_t *acc, kafka__apart_t *ap, int64_t
         }
         pthread_mutex_unlock(&acc->pool_lock);
         if (!ap->open)
-            ap->open = kafka_batch_new(acc->batch_size + KAFKA_RECORD_BATCH_OVERHEAD);
+            ap->open = kafka_batch_new(acc->batch_max + KAFKA_RECORD_BATCH_OVERHEAD);
         /* linger.ms counts from here: with a coarse now_ms, read the precise clock. */
         ap->opened_ms = acc->coarse_now ? kafka__now_ms() : now_ms;
     }
@@ -262,6 +274,10 @@ void kafka__accum_release(kafka__accum_t *acc, kafka__pbatch_t *pb) {
     for (int32_t i = 0; i < pb->count; i++)
         bytes += (int64_t)pb->msgs[i].size;
     unreserve(acc, pb->count, bytes);
+    kafka__accum_retire(acc, pb);
+}
+
+void kafka__accum_retire(kafka__accum_t *acc, kafka__pbatch_t *pb) {
     free(pb->alt);
     pthread_mutex_lock(&acc->pool_lock);
     if (acc->npool < acc->cappool) {
@@ -277,4 +293,101 @@ void kafka__accum_release(kafka__accum_t *acc, kafka__pbatch_t *pb) {
     kafka_batch_destroy(pb->batch);
     free(pb->msgs);
     free(pb);
+}
+
+void kafka__apart_refused(kafka__apart_t *ap, const kafka__pbatch_t *pb) {
+    size_t was = kafka_batch_size(pb->batch);
+    if (ap->refused_max && ap->refused_max < was)
+        was = ap->refused_max;
+    ap->refused_max = was - was / 16;
+}
+
+/* A new sealed-batch shell for records [from, from + n) of pb, empty. */
+static kafka__pbatch_t *split_part(const kafka__pbatch_t *pb, int32_t from, int32_t n) {
+    kafka__pbatch_t *np = calloc(1, sizeof(*np));
+    if (!np)
+        return NULL;
+    np->batch = kafka_batch_new(kafka_batch_size(pb->batch) / 2 + KAFKA_RECORD_BATCH_OVERHEAD);
+    np->msgs = malloc(sizeof(*np->msgs) * (size_t)n);
+    if (!np->batch || !np->msgs) {
+        kafka_batch_destroy(np->batch);
+        free(np->msgs);
+        free(np);
+        return NULL;
+    }
+    memcpy(np->msgs, pb->msgs + from, sizeof(*np->msgs) * (size_t)n);
+    np->capmsgs = n;
+    np->count = n;
+    np->partition = pb->partition;
+    np->topic = pb->topic;
+    np->sealed_ms = pb->sealed_ms;
+    np->alt_magic = -1;
+    return np;
+}
+
+kafka_err_t kafka__accum_split(kafka__accum_t *acc, const kafka__pbatch_t *pb, kafka__pbatch_t **first,
+                               kafka__pbatch_t **second, char *why, size_t why_size) {
+    *first = *second = NULL;
+    if (pb->count < 2) {
+        snprintf(why, why_size, "a batch of one record cannot be split");
+        return KAFKA_ERR__INVALID_ARG;
+    }
+    int32_t half = pb->count / 2;
+    kafka__pbatch_t *part[2] = {split_part(pb, 0, half), split_part(pb, half, pb->count - half)};
+    kafka_records_reader_t *rr = kafka_records_reader_new(pb->data, pb->len, false, 0);
+    kafka_header_t hstack[16], *hdrs = hstack;
+    int32_t hcap = 16, i = 0;
+    kafka_err_t e = part[0] && part[1] && rr ? KAFKA_OK : KAFKA_ERR__NO_MEMORY;
+    if (e)
+        snprintf(why, why_size, "out of memory splitting a batch of %d records", pb->count);
+    kafka_record_t rec;
+    int r = 0;
+    while (!e && (r = kafka_records_next(rr, &rec)) == 1) {
+        if (i >= pb->count) {
+            i++;
+            break;
+        }
+        if (rec.header_count > hcap) {
+            kafka_header_t *nh = realloc(hdrs == hstack ? NULL : hdrs, sizeof(*nh) * (size_t)rec.header_count);
+            if (!nh) {
+                snprintf(why, why_size, "out of memory splitting a batch of %d records", pb->count);
+                e = KAFKA_ERR__NO_MEMORY;
+                break;
+            }
+            hdrs = nh;
+            hcap = rec.header_count;
+        }
+        int nh = rec.header_count > 0 ? kafka_record_headers(&rec, hdrs, hcap) : 0;
+        e = kafka_batch_append(part[i >= half]->batch, rec.timestamp, rec.key.data, rec.key.len, rec.value.data,
+                               rec.value.len, hdrs, (size_t)nh);
+        if (e)
+            snprintf(why, why_size, "re-encoding record %d of %d: %s", i, pb->count, kafka_err2str(e));
+        i++;
+    }
+    if (!e && r < 0) {
+        snprintf(why, why_size, "decoding the batch to split it: %s", kafka_records_errstr(rr));
+        e = (kafka_err_t)r;
+    } else if (!e && i != pb->count) {
+        snprintf(why, why_size, "the batch to split holds %d records, not %d", i, pb->count);
+        e = KAFKA_ERR__BAD_MSG;
+    }
+    for (int k = 0; k < 2 && !e; k++)
+        if ((e = seal_batch(acc, part[k]->batch, &part[k]->data, &part[k]->len)))
+            snprintf(why, why_size, "sealing a split batch: %s", kafka_err2str(e));
+    if (hdrs != hstack)
+        free(hdrs);
+    kafka_records_reader_destroy(rr);
+    if (e) {
+        for (int k = 0; k < 2; k++)
+            if (part[k]) {
+                kafka_batch_destroy(part[k]->batch);
+                free(part[k]->msgs);
+                free(part[k]);
+            }
+        return e;
+    }
+    part[0]->next = part[1];
+    *first = part[0];
+    *second = part[1];
+    return KAFKA_OK;
 }

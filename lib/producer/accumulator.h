@@ -63,6 +63,8 @@ typedef struct kafka__apart_s {
     int32_t partition;
     void *topic;
     void *sink; /* where this partition's sealed batches go (its leader's worker) */
+    size_t refused_max; /* learned from the broker refusing a batch as too large: batches stay
+                           below this (uncompressed bytes); 0: nothing learned */
 } kafka__apart_t;
 
 /* Receives a sealed batch; called with the partition lock held: it must not block or
@@ -73,6 +75,7 @@ typedef void (*kafka__accum_opened_t)(kafka__apart_t *ap);
 
 typedef struct kafka__accum_s {
     size_t batch_size;
+    size_t batch_max; /* min(batch.size, message.max.bytes): a batch is sealed before it would pass it */
     int64_t linger_ms;
     size_t message_max_bytes;
     kafka_compression_t codec;
@@ -108,9 +111,12 @@ void kafka__accum_destroy(kafka__accum_t *acc);
 void kafka__apart_init(kafka__apart_t *ap, void *topic, int32_t partition);
 void kafka__apart_destroy(kafka__apart_t *ap);
 
-/* Appends one record to the partition's open batch. When the record would overflow
- * batch.size the open batch is sealed and enqueued first (then the record opens the
- * next batch). KAFKA_ERR__MSG_TOO_LARGE (errstr: size and limit) for a record
+/* Appends one record to the partition's open batch. When the record would take the
+ * batch past batch.size or message.max.bytes (or below what the broker refused, see
+ * kafka__apart_refused) the open batch is sealed and enqueued first (then the record
+ * opens the next batch), so a sealed batch of more than one record, header included,
+ * never exceeds message.max.bytes; compressed, it is sent uncompressed when compression
+ * would make it larger. KAFKA_ERR__MSG_TOO_LARGE (errstr: size and limit) for a record
  * over message.max.bytes; KAFKA_ERR__QUEUE_FULL / KAFKA_ERR__TIMED_OUT when the memory
  * bound is reached (non-blocking / after queue.full.timeout.ms). */
 /* @thread app  @locks ap->lock, acc->mem_lock (not together) */
@@ -133,6 +139,27 @@ bool kafka__accum_ready_locked(kafka__accum_t *acc, kafka__apart_t *ap, int64_t 
  * blocked appends wake up. */
 /* @thread worker  @locks acc->mem_lock */
 void kafka__accum_release(kafka__accum_t *acc, kafka__pbatch_t *pb);
+
+/* Splits sealed pb (count >= 2), which the broker refused as too large, into two new
+ * sealed batches in order, *first holding the first half of its records and linked to
+ * *second holding the rest: each record re-encoded from pb's wire bytes (decompressed
+ * when needed) with its timestamp, key, value and headers, compressed as configured,
+ * with its bookkeeping; no producer id or sequence yet; attempts 0. pb is untouched: the
+ * caller puts the two in its place and retires it. KAFKA_ERR__NO_MEMORY, or the reader's
+ * error with why when pb's bytes do not decode. */
+/* @thread worker  @locks acc->pool_lock (pb is the caller's) */
+kafka_err_t kafka__accum_split(kafka__accum_t *acc, const kafka__pbatch_t *pb, kafka__pbatch_t **first,
+                               kafka__pbatch_t **second, char *why, size_t why_size);
+
+/* Frees pb whose records now live in other batches (split): their memory stays held. */
+/* @thread worker  @locks acc->pool_lock */
+void kafka__accum_retire(kafka__accum_t *acc, kafka__pbatch_t *pb);
+
+/* The broker refused pb as too large: the partition's later batches are sealed below
+ * 15/16 of pb's uncompressed size (and of what it learned before), so one refusal per
+ * partition is the usual cost of a batch.size over the broker's message.max.bytes. */
+/* @thread worker  @locks none (ap->lock held) */
+void kafka__apart_refused(kafka__apart_t *ap, const kafka__pbatch_t *pb);
 
 /* Waits until no record is held, at most until the CLOCK_MONOTONIC deadline (NULL: no
  * limit); returns how many are still held. */

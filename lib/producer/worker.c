@@ -11,7 +11,10 @@
  * idempotence a batch's producer id, epoch and sequence are stamped when it is first
  * sent and kept across its retries; a gap (a batch given up after it was sent) or the
  * broker's OUT_OF_ORDER_SEQUENCE_NUMBER / UNKNOWN_PRODUCER_ID / INVALID_PRODUCER_EPOCH
- * gets a new producer id, under which sequences start again at 0. */
+ * gets a new producer id, under which sequences start again at 0. A batch the broker
+ * refuses as too large (MESSAGE_TOO_LARGE: batch.size over its message.max.bytes) is
+ * split in two in its place, re-stamped from its own first sequence, until single
+ * records remain; only a record too large by itself fails. */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -141,6 +144,78 @@ static bool leader_error(kafka_err_t e) {
            e == KAFKA_ERR_FENCED_LEADER_EPOCH || e == KAFKA_ERR_KAFKA_STORAGE_ERROR;
 }
 
+/* The broker refused pb without writing it (MESSAGE_TOO_LARGE comes before Kafka's
+ * sequence checks): its sequence numbers are the partition's next again, as no later
+ * batch was stamped (only the head is ever sent). */
+/* @thread worker  @locks none (pp->ap.lock held) */
+static void unstamp(kafka_producer_t *p, kafka__ppart_t *pp, const kafka__pbatch_t *pb) {
+    if (!pb->seq_gen)
+        return;
+    if (pp->seq_gen == pb->seq_gen && pp->next_seq == (int32_t)(((int64_t)pb->base_seq + pb->count) & INT32_MAX))
+        pp->next_seq = pb->base_seq;
+    else
+        kafka__producer_pid_reset(p, pb->seq_gen);
+}
+
+/* The broker refused pb as larger than its message.max.bytes (pb still in flight, so
+ * read outside the lock). Several records: pb is split in two that take its place at the
+ * head, to go at once, before anything later of the partition; with idempotence they
+ * take its sequence numbers. When it cannot be split (out of memory) it is sent again
+ * after a backoff. One record: that record is reported as too large. */
+/* @thread worker  @locks pp->ap.lock */
+static void too_large(kafka__worker_t *w, kafka__ppart_t *pp, kafka__pbatch_t *pb, const char *msg) {
+    kafka_producer_t *p = w->p;
+    char why[400], swhy[200] = "";
+    const char *sep = msg && *msg ? ": " : "";
+    msg = msg ? msg : "";
+    size_t sent = pb->alt_magic >= 0 ? pb->altlen : pb->len;
+    kafka__pbatch_t *first = NULL, *second = NULL;
+    if (pb->count > 1 && kafka__accum_split(&p->acc, pb, &first, &second, swhy, sizeof(swhy)) == KAFKA_OK)
+        snprintf(why, sizeof(why), "%s/%d on broker %d: MESSAGE_TOO_LARGE: a batch of %d records, %zu bytes, "
+                 "split in two%s%s", pp->topic->name, pp->ap.partition, w->id, pb->count, sent, sep, msg);
+    else if (pb->count > 1)
+        snprintf(why, sizeof(why), "%s/%d on broker %d: MESSAGE_TOO_LARGE: a batch of %d records, %zu bytes, "
+                 "not split: %s%s%s", pp->topic->name, pp->ap.partition, w->id, pb->count, sent, swhy, sep, msg);
+    else
+        snprintf(why, sizeof(why), "%s/%d on broker %d: MESSAGE_TOO_LARGE: a record of %u bytes (%zu with its batch "
+                 "header) is over the broker's message.max.bytes or the topic's max.message.bytes (this producer's "
+                 "message.max.bytes is %zu)%s%s",
+                 pp->topic->name, pp->ap.partition, w->id, pb->msgs[0].size, sent, p->message_max, sep, msg);
+    int64_t now = kafka__now_ms();
+    pthread_mutex_lock(&pp->ap.lock);
+    pp->inflight = false;
+    pp->last_err = KAFKA_ERR_MESSAGE_TOO_LARGE;
+    snprintf(pp->why, sizeof(pp->why), "%.199s", why);
+    if (pb->count > 1)
+        kafka__apart_refused(&pp->ap, pb);
+    if (pb->count > 1 && !first) {
+        pp->retry_at = now + pp->backoff_ms;
+        pp->backoff_ms = min64(pp->backoff_ms * 2, p->backoff_max_ms);
+        pthread_mutex_unlock(&pp->ap.lock);
+        return;
+    }
+    unstamp(p, pp, pb);
+    if (first) {
+        second->next = pb->next;
+        pp->head = first;
+        if (pp->tail == pb)
+            pp->tail = second;
+        pp->retry_at = now;
+    } else {
+        pp->head = pb->next;
+        if (!pp->head)
+            pp->tail = NULL;
+    }
+    pb->next = NULL;
+    pthread_mutex_unlock(&pp->ap.lock);
+    if (first) {
+        atomic_fetch_add_explicit(&p->st_retries, 1, memory_order_relaxed);
+        kafka__accum_retire(&p->acc, pb);
+    } else {
+        kafka__producer_report(p, pp, pb, -1, KAFKA_ERR_MESSAGE_TOO_LARGE, why);
+    }
+}
+
 /* The broker answered for one batch: done (reported), or back for a retry. */
 /* @thread worker  @locks pp->ap.lock */
 static void complete(kafka__worker_t *w, kafka__ppart_t *pp, kafka__pbatch_t *pb, kafka_err_t err, int64_t base,
@@ -151,6 +226,10 @@ static void complete(kafka__worker_t *w, kafka__ppart_t *pp, kafka__pbatch_t *pb
     int64_t now = kafka__now_ms();
     if (err == KAFKA_ERR_DUPLICATE_SEQUENCE_NUMBER)
         err = KAFKA_OK; /* Kafka 0.11 answers a retried batch it already has this way: it is written */
+    if (err == KAFKA_ERR_MESSAGE_TOO_LARGE) {
+        too_large(w, pp, pb, msg);
+        return;
+    }
     if (err)
         snprintf(why, sizeof(why), "%s/%d on broker %d: %s%s%s", pp->topic->name, pp->ap.partition, w->id,
                  kafka_err_name(err), msg && *msg ? ": " : "", msg ? msg : "");

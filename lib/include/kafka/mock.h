@@ -28,6 +28,10 @@ typedef struct kafka_mock_conf_s {
     bool legacy;               /* behave like Kafka 0.8.2: close on ApiVersions and on versions it lacks
                                   (v0 only; OffsetCommit/OffsetFetch v1), MessageSet v0 only */
     size_t retention_bytes;    /* per-partition log bound; 0 = unbounded (default KAFKA_MOCK_DEFAULT_RETENTION) */
+    size_t message_max_bytes;  /* the broker's message.max.bytes: a Produce partition holding a batch
+                                  (or MessageSet entry) larger than this, 12-byte log overhead included,
+                                  gets MESSAGE_TOO_LARGE and nothing of it is appended, as Kafka does;
+                                  0 = no limit (default 0; Kafka's default is 1000012) */
 } kafka_mock_conf_t;
 
 /* The default log bound per partition: 8 MiB. Past it the oldest 2 MiB segments go and
@@ -70,6 +74,8 @@ kafka_err_t kafka_mock_broker_set_latency(kafka_mock_t *m, int broker_id, int ms
 kafka_err_t kafka_mock_drop_next_response(kafka_mock_t *m, int16_t api_key, int broker_id);
 /* Retention bound per partition, in bytes (0 = none); the log start offset advances. */
 kafka_err_t kafka_mock_set_retention(kafka_mock_t *m, size_t bytes);
+/* The broker-side message.max.bytes of every broker (0 = no limit), see kafka_mock_conf_t. */
+kafka_err_t kafka_mock_set_message_max_bytes(kafka_mock_t *m, size_t bytes);
 
 /* Damages the stored batch (or MessageSet message) holding offset, as a bad disk
  * would: one byte in the middle of its records is flipped, so its CRC no longer
