@@ -1,4 +1,4 @@
-/* End-to-end consume benchmark: the same data in the same broker (one kafka-mock process,
+/* End-to-end consume benchmark: the same data in the same broker (one broker process,
  * 3 brokers, topic e2e with 8 partitions, MESSAGES x 100-byte values produced once by our
  * producer), read in full from the beginning by our consumer and by librdkafka's, in one
  * run, alternating rounds. Both assign the 8 partitions from the beginning and poll
@@ -9,8 +9,11 @@
  * on, which leaves out start-up), msgs/s, the process's CPU (getrusage; the broker is
  * another process).
  *
- *   consumer_e2e KAFKA_MOCK [MESSAGES (2000000)] [ROUNDS (3)]
+ *   consumer_e2e BROKER [MESSAGES (2000000)] [ROUNDS (3)]
  *
+ * BROKER is our kafka-mock or, for a broker we did not write, librdkafka's mock cluster
+ * (build/release/bench/rdkafka_mock_server). That one keeps at most 5 MiB a partition
+ * (librdkafka 2.0.2), so MESSAGES is capped there at what 8 partitions hold: 300,000.
  * Prints one line per run, medians, and "consumer_e2e ours/librdkafka msgs_per_s=X
  * cpu_per_msg=Y" (DESIGN's target: X >= 2). Exits 1 when a run reads a wrong count. */
 #include <librdkafka/rdkafka.h>
@@ -133,22 +136,27 @@ static long long run_rdkafka(const char *bs, long long n) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: consumer_e2e KAFKA_MOCK [MESSAGES] [ROUNDS]\n");
+        fprintf(stderr, "usage: consumer_e2e KAFKA_MOCK|RDKAFKA_MOCK_SERVER [MESSAGES] [ROUNDS]\n");
         return 2;
     }
     long long n = argc > 2 ? atoll(argv[2]) : 2000000;
     int rounds = argc > 3 ? atoi(argv[3]) : 3;
     if (n <= 0 || rounds <= 0 || rounds > 20)
         return 2;
+    const int rdk = e2e_is_rdkafka_mock(argv[1]);
+    if (rdk && n > 300000) {
+        printf("consumer_e2e: librdkafka's mock keeps 5 MiB a partition: %lld messages capped at 300000\n", n);
+        n = 300000;
+    }
     char bs[512];
     FILE *bin;
-    pid_t broker = e2e_broker_start(argv[1], "e2e:8:1", "--retention", "0", bs, sizeof(bs), &bin);
+    pid_t broker = e2e_broker_start(argv[1], "e2e", 8, 1, "--retention", "0", bs, sizeof(bs), &bin);
     if (broker < 0 || preload(bs, n)) {
         fprintf(stderr, "consumer_e2e: cannot start or fill the broker\n");
         return 1;
     }
-    printf("consumer_e2e: %lld messages of %d bytes in %d partitions, broker %s (kafka-mock)\n", n, VALUE_SIZE,
-           PARTITIONS, bs);
+    printf("consumer_e2e: %lld messages of %d bytes in %d partitions, broker %s (%s)\n", n, VALUE_SIZE, PARTITIONS, bs,
+           rdk ? "librdkafka's mock cluster" : "kafka-mock");
     double rate[2][20], cpu[2][20], steady[2][20];
     int bad = 0;
     for (int r = 0; r < rounds; r++)

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,20 +24,36 @@ static inline double e2e_cpu_s(void) {
            (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-/* Starts `bin --brokers 3 --topic TOPIC_SPEC [extra...]` with pipes on its stdin (kept in
- * *in: closing it stops the broker) and stdout, and reads its BOOTSTRAP line. */
-static inline pid_t e2e_broker_start(const char *bin, const char *topic_spec, const char *extra1, const char *extra2,
-                                     char *bootstrap, size_t size, FILE **in) {
+/* Whether bin is librdkafka's mock cluster as a process (bench/rdkafka_mock_server)
+ * rather than our kafka-mock: told apart by the program's name. */
+static inline int e2e_is_rdkafka_mock(const char *bin) {
+    const char *base = strrchr(bin, '/');
+    return strstr(base ? base + 1 : bin, "rdkafka_mock") != NULL;
+}
+
+/* Starts a broker process of 3 brokers with pipes on its stdin (kept in *in: closing it
+ * stops the broker) and stdout, reads its BOOTSTRAP line and creates topic `name` with
+ * `partitions` partitions and replication factor rf. bin is our kafka-mock (`--brokers 3
+ * --topic NAME:P:RF [extra1 extra2]`) or librdkafka's mock cluster (bench/
+ * rdkafka_mock_server: `topic NAME P RF` on its stdin; extra1/2 do not apply to it). */
+static inline pid_t e2e_broker_start(const char *bin, const char *name, int partitions, int rf, const char *extra1,
+                                     const char *extra2, char *bootstrap, size_t size, FILE **in) {
     int to[2], from[2];
     if (pipe(to) || pipe(from))
         return -1;
+    const int rdk = e2e_is_rdkafka_mock(bin);
+    char spec[200];
+    snprintf(spec, sizeof(spec), "%s:%d:%d", name, partitions, rf);
     pid_t pid = fork();
     if (pid == 0) {
         dup2(to[0], 0);
         dup2(from[1], 1);
         close(to[1]);
         close(from[0]);
-        execl(bin, bin, "--brokers", "3", "--topic", topic_spec, extra1, extra2, (char *)NULL);
+        if (rdk)
+            execl(bin, bin, "3", (char *)NULL);
+        else
+            execl(bin, bin, "--brokers", "3", "--topic", spec, extra1, extra2, (char *)NULL);
         _exit(127);
     }
     close(to[0]);
@@ -46,8 +63,16 @@ static inline pid_t e2e_broker_start(const char *bin, const char *topic_spec, co
     char line[600], fmt[32];
     snprintf(fmt, sizeof(fmt), "BOOTSTRAP %%%zus", size - 1);
     if (!fgets(line, sizeof(line), out) || sscanf(line, fmt, bootstrap) != 1) {
-        fprintf(stderr, "kafka-mock did not start\n");
+        fprintf(stderr, "%s did not start\n", bin);
         return -1;
+    }
+    if (rdk) {
+        fprintf(*in, "topic %s %d %d\n", name, partitions, rf);
+        fflush(*in);
+        if (!fgets(line, sizeof(line), out)) { /* its "ok" once the topic exists */
+            fprintf(stderr, "%s: no answer to the topic command\n", bin);
+            return -1;
+        }
     }
     return pid;
 }

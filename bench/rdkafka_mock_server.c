@@ -1,5 +1,7 @@
-/* librdkafka's mock cluster as a process, the reference for bench/mock_cpu: prints
- * "BOOTSTRAP host:port,..." like kafka-mock and exits at the end of stdin. */
+/* librdkafka's mock cluster as a process, the reference for bench/mock_cpu and a broker
+ * we did not write for producer_e2e / consumer_e2e: prints "BOOTSTRAP host:port,..." like
+ * kafka-mock, answers "ok" to each stdin line ("topic NAME PARTITIONS [RF]" creates one)
+ * and exits at the end of stdin. */
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
@@ -24,10 +26,10 @@ int main(int argc, char **argv) {
     fflush(stdout);
     char line[256];
     while (fgets(line, sizeof(line), stdin)) {
-        int parts;
+        int parts, rf = 1;
         char topic[128];
-        if (sscanf(line, "topic %127s %d", topic, &parts) == 2)
-            rd_kafka_mock_topic_create(mc, topic, parts, 1);
+        if (sscanf(line, "topic %127s %d %d", topic, &parts, &rf) >= 2)
+            rd_kafka_mock_topic_create(mc, topic, parts, rf);
         printf("ok\n");
         fflush(stdout);
     }
