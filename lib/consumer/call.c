@@ -14,7 +14,7 @@ void kafka__call_begin(kafka__call_t *k, kafka_consumer_t *c, const char *topic,
     k->partition = partition;
     k->start_ms = kafka__now_ms();
     k->deadline_ms = k->start_ms + c->request_timeout_ms;
-    k->backoff_ms = c->backoff_ms;
+    kafka__backoff_init(&k->backoff, c->backoff_ms, c->backoff_max_ms);
     k->broker_id = -1;
     /* A topic new to the connection: wait for the refresh that asks for it. */
     if (kafka__connection_add_topic(c->cluster, topic))
@@ -101,7 +101,7 @@ bool kafka__call_retry(kafka__call_t *k, const char *why, char *out_why, size_t 
     k->attempts++;
     snprintf(k->last_why, sizeof(k->last_why), "%s", why);
     int64_t now = kafka__now_ms();
-    if (now + k->backoff_ms >= k->deadline_ms) {
+    if (now + kafka__backoff_peek(&k->backoff) >= k->deadline_ms) {
         snprintf(out_why, out_why_size,
                  "%s/%d: still failing after %lld ms and %d attempts (request.timeout.ms %lld): %s", k->topic,
                  (int)k->partition, (long long)(now - k->start_ms), k->attempts, (long long)k->c->request_timeout_ms,
@@ -110,7 +110,6 @@ bool kafka__call_retry(kafka__call_t *k, const char *why, char *out_why, size_t 
     }
     /* Fresh metadata (a moved leader, a broker gone), then the rest of the backoff. */
     kafka__connection_refresh_wait(k->c->cluster, (int)(k->deadline_ms - now), NULL, 0);
-    kafka__sleep_ms(now + k->backoff_ms - kafka__now_ms());
-    k->backoff_ms = k->backoff_ms * 2 < k->c->backoff_max_ms ? k->backoff_ms * 2 : k->c->backoff_max_ms;
+    kafka__sleep_ms(now + kafka__backoff_next(&k->backoff) - kafka__now_ms());
     return true;
 }

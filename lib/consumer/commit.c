@@ -301,7 +301,9 @@ static kafka_err_t fetch_once(kafka__bconn_t *bc, const char *group, const char 
 /* Runs op at the coordinator with refinding and backoff until request.timeout.ms. */
 static kafka_err_t at_coordinator(kafka_consumer_t *c, const char *group, const kafka_topic_partition_t *tps, size_t n,
                                   const char *topic, int32_t partition, int64_t *offset, char *why, size_t why_size) {
-    int64_t deadline = kafka__now_ms() + c->request_timeout_ms, backoff = c->backoff_ms;
+    int64_t deadline = kafka__now_ms() + c->request_timeout_ms;
+    kafka__backoff_t backoff;
+    kafka__backoff_init(&backoff, c->backoff_ms, c->backoff_max_ms);
     kafka_err_t e;
     for (;;) {
         why[0] = 0;
@@ -316,12 +318,12 @@ static kafka_err_t at_coordinator(kafka_consumer_t *c, const char *group, const 
             else
                 kafka__bconn_close(bc);
         }
-        if (!e || !(coordinator_error(e) || kafka__call_retriable(e)) || kafka__now_ms() + backoff >= deadline)
+        if (!e || !(coordinator_error(e) || kafka__call_retriable(e)) ||
+            kafka__now_ms() + kafka__backoff_peek(&backoff) >= deadline)
             break;
-        kafka__sleep_ms(backoff);
-        backoff = backoff * 2 < c->backoff_max_ms ? backoff * 2 : c->backoff_max_ms;
+        kafka__sleep_ms(kafka__backoff_next(&backoff));
     }
-    if (e && kafka__call_retriable(e) && kafka__now_ms() + backoff >= deadline) {
+    if (e && kafka__call_retriable(e) && kafka__now_ms() + kafka__backoff_peek(&backoff) >= deadline) {
         char cause[400];
         snprintf(cause, sizeof(cause), "%s", why);
         snprintf(why, why_size, "not done within request.timeout.ms %lld: %s", (long long)c->request_timeout_ms, cause);

@@ -14,6 +14,7 @@
 #include "core/broker.h"
 #include "core/connection_int.h"
 #include "kafka/consumer.h"
+#include "util/backoff.h"
 
 /* An idle connection to a broker, kept for the next call. */
 typedef struct kafka__cconn_s {
@@ -60,7 +61,8 @@ typedef struct kafka__call_s {
     kafka_consumer_t *c;
     const char *topic;
     int32_t partition;
-    int64_t start_ms, deadline_ms, backoff_ms;
+    int64_t start_ms, deadline_ms;
+    kafka__backoff_t backoff;
     int attempts;
     kafka__bconn_t *bc; /* the leader's connection while one is taken */
     int32_t broker_id;

@@ -22,7 +22,8 @@ struct kafka__fetcher_s {
     kafka__bconn_t *bc;
     int fd;           /* bc's socket while open, for kafka__fetcher_interrupt (loop->lock) */
     char broker[300]; /* "broker N (host:port)" */
-    int64_t reconnect_at_ms, reconnect_backoff_ms;
+    int64_t reconnect_at_ms;
+    kafka__backoff_t reconnect_backoff;
 };
 
 /* One partition in a request, and what the response said of it. */
@@ -163,7 +164,7 @@ static kafka_err_t connect_broker(kafka__fetcher_t *f, char *why, size_t why_siz
     }
     kafka__metadata_release(md);
     if (f->bc) {
-        f->reconnect_backoff_ms = 0;
+        kafka__backoff_reset(&f->reconnect_backoff);
         pthread_mutex_lock(&f->loop->lock);
         f->fd = kafka_io_fd(f->bc->io);
         bool stopping = f->loop->stopping;
@@ -172,12 +173,7 @@ static kafka_err_t connect_broker(kafka__fetcher_t *f, char *why, size_t why_siz
             shutdown(f->fd, SHUT_RDWR); /* destroy came while connecting */
         return KAFKA_OK;
     }
-    int64_t lo = kafka_conf_int(c->conf, KAFKA_CONF_RECONNECT_BACKOFF_MS);
-    int64_t hi = kafka_conf_int(c->conf, KAFKA_CONF_RECONNECT_BACKOFF_MAX_MS);
-    f->reconnect_backoff_ms = f->reconnect_backoff_ms ? f->reconnect_backoff_ms * 2 : lo;
-    if (f->reconnect_backoff_ms > hi)
-        f->reconnect_backoff_ms = hi;
-    f->reconnect_at_ms = kafka__now_ms() + f->reconnect_backoff_ms;
+    f->reconnect_at_ms = kafka__now_ms() + kafka__backoff_next(&f->reconnect_backoff);
     return err ? err : KAFKA_ERR__TRANSPORT;
 }
 
@@ -323,10 +319,7 @@ static void fail_partition(kafka__loop_t *loop, kafka__lpart_t *lp, kafka_err_t 
 
 static void backoff(kafka__loop_t *loop, kafka__lpart_t *lp, kafka_err_t err, const char *why) {
     kafka_consumer_t *c = loop->c;
-    lp->backoff_ms = lp->backoff_ms ? lp->backoff_ms * 2 : c->backoff_ms;
-    if (lp->backoff_ms > c->backoff_max_ms)
-        lp->backoff_ms = c->backoff_max_ms;
-    lp->not_before_ms = kafka__now_ms() + lp->backoff_ms;
+    lp->not_before_ms = kafka__now_ms() + kafka__backoff_next(&lp->backoff);
     kafka__consumer_fail(c, err, why, NULL, 0); /* last_error says why it stalls */
 }
 
@@ -385,7 +378,7 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
         int64_t next = n ? kafka__msgset_at(e->set, n - 1)->next_offset : e->offset;
         if (e->scan.next_offset > next)
             next = e->scan.next_offset;
-        lp->backoff_ms = 0;
+        kafka__backoff_reset(&lp->backoff);
         if (n == 0 && e->scan.partial && next <= e->offset) {
             char why[1000];
             snprintf(why, sizeof(why),
@@ -507,7 +500,7 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
         return;
     }
     lp->state = LP_FETCH;
-    lp->backoff_ms = 0;
+    kafka__backoff_reset(&lp->backoff);
     /* What waits for poll() is still handed out; the position jumps after it. */
     bool queued = lp->head != NULL;
     if (!advance(loop, lp, NULL, to, malloc(sizeof(kafka__lbuf_t)))) {
@@ -563,6 +556,9 @@ kafka__fetcher_t *kafka__fetcher_start(kafka__loop_t *loop, int32_t broker_id) {
     f->broker_id = broker_id;
     f->fd = -1;
     snprintf(f->broker, sizeof(f->broker), "broker %d", (int)broker_id);
+    const kafka_conf_t *conf = loop->c->conf;
+    kafka__backoff_init(&f->reconnect_backoff, kafka_conf_int(conf, KAFKA_CONF_RECONNECT_BACKOFF_MS),
+                        kafka_conf_int(conf, KAFKA_CONF_RECONNECT_BACKOFF_MAX_MS));
     if (pthread_create(&f->thread, NULL, run, f) != 0) {
         free(f);
         return NULL;

@@ -262,13 +262,15 @@ static bool keeps_position(kafka__loop_t *loop, const kafka_topic_partition_t *t
     return keep;
 }
 
-static kafka__lpart_t *lpart_new(const kafka_topic_partition_t *tp, int64_t offset, int64_t committed) {
+static kafka__lpart_t *lpart_new(const kafka_consumer_t *c, const kafka_topic_partition_t *tp, int64_t offset,
+                                 int64_t committed) {
     kafka__lpart_t *lp = calloc(1, sizeof(*lp));
     if (!lp || !(lp->topic = strdup(tp->topic))) {
         free(lp);
         return NULL;
     }
     lp->partition = tp->partition;
+    kafka__backoff_init(&lp->backoff, c->backoff_ms, c->backoff_max_ms);
     lp->state = LP_FETCH;
     lp->fetch_offset = lp->position = offset;
     lp->committed = committed;
@@ -322,7 +324,7 @@ static kafka_err_t assign_locked(kafka_consumer_t *c, kafka__loop_t *loop, const
         err = check_exists(c, &tps[i], why, sizeof(why));
         if (!err)
             err = resolve_start(c, &tps[i], &offset, &committed, why, sizeof(why));
-        if (!err && !(fresh[i] = lpart_new(&tps[i], offset, committed))) {
+        if (!err && !(fresh[i] = lpart_new(c, &tps[i], offset, committed))) {
             err = KAFKA_ERR__NO_MEMORY;
             snprintf(why, sizeof(why), "assign: out of memory");
         }
@@ -416,7 +418,8 @@ kafka_err_t kafka_consumer_seek(kafka_consumer_t *c, const char *topic, int32_t 
         lp->fetch_offset = lp->position = offset;
         lp->epoch++; /* a fetch in flight is dropped when it comes back */
         lp->state = LP_FETCH;
-        lp->not_before_ms = lp->backoff_ms = 0;
+        lp->not_before_ms = 0;
+        kafka__backoff_reset(&lp->backoff);
         if (committed >= 0)
             lp->committed = committed;
         pthread_cond_broadcast(&loop->work);

@@ -45,7 +45,8 @@ typedef struct kafka__lpart_s {
     int32_t leader;           /* the broker fetching it (routed by metadata); -1 none */
     uint64_t epoch;           /* changes when fetch_offset is set other than by a fetch */
     bool in_flight, removed;
-    int64_t not_before_ms, backoff_ms; /* retry backoff after an error */
+    int64_t not_before_ms;     /* retry backoff after an error */
+    kafka__backoff_t backoff;
     kafka__lbuf_t *head, *tail;
     size_t buffered; /* record bytes in head..tail */
     kafka_err_t err; /* LP_FAILED: reported by poll once (reported set) */

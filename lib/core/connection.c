@@ -9,6 +9,7 @@
 #include "core/connection_int.h"
 #include "core/metadata.h"
 #include "kafka/connection.h"
+#include "util/backoff.h"
 #include "util/clock.h"
 #include "util/cond.h"
 
@@ -86,8 +87,9 @@ static void *metadata_thread(void *arg) {
     kafka_connection_t *c = arg;
     int64_t max_age = kafka_conf_int(c->conf, KAFKA_CONF_METADATA_MAX_AGE_MS);
     int64_t backoff_min = kafka_conf_int(c->conf, KAFKA_CONF_RETRY_BACKOFF_MS);
-    int64_t backoff_max = kafka_conf_int(c->conf, KAFKA_CONF_RETRY_BACKOFF_MAX_MS);
-    int64_t backoff = backoff_min, next_try = 0, next_periodic = 0;
+    kafka__backoff_t backoff;
+    kafka__backoff_init(&backoff, backoff_min, kafka_conf_int(c->conf, KAFKA_CONF_RETRY_BACKOFF_MAX_MS));
+    int64_t next_try = 0, next_periodic = 0;
     pthread_mutex_lock(&c->lock);
     while (!c->stopping) {
         int64_t now = kafka__now_ms();
@@ -119,7 +121,7 @@ static void *metadata_thread(void *arg) {
             c->refreshes++;
             c->last_err = KAFKA_OK;
             c->last_error[0] = 0;
-            backoff = backoff_min;
+            kafka__backoff_reset(&backoff);
             next_periodic = now + max_age;
             /* A topic that is known but not led yet (just created) is asked again soon. */
             for (int i = 0; i < md->ntopics; i++)
@@ -130,8 +132,7 @@ static void *metadata_thread(void *arg) {
             c->last_err = err;
             snprintf(c->last_error, sizeof(c->last_error), "metadata refresh failed: %s", why);
             c->refresh_wanted = true;
-            next_try = now + backoff;
-            backoff = backoff * 2 < backoff_max ? backoff * 2 : backoff_max;
+            next_try = now + kafka__backoff_next(&backoff);
         }
         pthread_cond_broadcast(&c->cond);
         kafka__metadata_t *cur = c->md ? kafka__metadata_keep(c->md) : NULL;

@@ -221,7 +221,7 @@ static kafka__ppart_t *ppart_new(kafka_producer_t *p, kafka__ptopic_t *t, int32_
     kafka__apart_init(&pp->ap, t, partition);
     pp->ap.sink = pp;
     pp->topic = t;
-    pp->backoff_ms = p->backoff_ms;
+    kafka__backoff_init(&pp->backoff, p->backoff_ms, p->backoff_max_ms);
     return pp;
 }
 

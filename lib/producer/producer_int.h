@@ -18,6 +18,7 @@
 #include "kafka/producer.h"
 #include "producer/accumulator.h"
 #include "producer/partitioner.h"
+#include "util/backoff.h"
 #include "util/mpscq.h"
 
 typedef struct kafka__worker_s kafka__worker_t;
@@ -34,7 +35,7 @@ typedef struct kafka__ppart_s {
     kafka__worker_t *owner;       /* the worker tracking this partition; NULL: none */
     kafka__worker_t *leader;      /* the worker of the leader broker; NULL: unknown */
     int64_t retry_at;             /* head is not sent again before this (backoff) */
-    int64_t backoff_ms;           /* the next backoff */
+    kafka__backoff_t backoff;     /* retries of the partition's head batch */
     uint32_t seq_gen;             /* producer id generation next_seq counts in */
     int32_t next_seq;             /* idempotence: the next batch's base sequence */
     kafka_err_t last_err;         /* the last failure's code and cause, for reports */

@@ -53,7 +53,8 @@ struct kafka__worker_s {
     atomic_bool stop;
     /* The worker thread's own: */
     kafka__bconn_t *bc;
-    int64_t reconnect_at, reconnect_backoff;
+    int64_t reconnect_at;
+    kafka__backoff_t reconnect_backoff;
     kafka_err_t conn_err;
     char conn_why[300];
     kafka__ppart_t **tracked;
@@ -89,8 +90,7 @@ static void reset_conn(kafka__worker_t *w, kafka_err_t err, const char *why_in) 
     snprintf(why, sizeof(why), "%s", why_in);
     kafka__bconn_close(w->bc);
     w->bc = NULL;
-    w->reconnect_at = now + w->reconnect_backoff;
-    w->reconnect_backoff = min64(w->reconnect_backoff * 2, p->reconnect_backoff_max_ms);
+    w->reconnect_at = now + kafka__backoff_next(&w->reconnect_backoff);
     w->conn_err = err;
     snprintf(w->conn_why, sizeof(w->conn_why), "%s", why);
     for (; w->ring_n > 0; w->ring_n--) {
@@ -100,7 +100,7 @@ static void reset_conn(kafka__worker_t *w, kafka_err_t err, const char *why_in) 
             kafka__ppart_t *pp = r->e[i].pp;
             pthread_mutex_lock(&pp->ap.lock);
             pp->inflight = false;
-            pp->retry_at = now + pp->backoff_ms;
+            pp->retry_at = now + kafka__backoff_peek(&pp->backoff);
             pp->last_err = err;
             snprintf(pp->why, sizeof(pp->why), "%.199s", why);
             pthread_mutex_unlock(&pp->ap.lock);
@@ -189,8 +189,7 @@ static void too_large(kafka__worker_t *w, kafka__ppart_t *pp, kafka__pbatch_t *p
     if (pb->count > 1)
         kafka__apart_refused(&pp->ap, pb);
     if (pb->count > 1 && !first) {
-        pp->retry_at = now + pp->backoff_ms;
-        pp->backoff_ms = min64(pp->backoff_ms * 2, p->backoff_max_ms);
+        pp->retry_at = now + kafka__backoff_next(&pp->backoff);
         pthread_mutex_unlock(&pp->ap.lock);
         return;
     }
@@ -237,7 +236,7 @@ static void complete(kafka__worker_t *w, kafka__ppart_t *pp, kafka__pbatch_t *pb
     pp->inflight = false;
     if (!err) {
         done = true;
-        pp->backoff_ms = p->backoff_ms;
+        kafka__backoff_reset(&pp->backoff);
         pp->retry_at = 0;
         pp->last_err = KAFKA_OK;
         pp->why[0] = 0;
@@ -249,8 +248,8 @@ static void complete(kafka__worker_t *w, kafka__ppart_t *pp, kafka__pbatch_t *pb
             kafka__producer_pid_reset(p, pb->seq_gen);
         if (retry) {
             done = false;
-            pp->retry_at = idempotence_error(err) ? now : now + pp->backoff_ms;
-            pp->backoff_ms = min64(pp->backoff_ms * 2, p->backoff_max_ms);
+            int64_t wait = kafka__backoff_next(&pp->backoff);
+            pp->retry_at = idempotence_error(err) ? now : now + wait;
             if (leader_error(err))
                 kafka_connection_refresh(p->cluster);
         } else {
@@ -308,7 +307,7 @@ static void receive(kafka__worker_t *w) {
     }
     w->ring_head = (w->ring_head + 1) % w->ring_cap;
     w->ring_n--;
-    w->reconnect_backoff = p->reconnect_backoff_ms;
+    kafka__backoff_reset(&w->reconnect_backoff);
     for (size_t i = 0; i < r->n; i++) {
         kafka__ppart_t *pp = r->e[i].pp;
         const kafka_produce_response_partition_produce_response_t *pr = NULL;
@@ -398,7 +397,7 @@ static void send_request(kafka__worker_t *w) {
             pp->last_err = e;
             snprintf(pp->why, sizeof(pp->why), "%.199s", ewhy);
             if (!fatal)
-                pp->retry_at = now + pp->backoff_ms;
+                pp->retry_at = now + kafka__backoff_peek(&pp->backoff);
             else {
                 pp->head = pb->next;
                 if (!pp->head)
@@ -630,7 +629,7 @@ kafka__worker_t *kafka__worker_new(kafka_producer_t *p, int32_t broker_id, const
     w->id = broker_id;
     snprintf(w->host, sizeof(w->host), "%s", host);
     w->port = port;
-    w->reconnect_backoff = p->reconnect_backoff_ms;
+    kafka__backoff_init(&w->reconnect_backoff, p->reconnect_backoff_ms, p->reconnect_backoff_max_ms);
     w->next_corr = 1;
     w->ring_cap = p->max_in_flight > 0 ? p->max_in_flight : 1;
     w->ring = calloc((size_t)w->ring_cap, sizeof(*w->ring));
