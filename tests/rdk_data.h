@@ -24,7 +24,6 @@ extern int delivered, failed; /* delivery reports of rd_producer()'s producer */
 const char *start_rdkafka_mock(int brokers);
 void stop_rdkafka_mock(void);
 /* A consumer of ours with quick test settings, then kv (NULL-terminated key, value). */
-kafka_consumer_t *test_consumer(const char *bootstrap, const char *const *kv);
 /* Message i's key and value (len -1: null) into key (32 bytes) and val (BIG + 1). */
 void message_kv(int i, char *key, int32_t *kl, char *val, int32_t *vl);
 /* A librdkafka producer with codec and linger.ms; resets delivered/failed. */

@@ -157,7 +157,7 @@ static kafka_err_t seal_batch(const kafka__accum_t *acc, kafka_batch_t *b, const
 
 /* Seals the open batch into a new pbatch and enqueues it (ap->lock held); false when
  * there is none or on ENOMEM (the batch then stays open and is retried). */
-static bool seal(kafka__accum_t *acc, kafka__apart_t *ap, int64_t now_ms) {
+static bool seal(kafka__accum_t *acc, kafka__apart_t *ap) {
     if (!ap->open || kafka_batch_count(ap->open) == 0)
         return false;
     kafka__pbatch_t *pb = calloc(1, sizeof(*pb));
@@ -171,9 +171,6 @@ static bool seal(kafka__accum_t *acc, kafka__apart_t *ap, int64_t now_ms) {
     pb->msgs = ap->msgs;
     pb->capmsgs = ap->capmsgs;
     pb->count = ap->nmsgs;
-    pb->partition = ap->partition;
-    pb->topic = ap->topic;
-    pb->sealed_ms = now_ms;
     pb->alt_magic = -1;
     ap->open = NULL;
     ap->msgs = NULL;
@@ -205,7 +202,7 @@ kafka_err_t kafka__accum_append(kafka__accum_t *acc, kafka__apart_t *ap, int64_t
     pthread_mutex_lock(&ap->lock);
     size_t max = ap->refused_max && ap->refused_max < acc->batch_max ? ap->refused_max : acc->batch_max;
     if (ap->open && kafka_batch_count(ap->open) > 0 && kafka_batch_size(ap->open) + size > max)
-        seal(acc, ap, now_ms);
+        seal(acc, ap);
     if (!ap->open) {
         pthread_mutex_lock(&acc->pool_lock);
         if (acc->npool > 0) {
@@ -255,7 +252,7 @@ bool kafka__accum_ready_locked(kafka__accum_t *acc, kafka__apart_t *ap, int64_t 
                                int64_t *next_due_ms) {
     bool sealed = false;
     int64_t due = ap->open && ap->nmsgs ? ap->opened_ms + acc->linger_ms : INT64_MAX;
-    if (due != INT64_MAX && (force || now_ms >= due) && (sealed = seal(acc, ap, now_ms)))
+    if (due != INT64_MAX && (force || now_ms >= due) && (sealed = seal(acc, ap)))
         due = INT64_MAX;
     if (next_due_ms)
         *next_due_ms = due;
@@ -318,9 +315,6 @@ static kafka__pbatch_t *split_part(const kafka__pbatch_t *pb, int32_t from, int3
     memcpy(np->msgs, pb->msgs + from, sizeof(*np->msgs) * (size_t)n);
     np->capmsgs = n;
     np->count = n;
-    np->partition = pb->partition;
-    np->topic = pb->topic;
-    np->sealed_ms = pb->sealed_ms;
     np->alt_magic = -1;
     return np;
 }

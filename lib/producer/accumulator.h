@@ -37,12 +37,9 @@ typedef struct kafka__pbatch_s {
     kafka_batch_t *batch;
     const uint8_t *data; /* the sealed wire bytes (valid while batch lives) */
     size_t len;
-    int32_t partition;
-    void *topic; /* the producer's topic handle */
     int32_t count;
     kafka__msgmeta_t *msgs;
     int32_t capmsgs;
-    int64_t sealed_ms;
     int attempts;
     /* The producer's, while the batch waits or flies (broker worker, under the
      * partition lock): */
@@ -62,13 +59,15 @@ typedef struct kafka__apart_s {
     int64_t opened_ms;
     int32_t partition;
     void *topic;
-    void *sink; /* where this partition's sealed batches go (its leader's worker) */
+    void *sink; /* what receives this partition's sealed batches: the producer's kafka__ppart_t */
     size_t refused_max; /* learned from the broker refusing a batch as too large: batches stay
                            below this (uncompressed bytes); 0: nothing learned */
 } kafka__apart_t;
 
 /* Receives a sealed batch; called with the partition lock held: it must not block or
- * take locks ordered before a partition lock (a lock-free queue push). */
+ * take a lock ordered before a partition lock (the producer's appends the batch to the
+ * partition's list, takes the topic's partitioner lock, ordered after it, and pushes
+ * the partition to its leader's worker queue, lock-free). */
 typedef void (*kafka__accum_enqueue_t)(kafka__pbatch_t *pb, void *sink);
 /* Told (partition lock held, same rules) that a new batch opened: its linger runs. */
 typedef void (*kafka__accum_opened_t)(kafka__apart_t *ap);

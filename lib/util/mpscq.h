@@ -1,6 +1,7 @@
 /* kafka__mpscq_t: an intrusive multi-producer single-consumer queue (Vyukov's, with a
- * stub node) and an eventfd the consumer can sleep on. It carries sealed batches from
- * application threads to a broker's worker thread (DESIGN "Threads and data path").
+ * stub node) and an eventfd the consumer can sleep on. The producer's use: application
+ * threads push a partition that has a sealed batch or a lingering one to its leader
+ * broker's worker thread (DESIGN "Threads and data path").
  *
  * Intrusive: the element embeds a kafka__mpscq_node_t and the queue never allocates;
  * push cannot fail. An element is in at most one queue at a time, and the producer
