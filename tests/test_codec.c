@@ -500,7 +500,24 @@ static void test_hostile_and_version_rules(void) {
     kafka__arena_free(&a);
 }
 
+/* kafka_str_eq: wire strings (not NUL-terminated, may hold NUL bytes, len -1 null)
+ * against C strings. */
+static void test_str_eq(void) {
+    const char raw[] = {'a', 'b', 0, 'x'};
+    CU_ASSERT_TRUE(kafka_str_eq(kafka_str("topic"), "topic"));
+    CU_ASSERT_TRUE(kafka_str_eq((kafka_str_t){"topicX", 5}, "topic")); /* only len bytes count */
+    CU_ASSERT_FALSE(kafka_str_eq((kafka_str_t){"topic", 5}, "topi"));
+    CU_ASSERT_FALSE(kafka_str_eq((kafka_str_t){"topi", 4}, "topic"));
+    CU_ASSERT_FALSE(kafka_str_eq((kafka_str_t){raw, 4}, "ab")); /* an embedded NUL is not the end */
+    CU_ASSERT_TRUE(kafka_str_eq((kafka_str_t){raw, 2}, "ab"));
+    CU_ASSERT_TRUE(kafka_str_eq((kafka_str_t){"", 0}, ""));
+    CU_ASSERT_FALSE(kafka_str_eq((kafka_str_t){NULL, -1}, ""));
+    CU_ASSERT_FALSE(kafka_str_eq((kafka_str_t){"", 0}, NULL));
+    CU_ASSERT_TRUE(kafka_str_eq((kafka_str_t){NULL, -1}, NULL));
+}
+
 static CU_TestInfo tests[] = {
+    {"kafka_str_eq", test_str_eq},
     {"hostile tags and counts, version rules, error offsets", test_hostile_and_version_rules},
     {"primitives, varints, headers", test_primitives},
     {"every API x version x direction round-trips", test_roundtrip_all},

@@ -203,8 +203,7 @@ static kafka_err_t commit_once(kafka_consumer_t *c, kafka__bconn_t *bc, const ch
     for (size_t i = 0; i < n; i++) {
         /* One topic entry per distinct topic, its partitions adjacent. */
         int32_t t = 0;
-        while (t < nt && !(ts[t].name.len == (int32_t)strlen(tps[i].topic) &&
-                           memcmp(ts[t].name.str, tps[i].topic, (size_t)ts[t].name.len) == 0))
+        while (t < nt && !kafka_str_eq(ts[t].name, tps[i].topic))
             t++;
         if (t == nt)
             ts[nt++].name = kafka_str(tps[i].topic);
@@ -213,7 +212,7 @@ static kafka_err_t commit_once(kafka_consumer_t *c, kafka__bconn_t *bc, const ch
     for (int32_t t = 0; t < nt; t++) {
         ts[t].partitions.items = &ps[k];
         for (size_t i = 0; i < n; i++) {
-            if (strlen(tps[i].topic) != (size_t)ts[t].name.len || memcmp(tps[i].topic, ts[t].name.str, (size_t)ts[t].name.len))
+            if (!kafka_str_eq(ts[t].name, tps[i].topic))
                 continue;
             ps[k] = (kafka_offset_commit_request_partition_t){tps[i].partition, tps[i].offset, -1, -1, kafka_str("")};
             k++;

@@ -22,11 +22,10 @@ typedef struct fetched_s {
 
 static const kafka_fetch_response_partition_data_t *
 find_partition(const kafka__call_t *k, const kafka_fetch_response_t *resp, bool *topic_seen) {
-    size_t tl = strlen(k->topic);
     *topic_seen = false;
     for (int32_t t = 0; t < resp->responses.count; t++) {
         const kafka_fetch_response_fetchable_topic_response_t *tr = &resp->responses.items[t];
-        if (tr->topic.len != (int32_t)tl || memcmp(tr->topic.str, k->topic, tl) != 0)
+        if (!kafka_str_eq(tr->topic, k->topic))
             continue;
         *topic_seen = true;
         for (int32_t i = 0; i < tr->partitions.count; i++)

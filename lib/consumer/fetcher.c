@@ -178,12 +178,10 @@ static kafka_err_t connect_broker(kafka__fetcher_t *f, char *why, size_t why_siz
 }
 
 static entry_t *find_entry(batch_t *b, size_t hint, const kafka_str_t *topic, int32_t partition) {
-    if (hint < b->n && b->e[hint].partition == partition && (size_t)topic->len == strlen(b->e[hint].topic) &&
-        memcmp(topic->str, b->e[hint].topic, (size_t)topic->len) == 0)
+    if (hint < b->n && b->e[hint].partition == partition && kafka_str_eq(*topic, b->e[hint].topic))
         return &b->e[hint];
     for (size_t i = 0; i < b->n; i++)
-        if (b->e[i].partition == partition && (size_t)topic->len == strlen(b->e[i].topic) &&
-            memcmp(topic->str, b->e[i].topic, (size_t)topic->len) == 0)
+        if (b->e[i].partition == partition && kafka_str_eq(*topic, b->e[i].topic))
             return &b->e[i];
     return NULL;
 }

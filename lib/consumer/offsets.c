@@ -53,7 +53,7 @@ kafka_err_t kafka__list_offsets_on(kafka__bconn_t *bc, kafka_consumer_t *c, cons
         bool topic_seen = false;
         for (int32_t i = 0; i < resp.topics.count && !pr; i++) {
             const kafka_list_offsets_response_topic_response_t *tr = &resp.topics.items[i];
-            if (tr->name.len != (int32_t)strlen(topic) || memcmp(tr->name.str, topic, (size_t)tr->name.len))
+            if (!kafka_str_eq(tr->name, topic))
                 continue;
             topic_seen = true;
             for (int32_t k = 0; k < tr->partitions.count && !pr; k++)

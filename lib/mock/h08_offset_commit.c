@@ -6,13 +6,9 @@
 
 #include "mock/mock_int.h"
 
-static bool str_eq(const char *a, kafka_str_t b) {
-    return b.len >= 0 && (int32_t)strlen(a) == b.len && memcmp(a, b.str, (size_t)b.len) == 0;
-}
-
 kmock_commit_t *kmock__commit_find(kafka_mock_t *m, kafka_str_t group, kafka_str_t topic, int32_t partition) {
     for (kmock_commit_t *c = m->commits; c; c = c->next)
-        if (c->partition == partition && str_eq(c->group, group) && str_eq(c->topic, topic))
+        if (c->partition == partition && kafka_str_eq(group, c->group) && kafka_str_eq(topic, c->topic))
             return c;
     return NULL;
 }

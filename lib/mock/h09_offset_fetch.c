@@ -33,11 +33,11 @@ static int16_t group_error(kmock_req_t *rq, kafka_str_t group) {
 static int committed_topics(kafka_mock_t *m, kafka_str_t group, kafka_str_t *out, int max) {
     int n = 0;
     for (kmock_commit_t *c = m->commits; c; c = c->next) {
-        if ((int32_t)strlen(c->group) != group.len || memcmp(c->group, group.str, (size_t)group.len) != 0)
+        if (!kafka_str_eq(group, c->group))
             continue;
         bool seen = false;
         for (int i = 0; i < n; i++)
-            seen |= out[i].len == (int32_t)strlen(c->topic) && memcmp(out[i].str, c->topic, (size_t)out[i].len) == 0;
+            seen |= kafka_str_eq(out[i], c->topic);
         if (!seen && n < max)
             out[n++] = kafka_str(c->topic);
     }
@@ -47,8 +47,7 @@ static int committed_topics(kafka_mock_t *m, kafka_str_t group, kafka_str_t *out
 static int committed_partitions(kafka_mock_t *m, kafka_str_t group, kafka_str_t topic, int32_t *out, int max) {
     int n = 0;
     for (kmock_commit_t *c = m->commits; c; c = c->next)
-        if (n < max && (int32_t)strlen(c->group) == group.len && !memcmp(c->group, group.str, (size_t)group.len) &&
-            (int32_t)strlen(c->topic) == topic.len && !memcmp(c->topic, topic.str, (size_t)topic.len))
+        if (n < max && kafka_str_eq(group, c->group) && kafka_str_eq(topic, c->topic))
             out[n++] = c->partition;
     return n;
 }

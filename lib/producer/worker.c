@@ -313,8 +313,7 @@ static void receive(kafka__worker_t *w) {
         const kafka_produce_response_partition_produce_response_t *pr = NULL;
         for (int32_t t = 0; t < resp.responses.count && !pr; t++) {
             const kafka_produce_response_topic_produce_response_t *tr = &resp.responses.items[t];
-            if (tr->name.len < 0 || (size_t)tr->name.len != strlen(pp->topic->name) ||
-                memcmp(tr->name.str, pp->topic->name, (size_t)tr->name.len) != 0)
+            if (!kafka_str_eq(tr->name, pp->topic->name))
                 continue;
             for (int32_t k = 0; k < tr->partition_responses.count; k++)
                 if (tr->partition_responses.items[k].index == pp->ap.partition) {

@@ -44,6 +44,16 @@ static inline kafka_str_t kafka_str(const char *s) {
     return r;
 }
 
+/* Whether s holds exactly the C string c (a null s equals only a NULL c). */
+static inline bool kafka_str_eq(kafka_str_t s, const char *c) {
+    if (!c || s.len < 0)
+        return !c && s.len < 0;
+    for (const char *p = s.str, *end = s.str + s.len; p < end; p++, c++)
+        if (!*c || *c != *p)
+            return false;
+    return *c == 0;
+}
+
 #include "kafka/gen/protocol_msgs.h"
 
 /* ---- Compression --------------------------------------------------------------- */
