@@ -25,7 +25,6 @@ void stop_rdkafka_mock(void) {
     rd_kafka_destroy(mock_rk);
 }
 
-/* kv: NULL-terminated key, value pairs on top of quick test settings. */
 /* ---- what the producer writes: message i ---- */
 
 /* Every 5th key null; value: every 7th null, every 7th+1 empty, every 11th+3 200 KiB,
