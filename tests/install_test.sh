@@ -2,7 +2,7 @@
 # The library as its users get it: `cmake --install` into a temporary prefix, then
 #   1. libkafka.so exports the public API (the kafka_* functions the installed headers
 #      declare) and nothing else: no kafka__* internal;
-#   2. every example builds with `cc $(pkg-config --cflags --libs libkafka)` from the
+#   2. each installed kafka/*.h compiles on its own, and every example builds with `cc $(pkg-config --cflags --libs libkafka)` from the
 #      installed headers alone, and runs against the installed libkafka.so;
 #   3. the examples build with find_package(libkafka) in a separate CMake project, against
 #      libkafka::kafka (shared) and libkafka::kafka_static;
@@ -55,6 +55,13 @@ echo "ok   libkafka.so exports $(wc -l <"$tmp/exported") symbols, all declared i
 
 # 2. pkg-config builds, against the installed shared library.
 export PKG_CONFIG_PATH=$pcdir
+for h in "$prefix"/include/kafka/*.h; do # gen/ holds fragments that protocol.h includes
+    printf '#include <kafka/%s>\ntypedef int not_empty;\n' "$(basename "$h")" >"$tmp/header.c"
+    # shellcheck disable=SC2046
+    cc -std=c11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only "$tmp/header.c" $(pkg-config --cflags libkafka) ||
+        { echo "FAIL kafka/$(basename "$h") does not compile on its own"; exit 1; }
+done
+echo "ok   every installed kafka/*.h compiles on its own (C11, -Wpedantic)"
 version=$(pkg-config --modversion libkafka)
 examples="producer consumer send_fetch"
 for ex in $examples; do
@@ -65,7 +72,8 @@ for ex in $examples; do
         *"libkafka $version"*) ;;
         *) echo "FAIL $ex --help: '$out'"; exit 1 ;;
     esac
-    LD_LIBRARY_PATH=$libdir ldd "$tmp/$ex" | grep -q "$libdir/libkafka.so" ||
+    LD_LIBRARY_PATH=$libdir ldd "$tmp/$ex" >"$tmp/ldd"
+    grep -q "$libdir/libkafka.so" "$tmp/ldd" ||
         { echo "FAIL $ex does not load the installed libkafka.so"; exit 1; }
 done
 echo "ok   examples built with pkg-config (libkafka $version) and loaded the installed libkafka.so"
@@ -88,11 +96,15 @@ cmake -S "$tmp/consumer-project" -B "$tmp/consumer-build" -DCMAKE_PREFIX_PATH="$
     { cat "$tmp/cmake.log"; echo "FAIL find_package(libkafka)"; exit 1; }
 cmake --build "$tmp/consumer-build" >>"$tmp/cmake.log" 2>&1 ||
     { cat "$tmp/cmake.log"; echo "FAIL building against find_package(libkafka)"; exit 1; }
-"$tmp/consumer-build/producer" --help 2>&1 | grep -q "libkafka $version" # RPATH to the prefix
-if readelf -d "$tmp/consumer-build/producer_static" | grep -q 'libkafka\.so'; then
+# Files, not pipes, before grep -q: its early exit would fail the writer under pipefail.
+"$tmp/consumer-build/producer" --help >"$tmp/help" 2>&1 || true # RPATH to the prefix
+grep -q "libkafka $version" "$tmp/help" || { cat "$tmp/help"; echo "FAIL find_package producer"; exit 1; }
+readelf -d "$tmp/consumer-build/producer_static" >"$tmp/dynamic"
+if grep -q 'libkafka\.so' "$tmp/dynamic"; then
     echo "FAIL producer_static needs libkafka.so"; exit 1
 fi
-"$tmp/consumer-build/producer_static" --help 2>&1 | grep -q "libkafka $version"
+"$tmp/consumer-build/producer_static" --help >"$tmp/help" 2>&1 || true
+grep -q "libkafka $version" "$tmp/help" || { cat "$tmp/help"; echo "FAIL producer_static"; exit 1; }
 echo "ok   examples built with find_package(libkafka): libkafka::kafka and libkafka::kafka_static"
 
 # 4. Against kafka-mock.
