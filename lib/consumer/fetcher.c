@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "consumer/loop.h"
+#include "core/log.h"
 #include "util/arena.h"
 #include "util/clock.h"
 #include "util/cond.h"
@@ -24,6 +25,7 @@ struct kafka__fetcher_s {
     char broker[300]; /* "broker N (host:port)" */
     int64_t reconnect_at_ms;
     kafka__backoff_t reconnect_backoff;
+    kafka__linkstate_t link; /* as logged */
 };
 
 /* One partition in a request, and what the response said of it. */
@@ -121,7 +123,10 @@ static void pick(kafka__fetcher_t *f, batch_t *b, kafka__lpart_t **reset, int64_
 
 /* ---- the round trip (no lock) ---- */
 
-static void close_broker(kafka__fetcher_t *f) {
+/* why: the cause, logged when the connection was up; NULL when closing on purpose. */
+static void close_broker(kafka__fetcher_t *f, const char *why) {
+    if (why)
+        kafka__log_lost(f->loop->c->conf, &f->link, "FETCH", f->broker, why);
     pthread_mutex_lock(&f->loop->lock);
     f->fd = -1;
     pthread_mutex_unlock(&f->loop->lock);
@@ -152,18 +157,20 @@ static kafka_err_t connect_broker(kafka__fetcher_t *f, char *why, size_t why_siz
     kafka__metadata_t *md = kafka__connection_metadata(c->cluster);
     const kafka__md_broker_t *mb = md ? kafka__metadata_broker(md, f->broker_id) : NULL;
     kafka_err_t err = KAFKA_OK;
+    char cause[256] = "";
     if (!mb) {
-        snprintf(why, why_size, "broker %d is not in the metadata", (int)f->broker_id);
+        snprintf(cause, sizeof(cause), "not in the metadata");
+        snprintf(why, why_size, "broker %d is %s", (int)f->broker_id, cause);
         err = KAFKA_ERR__TRANSPORT;
     } else {
         snprintf(f->broker, sizeof(f->broker), "broker %d (%s:%d)", (int)f->broker_id, mb->host, mb->port);
-        char cause[256] = "";
         f->bc = kafka__bconn_open(c->conf, kafka__connection_vcaps(c->cluster), mb->host, mb->port, &err, cause, sizeof(cause));
         if (!f->bc)
             snprintf(why, why_size, "%s: %s", f->broker, cause);
     }
     kafka__metadata_release(md);
     if (f->bc) {
+        kafka__log_restored(c->conf, &f->link, "FETCH", f->broker);
         kafka__backoff_reset(&f->reconnect_backoff);
         pthread_mutex_lock(&f->loop->lock);
         f->fd = kafka_io_fd(f->bc->io);
@@ -173,6 +180,7 @@ static kafka_err_t connect_broker(kafka__fetcher_t *f, char *why, size_t why_siz
             shutdown(f->fd, SHUT_RDWR); /* destroy came while connecting */
         return KAFKA_OK;
     }
+    kafka__log_lost(c->conf, &f->link, "FETCH", f->broker, cause);
     f->reconnect_at_ms = kafka__now_ms() + kafka__backoff_next(&f->reconnect_backoff);
     return err ? err : KAFKA_ERR__TRANSPORT;
 }
@@ -274,7 +282,7 @@ static void round_trip(kafka__fetcher_t *f, batch_t *b) {
         snprintf(why, sizeof(why), "out of memory reading a Fetch response from %s", f->broker);
     } else if (err) {
         snprintf(why, sizeof(why), "Fetch v%d from %s: %s", b->version, f->broker, kafka_io_last_error(f->bc->io));
-        close_broker(f); /* broken or out of step */
+        close_broker(f, why); /* broken or out of step */
     }
     if (!err) {
         size_t hint = 0;
@@ -469,7 +477,7 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
                                      earliest ? KAFKA_OFFSET_EARLIEST : KAFKA_OFFSET_LATEST, 1, &offs, &n, &final,
                                      &broken, why, sizeof(why));
         if (broken)
-            close_broker(f);
+            close_broker(f, why);
     }
     if (!err && !n) {
         err = KAFKA_ERR__REQUEST_OR_RESPONSE;
@@ -542,7 +550,7 @@ static void *run(void *arg) {
     pthread_mutex_unlock(&loop->lock);
     free(b.e);
     if (f->bc)
-        close_broker(f);
+        close_broker(f, NULL);
     return NULL;
 }
 

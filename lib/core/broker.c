@@ -95,7 +95,7 @@ bool kafka__bconn_version_failed(kafka__bconn_t *bc, int16_t api_key, int16_t ve
         if (pl > 0 && strncmp(why, peer, (size_t)pl) == 0)
             why += pl; /* kafka_io_last_error()'s, which names the broker as the line does */
         const char *api = kafka_api_name(api_key);
-        kafka__log(bc->conf, KAFKA__LOG_WARNING, "VERSION",
+        kafka__log(bc->conf, KAFKA__LOG_WARNING, "VERSION", NULL,
                    "broker %s:%d: its %s v%d response does not decode (%s); using %s v%d with this broker from now on",
                    bc->host, bc->port, api ? api : "?", (int)version, why, api ? api : "?", (int)lower);
     }

@@ -44,6 +44,7 @@ struct kafka_conf_s {
     bool set[KAFKA_CONF__COUNT];
     kafka_log_cb_t *log_cb;
     void *log_opaque;
+    kafka__logger_t *logger; /* each copy its own: a client's lines are limited apart */
 };
 
 static kafka_err_t check_bootstrap(const char *, const char *, char **, char *, size_t);
@@ -120,7 +121,8 @@ static const conf_def_t props[KAFKA_CONF__COUNT] = {
     P_INT(KAFKA_CONF_LINGER_MS, "linger.ms", "5", 0, 900000,
           "How long a partition's open batch waits for more records before it is sent."),
     P_INT(KAFKA_CONF_LOG_LEVEL, "log.level", "6", 0, 7,
-          "Most verbose syslog severity logged: 0 emergency .. 6 info .. 7 debug."),
+          "Most verbose syslog severity logged: 0 emergency .. 4 warning .. 6 info .. 7 debug; "
+          "unless set, stderr (no kafka_conf_set_log_cb) gets 4 and worse only."),
     P_INT(KAFKA_CONF_MAX_IN_FLIGHT, "max.in.flight.requests.per.connection", "5", 1, 1000000,
           "Requests pipelined on one broker connection before waiting for a response."),
     P_INT(KAFKA_CONF_MAX_PARTITION_FETCH_BYTES, "max.partition.fetch.bytes", "1048576", 1, I32,
@@ -466,6 +468,10 @@ kafka_conf_t *kafka_conf_new(void) {
     kafka_conf_t *conf = calloc(1, sizeof(*conf));
     if (!conf)
         return NULL;
+    if (!(conf->logger = kafka__logger_new(KAFKA__LOG_BURST, KAFKA__LOG_INTERVAL_MS))) {
+        free(conf);
+        return NULL;
+    }
     for (int p = 0; p < KAFKA_CONF__COUNT; p++) {
         /* Defaults go through the parser, so a bad table entry cannot go unnoticed. */
         if (set_prop(conf, p, props[p].def, false, NULL, 0) != KAFKA_OK) {
@@ -480,6 +486,10 @@ kafka_conf_t *kafka_conf_dup(const kafka_conf_t *conf) {
     kafka_conf_t *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
+    if (!(c->logger = kafka__logger_clone(conf->logger))) {
+        free(c);
+        return NULL;
+    }
     memcpy(c->ival, conf->ival, sizeof(c->ival));
     memcpy(c->set, conf->set, sizeof(c->set));
     c->log_cb = conf->log_cb;
@@ -500,24 +510,23 @@ void kafka_conf_set_log_cb(kafka_conf_t *conf, kafka_log_cb_t *cb, void *opaque)
     conf->log_opaque = opaque;
 }
 
-void kafka__log(const kafka_conf_t *conf, int level, const char *fac, const char *fmt, ...) {
-    if (!conf || level > kafka_conf_int(conf, KAFKA_CONF_LOG_LEVEL))
-        return;
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (conf->log_cb)
-        conf->log_cb(level, fac, msg, conf->log_opaque);
-    else
-        fprintf(stderr, "%%%d|libkafka|%s| %s\n", level, fac, msg); /* one write per line */
+kafka__logger_t *kafka__conf_logger(const kafka_conf_t *conf) { return conf->logger; }
+
+kafka_log_cb_t *kafka__conf_log_cb(const kafka_conf_t *conf, void **opaque) {
+    if (opaque)
+        *opaque = conf->log_opaque;
+    return conf->log_cb;
+}
+
+bool kafka__conf_is_set(const kafka_conf_t *conf, kafka_conf_prop_t prop) {
+    return kafka_conf_name(prop) && conf->set[prop];
 }
 
 void kafka_conf_destroy(kafka_conf_t *conf) {
     if (!conf)
         return;
     for (int p = 0; p < KAFKA_CONF__COUNT; p++) free(conf->sval[p]);
+    kafka__logger_destroy(conf->logger);
     free(conf);
 }
 

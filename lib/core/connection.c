@@ -7,6 +7,7 @@
 
 #include "core/broker.h"
 #include "core/connection_int.h"
+#include "core/log.h"
 #include "core/metadata.h"
 #include "kafka/connection.h"
 #include "util/backoff.h"
@@ -90,6 +91,7 @@ static void *metadata_thread(void *arg) {
     kafka__backoff_t backoff;
     kafka__backoff_init(&backoff, backoff_min, kafka_conf_int(c->conf, KAFKA_CONF_RETRY_BACKOFF_MAX_MS));
     int64_t next_try = 0, next_periodic = 0;
+    kafka__linkstate_t link = {false}; /* the cluster as logged: refreshes failing or not */
     pthread_mutex_lock(&c->lock);
     while (!c->stopping) {
         int64_t now = kafka__now_ms();
@@ -134,9 +136,14 @@ static void *metadata_thread(void *arg) {
             c->refresh_wanted = true;
             next_try = now + kafka__backoff_next(&backoff);
         }
+        bool stopping = c->stopping;
         pthread_cond_broadcast(&c->cond);
         kafka__metadata_t *cur = c->md ? kafka__metadata_keep(c->md) : NULL;
         pthread_mutex_unlock(&c->lock);
+        if (md)
+            kafka__log_restored(c->conf, &link, "METADATA", "cluster");
+        else if (!stopping)
+            kafka__log_lost(c->conf, &link, "METADATA", "cluster", why);
         pthread_mutex_lock(&c->listen_lock);
         if (c->listener)
             c->listener(cur, c->listener_arg);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "producer/envelope.h"
 #include "producer/producer_int.h"
 #include "util/arena.h"
@@ -55,6 +56,8 @@ struct kafka__worker_s {
     kafka__bconn_t *bc;
     int64_t reconnect_at;
     kafka__backoff_t reconnect_backoff;
+    kafka__linkstate_t link; /* as logged */
+    char who[300];           /* "broker N (host:port)", for the log */
     kafka_err_t conn_err;
     char conn_why[300];
     kafka__ppart_t **tracked;
@@ -107,8 +110,10 @@ static void reset_conn(kafka__worker_t *w, kafka_err_t err, const char *why_in) 
         }
         r->n = 0;
     }
-    if (!atomic_load(&w->stop))
+    if (!atomic_load(&w->stop)) {
+        kafka__log_lost(p->conf, &w->link, "PRODUCE", w->who, why);
         kafka_connection_refresh(p->cluster);
+    }
 }
 
 /* Connects when there is none and the backoff allows; true when connected. */
@@ -127,6 +132,7 @@ static bool ensure_conn(kafka__worker_t *w, int64_t now) {
     }
     w->conn_err = KAFKA_OK;
     w->conn_why[0] = 0;
+    kafka__log_restored(w->p->conf, &w->link, "PRODUCE", w->who);
     atomic_fetch_add_explicit(&w->p->st_connects, 1, memory_order_relaxed);
     return true;
 }
@@ -628,6 +634,7 @@ kafka__worker_t *kafka__worker_new(kafka_producer_t *p, int32_t broker_id, const
     w->id = broker_id;
     snprintf(w->host, sizeof(w->host), "%s", host);
     w->port = port;
+    snprintf(w->who, sizeof(w->who), "broker %d (%s:%d)", (int)broker_id, host, port);
     kafka__backoff_init(&w->reconnect_backoff, p->reconnect_backoff_ms, p->reconnect_backoff_max_ms);
     w->next_corr = 1;
     w->ring_cap = p->max_in_flight > 0 ? p->max_in_flight : 1;

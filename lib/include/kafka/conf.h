@@ -165,9 +165,16 @@ static inline bool kafka_conf_bool(const kafka_conf_t *conf, kafka_conf_prop_t p
 }
 
 /* Where the library's log lines go: cb(level, facility, message, opaque) for each line
- * whose syslog severity is within log.level (4 warning, 6 info, ...), called on the
- * library thread that logs (it must be thread-safe and must not call back into the
- * client). Without a callback the lines go to stderr as "%LEVEL|libkafka|FACILITY| message".
+ * whose syslog severity is within log.level (0 emergency .. 4 warning .. 6 info ..
+ * 7 debug; default 6), called on the library thread that logs (it must be thread-safe
+ * and must not call back into the client). Without a callback the lines go to stderr as
+ * "%LEVEL|libkafka|FACILITY| message", warnings and worse only unless log.level is set.
+ * facility names the component: METADATA (refreshes failing and recovering), PRODUCE
+ * (a producer worker's broker connection), FETCH (a consumer fetcher's), VERSION (an
+ * API version that did not decode and the fallback taken). A connection's loss (with
+ * its cause) and its restoration are logged once each, not per retry, both as warnings.
+ * Lines of one event (same facility, same broker and event) are rate-limited: 3 per 10 s,
+ * then the next line that passes ends with "(N similar messages suppressed)".
  * The callback is copied with the conf (kafka_conf_dup, and by a client created with it). */
 typedef void(kafka_log_cb_t)(int level, const char *facility, const char *message, void *opaque);
 void kafka_conf_set_log_cb(kafka_conf_t *conf, kafka_log_cb_t *cb, void *opaque);
