@@ -1,12 +1,13 @@
 /* kafka_connection_t: bootstrap past unreachable brokers (their reasons kept), metadata
  * for the topics in use, refresh on demand and periodically, brokers leaving, and
- * bounded waits when nothing answers. */
+ * bounded waits when nothing answers; metadata snapshots (kafka_connection_metadata). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kafka/connection.h"
 #include "kafka/mock.h"
+#include "kafka/protocol.h"
 #include "testutil.h"
 
 static kafka_mock_t *start(int brokers, bool auto_create) {
@@ -115,11 +116,153 @@ static void test_conf_errors(void) {
     kafka_conf_destroy(conf);
 }
 
+/* The leader of partition p of topic in md, -2 when md has no such partition. */
+static int32_t snapshot_leader(const kafka_metadata_t *md, const char *topic, int p) {
+    int32_t leader = -2;
+    kafka_metadata_partition(md, kafka_metadata_topic_index(md, topic), p, &leader, NULL);
+    return leader;
+}
+
+static void test_snapshot_as_the_mock_says(void) {
+    kafka_mock_t *m = start(3, false);
+    kafka_mock_topic_create(m, "t", 4, 3);
+    kafka_mock_partition_set_leader(m, "t", 1, 2);
+    kafka_connection_t *c = connect_to(kafka_mock_bootstrap(m), NULL);
+    const char *topics[] = {"t", "nope"};
+    kafka_err_t err = KAFKA_ERR__NO_MEMORY;
+    char errstr[512];
+    kafka_metadata_t *md = kafka_connection_metadata(c, topics, 2, 5000, &err, errstr, sizeof(errstr));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+    CU_ASSERT_EQUAL(err, KAFKA_OK);
+
+    CU_ASSERT_EQUAL(kafka_metadata_broker_count(md), 3);
+    for (int i = 0; i < 3; i++) {
+        const char *host = NULL;
+        int port = 0;
+        CU_ASSERT_EQUAL(kafka_metadata_broker(md, i, &host, &port), i + 1); /* sorted by id */
+        CU_ASSERT_STRING_EQUAL(host, "127.0.0.1");
+        CU_ASSERT_EQUAL(port, kafka_mock_broker_port(m, i + 1));
+    }
+    CU_ASSERT_EQUAL(kafka_metadata_broker(md, 3, NULL, NULL), -1);
+    int32_t ctrl = kafka_metadata_controller(md);
+    CU_ASSERT(ctrl >= 1 && ctrl <= 3);
+    int port = 0;
+    CU_ASSERT_STRING_EQUAL(kafka_metadata_origin(md, &port), "127.0.0.1");
+    CU_ASSERT_EQUAL(port, kafka_mock_broker_port(m, 1)); /* the bootstrap list's first */
+
+    CU_ASSERT_EQUAL(kafka_metadata_topic_count(md), 2);
+    int t = kafka_metadata_topic_index(md, "t"), u = kafka_metadata_topic_index(md, "nope");
+    CU_ASSERT_EQUAL(u, 0); /* sorted by name */
+    CU_ASSERT_EQUAL(t, 1);
+    CU_ASSERT_EQUAL(kafka_metadata_topic_index(md, "other"), -1);
+    kafka_err_t terr = KAFKA_ERR__NO_MEMORY;
+    CU_ASSERT_STRING_EQUAL(kafka_metadata_topic(md, u, &terr), "nope");
+    CU_ASSERT_EQUAL(terr, KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    CU_ASSERT_EQUAL(kafka_metadata_partition_count(md, u), 0);
+    CU_ASSERT_STRING_EQUAL(kafka_metadata_topic(md, t, &terr), "t");
+    CU_ASSERT_EQUAL(terr, KAFKA_OK);
+    CU_ASSERT_PTR_NULL(kafka_metadata_topic(md, 2, NULL));
+    CU_ASSERT_EQUAL(kafka_metadata_partition_count(md, t), 4);
+    CU_ASSERT_EQUAL(kafka_metadata_partition_count(md, 2), -1);
+    for (int p = 0; p < 4; p++) {
+        int32_t leader = -2;
+        kafka_err_t perr = KAFKA_ERR__NO_MEMORY;
+        CU_ASSERT_EQUAL(kafka_metadata_partition(md, t, p, &leader, &perr), p);
+        CU_ASSERT_EQUAL(perr, KAFKA_OK);
+        CU_ASSERT(leader >= 1 && leader <= 3);
+        const int32_t *ids = NULL;
+        CU_ASSERT_EQUAL(kafka_metadata_replicas(md, t, p, &ids), 3);
+        bool leader_replicates = false;
+        for (int i = 0; i < 3; i++)
+            leader_replicates |= ids[i] == leader;
+        CU_ASSERT(leader_replicates);
+        CU_ASSERT_EQUAL(kafka_metadata_isrs(md, t, p, &ids), 3);
+    }
+    CU_ASSERT_EQUAL(snapshot_leader(md, "t", 1), 2);
+    CU_ASSERT_EQUAL(kafka_metadata_partition(md, t, 4, NULL, NULL), -1);
+    CU_ASSERT_EQUAL(kafka_metadata_replicas(md, t, -1, NULL), -1);
+    CU_ASSERT_EQUAL(kafka_metadata_isrs(md, u, 0, NULL), -1);
+
+    CU_ASSERT(kafka_metadata_api_negotiated(md));
+    int16_t lo, hi;
+    CU_ASSERT_FATAL(kafka_api_versions(KAFKA_API_METADATA, &lo, &hi));
+    int16_t v = kafka_metadata_api_version(md, KAFKA_API_METADATA);
+    CU_ASSERT(v >= lo && v <= hi);
+    CU_ASSERT_EQUAL(kafka_metadata_api_version(md, -1), -1);
+    CU_ASSERT_EQUAL(kafka_metadata_api_version(md, KAFKA_API_KEY_MAX + 1), -1);
+    kafka_metadata_release(md);
+
+    /* Every topic; none is created by asking. */
+    kafka_mock_topic_create(m, "a", 1, 1);
+    md = kafka_connection_metadata(c, NULL, -1, 5000, NULL, NULL, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+    CU_ASSERT_EQUAL(kafka_metadata_topic_count(md), 2);
+    CU_ASSERT_STRING_EQUAL(kafka_metadata_topic(md, 0, NULL), "a");
+    CU_ASSERT_EQUAL(kafka_metadata_topic_index(md, "nope"), -1);
+    kafka_metadata_release(md);
+    kafka_connection_destroy(c);
+    kafka_mock_destroy(m);
+}
+
+static void test_snapshot_outlives_refresh(void) {
+    kafka_mock_t *m = start(3, false);
+    kafka_mock_topic_create(m, "t", 2, 3);
+    kafka_mock_partition_set_leader(m, "t", 0, 2);
+    kafka_connection_t *c = connect_to(kafka_mock_bootstrap(m), NULL);
+    const char *topics[] = {"t"};
+    kafka_metadata_t *old = kafka_connection_metadata(c, topics, 1, 5000, NULL, NULL, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(old);
+    kafka_metadata_t *held = kafka_metadata_keep(old);
+    CU_ASSERT_PTR_EQUAL(held, old);
+    kafka_metadata_release(old);
+
+    kafka_mock_partition_set_leader(m, "t", 0, 3);
+    kafka_mock_broker_set_down(m, 1, true);
+    CU_ASSERT_EQUAL(kafka_connection_wait_metadata(c, "t", 5000, NULL, 0), KAFKA_OK);
+    kafka_connection_refresh(c);
+    kafka_metadata_t *cur = kafka_connection_metadata(c, topics, 1, 5000, NULL, NULL, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cur);
+    CU_ASSERT_EQUAL(snapshot_leader(cur, "t", 0), 3);
+    CU_ASSERT_EQUAL(kafka_metadata_broker_count(cur), 2);
+    kafka_metadata_release(cur);
+    kafka_connection_destroy(c);
+
+    /* The first snapshot is as it was taken, after the refreshes and the connection. */
+    CU_ASSERT_EQUAL(snapshot_leader(held, "t", 0), 2);
+    CU_ASSERT_EQUAL(kafka_metadata_broker_count(held), 3);
+    CU_ASSERT_STRING_EQUAL(kafka_metadata_topic(held, 0, NULL), "t");
+    kafka_metadata_release(held);
+    kafka_metadata_release(NULL);
+    kafka_mock_destroy(m);
+}
+
+static void test_snapshot_failures(void) {
+    char bs[128];
+    snprintf(bs, sizeof(bs), "127.0.0.1:%d", dead_port());
+    kafka_connection_t *c = connect_to(bs, NULL);
+    kafka_err_t err = KAFKA_OK;
+    char errstr[512];
+    CU_ASSERT_PTR_NULL(kafka_connection_metadata(c, NULL, -1, 2000, &err, errstr, sizeof(errstr)));
+    CU_ASSERT_EQUAL(err, KAFKA_ERR__NO_KNOWN_BROKERS);
+    CU_ASSERT(strstr(errstr, "refused") != NULL);
+    CU_ASSERT_PTR_NULL(kafka_connection_metadata(c, NULL, -1, 0, &err, errstr, sizeof(errstr)));
+    CU_ASSERT_EQUAL(err, KAFKA_ERR__TIMED_OUT);
+    CU_ASSERT_PTR_NULL(kafka_connection_metadata(c, NULL, 2, 1000, &err, errstr, sizeof(errstr)));
+    CU_ASSERT_EQUAL(err, KAFKA_ERR__INVALID_ARG);
+    const char *topics[] = {"t", NULL};
+    CU_ASSERT_PTR_NULL(kafka_connection_metadata(c, topics, 2, 1000, &err, NULL, 0));
+    CU_ASSERT_EQUAL(err, KAFKA_ERR__INVALID_ARG);
+    kafka_connection_destroy(c);
+}
+
 static CU_TestInfo tests[] = {
     {"bootstrap skips unreachable brokers", test_bootstrap_skips_unreachable},
     {"refresh on demand and periodically", test_refresh_on_demand_and_periodic},
     {"nothing reachable; unknown topic that appears later", test_nothing_reachable_and_unknown_topic},
     {"configuration errors", test_conf_errors},
+    {"metadata snapshot: brokers, topics, partitions as the mock says", test_snapshot_as_the_mock_says},
+    {"metadata snapshot outlives refreshes and its connection", test_snapshot_outlives_refresh},
+    {"metadata snapshot: nothing reachable, timeout, bad arguments", test_snapshot_failures},
     CU_TEST_INFO_NULL,
 };
 

@@ -6,8 +6,7 @@
 #include <string.h>
 
 #include "agent.h"
-#include "core/broker.h"
-#include "core/metadata.h"
+#include "kafka/connection.h"
 #include "kafka/protocol.h"
 
 static const char help[] =
@@ -17,8 +16,8 @@ static const char help[] =
     "leader, replicas and in-sync replicas. -v adds the API versions negotiated with the\n"
     "broker that answered (ApiVersions; Kafka 0.8 brokers get broker.version.fallback's).\n\n";
 
-static void print_ids(const int32_t *ids, int32_t n) {
-    for (int32_t i = 0; i < n; i++)
+static void print_ids(const int32_t *ids, int n) {
+    for (int i = 0; i < n; i++)
         printf("%s%d", i ? "," : "", ids[i]);
 }
 
@@ -53,70 +52,79 @@ int agent_metadata(agent_ctx_t *ctx) {
         free(topics);
         return AGENT_USAGE;
     }
-    kafka_conf_broker_t bs[64];
-    size_t nb = kafka_conf_brokers(ctx->conf, bs, 64);
-    if (nb > 64)
-        nb = 64;
-    kafka__metadata_t *md = NULL;
-    kafka__bconn_t *bc = NULL;
-    for (size_t i = 0; i < nb && !md; i++) {
-        kafka_err_t err;
-        bc = kafka__bconn_open(ctx->conf, NULL, bs[i].host, bs[i].port, &err, errstr, sizeof(errstr));
-        if (bc)
-            md = kafka__metadata_fetch(bc, topics, ntopics ? ntopics : -1, false, &err, errstr, sizeof(errstr));
-        if (!md) {
-            agent_err(ctx, "%s:%d: %s", bs[i].host, bs[i].port, errstr);
-            kafka__bconn_close(bc);
-            bc = NULL;
-        }
-    }
-    free(topics);
-    if (!md) {
-        agent_err(ctx, "no broker of bootstrap.servers answered");
+    kafka_connection_t *c = kafka_connection_new(ctx->conf, errstr, sizeof(errstr));
+    if (!c) {
+        agent_err(ctx, "%s", errstr);
+        free(topics);
         return AGENT_FAIL;
     }
-    printf("Metadata from %s:%d (cluster %s, controller %d)\n", bc->host, bc->port,
-           md->cluster_id ? md->cluster_id : "-", md->controller_id);
-    printf("%d brokers:\n", md->nbrokers);
-    for (int32_t i = 0; i < md->nbrokers; i++)
-        printf("  broker %d at %s:%d%s\n", md->brokers[i].id, md->brokers[i].host, md->brokers[i].port,
-               md->brokers[i].id == md->controller_id ? " (controller)" : "");
-    printf("%d topics:\n", md->ntopics);
-    for (int32_t t = 0; t < md->ntopics; t++) {
-        const kafka__md_topic_t *mt = &md->topics[t];
-        if (mt->err) {
-            printf("  topic \"%s\": error %s\n", mt->name, kafka_err_name((kafka_err_t)mt->err));
+    kafka_err_t err;
+    kafka_metadata_t *md = kafka_connection_metadata(c, topics, ntopics ? ntopics : -1, -1, &err, errstr,
+                                                     sizeof(errstr));
+    free(topics);
+    if (!md) {
+        agent_err(ctx, "%s", errstr);
+        agent_err(ctx, "no broker of bootstrap.servers answered");
+        kafka_connection_destroy(c);
+        return AGENT_FAIL;
+    }
+    int port;
+    const char *host = kafka_metadata_origin(md, &port);
+    const char *cluster = kafka_metadata_cluster_id(md);
+    int32_t controller = kafka_metadata_controller(md);
+    printf("Metadata from %s:%d (cluster %s, controller %d)\n", host, port, cluster ? cluster : "-", controller);
+    int nb = kafka_metadata_broker_count(md);
+    printf("%d brokers:\n", nb);
+    for (int i = 0; i < nb; i++) {
+        const char *bhost;
+        int bport;
+        int32_t id = kafka_metadata_broker(md, i, &bhost, &bport);
+        printf("  broker %d at %s:%d%s\n", id, bhost, bport, id == controller ? " (controller)" : "");
+    }
+    int nt = kafka_metadata_topic_count(md);
+    printf("%d topics:\n", nt);
+    for (int t = 0; t < nt; t++) {
+        kafka_err_t terr;
+        const char *name = kafka_metadata_topic(md, t, &terr);
+        if (terr) {
+            printf("  topic \"%s\": error %s\n", name, kafka_err_name(terr));
             rc = AGENT_FAIL;
             continue;
         }
-        printf("  topic \"%s\" with %d partitions:\n", mt->name, mt->npartitions);
-        for (int32_t p = 0; p < mt->npartitions; p++) {
-            const kafka__md_partition_t *mp = &mt->partitions[p];
-            printf("    partition %d, leader %d, replicas: ", mp->id, mp->leader);
-            print_ids(mp->replicas, mp->nreplicas);
+        int np = kafka_metadata_partition_count(md, t);
+        printf("  topic \"%s\" with %d partitions:\n", name, np);
+        for (int p = 0; p < np; p++) {
+            int32_t leader;
+            kafka_err_t perr;
+            int32_t id = kafka_metadata_partition(md, t, p, &leader, &perr);
+            const int32_t *ids;
+            printf("    partition %d, leader %d, replicas: ", id, leader);
+            int n = kafka_metadata_replicas(md, t, p, &ids);
+            print_ids(ids, n);
             printf(", isrs: ");
-            print_ids(mp->isr, mp->nisr);
-            if (mp->err)
-                printf(", error %s", kafka_err_name((kafka_err_t)mp->err));
+            n = kafka_metadata_isrs(md, t, p, &ids);
+            print_ids(ids, n);
+            if (perr)
+                printf(", error %s", kafka_err_name(perr));
             printf("\n");
         }
     }
     if (verbose) {
-        printf("API versions with broker %s:%d (%s):\n", bc->host, bc->port,
-               bc->negotiated ? "ApiVersions" : "broker.version.fallback");
-        for (int16_t k = 0; k <= KAFKA__MAX_API_KEY; k++) {
+        printf("API versions with broker %s:%d (%s):\n", host, port,
+               kafka_metadata_api_negotiated(md) ? "ApiVersions" : "broker.version.fallback");
+        for (int16_t k = 0; k <= KAFKA_API_KEY_MAX; k++) {
             const char *name = kafka_api_name(k);
             int16_t lo, hi;
             if (!name || !kafka_api_versions(k, &lo, &hi))
                 continue;
-            int16_t v = kafka__bconn_version(bc, k);
+            int16_t v = kafka_metadata_api_version(md, k);
             if (v >= 0)
                 printf("  %-16s (%2d) v%d (we speak v%d-v%d)\n", name, k, v, lo, hi);
             else
                 printf("  %-16s (%2d) none in common (we speak v%d-v%d)\n", name, k, lo, hi);
         }
     }
-    kafka__metadata_release(md);
-    kafka__bconn_close(bc);
+    kafka_metadata_release(md);
+    kafka_connection_destroy(c);
     return rc;
 }

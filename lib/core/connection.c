@@ -1,6 +1,7 @@
 /* The cluster handle and its metadata thread (see kafka/connection.h). */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +41,53 @@ struct kafka_connection_s {
     void *listener_arg;
 };
 
-/* One refresh from the metadata thread: the broker it is connected to, else each
- * bootstrap server and each known broker in turn. Runs without the lock (network). */
+/* Connects to each bootstrap server and each broker of the current metadata in turn
+ * until one answers a Metadata request; its connection goes to *bcp. No broker is tried
+ * once deadline (monotonic ms) has passed, and no request waits beyond it. Each broker's
+ * failure is appended to why. Runs without the lock held over the network. */
+/* @thread any  @locks connection briefly */
+static kafka__metadata_t *fetch_any(kafka_connection_t *c, const char *const *topics, int ntopics, bool auto_create,
+                                    int64_t deadline, kafka__bconn_t **bcp, kafka_err_t *errp, char *why,
+                                    size_t why_size) {
+    kafka_conf_broker_t cand[128];
+    size_t n = kafka_conf_brokers(c->conf, cand, 64);
+    if (n > 64)
+        n = 64;
+    pthread_mutex_lock(&c->lock);
+    for (int32_t i = 0; c->md && i < c->md->nbrokers && n < 128; i++, n++) {
+        snprintf(cand[n].host, sizeof(cand[n].host), "%s", c->md->brokers[i].host);
+        cand[n].port = c->md->brokers[i].port;
+    }
+    pthread_mutex_unlock(&c->lock);
+    char e[300];
+    size_t off = 0;
+    why[0] = 0;
+    *errp = KAFKA_ERR__NO_KNOWN_BROKERS;
+    for (size_t i = 0; i < n; i++) {
+        int64_t left = deadline - kafka__now_ms();
+        if (left <= 0) {
+            *errp = KAFKA_ERR__TIMED_OUT;
+            break;
+        }
+        kafka_err_t err;
+        kafka__bconn_t *bc = kafka__bconn_open(c->conf, c->vcaps, cand[i].host, cand[i].port, &err, e, sizeof(e));
+        left = deadline - kafka__now_ms(); /* what the connect left */
+        if (bc && bc->request_timeout_ms > left)
+            bc->request_timeout_ms = left > 1 ? (int)left : 1;
+        kafka__metadata_t *md = bc ? kafka__metadata_fetch(bc, topics, ntopics, auto_create, &err, e, sizeof(e)) : NULL;
+        if (md) {
+            *bcp = bc;
+            *errp = KAFKA_OK;
+            return md;
+        }
+        kafka__bconn_close(bc);
+        /* An unreachable broker is skipped; its reason is kept for last_error. */
+        off += (size_t)snprintf(why + off, off < why_size ? why_size - off : 0, "%s%s", off ? "; " : "", e);
+    }
+    return NULL;
+}
+
+/* One refresh from the metadata thread: the broker it is connected to, else any. */
 /* @thread metadata  @locks none */
 static kafka__metadata_t *fetch(kafka_connection_t *c, char **topics, int ntopics, kafka_err_t *errp, char *why,
                                 size_t why_size) {
@@ -54,34 +100,7 @@ static kafka__metadata_t *fetch(kafka_connection_t *c, char **topics, int ntopic
         kafka__bconn_close(c->bc); /* that broker failed us: try the others */
         c->bc = NULL;
     }
-    kafka_conf_broker_t cand[128];
-    size_t n = kafka_conf_brokers(c->conf, cand, 64);
-    if (n > 64)
-        n = 64;
-    pthread_mutex_lock(&c->lock);
-    for (int32_t i = 0; c->md && i < c->md->nbrokers && n < 128; i++, n++) {
-        snprintf(cand[n].host, sizeof(cand[n].host), "%s", c->md->brokers[i].host);
-        cand[n].port = c->md->brokers[i].port;
-    }
-    pthread_mutex_unlock(&c->lock);
-    size_t off = 0;
-    why[0] = 0;
-    *errp = KAFKA_ERR__NO_KNOWN_BROKERS;
-    for (size_t i = 0; i < n; i++) {
-        kafka_err_t err;
-        kafka__bconn_t *bc = kafka__bconn_open(c->conf, c->vcaps, cand[i].host, cand[i].port, &err, e, sizeof(e));
-        kafka__metadata_t *md =
-            bc ? kafka__metadata_fetch(bc, (const char *const *)topics, ntopics, true, &err, e, sizeof(e)) : NULL;
-        if (md) {
-            c->bc = bc;
-            *errp = KAFKA_OK;
-            return md;
-        }
-        kafka__bconn_close(bc);
-        /* An unreachable broker is skipped; its reason is kept for last_error. */
-        off += (size_t)snprintf(why + off, off < why_size ? why_size - off : 0, "%s%s", off ? "; " : "", e);
-    }
-    return NULL;
+    return fetch_any(c, (const char *const *)topics, ntopics, true, INT64_MAX, &c->bc, errp, why, why_size);
 }
 
 static void *metadata_thread(void *arg) {
@@ -325,6 +344,47 @@ kafka_err_t kafka_connection_last_error(kafka_connection_t *c, char *buf, size_t
         snprintf(buf, buf_size, "%s", c->last_error);
     pthread_mutex_unlock(&c->lock);
     return err;
+}
+
+kafka_metadata_t *kafka_connection_metadata(kafka_connection_t *c, const char *const *topics, int ntopics,
+                                            int timeout_ms, kafka_err_t *errp, char *errstr, size_t errstr_size) {
+    kafka_err_t dummy;
+    char dummy_str[8];
+    if (!errp)
+        errp = &dummy;
+    if (!errstr || !errstr_size) {
+        errstr = dummy_str;
+        errstr_size = sizeof(dummy_str);
+    }
+    errstr[0] = 0;
+    if (!c || (ntopics > 0 && !topics) || ntopics < -1) {
+        *errp = KAFKA_ERR__INVALID_ARG;
+        snprintf(errstr, errstr_size, "kafka_connection_metadata: no connection, or topics do not match ntopics");
+        return NULL;
+    }
+    for (int i = 0; i < ntopics; i++) {
+        if (!topics[i]) {
+            *errp = KAFKA_ERR__INVALID_ARG;
+            snprintf(errstr, errstr_size, "kafka_connection_metadata: topics[%d] is NULL", i);
+            return NULL;
+        }
+    }
+    int64_t deadline = timeout_ms < 0 ? INT64_MAX : kafka__now_ms() + timeout_ms;
+    kafka__bconn_t *bc = NULL;
+    char why[900];
+    kafka__metadata_t *md = fetch_any(c, topics, ntopics, false, deadline, &bc, errp, why, sizeof(why));
+    if (!md) {
+        snprintf(errstr, errstr_size, "no metadata%s: %s", *errp == KAFKA_ERR__TIMED_OUT ? " in time" : "",
+                 why[0] ? why : kafka_err2str(*errp));
+        return NULL;
+    }
+    kafka_metadata_t *pub = kafka__metadata_public(md, bc);
+    kafka__bconn_close(bc);
+    if (!pub) {
+        *errp = KAFKA_ERR__NO_MEMORY;
+        snprintf(errstr, errstr_size, "out of memory");
+    }
+    return pub;
 }
 
 kafka_err_t kafka__connection_refresh_wait(kafka_connection_t *c, int timeout_ms, char *why, size_t why_size) {

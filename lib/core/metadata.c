@@ -186,3 +186,126 @@ const kafka__md_broker_t *kafka__metadata_broker(const kafka__metadata_t *md, in
     kafka__md_broker_t key = {id, NULL, 0};
     return bsearch(&key, md->brokers, (size_t)md->nbrokers, sizeof(*md->brokers), cmp_broker);
 }
+
+/* ---- kafka_metadata_t: the snapshot as the application sees it ------------------- */
+
+_Static_assert(KAFKA_API_KEY_MAX == KAFKA__MAX_API_KEY, "kafka/connection.h and core/broker.h disagree");
+
+struct kafka_metadata_s {
+    atomic_int refcnt;
+    kafka__metadata_t *md;
+    char host[256]; /* the broker that answered */
+    int port;
+    bool negotiated;
+    int16_t version[KAFKA__MAX_API_KEY + 1];
+};
+
+kafka_metadata_t *kafka__metadata_public(kafka__metadata_t *md, const kafka__bconn_t *bc) {
+    kafka_metadata_t *pub = calloc(1, sizeof(*pub));
+    if (!pub) {
+        kafka__metadata_release(md);
+        return NULL;
+    }
+    atomic_init(&pub->refcnt, 1);
+    pub->md = md;
+    snprintf(pub->host, sizeof(pub->host), "%s", bc->host);
+    pub->port = bc->port;
+    pub->negotiated = bc->negotiated;
+    memcpy(pub->version, bc->version, sizeof(pub->version));
+    return pub;
+}
+
+kafka_metadata_t *kafka_metadata_keep(kafka_metadata_t *md) {
+    atomic_fetch_add_explicit(&md->refcnt, 1, memory_order_relaxed);
+    return md;
+}
+
+void kafka_metadata_release(kafka_metadata_t *md) {
+    if (md && atomic_fetch_sub_explicit(&md->refcnt, 1, memory_order_acq_rel) == 1) {
+        kafka__metadata_release(md->md);
+        free(md);
+    }
+}
+
+const char *kafka_metadata_origin(const kafka_metadata_t *md, int *port) {
+    if (port)
+        *port = md->port;
+    return md->host;
+}
+
+const char *kafka_metadata_cluster_id(const kafka_metadata_t *md) { return md->md->cluster_id; }
+
+int32_t kafka_metadata_controller(const kafka_metadata_t *md) { return md->md->controller_id; }
+
+int kafka_metadata_broker_count(const kafka_metadata_t *md) { return md->md->nbrokers; }
+
+int32_t kafka_metadata_broker(const kafka_metadata_t *md, int i, const char **host, int *port) {
+    if (i < 0 || i >= md->md->nbrokers)
+        return -1;
+    if (host)
+        *host = md->md->brokers[i].host;
+    if (port)
+        *port = md->md->brokers[i].port;
+    return md->md->brokers[i].id;
+}
+
+int kafka_metadata_topic_count(const kafka_metadata_t *md) { return md->md->ntopics; }
+
+const char *kafka_metadata_topic(const kafka_metadata_t *md, int t, kafka_err_t *err) {
+    if (t < 0 || t >= md->md->ntopics)
+        return NULL;
+    if (err)
+        *err = (kafka_err_t)md->md->topics[t].err;
+    return md->md->topics[t].name;
+}
+
+int kafka_metadata_topic_index(const kafka_metadata_t *md, const char *name) {
+    const kafka__md_topic_t *mt = name ? kafka__metadata_topic(md->md, name) : NULL;
+    return mt ? (int)(mt - md->md->topics) : -1;
+}
+
+/* Partition p of the t-th topic, NULL when either is out of range. */
+static const kafka__md_partition_t *partition_at(const kafka_metadata_t *md, int t, int p) {
+    if (t < 0 || t >= md->md->ntopics || p < 0 || p >= md->md->topics[t].npartitions)
+        return NULL;
+    return &md->md->topics[t].partitions[p];
+}
+
+int kafka_metadata_partition_count(const kafka_metadata_t *md, int t) {
+    return t >= 0 && t < md->md->ntopics ? md->md->topics[t].npartitions : -1;
+}
+
+int32_t kafka_metadata_partition(const kafka_metadata_t *md, int t, int p, int32_t *leader, kafka_err_t *err) {
+    const kafka__md_partition_t *mp = partition_at(md, t, p);
+    if (!mp)
+        return -1;
+    if (leader)
+        *leader = mp->leader;
+    if (err)
+        *err = (kafka_err_t)mp->err;
+    return mp->id;
+}
+
+int kafka_metadata_replicas(const kafka_metadata_t *md, int t, int p, const int32_t **ids) {
+    const kafka__md_partition_t *mp = partition_at(md, t, p);
+    if (!mp)
+        return -1;
+    if (ids)
+        *ids = mp->replicas;
+    return mp->nreplicas;
+}
+
+int kafka_metadata_isrs(const kafka_metadata_t *md, int t, int p, const int32_t **ids) {
+    const kafka__md_partition_t *mp = partition_at(md, t, p);
+    if (!mp)
+        return -1;
+    if (ids)
+        *ids = mp->isr;
+    return mp->nisr;
+}
+
+bool kafka_metadata_api_negotiated(const kafka_metadata_t *md) { return md->negotiated; }
+
+int16_t kafka_metadata_api_version(const kafka_metadata_t *md, int16_t api_key) {
+    return api_key >= 0 && api_key <= KAFKA__MAX_API_KEY ? md->version[api_key] : -1;
+}

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/broker.h"
+#include "kafka/connection.h"
 
 typedef struct kafka__md_broker_s {
     int32_t id;
@@ -55,5 +56,11 @@ void kafka__metadata_release(kafka__metadata_t *md);
 /* Lookups (binary search); NULL when absent. */
 const kafka__md_topic_t *kafka__metadata_topic(const kafka__metadata_t *md, const char *name);
 const kafka__md_broker_t *kafka__metadata_broker(const kafka__metadata_t *md, int32_t id);
+
+/* The application's kafka_metadata_t (kafka/connection.h) around md, whose reference it
+ * takes over, with bc's address and API versions as those of the broker that answered.
+ * NULL when out of memory (md is released then). */
+/* @thread owner of bc  @locks none */
+kafka_metadata_t *kafka__metadata_public(kafka__metadata_t *md, const kafka__bconn_t *bc);
 
 #endif

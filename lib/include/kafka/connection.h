@@ -8,6 +8,9 @@
 #ifndef KAFKA_CONNECTION_H
 #define KAFKA_CONNECTION_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "kafka/conf.h"
 #include "kafka/error.h"
 
@@ -16,6 +19,11 @@ extern "C" {
 #endif
 
 typedef struct kafka_connection_s kafka_connection_t;
+/* An immutable metadata snapshot (kafka_connection_metadata), reference counted. */
+typedef struct kafka_metadata_s kafka_metadata_t;
+
+/* API keys kafka_metadata_api_version() answers for: 0..KAFKA_API_KEY_MAX. */
+#define KAFKA_API_KEY_MAX 96
 
 /* Validates conf (a copy is kept), requires bootstrap.servers, and starts the metadata
  * thread, which connects in the background. NULL with errstr on error. */
@@ -46,6 +54,68 @@ long kafka_connection_metadata_refreshes(kafka_connection_t *c);
 /* The last error of the connection (unreachable brokers, failed refreshes), as the
  * origin's last_error / last_errorcode; "" / KAFKA_OK when the last refresh worked. */
 kafka_err_t kafka_connection_last_error(kafka_connection_t *c, char *buf, size_t buf_size);
+
+/* ---- Metadata snapshots ---------------------------------------------------------- */
+
+/* Asks the cluster for fresh metadata of topics[0..ntopics-1] (ntopics -1: every topic;
+ * 0: none, the brokers only, though a broker below Metadata v1 answers with every
+ * topic) from the calling thread, on a connection of its own: each bootstrap server and
+ * each broker of the current metadata in turn until one answers. Topics are never
+ * created. timeout_ms (-1: no bound) bounds the call: no broker is tried once it has
+ * passed and no Metadata request waits beyond it (connecting to one broker, with its
+ * ApiVersions exchange, is bounded by request.timeout.ms alone). The connection's own
+ * metadata (the topics in use) is left as it is.
+ *
+ * Returns a snapshot with one reference, which the caller owns and drops with
+ * kafka_metadata_release(); it stays valid, unchanged, however the cluster or the
+ * connection changes later. An unknown topic is not a failure: it is in the snapshot
+ * with its error (UNKNOWN_TOPIC_OR_PARTITION). NULL on failure, with *errp (optional)
+ * KAFKA_ERR__NO_KNOWN_BROKERS when no broker answered (errstr lists each one's reason),
+ * KAFKA_ERR__TIMED_OUT when timeout_ms passed first, KAFKA_ERR__INVALID_ARG or
+ * KAFKA_ERR__NO_MEMORY. */
+kafka_metadata_t *kafka_connection_metadata(kafka_connection_t *c, const char *const *topics, int ntopics,
+                                            int timeout_ms, kafka_err_t *errp, char *errstr, size_t errstr_size);
+
+/* Adds a reference (returns md) / drops one; the last release frees the snapshot and
+ * every string and array its accessors returned. NULL is a no-op for release.
+ * Any thread; the accessors below may be called concurrently on one snapshot. */
+kafka_metadata_t *kafka_metadata_keep(kafka_metadata_t *md);
+void kafka_metadata_release(kafka_metadata_t *md);
+
+/* The broker that answered: its host (port, optional, receives its port). */
+const char *kafka_metadata_origin(const kafka_metadata_t *md, int *port);
+/* The cluster id, "" when the broker sent none (Metadata below v2). */
+const char *kafka_metadata_cluster_id(const kafka_metadata_t *md);
+/* The controller's broker id, -1 when unknown (Metadata v0). */
+int32_t kafka_metadata_controller(const kafka_metadata_t *md);
+
+/* Brokers, sorted by id: how many, and the id of the i-th (0 <= i < count; -1 out of
+ * range) with its host and port (both optional). */
+int kafka_metadata_broker_count(const kafka_metadata_t *md);
+int32_t kafka_metadata_broker(const kafka_metadata_t *md, int i, const char **host, int *port);
+
+/* Topics, sorted by name: how many; the name of the t-th (NULL out of range) with its
+ * error (optional; KAFKA_OK, or e.g. KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION, in which case
+ * it has no partitions); the index of a topic by name, -1 when absent. */
+int kafka_metadata_topic_count(const kafka_metadata_t *md);
+const char *kafka_metadata_topic(const kafka_metadata_t *md, int t, kafka_err_t *err);
+int kafka_metadata_topic_index(const kafka_metadata_t *md, const char *name);
+
+/* Partitions of the t-th topic: how many (-1: t out of range); partition p (ids are
+ * 0..count-1, so p is also the id) with its leader's broker id (optional, -1 when none)
+ * and error (optional, e.g. LEADER_NOT_AVAILABLE); returns p, -1 when out of range. */
+int kafka_metadata_partition_count(const kafka_metadata_t *md, int t);
+int32_t kafka_metadata_partition(const kafka_metadata_t *md, int t, int p, int32_t *leader, kafka_err_t *err);
+/* The replicas / in-sync replicas of partition p of the t-th topic: how many (-1 out of
+ * range), with *ids pointing at their broker ids (owned by md). */
+int kafka_metadata_replicas(const kafka_metadata_t *md, int t, int p, const int32_t **ids);
+int kafka_metadata_isrs(const kafka_metadata_t *md, int t, int p, const int32_t **ids);
+
+/* The API versions settled with the broker that answered: true when they came from
+ * ApiVersions (false: broker.version.fallback's); the version of api_key in use, -1
+ * when none is in common or api_key is outside 0..KAFKA_API_KEY_MAX. */
+bool kafka_metadata_api_negotiated(const kafka_metadata_t *md);
+int16_t kafka_metadata_api_version(const kafka_metadata_t *md, int16_t api_key);
 
 #ifdef __cplusplus
 }
