@@ -179,6 +179,13 @@ static void test_errors_and_bounds(void) {
     CU_ASSERT_EQUAL(kafka_producer_send(p, "small", 5, &m, 1, NULL, NULL, err, sizeof(err)),
                     KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION);
     CU_ASSERT(strstr(err, "partitions 0..0") != NULL);
+    /* Bad arguments: the same code as the consumer's (producer.h). */
+    CU_ASSERT_EQUAL(kafka_producer_send(p, NULL, 0, &m, 1, NULL, NULL, err, sizeof(err)), KAFKA_ERR__INVALID_ARG);
+    CU_ASSERT_EQUAL(kafka_producer_send(p, "small", 0, &m, 0, NULL, NULL, err, sizeof(err)), KAFKA_ERR__INVALID_ARG);
+    CU_ASSERT_EQUAL(kafka_producer_send(p, "small", -2, &m, 1, NULL, NULL, err, sizeof(err)), KAFKA_ERR__INVALID_ARG);
+    CU_ASSERT_EQUAL(kafka_producer_produce(p, "", 0, &m, NULL, err, sizeof(err)), KAFKA_ERR__INVALID_ARG);
+    CU_ASSERT_EQUAL(kafka_producer_produce(p, "small", 0, NULL, NULL, err, sizeof(err)), KAFKA_ERR__INVALID_ARG);
+    CU_ASSERT_EQUAL(kafka_producer_last_errorcode(p), KAFKA_ERR__INVALID_ARG);
     /* A non-retriable broker error comes back at once. */
     rd_kafka_mock_push_request_errors(mc, 0, 1, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
     CU_ASSERT_EQUAL(kafka_producer_send(p, "small", 0, &m, 1, NULL, NULL, err, sizeof(err)),

@@ -606,7 +606,7 @@ static kafka_err_t produce_one(kafka_producer_t *p, kafka__ptopic_t *t, int32_t 
 kafka_err_t kafka_producer_produce(kafka_producer_t *p, const char *topic, int32_t partition,
                                    const kafka_produce_msg_t *msg, void *opaque, char *errstr, size_t errstr_size) {
     if (!topic || !*topic || !msg || partition < KAFKA_PARTITION_ANY)
-        return fail(p, errstr, errstr_size, KAFKA_ERR__MISMATCH_ARGUMENT,
+        return fail(p, errstr, errstr_size, KAFKA_ERR__INVALID_ARG,
                     "produce: a topic, a message and a partition >= -1 are required");
     if (atomic_load(&p->stopping))
         return fail(p, errstr, errstr_size, KAFKA_ERR__DESTROYED, "produce: the producer is being destroyed");
@@ -668,10 +668,10 @@ kafka_err_t kafka_producer_send(kafka_producer_t *p, const char *topic, int32_t 
                                 const kafka_produce_msg_t *msgs, size_t n, int32_t *partition_out,
                                 int64_t *base_offset, char *errstr, size_t errstr_size) {
     if (!topic || !*topic || (n > 0 && !msgs) || partition < KAFKA_PARTITION_ANY)
-        return fail(p, errstr, errstr_size, KAFKA_ERR__MISMATCH_ARGUMENT,
+        return fail(p, errstr, errstr_size, KAFKA_ERR__INVALID_ARG,
                     "send: topic, messages and a partition >= -1 are required");
     if (n == 0)
-        return fail(p, errstr, errstr_size, KAFKA_ERR__MISMATCH_ARGUMENT, "send: no messages");
+        return fail(p, errstr, errstr_size, KAFKA_ERR__INVALID_ARG, "send: no messages");
     if (atomic_load(&p->stopping))
         return fail(p, errstr, errstr_size, KAFKA_ERR__DESTROYED, "send: the producer is being destroyed");
     kafka_err_t e;
