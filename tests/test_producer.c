@@ -123,26 +123,7 @@ static void produce_range(kafka_producer_t *p, const char *topic, int src, size_
 }
 
 #ifdef KAFKA_HAVE_RDKAFKA
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
-
-static rd_kafka_t *mock_rk;
-static rd_kafka_mock_cluster_t *mc;
-
-static const char *start_rdkafka_mock(int brokers) {
-    char err[256];
-    rd_kafka_conf_t *c = rd_kafka_conf_new();
-    rd_kafka_conf_set(c, "log_level", "0", err, sizeof(err));
-    mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
-    mc = rd_kafka_mock_cluster_new(mock_rk, brokers);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mc);
-    return rd_kafka_mock_cluster_bootstraps(mc);
-}
-
-static void stop_rdkafka_mock(void) {
-    rd_kafka_mock_cluster_destroy(mc);
-    rd_kafka_destroy(mock_rk);
-}
+#include "rdk_data.h"
 
 /* What a librdkafka consumer reads from every partition of a topic. */
 typedef struct readback_s {
@@ -259,7 +240,7 @@ static int check_readback(const readback_t *r, int nsrc, size_t per_src, const d
 
 /* N keyed and unkeyed messages across 6 partitions of a 3-broker cluster. */
 static void test_async_read_back(void) {
-    const char *bs = start_rdkafka_mock(3);
+    const char *bs = start_rdkafka_mock_logging(3, 0);
     rd_kafka_mock_topic_create(mc, "async", 6, 3);
     const size_t n = 20000 / SCALE;
     dr_state_t s;
@@ -319,7 +300,7 @@ static void *produce_slowly(void *arg) {
 }
 
 static void test_async_faults_exactly_once(void) {
-    const char *bs = start_rdkafka_mock(3);
+    const char *bs = start_rdkafka_mock_logging(3, 0);
     rd_kafka_mock_topic_create(mc, "faults", 4, 3);
     const size_t n = 20000 / SCALE;
     dr_state_t s;
@@ -381,7 +362,7 @@ static void test_async_faults_exactly_once(void) {
 
 /* Every codec and acks=0/1 through the asynchronous path, read back by librdkafka. */
 static void test_async_codecs_and_acks(void) {
-    const char *bs = start_rdkafka_mock(3);
+    const char *bs = start_rdkafka_mock_logging(3, 0);
     static const char *cases[][3] = {{"none", "all", "c-none"},  {"gzip", "all", "c-gzip"}, {"snappy", "1", "c-snappy"},
                                      {"lz4", "all", "c-lz4"},    {"zstd", "1", "c-zstd"},   {"none", "0", "c-acks0"}};
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
@@ -427,7 +408,7 @@ static void *app_thread(void *arg) {
 }
 
 static void test_async_threads(void) {
-    const char *bs = start_rdkafka_mock(3);
+    const char *bs = start_rdkafka_mock_logging(3, 0);
     rd_kafka_mock_topic_create(mc, "threads", 5, 3);
     const int nthreads = 4;
     const size_t per = 3000 / SCALE;
@@ -460,7 +441,7 @@ static void test_async_threads(void) {
 /* Queue full (both behaviours) and the delivery timeout while the leader is down; the
  * reports name the cause and come within the configured time. */
 static void test_async_bounds(void) {
-    const char *bs = start_rdkafka_mock(1);
+    const char *bs = start_rdkafka_mock_logging(1, 0);
     rd_kafka_mock_topic_create(mc, "bounded", 1, 1);
     dr_state_t s;
     dr_init(&s, 1000);
@@ -543,7 +524,7 @@ static void test_async_bounds(void) {
  * MSG_SIZE_TOO_LARGE: each refused batch is split and sent again; every message is
  * delivered once, in order, read back by librdkafka. */
 static void test_async_split_on_too_large(void) {
-    const char *bs = start_rdkafka_mock(3);
+    const char *bs = start_rdkafka_mock_logging(3, 0);
     rd_kafka_mock_topic_create(mc, "toolarge", 2, 3);
     const size_t n = 4000 / SCALE;
     dr_state_t s;
