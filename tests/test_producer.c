@@ -555,16 +555,21 @@ static void test_async_split_on_too_large(void) {
 }
 #endif
 
-/* Our mock: responses cut in half while producing asynchronously with idempotence;
- * retried under the same sequence, the broker keeps one copy of each. Unknown topic and
- * unreachable bootstrap fail produce within delivery.timeout.ms. */
-static void test_async_our_mock(void) {
+/* Our mock (3 brokers), topics created only when asked or, with auto_create, on use. */
+static kafka_mock_t *our_mock(bool auto_create) {
     kafka_mock_conf_t mconf;
     kafka_mock_conf_init(&mconf);
     mconf.brokers = 3;
-    mconf.auto_create = false;
+    mconf.auto_create = auto_create;
     kafka_mock_t *m = kafka_mock_new(&mconf, NULL, 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    return m;
+}
+
+/* Our mock: responses cut in half while producing asynchronously with idempotence;
+ * retried under the same sequence, the broker keeps one copy of each. */
+static void test_cut_responses_kept_once(void) {
+    kafka_mock_t *m = our_mock(false);
     kafka_mock_topic_create(m, "idem", 2, 3);
     const size_t n = 5000;
     dr_state_t s;
@@ -602,31 +607,39 @@ static void test_async_our_mock(void) {
     free(seen);
     kafka_producer_destroy(p);
     dr_free(&s);
-    /* Unknown topic (auto-creation off): TIMED_OUT naming it, within delivery.timeout.ms. */
+    kafka_mock_destroy(m);
+}
+
+/* Unknown topic (auto-creation off): TIMED_OUT naming it, within delivery.timeout.ms. */
+static void test_unknown_topic_times_out(void) {
+    kafka_mock_t *m = our_mock(false);
     const char *kv1[] = {"delivery.timeout.ms", "1200", "request.timeout.ms", "500", "linger.ms", "0", NULL};
-    p = producer(kafka_mock_bootstrap(m), kv1, NULL);
+    kafka_producer_t *p = producer(kafka_mock_bootstrap(m), kv1, NULL);
     int64_t t0 = kafka_test_now_ms();
     kafka_produce_msg_t msg = {NULL, -1, "x", 1, NULL, 0, 0};
+    char err[512];
     CU_ASSERT_EQUAL(kafka_producer_produce(p, "missing", 0, &msg, NULL, err, sizeof(err)), KAFKA_ERR__TIMED_OUT);
     CU_ASSERT(strstr(err, "UNKNOWN_TOPIC_OR_PARTITION") != NULL);
     int64_t took = kafka_test_now_ms() - t0;
     CU_ASSERT(took >= 1100 && took < 4000);
     kafka_producer_destroy(p);
     kafka_mock_destroy(m);
-    char bs[128];
-    snprintf(bs, sizeof(bs), "127.0.0.1:%d", kafka_test_dead_port());
+}
 
-    /* The broker forgets the producer (UNKNOWN_PRODUCER_ID) or sees a sequence gap
-     * (OUT_OF_ORDER_SEQUENCE_NUMBER): a new producer id, sequences from 0, nothing lost
-     * or doubled. Then a broker slower than request.timeout.ms: the requests time out,
-     * the connection is dropped and the batches go again under their sequence numbers. */
-    m = kafka_mock_new(&mconf, NULL, 0);
+/* The broker forgets the producer (UNKNOWN_PRODUCER_ID) or sees a sequence gap
+ * (OUT_OF_ORDER_SEQUENCE_NUMBER): a new producer id, sequences from 0, nothing lost
+ * or doubled. Then a broker slower than request.timeout.ms: the requests time out,
+ * the connection is dropped and the batches go again under their sequence numbers. */
+static void test_new_producer_id_and_request_timeouts(void) {
+    kafka_mock_t *m = our_mock(false);
     kafka_mock_topic_create(m, "pid", 1, 3);
+    dr_state_t s;
     dr_init(&s, 600);
     const char *kv4[] = {"linger.ms", "1", "retry.backoff.ms", "20", "request.timeout.ms", "300",
                          "delivery.timeout.ms", "20000", "reconnect.backoff.ms", "20", NULL};
-    p = producer(kafka_mock_bootstrap(m), kv4, &s);
+    kafka_producer_t *p = producer(kafka_mock_bootstrap(m), kv4, &s);
     produce_range(p, "pid", 0, 0, 200, false, 0);
+    char err[512];
     CU_ASSERT_EQUAL(kafka_producer_flush(p, 10000, err, sizeof(err)), KAFKA_OK);
     kafka_mock_push_error(m, KAFKA_API_PRODUCE, -1, 1, KAFKA_ERR_UNKNOWN_PRODUCER_ID);
     produce_range(p, "pid", 0, 200, 200, false, 0);
@@ -634,6 +647,7 @@ static void test_async_our_mock(void) {
     kafka_mock_push_error(m, KAFKA_API_PRODUCE, -1, 1, KAFKA_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
     produce_range(p, "pid", 0, 400, 100, false, 0);
     CU_ASSERT_EQUAL(kafka_producer_flush(p, 10000, err, sizeof(err)), KAFKA_OK);
+    kafka_producer_stats_t st;
     kafka_producer_stats(p, &st);
     CU_ASSERT_EQUAL(st.producer_ids, 3);
     int32_t leader = -1;
@@ -660,16 +674,19 @@ static void test_async_our_mock(void) {
     kafka_producer_destroy(p);
     dr_free(&s);
     kafka_mock_destroy(m);
+}
 
-    /* A broker leaves the cluster: its worker retires, its partitions follow their new
-     * leaders, nothing is lost; a broker joining gets a worker when it leads. */
-    mconf.auto_create = true;
-    m = kafka_mock_new(&mconf, NULL, 0);
+/* A broker leaves the cluster: its worker retires, its partitions follow their new
+ * leaders, nothing is lost; a broker joining gets a worker when it leads. */
+static void test_broker_leaves(void) {
+    kafka_mock_t *m = our_mock(true);
     kafka_mock_topic_create(m, "moving", 3, 3);
+    dr_state_t s;
     dr_init(&s, 3000);
     const char *kv3[] = {"linger.ms", "2", "retry.backoff.ms", "20", "request.timeout.ms", "1000",
                          "reconnect.backoff.ms", "20", "delivery.timeout.ms", "20000", NULL};
-    p = producer(kafka_mock_bootstrap(m), kv3, &s);
+    kafka_producer_t *p = producer(kafka_mock_bootstrap(m), kv3, &s);
+    char err[512];
     for (int32_t part = 0; part < 3; part++) {
         for (size_t i = 0; i < 500; i++) {
             char v[32];
@@ -680,6 +697,7 @@ static void test_async_our_mock(void) {
         }
     }
     CU_ASSERT_EQUAL(kafka_producer_flush(p, 10000, err, sizeof(err)), KAFKA_OK);
+    kafka_producer_stats_t st;
     kafka_producer_stats(p, &st);
     int64_t before = st.workers;
     int gone = 0; /* the first broker id (leaders are spread: it leads one partition) */
@@ -718,11 +736,18 @@ static void test_async_our_mock(void) {
     kafka_producer_destroy(p);
     dr_free(&s);
     kafka_mock_destroy(m);
+}
 
-    /* Unreachable bootstrap. */
+/* Unreachable bootstrap: produce fails with NO_KNOWN_BROKERS naming the cause, quickly,
+ * and last_error says the same. */
+static void test_unreachable_bootstrap(void) {
+    char bs[128];
+    snprintf(bs, sizeof(bs), "127.0.0.1:%d", kafka_test_dead_port());
     const char *kv2[] = {"delivery.timeout.ms", "1000", "request.timeout.ms", "500", "linger.ms", "0", NULL};
-    p = producer(bs, kv2, NULL);
-    t0 = kafka_test_now_ms();
+    kafka_producer_t *p = producer(bs, kv2, NULL);
+    int64_t t0 = kafka_test_now_ms();
+    kafka_produce_msg_t msg = {NULL, -1, "x", 1, NULL, 0, 0};
+    char err[512];
     CU_ASSERT_EQUAL(kafka_producer_produce(p, "t", 0, &msg, NULL, err, sizeof(err)), KAFKA_ERR__NO_KNOWN_BROKERS);
     CU_ASSERT(kafka_test_now_ms() - t0 < 3000);
     CU_ASSERT(strstr(err, "refused") != NULL);
@@ -741,7 +766,12 @@ static CU_TestInfo tests[] = {
     {"queue full, too large, delivery timeout, destroy", test_async_bounds},
     {"MSG_SIZE_TOO_LARGE: split, exactly once, in order", test_async_split_on_too_large},
 #endif
-    {"our mock: cut responses, unknown topic, unreachable", test_async_our_mock},
+    {"our mock: cut responses retried, one copy each (idempotence)", test_cut_responses_kept_once},
+    {"our mock: unknown topic times out naming it", test_unknown_topic_times_out},
+    {"our mock: new producer id after UNKNOWN_PRODUCER_ID / sequence gap; request timeouts",
+     test_new_producer_id_and_request_timeouts},
+    {"our mock: a broker leaves, its worker retires, nothing lost", test_broker_leaves},
+    {"unreachable bootstrap: NO_KNOWN_BROKERS naming the cause", test_unreachable_bootstrap},
     CU_TEST_INFO_NULL,
 };
 
