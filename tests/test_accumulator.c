@@ -24,7 +24,7 @@ static int check_batch(const kafka__pbatch_t *pb, int first) {
     kafka_records_reader_t *rr = kafka_records_reader_new(pb->data, pb->len, true, 0);
     kafka_record_t rec;
     int n = 0, rc;
-    while ((rc = kafka_records_next(rr, &rec)) == 1) {
+    while ((rc = kafka_records_reader_next(rr, &rec)) == 1) {
         char want[32];
         int wl = snprintf(want, sizeof(want), "v-%d", first + n);
         CU_ASSERT(rec.value.len == wl && memcmp(rec.value.data, want, (size_t)wl) == 0);
@@ -227,7 +227,7 @@ static void test_split(void) {
             kafka_records_reader_t *rr = kafka_records_reader_new(part->data, part->len, true, 0);
             kafka_record_t rec;
             int rc, j = 0;
-            while ((rc = kafka_records_next(rr, &rec)) == 1) {
+            while ((rc = kafka_records_reader_next(rr, &rec)) == 1) {
                 int vl = filler_value(v, i, true);
                 int kl = snprintf(k, sizeof(k), "k%d", i);
                 CU_ASSERT_EQUAL(rec.timestamp, 5000 + i * 3);
@@ -247,7 +247,8 @@ static void test_split(void) {
                     CU_ASSERT_EQUAL(h[1].value.len, -1);
                 }
                 CU_ASSERT_PTR_EQUAL(part->msgs[j].opaque, (void *)(intptr_t)(i + 1));
-                CU_ASSERT_EQUAL(kafka_records_batch(rr)->codec, (kafka_compression_t)c); /* codecs[] in Kafka's order */
+                /* codecs[] in Kafka's order */
+                CU_ASSERT_EQUAL(kafka_records_reader_batch(rr)->codec, (kafka_compression_t)c);
                 i++;
                 j++;
             }
@@ -354,7 +355,7 @@ static void consume(shared_t *s, int part, kafka__pbatch_t *pb) {
     pthread_mutex_lock(&s->lock);
     kafka_records_reader_t *rr = kafka_records_reader_new(pb->data, pb->len, true, 0);
     kafka_record_t rec;
-    while (kafka_records_next(rr, &rec) == 1) {
+    while (kafka_records_reader_next(rr, &rec) == 1) {
         int t, i;
         if (sscanf((const char *)rec.value.data, "%d-%d", &t, &i) != 2 || t < 0 || t >= THREADS ||
             i != s->seen[t][part]) {

@@ -344,7 +344,7 @@ kafka_err_t kafka__accum_split(kafka__accum_t *acc, const kafka__pbatch_t *pb, k
         snprintf(why, why_size, "out of memory splitting a batch of %d records", pb->count);
     kafka_record_t rec;
     int r = 0;
-    while (!e && (r = kafka_records_next(rr, &rec)) == 1) {
+    while (!e && (r = kafka_records_reader_next(rr, &rec)) == 1) {
         if (i >= pb->count) {
             i++;
             break;
@@ -367,7 +367,7 @@ kafka_err_t kafka__accum_split(kafka__accum_t *acc, const kafka__pbatch_t *pb, k
         i++;
     }
     if (!e && r < 0) {
-        snprintf(why, why_size, "decoding the batch to split it: %s", kafka_records_errstr(rr));
+        snprintf(why, why_size, "decoding the batch to split it: %s", kafka_records_reader_errstr(rr));
         e = (kafka_err_t)r;
     } else if (!e && i != pb->count) {
         snprintf(why, why_size, "the batch to split holds %d records, not %d", i, pb->count);
