@@ -66,7 +66,7 @@ void BM_batch_decode_verify(benchmark::State &state) {
         kafka_records_reader_t *rr = kafka_records_reader_new(wire.data(), wire.size(), true, 0);
         kafka_record_t rec;
         int n = 0;
-        while (kafka_records_next(rr, &rec) == 1) {
+        while (kafka_records_reader_next(rr, &rec) == 1) {
             benchmark::DoNotOptimize(rec.value.data);
             n++;
         }

@@ -10,9 +10,14 @@ rd_kafka_t *mock_rk;
 rd_kafka_mock_cluster_t *mc;
 
 const char *start_rdkafka_mock(int brokers) {
-    char err[256];
+    return start_rdkafka_mock_logging(brokers, 3);
+}
+
+const char *start_rdkafka_mock_logging(int brokers, int log_level) {
+    char err[256], level[16];
+    snprintf(level, sizeof(level), "%d", log_level);
     rd_kafka_conf_t *c = rd_kafka_conf_new();
-    rd_kafka_conf_set(c, "log_level", "3", err, sizeof(err));
+    rd_kafka_conf_set(c, "log_level", level, err, sizeof(err));
     mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
     CU_ASSERT_PTR_NOT_NULL_FATAL(mock_rk);
     mc = rd_kafka_mock_cluster_new(mock_rk, brokers);

@@ -1,5 +1,6 @@
-/* librdkafka's mock cluster and a librdkafka producer writing a known sequence of
- * messages, for the consumer suites (test_consumer_rdkafka, test_consumer_loop).
+/* librdkafka's mock cluster (for every suite that uses it) and a librdkafka producer
+ * writing a known sequence of messages, for the consumer suites (test_consumer_rdkafka,
+ * test_consumer_loop).
  * Message i: key "key-i" (every 5th null); value "value-i", every 7th null, every 7th+1
  * empty, every 11th+3 200 KiB of letters; i % 3 headers ("h0"="hv-i", "h1"=null);
  * timestamp T0 + i. */
@@ -20,8 +21,9 @@ extern int delivered, failed; /* delivery reports of rd_producer()'s producer */
 
 /* Starts the mock cluster, every API at the versions it offers (its ListOffsets v4/v5
  * responses do not decode, so the client steps down to v3); returns its bootstrap
- * servers. */
+ * servers. It logs errors (librdkafka log_level 3); _logging takes the level. */
 const char *start_rdkafka_mock(int brokers);
+const char *start_rdkafka_mock_logging(int brokers, int log_level);
 void stop_rdkafka_mock(void);
 /* A consumer of ours with quick test settings, then kv (NULL-terminated key, value). */
 /* Message i's key and value (len -1: null) into key (32 bytes) and val (BIG + 1). */

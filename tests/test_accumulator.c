@@ -24,7 +24,7 @@ static int check_batch(const kafka__pbatch_t *pb, int first) {
     kafka_records_reader_t *rr = kafka_records_reader_new(pb->data, pb->len, true, 0);
     kafka_record_t rec;
     int n = 0, rc;
-    while ((rc = kafka_records_next(rr, &rec)) == 1) {
+    while ((rc = kafka_records_reader_next(rr, &rec)) == 1) {
         char want[32];
         int wl = snprintf(want, sizeof(want), "v-%d", first + n);
         CU_ASSERT(rec.value.len == wl && memcmp(rec.value.data, want, (size_t)wl) == 0);
@@ -37,44 +37,35 @@ static int check_batch(const kafka__pbatch_t *pb, int first) {
     return n;
 }
 
-/* A sink collecting sealed batches in order (single-threaded tests). */
-typedef struct fifo_s {
-    kafka__pbatch_t *head, **tail;
-} fifo_t;
-
-static void to_fifo(kafka__pbatch_t *pb, void *sink) {
-    fifo_t *f = sink;
-    pb->next = NULL;
-    *f->tail = pb;
-    f->tail = &pb->next;
-}
-
-static kafka__pbatch_t *fifo_pop(fifo_t *f) {
-    kafka__pbatch_t *pb = f->head;
-    if (pb && !(f->head = pb->next))
-        f->tail = &f->head;
+/* Takes the oldest sealed batch off the partition's list, as its worker does. */
+static kafka__pbatch_t *pop_sealed(kafka__apart_t *ap) {
+    pthread_mutex_lock(&ap->lock);
+    kafka__pbatch_t *pb = ap->head;
+    if (pb && !(ap->head = pb->next))
+        ap->tail = NULL;
+    pthread_mutex_unlock(&ap->lock);
     return pb;
 }
 
 static kafka_err_t append(kafka__accum_t *acc, kafka__apart_t *ap, int i, int64_t now, kafka__pbatch_t **sealed) {
     char v[32];
     int vl = snprintf(v, sizeof(v), "v-%d", i);
+    unsigned ev;
     kafka_err_t e = kafka__accum_append(acc, ap, 1000 + i, NULL, -1, v, vl, NULL, 0, (void *)(intptr_t)(i + 1), 0, now,
-                                        NULL, 0);
-    *sealed = fifo_pop(ap->sink);
+                                        &ev, NULL, 0);
+    *sealed = pop_sealed(ap);
+    CU_ASSERT_EQUAL(!!(ev & KAFKA__ACCUM_SEALED), *sealed != NULL);
+    CU_ASSERT_EQUAL(!!(ev & KAFKA__ACCUM_OPENED), !e && ap->nmsgs == 1);
     return e;
 }
 
 static kafka__pbatch_t *ready(kafka__accum_t *acc, kafka__apart_t *ap, int64_t now, bool force, int64_t *due) {
-    return kafka__accum_ready(acc, ap, now, force, due) ? fifo_pop(ap->sink) : NULL;
+    return kafka__accum_ready(acc, ap, now, force, due) ? pop_sealed(ap) : NULL;
 }
 
-static void setup(kafka__accum_t *acc, kafka__apart_t *ap, fifo_t *f, const kafka_conf_t *conf, int32_t part) {
-    kafka__accum_init(acc, conf, to_fifo);
+static void setup(kafka__accum_t *acc, kafka__apart_t *ap, const kafka_conf_t *conf, int32_t part) {
+    kafka__accum_init(acc, conf);
     kafka__apart_init(ap, NULL, part);
-    f->head = NULL;
-    f->tail = &f->head;
-    ap->sink = f;
 }
 
 static void test_seal_by_size_linger_flush(void) {
@@ -82,8 +73,7 @@ static void test_seal_by_size_linger_flush(void) {
     kafka_conf_t *conf = conf_with(kv);
     kafka__accum_t acc;
     kafka__apart_t ap;
-    fifo_t f;
-    setup(&acc, &ap, &f, conf, 3);
+    setup(&acc, &ap, conf, 3);
     int next = 0, sealed_batches = 0, checked = 0;
     kafka__pbatch_t *pb;
     for (int i = 0; i < 200; i++) {
@@ -124,12 +114,11 @@ static void test_message_too_large(void) {
     kafka_conf_t *conf = conf_with(kv);
     kafka__accum_t acc;
     kafka__apart_t ap;
-    fifo_t f;
-    setup(&acc, &ap, &f, conf, 0);
+    setup(&acc, &ap, conf, 0);
     char big[2000];
     memset(big, 'x', sizeof(big));
     char err[256];
-    CU_ASSERT_EQUAL(kafka__accum_append(&acc, &ap, 1, NULL, -1, big, 2000, NULL, 0, NULL, 0, 0, err, sizeof(err)),
+    CU_ASSERT_EQUAL(kafka__accum_append(&acc, &ap, 1, NULL, -1, big, 2000, NULL, 0, NULL, 0, 0, NULL, err, sizeof(err)),
                     KAFKA_ERR__MSG_TOO_LARGE);
     CU_ASSERT(strstr(err, "message.max.bytes 1000") != NULL);
     CU_ASSERT_EQUAL(acc.msgs, 0);
@@ -167,8 +156,7 @@ static void test_cap_at_message_max_bytes(void) {
         kafka_conf_t *conf = conf_with(kv);
         kafka__accum_t acc;
         kafka__apart_t ap;
-        fifo_t f;
-        setup(&acc, &ap, &f, conf, 0);
+        setup(&acc, &ap, conf, 0);
         int next = 0, batches = 0, over = 0;
         size_t largest = 0;
         char v[600];
@@ -176,12 +164,12 @@ static void test_cap_at_message_max_bytes(void) {
             if (i < 2000) {
                 int vl = filler_value(v, i, false);
                 CU_ASSERT_EQUAL(kafka__accum_append(&acc, &ap, 1000 + i, NULL, -1, v, vl, NULL, 0,
-                                                    (void *)(intptr_t)(i + 1), 0, 0, NULL, 0), KAFKA_OK);
+                                                    (void *)(intptr_t)(i + 1), 0, 0, NULL, NULL, 0), KAFKA_OK);
             } else {
                 kafka__accum_ready(&acc, &ap, 0, true, NULL);
             }
             kafka__pbatch_t *pb;
-            while ((pb = fifo_pop(&f))) {
+            while ((pb = pop_sealed(&ap))) {
                 CU_ASSERT_PTR_EQUAL(pb->msgs[0].opaque, (void *)(intptr_t)(next + 1));
                 next += pb->count;
                 batches++;
@@ -212,8 +200,7 @@ static void test_split(void) {
         kafka_conf_t *conf = conf_with(kv);
         kafka__accum_t acc;
         kafka__apart_t ap;
-        fifo_t f;
-        setup(&acc, &ap, &f, conf, 0);
+        setup(&acc, &ap, conf, 0);
         char v[600], k[32];
         const int n = 101;
         for (int i = 0; i < n; i++) {
@@ -221,10 +208,10 @@ static void test_split(void) {
             int kl = snprintf(k, sizeof(k), "k%d", i);
             kafka_header_t h[2] = {{kafka_str("h"), {(const uint8_t *)k, kl}}, {kafka_str("n"), {NULL, -1}}};
             CU_ASSERT_EQUAL(kafka__accum_append(&acc, &ap, 5000 + i * 3, i % 5 ? k : NULL, i % 5 ? kl : -1, v, vl, h,
-                                                (size_t)(i % 3), (void *)(intptr_t)(i + 1), 0, 0, NULL, 0), KAFKA_OK);
+                                                (size_t)(i % 3), (void *)(intptr_t)(i + 1), 0, 0, NULL, NULL, 0), KAFKA_OK);
         }
         kafka__accum_ready(&acc, &ap, 0, true, NULL);
-        kafka__pbatch_t *pb = fifo_pop(&f), *a, *b;
+        kafka__pbatch_t *pb = pop_sealed(&ap), *a, *b;
         CU_ASSERT_PTR_NOT_NULL_FATAL(pb);
         CU_ASSERT_EQUAL(pb->count, n);
         char why[200];
@@ -240,7 +227,7 @@ static void test_split(void) {
             kafka_records_reader_t *rr = kafka_records_reader_new(part->data, part->len, true, 0);
             kafka_record_t rec;
             int rc, j = 0;
-            while ((rc = kafka_records_next(rr, &rec)) == 1) {
+            while ((rc = kafka_records_reader_next(rr, &rec)) == 1) {
                 int vl = filler_value(v, i, true);
                 int kl = snprintf(k, sizeof(k), "k%d", i);
                 CU_ASSERT_EQUAL(rec.timestamp, 5000 + i * 3);
@@ -260,7 +247,8 @@ static void test_split(void) {
                     CU_ASSERT_EQUAL(h[1].value.len, -1);
                 }
                 CU_ASSERT_PTR_EQUAL(part->msgs[j].opaque, (void *)(intptr_t)(i + 1));
-                CU_ASSERT_EQUAL(kafka_records_batch(rr)->codec, (kafka_compression_t)c); /* codecs[] in Kafka's order */
+                /* codecs[] in Kafka's order */
+                CU_ASSERT_EQUAL(kafka_records_reader_batch(rr)->codec, (kafka_compression_t)c);
                 i++;
                 j++;
             }
@@ -290,8 +278,7 @@ static void test_queue_full_error_and_block(void) {
     kafka_conf_t *conf = conf_with(kv);
     kafka__accum_t acc;
     kafka__apart_t ap;
-    fifo_t f;
-    setup(&acc, &ap, &f, conf, 0);
+    setup(&acc, &ap, conf, 0);
     kafka__pbatch_t *pb;
     for (int i = 0; i < 10; i++)
         CU_ASSERT_EQUAL(append(&acc, &ap, i, 0, &pb), KAFKA_OK);
@@ -325,8 +312,7 @@ static void test_blocking_append(void) {
     kafka_conf_t *conf = conf_with(kv);
     kafka__accum_t acc;
     kafka__apart_t ap;
-    fifo_t f;
-    setup(&acc, &ap, &f, conf, 0);
+    setup(&acc, &ap, conf, 0);
     kafka__pbatch_t *pb;
     for (int i = 0; i < 5; i++)
         CU_ASSERT_EQUAL(append(&acc, &ap, i, 0, &pb), KAFKA_OK);
@@ -350,39 +336,33 @@ static void test_blocking_append(void) {
 }
 
 /* Several application threads append to two partitions while a worker thread seals by
- * linger; batches sealed by either side reach the sink in seal order: every record
- * arrives once, each thread's records in order per partition. */
+ * linger and takes the sealed batches off each partition's list: batches sealed by
+ * either side are there in seal order, so every record arrives once, each thread's
+ * records in order per partition. */
 #define THREADS 4
 #define PER_THREAD 20000
 typedef struct shared_s {
     kafka__accum_t acc;
     kafka__apart_t ap[2];
     atomic_int done;
-    pthread_mutex_t lock; /* the sink's; taken inside a partition lock, never around one */
+    pthread_mutex_t lock; /* errors' */
     int64_t seen[THREADS][2];
     int64_t total;
     int errors;
 } shared_t;
 
-typedef struct sink_s {
-    shared_t *s;
-    int part;
-} sink_t;
-
-static void consume(kafka__pbatch_t *pb, void *sinkp) {
-    sink_t *sk = sinkp;
-    shared_t *s = sk->s;
+static void consume(shared_t *s, int part, kafka__pbatch_t *pb) {
     pthread_mutex_lock(&s->lock);
     kafka_records_reader_t *rr = kafka_records_reader_new(pb->data, pb->len, true, 0);
     kafka_record_t rec;
-    while (kafka_records_next(rr, &rec) == 1) {
+    while (kafka_records_reader_next(rr, &rec) == 1) {
         int t, i;
         if (sscanf((const char *)rec.value.data, "%d-%d", &t, &i) != 2 || t < 0 || t >= THREADS ||
-            i != s->seen[t][sk->part]) {
+            i != s->seen[t][part]) {
             s->errors++;
             continue;
         }
-        s->seen[t][sk->part] = i + 1;
+        s->seen[t][part] = i + 1;
         s->total++;
     }
     kafka_records_reader_destroy(rr);
@@ -404,7 +384,7 @@ static void *app(void *arg) {
         char v[32];
         int vl = snprintf(v, sizeof(v), "%d-%d", a->id, counters[part]++);
         if (kafka__accum_append(&s->acc, &s->ap[part], 0, NULL, -1, v, vl + 1, NULL, 0, NULL, 0, kafka_test_now_ms(),
-                                NULL, 0) != KAFKA_OK) {
+                                NULL, NULL, 0) != KAFKA_OK) {
             pthread_mutex_lock(&s->lock);
             s->errors++;
             pthread_mutex_unlock(&s->lock);
@@ -417,8 +397,12 @@ static void *worker(void *arg) {
     shared_t *s = arg;
     for (;;) {
         int done = atomic_load(&s->done);
-        for (int p = 0; p < 2; p++)
+        for (int p = 0; p < 2; p++) {
             kafka__accum_ready(&s->acc, &s->ap[p], kafka_test_now_ms(), done, NULL);
+            kafka__pbatch_t *pb;
+            while ((pb = pop_sealed(&s->ap[p])))
+                consume(s, p, pb);
+        }
         if (done)
             return NULL;
         struct timespec ts = {0, 1000000L};
@@ -430,12 +414,9 @@ static void test_concurrent_appends(void) {
     const char *kv[] = {"batch.size", "4096", "linger.ms", "2", "queue.buffering.max.messages", "5000", NULL};
     kafka_conf_t *conf = conf_with(kv);
     shared_t *s = calloc(1, sizeof(*s));
-    sink_t sinks[2] = {{s, 0}, {s, 1}};
-    kafka__accum_init(&s->acc, conf, consume);
-    for (int p = 0; p < 2; p++) {
+    kafka__accum_init(&s->acc, conf);
+    for (int p = 0; p < 2; p++)
         kafka__apart_init(&s->ap[p], NULL, p);
-        s->ap[p].sink = &sinks[p];
-    }
     pthread_mutex_init(&s->lock, NULL);
     pthread_t w, th[THREADS];
     app_arg_t args[THREADS];

@@ -150,6 +150,66 @@ static void test_roundtrip(void) {
     kafka_conf_destroy(conf);
 }
 
+/* Property numbers are ABI (conf.h): each keeps its number and name for good. A new
+ * property is added at the end of this list with the next number. */
+static void test_numbers_stable(void) {
+    static const struct {
+        int number;
+        const char *name;
+    } pinned[] = {
+        {0, "acks"},
+        {1, "api.version.request"},
+        {2, "auto.commit.interval.ms"},
+        {3, "auto.offset.reset"},
+        {4, "batch.size"},
+        {5, "bootstrap.servers"},
+        {6, "broker.version.fallback"},
+        {7, "check.crcs"},
+        {8, "client.id"},
+        {9, "compression.type"},
+        {10, "delivery.timeout.ms"},
+        {11, "enable.auto.commit"},
+        {12, "enable.idempotence"},
+        {13, "fetch.max.bytes"},
+        {14, "fetch.max.wait.ms"},
+        {15, "fetch.min.bytes"},
+        {16, "group.id"},
+        {17, "isolation.level"},
+        {18, "linger.ms"},
+        {19, "log.level"},
+        {20, "max.in.flight.requests.per.connection"},
+        {21, "max.partition.fetch.bytes"},
+        {22, "message.max.bytes"},
+        {23, "metadata.max.age.ms"},
+        {24, "offsets.file"},
+        {25, "offsets.storage"},
+        {26, "partitioner"},
+        {27, "queue.buffering.max.kbytes"},
+        {28, "queue.buffering.max.messages"},
+        {29, "queue.full.behavior"},
+        {30, "queue.full.timeout.ms"},
+        {31, "queued.max.messages.kbytes"},
+        {32, "reconnect.backoff.max.ms"},
+        {33, "reconnect.backoff.ms"},
+        {34, "request.timeout.ms"},
+        {35, "retries"},
+        {36, "retry.backoff.max.ms"},
+        {37, "retry.backoff.ms"},
+        {38, "statistics.interval.ms"},
+    };
+    size_t n = sizeof(pinned) / sizeof(pinned[0]);
+    CU_ASSERT_TRUE(KAFKA_CONF__COUNT >= n);
+    for (size_t i = 0; i < n; i++) {
+        CU_ASSERT_EQUAL(pinned[i].number, (int)i);
+        const char *name = kafka_conf_name((kafka_conf_prop_t)pinned[i].number);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(name);
+        CU_ASSERT_STRING_EQUAL(name, pinned[i].name);
+    }
+    CU_ASSERT_EQUAL(KAFKA_CONF_ACKS, 0);
+    CU_ASSERT_EQUAL(KAFKA_CONF_LINGER_MS, 18);
+    CU_ASSERT_EQUAL(KAFKA_CONF_STATISTICS_INTERVAL_MS, 38);
+}
+
 static void test_dump_sorted(void) {
     kafka_conf_t *conf = kafka_conf_new();
     CU_ASSERT_EQUAL(kafka_conf_set(conf, "client.id", "dumped", NULL, 0), KAFKA_OK);
@@ -437,6 +497,7 @@ static void test_dup(void) {
 static CU_TestInfo tests[] = {
     {"defaults", test_defaults},
     {"roundtrip of every property", test_roundtrip},
+    {"property numbers never change", test_numbers_stable},
     {"dump sorted by name", test_dump_sorted},
     {"invalid values", test_invalid_values},
     {"unknown keys and suggestions", test_unknown_key},

@@ -270,7 +270,7 @@ static int check_records(const char *topic, kafka_bytes_t recs, const expect_t *
     kafka_records_reader_t *rr = kafka_records_reader_new(recs.data, recs.len > 0 ? (size_t)recs.len : 0, true, 0);
     kafka_record_t rec;
     int got = 0, rc;
-    while ((rc = kafka_records_next(rr, &rec)) == 1) {
+    while ((rc = kafka_records_reader_next(rr, &rec)) == 1) {
         const expect_t *e = NULL;
         for (int i = 0; i < nex; i++)
             if (strcmp(ex[i].topic, topic) == 0 && ex[i].offset == rec.offset - offset_base)
@@ -287,7 +287,7 @@ static int check_records(const char *topic, kafka_bytes_t recs, const expect_t *
         got++;
     }
     if (rc < 0)
-        fprintf(stderr, "%s: %s\n", topic, kafka_records_errstr(rr));
+        fprintf(stderr, "%s: %s\n", topic, kafka_records_reader_errstr(rr));
     CU_ASSERT_EQUAL(rc, 0);
     kafka_records_reader_destroy(rr);
     return got;

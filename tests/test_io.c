@@ -86,9 +86,9 @@ static void test_refused_and_bad_addresses(void) {
     CU_ASSERT_EQUAL(err, KAFKA_ERR__CANT_BIND);
     CU_ASSERT(strstr(errstr, "refused") != NULL);
     CU_ASSERT_PTR_NULL(kafka_io_connect("127.0.0.1", 0, 1000, &err, errstr, sizeof(errstr)));
-    CU_ASSERT_EQUAL(err, KAFKA_ERR__MISMATCH_ARGUMENT);
+    CU_ASSERT_EQUAL(err, KAFKA_ERR__INVALID_ARG);
     CU_ASSERT_PTR_NULL(kafka_io_connect("", 9092, 1000, &err, errstr, sizeof(errstr)));
-    CU_ASSERT_EQUAL(err, KAFKA_ERR__MISMATCH_ARGUMENT);
+    CU_ASSERT_EQUAL(err, KAFKA_ERR__INVALID_ARG);
 }
 
 /* A frame size the peer cannot mean: refused before any allocation. */

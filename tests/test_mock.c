@@ -142,7 +142,7 @@ static int16_t fetch(client_t *c, int16_t v, const char *topic, int32_t part, in
                                                           true, 0);
     kafka_record_t rec;
     int rc;
-    while ((rc = kafka_records_next(rr, &rec)) == 1) {
+    while ((rc = kafka_records_reader_next(rr, &rec)) == 1) {
         char want[32];
         int wl = snprintf(want, sizeof(want), "rec-%lld", (long long)rec.offset);
         if (rec.offset >= offset) {

@@ -123,26 +123,7 @@ static void produce_range(kafka_producer_t *p, const char *topic, int src, size_
 }
 
 #ifdef KAFKA_HAVE_RDKAFKA
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
-
-static rd_kafka_t *mock_rk;
-static rd_kafka_mock_cluster_t *mc;
-
-static const char *start_rdkafka_mock(int brokers) {
-    char err[256];
-    rd_kafka_conf_t *c = rd_kafka_conf_new();
-    rd_kafka_conf_set(c, "log_level", "0", err, sizeof(err));
-    mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
-    mc = rd_kafka_mock_cluster_new(mock_rk, brokers);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mc);
-    return rd_kafka_mock_cluster_bootstraps(mc);
-}
-
-static void stop_rdkafka_mock(void) {
-    rd_kafka_mock_cluster_destroy(mc);
-    rd_kafka_destroy(mock_rk);
-}
+#include "rdk_data.h"
 
 /* What a librdkafka consumer reads from every partition of a topic. */
 typedef struct readback_s {
@@ -259,7 +240,7 @@ static int check_readback(const readback_t *r, int nsrc, size_t per_src, const d
 
 /* N keyed and unkeyed messages across 6 partitions of a 3-broker cluster. */
 static void test_async_read_back(void) {
-    const char *bs = start_rdkafka_mock(3);
+    const char *bs = start_rdkafka_mock_logging(3, 0);
     rd_kafka_mock_topic_create(mc, "async", 6, 3);
     const size_t n = 20000 / SCALE;
     dr_state_t s;
@@ -319,7 +300,7 @@ static void *produce_slowly(void *arg) {
 }
 
 static void test_async_faults_exactly_once(void) {
-    const char *bs = start_rdkafka_mock(3);
+    const char *bs = start_rdkafka_mock_logging(3, 0);
     rd_kafka_mock_topic_create(mc, "faults", 4, 3);
     const size_t n = 20000 / SCALE;
     dr_state_t s;
@@ -381,7 +362,7 @@ static void test_async_faults_exactly_once(void) {
 
 /* Every codec and acks=0/1 through the asynchronous path, read back by librdkafka. */
 static void test_async_codecs_and_acks(void) {
-    const char *bs = start_rdkafka_mock(3);
+    const char *bs = start_rdkafka_mock_logging(3, 0);
     static const char *cases[][3] = {{"none", "all", "c-none"},  {"gzip", "all", "c-gzip"}, {"snappy", "1", "c-snappy"},
                                      {"lz4", "all", "c-lz4"},    {"zstd", "1", "c-zstd"},   {"none", "0", "c-acks0"}};
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
@@ -427,7 +408,7 @@ static void *app_thread(void *arg) {
 }
 
 static void test_async_threads(void) {
-    const char *bs = start_rdkafka_mock(3);
+    const char *bs = start_rdkafka_mock_logging(3, 0);
     rd_kafka_mock_topic_create(mc, "threads", 5, 3);
     const int nthreads = 4;
     const size_t per = 3000 / SCALE;
@@ -460,7 +441,7 @@ static void test_async_threads(void) {
 /* Queue full (both behaviours) and the delivery timeout while the leader is down; the
  * reports name the cause and come within the configured time. */
 static void test_async_bounds(void) {
-    const char *bs = start_rdkafka_mock(1);
+    const char *bs = start_rdkafka_mock_logging(1, 0);
     rd_kafka_mock_topic_create(mc, "bounded", 1, 1);
     dr_state_t s;
     dr_init(&s, 1000);
@@ -543,7 +524,7 @@ static void test_async_bounds(void) {
  * MSG_SIZE_TOO_LARGE: each refused batch is split and sent again; every message is
  * delivered once, in order, read back by librdkafka. */
 static void test_async_split_on_too_large(void) {
-    const char *bs = start_rdkafka_mock(3);
+    const char *bs = start_rdkafka_mock_logging(3, 0);
     rd_kafka_mock_topic_create(mc, "toolarge", 2, 3);
     const size_t n = 4000 / SCALE;
     dr_state_t s;
@@ -574,16 +555,21 @@ static void test_async_split_on_too_large(void) {
 }
 #endif
 
-/* Our mock: responses cut in half while producing asynchronously with idempotence;
- * retried under the same sequence, the broker keeps one copy of each. Unknown topic and
- * unreachable bootstrap fail produce within delivery.timeout.ms. */
-static void test_async_our_mock(void) {
+/* Our mock (3 brokers), topics created only when asked or, with auto_create, on use. */
+static kafka_mock_t *our_mock(bool auto_create) {
     kafka_mock_conf_t mconf;
     kafka_mock_conf_init(&mconf);
     mconf.brokers = 3;
-    mconf.auto_create = false;
+    mconf.auto_create = auto_create;
     kafka_mock_t *m = kafka_mock_new(&mconf, NULL, 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    return m;
+}
+
+/* Our mock: responses cut in half while producing asynchronously with idempotence;
+ * retried under the same sequence, the broker keeps one copy of each. */
+static void test_cut_responses_kept_once(void) {
+    kafka_mock_t *m = our_mock(false);
     kafka_mock_topic_create(m, "idem", 2, 3);
     const size_t n = 5000;
     dr_state_t s;
@@ -621,31 +607,39 @@ static void test_async_our_mock(void) {
     free(seen);
     kafka_producer_destroy(p);
     dr_free(&s);
-    /* Unknown topic (auto-creation off): TIMED_OUT naming it, within delivery.timeout.ms. */
+    kafka_mock_destroy(m);
+}
+
+/* Unknown topic (auto-creation off): TIMED_OUT naming it, within delivery.timeout.ms. */
+static void test_unknown_topic_times_out(void) {
+    kafka_mock_t *m = our_mock(false);
     const char *kv1[] = {"delivery.timeout.ms", "1200", "request.timeout.ms", "500", "linger.ms", "0", NULL};
-    p = producer(kafka_mock_bootstrap(m), kv1, NULL);
+    kafka_producer_t *p = producer(kafka_mock_bootstrap(m), kv1, NULL);
     int64_t t0 = kafka_test_now_ms();
     kafka_produce_msg_t msg = {NULL, -1, "x", 1, NULL, 0, 0};
+    char err[512];
     CU_ASSERT_EQUAL(kafka_producer_produce(p, "missing", 0, &msg, NULL, err, sizeof(err)), KAFKA_ERR__TIMED_OUT);
     CU_ASSERT(strstr(err, "UNKNOWN_TOPIC_OR_PARTITION") != NULL);
     int64_t took = kafka_test_now_ms() - t0;
     CU_ASSERT(took >= 1100 && took < 4000);
     kafka_producer_destroy(p);
     kafka_mock_destroy(m);
-    char bs[128];
-    snprintf(bs, sizeof(bs), "127.0.0.1:%d", kafka_test_dead_port());
+}
 
-    /* The broker forgets the producer (UNKNOWN_PRODUCER_ID) or sees a sequence gap
-     * (OUT_OF_ORDER_SEQUENCE_NUMBER): a new producer id, sequences from 0, nothing lost
-     * or doubled. Then a broker slower than request.timeout.ms: the requests time out,
-     * the connection is dropped and the batches go again under their sequence numbers. */
-    m = kafka_mock_new(&mconf, NULL, 0);
+/* The broker forgets the producer (UNKNOWN_PRODUCER_ID) or sees a sequence gap
+ * (OUT_OF_ORDER_SEQUENCE_NUMBER): a new producer id, sequences from 0, nothing lost
+ * or doubled. Then a broker slower than request.timeout.ms: the requests time out,
+ * the connection is dropped and the batches go again under their sequence numbers. */
+static void test_new_producer_id_and_request_timeouts(void) {
+    kafka_mock_t *m = our_mock(false);
     kafka_mock_topic_create(m, "pid", 1, 3);
+    dr_state_t s;
     dr_init(&s, 600);
     const char *kv4[] = {"linger.ms", "1", "retry.backoff.ms", "20", "request.timeout.ms", "300",
                          "delivery.timeout.ms", "20000", "reconnect.backoff.ms", "20", NULL};
-    p = producer(kafka_mock_bootstrap(m), kv4, &s);
+    kafka_producer_t *p = producer(kafka_mock_bootstrap(m), kv4, &s);
     produce_range(p, "pid", 0, 0, 200, false, 0);
+    char err[512];
     CU_ASSERT_EQUAL(kafka_producer_flush(p, 10000, err, sizeof(err)), KAFKA_OK);
     kafka_mock_push_error(m, KAFKA_API_PRODUCE, -1, 1, KAFKA_ERR_UNKNOWN_PRODUCER_ID);
     produce_range(p, "pid", 0, 200, 200, false, 0);
@@ -653,6 +647,7 @@ static void test_async_our_mock(void) {
     kafka_mock_push_error(m, KAFKA_API_PRODUCE, -1, 1, KAFKA_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
     produce_range(p, "pid", 0, 400, 100, false, 0);
     CU_ASSERT_EQUAL(kafka_producer_flush(p, 10000, err, sizeof(err)), KAFKA_OK);
+    kafka_producer_stats_t st;
     kafka_producer_stats(p, &st);
     CU_ASSERT_EQUAL(st.producer_ids, 3);
     int32_t leader = -1;
@@ -679,16 +674,19 @@ static void test_async_our_mock(void) {
     kafka_producer_destroy(p);
     dr_free(&s);
     kafka_mock_destroy(m);
+}
 
-    /* A broker leaves the cluster: its worker retires, its partitions follow their new
-     * leaders, nothing is lost; a broker joining gets a worker when it leads. */
-    mconf.auto_create = true;
-    m = kafka_mock_new(&mconf, NULL, 0);
+/* A broker leaves the cluster: its worker retires, its partitions follow their new
+ * leaders, nothing is lost; a broker joining gets a worker when it leads. */
+static void test_broker_leaves(void) {
+    kafka_mock_t *m = our_mock(true);
     kafka_mock_topic_create(m, "moving", 3, 3);
+    dr_state_t s;
     dr_init(&s, 3000);
     const char *kv3[] = {"linger.ms", "2", "retry.backoff.ms", "20", "request.timeout.ms", "1000",
                          "reconnect.backoff.ms", "20", "delivery.timeout.ms", "20000", NULL};
-    p = producer(kafka_mock_bootstrap(m), kv3, &s);
+    kafka_producer_t *p = producer(kafka_mock_bootstrap(m), kv3, &s);
+    char err[512];
     for (int32_t part = 0; part < 3; part++) {
         for (size_t i = 0; i < 500; i++) {
             char v[32];
@@ -699,6 +697,7 @@ static void test_async_our_mock(void) {
         }
     }
     CU_ASSERT_EQUAL(kafka_producer_flush(p, 10000, err, sizeof(err)), KAFKA_OK);
+    kafka_producer_stats_t st;
     kafka_producer_stats(p, &st);
     int64_t before = st.workers;
     int gone = 0; /* the first broker id (leaders are spread: it leads one partition) */
@@ -737,11 +736,18 @@ static void test_async_our_mock(void) {
     kafka_producer_destroy(p);
     dr_free(&s);
     kafka_mock_destroy(m);
+}
 
-    /* Unreachable bootstrap. */
+/* Unreachable bootstrap: produce fails with NO_KNOWN_BROKERS naming the cause, quickly,
+ * and last_error says the same. */
+static void test_unreachable_bootstrap(void) {
+    char bs[128];
+    snprintf(bs, sizeof(bs), "127.0.0.1:%d", kafka_test_dead_port());
     const char *kv2[] = {"delivery.timeout.ms", "1000", "request.timeout.ms", "500", "linger.ms", "0", NULL};
-    p = producer(bs, kv2, NULL);
-    t0 = kafka_test_now_ms();
+    kafka_producer_t *p = producer(bs, kv2, NULL);
+    int64_t t0 = kafka_test_now_ms();
+    kafka_produce_msg_t msg = {NULL, -1, "x", 1, NULL, 0, 0};
+    char err[512];
     CU_ASSERT_EQUAL(kafka_producer_produce(p, "t", 0, &msg, NULL, err, sizeof(err)), KAFKA_ERR__NO_KNOWN_BROKERS);
     CU_ASSERT(kafka_test_now_ms() - t0 < 3000);
     CU_ASSERT(strstr(err, "refused") != NULL);
@@ -760,7 +766,12 @@ static CU_TestInfo tests[] = {
     {"queue full, too large, delivery timeout, destroy", test_async_bounds},
     {"MSG_SIZE_TOO_LARGE: split, exactly once, in order", test_async_split_on_too_large},
 #endif
-    {"our mock: cut responses, unknown topic, unreachable", test_async_our_mock},
+    {"our mock: cut responses retried, one copy each (idempotence)", test_cut_responses_kept_once},
+    {"our mock: unknown topic times out naming it", test_unknown_topic_times_out},
+    {"our mock: new producer id after UNKNOWN_PRODUCER_ID / sequence gap; request timeouts",
+     test_new_producer_id_and_request_timeouts},
+    {"our mock: a broker leaves, its worker retires, nothing lost", test_broker_leaves},
+    {"unreachable bootstrap: NO_KNOWN_BROKERS naming the cause", test_unreachable_bootstrap},
     CU_TEST_INFO_NULL,
 };
 

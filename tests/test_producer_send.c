@@ -42,26 +42,7 @@ static kafka_err_t send_range(kafka_producer_t *p, const char *topic, int32_t pa
 }
 
 #ifdef KAFKA_HAVE_RDKAFKA
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
-
-static rd_kafka_t *mock_rk;
-static rd_kafka_mock_cluster_t *mc;
-
-static const char *start_rdkafka_mock(int brokers) {
-    char err[256];
-    rd_kafka_conf_t *c = rd_kafka_conf_new();
-    rd_kafka_conf_set(c, "log_level", "3", err, sizeof(err));
-    mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
-    mc = rd_kafka_mock_cluster_new(mock_rk, brokers);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mc);
-    return rd_kafka_mock_cluster_bootstraps(mc);
-}
-
-static void stop_rdkafka_mock(void) {
-    rd_kafka_mock_cluster_destroy(mc);
-    rd_kafka_destroy(mock_rk);
-}
+#include "rdk_data.h"
 
 /* Reads a partition from the beginning with a librdkafka consumer; returns how many
  * messages it saw and checks values "m-<i>" in order. */
@@ -179,6 +160,13 @@ static void test_errors_and_bounds(void) {
     CU_ASSERT_EQUAL(kafka_producer_send(p, "small", 5, &m, 1, NULL, NULL, err, sizeof(err)),
                     KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION);
     CU_ASSERT(strstr(err, "partitions 0..0") != NULL);
+    /* Bad arguments: the same code as the consumer's (producer.h). */
+    CU_ASSERT_EQUAL(kafka_producer_send(p, NULL, 0, &m, 1, NULL, NULL, err, sizeof(err)), KAFKA_ERR__INVALID_ARG);
+    CU_ASSERT_EQUAL(kafka_producer_send(p, "small", 0, &m, 0, NULL, NULL, err, sizeof(err)), KAFKA_ERR__INVALID_ARG);
+    CU_ASSERT_EQUAL(kafka_producer_send(p, "small", -2, &m, 1, NULL, NULL, err, sizeof(err)), KAFKA_ERR__INVALID_ARG);
+    CU_ASSERT_EQUAL(kafka_producer_produce(p, "", 0, &m, NULL, err, sizeof(err)), KAFKA_ERR__INVALID_ARG);
+    CU_ASSERT_EQUAL(kafka_producer_produce(p, "small", 0, NULL, NULL, err, sizeof(err)), KAFKA_ERR__INVALID_ARG);
+    CU_ASSERT_EQUAL(kafka_producer_last_errorcode(p), KAFKA_ERR__INVALID_ARG);
     /* A non-retriable broker error comes back at once. */
     rd_kafka_mock_push_request_errors(mc, 0, 1, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
     CU_ASSERT_EQUAL(kafka_producer_send(p, "small", 0, &m, 1, NULL, NULL, err, sizeof(err)),

@@ -48,7 +48,7 @@ static void check_batch_roundtrip(kafka_compression_t codec, int n) {
     kafka_records_reader_t *rr = kafka_records_reader_new(data, len, true, 0);
     kafka_record_t rec;
     int got = 0, rc;
-    while ((rc = kafka_records_next(rr, &rec)) == 1) {
+    while ((rc = kafka_records_reader_next(rr, &rec)) == 1) {
         record_kv(got, key, &kl, val, &vl);
         CU_ASSERT_EQUAL(rec.offset, got);
         CU_ASSERT_EQUAL(rec.timestamp, 1700000000000 + got * 3);
@@ -66,7 +66,7 @@ static void check_batch_roundtrip(kafka_compression_t codec, int n) {
     }
     CU_ASSERT_EQUAL(rc, 0);
     CU_ASSERT_EQUAL(got, n);
-    const kafka_batch_info_t *bi = kafka_records_batch(rr);
+    const kafka_batch_info_t *bi = kafka_records_reader_batch(rr);
     CU_ASSERT_EQUAL(bi->codec, codec);
     CU_ASSERT_EQUAL(bi->producer_id, 1234);
     CU_ASSERT_EQUAL(bi->producer_epoch, 5);
@@ -74,7 +74,7 @@ static void check_batch_roundtrip(kafka_compression_t codec, int n) {
     CU_ASSERT_EQUAL(bi->record_count, n);
     CU_ASSERT_EQUAL(bi->last_offset, n - 1);
     CU_ASSERT_EQUAL(bi->max_timestamp, 1700000000000 + (n - 1) * 3);
-    CU_ASSERT_EQUAL(kafka_records_partial(rr), 0);
+    CU_ASSERT_EQUAL(kafka_records_reader_partial(rr), 0);
     kafka_records_reader_destroy(rr);
     /* Appending to a sealed batch is refused; after reset it works again. */
     CU_ASSERT_EQUAL(kafka_batch_append(b, 1, "k", 1, "v", 1, NULL, 0), KAFKA_ERR__INVALID_ARG);
@@ -136,7 +136,7 @@ static void test_msgset_roundtrip(void) {
             kafka_records_reader_t *rr = kafka_records_reader_new(b.data, b.len, true, 0);
             kafka_record_t rec;
             int got = 0, rc;
-            while ((rc = kafka_records_next(rr, &rec)) == 1) {
+            while ((rc = kafka_records_reader_next(rr, &rec)) == 1) {
                 int i = got < 10 ? got : got - 10;
                 char v[32];
                 int vl = snprintf(v, sizeof(v), "msg-%d", i);
@@ -148,7 +148,7 @@ static void test_msgset_roundtrip(void) {
                 CU_ASSERT_EQUAL(rec.timestamp_type, magic ? KAFKA_TIMESTAMP_CREATE_TIME : KAFKA_TIMESTAMP_NONE);
                 got++;
             }
-            if (rc != 0) fprintf(stderr, "magic %d codec %zu: %s\n", magic, c, kafka_records_errstr(rr));
+            if (rc != 0) fprintf(stderr, "magic %d codec %zu: %s\n", magic, c, kafka_records_reader_errstr(rr));
             CU_ASSERT_EQUAL(rc, 0);
             CU_ASSERT_EQUAL(got, 13);
             kafka_records_reader_destroy(rr);
@@ -185,10 +185,10 @@ static void test_partial_and_truncation(void) {
         kafka_records_reader_t *rr = kafka_records_reader_new(all.data, n, true, 0);
         kafka_record_t rec;
         int got = 0, rc;
-        while ((rc = kafka_records_next(rr, &rec)) == 1) got++;
+        while ((rc = kafka_records_reader_next(rr, &rec)) == 1) got++;
         CU_ASSERT_EQUAL(rc, 0);
         CU_ASSERT_EQUAL(got, n < first ? 0 : n < all.len ? 5 : 10);
-        CU_ASSERT_EQUAL(kafka_records_partial(rr), n < first ? n : n - (n < all.len ? first : all.len));
+        CU_ASSERT_EQUAL(kafka_records_reader_partial(rr), n < first ? n : n - (n < all.len ? first : all.len));
         kafka_records_reader_destroy(rr);
     }
     kafka__buf_free(&all);
@@ -211,11 +211,11 @@ static void test_bad_crc_and_compression(void) {
     for (int check = 1; check >= 0; check--) {
         kafka_records_reader_t *rr = kafka_records_reader_new(all.data, all.len, check, 0);
         kafka_record_t rec;
-        int rc = kafka_records_next(rr, &rec);
+        int rc = kafka_records_reader_next(rr, &rec);
         CU_ASSERT_EQUAL(rc, check ? KAFKA_ERR__BAD_CRC : KAFKA_ERR__BAD_COMPRESSION);
-        CU_ASSERT(strstr(kafka_records_errstr(rr), "offset 0") != NULL);
+        CU_ASSERT(strstr(kafka_records_reader_errstr(rr), "offset 0") != NULL);
         int got = 0;
-        while ((rc = kafka_records_next(rr, &rec)) == 1) got++;
+        while ((rc = kafka_records_reader_next(rr, &rec)) == 1) got++;
         CU_ASSERT_EQUAL(rc, 0);
         CU_ASSERT_EQUAL(got, 50);
         kafka_records_reader_destroy(rr);
@@ -230,16 +230,16 @@ static void test_malformed_batches(void) {
     small[16] = 2;
     kafka_records_reader_t *rr = kafka_records_reader_new(small, sizeof(small), false, 0);
     kafka_record_t rec;
-    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), KAFKA_ERR__BAD_MSG);
-    CU_ASSERT(strstr(kafka_records_errstr(rr), "minimum") != NULL);
-    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), 0);
+    CU_ASSERT_EQUAL(kafka_records_reader_next(rr, &rec), KAFKA_ERR__BAD_MSG);
+    CU_ASSERT(strstr(kafka_records_reader_errstr(rr), "minimum") != NULL);
+    CU_ASSERT_EQUAL(kafka_records_reader_next(rr, &rec), 0);
     kafka_records_reader_destroy(rr);
     /* Unknown magic. */
     small[11] = 60;
     small[16] = 7;
     rr = kafka_records_reader_new(small, sizeof(small), false, 0);
-    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), KAFKA_ERR__BAD_MSG);
-    CU_ASSERT(strstr(kafka_records_errstr(rr), "magic 7") != NULL);
+    CU_ASSERT_EQUAL(kafka_records_reader_next(rr, &rec), KAFKA_ERR__BAD_MSG);
+    CU_ASSERT(strstr(kafka_records_reader_errstr(rr), "magic 7") != NULL);
     kafka_records_reader_destroy(rr);
     /* A record count far larger than the bytes; then a record whose varint never ends. */
     kafka_batch_t *b = kafka_batch_new(0);
@@ -251,20 +251,20 @@ static void test_malformed_batches(void) {
     memcpy(m, d, len);
     m[57] = 0x7f;
     rr = kafka_records_reader_new(m, len, false, 0);
-    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), KAFKA_ERR__BAD_MSG);
+    CU_ASSERT_EQUAL(kafka_records_reader_next(rr, &rec), KAFKA_ERR__BAD_MSG);
     kafka_records_reader_destroy(rr);
     memcpy(m, d, len);
     memset(m + 61, 0xff, len - 61);
     rr = kafka_records_reader_new(m, len, false, 0);
-    CU_ASSERT(kafka_records_next(rr, &rec) < 0);
-    CU_ASSERT(kafka_records_errstr(rr)[0] != 0);
+    CU_ASSERT(kafka_records_reader_next(rr, &rec) < 0);
+    CU_ASSERT(kafka_records_reader_errstr(rr)[0] != 0);
     kafka_records_reader_destroy(rr);
     /* A negative key length inside a record (zigzag 0x05 = -3). */
     memcpy(m, d, len);
     m[61 + 4] = 0x05;
     rr = kafka_records_reader_new(m, len, false, 0);
-    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), KAFKA_ERR__BAD_MSG);
-    CU_ASSERT(strstr(kafka_records_errstr(rr), "negative length") != NULL);
+    CU_ASSERT_EQUAL(kafka_records_reader_next(rr, &rec), KAFKA_ERR__BAD_MSG);
+    CU_ASSERT(strstr(kafka_records_reader_errstr(rr), "negative length") != NULL);
     kafka_records_reader_destroy(rr);
     free(m);
     kafka_batch_destroy(b);
@@ -291,15 +291,15 @@ static void test_control_and_log_append_time(void) {
     }
     kafka_records_reader_t *rr = kafka_records_reader_new(all.data, all.len, true, 0);
     kafka_record_t rec;
-    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), 1);
+    CU_ASSERT_EQUAL(kafka_records_reader_next(rr, &rec), 1);
     CU_ASSERT_EQUAL(rec.timestamp, 99);
     CU_ASSERT_EQUAL(rec.timestamp_type, KAFKA_TIMESTAMP_LOG_APPEND_TIME);
-    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), 0);
+    CU_ASSERT_EQUAL(kafka_records_reader_next(rr, &rec), 0);
     kafka_records_reader_destroy(rr);
     rr = kafka_records_reader_new(all.data, all.len, true, 0);
     kafka_records_reader_set_skip_control(rr, false);
-    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), 1);
-    CU_ASSERT(kafka_records_batch(rr)->control && kafka_records_batch(rr)->transactional);
+    CU_ASSERT_EQUAL(kafka_records_reader_next(rr, &rec), 1);
+    CU_ASSERT(kafka_records_reader_batch(rr)->control && kafka_records_reader_batch(rr)->transactional);
     kafka_records_reader_destroy(rr);
     kafka__buf_free(&all);
 }
@@ -331,7 +331,7 @@ static void test_msgset_codec_rules(void) {
     kafka_records_reader_t *rr = kafka_records_reader_new(b.data, b.len, true, 0);
     kafka_record_t rec;
     int got = 0, rc;
-    while ((rc = kafka_records_next(rr, &rec)) == 1) got++;
+    while ((rc = kafka_records_reader_next(rr, &rec)) == 1) got++;
     CU_ASSERT_EQUAL(rc, 0);
     CU_ASSERT_EQUAL(got, 4);
     kafka_records_reader_destroy(rr);
@@ -349,29 +349,29 @@ static void test_msgset_wrapper_offsets(void) {
     kafka_records_reader_t *rr = kafka_records_reader_new(b.data, b.len, true, 0);
     kafka_record_t rec;
     for (int i = 0; i < 3; i++) {
-        CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), 1);
+        CU_ASSERT_EQUAL(kafka_records_reader_next(rr, &rec), 1);
         CU_ASSERT_EQUAL(rec.offset, i);
     }
     kafka_records_reader_destroy(rr);
     kafka__buf_reset(&b);
     kafka_msgset_append(&b, 1, 1, 5, KAFKA_COMPRESSION_GZIP, NULL, -1, inner.data, (int32_t)inner.len, NULL, 0);
     rr = kafka_records_reader_new(b.data, b.len, true, 0);
-    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), KAFKA_ERR__BAD_MSG);
-    CU_ASSERT(strstr(kafka_records_errstr(rr), "below its last inner offset") != NULL);
+    CU_ASSERT_EQUAL(kafka_records_reader_next(rr, &rec), KAFKA_ERR__BAD_MSG);
+    CU_ASSERT(strstr(kafka_records_reader_errstr(rr), "below its last inner offset") != NULL);
     kafka_records_reader_destroy(rr);
     kafka__buf_reset(&b);
     kafka_buf_t mixed = KAFKA_BUF_INIT;
     kafka_msgset_append(&mixed, 0, 0, 5, KAFKA_COMPRESSION_NONE, NULL, -1, "v", 1, NULL, 0);
     kafka_msgset_append(&b, 1, 0, 5, KAFKA_COMPRESSION_GZIP, NULL, -1, mixed.data, (int32_t)mixed.len, NULL, 0);
     rr = kafka_records_reader_new(b.data, b.len, true, 0);
-    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), KAFKA_ERR__BAD_MSG);
-    CU_ASSERT(strstr(kafka_records_errstr(rr), "inner message magic 0") != NULL);
+    CU_ASSERT_EQUAL(kafka_records_reader_next(rr, &rec), KAFKA_ERR__BAD_MSG);
+    CU_ASSERT(strstr(kafka_records_reader_errstr(rr), "inner message magic 0") != NULL);
     kafka_records_reader_destroy(rr);
     kafka__buf_reset(&b);
     kafka_msgset_append(&b, 1, 0, 5, KAFKA_COMPRESSION_GZIP, NULL, -1, "", 0, NULL, 0);
     rr = kafka_records_reader_new(b.data, b.len, true, 0);
-    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), KAFKA_ERR__BAD_MSG);
-    CU_ASSERT(strstr(kafka_records_errstr(rr), "no inner message") != NULL);
+    CU_ASSERT_EQUAL(kafka_records_reader_next(rr, &rec), KAFKA_ERR__BAD_MSG);
+    CU_ASSERT(strstr(kafka_records_reader_errstr(rr), "no inner message") != NULL);
     kafka_records_reader_destroy(rr);
     kafka__buf_free(&mixed);
     kafka__buf_free(&inner);
@@ -391,10 +391,10 @@ static void test_bytes_after_records(void) {
     m[60] = 1; /* recordCount 2 -> 1 */
     kafka_records_reader_t *rr = kafka_records_reader_new(m, len, false, 0);
     kafka_record_t rec;
-    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), 1);
-    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), KAFKA_ERR__BAD_MSG);
-    CU_ASSERT(strstr(kafka_records_errstr(rr), "bytes after its 1 records") != NULL);
-    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), 0);
+    CU_ASSERT_EQUAL(kafka_records_reader_next(rr, &rec), 1);
+    CU_ASSERT_EQUAL(kafka_records_reader_next(rr, &rec), KAFKA_ERR__BAD_MSG);
+    CU_ASSERT(strstr(kafka_records_reader_errstr(rr), "bytes after its 1 records") != NULL);
+    CU_ASSERT_EQUAL(kafka_records_reader_next(rr, &rec), 0);
     kafka_records_reader_destroy(rr);
     free(m);
     kafka_batch_destroy(bt);
@@ -415,9 +415,9 @@ static void test_append_rejects_without_side_effects(void) {
     CU_ASSERT_EQUAL(kafka_batch_seal(bt, KAFKA_COMPRESSION_NONE, -1, &d, &len, NULL, 0), KAFKA_OK);
     kafka_records_reader_t *rr = kafka_records_reader_new(d, len, true, 0);
     kafka_record_t rec;
-    CU_ASSERT_EQUAL(kafka_records_next(rr, &rec), 1);
-    CU_ASSERT_EQUAL(kafka_records_batch(rr)->max_timestamp, 11);
-    CU_ASSERT_EQUAL(kafka_records_batch(rr)->record_count, 2);
+    CU_ASSERT_EQUAL(kafka_records_reader_next(rr, &rec), 1);
+    CU_ASSERT_EQUAL(kafka_records_reader_batch(rr)->max_timestamp, 11);
+    CU_ASSERT_EQUAL(kafka_records_reader_batch(rr)->record_count, 2);
     kafka_records_reader_destroy(rr);
     kafka_batch_destroy(bt);
 }

@@ -180,10 +180,10 @@ kafka_err_t kafka__msgset_decode(kafka__msgset_t *s, const uint8_t *records, siz
     kafka_err_t err = KAFKA_OK;
     kafka_record_t rec;
     int rc;
-    while (!err && (rc = kafka_records_next(rr, &rec)) != 0) {
-        const kafka_batch_info_t *b = kafka_records_batch(rr);
+    while (!err && (rc = kafka_records_reader_next(rr, &rec)) != 0) {
+        const kafka_batch_info_t *b = kafka_records_reader_batch(rr);
         if (rc < 0) {
-            err = add_invalid(s, b, (kafka_err_t)rc, kafka_records_errstr(rr), fetch_offset, scan);
+            err = add_invalid(s, b, (kafka_err_t)rc, kafka_records_reader_errstr(rr), fetch_offset, scan);
             continue;
         }
         advance(scan, rec.offset > b->last_offset ? rec.offset : b->last_offset);
@@ -192,7 +192,7 @@ kafka_err_t kafka__msgset_decode(kafka__msgset_t *s, const uint8_t *records, siz
         err = add_record(s, &rec, b->codec != KAFKA_COMPRESSION_NONE);
     }
     if (!err)
-        scan_partial(records, len, kafka_records_partial(rr), scan);
+        scan_partial(records, len, kafka_records_reader_partial(rr), scan);
     kafka_records_reader_destroy(rr);
     free(txn.sorted);
     free(txn.active);

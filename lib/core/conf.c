@@ -576,10 +576,19 @@ size_t kafka_conf_brokers(const kafka_conf_t *conf, kafka_conf_broker_t *out, si
     return n;
 }
 
+static int by_name(const void *a, const void *b) {
+    return strcmp(props[*(const int *)a].name, props[*(const int *)b].name);
+}
+
 void kafka_conf_dump(const kafka_conf_t *conf, FILE *out) {
-    char tmp[24];
+    /* Property numbers only grow (conf.h), so the names are sorted here. */
+    int order[KAFKA_CONF__COUNT];
     for (int p = 0; p < KAFKA_CONF__COUNT; p++)
-        fprintf(out, "%s=%s\n", props[p].name, value_str(conf, p, tmp));
+        order[p] = p;
+    qsort(order, KAFKA_CONF__COUNT, sizeof(order[0]), by_name);
+    char tmp[24];
+    for (int i = 0; i < KAFKA_CONF__COUNT; i++)
+        fprintf(out, "%s=%s\n", props[order[i]].name, value_str(conf, order[i], tmp));
 }
 
 /* Applies one properties-file line; the reason of a failure goes to why. */

@@ -78,7 +78,7 @@ kafka_io_t *kafka_io_connect(const char *host, int port, int timeout_ms, kafka_e
     else
         snprintf(name, sizeof(name), "%s", host ? host : "");
     if (!name[0] || port < 1 || port > 65535) {
-        *errp = KAFKA_ERR__MISMATCH_ARGUMENT;
+        *errp = KAFKA_ERR__INVALID_ARG;
         snprintf(errstr, errstr_size, "invalid broker address \"%s:%d\"", host ? host : "", port);
         return NULL;
     }
@@ -161,7 +161,7 @@ kafka_err_t kafka_io_sendv(kafka_io_t *io, const struct iovec *iov_in, int iovcn
     if (io->fd < 0)
         return io_fail(io, KAFKA_ERR__CANT_SEND, "%s: connection is closed", io->peer);
     if (iovcnt < 0)
-        return io_fail(io, KAFKA_ERR__MISMATCH_ARGUMENT, "%s: %d buffers in one send", io->peer, iovcnt);
+        return io_fail(io, KAFKA_ERR__INVALID_ARG, "%s: %d buffers in one send", io->peer, iovcnt);
     int64_t deadline = kafka__now_ms() + timeout_ms;
     /* sendmsg takes up to IOV_MAX buffers; a window of 64 at a time (copied, as the
      * window's first entry is advanced past what was written). */

@@ -8,9 +8,8 @@
 #include "producer/accumulator.h"
 #include "util/clock.h"
 
-void kafka__accum_init(kafka__accum_t *acc, const kafka_conf_t *conf, kafka__accum_enqueue_t enqueue) {
+void kafka__accum_init(kafka__accum_t *acc, const kafka_conf_t *conf) {
     memset(acc, 0, sizeof(*acc));
-    acc->enqueue = enqueue;
     acc->batch_size = (size_t)kafka_conf_int(conf, KAFKA_CONF_BATCH_SIZE);
     acc->linger_ms = kafka_conf_int(conf, KAFKA_CONF_LINGER_MS);
     acc->message_max_bytes = (size_t)kafka_conf_int(conf, KAFKA_CONF_MESSAGE_MAX_BYTES);
@@ -155,7 +154,7 @@ static kafka_err_t seal_batch(const kafka__accum_t *acc, kafka_batch_t *b, const
     return e;
 }
 
-/* Seals the open batch into a new pbatch and enqueues it (ap->lock held); false when
+/* Seals the open batch into a new pbatch at ap's tail (ap->lock held); false when
  * there is none or on ENOMEM (the batch then stays open and is retried). */
 static bool seal(kafka__accum_t *acc, kafka__apart_t *ap) {
     if (!ap->open || kafka_batch_count(ap->open) == 0)
@@ -175,14 +174,21 @@ static bool seal(kafka__accum_t *acc, kafka__apart_t *ap) {
     ap->open = NULL;
     ap->msgs = NULL;
     ap->nmsgs = ap->capmsgs = 0;
-    acc->enqueue(pb, ap->sink);
+    if (ap->tail)
+        ap->tail->next = pb;
+    else
+        ap->head = pb;
+    ap->tail = pb;
     return true;
 }
 
 kafka_err_t kafka__accum_append(kafka__accum_t *acc, kafka__apart_t *ap, int64_t timestamp_ms, const void *key,
                                 int32_t keylen, const void *value, int32_t valuelen, const kafka_header_t *headers,
-                                size_t nheaders, void *opaque, uint32_t flags, int64_t now_ms, char *errstr,
-                                size_t errstr_size) {
+                                size_t nheaders, void *opaque, uint32_t flags, int64_t now_ms, unsigned *events,
+                                char *errstr, size_t errstr_size) {
+    unsigned ev = 0;
+    if (events)
+        *events = 0;
     size_t size = record_size(keylen, valuelen, headers, nheaders);
     /* A record alone in a batch must fit message.max.bytes (the broker's limit). */
     if (size + KAFKA_RECORD_BATCH_OVERHEAD > acc->message_max_bytes) {
@@ -202,7 +208,7 @@ kafka_err_t kafka__accum_append(kafka__accum_t *acc, kafka__apart_t *ap, int64_t
     pthread_mutex_lock(&ap->lock);
     size_t max = ap->refused_max && ap->refused_max < acc->batch_max ? ap->refused_max : acc->batch_max;
     if (ap->open && kafka_batch_count(ap->open) > 0 && kafka_batch_size(ap->open) + size > max)
-        seal(acc, ap);
+        ev |= seal(acc, ap) ? KAFKA__ACCUM_SEALED : 0;
     if (!ap->open) {
         pthread_mutex_lock(&acc->pool_lock);
         if (acc->npool > 0) {
@@ -235,11 +241,13 @@ kafka_err_t kafka__accum_append(kafka__accum_t *acc, kafka__apart_t *ap, int64_t
         err = kafka_batch_append(ap->open, timestamp_ms, key, keylen, value, valuelen, headers, nheaders);
         if (!err) {
             ap->msgs[ap->nmsgs++] = (kafka__msgmeta_t){opaque, now_ms, (uint32_t)size, flags};
-            if (ap->nmsgs == 1 && acc->opened)
-                acc->opened(ap);
+            if (ap->nmsgs == 1)
+                ev |= KAFKA__ACCUM_OPENED;
         }
     }
     pthread_mutex_unlock(&ap->lock);
+    if (events)
+        *events = ev;
     if (err) {
         unreserve(acc, 1, (int64_t)size);
         if (errstr && errstr_size)
@@ -336,7 +344,7 @@ kafka_err_t kafka__accum_split(kafka__accum_t *acc, const kafka__pbatch_t *pb, k
         snprintf(why, why_size, "out of memory splitting a batch of %d records", pb->count);
     kafka_record_t rec;
     int r = 0;
-    while (!e && (r = kafka_records_next(rr, &rec)) == 1) {
+    while (!e && (r = kafka_records_reader_next(rr, &rec)) == 1) {
         if (i >= pb->count) {
             i++;
             break;
@@ -359,7 +367,7 @@ kafka_err_t kafka__accum_split(kafka__accum_t *acc, const kafka__pbatch_t *pb, k
         i++;
     }
     if (!e && r < 0) {
-        snprintf(why, why_size, "decoding the batch to split it: %s", kafka_records_errstr(rr));
+        snprintf(why, why_size, "decoding the batch to split it: %s", kafka_records_reader_errstr(rr));
         e = (kafka_err_t)r;
     } else if (!e && i != pb->count) {
         snprintf(why, why_size, "the batch to split holds %d records, not %d", i, pb->count);

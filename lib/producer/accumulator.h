@@ -3,11 +3,13 @@
  * has passed, or on flush; plus the producer's memory bound (queue.buffering.max.messages
  * / .kbytes): an append blocks up to queue.full.timeout.ms or fails with QUEUE_FULL.
  *
- * A sealed kafka__pbatch_t travels application -> broker worker: it is handed to the
- * accumulator's enqueue function while the partition lock is held, so a partition's
- * batches reach their worker in the order they were sealed, whichever thread sealed
- * them. The worker gives it back with kafka__accum_release() once every record in it is
- * reported. */
+ * A sealed kafka__pbatch_t travels application -> broker worker: it joins the tail of
+ * its partition's list (ap->head..tail) while the partition lock is held, so the list
+ * is in seal order whichever thread sealed it. The calls that seal or open a batch say
+ * so (KAFKA__ACCUM_SEALED / _OPENED, or true from kafka__accum_ready*) and their caller
+ * tells whoever sends the list; the worker takes batches from the head under the
+ * partition lock and gives each back with kafka__accum_release() once every record in
+ * it is reported. */
 #ifndef KAFKA_PRODUCER_ACCUMULATOR_H
 #define KAFKA_PRODUCER_ACCUMULATOR_H
 
@@ -50,27 +52,23 @@ typedef struct kafka__pbatch_s {
     int8_t alt_magic;   /* -1: no alt */
 } kafka__pbatch_t;
 
-/* A partition's open batch; app threads append under its lock. */
+/* A partition's open batch and its sealed ones; app threads append under its lock. */
 typedef struct kafka__apart_s {
     pthread_mutex_t lock;
+    kafka__pbatch_t *head, *tail; /* sealed, not yet reported, in seal order (the owner takes from head) */
     kafka_batch_t *open;
     kafka__msgmeta_t *msgs;
     int32_t nmsgs, capmsgs;
     int64_t opened_ms;
     int32_t partition;
     void *topic;
-    void *sink; /* what receives this partition's sealed batches: the producer's kafka__ppart_t */
     size_t refused_max; /* learned from the broker refusing a batch as too large: batches stay
                            below this (uncompressed bytes); 0: nothing learned */
 } kafka__apart_t;
 
-/* Receives a sealed batch; called with the partition lock held: it must not block or
- * take a lock ordered before a partition lock (the producer's appends the batch to the
- * partition's list, takes the topic's partitioner lock, ordered after it, and pushes
- * the partition to its leader's worker queue, lock-free). */
-typedef void (*kafka__accum_enqueue_t)(kafka__pbatch_t *pb, void *sink);
-/* Told (partition lock held, same rules) that a new batch opened: its linger runs. */
-typedef void (*kafka__accum_opened_t)(kafka__apart_t *ap);
+/* What an append did besides adding the record (kafka__accum_append's *events). */
+#define KAFKA__ACCUM_SEALED 1u /* the open batch was sealed onto ap->tail */
+#define KAFKA__ACCUM_OPENED 2u /* the record opened a new batch: its linger runs */
 
 typedef struct kafka__accum_s {
     size_t batch_size;
@@ -90,8 +88,6 @@ typedef struct kafka__accum_s {
     atomic_int waiters;
     pthread_mutex_t mem_lock;
     pthread_cond_t mem_cond;
-    kafka__accum_enqueue_t enqueue;
-    kafka__accum_opened_t opened; /* optional */
     bool coarse_now; /* append's now_ms is kafka__now_coarse_ms(): read the precise clock when a batch opens */
     /* Released batches and bookkeeping arrays kept for reuse: a new batch then writes
      * into memory already mapped instead of faulting fresh pages in. */
@@ -105,26 +101,27 @@ typedef struct kafka__accum_s {
 } kafka__accum_t;
 
 /* @thread any  @locks none */
-void kafka__accum_init(kafka__accum_t *acc, const kafka_conf_t *conf, kafka__accum_enqueue_t enqueue);
+void kafka__accum_init(kafka__accum_t *acc, const kafka_conf_t *conf);
 void kafka__accum_destroy(kafka__accum_t *acc);
 void kafka__apart_init(kafka__apart_t *ap, void *topic, int32_t partition);
 void kafka__apart_destroy(kafka__apart_t *ap);
 
 /* Appends one record to the partition's open batch. When the record would take the
  * batch past batch.size or message.max.bytes (or below what the broker refused, see
- * kafka__apart_refused) the open batch is sealed and enqueued first (then the record
+ * kafka__apart_refused) the open batch is sealed onto ap->tail first (then the record
  * opens the next batch), so a sealed batch of more than one record, header included,
  * never exceeds message.max.bytes; compressed, it is sent uncompressed when compression
  * would make it larger. KAFKA_ERR__MSG_TOO_LARGE (errstr: size and limit) for a record
  * over message.max.bytes; KAFKA_ERR__QUEUE_FULL / KAFKA_ERR__TIMED_OUT when the memory
- * bound is reached (non-blocking / after queue.full.timeout.ms). */
+ * bound is reached (non-blocking / after queue.full.timeout.ms). *events (optional) gets
+ * KAFKA__ACCUM_SEALED and/or _OPENED, also on error (a seal before a failed append). */
 /* @thread app  @locks ap->lock, acc->mem_lock (not together) */
 kafka_err_t kafka__accum_append(kafka__accum_t *acc, kafka__apart_t *ap, int64_t timestamp_ms, const void *key,
                                 int32_t keylen, const void *value, int32_t valuelen, const kafka_header_t *headers,
-                                size_t nheaders, void *opaque, uint32_t flags, int64_t now_ms, char *errstr,
-                                size_t errstr_size);
+                                size_t nheaders, void *opaque, uint32_t flags, int64_t now_ms, unsigned *events,
+                                char *errstr, size_t errstr_size);
 
-/* Seals and enqueues the open batch when it is due (linger.ms passed since it opened,
+/* Seals the open batch onto ap->tail when it is due (linger.ms passed since it opened,
  * or force); true if it did. *next_due_ms gets when it will be due (INT64_MAX: no open
  * batch). */
 /* @thread worker or flusher  @locks ap->lock */

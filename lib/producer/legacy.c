@@ -25,7 +25,7 @@ kafka_err_t kafka__pbatch_to_msgset(kafka__pbatch_t *pb, int magic, kafka_compre
     kafka_record_t rec;
     int r;
     int64_t i = 0, first_ts = 0;
-    while ((r = kafka_records_next(rr, &rec)) == 1) {
+    while ((r = kafka_records_reader_next(rr, &rec)) == 1) {
         if (rec.header_count) {
             snprintf(why, why_size, "message %lld has headers, which MessageSet v%d (this broker's) cannot carry",
                      (long long)i, magic);
@@ -41,7 +41,7 @@ kafka_err_t kafka__pbatch_to_msgset(kafka__pbatch_t *pb, int magic, kafka_compre
         i++;
     }
     if (!e && r < 0) {
-        snprintf(why, why_size, "re-encoding for an old broker: %s", kafka_records_errstr(rr));
+        snprintf(why, why_size, "re-encoding for an old broker: %s", kafka_records_reader_errstr(rr));
         e = (kafka_err_t)r;
     }
     if (!e && codec != KAFKA_COMPRESSION_NONE) {

@@ -65,34 +65,21 @@ void kafka__ppart_notify(kafka_producer_t *p, kafka__ppart_t *pp) {
     }
 }
 
-/* The accumulator sealed a batch (pp->ap.lock held): it joins the partition's list. */
-static void on_sealed(kafka__pbatch_t *pb, void *sink) {
-    kafka__ppart_t *pp = sink;
-    pb->next = NULL;
-    if (pp->tail)
-        pp->tail->next = pb;
-    else
-        pp->head = pb;
-    pp->tail = pb;
+void kafka__ppart_sealed(kafka_producer_t *p, kafka__ppart_t *pp) {
     kafka__ptopic_t *t = pp->topic;
     pthread_mutex_lock(&t->lock);
     kafka__partitioner_batch_sealed(&t->part, pp->ap.partition);
     atomic_store_explicit(&t->sticky_hint, t->part.sticky, memory_order_relaxed);
     pthread_mutex_unlock(&t->lock);
-    kafka__ppart_notify(NULL, pp);
-}
-
-/* A batch opened (pp->ap.lock held): its linger must be watched by a worker. */
-static void on_opened(kafka__apart_t *ap) {
-    kafka__ppart_notify(NULL, (kafka__ppart_t *)ap);
+    kafka__ppart_notify(p, pp);
 }
 
 int64_t kafka__ppart_expire(kafka_producer_t *p, kafka__ppart_t *pp, int64_t now, kafka__pbatch_t **expired) {
-    while (pp->head && !pp->inflight && pp->head->msgs[0].enqueued_ms + p->delivery_timeout_ms <= now) {
-        kafka__pbatch_t *pb = pp->head;
-        pp->head = pb->next;
-        if (!pp->head)
-            pp->tail = NULL;
+    while (pp->ap.head && !pp->inflight && pp->ap.head->msgs[0].enqueued_ms + p->delivery_timeout_ms <= now) {
+        kafka__pbatch_t *pb = pp->ap.head;
+        pp->ap.head = pb->next;
+        if (!pp->ap.head)
+            pp->ap.tail = NULL;
         /* Sent before under the current producer id: the broker expects its sequence
          * next, and will never see it. Later batches need a new producer id. */
         if (pb->seq_gen && pb->seq_gen == atomic_load(&p->pid_gen))
@@ -100,7 +87,7 @@ int64_t kafka__ppart_expire(kafka_producer_t *p, kafka__ppart_t *pp, int64_t now
         pb->next = *expired;
         *expired = pb;
     }
-    return pp->head && !pp->inflight ? pp->head->msgs[0].enqueued_ms + p->delivery_timeout_ms : INT64_MAX;
+    return pp->ap.head && !pp->inflight ? pp->ap.head->msgs[0].enqueued_ms + p->delivery_timeout_ms : INT64_MAX;
 }
 
 void kafka__ppart_report_expired(kafka_producer_t *p, kafka__ppart_t *pp, kafka__pbatch_t *list, kafka_err_t cause,
@@ -219,7 +206,6 @@ static kafka__ppart_t *ppart_new(kafka_producer_t *p, kafka__ptopic_t *t, int32_
     if (!pp)
         return NULL;
     kafka__apart_init(&pp->ap, t, partition);
-    pp->ap.sink = pp;
     pp->topic = t;
     kafka__backoff_init(&pp->backoff, p->backoff_ms, p->backoff_max_ms);
     return pp;
@@ -337,10 +323,11 @@ static void route(kafka_producer_t *p, kafka__metadata_t *md, expired_t **expire
                 pp->leader = w;
                 kafka__ppart_notify(p, pp);
             }
-            if (!w && !pp->owner && (pp->head || pp->ap.nmsgs)) {
+            if (!w && !pp->owner && (pp->ap.head || pp->ap.nmsgs)) {
                 /* Nobody can send it now: seal what lingers, expire what waited too long,
                  * and keep asking for metadata until a leader appears. */
-                kafka__accum_ready_locked(&p->acc, &pp->ap, now, true, NULL);
+                if (kafka__accum_ready_locked(&p->acc, &pp->ap, now, true, NULL))
+                    kafka__ppart_sealed(p, pp);
                 kafka__ppart_expire(p, pp, now, &exp);
                 if (!pp->last_err) {
                     pp->last_err = KAFKA_ERR__LEADER_NOT_FOUND;
@@ -475,8 +462,7 @@ kafka_producer_t *kafka_producer_new(const kafka_conf_t *conf, char *errstr, siz
     pthread_mutex_init(&p->lock, NULL);
     pthread_mutex_init(&p->pid_lock, NULL);
     pthread_mutex_init(&p->err_lock, NULL);
-    kafka__accum_init(&p->acc, p->conf, on_sealed);
-    p->acc.opened = on_opened;
+    kafka__accum_init(&p->acc, p->conf);
     p->acc.coarse_now = true;
     atomic_init(&p->topics, NULL);
     atomic_init(&p->flushing, 0);
@@ -527,9 +513,10 @@ void kafka_producer_destroy(kafka_producer_t *p) {
         for (int32_t i = 0; parts && i < parts->n; i++) {
             kafka__ppart_t *pp = parts->p[i];
             pthread_mutex_lock(&pp->ap.lock);
-            kafka__accum_ready_locked(&p->acc, &pp->ap, kafka__now_ms(), true, NULL);
-            kafka__pbatch_t *list = pp->head;
-            pp->head = pp->tail = NULL;
+            if (kafka__accum_ready_locked(&p->acc, &pp->ap, kafka__now_ms(), true, NULL))
+                kafka__ppart_sealed(p, pp);
+            kafka__pbatch_t *list = pp->ap.head;
+            pp->ap.head = pp->ap.tail = NULL;
             pthread_mutex_unlock(&pp->ap.lock);
             while (list) {
                 kafka__pbatch_t *n = list->next;
@@ -595,9 +582,20 @@ static kafka_err_t produce_one(kafka_producer_t *p, kafka__ptopic_t *t, int32_t 
     kafka__ppart_t *pp = parts->p[partition];
     *ppp = pp;
     char why[300];
+    unsigned ev;
     kafka_err_t e = kafka__accum_append(&p->acc, &pp->ap, msg->timestamp_ms ? msg->timestamp_ms : kafka__wall_ms(),
                                         msg->key, msg->key_len, msg->value, msg->value_len, msg->headers,
-                                        msg->header_count, opaque, flags, kafka__now_coarse_ms(), why, sizeof(why));
+                                        msg->header_count, opaque, flags, kafka__now_coarse_ms(), &ev, why,
+                                        sizeof(why));
+    if (ev) {
+        /* A sealed batch must be sent, an opened one's linger watched: by a worker. */
+        pthread_mutex_lock(&pp->ap.lock);
+        if (ev & KAFKA__ACCUM_SEALED)
+            kafka__ppart_sealed(p, pp);
+        else
+            kafka__ppart_notify(p, pp);
+        pthread_mutex_unlock(&pp->ap.lock);
+    }
     if (e)
         return fail(p, errstr, errstr_size, e, "%s/%d: %s", t->name, partition, why);
     return KAFKA_OK;
@@ -606,7 +604,7 @@ static kafka_err_t produce_one(kafka_producer_t *p, kafka__ptopic_t *t, int32_t 
 kafka_err_t kafka_producer_produce(kafka_producer_t *p, const char *topic, int32_t partition,
                                    const kafka_produce_msg_t *msg, void *opaque, char *errstr, size_t errstr_size) {
     if (!topic || !*topic || !msg || partition < KAFKA_PARTITION_ANY)
-        return fail(p, errstr, errstr_size, KAFKA_ERR__MISMATCH_ARGUMENT,
+        return fail(p, errstr, errstr_size, KAFKA_ERR__INVALID_ARG,
                     "produce: a topic, a message and a partition >= -1 are required");
     if (atomic_load(&p->stopping))
         return fail(p, errstr, errstr_size, KAFKA_ERR__DESTROYED, "produce: the producer is being destroyed");
@@ -668,10 +666,10 @@ kafka_err_t kafka_producer_send(kafka_producer_t *p, const char *topic, int32_t 
                                 const kafka_produce_msg_t *msgs, size_t n, int32_t *partition_out,
                                 int64_t *base_offset, char *errstr, size_t errstr_size) {
     if (!topic || !*topic || (n > 0 && !msgs) || partition < KAFKA_PARTITION_ANY)
-        return fail(p, errstr, errstr_size, KAFKA_ERR__MISMATCH_ARGUMENT,
+        return fail(p, errstr, errstr_size, KAFKA_ERR__INVALID_ARG,
                     "send: topic, messages and a partition >= -1 are required");
     if (n == 0)
-        return fail(p, errstr, errstr_size, KAFKA_ERR__MISMATCH_ARGUMENT, "send: no messages");
+        return fail(p, errstr, errstr_size, KAFKA_ERR__INVALID_ARG, "send: no messages");
     if (atomic_load(&p->stopping))
         return fail(p, errstr, errstr_size, KAFKA_ERR__DESTROYED, "send: the producer is being destroyed");
     kafka_err_t e;
@@ -699,7 +697,8 @@ kafka_err_t kafka_producer_send(kafka_producer_t *p, const char *topic, int32_t 
     if (pp && appended) {
         /* No linger for a synchronous send: seal now. */
         pthread_mutex_lock(&pp->ap.lock);
-        kafka__accum_ready_locked(&p->acc, &pp->ap, kafka__now_ms(), true, NULL);
+        if (kafka__accum_ready_locked(&p->acc, &pp->ap, kafka__now_ms(), true, NULL))
+            kafka__ppart_sealed(p, pp);
         pthread_mutex_unlock(&pp->ap.lock);
     }
     pthread_mutex_lock(&s.lock);

@@ -26,15 +26,14 @@ typedef struct kafka__ptopic_s kafka__ptopic_t;
 
 /* One partition the producer writes to. ap.lock guards every field below ap. */
 typedef struct kafka__ppart_s {
-    kafka__apart_t ap; /* open batch (app threads append); ap.sink points back here */
+    kafka__apart_t ap; /* open batch (app threads append), sealed ones in ap.head..tail */
     /* queue element: application -> broker ("this partition has work for you") */
     kafka__mpscq_node_t to_broker;
     kafka__ptopic_t *topic;
-    kafka__pbatch_t *head, *tail; /* sealed, not yet reported, in seal order */
-    bool inflight;                /* head is in a request on its owner's connection */
+    bool inflight;                /* ap.head is in a request on its owner's connection */
     kafka__worker_t *owner;       /* the worker tracking this partition; NULL: none */
     kafka__worker_t *leader;      /* the worker of the leader broker; NULL: unknown */
-    int64_t retry_at;             /* head is not sent again before this (backoff) */
+    int64_t retry_at;             /* ap.head is not sent again before this (backoff) */
     kafka__backoff_t backoff;     /* retries of the partition's head batch */
     uint32_t seq_gen;             /* producer id generation next_seq counts in */
     int32_t next_seq;             /* idempotence: the next batch's base sequence */
@@ -118,6 +117,11 @@ struct kafka_producer_s {
  * nobody tracks it, else wakes the tracking worker. */
 /* @thread any  @locks pp->ap.lock held */
 void kafka__ppart_notify(kafka_producer_t *p, kafka__ppart_t *pp);
+
+/* The accumulator sealed a batch onto pp->ap.tail: the topic's sticky partitioner moves
+ * on (its lock is ordered after a partition lock) and the partition's worker is told. */
+/* @thread any  @locks pp->ap.lock held, the topic's lock */
+void kafka__ppart_sealed(kafka_producer_t *p, kafka__ppart_t *pp);
 
 /* Reports the records of pb (the batch is unlinked, no lock held): err 0 with offsets
  * base_offset + i (-1 each when unknown), or the error and why; then releases it. */

@@ -202,14 +202,14 @@ static void too_large(kafka__worker_t *w, kafka__ppart_t *pp, kafka__pbatch_t *p
     unstamp(p, pp, pb);
     if (first) {
         second->next = pb->next;
-        pp->head = first;
-        if (pp->tail == pb)
-            pp->tail = second;
+        pp->ap.head = first;
+        if (pp->ap.tail == pb)
+            pp->ap.tail = second;
         pp->retry_at = now;
     } else {
-        pp->head = pb->next;
-        if (!pp->head)
-            pp->tail = NULL;
+        pp->ap.head = pb->next;
+        if (!pp->ap.head)
+            pp->ap.tail = NULL;
     }
     pb->next = NULL;
     pthread_mutex_unlock(&pp->ap.lock);
@@ -266,9 +266,9 @@ static void complete(kafka__worker_t *w, kafka__ppart_t *pp, kafka__pbatch_t *pb
         }
     }
     if (done) {
-        pp->head = pb->next;
-        if (!pp->head)
-            pp->tail = NULL;
+        pp->ap.head = pb->next;
+        if (!pp->ap.head)
+            pp->ap.tail = NULL;
         pb->next = NULL;
     }
     pthread_mutex_unlock(&pp->ap.lock);
@@ -404,9 +404,9 @@ static void send_request(kafka__worker_t *w) {
             if (!fatal)
                 pp->retry_at = now + kafka__backoff_peek(&pp->backoff);
             else {
-                pp->head = pb->next;
-                if (!pp->head)
-                    pp->tail = NULL;
+                pp->ap.head = pb->next;
+                if (!pp->ap.head)
+                    pp->ap.tail = NULL;
                 pb->next = NULL;
             }
         }
@@ -531,27 +531,28 @@ static int64_t service(kafka__worker_t *w, int64_t now) {
             continue;
         }
         int64_t d;
-        kafka__accum_ready_locked(&p->acc, &pp->ap, now, flushing, &d);
+        if (kafka__accum_ready_locked(&p->acc, &pp->ap, now, flushing, &d))
+            kafka__ppart_sealed(p, pp);
         due = min64(due, d);
-        if (pp->head && !pp->inflight) {
+        if (pp->ap.head && !pp->inflight) {
             if (!connected && w->conn_err) {
                 pp->last_err = w->conn_err;
                 snprintf(pp->why, sizeof(pp->why), "%.199s", w->conn_why);
             }
             due = min64(due, kafka__ppart_expire(p, pp, now, &expired));
         }
-        if (pp->head && !pp->inflight) {
+        if (pp->ap.head && !pp->inflight) {
             if (pp->retry_at > now)
                 due = min64(due, pp->retry_at);
-            else if (connected && room && bytes < MAX_REQUEST_BYTES && build_add(w, pp, pp->head)) {
+            else if (connected && room && bytes < MAX_REQUEST_BYTES && build_add(w, pp, pp->ap.head)) {
                 pp->inflight = true;
-                if (pp->head->attempts++)
+                if (pp->ap.head->attempts++)
                     atomic_fetch_add_explicit(&p->st_retries, 1, memory_order_relaxed);
-                bytes += pp->head->len;
+                bytes += pp->ap.head->len;
             } else if (!connected)
                 due = min64(due, w->reconnect_at);
         }
-        bool idle = !pp->head && !pp->inflight && pp->ap.nmsgs == 0;
+        bool idle = !pp->ap.head && !pp->inflight && pp->ap.nmsgs == 0;
         kafka_err_t cause = pp->last_err;
         char why[200];
         if (expired)

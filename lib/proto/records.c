@@ -58,9 +58,9 @@ void kafka_records_reader_destroy(kafka_records_reader_t *rr) {
 }
 
 void kafka_records_reader_set_skip_control(kafka_records_reader_t *rr, bool skip) { rr->skip_control = skip; }
-const kafka_batch_info_t *kafka_records_batch(const kafka_records_reader_t *rr) { return &rr->info; }
-const char *kafka_records_errstr(const kafka_records_reader_t *rr) { return rr->errstr; }
-size_t kafka_records_partial(const kafka_records_reader_t *rr) { return rr->partial; }
+const kafka_batch_info_t *kafka_records_reader_batch(const kafka_records_reader_t *rr) { return &rr->info; }
+const char *kafka_records_reader_errstr(const kafka_records_reader_t *rr) { return rr->errstr; }
+size_t kafka_records_reader_partial(const kafka_records_reader_t *rr) { return rr->partial; }
 
 /* Offsets and timestamps come from the wire: hostile values must wrap, not overflow. */
 static inline int64_t wrap_add(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
@@ -338,7 +338,7 @@ static int next_inner(kafka_records_reader_t *rr, kafka_record_t *rec) {
     return 1;
 }
 
-int kafka_records_next(kafka_records_reader_t *rr, kafka_record_t *rec) {
+int kafka_records_reader_next(kafka_records_reader_t *rr, kafka_record_t *rec) {
     for (;;) {
         if (rr->rec_left == 0 && rr->info.magic == 2 && kafka__rd_remaining(&rr->recs)) {
             size_t extra = kafka__rd_remaining(&rr->recs);

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     kafka_record_t rec;
     kafka_header_t hdrs[8];
     int rc, guard = 0;
-    while ((rc = kafka_records_next(rr, &rec)) != 0 && guard++ < 1000000) {
+    while ((rc = kafka_records_reader_next(rr, &rec)) != 0 && guard++ < 1000000) {
         if (rc == 1) {
             int n = kafka_record_headers(&rec, hdrs, 8);
             volatile uint8_t sink = 0;

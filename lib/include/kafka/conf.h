@@ -24,48 +24,51 @@ extern "C" {
 
 typedef struct kafka_conf_s kafka_conf_t;
 
-/* Every property, in the order of their names (kafka_conf_dump() relies on it). */
+/* Every property. The numbers are part of the ABI: a program built against an older
+ * header passes them to a newer library. So they never change and are never reused; a
+ * new property takes the next number at the end (KAFKA_CONF__COUNT moves up). The
+ * first ones happen to be in the order of their names; kafka_conf_dump() sorts. */
 typedef enum kafka_conf_prop_e {
-    KAFKA_CONF_ACKS,                         /* acks */
-    KAFKA_CONF_API_VERSION_REQUEST,          /* api.version.request */
-    KAFKA_CONF_AUTO_COMMIT_INTERVAL_MS,      /* auto.commit.interval.ms */
-    KAFKA_CONF_AUTO_OFFSET_RESET,            /* auto.offset.reset: kafka_offset_reset_t */
-    KAFKA_CONF_BATCH_SIZE,                   /* batch.size */
-    KAFKA_CONF_BOOTSTRAP_SERVERS,            /* bootstrap.servers: see kafka_conf_brokers() */
-    KAFKA_CONF_BROKER_VERSION_FALLBACK,      /* broker.version.fallback */
-    KAFKA_CONF_CHECK_CRCS,                   /* check.crcs */
-    KAFKA_CONF_CLIENT_ID,                    /* client.id */
-    KAFKA_CONF_COMPRESSION_TYPE,             /* compression.type: kafka_compression_t */
-    KAFKA_CONF_DELIVERY_TIMEOUT_MS,          /* delivery.timeout.ms */
-    KAFKA_CONF_ENABLE_AUTO_COMMIT,           /* enable.auto.commit */
-    KAFKA_CONF_ENABLE_IDEMPOTENCE,           /* enable.idempotence */
-    KAFKA_CONF_FETCH_MAX_BYTES,              /* fetch.max.bytes */
-    KAFKA_CONF_FETCH_MAX_WAIT_MS,            /* fetch.max.wait.ms */
-    KAFKA_CONF_FETCH_MIN_BYTES,              /* fetch.min.bytes */
-    KAFKA_CONF_GROUP_ID,                     /* group.id */
-    KAFKA_CONF_ISOLATION_LEVEL,              /* isolation.level: kafka_isolation_level_t */
-    KAFKA_CONF_LINGER_MS,                    /* linger.ms */
-    KAFKA_CONF_LOG_LEVEL,                    /* log.level */
-    KAFKA_CONF_MAX_IN_FLIGHT,                /* max.in.flight.requests.per.connection */
-    KAFKA_CONF_MAX_PARTITION_FETCH_BYTES,    /* max.partition.fetch.bytes */
-    KAFKA_CONF_MESSAGE_MAX_BYTES,            /* message.max.bytes */
-    KAFKA_CONF_METADATA_MAX_AGE_MS,          /* metadata.max.age.ms */
-    KAFKA_CONF_OFFSETS_FILE,                 /* offsets.file */
-    KAFKA_CONF_OFFSETS_STORAGE,              /* offsets.storage: kafka_offsets_storage_t */
-    KAFKA_CONF_PARTITIONER,                  /* partitioner: kafka_partitioner_t */
-    KAFKA_CONF_QUEUE_BUFFERING_MAX_KBYTES,   /* queue.buffering.max.kbytes */
-    KAFKA_CONF_QUEUE_BUFFERING_MAX_MESSAGES, /* queue.buffering.max.messages */
-    KAFKA_CONF_QUEUE_FULL_BEHAVIOR,          /* queue.full.behavior: kafka_queue_full_t */
-    KAFKA_CONF_QUEUE_FULL_TIMEOUT_MS,        /* queue.full.timeout.ms */
-    KAFKA_CONF_QUEUED_MAX_MESSAGES_KBYTES,   /* queued.max.messages.kbytes */
-    KAFKA_CONF_RECONNECT_BACKOFF_MAX_MS,     /* reconnect.backoff.max.ms */
-    KAFKA_CONF_RECONNECT_BACKOFF_MS,         /* reconnect.backoff.ms */
-    KAFKA_CONF_REQUEST_TIMEOUT_MS,           /* request.timeout.ms */
-    KAFKA_CONF_RETRIES,                      /* retries */
-    KAFKA_CONF_RETRY_BACKOFF_MAX_MS,         /* retry.backoff.max.ms */
-    KAFKA_CONF_RETRY_BACKOFF_MS,             /* retry.backoff.ms */
-    KAFKA_CONF_STATISTICS_INTERVAL_MS,       /* statistics.interval.ms */
-    KAFKA_CONF__COUNT
+    KAFKA_CONF_ACKS = 0,                          /* acks */
+    KAFKA_CONF_API_VERSION_REQUEST = 1,           /* api.version.request */
+    KAFKA_CONF_AUTO_COMMIT_INTERVAL_MS = 2,       /* auto.commit.interval.ms */
+    KAFKA_CONF_AUTO_OFFSET_RESET = 3,             /* auto.offset.reset: kafka_offset_reset_t */
+    KAFKA_CONF_BATCH_SIZE = 4,                    /* batch.size */
+    KAFKA_CONF_BOOTSTRAP_SERVERS = 5,             /* bootstrap.servers: see kafka_conf_brokers() */
+    KAFKA_CONF_BROKER_VERSION_FALLBACK = 6,       /* broker.version.fallback */
+    KAFKA_CONF_CHECK_CRCS = 7,                    /* check.crcs */
+    KAFKA_CONF_CLIENT_ID = 8,                     /* client.id */
+    KAFKA_CONF_COMPRESSION_TYPE = 9,              /* compression.type: kafka_compression_t */
+    KAFKA_CONF_DELIVERY_TIMEOUT_MS = 10,          /* delivery.timeout.ms */
+    KAFKA_CONF_ENABLE_AUTO_COMMIT = 11,           /* enable.auto.commit */
+    KAFKA_CONF_ENABLE_IDEMPOTENCE = 12,           /* enable.idempotence */
+    KAFKA_CONF_FETCH_MAX_BYTES = 13,              /* fetch.max.bytes */
+    KAFKA_CONF_FETCH_MAX_WAIT_MS = 14,            /* fetch.max.wait.ms */
+    KAFKA_CONF_FETCH_MIN_BYTES = 15,              /* fetch.min.bytes */
+    KAFKA_CONF_GROUP_ID = 16,                     /* group.id */
+    KAFKA_CONF_ISOLATION_LEVEL = 17,              /* isolation.level: kafka_isolation_level_t */
+    KAFKA_CONF_LINGER_MS = 18,                    /* linger.ms */
+    KAFKA_CONF_LOG_LEVEL = 19,                    /* log.level */
+    KAFKA_CONF_MAX_IN_FLIGHT = 20,                /* max.in.flight.requests.per.connection */
+    KAFKA_CONF_MAX_PARTITION_FETCH_BYTES = 21,    /* max.partition.fetch.bytes */
+    KAFKA_CONF_MESSAGE_MAX_BYTES = 22,            /* message.max.bytes */
+    KAFKA_CONF_METADATA_MAX_AGE_MS = 23,          /* metadata.max.age.ms */
+    KAFKA_CONF_OFFSETS_FILE = 24,                 /* offsets.file */
+    KAFKA_CONF_OFFSETS_STORAGE = 25,              /* offsets.storage: kafka_offsets_storage_t */
+    KAFKA_CONF_PARTITIONER = 26,                  /* partitioner: kafka_partitioner_t */
+    KAFKA_CONF_QUEUE_BUFFERING_MAX_KBYTES = 27,   /* queue.buffering.max.kbytes */
+    KAFKA_CONF_QUEUE_BUFFERING_MAX_MESSAGES = 28, /* queue.buffering.max.messages */
+    KAFKA_CONF_QUEUE_FULL_BEHAVIOR = 29,          /* queue.full.behavior: kafka_queue_full_t */
+    KAFKA_CONF_QUEUE_FULL_TIMEOUT_MS = 30,        /* queue.full.timeout.ms */
+    KAFKA_CONF_QUEUED_MAX_MESSAGES_KBYTES = 31,   /* queued.max.messages.kbytes */
+    KAFKA_CONF_RECONNECT_BACKOFF_MAX_MS = 32,     /* reconnect.backoff.max.ms */
+    KAFKA_CONF_RECONNECT_BACKOFF_MS = 33,         /* reconnect.backoff.ms */
+    KAFKA_CONF_REQUEST_TIMEOUT_MS = 34,           /* request.timeout.ms */
+    KAFKA_CONF_RETRIES = 35,                      /* retries */
+    KAFKA_CONF_RETRY_BACKOFF_MAX_MS = 36,         /* retry.backoff.max.ms */
+    KAFKA_CONF_RETRY_BACKOFF_MS = 37,             /* retry.backoff.ms */
+    KAFKA_CONF_STATISTICS_INTERVAL_MS = 38,       /* statistics.interval.ms */
+    KAFKA_CONF__COUNT /* one past the last number: grows with every new property */
 } kafka_conf_prop_t;
 
 /* What kafka_conf_int() returns for the enumerated properties. acks is its number

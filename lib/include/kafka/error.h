@@ -15,7 +15,9 @@ extern "C" {
 #endif
 
 /* Client errors: X(NAME, code, retriable, "description").
- * The first block are the Perl origin's client codes, then our own. */
+ * The first block are the Perl origin's client codes, then our own. MISMATCH_ARGUMENT
+ * stays for the origin's callers to compare against; this library reports a bad
+ * argument as INVALID_ARG everywhere. */
 #define KAFKA_CLIENT_ERRORS(X)                                                                    \
     X(MISMATCH_ARGUMENT, -101, false, "Invalid argument")                                          \
     X(CANT_SEND, -102, true, "Cannot send request to the broker")                                  \

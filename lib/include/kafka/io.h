@@ -22,8 +22,9 @@ typedef struct kafka_io_s kafka_io_t;
 
 /* Resolves host (name, IPv4, or IPv6 literal, with or without [brackets]) and connects
  * to the first address that answers within timeout_ms overall. NULL on failure, with
- * *errp (optional) set to KAFKA_ERR__RESOLVE, KAFKA_ERR__CANT_BIND (refused, unreachable)
- * or KAFKA_ERR__TIMED_OUT, and errstr naming host, port and the cause. */
+ * *errp (optional) set to KAFKA_ERR__INVALID_ARG (empty host, port outside 1..65535),
+ * KAFKA_ERR__RESOLVE, KAFKA_ERR__CANT_BIND (refused, unreachable) or
+ * KAFKA_ERR__TIMED_OUT, and errstr naming host, port and the cause. */
 kafka_io_t *kafka_io_connect(const char *host, int port, int timeout_ms, kafka_err_t *errp, char *errstr,
                              size_t errstr_size);
 void kafka_io_close(kafka_io_t *io);
@@ -35,8 +36,9 @@ const char *kafka_io_peer(const kafka_io_t *io);
  * connection is closed. Reads and writes still go through the calls below. */
 int kafka_io_fd(const kafka_io_t *io);
 
-/* Writes all of iov (scatter-gather, no copy; any number of buffers) within timeout_ms. KAFKA_ERR__CANT_SEND on
- * a broken connection, KAFKA_ERR__TIMED_OUT. After a transport error or timeout (send or
+/* Writes all of iov (scatter-gather, no copy; any number of buffers) within timeout_ms.
+ * KAFKA_ERR__CANT_SEND on a broken connection, KAFKA_ERR__TIMED_OUT,
+ * KAFKA_ERR__INVALID_ARG for iovcnt < 0. After a transport error or timeout (send or
  * receive) the connection is closed: it may hold half a frame; reconnect. */
 kafka_err_t kafka_io_sendv(kafka_io_t *io, const struct iovec *iov, int iovcnt, int timeout_ms);
 kafka_err_t kafka_io_send(kafka_io_t *io, const void *buf, size_t len, int timeout_ms);

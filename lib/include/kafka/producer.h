@@ -80,7 +80,8 @@ void kafka_producer_set_delivery_cb(kafka_producer_t *p, kafka_delivery_cb_t *cb
  * KAFKA_ERR__QUEUE_FULL (queue.buffering.max.messages/.kbytes reached and
  * queue.full.behavior=error) or KAFKA_ERR__TIMED_OUT (still full after
  * queue.full.timeout.ms with =block), KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION /
- * KAFKA_ERR__INVALID_ARG (no such partition), KAFKA_ERR__TIMED_OUT /
+ * KAFKA_ERR__INVALID_ARG (no such partition, or a NULL / empty topic, a NULL msg, a
+ * partition below KAFKA_PARTITION_ANY), KAFKA_ERR__TIMED_OUT /
  * KAFKA_ERR__NO_KNOWN_BROKERS (no metadata for the topic), KAFKA_ERR__DESTROYED. */
 kafka_err_t kafka_producer_produce(kafka_producer_t *p, const char *topic, int32_t partition,
                                    const kafka_produce_msg_t *msg, void *opaque, char *errstr, size_t errstr_size);
@@ -113,7 +114,8 @@ void kafka_producer_stats(kafka_producer_t *p, kafka_producer_stats_t *stats);
  * *base_offset (both optional) receive where they went (the first message's offset;
  * -1 with acks=0). The messages are appended in order and their batch is sealed at
  * once (no linger); other threads' messages may interleave with them.
- * Errors: as produce, plus KAFKA_ERR__TIMED_OUT (delivery.timeout.ms passed; errstr has
+ * Errors: as produce (KAFKA_ERR__INVALID_ARG also for n == 0 or NULL msgs), plus
+ * KAFKA_ERR__TIMED_OUT (delivery.timeout.ms passed; errstr has
  * the last cause) and any non-retriable broker error (the first message's error). */
 kafka_err_t kafka_producer_send(kafka_producer_t *p, const char *topic, int32_t partition,
                                 const kafka_produce_msg_t *msgs, size_t n, int32_t *partition_out,

@@ -229,7 +229,7 @@ typedef struct kafka_batch_info_s {
  * response's record data: any mix of MessageSet v0/v1 messages (compressed wrappers
  * unpacked) and RecordBatch v2 batches, ending possibly in a partial batch (which a
  * Fetch response may carry; it is skipped silently and reported by
- * kafka_records_partial()). */
+ * kafka_records_reader_partial()). */
 typedef struct kafka_records_reader_s kafka_records_reader_t;
 
 /* check_crcs: verify every batch's / message's CRC. max_decompressed bounds a batch's
@@ -238,15 +238,15 @@ kafka_records_reader_t *kafka_records_reader_new(const void *data, size_t len, b
                                                  size_t max_decompressed);
 void kafka_records_reader_destroy(kafka_records_reader_t *rr);
 /* Next record: returns 1 for a record (*rec filled), 0 at the end, or a negative kafka_err_t for a batch that is corrupt
- * (bad CRC, bad compression, malformed record): kafka_records_errstr() says why and
+ * (bad CRC, bad compression, malformed record): kafka_records_reader_errstr() says why and
  * which offset, and the next call continues with the following batch when its bounds
  * are known (a corrupt length ends the iteration). */
-int kafka_records_next(kafka_records_reader_t *rr, kafka_record_t *rec);
+int kafka_records_reader_next(kafka_records_reader_t *rr, kafka_record_t *rec);
 /* The batch of the last record returned (or of the last error). */
-const kafka_batch_info_t *kafka_records_batch(const kafka_records_reader_t *rr);
-const char *kafka_records_errstr(const kafka_records_reader_t *rr);
+const kafka_batch_info_t *kafka_records_reader_batch(const kafka_records_reader_t *rr);
+const char *kafka_records_reader_errstr(const kafka_records_reader_t *rr);
 /* Bytes of a trailing partial batch skipped at the end (0 if none). */
-size_t kafka_records_partial(const kafka_records_reader_t *rr);
+size_t kafka_records_reader_partial(const kafka_records_reader_t *rr);
 /* Whether control batches (transaction markers) are skipped: true by default. */
 void kafka_records_reader_set_skip_control(kafka_records_reader_t *rr, bool skip);
 
