@@ -24,55 +24,8 @@
 
 /* ---- delivery bookkeeping ---- */
 
-typedef struct dr_state_s {
-    size_t n;
-    int32_t *partition; /* per message index, from its report (-2: not reported yet) */
-    int64_t *offset;
-    kafka_err_t *err;
-    atomic_int reports, failed, dup_reports;
-    char last_err[512];
-    pthread_mutex_t lock;
-} dr_state_t;
 
-static void dr_init(dr_state_t *s, size_t n) {
-    memset(s, 0, sizeof(*s));
-    s->n = n;
-    s->partition = malloc(n * sizeof(*s->partition));
-    s->offset = malloc(n * sizeof(*s->offset));
-    s->err = calloc(n, sizeof(*s->err));
-    for (size_t i = 0; i < n; i++)
-        s->partition[i] = -2;
-    pthread_mutex_init(&s->lock, NULL);
-}
-
-static void dr_free(dr_state_t *s) {
-    free(s->partition);
-    free(s->offset);
-    free(s->err);
-    pthread_mutex_destroy(&s->lock);
-}
-
-/* opaque = message index + 1 */
-static void on_delivery(const kafka_delivery_t *d, void *arg) {
-    dr_state_t *s = arg;
-    size_t i = (size_t)(intptr_t)d->opaque - 1;
-    pthread_mutex_lock(&s->lock);
-    if (i >= s->n || s->partition[i] != -2) {
-        atomic_fetch_add(&s->dup_reports, 1);
-    } else {
-        s->partition[i] = d->partition;
-        s->offset[i] = d->offset;
-        s->err[i] = d->err;
-        if (d->err) {
-            atomic_fetch_add(&s->failed, 1);
-            snprintf(s->last_err, sizeof(s->last_err), "%s", d->errstr);
-        }
-    }
-    pthread_mutex_unlock(&s->lock);
-    atomic_fetch_add(&s->reports, 1);
-}
-
-static kafka_producer_t *producer(const char *bootstrap, const char *const *kv, dr_state_t *s) {
+static kafka_producer_t *producer(const char *bootstrap, const char *const *kv, kafka_test_dr_t *s) {
     kafka_conf_t *conf = kafka_conf_new();
     char err[256];
     CU_ASSERT_EQUAL(kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err)), KAFKA_OK);
@@ -85,7 +38,7 @@ static kafka_producer_t *producer(const char *bootstrap, const char *const *kv, 
     kafka_conf_destroy(conf);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     if (s)
-        kafka_producer_set_delivery_cb(p, on_delivery, s);
+        kafka_producer_set_delivery_cb(p, kafka_test_dr_cb, s);
     return p;
 }
 
@@ -203,7 +156,7 @@ static void read_all(const char *bootstrap, const char *topic, int partitions, s
 /* Every message of sources [0, nsrc) x [0, per_src) read back exactly once; within a
  * partition each source's messages in produce order; each report's (partition, offset)
  * holds that message (s may be NULL). Returns the number of problems. */
-static int check_readback(const readback_t *r, int nsrc, size_t per_src, const dr_state_t *s) {
+static int check_readback(const readback_t *r, int nsrc, size_t per_src, const kafka_test_dr_t *s) {
     int problems = 0;
     size_t total = (size_t)nsrc * per_src;
     unsigned char *seen = calloc(total, 1);
@@ -243,8 +196,8 @@ static void test_async_read_back(void) {
     const char *bs = start_rdkafka_mock_logging(3, 0);
     rd_kafka_mock_topic_create(mc, "async", 6, 3);
     const size_t n = 20000 / SCALE;
-    dr_state_t s;
-    dr_init(&s, n);
+    kafka_test_dr_t s;
+    kafka_test_dr_init(&s, n);
     const char *kv[] = {"linger.ms", "5", "batch.size", "16384", NULL};
     kafka_producer_t *p = producer(bs, kv, &s);
     produce_range(p, "async", 0, 0, n, true, 0);
@@ -253,7 +206,7 @@ static void test_async_read_back(void) {
     CU_ASSERT_EQUAL(kafka_producer_outstanding(p), 0);
     CU_ASSERT_EQUAL(atomic_load(&s.reports), (int)n);
     CU_ASSERT_EQUAL(atomic_load(&s.failed), 0);
-    CU_ASSERT_EQUAL(atomic_load(&s.dup_reports), 0);
+    CU_ASSERT_EQUAL(atomic_load(&s.dups), 0);
     /* Keyed messages went where librdkafka's murmur2_random puts them. */
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(mock_rk, "async", NULL);
     int misplaced = 0, used[6] = {0};
@@ -277,7 +230,7 @@ static void test_async_read_back(void) {
     CU_ASSERT_EQUAL(check_readback(&r, 1, n, &s), 0);
     readback_free(&r);
     kafka_producer_destroy(p);
-    dr_free(&s);
+    kafka_test_dr_free(&s);
     stop_rdkafka_mock();
 }
 
@@ -303,8 +256,8 @@ static void test_async_faults_exactly_once(void) {
     const char *bs = start_rdkafka_mock_logging(3, 0);
     rd_kafka_mock_topic_create(mc, "faults", 4, 3);
     const size_t n = 20000 / SCALE;
-    dr_state_t s;
-    dr_init(&s, n);
+    kafka_test_dr_t s;
+    kafka_test_dr_init(&s, n);
     const char *kv[] = {"acks", "all", "linger.ms", "5", "batch.size", "8192", "retry.backoff.ms", "20",
                         "retry.backoff.max.ms", "200", "request.timeout.ms", "2000", "delivery.timeout.ms", "30000",
                         NULL};
@@ -338,7 +291,7 @@ static void test_async_faults_exactly_once(void) {
         fprintf(stderr, "flush: %s\n", err);
     CU_ASSERT_EQUAL(fe, KAFKA_OK);
     CU_ASSERT_EQUAL(atomic_load(&s.reports), (int)n);
-    CU_ASSERT_EQUAL(atomic_load(&s.dup_reports), 0);
+    CU_ASSERT_EQUAL(atomic_load(&s.dups), 0);
     if (atomic_load(&s.failed))
         fprintf(stderr, "failed %d, last: %s\n", atomic_load(&s.failed), s.last_err);
     CU_ASSERT_EQUAL(atomic_load(&s.failed), 0);
@@ -356,7 +309,7 @@ static void test_async_faults_exactly_once(void) {
     CU_ASSERT_EQUAL(check_readback(&r, 1, n, &s), 0);
     readback_free(&r);
     kafka_producer_destroy(p);
-    dr_free(&s);
+    kafka_test_dr_free(&s);
     stop_rdkafka_mock();
 }
 
@@ -368,8 +321,8 @@ static void test_async_codecs_and_acks(void) {
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
         rd_kafka_mock_topic_create(mc, cases[c][2], 3, 3);
         const size_t n = 3000 / SCALE;
-        dr_state_t s;
-        dr_init(&s, n);
+        kafka_test_dr_t s;
+        kafka_test_dr_init(&s, n);
         const char *kv[] = {"compression.type", cases[c][0], "acks", cases[c][1], "batch.size", "8192", NULL};
         kafka_producer_t *p = producer(bs, kv, &s);
         produce_range(p, cases[c][2], 0, 0, n, true, 0);
@@ -388,7 +341,7 @@ static void test_async_codecs_and_acks(void) {
             CU_ASSERT_EQUAL(s.offset[0], -1);
         readback_free(&r);
         kafka_producer_destroy(p);
-        dr_free(&s);
+        kafka_test_dr_free(&s);
     }
     stop_rdkafka_mock();
 }
@@ -412,8 +365,8 @@ static void test_async_threads(void) {
     rd_kafka_mock_topic_create(mc, "threads", 5, 3);
     const int nthreads = 4;
     const size_t per = 3000 / SCALE;
-    dr_state_t s;
-    dr_init(&s, (size_t)nthreads * per);
+    kafka_test_dr_t s;
+    kafka_test_dr_init(&s, (size_t)nthreads * per);
     const char *kv[] = {"linger.ms", "2", "batch.size", "4096", NULL};
     kafka_producer_t *p = producer(bs, kv, &s);
     pthread_t th[4];
@@ -434,7 +387,7 @@ static void test_async_threads(void) {
     CU_ASSERT_EQUAL(check_readback(&r, nthreads, per, &s), 0);
     readback_free(&r);
     kafka_producer_destroy(p);
-    dr_free(&s);
+    kafka_test_dr_free(&s);
     stop_rdkafka_mock();
 }
 
@@ -443,8 +396,8 @@ static void test_async_threads(void) {
 static void test_async_bounds(void) {
     const char *bs = start_rdkafka_mock_logging(1, 0);
     rd_kafka_mock_topic_create(mc, "bounded", 1, 1);
-    dr_state_t s;
-    dr_init(&s, 1000);
+    kafka_test_dr_t s;
+    kafka_test_dr_init(&s, 1000);
     const char *kv[] = {"queue.buffering.max.messages", "50", "queue.full.behavior", "error", "delivery.timeout.ms",
                         "1500", "request.timeout.ms", "1000", "linger.ms", "5", "message.max.bytes", "2000",
                         "retry.backoff.ms", "50", "reconnect.backoff.ms", "50", NULL};
@@ -487,10 +440,10 @@ static void test_async_bounds(void) {
     CU_ASSERT(strstr(s.last_err, "delivery.timeout.ms 1500") != NULL);
     fprintf(stderr, "timeout report: %s\n", s.last_err);
     kafka_producer_destroy(p);
-    dr_free(&s);
+    kafka_test_dr_free(&s);
 
     /* queue.full.behavior=block: produce waits queue.full.timeout.ms, then TIMED_OUT. */
-    dr_init(&s, 1000);
+    kafka_test_dr_init(&s, 1000);
     const char *kv2[] = {"queue.buffering.max.messages", "10", "queue.full.timeout.ms", "300", "delivery.timeout.ms",
                          "3000", "request.timeout.ms", "1000", NULL};
     p = producer(bs, kv2, &s);
@@ -517,7 +470,7 @@ static void test_async_bounds(void) {
     kafka_producer_destroy(p);
     CU_ASSERT_EQUAL(atomic_load(&s.reports), 10);
     CU_ASSERT_EQUAL(s.err[1], KAFKA_ERR__DESTROYED);
-    dr_free(&s);
+    kafka_test_dr_free(&s);
     stop_rdkafka_mock();
 }
 /* librdkafka's mock does not enforce message.max.bytes, but answers injected
@@ -527,8 +480,8 @@ static void test_async_split_on_too_large(void) {
     const char *bs = start_rdkafka_mock_logging(3, 0);
     rd_kafka_mock_topic_create(mc, "toolarge", 2, 3);
     const size_t n = 4000 / SCALE;
-    dr_state_t s;
-    dr_init(&s, n);
+    kafka_test_dr_t s;
+    kafka_test_dr_init(&s, n);
     const char *kv[] = {"linger.ms", "50", "batch.size", "1048576", "compression.type", "lz4", NULL};
     kafka_producer_t *p = producer(bs, kv, &s);
     rd_kafka_mock_push_request_errors(mc, 0 /* Produce */, 3, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE,
@@ -538,7 +491,7 @@ static void test_async_split_on_too_large(void) {
     CU_ASSERT_EQUAL(kafka_producer_flush(p, 30000, err, sizeof(err)), KAFKA_OK);
     CU_ASSERT_EQUAL(atomic_load(&s.reports), (int)n);
     CU_ASSERT_EQUAL(atomic_load(&s.failed), 0);
-    CU_ASSERT_EQUAL(atomic_load(&s.dup_reports), 0);
+    CU_ASSERT_EQUAL(atomic_load(&s.dups), 0);
     if (atomic_load(&s.failed))
         fprintf(stderr, "last failure: %s\n", s.last_err);
     kafka_producer_stats_t st;
@@ -550,7 +503,7 @@ static void test_async_split_on_too_large(void) {
     CU_ASSERT_EQUAL(check_readback(&r, 1, n, &s), 0);
     readback_free(&r);
     kafka_producer_destroy(p);
-    dr_free(&s);
+    kafka_test_dr_free(&s);
     stop_rdkafka_mock();
 }
 #endif
@@ -572,8 +525,8 @@ static void test_cut_responses_kept_once(void) {
     kafka_mock_t *m = our_mock(false);
     kafka_mock_topic_create(m, "idem", 2, 3);
     const size_t n = 5000;
-    dr_state_t s;
-    dr_init(&s, n);
+    kafka_test_dr_t s;
+    kafka_test_dr_init(&s, n);
     const char *kv[] = {"linger.ms", "2", "batch.size", "2048", "retry.backoff.ms", "20", "request.timeout.ms", "1000",
                         "delivery.timeout.ms", "20000", NULL};
     kafka_producer_t *p = producer(kafka_mock_bootstrap(m), kv, &s);
@@ -606,7 +559,7 @@ static void test_cut_responses_kept_once(void) {
     CU_ASSERT_EQUAL(bad, 0);
     free(seen);
     kafka_producer_destroy(p);
-    dr_free(&s);
+    kafka_test_dr_free(&s);
     kafka_mock_destroy(m);
 }
 
@@ -633,8 +586,8 @@ static void test_unknown_topic_times_out(void) {
 static void test_new_producer_id_and_request_timeouts(void) {
     kafka_mock_t *m = our_mock(false);
     kafka_mock_topic_create(m, "pid", 1, 3);
-    dr_state_t s;
-    dr_init(&s, 600);
+    kafka_test_dr_t s;
+    kafka_test_dr_init(&s, 600);
     const char *kv4[] = {"linger.ms", "1", "retry.backoff.ms", "20", "request.timeout.ms", "300",
                          "delivery.timeout.ms", "20000", "reconnect.backoff.ms", "20", NULL};
     kafka_producer_t *p = producer(kafka_mock_bootstrap(m), kv4, &s);
@@ -672,7 +625,7 @@ static void test_new_producer_id_and_request_timeouts(void) {
     fprintf(stderr, "idempotence: %lld producer ids, %lld retries, hw %lld\n", (long long)st.producer_ids,
             (long long)st.retries, (long long)phw);
     kafka_producer_destroy(p);
-    dr_free(&s);
+    kafka_test_dr_free(&s);
     kafka_mock_destroy(m);
 }
 
@@ -681,8 +634,8 @@ static void test_new_producer_id_and_request_timeouts(void) {
 static void test_broker_leaves(void) {
     kafka_mock_t *m = our_mock(true);
     kafka_mock_topic_create(m, "moving", 3, 3);
-    dr_state_t s;
-    dr_init(&s, 3000);
+    kafka_test_dr_t s;
+    kafka_test_dr_init(&s, 3000);
     const char *kv3[] = {"linger.ms", "2", "retry.backoff.ms", "20", "request.timeout.ms", "1000",
                          "reconnect.backoff.ms", "20", "delivery.timeout.ms", "20000", NULL};
     kafka_producer_t *p = producer(kafka_mock_bootstrap(m), kv3, &s);
@@ -734,7 +687,7 @@ static void test_broker_leaves(void) {
         CU_ASSERT_EQUAL(hwm, 1000);
     }
     kafka_producer_destroy(p);
-    dr_free(&s);
+    kafka_test_dr_free(&s);
     kafka_mock_destroy(m);
 }
 

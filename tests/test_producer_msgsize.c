@@ -19,57 +19,8 @@
 
 #define PARTS 3
 
-typedef struct dr_s {
-    size_t n;
-    int32_t *partition;
-    int64_t *offset;
-    kafka_err_t *err;
-    char (*why)[400];
-    atomic_int reports, failed, dups;
-    pthread_mutex_t lock;
-} dr_t;
 
-static void dr_init(dr_t *s, size_t n) {
-    memset(s, 0, sizeof(*s));
-    s->n = n;
-    s->partition = malloc(n * sizeof(*s->partition));
-    s->offset = malloc(n * sizeof(*s->offset));
-    s->err = calloc(n, sizeof(*s->err));
-    s->why = calloc(n, sizeof(*s->why));
-    for (size_t i = 0; i < n; i++)
-        s->partition[i] = -2;
-    pthread_mutex_init(&s->lock, NULL);
-}
-
-static void dr_free(dr_t *s) {
-    free(s->partition);
-    free(s->offset);
-    free(s->err);
-    free(s->why);
-    pthread_mutex_destroy(&s->lock);
-}
-
-/* opaque = message index + 1 */
-static void on_delivery(const kafka_delivery_t *d, void *arg) {
-    dr_t *s = arg;
-    size_t i = (size_t)(intptr_t)d->opaque - 1;
-    pthread_mutex_lock(&s->lock);
-    if (i >= s->n || s->partition[i] != -2) {
-        atomic_fetch_add(&s->dups, 1);
-    } else {
-        s->partition[i] = d->partition;
-        s->offset[i] = d->offset;
-        s->err[i] = d->err;
-        if (d->err) {
-            atomic_fetch_add(&s->failed, 1);
-            snprintf(s->why[i], sizeof(s->why[i]), "%s", d->errstr ? d->errstr : "");
-        }
-    }
-    pthread_mutex_unlock(&s->lock);
-    atomic_fetch_add(&s->reports, 1);
-}
-
-static kafka_producer_t *producer(const char *bootstrap, const char *const *kv, dr_t *s) {
+static kafka_producer_t *producer(const char *bootstrap, const char *const *kv, kafka_test_dr_t *s) {
     kafka_conf_t *conf = kafka_conf_new();
     char err[256];
     CU_ASSERT_EQUAL(kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err)), KAFKA_OK);
@@ -83,7 +34,7 @@ static kafka_producer_t *producer(const char *bootstrap, const char *const *kv, 
         fprintf(stderr, "producer: %s\n", err);
     kafka_conf_destroy(conf);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-    kafka_producer_set_delivery_cb(p, on_delivery, s);
+    kafka_producer_set_delivery_cb(p, kafka_test_dr_cb, s);
     return p;
 }
 
@@ -134,7 +85,7 @@ static void produce_all(kafka_producer_t *p, const char *topic, size_t n, int fi
 /* Reads every partition of topic from the beginning with our consumer and checks: each
  * message not in skip (failed ones) exactly once, in produce order per partition, at the
  * offset its report gave, its value intact. Returns the number of problems. */
-static int read_back(kafka_mock_t *m, const char *topic, const dr_t *s, int fill) {
+static int read_back(kafka_mock_t *m, const char *topic, const kafka_test_dr_t *s, int fill) {
     kafka_consumer_t *c = kafka_test_consumer(kafka_mock_bootstrap(m), NULL);
     kafka_topic_partition_t tps[PARTS];
     for (int i = 0; i < PARTS; i++)
@@ -198,8 +149,8 @@ static void split_run(const char *idempotence, const char *codec, int fill) {
     const char *topic = "split";
     kafka_mock_t *m = mock_with_limit(topic, 16384);
     const size_t n = 20000;
-    dr_t s;
-    dr_init(&s, n);
+    kafka_test_dr_t s;
+    kafka_test_dr_init(&s, n);
     const char *kv[] = {"batch.size", "1048576", "linger.ms", "50", "enable.idempotence", idempotence,
                         "acks", strcmp(idempotence, "true") == 0 ? "all" : "1", "compression.type", codec,
                         "retry.backoff.ms", "10", "delivery.timeout.ms", "40000", NULL};
@@ -232,7 +183,7 @@ static void split_run(const char *idempotence, const char *codec, int fill) {
     }
     CU_ASSERT_EQUAL(total, (int64_t)n); /* nothing written twice */
     CU_ASSERT_EQUAL(read_back(m, topic, &s, fill), 0);
-    dr_free(&s);
+    kafka_test_dr_free(&s);
     kafka_mock_destroy(m);
 }
 
@@ -248,8 +199,8 @@ static void test_single_record_too_large(void) {
     const char *topic = "one";
     kafka_mock_t *m = mock_with_limit(topic, 4096);
     const size_t n = 3000, big = 1500;
-    dr_t s;
-    dr_init(&s, n);
+    kafka_test_dr_t s;
+    kafka_test_dr_init(&s, n);
     const char *kv[] = {"batch.size", "1048576", "linger.ms", "20", "retry.backoff.ms", "10",
                         "delivery.timeout.ms", "40000", NULL};
     kafka_producer_t *p = producer(kafka_mock_bootstrap(m), kv, &s);
@@ -270,7 +221,7 @@ static void test_single_record_too_large(void) {
     CU_ASSERT_EQUAL(st.producer_ids, 1); /* its sequences went to the next batch: no gap */
     kafka_producer_destroy(p);
     CU_ASSERT_EQUAL(read_back(m, topic, &s, FILL_RANDOM), 0);
-    dr_free(&s);
+    kafka_test_dr_free(&s);
     kafka_mock_destroy(m);
 }
 
@@ -283,8 +234,8 @@ static void test_client_cap(void) {
         const char *topic = "cap";
         kafka_mock_t *m = mock_with_limit(topic, 20000);
         const size_t n = 10000;
-        dr_t s;
-        dr_init(&s, n);
+        kafka_test_dr_t s;
+        kafka_test_dr_init(&s, n);
         const char *kv[] = {"batch.size", "1048576", "message.max.bytes", "20000", "linger.ms", "50",
                             "compression.type", codecs[c], "delivery.timeout.ms", "40000", NULL};
         kafka_producer_t *p = producer(kafka_mock_bootstrap(m), kv, &s);
@@ -300,7 +251,7 @@ static void test_client_cap(void) {
         CU_ASSERT_EQUAL(st.retries, 0); /* never refused */
         kafka_producer_destroy(p);
         CU_ASSERT_EQUAL(read_back(m, topic, &s, fills[c]), 0);
-        dr_free(&s);
+        kafka_test_dr_free(&s);
         kafka_mock_destroy(m);
     }
 }

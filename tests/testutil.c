@@ -191,3 +191,43 @@ kafka_mock_t *kafka_test_mock(int brokers, bool auto_create) {
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     return m;
 }
+
+void kafka_test_dr_init(kafka_test_dr_t *s, size_t n) {
+    memset(s, 0, sizeof(*s));
+    s->n = n;
+    s->partition = malloc(n * sizeof(*s->partition));
+    s->offset = malloc(n * sizeof(*s->offset));
+    s->err = calloc(n, sizeof(*s->err));
+    s->why = calloc(n, sizeof(*s->why));
+    for (size_t i = 0; i < n; i++)
+        s->partition[i] = -2;
+    pthread_mutex_init(&s->lock, NULL);
+}
+
+void kafka_test_dr_free(kafka_test_dr_t *s) {
+    free(s->partition);
+    free(s->offset);
+    free(s->err);
+    free(s->why);
+    pthread_mutex_destroy(&s->lock);
+}
+
+void kafka_test_dr_cb(const kafka_delivery_t *d, void *arg) {
+    kafka_test_dr_t *s = arg;
+    size_t i = (size_t)(intptr_t)d->opaque - 1;
+    pthread_mutex_lock(&s->lock);
+    if (i >= s->n || s->partition[i] != -2) {
+        atomic_fetch_add(&s->dups, 1);
+    } else {
+        s->partition[i] = d->partition;
+        s->offset[i] = d->offset;
+        s->err[i] = d->err;
+        if (d->err) {
+            atomic_fetch_add(&s->failed, 1);
+            snprintf(s->why[i], sizeof(s->why[i]), "%s", d->errstr ? d->errstr : "");
+            snprintf(s->last_err, sizeof(s->last_err), "%s", d->errstr ? d->errstr : "");
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    atomic_fetch_add(&s->reports, 1);
+}

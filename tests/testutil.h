@@ -3,9 +3,13 @@
 #define KAFKA_TESTUTIL_H
 
 #include <CUnit/CUnit.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "kafka/producer.h"
 
 /* Runs one suite with CUnit's basic interface; the exit code is non-zero when any
  * assertion failed, so ctest sees the failure. */
@@ -41,5 +45,23 @@ struct kafka_mock_s *kafka_test_mock(int brokers, bool auto_create);
 /* Milliseconds on the monotonic clock; a sleep in milliseconds. */
 int64_t kafka_test_now_ms(void);
 void kafka_test_sleep_ms(int64_t ms);
+
+/* Delivery bookkeeping of the producer tests: one slot per message index, the
+ * message's opaque being index + 1. A second report for a slot counts in dups. */
+typedef struct kafka_test_dr_s {
+    size_t n;
+    int32_t *partition; /* per message index, from its report (-2: not reported yet) */
+    int64_t *offset;
+    kafka_err_t *err;
+    char (*why)[400];   /* the report's errstr, per message */
+    atomic_int reports, failed, dups;
+    char last_err[512]; /* the last failed report's errstr */
+    pthread_mutex_t lock;
+} kafka_test_dr_t;
+
+void kafka_test_dr_init(kafka_test_dr_t *s, size_t n);
+void kafka_test_dr_free(kafka_test_dr_t *s);
+/* The delivery callback: kafka_producer_set_delivery_cb(p, kafka_test_dr_cb, s). */
+void kafka_test_dr_cb(const kafka_delivery_t *d, void *arg);
 
 #endif
