@@ -130,19 +130,7 @@ static void test_message_too_large(void) {
 /* Value i for the cap and split tests: "v-<i>|" then 200..499 incompressible bytes, or
  * (half) random bytes whose second half repeats the first. */
 static int filler_value(char *buf, int i, bool half) {
-    int n = snprintf(buf, 32, "v-%d|", i);
-    int len = 200 + i * 37 % 300;
-    int end = half ? n + (len - n) / 2 : len;
-    uint32_t x = (uint32_t)i * 2654435761u + 7;
-    for (int k = n; k < end; k++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        buf[k] = (char)x;
-    }
-    for (int k = end; k < len; k++)
-        buf[k] = buf[k - (end - n)];
-    return len;
+    return kafka_test_filler(buf, "v-", (size_t)i, 200 + i * 37 % 300, half);
 }
 
 /* batch.size over message.max.bytes: every sealed batch, header included, stays within

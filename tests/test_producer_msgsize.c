@@ -44,19 +44,7 @@ static kafka_producer_t *producer(const char *bootstrap, const char *const *kv, 
 enum { FILL_RANDOM, FILL_HALF };
 
 static int make_value(char *buf, size_t i, int fill) {
-    int n = snprintf(buf, 32, "m-%zu|", i);
-    int len = 60 + (int)(i * 7919 % 300);
-    int end = fill == FILL_HALF ? n + (len - n) / 2 : len;
-    uint32_t x = (uint32_t)i * 2654435761u + 1;
-    for (int k = n; k < end; k++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        buf[k] = (char)x;
-    }
-    for (int k = end; k < len; k++)
-        buf[k] = buf[k - (end - n)];
-    return len;
+    return kafka_test_filler(buf, "m-", i, 60 + (int)(i * 7919 % 300), fill == FILL_HALF);
 }
 
 /* Produces messages [0, n) to partition i % PARTS (big: the one index whose value is

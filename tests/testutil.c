@@ -231,3 +231,18 @@ void kafka_test_dr_cb(const kafka_delivery_t *d, void *arg) {
     pthread_mutex_unlock(&s->lock);
     atomic_fetch_add(&s->reports, 1);
 }
+
+int kafka_test_filler(char *buf, const char *prefix, size_t i, int len, bool half) {
+    int n = snprintf(buf, 32, "%s%zu|", prefix, i);
+    int end = half ? n + (len - n) / 2 : len;
+    uint32_t x = (uint32_t)i * 2654435761u + 1;
+    for (int k = n; k < end; k++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        buf[k] = (char)x;
+    }
+    for (int k = end; k < len; k++)
+        buf[k] = buf[k - (end - n)];
+    return len;
+}

@@ -64,4 +64,9 @@ void kafka_test_dr_free(kafka_test_dr_t *s);
 /* The delivery callback: kafka_producer_set_delivery_cb(p, kafka_test_dr_cb, s). */
 void kafka_test_dr_cb(const kafka_delivery_t *d, void *arg);
 
+/* A test value: "<prefix><i>|" then filler to len bytes (len >= 32): xorshift bytes
+ * seeded by i (incompressible), or with half set random bytes whose second half
+ * repeats the first (every codec halves it). Returns len. */
+int kafka_test_filler(char *buf, const char *prefix, size_t i, int len, bool half);
+
 #endif
