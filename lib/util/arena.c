@@ -46,3 +46,7 @@ void kafka__arena_free(kafka_arena_t *a) {
     a->chunks = NULL;
     a->total = 0;
 }
+
+void kafka_arena_free(kafka_arena_t *a) {
+    kafka__arena_free(a);
+}

@@ -7,14 +7,9 @@
 
 #include <stddef.h>
 
+#include "kafka/buf.h" /* the struct and KAFKA_ARENA_INIT, public for the codec's users */
+
 typedef struct kafka__arena_chunk_s kafka__arena_chunk_t;
-
-typedef struct kafka_arena_s {
-    kafka__arena_chunk_t *chunks; /* newest first */
-    size_t total;                 /* bytes handed out, for tests and limits */
-} kafka_arena_t;
-
-#define KAFKA_ARENA_INIT {NULL, 0}
 
 /* Returns n zeroed bytes aligned to 16, or NULL when memory is exhausted. */
 void *kafka__arena_alloc(kafka_arena_t *a, size_t n);

@@ -35,3 +35,7 @@ bool kafka__buf_grow(kafka_buf_t *b, size_t n) {
     b->cap = cap;
     return true;
 }
+
+void kafka_buf_free(kafka_buf_t *b) {
+    kafka__buf_free(b);
+}

@@ -9,14 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-typedef struct kafka_buf_s {
-    uint8_t *data;
-    size_t len;
-    size_t cap;
-    bool oom; /* sticky: set when a grow failed; later writes are dropped */
-} kafka_buf_t;
-
-#define KAFKA_BUF_INIT {NULL, 0, 0, false}
+#include "kafka/buf.h" /* the struct and KAFKA_BUF_INIT, public for the codec's users */
 
 void kafka__buf_init(kafka_buf_t *b);
 void kafka__buf_free(kafka_buf_t *b);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kafka/buf.h"
 #include "kafka/error.h"
 
 #ifdef __cplusplus
@@ -73,8 +74,6 @@ int kafka_compression_parse(const char *name);
 
 /* ---- Requests and responses ---------------------------------------------------- */
 
-struct kafka_buf_s;   /* util/buf.h: growable output buffer */
-struct kafka_arena_s; /* util/arena.h: owns a decoded message's arrays */
 
 /* The API's name ("Produce"), or NULL when this library does not speak it. */
 const char *kafka_api_name(int16_t api_key);
@@ -96,10 +95,10 @@ kafka_err_t kafka_response_init(int16_t api_key, void *body);
  * request_api_version say what body is), body. KAFKA_ERR__UNKNOWN_APIKEY,
  * KAFKA_ERR__UNSUPPORTED_VERSION or KAFKA_ERR__INVALID_ARG (errstr names the field) on
  * error; out is then unchanged. */
-kafka_err_t kafka_request_encode(struct kafka_buf_s *out, const kafka_request_header_t *hdr, const void *body,
+kafka_err_t kafka_request_encode(kafka_buf_t *out, const kafka_request_header_t *hdr, const void *body,
                                  char *errstr, size_t errstr_size);
 /* Appends a whole response frame to out: int32 size, header, body. */
-kafka_err_t kafka_response_encode(struct kafka_buf_s *out, int16_t api_key, int16_t api_version,
+kafka_err_t kafka_response_encode(kafka_buf_t *out, int16_t api_key, int16_t api_version,
                                   int32_t correlation_id, const void *body, char *errstr, size_t errstr_size);
 
 /* Decodes a request frame (the bytes after the size prefix) into hdr and body, the
@@ -108,19 +107,19 @@ kafka_err_t kafka_response_encode(struct kafka_buf_s *out, int16_t api_key, int1
  * hdr is filled and KAFKA_ERR__UNKNOWN_APIKEY / KAFKA_ERR__UNSUPPORTED_VERSION is
  * returned, so a server can answer. Malformed input: KAFKA_ERR__TRUNCATED or
  * KAFKA_ERR__BAD_MSG with errstr naming the field and byte offset. */
-kafka_err_t kafka_request_decode(const void *frame, size_t len, struct kafka_arena_s *arena,
+kafka_err_t kafka_request_decode(const void *frame, size_t len, kafka_arena_t *arena,
                                  kafka_request_header_t *hdr, kafka_request_u *body, char *errstr,
                                  size_t errstr_size);
 /* Decodes a response frame (after the size prefix) to a request of (api_key,
  * api_version): the correlation id and the body (the API's response struct). */
 kafka_err_t kafka_response_decode(const void *frame, size_t len, int16_t api_key, int16_t api_version,
-                                  struct kafka_arena_s *arena, int32_t *correlation_id, void *body,
+                                  kafka_arena_t *arena, int32_t *correlation_id, void *body,
                                   char *errstr, size_t errstr_size);
 
 /* Decodes only a body (no header) of the API's request or response at a version:
  * for callers that read the header themselves. Same errors as above. */
 kafka_err_t kafka_body_decode(const void *data, size_t len, int16_t api_key, int16_t api_version,
-                              bool is_request, struct kafka_arena_s *arena, void *body, char *errstr,
+                              bool is_request, kafka_arena_t *arena, void *body, char *errstr,
                               size_t errstr_size);
 
 /* ---- Record formats ------------------------------------------------------------ */
@@ -188,7 +187,7 @@ kafka_err_t kafka_batch_restamp(kafka_batch_t *b, int64_t producer_id, int16_t p
  * written as the wrapper message's value. For magic 1 the inner offsets are relative
  * (0..n-1) and the wrapper's offset is the last inner message's absolute offset (0 from a
  * producer: the broker assigns). */
-kafka_err_t kafka_msgset_append(struct kafka_buf_s *out, int magic, int64_t offset, int64_t timestamp_ms,
+kafka_err_t kafka_msgset_append(kafka_buf_t *out, int magic, int64_t offset, int64_t timestamp_ms,
                                 kafka_compression_t codec, const void *key, int32_t keylen, const void *value,
                                 int32_t valuelen, char *errstr, size_t errstr_size);
 
