@@ -645,7 +645,9 @@ kafka_err_t kafka_conf_set_file(kafka_conf_t *conf, const char *path, char *errs
         kafka_conf_destroy(tmp);
         return err;
     }
+    /* conf takes tmp's fields whole: its own strings and logger go first. */
     for (int p = 0; p < KAFKA_CONF__COUNT; p++) free(conf->sval[p]);
+    kafka__logger_destroy(conf->logger);
     *conf = *tmp;
     free(tmp);
     return KAFKA_OK;
