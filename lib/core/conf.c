@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/conf_int.h"
 #include "core/log.h"
 #include "kafka/protocol.h"
 
@@ -44,6 +45,8 @@ struct kafka_conf_s {
     bool set[KAFKA_CONF__COUNT];
     kafka_log_cb_t *log_cb;
     void *log_opaque;
+    kafka_stats_cb_t *stats_cb;
+    void *stats_opaque;
     kafka__logger_t *logger; /* each copy its own: a client's lines are limited apart */
 };
 
@@ -164,7 +167,8 @@ static const conf_def_t props[KAFKA_CONF__COUNT] = {
     P_INT(KAFKA_CONF_RETRY_BACKOFF_MS, "retry.backoff.ms", "100", 1, 300000,
           "First wait before a retry; doubles up to retry.backoff.max.ms."),
     P_INT(KAFKA_CONF_STATISTICS_INTERVAL_MS, "statistics.interval.ms", "0", 0, 86400000,
-          "How often statistics are emitted; 0 disables them."),
+          "How often a producer hands its counters to the stats callback (kafka_conf_set_stats_cb); "
+          "0 disables it. The consumer emits none."),
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -494,6 +498,8 @@ kafka_conf_t *kafka_conf_dup(const kafka_conf_t *conf) {
     memcpy(c->set, conf->set, sizeof(c->set));
     c->log_cb = conf->log_cb;
     c->log_opaque = conf->log_opaque;
+    c->stats_cb = conf->stats_cb;
+    c->stats_opaque = conf->stats_opaque;
     for (int p = 0; p < KAFKA_CONF__COUNT; p++) {
         if (conf->sval[p] && !(c->sval[p] = strdup(conf->sval[p]))) {
             kafka_conf_destroy(c);
@@ -508,6 +514,19 @@ void kafka_conf_set_log_cb(kafka_conf_t *conf, kafka_log_cb_t *cb, void *opaque)
         return;
     conf->log_cb = cb;
     conf->log_opaque = opaque;
+}
+
+void kafka_conf_set_stats_cb(kafka_conf_t *conf, kafka_stats_cb_t *cb, void *opaque) {
+    if (!conf)
+        return;
+    conf->stats_cb = cb;
+    conf->stats_opaque = opaque;
+}
+
+kafka_stats_cb_t *kafka__conf_stats_cb(const kafka_conf_t *conf, void **opaque) {
+    if (opaque)
+        *opaque = conf->stats_opaque;
+    return conf->stats_cb;
 }
 
 kafka__logger_t *kafka__conf_logger(const kafka_conf_t *conf) { return conf->logger; }

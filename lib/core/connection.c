@@ -39,6 +39,11 @@ struct kafka_connection_s {
     pthread_mutex_t listen_lock;
     kafka__metadata_listener_t listener;
     void *listener_arg;
+    /* The tick (a producer's statistics), called like the listener; tick_ms and
+     * next_tick are guarded by lock, tick and tick_arg by listen_lock. */
+    kafka__connection_tick_t tick;
+    void *tick_arg;
+    int64_t tick_ms, next_tick;
 };
 
 /* Connects to each bootstrap server and each broker of the current metadata in turn
@@ -114,11 +119,23 @@ static void *metadata_thread(void *arg) {
     pthread_mutex_lock(&c->lock);
     while (!c->stopping) {
         int64_t now = kafka__now_ms();
+        if (c->tick_ms > 0 && now >= c->next_tick) {
+            c->next_tick = now + c->tick_ms;
+            pthread_mutex_unlock(&c->lock);
+            pthread_mutex_lock(&c->listen_lock);
+            if (c->tick)
+                c->tick(c->tick_arg);
+            pthread_mutex_unlock(&c->listen_lock);
+            pthread_mutex_lock(&c->lock);
+            continue;
+        }
         bool due = (c->refresh_wanted && now >= next_try) || now >= next_periodic;
         if (!due) {
             int64_t until = next_periodic;
             if (c->refresh_wanted && next_try < until)
                 until = next_try;
+            if (c->tick_ms > 0 && c->next_tick < until)
+                until = c->next_tick;
             kafka__cond_wait_until(&c->cond, &c->lock, until);
             continue;
         }
@@ -414,6 +431,18 @@ void kafka__connection_listen(kafka_connection_t *c, kafka__metadata_listener_t 
     c->listener = fn;
     c->listener_arg = arg;
     pthread_mutex_unlock(&c->listen_lock);
+}
+
+void kafka__connection_tick(kafka_connection_t *c, int64_t interval_ms, kafka__connection_tick_t fn, void *arg) {
+    pthread_mutex_lock(&c->listen_lock);
+    c->tick = fn;
+    c->tick_arg = arg;
+    pthread_mutex_unlock(&c->listen_lock);
+    pthread_mutex_lock(&c->lock);
+    c->tick_ms = fn ? interval_ms : 0;
+    c->next_tick = kafka__now_ms() + c->tick_ms;
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
 }
 
 bool kafka__connection_add_topic(kafka_connection_t *c, const char *topic) {

@@ -25,6 +25,16 @@ typedef void (*kafka__metadata_listener_t)(kafka__metadata_t *md, void *arg);
 /* @thread any but the metadata thread  @locks listen_lock */
 void kafka__connection_listen(kafka_connection_t *c, kafka__metadata_listener_t fn, void *arg);
 
+/* Called by the metadata thread every interval_ms (as it can: a metadata refresh in
+ * progress delays it), between refreshes, with no lock held but listen_lock. */
+typedef void (*kafka__connection_tick_t)(void *arg);
+
+/* Sets (fn NULL or interval_ms <= 0: removes) the one tick; its first call comes
+ * interval_ms from now. Returns once no call of the previous one is running, so its
+ * argument may then be freed. The tick must not call this nor kafka__connection_listen. */
+/* @thread any but the metadata thread  @locks listen_lock, then connection */
+void kafka__connection_tick(kafka_connection_t *c, int64_t interval_ms, kafka__connection_tick_t fn, void *arg);
+
 /* The table of API versions that did not decode, per broker, which every connection
  * the client opens uses (kafka__bconn_open); it lives as long as c. */
 /* @thread any  @locks none */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/conf_int.h"
 #include "producer/producer_int.h"
 #include "util/arena.h"
 #include "util/clock.h"
@@ -393,6 +394,16 @@ static void on_metadata(kafka__metadata_t *md, void *arg) {
     route_done(p, expired, retired, nretired);
 }
 
+/* The metadata thread's tick: statistics.interval.ms passed. */
+static void on_tick(void *arg) {
+    kafka_producer_t *p = arg;
+    void *opaque;
+    kafka_stats_cb_t *cb = kafka__conf_stats_cb(p->conf, &opaque);
+    kafka_producer_stats_t st;
+    kafka_producer_stats(p, &st);
+    cb(&st, opaque);
+}
+
 /* The topic's state, added (after its metadata arrived) on first use. */
 static kafka__ptopic_t *topic_get(kafka_producer_t *p, const char *name, char *errstr, size_t errstr_size,
                                   kafka_err_t *errp) {
@@ -485,6 +496,8 @@ kafka_producer_t *kafka_producer_new(const kafka_conf_t *conf, char *errstr, siz
     p->message_max = (size_t)kafka_conf_int(p->conf, KAFKA_CONF_MESSAGE_MAX_BYTES);
     p->codec = (kafka_compression_t)kafka_conf_int(p->conf, KAFKA_CONF_COMPRESSION_TYPE);
     kafka__connection_listen(p->cluster, on_metadata, p);
+    if (kafka__conf_stats_cb(p->conf, NULL))
+        kafka__connection_tick(p->cluster, kafka_conf_int(p->conf, KAFKA_CONF_STATISTICS_INTERVAL_MS), on_tick, p);
     return p;
 }
 
@@ -493,6 +506,7 @@ void kafka_producer_destroy(kafka_producer_t *p) {
         return;
     atomic_store(&p->stopping, true);
     kafka__connection_listen(p->cluster, NULL, NULL); /* no routing from here on */
+    kafka__connection_tick(p->cluster, 0, NULL, NULL);
     kafka__ptopics_t *ts = atomic_load(&p->topics);
     /* No partition has a leader any more: workers hand back what they track to nobody. */
     for (size_t ti = 0; ts && ti < ts->n; ti++) {

@@ -4,7 +4,9 @@
  *
  * Locks, in the order they may nest: p->lock (topics table, workers table, routing)
  * -> a partition's ap.lock -> a topic's lock (sticky partitioner) / p->pid_lock.
- * Delivery callbacks run with no lock held, on a broker worker thread. */
+ * Delivery callbacks run with no lock held, on a broker worker thread; the stats
+ * callback on the metadata thread, with only the connection's listen_lock held (which
+ * is taken before p->lock, as for routing). */
 #ifndef KAFKA_PRODUCER_INT_H
 #define KAFKA_PRODUCER_INT_H
 

@@ -182,6 +182,20 @@ static inline bool kafka_conf_bool(const kafka_conf_t *conf, kafka_conf_prop_t p
 typedef void(kafka_log_cb_t)(int level, const char *facility, const char *message, void *opaque);
 void kafka_conf_set_log_cb(kafka_conf_t *conf, kafka_log_cb_t *cb, void *opaque);
 
+/* Periodic statistics: a producer created with this conf calls cb(stats, opaque) about
+ * every statistics.interval.ms (when it is > 0) with its counters, as
+ * kafka_producer_stats() returns them (kafka/producer.h); stats is valid during the call
+ * only. The first call comes one interval after kafka_producer_new. The calls run on
+ * the client's metadata thread, one at a time, with no library lock held that the
+ * callback could need: it may call kafka_producer_stats() and log or export, but it
+ * should return quickly (the thread also refreshes metadata, which waits while it runs;
+ * a refresh in progress delays the call in turn), must not block on the client
+ * (kafka_producer_flush, _send, a first produce to a new topic) and must not destroy it.
+ * A consumer never calls it. The callback is copied with the conf, as the log callback. */
+struct kafka_producer_stats_s;
+typedef void(kafka_stats_cb_t)(const struct kafka_producer_stats_s *stats, void *opaque);
+void kafka_conf_set_stats_cb(kafka_conf_t *conf, kafka_stats_cb_t *cb, void *opaque);
+
 /* Fills out[0..max) with the entries of bootstrap.servers and returns how many there
  * are (which may exceed max; call with max 0 to count them). */
 size_t kafka_conf_brokers(const kafka_conf_t *conf, kafka_conf_broker_t *out, size_t max);
