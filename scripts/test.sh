@@ -2,9 +2,10 @@
 # Builds and runs every test: the README's test command, and what CI runs.
 #   1. installs missing Debian packages (scripts/install-deps.sh)
 #   2. checks that the generated codec is what lib/proto/spec says (scripts/codegen.py --check)
-#   3. Release build: all CUnit suites, fuzz corpus replays, and the CRC gate (ctest)
+#   3. Release build: all CUnit suites, fuzz corpus replays, the install test and the CRC gate (ctest)
 #   4. ASan+UBSan build: the same suites and corpora (the gate is skipped: timing under ASan means nothing)
-#   5. TSan build: the tests that run threads (mock cluster, io)
+#   5. TSan build: the suites that run threads (mock cluster, io, queue, broker, connection,
+#      producer, consumer, log, statistics, version fallback)
 #   6. libFuzzer build (clang): each fuzz target runs briefly from its corpus
 # Set KAFKA_FUZZ_SECONDS (default 20) to fuzz longer; KAFKA_SKIP_FUZZ=1 to skip step 6.
 set -euo pipefail
