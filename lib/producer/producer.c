@@ -75,6 +75,14 @@ void kafka__ppart_sealed(kafka_producer_t *p, kafka__ppart_t *pp) {
     kafka__ppart_notify(p, pp);
 }
 
+bool kafka__ppart_ready_locked(kafka_producer_t *p, kafka__ppart_t *pp, int64_t now_ms, bool force,
+                               int64_t *next_due_ms) {
+    if (!kafka__accum_ready_locked(&p->acc, &pp->ap, now_ms, force, next_due_ms))
+        return false;
+    kafka__ppart_sealed(p, pp);
+    return true;
+}
+
 int64_t kafka__ppart_expire(kafka_producer_t *p, kafka__ppart_t *pp, int64_t now, kafka__pbatch_t **expired) {
     while (pp->ap.head && !pp->inflight && pp->ap.head->msgs[0].enqueued_ms + p->delivery_timeout_ms <= now) {
         kafka__pbatch_t *pb = pp->ap.head;
@@ -327,8 +335,7 @@ static void route(kafka_producer_t *p, kafka__metadata_t *md, expired_t **expire
             if (!w && !pp->owner && (pp->ap.head || pp->ap.nmsgs)) {
                 /* Nobody can send it now: seal what lingers, expire what waited too long,
                  * and keep asking for metadata until a leader appears. */
-                if (kafka__accum_ready_locked(&p->acc, &pp->ap, now, true, NULL))
-                    kafka__ppart_sealed(p, pp);
+                kafka__ppart_ready_locked(p, pp, now, true, NULL);
                 kafka__ppart_expire(p, pp, now, &exp);
                 if (!pp->last_err) {
                     pp->last_err = KAFKA_ERR__LEADER_NOT_FOUND;
@@ -527,8 +534,7 @@ void kafka_producer_destroy(kafka_producer_t *p) {
         for (int32_t i = 0; parts && i < parts->n; i++) {
             kafka__ppart_t *pp = parts->p[i];
             pthread_mutex_lock(&pp->ap.lock);
-            if (kafka__accum_ready_locked(&p->acc, &pp->ap, kafka__now_ms(), true, NULL))
-                kafka__ppart_sealed(p, pp);
+            kafka__ppart_ready_locked(p, pp, kafka__now_ms(), true, NULL);
             kafka__pbatch_t *list = pp->ap.head;
             pp->ap.head = pp->ap.tail = NULL;
             pthread_mutex_unlock(&pp->ap.lock);
@@ -711,8 +717,7 @@ kafka_err_t kafka_producer_send(kafka_producer_t *p, const char *topic, int32_t 
     if (pp && appended) {
         /* No linger for a synchronous send: seal now. */
         pthread_mutex_lock(&pp->ap.lock);
-        if (kafka__accum_ready_locked(&p->acc, &pp->ap, kafka__now_ms(), true, NULL))
-            kafka__ppart_sealed(p, pp);
+        kafka__ppart_ready_locked(p, pp, kafka__now_ms(), true, NULL);
         pthread_mutex_unlock(&pp->ap.lock);
     }
     pthread_mutex_lock(&s.lock);

@@ -125,6 +125,12 @@ void kafka__ppart_notify(kafka_producer_t *p, kafka__ppart_t *pp);
 /* @thread any  @locks pp->ap.lock held, the topic's lock */
 void kafka__ppart_sealed(kafka_producer_t *p, kafka__ppart_t *pp);
 
+/* Seals pp's open batch if due (or force) as kafka__accum_ready_locked does, telling the
+ * partitioner and the worker when it did; true when a batch was sealed. */
+/* @thread any  @locks pp->ap.lock held, the topic's lock */
+bool kafka__ppart_ready_locked(kafka_producer_t *p, kafka__ppart_t *pp, int64_t now_ms, bool force,
+                               int64_t *next_due_ms);
+
 /* Reports the records of pb (the batch is unlinked, no lock held): err 0 with offsets
  * base_offset + i (-1 each when unknown), or the error and why; then releases it. */
 /* @thread worker or router  @locks none */

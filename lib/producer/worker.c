@@ -531,8 +531,7 @@ static int64_t service(kafka__worker_t *w, int64_t now) {
             continue;
         }
         int64_t d;
-        if (kafka__accum_ready_locked(&p->acc, &pp->ap, now, flushing, &d))
-            kafka__ppart_sealed(p, pp);
+        kafka__ppart_ready_locked(p, pp, now, flushing, &d);
         due = min64(due, d);
         if (pp->ap.head && !pp->inflight) {
             if (!connected && w->conn_err) {
