@@ -157,6 +157,18 @@ void kafka__accum_retire(kafka__accum_t *acc, kafka__pbatch_t *pb);
 /* @thread worker  @locks none (ap->lock held) */
 void kafka__apart_refused(kafka__apart_t *ap, const kafka__pbatch_t *pb);
 
+/* Unlinks and returns the oldest sealed batch (ap->lock held); NULL when none. */
+static inline kafka__pbatch_t *kafka__apart_pop(kafka__apart_t *ap) {
+    kafka__pbatch_t *pb = ap->head;
+    if (pb) {
+        ap->head = pb->next;
+        if (!ap->head)
+            ap->tail = NULL;
+        pb->next = NULL;
+    }
+    return pb;
+}
+
 /* Waits until no record is held, at most until the CLOCK_MONOTONIC deadline (NULL: no
  * limit); returns how many are still held. */
 /* @thread any  @locks acc->mem_lock */

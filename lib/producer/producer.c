@@ -85,10 +85,7 @@ bool kafka__ppart_ready_locked(kafka_producer_t *p, kafka__ppart_t *pp, int64_t 
 
 int64_t kafka__ppart_expire(kafka_producer_t *p, kafka__ppart_t *pp, int64_t now, kafka__pbatch_t **expired) {
     while (pp->ap.head && !pp->inflight && pp->ap.head->msgs[0].enqueued_ms + p->delivery_timeout_ms <= now) {
-        kafka__pbatch_t *pb = pp->ap.head;
-        pp->ap.head = pb->next;
-        if (!pp->ap.head)
-            pp->ap.tail = NULL;
+        kafka__pbatch_t *pb = kafka__apart_pop(&pp->ap);
         /* Sent before under the current producer id: the broker expects its sequence
          * next, and will never see it. Later batches need a new producer id. */
         if (pb->seq_gen && pb->seq_gen == atomic_load(&p->pid_gen))

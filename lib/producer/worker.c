@@ -206,12 +206,10 @@ static void too_large(kafka__worker_t *w, kafka__ppart_t *pp, kafka__pbatch_t *p
         if (pp->ap.tail == pb)
             pp->ap.tail = second;
         pp->retry_at = now;
+        pb->next = NULL;
     } else {
-        pp->ap.head = pb->next;
-        if (!pp->ap.head)
-            pp->ap.tail = NULL;
+        kafka__apart_pop(&pp->ap); /* pb */
     }
-    pb->next = NULL;
     pthread_mutex_unlock(&pp->ap.lock);
     if (first) {
         atomic_fetch_add_explicit(&p->st_retries, 1, memory_order_relaxed);
@@ -265,12 +263,8 @@ static void complete(kafka__worker_t *w, kafka__ppart_t *pp, kafka__pbatch_t *pb
                 kafka__producer_pid_reset(p, pb->seq_gen);
         }
     }
-    if (done) {
-        pp->ap.head = pb->next;
-        if (!pp->ap.head)
-            pp->ap.tail = NULL;
-        pb->next = NULL;
-    }
+    if (done)
+        kafka__apart_pop(&pp->ap); /* pb, the head */
     pthread_mutex_unlock(&pp->ap.lock);
     if (done)
         kafka__producer_report(p, pp, pb, base, err, why);
@@ -403,12 +397,8 @@ static void send_request(kafka__worker_t *w) {
             snprintf(pp->why, sizeof(pp->why), "%.199s", ewhy);
             if (!fatal)
                 pp->retry_at = now + kafka__backoff_peek(&pp->backoff);
-            else {
-                pp->ap.head = pb->next;
-                if (!pp->ap.head)
-                    pp->ap.tail = NULL;
-                pb->next = NULL;
-            }
+            else
+                kafka__apart_pop(&pp->ap); /* pb, the head */
         }
         pthread_mutex_unlock(&pp->ap.lock);
         if (fatal)
