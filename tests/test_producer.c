@@ -191,6 +191,17 @@ static int check_readback(const readback_t *r, int nsrc, size_t per_src, const k
     return problems;
 }
 
+/* Reads topic back with librdkafka and checks it against the reports: every message of
+ * srcs x per once, in order, at its reported offset. */
+static void expect_readback(const char *bs, const char *topic, int partitions, int srcs, size_t per,
+                            const kafka_test_dr_t *s) {
+    readback_t r;
+    read_all(bs, topic, partitions, (size_t)srcs * per, &r);
+    CU_ASSERT_EQUAL(r.n, (size_t)srcs * per);
+    CU_ASSERT_EQUAL(check_readback(&r, srcs, per, s), 0);
+    readback_free(&r);
+}
+
 /* N keyed and unkeyed messages across 6 partitions of a 3-broker cluster. */
 static void test_async_read_back(void) {
     const char *bs = start_rdkafka_mock_logging(3, 0);
@@ -224,11 +235,7 @@ static void test_async_read_back(void) {
     CU_ASSERT_EQUAL(misplaced, 0);
     for (int i = 0; i < 6; i++)
         CU_ASSERT(used[i] > 0);
-    readback_t r;
-    read_all(bs, "async", 6, n, &r);
-    CU_ASSERT_EQUAL(r.n, n);
-    CU_ASSERT_EQUAL(check_readback(&r, 1, n, &s), 0);
-    readback_free(&r);
+    expect_readback(bs, "async", 6, 1, n, &s);
     kafka_producer_destroy(p);
     kafka_test_dr_free(&s);
     stop_rdkafka_mock();
@@ -303,11 +310,7 @@ static void test_async_faults_exactly_once(void) {
     CU_ASSERT(st.retries >= 5);
     CU_ASSERT(st.connects > 3);
     CU_ASSERT_EQUAL(st.delivered, (int64_t)n);
-    readback_t r;
-    read_all(bs, "faults", 4, n, &r);
-    CU_ASSERT_EQUAL(r.n, n);
-    CU_ASSERT_EQUAL(check_readback(&r, 1, n, &s), 0);
-    readback_free(&r);
+    expect_readback(bs, "faults", 4, 1, n, &s);
     kafka_producer_destroy(p);
     kafka_test_dr_free(&s);
     stop_rdkafka_mock();
@@ -381,11 +384,7 @@ static void test_async_threads(void) {
     CU_ASSERT_EQUAL(kafka_producer_flush(p, 30000, err, sizeof(err)), KAFKA_OK);
     CU_ASSERT_EQUAL(atomic_load(&s.reports), nthreads * (int)per);
     CU_ASSERT_EQUAL(atomic_load(&s.failed), 0);
-    readback_t r;
-    read_all(bs, "threads", 5, (size_t)nthreads * per, &r);
-    CU_ASSERT_EQUAL(r.n, (size_t)nthreads * per);
-    CU_ASSERT_EQUAL(check_readback(&r, nthreads, per, &s), 0);
-    readback_free(&r);
+    expect_readback(bs, "threads", 5, nthreads, per, &s);
     kafka_producer_destroy(p);
     kafka_test_dr_free(&s);
     stop_rdkafka_mock();
@@ -497,11 +496,7 @@ static void test_async_split_on_too_large(void) {
     kafka_producer_stats_t st;
     kafka_producer_stats(p, &st);
     CU_ASSERT(st.retries >= 3); /* a split per refusal */
-    readback_t r;
-    read_all(bs, "toolarge", 2, n, &r);
-    CU_ASSERT_EQUAL(r.n, n);
-    CU_ASSERT_EQUAL(check_readback(&r, 1, n, &s), 0);
-    readback_free(&r);
+    expect_readback(bs, "toolarge", 2, 1, n, &s);
     kafka_producer_destroy(p);
     kafka_test_dr_free(&s);
     stop_rdkafka_mock();
