@@ -620,12 +620,15 @@ static void test_out_of_range(void) {
     }
     for (int64_t off = log_start; off < 65; off++)
         CU_ASSERT_TRUE(seen[off]);
-    /* Whether the jump skipped anything depends on how much was fetched before retention
-     * ran; if it did, poll() said so once. */
+    /* Whether a jump skipped anything depends on how much was fetched before retention
+     * ran; each batch the producer adds can move the log start again, so there may be
+     * more than one jump. poll() said so for each, and never without a skip. */
     bool skipped = false;
     for (int64_t off = next_before; off < log_start; off++)
         skipped |= !seen[off];
-    CU_ASSERT_EQUAL(resets, skipped ? 1 : 0);
+    if (skipped != (resets > 0))
+        fprintf(stderr, "oor: %d reset reports, skipped %s\n", resets, skipped ? "yes" : "no");
+    CU_ASSERT(skipped ? resets >= 1 : resets == 0);
     CU_ASSERT_EQUAL(kafka_consumer_position(c, "oor", 0), 65);
     kafka_consumer_destroy(c);
     rd_kafka_destroy(rk);
