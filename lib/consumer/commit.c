@@ -149,7 +149,7 @@ static kafka__bconn_t *coordinator(kafka_consumer_t *c, const char *group, int32
     char host[256] = "";
     int port = 0;
     if (e) {
-        snprintf(why, why_size, "FindCoordinator: %s", kafka_io_last_error(bc->io));
+        snprintf(why, why_size, "FindCoordinator: %s", kafka__bconn_last_error(bc));
     } else if (v >= 4) {
         if (resp.coordinators.count < 1) {
             e = KAFKA_ERR__REQUEST_OR_RESPONSE;
@@ -227,7 +227,7 @@ static kafka_err_t commit_once(kafka_consumer_t *c, kafka__bconn_t *bc, const ch
     kafka_err_t e = kafka__bconn_request(bc, KAFKA_API_OFFSET_COMMIT, &req, &resp, &arena, &frame, NULL);
     *conn_ok = !e;
     if (e) {
-        snprintf(why, why_size, "OffsetCommit: %s", kafka_io_last_error(bc->io));
+        snprintf(why, why_size, "OffsetCommit: %s", kafka__bconn_last_error(bc));
     } else {
         for (int32_t t = 0; t < resp.topics.count && !e; t++)
             for (int32_t p = 0; p < resp.topics.items[t].partitions.count && !e; p++)
@@ -268,7 +268,7 @@ static kafka_err_t fetch_once(kafka__bconn_t *bc, const char *group, const char 
     *conn_ok = !e;
     *offset = -1;
     if (e) {
-        snprintf(why, why_size, "OffsetFetch: %s", kafka_io_last_error(bc->io));
+        snprintf(why, why_size, "OffsetFetch: %s", kafka__bconn_last_error(bc));
     } else if (v >= 8) {
         if (resp.groups.count < 1 || (e = (kafka_err_t)resp.groups.items[0].error_code))
             snprintf(why, why_size, "OffsetFetch for group %s: %s", group, e ? kafka_err_name(e) : "no group answered");

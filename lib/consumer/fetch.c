@@ -89,7 +89,7 @@ static kafka_err_t fetch_once(kafka__call_t *k, int64_t offset, int32_t max_byte
                  (int)k->partition, k->broker);
     } else if (err) {
         snprintf(why, why_size, "Fetch v%d of %s/%d at offset %lld from %s: %s", f->version, k->topic,
-                 (int)k->partition, (long long)offset, k->broker, kafka_io_last_error(k->bc->io));
+                 (int)k->partition, (long long)offset, k->broker, kafka__bconn_last_error(k->bc));
     } else {
         bool topic_seen;
         const kafka_fetch_response_partition_data_t *pr = find_partition(k, &resp, &topic_seen);

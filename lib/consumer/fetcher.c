@@ -20,12 +20,8 @@ struct kafka__fetcher_s {
     kafka__loop_t *loop;
     int32_t broker_id;
     pthread_t thread;
-    kafka__bconn_t *bc;
-    int fd;           /* bc's socket while open, for kafka__fetcher_interrupt (loop->lock) */
-    char broker[300]; /* "broker N (host:port)" */
-    int64_t reconnect_at_ms;
-    kafka__backoff_t reconnect_backoff;
-    kafka__linkstate_t link; /* as logged */
+    kafka__broker_t broker; /* its connection (broker.bc), reconnect backoff, log state */
+    int fd;                 /* broker.bc's socket while open, for kafka__fetcher_interrupt (loop->lock) */
 };
 
 /* One partition in a request, and what the response said of it. */
@@ -123,15 +119,16 @@ static void pick(kafka__fetcher_t *f, batch_t *b, kafka__lpart_t **reset, int64_
 
 /* ---- the round trip (no lock) ---- */
 
-/* why: the cause, logged when the connection was up; NULL when closing on purpose. */
-static void close_broker(kafka__fetcher_t *f, const char *why) {
-    if (why)
-        kafka__log_lost(f->loop->c->conf, &f->link, "FETCH", f->broker, why);
+/* The connection came up (bc) or went down (NULL): its socket for
+ * kafka__fetcher_interrupt. */
+static void on_state(kafka__broker_t *b, kafka__bconn_t *bc, kafka_err_t err, const char *why, void *arg) {
+    kafka__fetcher_t *f = arg;
+    (void)b, (void)err, (void)why;
     pthread_mutex_lock(&f->loop->lock);
-    f->fd = -1;
+    f->fd = bc ? kafka_io_fd(bc->io) : -1;
+    if (bc && f->loop->stopping)
+        shutdown(f->fd, SHUT_RDWR); /* destroy came while connecting */
     pthread_mutex_unlock(&f->loop->lock);
-    kafka__bconn_close(f->bc);
-    f->bc = NULL;
 }
 
 void kafka__fetcher_interrupt(kafka__fetcher_t *f) {
@@ -139,15 +136,15 @@ void kafka__fetcher_interrupt(kafka__fetcher_t *f) {
         shutdown(f->fd, SHUT_RDWR); /* a long-polling Fetch returns at once */
 }
 
-/* The broker's connection, opened when needed (with reconnect backoff). */
+/* The broker's connection, opened when needed (after the reconnect backoff, which
+ * destroy cuts short) at the address the metadata has for the broker. */
 static kafka_err_t connect_broker(kafka__fetcher_t *f, char *why, size_t why_size) {
-    if (f->bc)
+    if (f->broker.bc)
         return KAFKA_OK;
     kafka_consumer_t *c = f->loop->c;
-    /* The reconnect backoff, cut short by destroy. */
     pthread_mutex_lock(&f->loop->lock);
-    while (!f->loop->stopping && kafka__now_ms() < f->reconnect_at_ms)
-        kafka__cond_wait_until(&f->loop->work, &f->loop->lock, f->reconnect_at_ms);
+    while (!f->loop->stopping && kafka__now_ms() < f->broker.retry_at)
+        kafka__cond_wait_until(&f->loop->work, &f->loop->lock, f->broker.retry_at);
     bool stopping = f->loop->stopping;
     pthread_mutex_unlock(&f->loop->lock);
     if (stopping) {
@@ -156,33 +153,17 @@ static kafka_err_t connect_broker(kafka__fetcher_t *f, char *why, size_t why_siz
     }
     kafka__metadata_t *md = kafka__connection_metadata(c->cluster);
     const kafka__md_broker_t *mb = md ? kafka__metadata_broker(md, f->broker_id) : NULL;
-    kafka_err_t err = KAFKA_OK;
-    char cause[256] = "";
-    if (!mb) {
-        snprintf(cause, sizeof(cause), "not in the metadata");
-        snprintf(why, why_size, "broker %d is %s", (int)f->broker_id, cause);
-        err = KAFKA_ERR__TRANSPORT;
+    if (mb) {
+        kafka__broker_address(&f->broker, mb->host, mb->port);
+        kafka__broker_up(&f->broker, kafka__now_ms());
     } else {
-        snprintf(f->broker, sizeof(f->broker), "broker %d (%s:%d)", (int)f->broker_id, mb->host, mb->port);
-        f->bc = kafka__bconn_open(c->conf, kafka__connection_vcaps(c->cluster), mb->host, mb->port, &err, cause, sizeof(cause));
-        if (!f->bc)
-            snprintf(why, why_size, "%s: %s", f->broker, cause);
+        kafka__broker_down(&f->broker, KAFKA_ERR__TRANSPORT, "not in the metadata");
     }
     kafka__metadata_release(md);
-    if (f->bc) {
-        kafka__log_restored(c->conf, &f->link, "FETCH", f->broker);
-        kafka__backoff_reset(&f->reconnect_backoff);
-        pthread_mutex_lock(&f->loop->lock);
-        f->fd = kafka_io_fd(f->bc->io);
-        bool stopping = f->loop->stopping;
-        pthread_mutex_unlock(&f->loop->lock);
-        if (stopping)
-            shutdown(f->fd, SHUT_RDWR); /* destroy came while connecting */
+    if (f->broker.bc)
         return KAFKA_OK;
-    }
-    kafka__log_lost(c->conf, &f->link, "FETCH", f->broker, cause);
-    f->reconnect_at_ms = kafka__now_ms() + kafka__backoff_next(&f->reconnect_backoff);
-    return err ? err : KAFKA_ERR__TRANSPORT;
+    snprintf(why, why_size, "%.290s: %.290s", f->broker.who, f->broker.why);
+    return f->broker.err ? f->broker.err : KAFKA_ERR__TRANSPORT;
 }
 
 static entry_t *find_entry(batch_t *b, size_t hint, const kafka_str_t *topic, int32_t partition) {
@@ -203,7 +184,7 @@ static void take_partition(kafka__fetcher_t *f, entry_t *e, const kafka_fetch_re
     if (pr->error_code) {
         e->err = (kafka_err_t)pr->error_code;
         snprintf(e->why, sizeof(e->why), "Fetch v%d of %s/%d at offset %lld from %s: %s", version, e->topic,
-                 (int)e->partition, (long long)e->offset, f->broker, kafka_err_name(e->err));
+                 (int)e->partition, (long long)e->offset, f->broker.who, kafka_err_name(e->err));
         return;
     }
     size_t len = pr->records.len > 0 ? (size_t)pr->records.len : 0;
@@ -263,11 +244,12 @@ static void round_trip(kafka__fetcher_t *f, batch_t *b) {
     kafka_fetch_response_t resp;
     kafka_arena_t arena = KAFKA_ARENA_INIT;
     uint8_t *data = NULL;
-    err = kafka__bconn_request(f->bc, KAFKA_API_FETCH, &req, &resp, &arena, &data, &b->version);
+    err = kafka__bconn_request(f->broker.bc, KAFKA_API_FETCH, &req, &resp, &arena, &data, &b->version);
     free(parts);
     free(topics);
     kafka__frame_t *frame = NULL;
     if (!err) {
+        kafka__broker_ok(&f->broker);
         frame = kafka__frame_wrap(data); /* takes data, even when it fails */
         data = NULL;
         if (!frame)
@@ -275,14 +257,14 @@ static void round_trip(kafka__fetcher_t *f, batch_t *b) {
     }
     if (!err && resp.error_code) {
         err = (kafka_err_t)resp.error_code;
-        snprintf(why, sizeof(why), "Fetch v%d from %s: %s", b->version, f->broker, kafka_err_name(err));
+        snprintf(why, sizeof(why), "Fetch v%d from %s: %s", b->version, f->broker.who, kafka_err_name(err));
     } else if (err == KAFKA_ERR__UNKNOWN_APIKEY) {
-        snprintf(why, sizeof(why), "%s speaks no Fetch version this client does", f->broker);
+        snprintf(why, sizeof(why), "%s speaks no Fetch version this client does", f->broker.who);
     } else if (err == KAFKA_ERR__NO_MEMORY) {
-        snprintf(why, sizeof(why), "out of memory reading a Fetch response from %s", f->broker);
+        snprintf(why, sizeof(why), "out of memory reading a Fetch response from %s", f->broker.who);
     } else if (err) {
-        snprintf(why, sizeof(why), "Fetch v%d from %s: %s", b->version, f->broker, kafka_io_last_error(f->bc->io));
-        close_broker(f, why); /* broken or out of step */
+        snprintf(why, sizeof(why), "Fetch v%d from %s: %s", b->version, f->broker.who, kafka__bconn_last_error(f->broker.bc));
+        kafka__broker_down(&f->broker, err, why); /* broken or out of step */
     }
     if (!err) {
         size_t hint = 0;
@@ -299,7 +281,7 @@ static void round_trip(kafka__fetcher_t *f, batch_t *b) {
                 /* Left out of the answer (a broker may when fetch.max.bytes is reached). */
                 b->e[i].err = KAFKA_ERR__PARTITION_DOES_NOT_MATCH;
                 snprintf(b->e[i].why, sizeof(b->e[i].why), "Fetch v%d: %s answered without %s/%d", b->version,
-                         f->broker, b->e[i].topic, (int)b->e[i].partition);
+                         f->broker.who, b->e[i].topic, (int)b->e[i].partition);
             }
     } else {
         for (size_t i = 0; i < b->n; i++) {
@@ -390,7 +372,7 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
             snprintf(why, sizeof(why),
                      "Fetch v%d of %s/%d at offset %lld from %s: the message is larger than "
                      "max.partition.fetch.bytes %d (%zu bytes of it came); raise max.partition.fetch.bytes",
-                     version, e->topic, (int)e->partition, (long long)e->offset, f->broker,
+                     version, e->topic, (int)e->partition, (long long)e->offset, f->broker.who,
                      (int)c->max_partition_fetch_bytes, e->scan.partial);
             kafka__msgset_free(e->set);
             fail_partition(loop, lp, KAFKA_ERR__MSG_TOO_LARGE, why);
@@ -446,7 +428,7 @@ static void note_skip(kafka__fetcher_t *f, kafka__lpart_t *lp, bool earliest, in
     snprintf(lp->notice, sizeof(lp->notice),
              "%s/%d: offset %lld is out of range on %s%s; auto.offset.reset=%s moved the position to %lld, so "
              "offsets %lld..%lld were not read",
-             lp->topic, (int)lp->partition, (long long)lp->oor_offset, f->broker, range,
+             lp->topic, (int)lp->partition, (long long)lp->oor_offset, f->broker.who, range,
              earliest ? "earliest" : "latest", (long long)to, (long long)lp->oor_offset, (long long)(to - 1));
     if (queued)
         lp->tail->notice = true;
@@ -473,15 +455,15 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     char why[600];
     kafka_err_t err = connect_broker(f, why, sizeof(why));
     if (!err) {
-        err = kafka__list_offsets_on(f->bc, c, f->broker, topic, partition,
+        err = kafka__list_offsets_on(f->broker.bc, c, f->broker.who, topic, partition,
                                      earliest ? KAFKA_OFFSET_EARLIEST : KAFKA_OFFSET_LATEST, 1, &offs, &n, &final,
                                      &broken, why, sizeof(why));
         if (broken)
-            close_broker(f, why);
+            kafka__broker_down(&f->broker, err, why);
     }
     if (!err && !n) {
         err = KAFKA_ERR__REQUEST_OR_RESPONSE;
-        snprintf(why, sizeof(why), "ListOffsets of %s/%d from %s gave no offset", topic, (int)partition, f->broker);
+        snprintf(why, sizeof(why), "ListOffsets of %s/%d from %s gave no offset", topic, (int)partition, f->broker.who);
     }
     int64_t to = !err ? offs[0] : -1;
     free(offs);
@@ -549,8 +531,7 @@ static void *run(void *arg) {
     }
     pthread_mutex_unlock(&loop->lock);
     free(b.e);
-    if (f->bc)
-        close_broker(f, NULL);
+    kafka__broker_close(&f->broker);
     return NULL;
 }
 
@@ -561,10 +542,9 @@ kafka__fetcher_t *kafka__fetcher_start(kafka__loop_t *loop, int32_t broker_id) {
     f->loop = loop;
     f->broker_id = broker_id;
     f->fd = -1;
-    snprintf(f->broker, sizeof(f->broker), "broker %d", (int)broker_id);
-    const kafka_conf_t *conf = loop->c->conf;
-    kafka__backoff_init(&f->reconnect_backoff, kafka_conf_int(conf, KAFKA_CONF_RECONNECT_BACKOFF_MS),
-                        kafka_conf_int(conf, KAFKA_CONF_RECONNECT_BACKOFF_MAX_MS));
+    kafka_consumer_t *c = loop->c;
+    kafka__broker_init(&f->broker, c->conf, kafka__connection_vcaps(c->cluster), "FETCH", broker_id, "", 0, on_state,
+                       f); /* its address from the metadata when it connects */
     if (pthread_create(&f->thread, NULL, run, f) != 0) {
         free(f);
         return NULL;

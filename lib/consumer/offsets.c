@@ -47,7 +47,7 @@ kafka_err_t kafka__list_offsets_on(kafka__bconn_t *bc, kafka_consumer_t *c, cons
     } else if (err) {
         *broken = true;
         snprintf(why, why_size, "ListOffsets v%d of %s/%d to %s: %s", v, topic, (int)partition, broker,
-                 kafka_io_last_error(bc->io));
+                 kafka__bconn_last_error(bc));
     } else {
         const kafka_list_offsets_response_partition_response_t *pr = NULL;
         bool topic_seen = false;

@@ -1,281 +1,83 @@
-/* Broker connections with API version negotiation. */
-#include <pthread.h>
+/* A broker's connection for one purpose, reconnecting with backoff (see core/broker.h). */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/broker.h"
-#include "core/log.h"
-#include "util/arena.h"
-#include "util/buf.h"
-#include "util/vec.h"
+#include "util/clock.h"
 
-/* ---- versions that did not decode, per broker ---- */
-
-typedef struct vcap_s {
-    char host[256];
-    int port;
-    int16_t cap[KAFKA__MAX_API_KEY + 1]; /* INT16_MAX: no cap */
-} vcap_t;
-
-struct kafka__vcaps_s {
-    pthread_mutex_t lock;
-    vcap_t *v;
-    size_t n, cap;
-};
-
-kafka__vcaps_t *kafka__vcaps_new(void) {
-    kafka__vcaps_t *vc = calloc(1, sizeof(*vc));
-    if (vc)
-        pthread_mutex_init(&vc->lock, NULL);
-    return vc;
+static void name(kafka__broker_t *b) {
+    if (b->host[0])
+        snprintf(b->who, sizeof(b->who), "broker %d (%s:%d)", (int)b->id, b->host, b->port);
+    else
+        snprintf(b->who, sizeof(b->who), "broker %d", (int)b->id);
 }
 
-void kafka__vcaps_destroy(kafka__vcaps_t *vc) {
-    if (!vc)
+void kafka__broker_init(kafka__broker_t *b, const kafka_conf_t *conf, kafka__vcaps_t *vcaps, const char *fac,
+                        int32_t id, const char *host, int port, kafka__broker_state_cb_t *on_state, void *arg) {
+    memset(b, 0, sizeof(*b));
+    b->conf = conf;
+    b->vcaps = vcaps;
+    b->fac = fac;
+    b->id = id;
+    snprintf(b->host, sizeof(b->host), "%s", host);
+    b->port = port;
+    name(b);
+    kafka__backoff_init(&b->backoff, kafka_conf_int(conf, KAFKA_CONF_RECONNECT_BACKOFF_MS),
+                        kafka_conf_int(conf, KAFKA_CONF_RECONNECT_BACKOFF_MAX_MS));
+    b->on_state = on_state;
+    b->arg = arg;
+}
+
+void kafka__broker_address(kafka__broker_t *b, const char *host, int port) {
+    if (b->port == port && strcmp(b->host, host) == 0)
         return;
-    pthread_mutex_destroy(&vc->lock);
-    free(vc->v);
-    free(vc);
+    if (b->bc)
+        kafka__broker_close(b);
+    snprintf(b->host, sizeof(b->host), "%s", host);
+    b->port = port;
+    name(b);
 }
 
-/* The broker's entry, added when add (NULL when absent or out of memory). */
-/* @locks vc->lock held */
-static vcap_t *vcap_find(kafka__vcaps_t *vc, const char *host, int port, bool add) {
-    for (size_t i = 0; i < vc->n; i++)
-        if (vc->v[i].port == port && strcmp(vc->v[i].host, host) == 0)
-            return &vc->v[i];
-    if (!add)
+kafka__bconn_t *kafka__broker_up(kafka__broker_t *b, int64_t now) {
+    if (b->bc)
+        return b->bc;
+    if (now < b->retry_at)
         return NULL;
-    vcap_t *grown = kafka__vec_grow(vc->v, &vc->cap, vc->n, sizeof(*grown), 4);
-    if (!grown)
+    kafka_err_t err = KAFKA_OK;
+    char why[300];
+    b->bc = kafka__bconn_open(b->conf, b->vcaps, b->host, b->port, &err, why, sizeof(why));
+    if (!b->bc) {
+        kafka__broker_down(b, err ? err : KAFKA_ERR__TRANSPORT, why);
         return NULL;
-    vc->v = grown;
-    vcap_t *e = &vc->v[vc->n++];
-    snprintf(e->host, sizeof(e->host), "%s", host);
-    e->port = port;
-    for (int k = 0; k <= KAFKA__MAX_API_KEY; k++)
-        e->cap[k] = INT16_MAX;
-    return e;
+    }
+    b->err = KAFKA_OK;
+    b->why[0] = 0;
+    b->connects++;
+    kafka__log_restored(b->conf, &b->logged, b->fac, b->who);
+    if (b->on_state)
+        b->on_state(b, b->bc, KAFKA_OK, NULL, b->arg);
+    return b->bc;
 }
 
-/* Lowers bc's versions to the caps its client found for the broker. */
-static void apply_caps(kafka__bconn_t *bc) {
-    if (!bc->vcaps)
+void kafka__broker_down(kafka__broker_t *b, kafka_err_t err, const char *why_in) {
+    char why[300];
+    snprintf(why, sizeof(why), "%s", why_in ? why_in : kafka_err2str(err));
+    kafka__bconn_close(b->bc);
+    b->bc = NULL;
+    b->retry_at = kafka__now_ms() + kafka__backoff_next(&b->backoff);
+    b->err = err;
+    snprintf(b->why, sizeof(b->why), "%s", why);
+    b->failures++;
+    kafka__log_lost(b->conf, &b->logged, b->fac, b->who, why);
+    if (b->on_state)
+        b->on_state(b, NULL, err, b->why, b->arg);
+}
+
+void kafka__broker_close(kafka__broker_t *b) {
+    if (!b->bc)
         return;
-    pthread_mutex_lock(&bc->vcaps->lock);
-    const vcap_t *e = vcap_find(bc->vcaps, bc->host, bc->port, false);
-    for (int k = 0; e && k <= KAFKA__MAX_API_KEY; k++)
-        if (bc->version[k] > e->cap[k])
-            bc->version[k] = e->cap[k] >= bc->floor[k] ? e->cap[k] : bc->floor[k];
-    pthread_mutex_unlock(&bc->vcaps->lock);
-}
-
-bool kafka__bconn_version_failed(kafka__bconn_t *bc, int16_t api_key, int16_t version, const char *why) {
-    if (api_key < 0 || api_key > KAFKA__MAX_API_KEY)
-        return false;
-    if (bc->version[api_key] != version) /* another request already stepped it down */
-        return bc->version[api_key] >= 0 && bc->version[api_key] < version;
-    if (version <= bc->floor[api_key])
-        return false;
-    int16_t lower = (int16_t)(version - 1);
-    bc->version[api_key] = lower;
-    bool first = true; /* without a table, each connection says it */
-    if (bc->vcaps) {
-        pthread_mutex_lock(&bc->vcaps->lock);
-        vcap_t *e = vcap_find(bc->vcaps, bc->host, bc->port, true);
-        first = !e || e->cap[api_key] > lower;
-        if (e && first)
-            e->cap[api_key] = lower;
-        pthread_mutex_unlock(&bc->vcaps->lock);
-    }
-    if (first) {
-        char peer[300];
-        int pl = snprintf(peer, sizeof(peer), "%s:%d: ", bc->host, bc->port);
-        if (pl > 0 && strncmp(why, peer, (size_t)pl) == 0)
-            why += pl; /* kafka_io_last_error()'s, which names the broker as the line does */
-        const char *api = kafka_api_name(api_key);
-        kafka__log(bc->conf, KAFKA__LOG_WARNING, "VERSION", NULL,
-                   "broker %s:%d: its %s v%d response does not decode (%s); using %s v%d with this broker from now on",
-                   bc->host, bc->port, api ? api : "?", (int)version, why, api ? api : "?", (int)lower);
-    }
-    return true;
-}
-
-/* ---- connections ---- */
-
-/* What Kafka releases served before ApiVersions existed (protocol facts): 0.8.0/0.8.1
- * v0 of everything but group coordination; 0.8.2 added OffsetCommit/OffsetFetch v1 and
- * ConsumerMetadata (FindCoordinator v0); 0.9 Produce/Fetch v1 and OffsetCommit v2;
- * 0.10.0 Produce/Fetch v2, Metadata v1 and ApiVersions itself. */
-void kafka__fallback_versions(const char *release, int16_t version[KAFKA__MAX_API_KEY + 1]) {
-    int a = 0, b = 0, c = 0;
-    sscanf(release ? release : "", "%d.%d.%d", &a, &b, &c);
-    int rel = a * 10000 + b * 100 + c; /* 0.8.2 -> 802 */
-    for (int k = 0; k <= KAFKA__MAX_API_KEY; k++)
-        version[k] = -1;
-    version[KAFKA_API_PRODUCE] = rel >= 1000 ? 2 : rel >= 900 ? 1 : 0;
-    version[KAFKA_API_FETCH] = rel >= 1000 ? 2 : rel >= 900 ? 1 : 0;
-    version[KAFKA_API_LIST_OFFSETS] = 0;
-    version[KAFKA_API_METADATA] = rel >= 1000 ? 1 : 0;
-    version[KAFKA_API_OFFSET_COMMIT] = rel >= 900 ? 2 : rel >= 802 ? 1 : 0;
-    version[KAFKA_API_OFFSET_FETCH] = rel >= 802 ? 1 : 0;
-    version[KAFKA_API_FIND_COORDINATOR] = rel >= 802 ? 0 : -1;
-    if (rel >= 1000)
-        version[KAFKA_API_API_VERSIONS] = 0;
-}
-
-/* Takes the broker's ranges and keeps, per API we speak, the highest common version. */
-static void settle(kafka__bconn_t *bc, const kafka_api_versions_response_t *r) {
-    for (int k = 0; k <= KAFKA__MAX_API_KEY; k++)
-        bc->version[k] = bc->floor[k] = -1;
-    for (int32_t i = 0; i < r->api_keys.count; i++) {
-        const kafka_api_versions_response_api_version_t *v = &r->api_keys.items[i];
-        int16_t lo, hi;
-        if (v->api_key < 0 || v->api_key > KAFKA__MAX_API_KEY || !kafka_api_versions(v->api_key, &lo, &hi))
-            continue;
-        int16_t best = v->max_version < hi ? v->max_version : hi;
-        int16_t floor = v->min_version > lo ? v->min_version : lo;
-        bc->version[v->api_key] = best >= floor ? best : -1;
-        bc->floor[v->api_key] = best >= floor ? floor : -1;
-    }
-    bc->negotiated = true;
-}
-
-static kafka_err_t ask_versions(kafka__bconn_t *bc, int16_t version, kafka_api_versions_response_t *resp,
-                                kafka_arena_t *arena, uint8_t **frame, char *why, size_t why_size) {
-    kafka_api_versions_request_t req;
-    kafka_request_init(KAFKA_API_API_VERSIONS, &req);
-    req.client_software_name = kafka_str("libkafka");
-    req.client_software_version = kafka_str("0.1.0");
-    kafka_request_header_t hdr = {KAFKA_API_API_VERSIONS, version, 1, kafka_str(bc->client_id)};
-    kafka_buf_t out = KAFKA_BUF_INIT;
-    kafka_err_t e = kafka_request_encode(&out, &hdr, &req, why, why_size);
-    if (!e)
-        e = kafka_io_send(bc->io, out.data, out.len, bc->request_timeout_ms);
-    kafka__buf_free(&out);
-    size_t len = 0;
-    if (!e)
-        e = kafka_io_receive(bc->io, frame, &len, 0, bc->request_timeout_ms);
-    if (e) {
-        snprintf(why, why_size, "%s", kafka_io_last_error(bc->io));
-        return e;
-    }
-    e = kafka_response_decode(*frame, len, KAFKA_API_API_VERSIONS, version, arena, NULL, resp, why, why_size);
-    /* A broker that does not know our version answers at v0 with UNSUPPORTED_VERSION;
-     * some (librdkafka's mock) send a body that fits neither version: its leading
-     * error code (after the 4-byte v0 header) is all a client may rely on (KIP-511). */
-    if (e && len >= 6 && (int16_t)((*frame)[4] << 8 | (*frame)[5]) == KAFKA_ERR_UNSUPPORTED_VERSION) {
-        resp->error_code = KAFKA_ERR_UNSUPPORTED_VERSION;
-        return KAFKA_OK;
-    }
-    return e;
-}
-
-static kafka_io_t *connect_io(const kafka_conf_t *conf, const char *host, int port, kafka_err_t *errp, char *errstr,
-                              size_t errstr_size) {
-    return kafka_io_connect(host, port, (int)kafka_conf_int(conf, KAFKA_CONF_REQUEST_TIMEOUT_MS), errp, errstr,
-                            errstr_size);
-}
-
-kafka__bconn_t *kafka__bconn_open(const kafka_conf_t *conf, kafka__vcaps_t *vcaps, const char *host, int port,
-                                  kafka_err_t *errp, char *errstr, size_t errstr_size) {
-    kafka_err_t dummy;
-    if (!errp)
-        errp = &dummy;
-    kafka__bconn_t *bc = calloc(1, sizeof(*bc));
-    if (!bc) {
-        *errp = KAFKA_ERR__NO_MEMORY;
-        return NULL;
-    }
-    snprintf(bc->host, sizeof(bc->host), "%s", host);
-    bc->port = port;
-    snprintf(bc->client_id, sizeof(bc->client_id), "%s", kafka_conf_str(conf, KAFKA_CONF_CLIENT_ID));
-    bc->request_timeout_ms = (int)kafka_conf_int(conf, KAFKA_CONF_REQUEST_TIMEOUT_MS);
-    bc->conf = conf;
-    bc->vcaps = vcaps;
-    bc->io = connect_io(conf, host, port, errp, errstr, errstr_size);
-    if (!bc->io) {
-        free(bc);
-        return NULL;
-    }
-    kafka__fallback_versions(kafka_conf_str(conf, KAFKA_CONF_BROKER_VERSION_FALLBACK), bc->version);
-    for (int k = 0; k <= KAFKA__MAX_API_KEY; k++)
-        bc->floor[k] = bc->version[k] >= 0 ? 0 : -1;
-    if (!kafka_conf_bool(conf, KAFKA_CONF_API_VERSION_REQUEST)) {
-        apply_caps(bc);
-        *errp = KAFKA_OK;
-        return bc;
-    }
-    kafka_arena_t arena = KAFKA_ARENA_INIT;
-    uint8_t *frame = NULL;
-    kafka_api_versions_response_t resp;
-    char why[256] = "";
-    kafka_err_t e = ask_versions(bc, KAFKA_API_API_VERSIONS_MAX_VERSION, &resp, &arena, &frame, why, sizeof(why));
-    if (!e && resp.error_code == KAFKA_ERR_UNSUPPORTED_VERSION) {
-        free(frame);
-        frame = NULL;
-        e = ask_versions(bc, 0, &resp, &arena, &frame, why, sizeof(why));
-    }
-    if (!e && resp.error_code == 0) {
-        settle(bc, &resp);
-    } else if (e == KAFKA_ERR__CANT_RECV) {
-        /* Kafka 0.8/0.9 close the connection on a request they do not know: reconnect
-         * and speak the 0.8 protocol (DESIGN.md), or broker.version.fallback if older. */
-        int16_t v082[KAFKA__MAX_API_KEY + 1];
-        kafka__fallback_versions("0.8.2", v082);
-        for (int k = 0; k <= KAFKA__MAX_API_KEY; k++)
-            if (v082[k] < bc->version[k])
-                bc->version[k] = v082[k];
-        for (int k = 0; k <= KAFKA__MAX_API_KEY; k++)
-            bc->floor[k] = bc->version[k] >= 0 ? 0 : -1;
-        kafka_io_close(bc->io);
-        bc->io = connect_io(conf, host, port, errp, errstr, errstr_size);
-        if (!bc->io) {
-            free(frame);
-            kafka__arena_free(&arena);
-            free(bc);
-            return NULL;
-        }
-    } else {
-        *errp = e ? e : (kafka_err_t)resp.error_code;
-        snprintf(errstr, errstr_size, "%s:%d: ApiVersions failed: %s", host, port,
-                 e ? why : kafka_err2str((kafka_err_t)resp.error_code));
-        free(frame);
-        kafka__arena_free(&arena);
-        kafka__bconn_close(bc);
-        return NULL;
-    }
-    free(frame);
-    kafka__arena_free(&arena);
-    apply_caps(bc);
-    *errp = KAFKA_OK;
-    return bc;
-}
-
-void kafka__bconn_close(kafka__bconn_t *bc) {
-    if (!bc)
-        return;
-    kafka_io_close(bc->io);
-    free(bc);
-}
-
-kafka_err_t kafka__bconn_request(kafka__bconn_t *bc, int16_t api_key, const void *req, void *resp,
-                                 struct kafka_arena_s *arena, uint8_t **frame, int16_t *version_out) {
-    for (;;) {
-        *frame = NULL;
-        int16_t v = kafka__bconn_version(bc, api_key);
-        if (version_out)
-            *version_out = v;
-        if (v < 0)
-            return KAFKA_ERR__UNKNOWN_APIKEY;
-        kafka_err_t e =
-            kafka_io_request(bc->io, api_key, v, bc->client_id, req, resp, arena, frame, bc->request_timeout_ms);
-        /* A whole frame came (so the stream is in step) but does not decode at v. */
-        bool undecodable = *frame && (e == KAFKA_ERR__BAD_MSG || e == KAFKA_ERR__TRUNCATED);
-        if (!undecodable || !kafka__bconn_version_failed(bc, api_key, v, kafka_io_last_error(bc->io)))
-            return e;
-        free(*frame);
-        kafka__arena_free(arena);
-    }
+    kafka__bconn_close(b->bc);
+    b->bc = NULL;
+    if (b->on_state)
+        b->on_state(b, NULL, KAFKA_ERR__DESTROYED, "closed", b->arg);
 }

@@ -1,84 +1,80 @@
-/* A connection to one broker with the API versions both sides speak: ApiVersions
- * negotiation (v3, then v0 when the broker answers UNSUPPORTED_VERSION, KIP-511), the
- * fallback to broker.version.fallback when the broker hangs up on ApiVersions (Kafka
- * 0.8/0.9) or api.version.request=false, and the step down to the next lower version
- * of an API whose response at the chosen version does not decode (a broker that lays a
- * version out differently from Kafka's definition, as librdkafka 2.0.2's mock does
- * ListOffsets v4/v5): kept per broker in the client's kafka__vcaps_t, so every later
- * connection to that broker starts lower.
+/* A client's way to one broker for one purpose (a producer's broker worker, a
+ * consumer's fetcher): the connection (core/bconn.h) opened when needed, dropped on
+ * failure and opened again after an exponential backoff (reconnect.backoff.ms up to
+ * reconnect.backoff.max.ms), each transition logged once (connection lost with its
+ * cause, restored), counted, and told to the owner's state callback. Every long-lived
+ * broker connection of the library goes through one of these, so what a connection
+ * needs (TLS, SASL, version fallback, metrics) is written once, below, in bconn.
  *
- * A kafka__bconn_t is not thread-safe: one owner (a broker worker, a fetcher, the
- * metadata thread). A kafka__vcaps_t is shared by all of a client's connections. */
+ * Not thread-safe: one owner thread; the state callback runs on it. */
 #ifndef KAFKA_CORE_BROKER_H
 #define KAFKA_CORE_BROKER_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kafka/conf.h"
-#include "kafka/io.h"
-#include "kafka/protocol.h"
+#include "core/bconn.h"
+#include "core/log.h"
+#include "util/backoff.h"
 
-#define KAFKA__MAX_API_KEY 96 /* API keys above this are ignored in ApiVersions answers */
+typedef struct kafka__broker_s kafka__broker_t;
 
-/* The highest version still to use per broker (host:port) and API key, lowered when a
- * response did not decode; shared by a client's connections (its own lock). */
-typedef struct kafka__vcaps_s kafka__vcaps_t;
+/* Called on the owner's thread after each transition: bc is the new connection when it
+ * came up, NULL when it went down (err and why: the cause; KAFKA_ERR__DESTROYED when
+ * closed on purpose). */
+typedef void(kafka__broker_state_cb_t)(kafka__broker_t *b, kafka__bconn_t *bc, kafka_err_t err, const char *why,
+                                       void *arg);
 
-/* An empty table; NULL when out of memory. */
-kafka__vcaps_t *kafka__vcaps_new(void);
-/* Frees it (no connection may use it any more); NULL is a no-op. */
-void kafka__vcaps_destroy(kafka__vcaps_t *vc);
-
-typedef struct kafka__bconn_s {
-    kafka_io_t *io;
+struct kafka__broker_s {
+    const kafka_conf_t *conf;
+    kafka__vcaps_t *vcaps;
+    const char *fac; /* the log facility: "PRODUCE", "FETCH", ... */
+    int32_t id;
     char host[256];
     int port;
-    bool negotiated;                           /* versions came from ApiVersions */
-    int16_t version[KAFKA__MAX_API_KEY + 1];   /* version to use per API key; -1: none in common */
-    int16_t floor[KAFKA__MAX_API_KEY + 1];     /* the lowest version both sides speak */
-    char client_id[256];
-    int request_timeout_ms;
-    const kafka_conf_t *conf; /* the client's, for the log */
-    kafka__vcaps_t *vcaps;    /* the client's, or NULL */
-} kafka__bconn_t;
+    char who[300]; /* "broker N (host:port)" */
+    kafka__bconn_t *bc;
+    int64_t retry_at; /* monotonic ms: no connect before */
+    kafka__backoff_t backoff;
+    kafka__linkstate_t logged;
+    kafka_err_t err; /* the last failure and its cause, until the next connect */
+    char why[300];
+    kafka__broker_state_cb_t *on_state;
+    void *arg;
+    int64_t connects, failures; /* owner-written; read racily by stats only via the owner */
+};
 
-/* Connects to host:port and settles the API versions, none above what vcaps (the
- * client's table, NULL: none) holds for the broker. conf and vcaps must outlive the
- * connection. NULL on failure with *errp and errstr naming the broker and the cause. */
-/* @thread any  @locks vcaps briefly */
-kafka__bconn_t *kafka__bconn_open(const kafka_conf_t *conf, kafka__vcaps_t *vcaps, const char *host, int port,
-                                  kafka_err_t *errp, char *errstr, size_t errstr_size);
-void kafka__bconn_close(kafka__bconn_t *bc);
+/* Sets b up for broker id at host:port (no connection yet), for a client with conf and
+ * vcaps (both outlive b); fac names the purpose in the log; on_state (may be NULL) and
+ * arg are the owner's. */
+void kafka__broker_init(kafka__broker_t *b, const kafka_conf_t *conf, kafka__vcaps_t *vcaps, const char *fac,
+                        int32_t id, const char *host, int port, kafka__broker_state_cb_t *on_state, void *arg);
 
-/* The version to use for api_key, or -1 when the broker speaks none we do. */
-static inline int16_t kafka__bconn_version(const kafka__bconn_t *bc, int16_t api_key) {
-    return api_key >= 0 && api_key <= KAFKA__MAX_API_KEY ? bc->version[api_key] : -1;
+/* The broker's address from now on (the metadata may move a broker id); a connection to
+ * the old address is closed, without a log line. */
+/* @thread owner */
+void kafka__broker_address(kafka__broker_t *b, const char *host, int port);
+
+/* The connection, opened now when there is none and the backoff has passed (now:
+ * kafka__now_ms()). NULL while backing off or when the connect failed: then
+ * b->err / b->why say why, and b->retry_at when the next try may be. */
+/* @thread owner  @locks none (connects without any) */
+kafka__bconn_t *kafka__broker_up(kafka__broker_t *b, int64_t now);
+
+/* The connection failed (a transport error, a response out of step, a timeout): it is
+ * closed, the next connect waits for the backoff, the loss is logged once (with why)
+ * and told to on_state. why may point into the closed connection (it is copied first). */
+/* @thread owner */
+void kafka__broker_down(kafka__broker_t *b, kafka_err_t err, const char *why);
+
+/* A response came: the next failure backs off from reconnect.backoff.ms again. */
+static inline void kafka__broker_ok(kafka__broker_t *b) {
+    kafka__backoff_reset(&b->backoff);
 }
 
-/* One round trip at the negotiated version (*version_out, optional, says which). A
- * response that does not decode steps the API down a version on this broker
- * (kafka__bconn_version_failed) and the request (the same req) is sent again, until a
- * version decodes or the lowest both speak did not: then the decode error (BAD_MSG or
- * TRUNCATED, kafka_io_last_error() naming the message, version and byte). A req value the
- * lower version cannot carry fails with the encoder's error; the next call, built for
- * kafka__bconn_version(), goes at that version.
- * KAFKA_ERR__UNKNOWN_APIKEY when the broker speaks no version of the API we do. */
-/* @thread owner  @locks none */
-kafka_err_t kafka__bconn_request(kafka__bconn_t *bc, int16_t api_key, const void *req, void *resp,
-                                 struct kafka_arena_s *arena, uint8_t **frame, int16_t *version_out);
+/* Closes the connection on purpose (shutdown): no log line, no backoff; on_state is told
+ * with KAFKA_ERR__DESTROYED. */
+/* @thread owner */
+void kafka__broker_close(kafka__broker_t *b);
 
-/* A response of the broker to api_key at version did not decode (why: the decoder's
- * message): when version is bc's current one and above the lowest both speak, bc uses
- * the next lower one from now on, the client's vcaps records it for later connections,
- * and the first connection of the client to drop it logs a warning naming the broker,
- * the API, the version dropped and why. true when a lower version is now in use (the
- * request may be sent again at kafka__bconn_version()), false at the lowest. */
-/* @thread owner  @locks vcaps briefly */
-bool kafka__bconn_version_failed(kafka__bconn_t *bc, int16_t api_key, int16_t version, const char *why);
-
-/* The API versions a broker of this release serves, for broker.version.fallback
- * ("0.8.0", "0.8.2.2", "0.9.0", "0.10.0", ...): max version per key, -1 none. */
-void kafka__fallback_versions(const char *release, int16_t version[KAFKA__MAX_API_KEY + 1]);
-
-#endif
+#endif /* KAFKA_CORE_BROKER_H */

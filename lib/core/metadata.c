@@ -148,7 +148,7 @@ kafka__metadata_t *kafka__metadata_fetch(kafka__bconn_t *bc, const char *const *
         *errp = e;
         snprintf(errstr, errstr_size, "%s:%d: Metadata request failed: %s", bc->host, bc->port,
                  e == KAFKA_ERR__UNKNOWN_APIKEY ? "the broker speaks no Metadata version we do"
-                                                : kafka_io_last_error(bc->io));
+                                                : kafka__bconn_last_error(bc));
     } else if (!(md = calloc(1, sizeof(*md))) || !build(md, &resp, errstr, errstr_size)) {
         *errp = md ? KAFKA_ERR__REQUEST_OR_RESPONSE : KAFKA_ERR__NO_MEMORY;
         if (md && !errstr[0])

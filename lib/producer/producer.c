@@ -174,7 +174,7 @@ kafka_err_t kafka__producer_pid(kafka_producer_t *p, kafka__bconn_t *bc, const c
             uint8_t *frame = NULL;
             e = kafka__bconn_request(bc, KAFKA_API_INIT_PRODUCER_ID, &req, &resp, &arena, &frame, NULL);
             if (e)
-                snprintf(why, why_size, "InitProducerId on %s:%d: %s", host, port, kafka_io_last_error(bc->io));
+                snprintf(why, why_size, "InitProducerId on %s:%d: %s", host, port, kafka__bconn_last_error(bc));
             else if (resp.error_code)
                 snprintf(why, why_size, "InitProducerId on %s:%d: %s", host, port,
                          kafka_err_name(e = (kafka_err_t)resp.error_code));
@@ -495,8 +495,6 @@ kafka_producer_t *kafka_producer_new(const kafka_conf_t *conf, char *errstr, siz
     p->request_timeout_ms = kafka_conf_int(p->conf, KAFKA_CONF_REQUEST_TIMEOUT_MS);
     p->backoff_ms = kafka_conf_int(p->conf, KAFKA_CONF_RETRY_BACKOFF_MS);
     p->backoff_max_ms = kafka_conf_int(p->conf, KAFKA_CONF_RETRY_BACKOFF_MAX_MS);
-    p->reconnect_backoff_ms = kafka_conf_int(p->conf, KAFKA_CONF_RECONNECT_BACKOFF_MS);
-    p->reconnect_backoff_max_ms = kafka_conf_int(p->conf, KAFKA_CONF_RECONNECT_BACKOFF_MAX_MS);
     p->message_max = (size_t)kafka_conf_int(p->conf, KAFKA_CONF_MESSAGE_MAX_BYTES);
     p->codec = (kafka_compression_t)kafka_conf_int(p->conf, KAFKA_CONF_COMPRESSION_TYPE);
     kafka__connection_listen(p->cluster, on_metadata, p);

@@ -104,7 +104,6 @@ struct kafka_producer_s {
     int max_in_flight;
     int64_t retries;
     int64_t delivery_timeout_ms, request_timeout_ms, backoff_ms, backoff_max_ms;
-    int64_t reconnect_backoff_ms, reconnect_backoff_max_ms;
     size_t message_max;
     kafka_compression_t codec;
     /* last_error (the origin's), guarded by err_lock. */

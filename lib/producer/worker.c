@@ -47,24 +47,15 @@ typedef struct wreq_s {
 struct kafka__worker_s {
     kafka_producer_t *p;
     int32_t id;
-    char host[256];
-    int port;
     pthread_t thread;
     kafka__mpscq_t q; /* kafka__ppart_t.to_broker: application -> broker */
     atomic_bool stop;
     /* The worker thread's own: */
-    kafka__bconn_t *bc;
-    int64_t reconnect_at;
-    kafka__backoff_t reconnect_backoff;
-    kafka__linkstate_t link; /* as logged */
-    char who[300];           /* "broker N (host:port)", for the log */
-    kafka_err_t conn_err;
-    char conn_why[300];
+    kafka__broker_t broker; /* its connection (broker.bc), reconnect backoff, last failure */
     kafka__ppart_t **tracked;
     size_t ntracked, captracked;
     wreq_t *ring; /* in flight, oldest at ring_head */
     int ring_cap, ring_head, ring_n;
-    int32_t next_corr;
     kafka__penv_t env;
     kafka__penv_part_t *parts;
     size_t capparts;
@@ -83,19 +74,19 @@ static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 /* ---- connection ---- */
 
-/* Drops the connection: every batch in flight goes back to its partition, to be sent
- * again after a backoff; the metadata thread is asked to look at the cluster. */
+/* The connection's state changed (core/broker.h): when it went down, every batch in
+ * flight goes back to its partition, to be sent again after a backoff, and the metadata
+ * thread is asked to look at the cluster (unless the worker is stopping). */
 /* @thread worker  @locks each partition's in turn */
-static void reset_conn(kafka__worker_t *w, kafka_err_t err, const char *why_in) {
+static void on_state(kafka__broker_t *b, kafka__bconn_t *bc, kafka_err_t err, const char *why, void *arg) {
+    kafka__worker_t *w = arg;
     kafka_producer_t *p = w->p;
+    (void)b;
+    if (bc) {
+        atomic_fetch_add_explicit(&p->st_connects, 1, memory_order_relaxed);
+        return;
+    }
     int64_t now = kafka__now_ms();
-    char why[300]; /* why_in may live in the connection closed here */
-    snprintf(why, sizeof(why), "%s", why_in);
-    kafka__bconn_close(w->bc);
-    w->bc = NULL;
-    w->reconnect_at = now + kafka__backoff_next(&w->reconnect_backoff);
-    w->conn_err = err;
-    snprintf(w->conn_why, sizeof(w->conn_why), "%s", why);
     for (; w->ring_n > 0; w->ring_n--) {
         wreq_t *r = &w->ring[w->ring_head];
         w->ring_head = (w->ring_head + 1) % w->ring_cap;
@@ -110,31 +101,8 @@ static void reset_conn(kafka__worker_t *w, kafka_err_t err, const char *why_in) 
         }
         r->n = 0;
     }
-    if (!atomic_load(&w->stop)) {
-        kafka__log_lost(p->conf, &w->link, "PRODUCE", w->who, why);
+    if (err != KAFKA_ERR__DESTROYED && !atomic_load(&w->stop))
         kafka_connection_refresh(p->cluster);
-    }
-}
-
-/* Connects when there is none and the backoff allows; true when connected. */
-/* @thread worker  @locks none */
-static bool ensure_conn(kafka__worker_t *w, int64_t now) {
-    if (w->bc)
-        return true;
-    if (now < w->reconnect_at)
-        return false;
-    kafka_err_t err;
-    char why[300];
-    w->bc = kafka__bconn_open(w->p->conf, kafka__connection_vcaps(w->p->cluster), w->host, w->port, &err, why, sizeof(why));
-    if (!w->bc) {
-        reset_conn(w, err, why);
-        return false;
-    }
-    w->conn_err = KAFKA_OK;
-    w->conn_why[0] = 0;
-    kafka__log_restored(w->p->conf, &w->link, "PRODUCE", w->who);
-    atomic_fetch_add_explicit(&w->p->st_connects, 1, memory_order_relaxed);
-    return true;
 }
 
 /* ---- responses ---- */
@@ -274,40 +242,24 @@ static void complete(kafka__worker_t *w, kafka__ppart_t *pp, kafka__pbatch_t *pb
 /* @thread worker  @locks each partition's in turn */
 static void receive(kafka__worker_t *w) {
     kafka_producer_t *p = w->p;
-    uint8_t *frame = NULL;
-    size_t len = 0;
-    kafka_err_t e = kafka_io_receive(w->bc->io, &frame, &len, 0, (int)p->request_timeout_ms);
-    if (e) {
-        reset_conn(w, e, kafka_io_last_error(w->bc->io));
-        return;
-    }
+    kafka__bconn_t *bc = w->broker.bc;
     wreq_t *r = &w->ring[w->ring_head];
     kafka_produce_response_t resp;
     kafka_arena_t arena = KAFKA_ARENA_INIT;
-    int32_t corr = -1;
-    char why[300];
-    e = kafka_response_decode(frame, len, KAFKA_API_PRODUCE, r->version, &arena, &corr, &resp, why, sizeof(why));
-    if (!e && corr != r->corr) {
-        snprintf(why, sizeof(why), "broker %d (%.200s:%d) answered correlation id %d, expected %d", w->id, w->host,
-                 w->port, corr, r->corr);
-        e = KAFKA_ERR__MISMATCH_CORRELATIONID;
-    } else if (e) {
-        char d[300];
-        snprintf(d, sizeof(d), "%s", why);
-        snprintf(why, sizeof(why), "malformed Produce v%d response from broker %d: %.240s", r->version, w->id, d);
-        /* The next connection asks for a lower version, if there is one both speak. */
-        kafka__bconn_version_failed(w->bc, KAFKA_API_PRODUCE, r->version, d);
-    }
+    uint8_t *frame = NULL;
+    kafka_err_t e = kafka__bconn_receive(bc, &resp, &arena, &frame, (int)p->request_timeout_ms, NULL);
     if (e) {
         /* The stream cannot be trusted past this: reconnect and send again. */
+        char why[600];
+        snprintf(why, sizeof(why), "Produce: %s", kafka__bconn_last_error(bc));
         free(frame);
         kafka__arena_free(&arena);
-        reset_conn(w, e, why);
+        kafka__broker_down(&w->broker, e, why);
         return;
     }
     w->ring_head = (w->ring_head + 1) % w->ring_cap;
     w->ring_n--;
-    kafka__backoff_reset(&w->reconnect_backoff);
+    kafka__broker_ok(&w->broker);
     for (size_t i = 0; i < r->n; i++) {
         kafka__ppart_t *pp = r->e[i].pp;
         const kafka_produce_response_partition_produce_response_t *pr = NULL;
@@ -350,7 +302,8 @@ static void send_request(kafka__worker_t *w) {
     kafka_producer_t *p = w->p;
     wreq_t *b = &w->build;
     int64_t now = kafka__now_ms();
-    int16_t version = kafka__bconn_version(w->bc, KAFKA_API_PRODUCE);
+    kafka__bconn_t *bc = w->broker.bc;
+    int16_t version = kafka__bconn_version(bc, KAFKA_API_PRODUCE);
     char why[300] = "";
     bool idem = atomic_load(&p->idempotent) && version >= 3;
     int64_t pid = -1;
@@ -359,11 +312,10 @@ static void send_request(kafka__worker_t *w) {
     kafka_err_t perr = KAFKA_OK;
     if (version < 0) {
         perr = KAFKA_ERR__UNKNOWN_APIKEY;
-        snprintf(why, sizeof(why), "broker %d (%.200s:%d) speaks no Produce version this client does", w->id, w->host,
-                 w->port);
+        snprintf(why, sizeof(why), "%.250s speaks no Produce version this client does", w->broker.who);
     } else if (idem) {
         /* The producer id, over this connection while nothing is in flight on it. */
-        perr = kafka__producer_pid(p, w->ring_n == 0 ? w->bc : NULL, w->host, w->port, &pid, &epoch, &gen, why,
+        perr = kafka__producer_pid(p, w->ring_n == 0 ? bc : NULL, bc->host, bc->port, &pid, &epoch, &gen, why,
                                    sizeof(why));
         idem = atomic_load(&p->idempotent) && pid >= 0;
     }
@@ -412,7 +364,7 @@ static void send_request(kafka__worker_t *w) {
     if (w->capparts < keep) {
         kafka__penv_part_t *np = realloc(w->parts, sizeof(*np) * keep);
         if (!np) {
-            reset_conn(w, KAFKA_ERR__NO_MEMORY, "out of memory building a Produce request");
+            kafka__broker_down(&w->broker, KAFKA_ERR__NO_MEMORY, "out of memory building a Produce request");
             return;
         }
         w->parts = np;
@@ -424,32 +376,28 @@ static void send_request(kafka__worker_t *w) {
         w->parts[i] = (kafka__penv_part_t){b->e[i].pp->topic->name, b->e[i].pp->ap.partition, alt ? pb->alt : pb->data,
                                            alt ? pb->altlen : pb->len};
     }
-    int32_t corr = w->next_corr++;
-    if (w->next_corr < 0)
-        w->next_corr = 1;
-    kafka_err_t e = kafka__penv_build(&w->env, version, corr, w->bc->client_id[0] ? w->bc->client_id : NULL,
+    int32_t corr = kafka__bconn_corr(bc);
+    kafka_err_t e = kafka__penv_build(&w->env, version, corr, bc->client_id[0] ? bc->client_id : NULL,
                                       (int16_t)p->acks, (int32_t)p->request_timeout_ms, w->parts, keep);
     /* The request joins the ring before it is written, so a failed write puts its
      * batches back with the others. */
     wreq_t *r = &w->ring[(w->ring_head + w->ring_n) % w->ring_cap];
     wreq_t tmp = *r;
     *r = *b;
-    r->corr = corr;
-    r->version = version;
     r->sent_ms = now;
     *b = tmp;
     b->n = 0;
     w->ring_n++;
     if (e) {
         snprintf(why, sizeof(why), "cannot build a Produce v%d request: %s", version, kafka_err2str(e));
-        reset_conn(w, e, why);
+        kafka__broker_down(&w->broker, e, why);
         return;
     }
     atomic_fetch_add_explicit(&p->st_requests, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&p->st_request_bytes, (int64_t)w->env.frame_len, memory_order_relaxed);
-    e = kafka_io_sendv(w->bc->io, w->env.iov, w->env.iovcnt, (int)p->request_timeout_ms);
+    e = kafka__bconn_sendv(bc, KAFKA_API_PRODUCE, version, corr, w->env.iov, w->env.iovcnt, p->acks != 0);
     if (e) {
-        reset_conn(w, e, kafka_io_last_error(w->bc->io));
+        kafka__broker_down(&w->broker, e, kafka__bconn_last_error(bc));
         return;
     }
     if (p->acks == 0) {
@@ -497,7 +445,7 @@ static void drain(kafka__worker_t *w) {
 static int64_t service(kafka__worker_t *w, int64_t now) {
     kafka_producer_t *p = w->p;
     bool flushing = atomic_load(&p->flushing) > 0;
-    bool connected = w->bc != NULL;
+    bool connected = w->broker.bc != NULL;
     bool room = w->ring_n < w->ring_cap;
     size_t bytes = 0;
     int64_t due = INT64_MAX;
@@ -524,9 +472,9 @@ static int64_t service(kafka__worker_t *w, int64_t now) {
         kafka__ppart_ready_locked(p, pp, now, flushing, &d);
         due = min64(due, d);
         if (pp->ap.head && !pp->inflight) {
-            if (!connected && w->conn_err) {
-                pp->last_err = w->conn_err;
-                snprintf(pp->why, sizeof(pp->why), "%.199s", w->conn_why);
+            if (!connected && w->broker.err) {
+                pp->last_err = w->broker.err;
+                snprintf(pp->why, sizeof(pp->why), "%.199s", w->broker.why);
             }
             due = min64(due, kafka__ppart_expire(p, pp, now, &expired));
         }
@@ -539,7 +487,7 @@ static int64_t service(kafka__worker_t *w, int64_t now) {
                     atomic_fetch_add_explicit(&p->st_retries, 1, memory_order_relaxed);
                 bytes += pp->ap.head->len;
             } else if (!connected)
-                due = min64(due, w->reconnect_at);
+                due = min64(due, w->broker.retry_at);
         }
         bool idle = !pp->ap.head && !pp->inflight && pp->ap.nmsgs == 0;
         kafka_err_t cause = pp->last_err;
@@ -571,12 +519,12 @@ static void *worker_main(void *arg) {
         int64_t now = kafka__now_ms();
         if (w->ring_n > 0 && now - w->ring[w->ring_head].sent_ms >= p->request_timeout_ms) {
             char why[300];
-            snprintf(why, sizeof(why), "broker %d (%.200s:%d): no Produce response within request.timeout.ms %lld", w->id,
-                     w->host, w->port, (long long)p->request_timeout_ms);
-            reset_conn(w, KAFKA_ERR_REQUEST_TIMED_OUT, why);
+            snprintf(why, sizeof(why), "%.250s: no Produce response within request.timeout.ms %lld", w->broker.who,
+                     (long long)p->request_timeout_ms);
+            kafka__broker_down(&w->broker, KAFKA_ERR_REQUEST_TIMED_OUT, why);
         }
-        if (w->ntracked && !w->bc)
-            ensure_conn(w, now);
+        if (w->ntracked)
+            kafka__broker_up(&w->broker, now);
         int64_t due = service(w, now);
         if (w->build.n)
             send_request(w);
@@ -586,8 +534,8 @@ static void *worker_main(void *arg) {
         int timeout = !armed || w->build.n ? 0 : due == INT64_MAX ? 1000 : (int)min64(due > now ? due - now : 0, 1000);
         struct pollfd fds[2] = {{kafka__mpscq_fd(&w->q), POLLIN, 0}, {-1, POLLIN, 0}};
         int nfds = 1;
-        if (w->bc && w->ring_n > 0) {
-            fds[1].fd = kafka_io_fd(w->bc->io);
+        if (w->broker.bc && w->ring_n > 0) {
+            fds[1].fd = kafka_io_fd(w->broker.bc->io);
             nfds = 2;
         }
         int r = poll(fds, (nfds_t)nfds, timeout);
@@ -600,7 +548,7 @@ static void *worker_main(void *arg) {
     }
     /* Stopping: batches in flight go back to their partitions, tracked partitions to
      * their leaders (none when the producer is being destroyed). */
-    reset_conn(w, KAFKA_ERR__DESTROYED, "the broker worker stopped");
+    kafka__broker_close(&w->broker);
     drain(w);
     for (size_t i = 0; i < w->ntracked; i++) {
         kafka__ppart_t *pp = w->tracked[i];
@@ -622,11 +570,8 @@ kafka__worker_t *kafka__worker_new(kafka_producer_t *p, int32_t broker_id, const
         return NULL;
     w->p = p;
     w->id = broker_id;
-    snprintf(w->host, sizeof(w->host), "%s", host);
-    w->port = port;
-    snprintf(w->who, sizeof(w->who), "broker %d (%s:%d)", (int)broker_id, host, port);
-    kafka__backoff_init(&w->reconnect_backoff, p->reconnect_backoff_ms, p->reconnect_backoff_max_ms);
-    w->next_corr = 1;
+    kafka__broker_init(&w->broker, p->conf, kafka__connection_vcaps(p->cluster), "PRODUCE", broker_id, host, port,
+                       on_state, w);
     w->ring_cap = p->max_in_flight > 0 ? p->max_in_flight : 1;
     w->ring = calloc((size_t)w->ring_cap, sizeof(*w->ring));
     atomic_init(&w->stop, false);
@@ -654,7 +599,7 @@ void kafka__worker_stop(kafka__worker_t *w) {
     kafka__mpscq_kick(&w->q);
     pthread_join(w->thread, NULL);
     kafka__mpscq_destroy(&w->q);
-    kafka__bconn_close(w->bc);
+    kafka__broker_close(&w->broker);
     for (int i = 0; i < w->ring_cap; i++)
         free(w->ring[i].e);
     free(w->ring);
