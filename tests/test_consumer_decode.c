@@ -2,13 +2,16 @@
  * every format and codec, zero-copy views and compressed copies outliving the response,
  * trimming to the fetch offset, trailing partial batches, corrupt CRCs and compressed
  * payloads (an invalid message, then the rest), control batches and aborted
- * transactions, and the message accessors. */
+ * transactions, and the message accessors; then what a decoded answer means for the
+ * next fetch (lib/consumer/outcome.c). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "consumer/consumer_int.h"
 #include "consumer/msgset.h"
+#include "consumer/outcome.h"
 #include "kafka/consumer.h"
 #include "util/buf.h"
 #include "testutil.h"
@@ -427,6 +430,93 @@ static void test_transactions(void) {
     kafka__buf_free(&buf);
 }
 
+/* What records[0..len), decoded from fetch_offset, mean for the next fetch; *next its
+ * offset. */
+static kafka__fetched_t outcome(const uint8_t *records, size_t len, int64_t fetch_offset,
+                                const kafka__aborted_t *aborted, size_t naborted, kafka__scan_t *scan, int64_t *next) {
+    kafka__msgset_t *s = kafka__msgset_new("topic", 3, 12345, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_EQUAL(kafka__msgset_decode(s, records, len, fetch_offset, true, aborted, naborted, scan), KAFKA_OK);
+    kafka__fetched_t got = kafka__fetch_outcome(s, scan, fetch_offset, next);
+    kafka__msgset_free(s);
+    return got;
+}
+
+/* The next fetch starts after the last message and past control batches, aborted
+ * records and compacted gaps; a partial batch after messages waits for the next fetch,
+ * one alone is a message too large for the fetch size (its error names its size); an
+ * empty answer fetches the same offset again. */
+static void test_outcome(void) {
+    kafka_buf_t buf = KAFKA_BUF_INIT;
+    kafka__aborted_t aborted[] = {{100, 0}};
+    kafka__scan_t scan;
+    int64_t next;
+    append_txn_batch(&buf, 0, 3, 100); /* pid 100: aborted */
+    size_t aborted_len = buf.len;
+    append_marker(&buf, 3, 100, 0);
+    append_batch(&buf, 10, 2, KAFKA_COMPRESSION_NONE); /* 4..9 compacted away */
+    append_marker(&buf, 12, 200, 1);
+    size_t whole = buf.len;
+    CU_ASSERT_EQUAL(outcome(buf.data, whole, 0, aborted, 1, &scan, &next), KAFKA__FETCHED_MESSAGES);
+    CU_ASSERT_EQUAL(next, 13);
+    CU_ASSERT_EQUAL(outcome(buf.data, aborted_len, 0, aborted, 1, &scan, &next), KAFKA__FETCHED_SKIPPED);
+    CU_ASSERT_EQUAL(next, 3);
+    CU_ASSERT_EQUAL(outcome(buf.data, whole, 12, NULL, 0, &scan, &next), KAFKA__FETCHED_SKIPPED);
+    CU_ASSERT_EQUAL(next, 13);
+    CU_ASSERT_EQUAL(outcome(buf.data, 0, 13, NULL, 0, &scan, &next), KAFKA__FETCHED_NOTHING);
+    CU_ASSERT_EQUAL(next, 13);
+
+    append_batch(&buf, 13, 50, KAFKA_COMPRESSION_NONE);
+    size_t big = buf.len - whole;
+    CU_ASSERT_EQUAL(outcome(buf.data, whole + 100, 10, NULL, 0, &scan, &next), KAFKA__FETCHED_MESSAGES);
+    CU_ASSERT_EQUAL(next, 13);
+    /* Control batches, then the start of the big one: past the markers first. */
+    CU_ASSERT_EQUAL(outcome(buf.data, whole + 100, 12, NULL, 0, &scan, &next), KAFKA__FETCHED_SKIPPED);
+    CU_ASSERT_EQUAL(next, 13);
+    CU_ASSERT_EQUAL(outcome(buf.data + whole, 100, 13, NULL, 0, &scan, &next), KAFKA__FETCHED_TOO_LARGE);
+    CU_ASSERT_EQUAL(next, 13);
+    kafka__fetch_at_t at = {2, "topic", 3, 13, "broker 1 (127.0.0.1:9092)"};
+    char why[512], want[128];
+    CU_ASSERT_EQUAL(kafka__fetch_outcome_too_large(&at, &scan, "max.partition.fetch.bytes", 100, why, sizeof(why)),
+                    KAFKA_ERR__MSG_TOO_LARGE);
+    snprintf(want, sizeof(want), "the message at offset 13 is %zu bytes (with its batch header)", big);
+    CU_ASSERT(strstr(why, "Fetch v2 of topic/3 at offset 13 from broker 1 (127.0.0.1:9092): ") == why &&
+              strstr(why, want) != NULL && strstr(why, "more than max.partition.fetch.bytes 100") != NULL);
+    snprintf(want, sizeof(want), "raise max.partition.fetch.bytes to at least %zu", big);
+    CU_ASSERT(strstr(why, want) != NULL);
+    /* Fewer than 12 bytes: the size is not known. */
+    CU_ASSERT_EQUAL(outcome(buf.data + whole, 10, 13, NULL, 0, &scan, &next), KAFKA__FETCHED_TOO_LARGE);
+    kafka__fetch_outcome_too_large(&at, &scan, "max_bytes", 10, why, sizeof(why));
+    CU_ASSERT(strstr(why, "the message at offset 13 is larger than max_bytes 10: the broker sent only its first 10 "
+                          "bytes; raise max_bytes") != NULL);
+    kafka__buf_free(&buf);
+}
+
+/* auto.offset.reset: where it moves an offset, or the error naming the log's range
+ * when the broker said it. */
+static void test_outcome_reset(void) {
+    kafka_consumer_t c = {.offset_reset = KAFKA_OFFSET_RESET_EARLIEST};
+    int64_t time = 0;
+    const char *name = NULL;
+    CU_ASSERT_TRUE(kafka__fetch_outcome_reset(&c, &time, &name));
+    CU_ASSERT(time == KAFKA_OFFSET_EARLIEST && strcmp(name, "earliest") == 0);
+    c.offset_reset = KAFKA_OFFSET_RESET_LATEST;
+    CU_ASSERT_TRUE(kafka__fetch_outcome_reset(&c, &time, &name));
+    CU_ASSERT(time == KAFKA_OFFSET_LATEST && strcmp(name, "latest") == 0);
+    c.offset_reset = KAFKA_OFFSET_RESET_ERROR;
+    time = 7;
+    CU_ASSERT_FALSE(kafka__fetch_outcome_reset(&c, &time, &name));
+    CU_ASSERT_EQUAL(time, 7);
+    kafka__fetch_at_t at = {11, "t", 0, 1000, "broker 2 (127.0.0.1:9093)"};
+    char why[512];
+    CU_ASSERT_EQUAL(kafka__fetch_outcome_out_of_range(&at, 30, 50, why, sizeof(why)), KAFKA_ERR_OFFSET_OUT_OF_RANGE);
+    CU_ASSERT_STRING_EQUAL(why, "Fetch v11 of t/0 at offset 1000 from broker 2 (127.0.0.1:9093): the offset is out of "
+                                "range (log start 30, high watermark 50), and auto.offset.reset=error");
+    kafka__fetch_outcome_out_of_range(&at, -1, -1, why, sizeof(why));
+    CU_ASSERT_STRING_EQUAL(why, "Fetch v11 of t/0 at offset 1000 from broker 2 (127.0.0.1:9093): the offset is out of "
+                                "range, and auto.offset.reset=error");
+}
+
 /* Many headers (past the accessor's stack buffer), all at once and one by one. */
 static void test_many_headers(void) {
     kafka_header_t h[40];
@@ -508,6 +598,8 @@ static CU_TestInfo tests[] = {
     {"a corrupt compressed payload: one invalid message, then the rest", test_corrupt_compression},
     {"MessageSet v0/v1, gzip wrappers, a bad CRC-32", test_message_sets},
     {"control batches skipped, aborted transactions dropped", test_transactions},
+    {"the next fetch offset, a message too large for the fetch size", test_outcome},
+    {"auto.offset.reset: earliest, latest, or the error with the log's range", test_outcome_reset},
     {"many headers", test_many_headers},
     {"garbage and empty input", test_garbage},
     {"messages destroyed from two threads", test_destroy_across_threads},

@@ -1,13 +1,15 @@
 /* kafka_consumer_fetch() (the origin's fetch): one Fetch of one partition from its
  * leader, its records turned into messages (decode.c), with the call's retries,
  * auto.offset.reset on OFFSET_OUT_OF_RANGE, and a clear error for a message that does
- * not fit max_bytes on a broker that cuts it (Fetch v0-2). */
+ * not fit max_bytes on a broker that cuts it (Fetch v0-2); what an answer means is
+ * outcome.c's, shared with the consumer loop. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "consumer/consumer_int.h"
 #include "consumer/msgset.h"
+#include "consumer/outcome.h"
 #include "util/arena.h"
 #include "util/clock.h"
 
@@ -44,6 +46,11 @@ void kafka__fetch_request_init(const kafka_consumer_t *c, kafka_fetch_request_t 
     req->min_bytes = c->fetch_min_bytes;
     req->max_bytes = max_bytes;
     req->isolation_level = c->isolation_level;
+}
+
+/* The fetch at offset, for messages. */
+static kafka__fetch_at_t fetch_at(const kafka__call_t *k, int64_t offset, const fetched_t *f) {
+    return (kafka__fetch_at_t){f->version, k->topic, k->partition, offset, k->broker};
 }
 
 /* The partition's records -> f->set, which takes the frame. */
@@ -94,13 +101,13 @@ static kafka_err_t fetch_once(kafka__call_t *k, int64_t offset, int32_t max_byte
         bool topic_seen;
         const kafka_fetch_response_partition_data_t *pr = find_partition(k, &resp, &topic_seen);
         if (resp.error_code || (pr && pr->error_code)) {
-            err = (kafka_err_t)(resp.error_code ? resp.error_code : pr->error_code);
             if (pr) {
                 f->high_watermark = pr->high_watermark;
                 f->log_start = pr->log_start_offset;
             }
-            snprintf(why, why_size, "Fetch v%d of %s/%d at offset %lld from %s: %s", f->version, k->topic,
-                     (int)k->partition, (long long)offset, k->broker, kafka_err_name(err));
+            kafka__fetch_at_t at = fetch_at(k, offset, f);
+            err = kafka__fetch_outcome_error(&at, (kafka_err_t)(resp.error_code ? resp.error_code : pr->error_code),
+                                             why, why_size);
         } else if (!pr) {
             err = topic_seen ? KAFKA_ERR__PARTITION_DOES_NOT_MATCH : KAFKA_ERR__TOPIC_DOES_NOT_MATCH;
             k->final = true;
@@ -135,40 +142,14 @@ static kafka_err_t resolve(kafka__call_t *k, int64_t time, int64_t *offset, char
     return KAFKA_OK;
 }
 
-/* Nothing at or after offset but a partial batch: it does not fit max_bytes. */
-static kafka_err_t too_large(const kafka__call_t *k, int64_t offset, int32_t max_bytes, const fetched_t *f, char *why,
-                             size_t why_size) {
-    const kafka__scan_t *s = &f->scan;
-    char at[64] = "";
-    if (s->partial_offset >= 0)
-        snprintf(at, sizeof(at), " at offset %lld", (long long)s->partial_offset);
-    if (s->partial_size > 0)
-        snprintf(why, why_size,
-                 "Fetch v%d of %s/%d at offset %lld: the message%s is %lld bytes (with its batch header), more than "
-                 "max_bytes %d: the broker sent only its first %zu bytes; fetch with max_bytes >= %lld",
-                 f->version, k->topic, (int)k->partition, (long long)offset, at, (long long)s->partial_size,
-                 (int)max_bytes, s->partial, (long long)s->partial_size);
-    else
-        snprintf(why, why_size,
-                 "Fetch v%d of %s/%d at offset %lld: the message%s is larger than max_bytes %d: the broker sent only "
-                 "its first %zu bytes",
-                 f->version, k->topic, (int)k->partition, (long long)offset, at, (int)max_bytes, s->partial);
-    return KAFKA_ERR__MSG_TOO_LARGE;
-}
-
 /* OFFSET_OUT_OF_RANGE: the new offset per auto.offset.reset, or the error. */
 static kafka_err_t reset_offset(kafka__call_t *k, int64_t *offset, const fetched_t *f, char *why, size_t why_size) {
-    char range[128] = "";
-    if (f->log_start >= 0 || f->high_watermark >= 0)
-        snprintf(range, sizeof(range), " (log start %lld, high watermark %lld)", (long long)f->log_start,
-                 (long long)f->high_watermark);
-    if (k->c->offset_reset == KAFKA_OFFSET_RESET_ERROR) {
-        snprintf(why, why_size, "Fetch of %s/%d: offset %lld is out of range%s on %s, and auto.offset.reset=error",
-                 k->topic, (int)k->partition, (long long)*offset, range, k->broker);
-        return KAFKA_ERR_OFFSET_OUT_OF_RANGE;
+    int64_t time;
+    if (!kafka__fetch_outcome_reset(k->c, &time, NULL)) {
+        kafka__fetch_at_t at = fetch_at(k, *offset, f);
+        return kafka__fetch_outcome_out_of_range(&at, f->log_start, f->high_watermark, why, why_size);
     }
-    bool earliest = k->c->offset_reset == KAFKA_OFFSET_RESET_EARLIEST;
-    return resolve(k, earliest ? KAFKA_OFFSET_EARLIEST : KAFKA_OFFSET_LATEST, offset, why, why_size);
+    return resolve(k, time, offset, why, why_size);
 }
 
 static const char *bad_argument(const char *topic, int32_t partition, int64_t offset, int32_t max_bytes,
@@ -223,22 +204,20 @@ kafka_err_t kafka_consumer_fetch(kafka_consumer_t *c, const char *topic, int32_t
             err = kafka__call_retry(&k, why, why, sizeof(why)) ? KAFKA_OK : KAFKA_ERR__TIMED_OUT;
             continue;
         }
-        size_t n = kafka__msgset_count(f.set);
-        if (n == 0 && f.scan.partial && f.scan.next_offset <= offset) {
+        int64_t next;
+        kafka__fetched_t got = kafka__fetch_outcome(f.set, &f.scan, offset, &next);
+        if (got == KAFKA__FETCHED_TOO_LARGE) {
             kafka__msgset_free(f.set);
-            err = too_large(&k, offset, max_bytes, &f, why, sizeof(why));
+            kafka__fetch_at_t at = fetch_at(&k, offset, &f);
+            err = kafka__fetch_outcome_too_large(&at, &f.scan, "max_bytes", max_bytes, why, sizeof(why));
             break;
         }
         /* Only control or aborted batches (or trimmed ones) came: go on past them. */
-        if (n == 0 && f.scan.next_offset > offset && f.scan.next_offset < f.high_watermark &&
-            kafka__now_ms() < k.deadline_ms) {
+        if (got == KAFKA__FETCHED_SKIPPED && next < f.high_watermark && kafka__now_ms() < k.deadline_ms) {
             kafka__msgset_free(f.set);
-            offset = f.scan.next_offset;
+            offset = next;
             continue;
         }
-        int64_t next = n ? kafka__msgset_at(f.set, n - 1)->next_offset : offset;
-        if (f.scan.next_offset > next)
-            next = f.scan.next_offset;
         if ((err = kafka__msgset_hand_out(f.set, msgs_out, count_out)) != KAFKA_OK) {
             snprintf(why, sizeof(why), "Fetch of %s/%d: out of memory", topic, (int)partition);
             break;

@@ -3,14 +3,16 @@
  * response outside the lock (each partition's messages point into the one shared
  * response frame) and files the results: messages for poll(), the next fetch offset,
  * or the error's handling (backoff + metadata refresh, auto.offset.reset, or a failure
- * poll() reports). One request is in flight per broker; the next is sent as soon as the
- * previous one is filed, while the application works on what poll() returned. */
+ * poll() reports); outcome.c says what an answer means. One request is in flight per
+ * broker; the next is sent as soon as the previous one is filed, while the application
+ * works on what poll() returned. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "consumer/loop.h"
+#include "consumer/outcome.h"
 #include "core/log.h"
 #include "util/arena.h"
 #include "util/clock.h"
@@ -175,6 +177,11 @@ static entry_t *find_entry(batch_t *b, size_t hint, const kafka_str_t *topic, in
     return NULL;
 }
 
+/* e's fetch, for messages. */
+static kafka__fetch_at_t fetch_at(const kafka__fetcher_t *f, const entry_t *e, int16_t version) {
+    return (kafka__fetch_at_t){version, e->topic, e->partition, e->offset, f->broker.who};
+}
+
 /* One partition's answer -> e (its set decoded from the shared frame). */
 static void take_partition(kafka__fetcher_t *f, entry_t *e, const kafka_fetch_response_partition_data_t *pr,
                            kafka__frame_t *frame, int16_t version) {
@@ -182,9 +189,8 @@ static void take_partition(kafka__fetcher_t *f, entry_t *e, const kafka_fetch_re
     e->high_watermark = pr->high_watermark;
     e->log_start = pr->log_start_offset;
     if (pr->error_code) {
-        e->err = (kafka_err_t)pr->error_code;
-        snprintf(e->why, sizeof(e->why), "Fetch v%d of %s/%d at offset %lld from %s: %s", version, e->topic,
-                 (int)e->partition, (long long)e->offset, f->broker.who, kafka_err_name(e->err));
+        kafka__fetch_at_t at = fetch_at(f, e, version);
+        e->err = kafka__fetch_outcome_error(&at, (kafka_err_t)pr->error_code, e->why, sizeof(e->why));
         return;
     }
     size_t len = pr->records.len > 0 ? (size_t)pr->records.len : 0;
@@ -361,28 +367,25 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
         pthread_cond_broadcast(&loop->work);
     if (e->high_watermark >= 0)
         lp->high_watermark = e->high_watermark;
+    kafka__fetch_at_t at = fetch_at(f, e, version);
+    char why[1000];
+    kafka_err_t err;
     if (!e->err) {
-        size_t n = kafka__msgset_count(e->set);
-        int64_t next = n ? kafka__msgset_at(e->set, n - 1)->next_offset : e->offset;
-        if (e->scan.next_offset > next)
-            next = e->scan.next_offset;
+        int64_t next;
+        kafka__fetched_t got = kafka__fetch_outcome(e->set, &e->scan, e->offset, &next);
         kafka__backoff_reset(&lp->backoff);
-        if (n == 0 && e->scan.partial && next <= e->offset) {
-            char why[1000];
-            snprintf(why, sizeof(why),
-                     "Fetch v%d of %s/%d at offset %lld from %s: the message is larger than "
-                     "max.partition.fetch.bytes %d (%zu bytes of it came); raise max.partition.fetch.bytes",
-                     version, e->topic, (int)e->partition, (long long)e->offset, f->broker.who,
-                     (int)c->max_partition_fetch_bytes, e->scan.partial);
+        if (got == KAFKA__FETCHED_TOO_LARGE) {
             kafka__msgset_free(e->set);
-            fail_partition(loop, lp, KAFKA_ERR__MSG_TOO_LARGE, why);
+            err = kafka__fetch_outcome_too_large(&at, &e->scan, "max.partition.fetch.bytes",
+                                                 c->max_partition_fetch_bytes, why, sizeof(why));
+            fail_partition(loop, lp, err, why);
             return;
         }
-        if (n == 0) {
+        if (got != KAFKA__FETCHED_MESSAGES) {
             kafka__msgset_free(e->set);
             e->set = NULL;
         }
-        if (n == 0 && next <= e->offset)
+        if (got == KAFKA__FETCHED_NOTHING)
             return;
         if (!advance(loop, lp, e->set, next, malloc(sizeof(kafka__lbuf_t)))) {
             kafka__msgset_free(e->set);
@@ -391,11 +394,9 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
         return;
     }
     if (e->err == KAFKA_ERR_OFFSET_OUT_OF_RANGE) {
-        if (c->offset_reset == KAFKA_OFFSET_RESET_ERROR) {
-            char why[1000];
-            snprintf(why, sizeof(why), "%s (log start %lld, high watermark %lld), and auto.offset.reset=error", e->why,
-                     (long long)e->log_start, (long long)e->high_watermark);
-            fail_partition(loop, lp, e->err, why);
+        if (!kafka__fetch_outcome_reset(c, NULL, NULL)) {
+            err = kafka__fetch_outcome_out_of_range(&at, e->log_start, e->high_watermark, why, sizeof(why));
+            fail_partition(loop, lp, err, why);
         } else {
             lp->state = LP_RESET;
             lp->oor_offset = e->offset;
@@ -417,7 +418,7 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
 /* The notice of a reset that moved lp forward from its out-of-range offset to `to`,
  * reported by poll() when the position reaches the jump (at once when nothing waits
  * for poll(): queued false). */
-static void note_skip(kafka__fetcher_t *f, kafka__lpart_t *lp, bool earliest, int64_t to, bool queued) {
+static void note_skip(kafka__fetcher_t *f, kafka__lpart_t *lp, const char *policy, int64_t to, bool queued) {
     char range[256] = "";
     if (lp->oor_log_start >= 0 && lp->oor_offset < lp->oor_log_start)
         snprintf(range, sizeof(range), " (log start %lld, high watermark %lld: the broker no longer holds the messages "
@@ -429,7 +430,7 @@ static void note_skip(kafka__fetcher_t *f, kafka__lpart_t *lp, bool earliest, in
              "%s/%d: offset %lld is out of range on %s%s; auto.offset.reset=%s moved the position to %lld, so "
              "offsets %lld..%lld were not read",
              lp->topic, (int)lp->partition, (long long)lp->oor_offset, f->broker.who, range,
-             earliest ? "earliest" : "latest", (long long)to, (long long)lp->oor_offset, (long long)(to - 1));
+             policy, (long long)to, (long long)lp->oor_offset, (long long)(to - 1));
     if (queued)
         lp->tail->notice = true;
     else
@@ -448,16 +449,17 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     int32_t partition = lp->partition;
     lp->in_flight = true;
     pthread_mutex_unlock(&loop->lock);
-    bool earliest = c->offset_reset == KAFKA_OFFSET_RESET_EARLIEST;
+    int64_t time;
+    const char *policy;
+    kafka__fetch_outcome_reset(c, &time, &policy); /* true: under auto.offset.reset=error, lp failed instead */
     int64_t *offs = NULL;
     size_t n = 0;
     bool final = false, broken = false;
     char why[600];
     kafka_err_t err = connect_broker(f, why, sizeof(why));
     if (!err) {
-        err = kafka__list_offsets_on(f->broker.bc, c, f->broker.who, topic, partition,
-                                     earliest ? KAFKA_OFFSET_EARLIEST : KAFKA_OFFSET_LATEST, 1, &offs, &n, &final,
-                                     &broken, why, sizeof(why));
+        err = kafka__list_offsets_on(f->broker.bc, c, f->broker.who, topic, partition, time, 1, &offs, &n, &final, &broken, why,
+                                     sizeof(why));
         if (broken)
             kafka__broker_down(&f->broker, err, why);
     }
@@ -477,8 +479,7 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
         return;
     if (err) {
         char cause[800];
-        snprintf(cause, sizeof(cause), "auto.offset.reset=%s of %s/%d: %s", earliest ? "earliest" : "latest", topic,
-                 (int)partition, why);
+        snprintf(cause, sizeof(cause), "auto.offset.reset=%s of %s/%d: %s", policy, topic, (int)partition, why);
         if (final || !kafka__call_retriable(err)) {
             fail_partition(loop, lp, err, cause);
         } else {
@@ -497,7 +498,7 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
         return;
     }
     if (to > lp->oor_offset) /* forward past messages never returned: poll() says so */
-        note_skip(f, lp, earliest, to, queued);
+        note_skip(f, lp, policy, to, queued);
 }
 
 static void *run(void *arg) {

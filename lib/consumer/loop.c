@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "consumer/loop.h"
+#include "consumer/outcome.h"
 #include "util/clock.h"
 #include "util/cond.h"
 #include "util/vec.h"
@@ -197,12 +198,11 @@ static kafka_err_t resolve_start(kafka_consumer_t *c, const kafka_topic_partitio
             *offset = *committed;
             return KAFKA_OK;
         }
-        if (c->offset_reset == KAFKA_OFFSET_RESET_ERROR) {
+        if (!kafka__fetch_outcome_reset(c, &start, NULL)) {
             snprintf(why, why_size, "%s/%d: no committed offset, and auto.offset.reset=error", tp->topic,
                      (int)tp->partition);
             return KAFKA_ERR__NO_OFFSET;
         }
-        start = c->offset_reset == KAFKA_OFFSET_RESET_EARLIEST ? KAFKA_OFFSET_EARLIEST : KAFKA_OFFSET_LATEST;
     }
     int64_t time = start <= KAFKA_OFFSET_TIME_BASE ? KAFKA_OFFSET_TIME_BASE - start : start;
     int64_t *offs = NULL;
