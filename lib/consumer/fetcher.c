@@ -269,7 +269,8 @@ static void round_trip(kafka__fetcher_t *f, batch_t *b) {
     } else if (err == KAFKA_ERR__NO_MEMORY) {
         snprintf(why, sizeof(why), "out of memory reading a Fetch response from %s", f->broker.who);
     } else if (err) {
-        snprintf(why, sizeof(why), "Fetch v%d from %s: %s", b->version, f->broker.who, kafka__bconn_last_error(f->broker.bc));
+        snprintf(why, sizeof(why), "Fetch v%d from %s: %s", b->version, f->broker.who,
+                 kafka__bconn_last_error(f->broker.bc));
         kafka__broker_down(&f->broker, err, why); /* broken or out of step */
     }
     if (!err) {
@@ -458,8 +459,8 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     char why[600];
     kafka_err_t err = connect_broker(f, why, sizeof(why));
     if (!err) {
-        err = kafka__list_offsets_on(f->broker.bc, c, f->broker.who, topic, partition, time, 1, &offs, &n, &final, &broken, why,
-                                     sizeof(why));
+        err = kafka__list_offsets_on(f->broker.bc, c, f->broker.who, topic, partition, time, 1, &offs, &n, &final,
+                                     &broken, why, sizeof(why));
         if (broken)
             kafka__broker_down(&f->broker, err, why);
     }
