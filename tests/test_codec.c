@@ -202,9 +202,10 @@ static void test_roundtrip_all(void) {
             }
         }
     }
-    /* 9 APIs: Produce 10 + Fetch 13 + ListOffsets 8 + Metadata 13 + OffsetCommit 9 +
-     * OffsetFetch 9 + FindCoordinator 5 + ApiVersions 4 + InitProducerId 5 versions. */
-    CU_ASSERT_EQUAL(combos, 76 * 2 * 4);
+    /* 11 APIs: Produce 10 + Fetch 13 + ListOffsets 8 + Metadata 13 + OffsetCommit 9 +
+     * OffsetFetch 9 + FindCoordinator 5 + SaslHandshake 2 + ApiVersions 4 +
+     * InitProducerId 5 + SaslAuthenticate 3 versions. */
+    CU_ASSERT_EQUAL(combos, 81 * 2 * 4);
     CU_ASSERT(count_fields_checked > 10000);
 }
 

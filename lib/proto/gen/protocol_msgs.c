@@ -399,6 +399,17 @@ static const kafka__field_t f_find_coordinator_response[] = {
 };
 static const kafka__schema_t s_find_coordinator_response = {"FindCoordinatorResponse", sizeof(kafka_find_coordinator_response_t), 7, f_find_coordinator_response};
 
+static const kafka__field_t f_sasl_handshake_request[] = {
+    {"Mechanism", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_handshake_request_t, mechanism), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_sasl_handshake_request = {"SaslHandshakeRequest", sizeof(kafka_sasl_handshake_request_t), 1, f_sasl_handshake_request};
+
+static const kafka__field_t f_sasl_handshake_response[] = {
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_handshake_response_t, error_code), INT64_C(0), NULL},
+    {"Mechanisms", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_handshake_response_t, mechanisms), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_sasl_handshake_response = {"SaslHandshakeResponse", sizeof(kafka_sasl_handshake_response_t), 2, f_sasl_handshake_response};
+
 static const kafka__field_t f_api_versions_request[] = {
     {"ClientSoftwareName", KAFKA__T_STRING, 0, 0, 1, 0, 3, 127, 127, -1, -1, offsetof(kafka_api_versions_request_t, client_software_name), INT64_C(0), NULL},
     {"ClientSoftwareVersion", KAFKA__T_STRING, 0, 0, 1, 0, 3, 127, 127, -1, -1, offsetof(kafka_api_versions_request_t, client_software_version), INT64_C(0), NULL},
@@ -453,6 +464,19 @@ static const kafka__field_t f_init_producer_id_response[] = {
 };
 static const kafka__schema_t s_init_producer_id_response = {"InitProducerIdResponse", sizeof(kafka_init_producer_id_response_t), 4, f_init_producer_id_response};
 
+static const kafka__field_t f_sasl_authenticate_request[] = {
+    {"AuthBytes", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_authenticate_request_t, auth_bytes), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_sasl_authenticate_request = {"SaslAuthenticateRequest", sizeof(kafka_sasl_authenticate_request_t), 1, f_sasl_authenticate_request};
+
+static const kafka__field_t f_sasl_authenticate_response[] = {
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_authenticate_response_t, error_code), INT64_C(0), NULL},
+    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_sasl_authenticate_response_t, error_message), INT64_C(0), NULL},
+    {"AuthBytes", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_authenticate_response_t, auth_bytes), INT64_C(0), NULL},
+    {"SessionLifetimeMs", KAFKA__T_INT64, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_sasl_authenticate_response_t, session_lifetime_ms), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_sasl_authenticate_response = {"SaslAuthenticateResponse", sizeof(kafka_sasl_authenticate_response_t), 4, f_sasl_authenticate_response};
+
 const kafka__api_t kafka__apis[KAFKA_API_COUNT] = {
     {0, "Produce", 0, 9, 9, &s_produce_request, &s_produce_response},
     {1, "Fetch", 0, 12, 12, &s_fetch_request, &s_fetch_response},
@@ -461,6 +485,8 @@ const kafka__api_t kafka__apis[KAFKA_API_COUNT] = {
     {8, "OffsetCommit", 0, 8, 8, &s_offset_commit_request, &s_offset_commit_response},
     {9, "OffsetFetch", 0, 8, 6, &s_offset_fetch_request, &s_offset_fetch_response},
     {10, "FindCoordinator", 0, 4, 3, &s_find_coordinator_request, &s_find_coordinator_response},
+    {17, "SaslHandshake", 0, 1, 127, &s_sasl_handshake_request, &s_sasl_handshake_response},
     {18, "ApiVersions", 0, 3, 3, &s_api_versions_request, &s_api_versions_response},
     {22, "InitProducerId", 0, 4, 2, &s_init_producer_id_request, &s_init_producer_id_response},
+    {36, "SaslAuthenticate", 0, 2, 2, &s_sasl_authenticate_request, &s_sasl_authenticate_response},
 };

@@ -13,8 +13,10 @@ enum kafka_api_key_e {
     KAFKA_API_OFFSET_COMMIT = 8,
     KAFKA_API_OFFSET_FETCH = 9,
     KAFKA_API_FIND_COORDINATOR = 10,
+    KAFKA_API_SASL_HANDSHAKE = 17,
     KAFKA_API_API_VERSIONS = 18,
     KAFKA_API_INIT_PRODUCER_ID = 22,
+    KAFKA_API_SASL_AUTHENTICATE = 36,
 };
 enum kafka_api_max_version_e {
     KAFKA_API_PRODUCE_MAX_VERSION = 9,
@@ -24,10 +26,12 @@ enum kafka_api_max_version_e {
     KAFKA_API_OFFSET_COMMIT_MAX_VERSION = 8,
     KAFKA_API_OFFSET_FETCH_MAX_VERSION = 8,
     KAFKA_API_FIND_COORDINATOR_MAX_VERSION = 4,
+    KAFKA_API_SASL_HANDSHAKE_MAX_VERSION = 1,
     KAFKA_API_API_VERSIONS_MAX_VERSION = 3,
     KAFKA_API_INIT_PRODUCER_ID_MAX_VERSION = 4,
+    KAFKA_API_SASL_AUTHENTICATE_MAX_VERSION = 2,
 };
-#define KAFKA_API_COUNT 9
+#define KAFKA_API_COUNT 11
 
 typedef struct kafka_request_header_s {
     int16_t request_api_key;
@@ -368,6 +372,15 @@ typedef struct kafka_find_coordinator_response_s {
     struct { kafka_find_coordinator_response_coordinator_t *items; int32_t count; } coordinators;
 } kafka_find_coordinator_response_t;
 
+typedef struct kafka_sasl_handshake_request_s {
+    kafka_str_t mechanism;
+} kafka_sasl_handshake_request_t;
+
+typedef struct kafka_sasl_handshake_response_s {
+    int16_t error_code;
+    struct { kafka_str_t *items; int32_t count; } mechanisms;
+} kafka_sasl_handshake_response_t;
+
 typedef struct kafka_api_versions_request_s {
     kafka_str_t client_software_name;
     kafka_str_t client_software_version;
@@ -415,6 +428,17 @@ typedef struct kafka_init_producer_id_response_s {
     int16_t producer_epoch;
 } kafka_init_producer_id_response_t;
 
+typedef struct kafka_sasl_authenticate_request_s {
+    kafka_bytes_t auth_bytes;
+} kafka_sasl_authenticate_request_t;
+
+typedef struct kafka_sasl_authenticate_response_s {
+    int16_t error_code;
+    kafka_str_t error_message;
+    kafka_bytes_t auth_bytes;
+    int64_t session_lifetime_ms;
+} kafka_sasl_authenticate_response_t;
+
 /* Any request or response body; the API key says which member is in use. */
 typedef union kafka_request_u {
     kafka_produce_request_t produce;
@@ -424,8 +448,10 @@ typedef union kafka_request_u {
     kafka_offset_commit_request_t offset_commit;
     kafka_offset_fetch_request_t offset_fetch;
     kafka_find_coordinator_request_t find_coordinator;
+    kafka_sasl_handshake_request_t sasl_handshake;
     kafka_api_versions_request_t api_versions;
     kafka_init_producer_id_request_t init_producer_id;
+    kafka_sasl_authenticate_request_t sasl_authenticate;
 } kafka_request_u;
 typedef union kafka_response_u {
     kafka_produce_response_t produce;
@@ -435,8 +461,10 @@ typedef union kafka_response_u {
     kafka_offset_commit_response_t offset_commit;
     kafka_offset_fetch_response_t offset_fetch;
     kafka_find_coordinator_response_t find_coordinator;
+    kafka_sasl_handshake_response_t sasl_handshake;
     kafka_api_versions_response_t api_versions;
     kafka_init_producer_id_response_t init_producer_id;
+    kafka_sasl_authenticate_response_t sasl_authenticate;
 } kafka_response_u;
 
 #endif
