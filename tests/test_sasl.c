@@ -4,8 +4,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/metadata.h"
+#include "kafka/mock.h"
+#include "sasl/sasl.h"
 #include "sasl/scram.h"
 #include "testutil.h"
+
+#ifdef KAFKA_HAVE_RDKAFKA
+#include <librdkafka/rdkafka.h>
+#endif
 
 #define U8(s) ((const uint8_t *)(s)), strlen(s)
 
@@ -50,7 +57,7 @@ static bool exchange(const char *mech, const char *user, const char *password, c
     if (ok)
         ok = kafka__scram_client_final(&c, U8(m2), m3, sizeof(m3), why, why_size);
     if (ok) {
-        bool accepted = kafka__scram_server_final(&s, U8(m3), m4, sizeof(m4), swhy, sizeof(swhy));
+        bool accepted = kafka__scram_server_final(&s, U8(m3), false, m4, sizeof(m4), swhy, sizeof(swhy));
         ok = kafka__scram_client_verify(&c, U8(m4), why, why_size);
         CU_ASSERT_EQUAL(accepted, ok);
     } else if (m2[0] == 'e') {
@@ -97,10 +104,190 @@ static void test_scram_hostile_server(void) {
     }
 }
 
+/* ---- the exchange with a broker (our mock) ---- */
+
+static kafka_mock_t *start_sasl_mock(const char *mechanisms, bool lenient) {
+    kafka_mock_conf_t mc;
+    kafka_mock_conf_init(&mc);
+    mc.brokers = 1;
+    mc.sasl_mechanisms = mechanisms;
+    mc.sasl_users = "alice:wonderland,bob:builder";
+    mc.sasl_scram_lenient = lenient;
+    char errstr[256];
+    kafka_mock_t *m = kafka_mock_new(&mc, errstr, sizeof(errstr));
+    if (!m)
+        fprintf(stderr, "%s\n", errstr);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    return m;
+}
+
+static kafka__bconn_t *connect_to(kafka_mock_t *m, kafka_conf_t *conf) {
+    kafka_err_t err;
+    char errstr[256];
+    kafka__bconn_t *bc =
+        kafka__bconn_open(conf, NULL, "127.0.0.1", kafka_mock_broker_port(m, 1), &err, errstr, sizeof(errstr));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bc);
+    return bc;
+}
+
+/* Metadata on bc works (authenticated) or not. */
+static bool metadata_ok(kafka__bconn_t *bc) {
+    kafka_err_t err;
+    char errstr[512];
+    kafka__metadata_t *md = kafka__metadata_fetch(bc, NULL, 0, false, &err, errstr, sizeof(errstr));
+    kafka__metadata_release(md);
+    return md != NULL;
+}
+
+/* raw: as with a broker without SaslAuthenticate (SaslHandshake v0, bare token frames). */
+static kafka_err_t auth(kafka_mock_t *m, const char *mech, const char *user, const char *pw, bool raw, bool *usable,
+                        char *why, size_t why_size) {
+    kafka_conf_t *conf = kafka_conf_new();
+    kafka__bconn_t *bc = connect_to(m, conf);
+    if (raw)
+        bc->version[KAFKA_API_SASL_AUTHENTICATE] = -1;
+    kafka_err_t e = kafka__sasl_authenticate(bc, mech, user, pw, NULL, why, why_size);
+    *usable = metadata_ok(bc);
+    kafka__bconn_close(bc);
+    kafka_conf_destroy(conf);
+    return e;
+}
+
+static void test_exchange_with_mock(void) {
+    kafka_mock_t *m = start_sasl_mock("PLAIN,SCRAM-SHA-256,SCRAM-SHA-512", false);
+    char why[512];
+    bool usable;
+    for (int raw = 0; raw < 2; raw++) {
+        const char *mechs[] = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"};
+        for (int i = 0; i < 3; i++) {
+            CU_ASSERT_EQUAL(auth(m, mechs[i], "alice", "wonderland", raw, &usable, why, sizeof(why)), KAFKA_OK);
+            CU_ASSERT(usable);
+            /* A wrong password: the cause named, the password never. */
+            CU_ASSERT_EQUAL(auth(m, mechs[i], "alice", "wonderlant", raw, &usable, why, sizeof(why)),
+                            KAFKA_ERR_SASL_AUTHENTICATION_FAILED);
+            CU_ASSERT_FALSE(usable);
+            CU_ASSERT_PTR_NOT_NULL(strstr(why, "SASL_AUTHENTICATION_FAILED"));
+            CU_ASSERT_PTR_NOT_NULL(strstr(why, "as user alice"));
+            CU_ASSERT_PTR_NULL(strstr(why, "wonderlant"));
+            if (!raw && i == 0)
+                CU_ASSERT_PTR_NOT_NULL(strstr(why, "Invalid username or password")); /* the broker's message */
+        }
+    }
+    /* Not authenticated: the broker serves nothing (it hangs up). */
+    kafka_conf_t *conf = kafka_conf_new();
+    kafka__bconn_t *bc = connect_to(m, conf);
+    CU_ASSERT_FALSE(metadata_ok(bc));
+    kafka__bconn_close(bc);
+    kafka_conf_destroy(conf);
+    kafka_mock_destroy(m);
+}
+
+static void test_mechanism_not_enabled(void) {
+    kafka_mock_t *m = start_sasl_mock("SCRAM-SHA-512", false);
+    char why[512];
+    bool usable;
+    CU_ASSERT_EQUAL(auth(m, "PLAIN", "alice", "wonderland", false, &usable, why, sizeof(why)),
+                    KAFKA_ERR_UNSUPPORTED_SASL_MECHANISM);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "does not enable PLAIN; it offers SCRAM-SHA-512"));
+    CU_ASSERT_EQUAL(auth(m, "GSSAPI", "alice", "wonderland", false, &usable, why, sizeof(why)),
+                    KAFKA_ERR__INVALID_CONF);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "GSSAPI is not one this client speaks"));
+    kafka_mock_destroy(m);
+    kafka_mock_conf_t mc;
+    kafka_mock_conf_init(&mc);
+    mc.sasl_mechanisms = "PLAIN,OAUTHBEARER";
+    char errstr[256];
+    CU_ASSERT_PTR_NULL(kafka_mock_new(&mc, errstr, sizeof(errstr)));
+    CU_ASSERT_PTR_NOT_NULL(strstr(errstr, "OAUTHBEARER is not served"));
+}
+
+#ifdef KAFKA_HAVE_RDKAFKA
+typedef struct rdk_seen_s {
+    int delivered, failed;
+    char error[512];
+} rdk_seen_t;
+
+static void rdk_dr(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque) {
+    rdk_seen_t *s = opaque;
+    (void)rk;
+    if (msg->err)
+        s->failed++;
+    else
+        s->delivered++;
+}
+
+static void rdk_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+    rdk_seen_t *s = opaque;
+    (void)rk, (void)err;
+    if (!s->error[0])
+        snprintf(s->error, sizeof(s->error), "%s", reason);
+}
+
+/* librdkafka's producer (an independent SASL client) authenticates with our mock and
+ * delivers, or is refused with a wrong password. */
+static bool rdk_produce(kafka_mock_t *m, const char *mech, const char *password, rdk_seen_t *s) {
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    const char *kv[] = {"bootstrap.servers", kafka_mock_bootstrap(m), "security.protocol", "sasl_plaintext",
+                        "sasl.mechanisms", mech, "sasl.username", "alice", "sasl.password", password,
+                        "message.timeout.ms", "1000", "log_level", "0", NULL};
+    for (const char **p = kv; *p; p += 2)
+        if (rd_kafka_conf_set(conf, p[0], p[1], err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+            fprintf(stderr, "librdkafka conf %s: %s\n", p[0], err);
+            rd_kafka_conf_destroy(conf);
+            return false;
+        }
+    memset(s, 0, sizeof(*s));
+    rd_kafka_conf_set_opaque(conf, s);
+    rd_kafka_conf_set_dr_msg_cb(conf, rdk_dr);
+    rd_kafka_conf_set_error_cb(conf, rdk_error);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rk);
+    for (int i = 0; i < 10; i++) {
+        rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("secured"), RD_KAFKA_V_VALUE("hello", 5),
+                                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        CU_ASSERT_EQUAL(e, RD_KAFKA_RESP_ERR_NO_ERROR);
+    }
+    rd_kafka_flush(rk, 4000);
+    rd_kafka_destroy(rk);
+    return true;
+}
+
+static void test_rdkafka_client_with_mock(void) {
+    const char *mechs[] = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"};
+    for (int lenient = 0; lenient < 2; lenient++) {
+        kafka_mock_t *m = start_sasl_mock("PLAIN,SCRAM-SHA-256,SCRAM-SHA-512", lenient);
+        for (int i = 0; i < 3; i++) {
+            /* librdkafka before 2.6.1 repeats its nonce in SCRAM's client-final message:
+             * a strict broker (RFC 5802, Kafka 4) refuses it, a lenient one (Kafka 3.8.1-3.9)
+             * takes it. */
+            bool ok = i == 0 || lenient || rd_kafka_version() >= 0x020601ff;
+            rdk_seen_t s;
+            CU_ASSERT_FATAL(rdk_produce(m, mechs[i], "wonderland", &s));
+            CU_ASSERT_EQUAL(s.delivered, ok ? 10 : 0);
+            CU_ASSERT_EQUAL(s.failed, ok ? 0 : 10);
+            if (!ok)
+                CU_ASSERT_PTR_NOT_NULL(strstr(s.error, "invalid credentials"));
+            CU_ASSERT_FATAL(rdk_produce(m, mechs[i], "wonderlant", &s));
+            CU_ASSERT_EQUAL(s.delivered, 0);
+            CU_ASSERT_EQUAL(s.failed, 10);
+            CU_ASSERT_PTR_NOT_NULL(strstr(s.error, "uthentication failed"));
+        }
+        kafka_mock_destroy(m);
+    }
+}
+#endif
+
 static CU_TestInfo tests[] = {
     {"SCRAM-SHA-256: RFC 7677's exchange, byte for byte", test_rfc7677_vector},
     {"SCRAM client against SCRAM server, both hashes, wrong password, unknown user", test_scram_client_server},
     {"SCRAM: hostile server-first messages are refused", test_scram_hostile_server},
+    {"PLAIN and SCRAM with the mock, v1 and v0 handshakes, wrong passwords", test_exchange_with_mock},
+    {"a mechanism the broker does not enable, or we do not speak", test_mechanism_not_enabled},
+#ifdef KAFKA_HAVE_RDKAFKA
+    {"librdkafka's producer authenticates with the mock (PLAIN, SCRAM), or is refused",
+     test_rdkafka_client_with_mock},
+#endif
     CU_TEST_INFO_NULL,
 };
 

@@ -12,7 +12,9 @@ const kmock_api_t kmock__apis[] = {
     {KAFKA_API_OFFSET_FETCH, 0, KAFKA_API_OFFSET_FETCH_MAX_VERSION, 1, kmock__handle_offset_fetch},
     {KAFKA_API_FIND_COORDINATOR, 0, KAFKA_API_FIND_COORDINATOR_MAX_VERSION, 0, kmock__handle_find_coordinator},
     {KAFKA_API_API_VERSIONS, 0, KAFKA_API_API_VERSIONS_MAX_VERSION, -1, kmock__handle_api_versions},
+    {KAFKA_API_SASL_HANDSHAKE, 0, KAFKA_API_SASL_HANDSHAKE_MAX_VERSION, -1, kmock__handle_sasl_handshake},
     {KAFKA_API_INIT_PRODUCER_ID, 0, KAFKA_API_INIT_PRODUCER_ID_MAX_VERSION, -1, kmock__handle_init_producer_id},
+    {KAFKA_API_SASL_AUTHENTICATE, 0, KAFKA_API_SASL_AUTHENTICATE_MAX_VERSION, -1, kmock__handle_sasl_authenticate},
 };
 const int kmock__napis = (int)(sizeof(kmock__apis) / sizeof(kmock__apis[0]));
 

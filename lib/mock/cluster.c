@@ -37,12 +37,14 @@ struct kmock_conn_s {
     size_t parked_len;
     int64_t park_deadline;
     kafka_request_u *body;
+    kmock_sasl_t sasl;
     kmock_conn_t *next;
 };
 
 static const int wake_tag = POLL_WAKE;
 
 void kafka_mock_conf_init(kafka_mock_conf_t *conf) {
+    memset(conf, 0, sizeof(*conf)); /* fields added later start at 0 / NULL too */
     conf->brokers = 3;
     conf->default_partitions = 4;
     conf->auto_create = true;
@@ -243,6 +245,20 @@ static void respond(kafka_mock_t *m, kmock_conn_t *c, int16_t key, int16_t versi
  * deadline is 0 for a new request, the parked Fetch's deadline for a retry. */
 static void handle_frame(kafka_mock_t *m, kmock_conn_t *c, const uint8_t *frame, size_t len, int64_t now,
                          int64_t deadline) {
+    if (c->sasl.raw && c->sasl.stage == KMOCK_SASL_MECH) {
+        /* After SaslHandshake v0 the client's SASL tokens come in bare size-prefixed frames. */
+        size_t at = c->wbuf.len;
+        kafka__buf_i32(&c->wbuf, 0);
+        if (!kmock__sasl_raw(m, &c->sasl, frame, len, &c->wbuf) || c->wbuf.oom) {
+            c->wbuf.len = at;
+            conn_close(m, c);
+            return;
+        }
+        uint32_t n = (uint32_t)(c->wbuf.len - at - 4);
+        uint8_t *p = c->wbuf.data + at;
+        p[0] = (uint8_t)(n >> 24), p[1] = (uint8_t)(n >> 16), p[2] = (uint8_t)(n >> 8), p[3] = (uint8_t)n;
+        return;
+    }
     kafka_arena_t arena = KAFKA_ARENA_INIT;
     kafka_request_header_t hdr;
     char err[256];
@@ -254,12 +270,14 @@ static void handle_frame(kafka_mock_t *m, kmock_conn_t *c, const uint8_t *frame,
         api = NULL; /* a 0.8 broker knows neither ApiVersions nor later versions: it hangs up */
     if (api && (version < api->min_version || version > api->max_version))
         e = KAFKA_ERR__UNSUPPORTED_VERSION;
+    if (api && !kmock__sasl_allows(m, &c->sasl, key))
+        api = NULL; /* before authentication Kafka serves nothing else: it hangs up */
     if (api && e == KAFKA_ERR__UNSUPPORTED_VERSION && key == KAFKA_API_API_VERSIONS) {
         /* KIP-511: answer an unknown ApiVersions version at v0 with UNSUPPORTED_VERSION and
          * our versions, so the client can pick one. */
         kafka_response_u resp;
         kafka_response_init(key, &resp);
-        kmock_req_t rq = {m, c->broker, &hdr, c->body, &arena, now, KAFKA_OK, deadline};
+        kmock_req_t rq = {m, c->broker, &hdr, c->body, &arena, now, KAFKA_OK, deadline, &c->sasl};
         kmock__handle_api_versions(&rq, &resp);
         resp.api_versions.error_code = KAFKA_ERR_UNSUPPORTED_VERSION;
         respond(m, c, key, 0, hdr.correlation_id, &resp, now);
@@ -272,7 +290,7 @@ static void handle_frame(kafka_mock_t *m, kmock_conn_t *c, const uint8_t *frame,
         kafka__arena_free(&arena);
         return;
     }
-    kmock_req_t rq = {m, c->broker, &hdr, c->body, &arena, now, KAFKA_OK, deadline};
+    kmock_req_t rq = {m, c->broker, &hdr, c->body, &arena, now, KAFKA_OK, deadline, &c->sasl};
     kmock_fault_t *f = deadline ? NULL : take_fault(m, key, c->broker->id);
     if (f) {
         rq.inject = f->err;
@@ -427,6 +445,27 @@ kafka_mock_t *kafka_mock_new(const kafka_mock_conf_t *conf, char *errstr, size_t
         free(m);
         return NULL;
     }
+    const char *mechs = m->conf.sasl_mechanisms, *users = m->conf.sasl_users;
+    m->conf.sasl_mechanisms = m->conf.sasl_users = NULL;
+    for (const char *p = mechs && *mechs ? mechs : NULL; p;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (!((n == 5 && !memcmp(p, "PLAIN", 5)) || (n == 13 && !memcmp(p, "SCRAM-SHA-256", 13)) ||
+              (n == 13 && !memcmp(p, "SCRAM-SHA-512", 13)))) {
+            snprintf(errstr, errstr_size, "SASL mechanism %.*s is not served (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)",
+                     (int)n, p);
+            free(m);
+            return NULL;
+        }
+        p = comma ? comma + 1 : NULL;
+    }
+    if ((mechs && *mechs && !(m->conf.sasl_mechanisms = strdup(mechs))) ||
+        (users && !(m->conf.sasl_users = strdup(users)))) {
+        snprintf(errstr, errstr_size, "out of memory");
+        free((char *)m->conf.sasl_mechanisms);
+        free(m);
+        return NULL;
+    }
     pthread_mutex_init(&m->lock, NULL);
     m->next_producer_id = 1000;
     snprintf(m->cluster_id, sizeof(m->cluster_id), "libkafka-mock-%d", (int)getpid());
@@ -498,6 +537,8 @@ void kafka_mock_destroy(kafka_mock_t *m) {
         n = f->next;
         free(f);
     }
+    free((char *)m->conf.sasl_mechanisms);
+    free((char *)m->conf.sasl_users);
     if (m->epfd >= 0)
         close(m->epfd);
     if (m->wake_fd >= 0)

@@ -12,6 +12,7 @@
 
 #include "kafka/mock.h"
 #include "kafka/protocol.h"
+#include "sasl/scram.h"
 #include "util/arena.h"
 #include "util/buf.h"
 
@@ -123,6 +124,22 @@ struct kafka_mock_s {
     bool data_arrived; /* a Produce appended: parked Fetches look again */
 };
 
+/* A connection's SASL state (sasl.c), on a cluster with conf.sasl_mechanisms. */
+typedef enum kmock_sasl_stage_e {
+    KMOCK_SASL_START = 0, /* only ApiVersions and SaslHandshake are served */
+    KMOCK_SASL_MECH,      /* a mechanism was chosen: its exchange is under way */
+    KMOCK_SASL_DONE,      /* authenticated: every request is served */
+    KMOCK_SASL_FAILED     /* authentication failed: the next request closes the connection */
+} kmock_sasl_stage_t;
+
+typedef struct kmock_sasl_s {
+    kmock_sasl_stage_t stage;
+    bool raw;     /* SaslHandshake v0: the tokens come in raw frames, not SaslAuthenticate */
+    char mech[32];
+    int step;     /* SCRAM: 0 waits for client-first, 1 for client-final */
+    kafka__scram_server_t scram;
+} kmock_sasl_t;
+
 /* A request being handled. */
 typedef struct kmock_req_s {
     kafka_mock_t *m;
@@ -133,6 +150,7 @@ typedef struct kmock_req_s {
     int64_t now_ms;
     kafka_err_t inject; /* an injected error: handlers skip their side effects */
     int64_t deadline_ms; /* a parked Fetch answers by then */
+    kmock_sasl_t *sasl;  /* the connection's */
 } kmock_req_t;
 
 typedef enum kmock_result_e {
@@ -161,6 +179,16 @@ kmock_result_t kmock__handle_offset_fetch(kmock_req_t *rq, kafka_response_u *res
 kmock_result_t kmock__handle_find_coordinator(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_api_versions(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_init_producer_id(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_sasl_handshake(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_sasl_authenticate(kmock_req_t *rq, kafka_response_u *resp);
+
+/* SASL (sasl.c). Whether a request of api_key is served on a connection in state s:
+ * always without conf.sasl_mechanisms; else only ApiVersions and SaslHandshake (and
+ * SaslAuthenticate once a mechanism is chosen) before authentication, as Kafka. */
+bool kmock__sasl_allows(const kafka_mock_t *m, const kmock_sasl_t *s, int16_t api_key);
+/* One raw token after a SaslHandshake v0: the answer token into out (appended, without
+ * its size); false: authentication failed, close the connection (Kafka's behaviour). */
+bool kmock__sasl_raw(kafka_mock_t *m, kmock_sasl_t *s, const uint8_t *token, size_t len, kafka_buf_t *out);
 
 /* The APIs the mock serves and their versions (legacy mode: v0 only, no ApiVersions). */
 extern const kmock_api_t kmock__apis[];

@@ -251,8 +251,8 @@ bool kafka__scram_server_first(kafka__scram_server_t *s, const char *mechanism, 
     return true;
 }
 
-bool kafka__scram_server_final(kafka__scram_server_t *s, const uint8_t *client_final, size_t len, char *out,
-                               size_t out_size, char *why, size_t why_size) {
+bool kafka__scram_server_final(kafka__scram_server_t *s, const uint8_t *client_final, size_t len, bool lenient,
+                               char *out, size_t out_size, char *why, size_t why_size) {
     snprintf(out, out_size, "e=invalid-proof");
     const char *msg = (const char *)client_final;
     if (!s->have_keys || len == 0 || len >= KAFKA__SCRAM_MAX_MSG || memchr(msg, 0, len))
@@ -260,8 +260,9 @@ bool kafka__scram_server_final(kafka__scram_server_t *s, const uint8_t *client_f
     size_t cl = 0, rl = 0, pl = 0;
     const char *c = attr(msg, len, 'c', &cl), *r = attr(msg, len, 'r', &rl), *p = attr(msg, len, 'p', &pl);
     const char *proof_at = p ? p - 3 : NULL; /* ",p=" */
-    if (!c || !r || !p || proof_at < msg || cl != 4 || memcmp(c, "biws", 4) != 0 || rl != strlen(s->nonce) ||
-        memcmp(r, s->nonce, rl) != 0) {
+    size_t nl = strlen(s->nonce);
+    bool nonce_ok = r && (rl == nl || (lenient && rl > nl)) && memcmp(r + rl - nl, s->nonce, nl) == 0;
+    if (!c || !p || proof_at < msg || cl != 4 || memcmp(c, "biws", 4) != 0 || !nonce_ok) {
         snprintf(out, out_size, "e=other-error");
         return fail(why, why_size, "SCRAM: the client-final message has the wrong channel binding or nonce");
     }

@@ -84,8 +84,10 @@ bool kafka__scram_server_first(kafka__scram_server_t *s, const char *mechanism, 
                                char *why, size_t why_size);
 
 /* Takes the client-final message and checks its proof; writes server-final ("v=..." or
- * "e=invalid-proof") to out. true when the client proved the password. */
-bool kafka__scram_server_final(kafka__scram_server_t *s, const uint8_t *client_final, size_t len, char *out,
-                               size_t out_size, char *why, size_t why_size);
+ * "e=invalid-proof") to out. true when the client proved the password. Its nonce must be
+ * the server-first one (RFC 5802, Kafka 4); lenient also accepts one that only ends with
+ * it, as Kafka 3.8.1-3.9 do for librdkafka before 2.6.1, which sends its own nonce twice. */
+bool kafka__scram_server_final(kafka__scram_server_t *s, const uint8_t *client_final, size_t len, bool lenient,
+                               char *out, size_t out_size, char *why, size_t why_size);
 
 #endif /* KAFKA_SASL_SCRAM_H */

@@ -32,6 +32,14 @@ typedef struct kafka_mock_conf_s {
                                   (or MessageSet entry) larger than this, 12-byte log overhead included,
                                   gets MESSAGE_TOO_LARGE and nothing of it is appended, as Kafka does;
                                   0 = no limit (default 0; Kafka's default is 1000012) */
+    const char *sasl_mechanisms; /* "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512" (any of them): every connection
+                                    must authenticate first, as on a SASL_PLAINTEXT listener; NULL or ""
+                                    = no SASL (default NULL). Copied by kafka_mock_new. */
+    const char *sasl_users;      /* the users, "name:password,..." (copied) */
+    bool sasl_scram_lenient;     /* accept a SCRAM client-final nonce that only ends with the server's, as
+                                    Kafka 3.8.1-3.9 do: librdkafka before 2.6.1 (Debian 12 has 2.0.2)
+                                    repeats its own nonce there; Kafka 4 and this mock by default
+                                    refuse it (RFC 5802) */
 } kafka_mock_conf_t;
 
 /* The default log bound per partition: 8 MiB. Past it the oldest 2 MiB segments go and

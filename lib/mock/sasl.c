@@ -1,0 +1,173 @@
+/* The mock's SASL server: PLAIN and SCRAM-SHA-256/512 against conf.sasl_users, through
+ * SaslHandshake v0 (raw token frames) or v1 + SaslAuthenticate, as Kafka's brokers do. */
+#include <stdio.h>
+#include <string.h>
+
+#include "mock/mock_int.h"
+#include "util/arena.h"
+#include "util/buf.h"
+
+/* Whether list (comma-separated) holds name, case-sensitively as Kafka compares. */
+static bool listed(const char *list, const char *name, size_t len) {
+    for (const char *p = list; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (n == len && memcmp(p, name, len) == 0)
+            return true;
+        p = comma ? comma + 1 : NULL;
+    }
+    return false;
+}
+
+/* The password of user in conf.sasl_users ("name:password,..."), copied into buf. */
+static const char *lookup(const char *user, void *arg) {
+    const kafka_mock_t *m = arg;
+    static _Thread_local char buf[256];
+    size_t ul = strlen(user);
+    for (const char *p = m->conf.sasl_users; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (n > ul && memcmp(p, user, ul) == 0 && p[ul] == ':' && n - ul - 1 < sizeof(buf)) {
+            memcpy(buf, p + ul + 1, n - ul - 1);
+            buf[n - ul - 1] = 0;
+            return buf;
+        }
+        p = comma ? comma + 1 : NULL;
+    }
+    return NULL;
+}
+
+bool kmock__sasl_allows(const kafka_mock_t *m, const kmock_sasl_t *s, int16_t api_key) {
+    if (!m->conf.sasl_mechanisms || !m->conf.sasl_mechanisms[0] || s->stage == KMOCK_SASL_DONE)
+        return true;
+    if (s->stage == KMOCK_SASL_FAILED)
+        return false;
+    return api_key == KAFKA_API_API_VERSIONS || api_key == KAFKA_API_SASL_HANDSHAKE ||
+           (api_key == KAFKA_API_SASL_AUTHENTICATE && s->stage == KMOCK_SASL_MECH && !s->raw);
+}
+
+/* One token of the chosen mechanism's exchange: the answer into out; false with why
+ * when the client failed to authenticate. */
+static bool step(kafka_mock_t *m, kmock_sasl_t *s, const uint8_t *tok, size_t len, kafka_buf_t *out, char *why,
+                 size_t why_size) {
+    if (strcmp(s->mech, "PLAIN") == 0) {
+        /* authzid NUL user NUL password */
+        const uint8_t *u = len ? memchr(tok, 0, len) : NULL;
+        const uint8_t *pw = u ? memchr(u + 1, 0, len - (size_t)(u + 1 - tok)) : NULL;
+        char user[256];
+        size_t ul = u && pw ? (size_t)(pw - u - 1) : 0;
+        const char *want = NULL;
+        if (pw && ul < sizeof(user)) {
+            memcpy(user, u + 1, ul);
+            user[ul] = 0;
+            want = lookup(user, m);
+        }
+        size_t pl = pw ? len - (size_t)(pw + 1 - tok) : 0;
+        if (!want || strlen(want) != pl || memcmp(want, pw + 1, pl) != 0) {
+            snprintf(why, why_size, "Authentication failed: Invalid username or password");
+            return false;
+        }
+        s->stage = KMOCK_SASL_DONE;
+        return true;
+    }
+    char msg[KAFKA__SCRAM_MAX_MSG], swhy[256];
+    bool ok;
+    if (s->step == 0) {
+        ok = kafka__scram_server_first(&s->scram, s->mech, tok, len, lookup, m, msg, sizeof(msg), swhy, sizeof(swhy));
+        s->step = 1;
+    } else {
+        ok = kafka__scram_server_final(&s->scram, tok, len, m->conf.sasl_scram_lenient, msg, sizeof(msg), swhy,
+                                       sizeof(swhy));
+        if (ok)
+            s->stage = KMOCK_SASL_DONE;
+    }
+    if (!ok) {
+        snprintf(why, why_size,
+                 "Authentication failed during authentication due to invalid credentials with SASL mechanism %s",
+                 s->mech);
+        return false;
+    }
+    kafka__buf_write(out, msg, strlen(msg));
+    return true;
+}
+
+bool kmock__sasl_raw(kafka_mock_t *m, kmock_sasl_t *s, const uint8_t *token, size_t len, kafka_buf_t *out) {
+    char why[256];
+    if (s->stage != KMOCK_SASL_MECH || !s->raw || !step(m, s, token, len, out, why, sizeof(why))) {
+        s->stage = KMOCK_SASL_FAILED;
+        return false;
+    }
+    return true;
+}
+
+kmock_result_t kmock__handle_sasl_handshake(kmock_req_t *rq, kafka_response_u *resp) {
+    kafka_sasl_handshake_request_t *req = &rq->body->sasl_handshake;
+    kafka_sasl_handshake_response_t *r = &resp->sasl_handshake;
+    const char *mechs = rq->m->conf.sasl_mechanisms ? rq->m->conf.sasl_mechanisms : "";
+    int32_t n = 0;
+    for (const char *p = mechs; *p; p++)
+        n += *p == ',';
+    n += mechs[0] != 0;
+    r->mechanisms.items = n > 0 ? kafka__arena_alloc(rq->arena, sizeof(kafka_str_t) * (size_t)n) : NULL;
+    r->mechanisms.count = r->mechanisms.items ? n : 0;
+    const char *p = mechs;
+    for (int32_t i = 0; i < r->mechanisms.count; i++) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        r->mechanisms.items[i] = (kafka_str_t){p, (int32_t)len};
+        p = comma ? comma + 1 : p + len;
+    }
+    kmock_sasl_t *s = rq->sasl;
+    if (rq->inject)
+        return KMOCK_RESPOND;
+    if (s->stage != KMOCK_SASL_START) {
+        r->error_code = KAFKA_ERR_ILLEGAL_SASL_STATE;
+        return KMOCK_RESPOND;
+    }
+    if (!listed(mechs, req->mechanism.str, req->mechanism.len > 0 ? (size_t)req->mechanism.len : 0) ||
+        req->mechanism.len >= (int32_t)sizeof(s->mech)) {
+        r->error_code = KAFKA_ERR_UNSUPPORTED_SASL_MECHANISM;
+        return KMOCK_RESPOND;
+    }
+    memcpy(s->mech, req->mechanism.str, (size_t)req->mechanism.len);
+    s->mech[req->mechanism.len] = 0;
+    s->stage = KMOCK_SASL_MECH;
+    s->raw = rq->hdr->request_api_version == 0;
+    s->step = 0;
+    return KMOCK_RESPOND;
+}
+
+kmock_result_t kmock__handle_sasl_authenticate(kmock_req_t *rq, kafka_response_u *resp) {
+    kafka_sasl_authenticate_request_t *req = &rq->body->sasl_authenticate;
+    kafka_sasl_authenticate_response_t *r = &resp->sasl_authenticate;
+    kmock_sasl_t *s = rq->sasl;
+    if (rq->inject) {
+        s->stage = KMOCK_SASL_FAILED;
+        r->error_message = kafka_str("Authentication failed: injected fault");
+        return KMOCK_RESPOND;
+    }
+    if (s->stage != KMOCK_SASL_MECH) {
+        r->error_code = KAFKA_ERR_ILLEGAL_SASL_STATE;
+        return KMOCK_RESPOND;
+    }
+    kafka_buf_t out = KAFKA_BUF_INIT;
+    char why[256];
+    if (!step(rq->m, s, req->auth_bytes.data, req->auth_bytes.len > 0 ? (size_t)req->auth_bytes.len : 0, &out, why,
+              sizeof(why))) {
+        s->stage = KMOCK_SASL_FAILED;
+        r->error_code = KAFKA_ERR_SASL_AUTHENTICATION_FAILED;
+        char *msg = kafka__arena_alloc(rq->arena, strlen(why) + 1);
+        if (msg) {
+            memcpy(msg, why, strlen(why) + 1);
+            r->error_message = kafka_str(msg);
+        }
+    } else if (out.len) {
+        uint8_t *bytes = kafka__arena_alloc(rq->arena, out.len);
+        if (bytes) {
+            memcpy(bytes, out.data, out.len);
+            r->auth_bytes = (kafka_bytes_t){bytes, (int32_t)out.len};
+        }
+    }
+    kafka__buf_free(&out);
+    return KMOCK_RESPOND;
+}
