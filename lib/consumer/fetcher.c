@@ -129,6 +129,7 @@ static void close_broker(kafka__fetcher_t *f, const char *why) {
         kafka__log_lost(f->loop->c->conf, &f->link, "FETCH", f->broker, why);
     pthread_mutex_lock(&f->loop->lock);
     f->fd = -1;
+    f->loop->st.disconnects += why != NULL;
     pthread_mutex_unlock(&f->loop->lock);
     kafka__bconn_close(f->bc);
     f->bc = NULL;
@@ -174,6 +175,7 @@ static kafka_err_t connect_broker(kafka__fetcher_t *f, char *why, size_t why_siz
         kafka__backoff_reset(&f->reconnect_backoff);
         pthread_mutex_lock(&f->loop->lock);
         f->fd = kafka_io_fd(f->bc->io);
+        f->loop->st.connects++;
         bool stopping = f->loop->stopping;
         pthread_mutex_unlock(&f->loop->lock);
         if (stopping)
@@ -220,8 +222,8 @@ static void take_partition(kafka__fetcher_t *f, entry_t *e, const kafka_fetch_re
 }
 
 /* Sends the Fetch for b and decodes the answer into its entries; a failure of the whole
- * request is set on every entry. */
-static void round_trip(kafka__fetcher_t *f, batch_t *b) {
+ * request is set on every entry. Whether a request was sent. */
+static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
     kafka_consumer_t *c = f->loop->c;
     char why[500];
     kafka_err_t err = connect_broker(f, why, sizeof(why));
@@ -231,7 +233,7 @@ static void round_trip(kafka__fetcher_t *f, batch_t *b) {
             snprintf(b->e[i].why, sizeof(b->e[i].why), "fetching %s/%d: %s", b->e[i].topic, (int)b->e[i].partition,
                      why);
         }
-        return;
+        return false;
     }
     /* Partitions grouped by topic (b is sorted). */
     kafka_fetch_request_partition_t *parts = malloc(b->n * sizeof(*parts));
@@ -244,7 +246,7 @@ static void round_trip(kafka__fetcher_t *f, batch_t *b) {
             snprintf(b->e[i].why, sizeof(b->e[i].why), "fetching %s/%d: out of memory", b->e[i].topic,
                      (int)b->e[i].partition);
         }
-        return;
+        return false;
     }
     int32_t ntopics = 0;
     for (size_t i = 0; i < b->n; i++) {
@@ -311,6 +313,7 @@ static void round_trip(kafka__fetcher_t *f, batch_t *b) {
     kafka__frame_release(frame);
     free(data);
     kafka__arena_free(&arena);
+    return true;
 }
 
 /* ---- filing (loop->lock held) ---- */
@@ -367,6 +370,7 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
     kafka__lpart_t *lp = e->lp;
     kafka_consumer_t *c = loop->c;
     lp->in_flight = false;
+    loop->st.fetch_errors += e->err != KAFKA_OK;
     if (lp->removed || lp->epoch != e->epoch) { /* unassigned or moved meanwhile */
         kafka__msgset_free(e->set);
         if (lp->removed)
@@ -514,8 +518,11 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
         backoff(loop, lp, KAFKA_ERR__NO_MEMORY, "out of memory resetting the offset");
         return;
     }
-    if (to > lp->oor_offset) /* forward past messages never returned: poll() says so */
+    loop->st.offset_resets++;
+    if (to > lp->oor_offset) { /* forward past messages never returned: poll() says so */
+        loop->st.offsets_skipped += to - lp->oor_offset;
         note_skip(f, lp, earliest, to, queued);
+    }
 }
 
 static void *run(void *arg) {
@@ -539,8 +546,9 @@ static void *run(void *arg) {
             continue;
         }
         pthread_mutex_unlock(&loop->lock);
-        round_trip(f, &b);
+        bool sent = round_trip(f, &b);
         pthread_mutex_lock(&loop->lock);
+        loop->st.fetch_requests += sent;
         bool refresh = false;
         for (size_t i = 0; i < b.n; i++)
             file_entry(f, loop, &b.e[i], b.version, &refresh);

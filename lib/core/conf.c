@@ -164,8 +164,8 @@ static const conf_def_t props[KAFKA_CONF__COUNT] = {
     P_INT(KAFKA_CONF_RETRY_BACKOFF_MS, "retry.backoff.ms", "100", 1, 300000,
           "First wait before a retry; doubles up to retry.backoff.max.ms."),
     P_INT(KAFKA_CONF_STATISTICS_INTERVAL_MS, "statistics.interval.ms", "0", 0, 86400000,
-          "How often a producer hands its counters to the stats callback (kafka_conf_set_stats_cb); "
-          "0 disables it. The consumer emits none."),
+          "How often a client hands its counters to its stats callback (kafka_conf_set_stats_cb for a "
+          "producer, kafka_conf_set_consumer_stats_cb for a consumer); 0 disables it."),
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -515,6 +515,13 @@ void kafka_conf_set_stats_cb(kafka_conf_t *conf, kafka_stats_cb_t *cb, void *opa
         return;
     conf->cbs.stats = cb;
     conf->cbs.stats_opaque = opaque;
+}
+
+void kafka_conf_set_consumer_stats_cb(kafka_conf_t *conf, kafka_consumer_stats_cb_t *cb, void *opaque) {
+    if (!conf)
+        return;
+    conf->cbs.consumer_stats = cb;
+    conf->cbs.consumer_stats_opaque = opaque;
 }
 
 const kafka__conf_cbs_t *kafka__conf_cbs(const kafka_conf_t *conf) { return &conf->cbs; }

@@ -5,13 +5,15 @@
 #include "kafka/conf.h"
 
 /* The callbacks a conf carries besides its properties (kafka_conf_set_log_cb,
- * kafka_conf_set_stats_cb), each NULL when not set, with its argument. Copied with the
- * conf. */
+ * kafka_conf_set_stats_cb, kafka_conf_set_consumer_stats_cb), each NULL when not set,
+ * with its argument. Copied with the conf. */
 typedef struct kafka__conf_cbs_s {
     kafka_log_cb_t *log;
     void *log_opaque;
     kafka_stats_cb_t *stats;
     void *stats_opaque;
+    kafka_consumer_stats_cb_t *consumer_stats;
+    void *consumer_stats_opaque;
 } kafka__conf_cbs_t;
 
 /* conf's callbacks, valid as long as conf. */
