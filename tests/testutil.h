@@ -39,6 +39,8 @@ int kafka_test_dead_port(void);
  * retry.backoff.ms 20, request.timeout.ms 5000), then kv (NULL-terminated key, value
  * pairs, each asserted valid). Fails the test when it cannot be made. */
 struct kafka_consumer_s *kafka_test_consumer(const char *bootstrap, const char *const *kv);
+/* Its conf, for a test that sets more (callbacks) before kafka_consumer_new. */
+kafka_conf_t *kafka_test_consumer_conf(const char *bootstrap, const char *const *kv);
 /* Our mock cluster with brokers brokers (auto_create: topics made on first use). */
 struct kafka_mock_s *kafka_test_mock(int brokers, bool auto_create);
 

@@ -55,17 +55,20 @@ static kafka_err_t store(kafka__loop_t *loop, const kafka__commit_req_t *r, char
     if (r->seq < loop->stored_seq || !r->n)
         return KAFKA_OK;
     kafka_err_t err = kafka_consumer_commit(loop->c, r->tps, r->n, why, why_size);
-    if (err)
-        return err;
-    loop->stored_seq = r->seq;
+    if (!err)
+        loop->stored_seq = r->seq;
     pthread_mutex_lock(&loop->lock);
-    for (size_t i = 0; i < r->n; i++) {
+    if (err)
+        loop->st.commit_failures++;
+    else
+        loop->st.commits++;
+    for (size_t i = 0; i < r->n && !err; i++) {
         kafka__lpart_t *lp = kafka__loop_find(loop, r->tps[i].topic, r->tps[i].partition);
         if (lp)
             lp->committed = r->tps[i].offset;
     }
     pthread_mutex_unlock(&loop->lock);
-    return KAFKA_OK;
+    return err;
 }
 
 /* The committer thread: takes every waiting commit, stores the newest, and calls each

@@ -6,7 +6,16 @@
 
 #include "consumer/consumer_int.h"
 #include "consumer/loop.h"
+#include "core/conf_int.h"
 #include "util/vec.h"
+
+/* The metadata thread's tick: statistics.interval.ms passed. */
+static void on_tick(void *arg) {
+    kafka_consumer_t *c = arg;
+    kafka_consumer_stats_t st;
+    kafka_consumer_stats(c, &st);
+    c->stats_cb(&st, c->stats_opaque);
+}
 
 kafka_consumer_t *kafka_consumer_new(const kafka_conf_t *conf, char *errstr, size_t errstr_size) {
     char dummy[8];
@@ -42,12 +51,17 @@ kafka_consumer_t *kafka_consumer_new(const kafka_conf_t *conf, char *errstr, siz
     c->check_crcs = kafka_conf_bool(c->conf, KAFKA_CONF_CHECK_CRCS);
     c->offset_reset = (kafka_offset_reset_t)kafka_conf_int(c->conf, KAFKA_CONF_AUTO_OFFSET_RESET);
     c->isolation_level = (int8_t)kafka_conf_int(c->conf, KAFKA_CONF_ISOLATION_LEVEL);
+    c->stats_cb = kafka__conf_cbs(c->conf)->consumer_stats;
+    c->stats_opaque = kafka__conf_cbs(c->conf)->consumer_stats_opaque;
+    if (c->stats_cb)
+        kafka__connection_tick(c->cluster, kafka_conf_int(c->conf, KAFKA_CONF_STATISTICS_INTERVAL_MS), on_tick, c);
     return c;
 }
 
 void kafka_consumer_destroy(kafka_consumer_t *c) {
     if (!c)
         return;
+    kafka__connection_tick(c->cluster, 0, NULL, NULL); /* it reads the loop */
     kafka__loop_destroy(c->loop); /* before the connections its fetchers use */
     kafka__conn_close_all(c);
     kafka_connection_destroy(c->cluster);

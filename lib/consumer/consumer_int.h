@@ -46,6 +46,8 @@ struct kafka_consumer_s {
     bool check_crcs;
     kafka_offset_reset_t offset_reset;
     int8_t isolation_level;
+    kafka_consumer_stats_cb_t *stats_cb; /* with statistics.interval.ms, from the metadata thread */
+    void *stats_opaque;
     /* last_error (the origin's), guarded by err_lock. */
     pthread_mutex_t err_lock;
     kafka_err_t last_err;

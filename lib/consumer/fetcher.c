@@ -122,12 +122,17 @@ static void pick(kafka__fetcher_t *f, batch_t *b, kafka__lpart_t **reset, int64_
 /* ---- the round trip (no lock) ---- */
 
 /* The connection came up (bc) or went down (NULL): its socket for
- * kafka__fetcher_interrupt. */
+ * kafka__fetcher_interrupt, and the statistics' connects and disconnects. */
 static void on_state(kafka__broker_t *b, kafka__bconn_t *bc, kafka_err_t err, const char *why, void *arg) {
     kafka__fetcher_t *f = arg;
-    (void)b, (void)err, (void)why;
+    (void)b, (void)why;
     pthread_mutex_lock(&f->loop->lock);
+    bool was_up = f->fd >= 0;
     f->fd = bc ? kafka_io_fd(bc->io) : -1;
+    if (bc)
+        f->loop->st.connects++;
+    else if (was_up && err != KAFKA_ERR__DESTROYED)
+        f->loop->st.disconnects++; /* an established connection lost */
     if (bc && f->loop->stopping)
         shutdown(f->fd, SHUT_RDWR); /* destroy came while connecting */
     pthread_mutex_unlock(&f->loop->lock);
@@ -207,8 +212,8 @@ static void take_partition(kafka__fetcher_t *f, entry_t *e, const kafka_fetch_re
 }
 
 /* Sends the Fetch for b and decodes the answer into its entries; a failure of the whole
- * request is set on every entry. */
-static void round_trip(kafka__fetcher_t *f, batch_t *b) {
+ * request is set on every entry. Whether a request was sent. */
+static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
     kafka_consumer_t *c = f->loop->c;
     char why[500];
     kafka_err_t err = connect_broker(f, why, sizeof(why));
@@ -218,7 +223,7 @@ static void round_trip(kafka__fetcher_t *f, batch_t *b) {
             snprintf(b->e[i].why, sizeof(b->e[i].why), "fetching %s/%d: %s", b->e[i].topic, (int)b->e[i].partition,
                      why);
         }
-        return;
+        return false;
     }
     /* Partitions grouped by topic (b is sorted). */
     kafka_fetch_request_partition_t *parts = malloc(b->n * sizeof(*parts));
@@ -231,7 +236,7 @@ static void round_trip(kafka__fetcher_t *f, batch_t *b) {
             snprintf(b->e[i].why, sizeof(b->e[i].why), "fetching %s/%d: out of memory", b->e[i].topic,
                      (int)b->e[i].partition);
         }
-        return;
+        return false;
     }
     int32_t ntopics = 0;
     for (size_t i = 0; i < b->n; i++) {
@@ -300,6 +305,7 @@ static void round_trip(kafka__fetcher_t *f, batch_t *b) {
     kafka__frame_release(frame);
     free(data);
     kafka__arena_free(&arena);
+    return true;
 }
 
 /* ---- filing (loop->lock held) ---- */
@@ -356,6 +362,7 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
     kafka__lpart_t *lp = e->lp;
     kafka_consumer_t *c = loop->c;
     lp->in_flight = false;
+    loop->st.fetch_errors += e->err != KAFKA_OK;
     if (lp->removed || lp->epoch != e->epoch) { /* unassigned or moved meanwhile */
         kafka__msgset_free(e->set);
         if (lp->removed)
@@ -498,8 +505,11 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
         backoff(loop, lp, KAFKA_ERR__NO_MEMORY, "out of memory resetting the offset");
         return;
     }
-    if (to > lp->oor_offset) /* forward past messages never returned: poll() says so */
+    loop->st.offset_resets++;
+    if (to > lp->oor_offset) { /* forward past messages never returned: poll() says so */
+        loop->st.offsets_skipped += to - lp->oor_offset;
         note_skip(f, lp, policy, to, queued);
+    }
 }
 
 static void *run(void *arg) {
@@ -523,8 +533,9 @@ static void *run(void *arg) {
             continue;
         }
         pthread_mutex_unlock(&loop->lock);
-        round_trip(f, &b);
+        bool sent = round_trip(f, &b);
         pthread_mutex_lock(&loop->lock);
+        loop->st.fetch_requests += sent;
         bool refresh = false;
         for (size_t i = 0; i < b.n; i++)
             file_entry(f, loop, &b.e[i], b.version, &refresh);

@@ -455,6 +455,7 @@ static size_t take(kafka__loop_t *loop, kafka_message_t **msgs, size_t max) {
                     break;
                 lp->buffered -= lb->set->bytes;
                 loop->buffered -= lb->set->bytes;
+                loop->st.bytes += (int64_t)lb->set->bytes;
             }
             lp->position = lb->end_offset;
             lp->head = lb->next;
@@ -470,6 +471,7 @@ static size_t take(kafka__loop_t *loop, kafka_message_t **msgs, size_t max) {
         }
     }
     loop->rr = np ? (loop->rr + 1) % np : 0;
+    loop->st.messages += (int64_t)count;
     if (freed)
         pthread_cond_broadcast(&loop->work);
     return count;
@@ -594,4 +596,31 @@ size_t kafka_consumer_buffered_bytes(kafka_consumer_t *c) {
     size_t n = loop->buffered;
     pthread_mutex_unlock(&loop->lock);
     return n;
+}
+
+void kafka_consumer_stats(kafka_consumer_t *c, kafka_consumer_stats_t *st) {
+    memset(st, 0, sizeof(*st));
+    kafka__loop_t *loop = c ? loop_of(c) : NULL;
+    if (!loop)
+        return;
+    pthread_mutex_lock(&loop->lock);
+    *st = loop->st;
+    st->assigned = (int64_t)loop->nparts;
+    st->fetchers = (int64_t)loop->nfetchers;
+    st->buffered_bytes = (int64_t)loop->buffered;
+    for (size_t i = 0; i < loop->nparts; i++) {
+        const kafka__lpart_t *lp = loop->parts[i];
+        st->failed += lp->state == LP_FAILED;
+        /* A buffer stays listed while messages of its set are left (they keep it). */
+        for (const kafka__lbuf_t *lb = lp->head; lb; lb = lb->next)
+            if (lb->set)
+                st->buffered_messages += (int64_t)(lb->set->n - lb->taken);
+        int64_t lag = lp->high_watermark - lp->position;
+        if (lp->high_watermark >= 0 && lag > 0) {
+            st->lag += lag;
+            if (lag > st->max_lag)
+                st->max_lag = lag;
+        }
+    }
+    pthread_mutex_unlock(&loop->lock);
 }

@@ -84,6 +84,7 @@ typedef struct kafka__loop_s {
     size_t buffered, max_buffered; /* record bytes waiting for poll(), queued.max.messages.kbytes */
     bool stopping;
     bool listening; /* the metadata listener is set */
+    kafka_consumer_stats_t st; /* its totals, counted where lock is held anyway */
     /* Settings. */
     int32_t fetch_max_bytes;
     bool auto_commit, can_commit;

@@ -43,10 +43,7 @@ struct kafka_conf_s {
     /* Set by the application rather than defaulted: validate() may settle only the
      * defaulted ones, as Java's producer does. */
     bool set[KAFKA_CONF__COUNT];
-    kafka_log_cb_t *log_cb;
-    void *log_opaque;
-    kafka_stats_cb_t *stats_cb;
-    void *stats_opaque;
+    kafka__conf_cbs_t cbs;
     kafka__logger_t *logger; /* each copy its own: a client's lines are limited apart */
 };
 
@@ -167,8 +164,8 @@ static const conf_def_t props[KAFKA_CONF__COUNT] = {
     P_INT(KAFKA_CONF_RETRY_BACKOFF_MS, "retry.backoff.ms", "100", 1, 300000,
           "First wait before a retry; doubles up to retry.backoff.max.ms."),
     P_INT(KAFKA_CONF_STATISTICS_INTERVAL_MS, "statistics.interval.ms", "0", 0, 86400000,
-          "How often a producer hands its counters to the stats callback (kafka_conf_set_stats_cb); "
-          "0 disables it. The consumer emits none."),
+          "How often a client hands its counters to its stats callback (kafka_conf_set_stats_cb for a "
+          "producer, kafka_conf_set_consumer_stats_cb for a consumer); 0 disables it."),
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -496,10 +493,7 @@ kafka_conf_t *kafka_conf_dup(const kafka_conf_t *conf) {
     }
     memcpy(c->ival, conf->ival, sizeof(c->ival));
     memcpy(c->set, conf->set, sizeof(c->set));
-    c->log_cb = conf->log_cb;
-    c->log_opaque = conf->log_opaque;
-    c->stats_cb = conf->stats_cb;
-    c->stats_opaque = conf->stats_opaque;
+    c->cbs = conf->cbs;
     for (int p = 0; p < KAFKA_CONF__COUNT; p++) {
         if (conf->sval[p] && !(c->sval[p] = strdup(conf->sval[p]))) {
             kafka_conf_destroy(c);
@@ -512,30 +506,27 @@ kafka_conf_t *kafka_conf_dup(const kafka_conf_t *conf) {
 void kafka_conf_set_log_cb(kafka_conf_t *conf, kafka_log_cb_t *cb, void *opaque) {
     if (!conf)
         return;
-    conf->log_cb = cb;
-    conf->log_opaque = opaque;
+    conf->cbs.log = cb;
+    conf->cbs.log_opaque = opaque;
 }
 
 void kafka_conf_set_stats_cb(kafka_conf_t *conf, kafka_stats_cb_t *cb, void *opaque) {
     if (!conf)
         return;
-    conf->stats_cb = cb;
-    conf->stats_opaque = opaque;
+    conf->cbs.stats = cb;
+    conf->cbs.stats_opaque = opaque;
 }
 
-kafka_stats_cb_t *kafka__conf_stats_cb(const kafka_conf_t *conf, void **opaque) {
-    if (opaque)
-        *opaque = conf->stats_opaque;
-    return conf->stats_cb;
+void kafka_conf_set_consumer_stats_cb(kafka_conf_t *conf, kafka_consumer_stats_cb_t *cb, void *opaque) {
+    if (!conf)
+        return;
+    conf->cbs.consumer_stats = cb;
+    conf->cbs.consumer_stats_opaque = opaque;
 }
+
+const kafka__conf_cbs_t *kafka__conf_cbs(const kafka_conf_t *conf) { return &conf->cbs; }
 
 kafka__logger_t *kafka__conf_logger(const kafka_conf_t *conf) { return conf->logger; }
-
-kafka_log_cb_t *kafka__conf_log_cb(const kafka_conf_t *conf, void **opaque) {
-    if (opaque)
-        *opaque = conf->log_opaque;
-    return conf->log_cb;
-}
 
 bool kafka__conf_is_set(const kafka_conf_t *conf, kafka_conf_prop_t prop) {
     return kafka_conf_name(prop) && conf->set[prop];

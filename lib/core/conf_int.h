@@ -4,8 +4,19 @@
 
 #include "kafka/conf.h"
 
-/* The stats callback (kafka_conf_set_stats_cb), NULL when none; *opaque (optional)
- * receives its argument. */
-kafka_stats_cb_t *kafka__conf_stats_cb(const kafka_conf_t *conf, void **opaque);
+/* The callbacks a conf carries besides its properties (kafka_conf_set_log_cb,
+ * kafka_conf_set_stats_cb, kafka_conf_set_consumer_stats_cb), each NULL when not set,
+ * with its argument. Copied with the conf. */
+typedef struct kafka__conf_cbs_s {
+    kafka_log_cb_t *log;
+    void *log_opaque;
+    kafka_stats_cb_t *stats;
+    void *stats_opaque;
+    kafka_consumer_stats_cb_t *consumer_stats;
+    void *consumer_stats_opaque;
+} kafka__conf_cbs_t;
+
+/* conf's callbacks, valid as long as conf. */
+const kafka__conf_cbs_t *kafka__conf_cbs(const kafka_conf_t *conf);
 
 #endif

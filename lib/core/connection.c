@@ -39,7 +39,7 @@ struct kafka_connection_s {
     pthread_mutex_t listen_lock;
     kafka__metadata_listener_t listener;
     void *listener_arg;
-    /* The tick (a producer's statistics), called like the listener; tick_ms and
+    /* The tick (a client's statistics), called like the listener; tick_ms and
      * next_tick are guarded by lock, tick and tick_arg by listen_lock. */
     kafka__connection_tick_t tick;
     void *tick_arg;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/conf_int.h"
 #include "util/clock.h"
 
 #define SLOTS 64
@@ -91,7 +92,7 @@ static long admit(kafka__logger_t *l, const char *key, int64_t now) {
 
 int kafka__log_level(const kafka_conf_t *conf) {
     int level = (int)kafka_conf_int(conf, KAFKA_CONF_LOG_LEVEL);
-    if (kafka__conf_is_set(conf, KAFKA_CONF_LOG_LEVEL) || kafka__conf_log_cb(conf, NULL))
+    if (kafka__conf_is_set(conf, KAFKA_CONF_LOG_LEVEL) || kafka__conf_cbs(conf)->log)
         return level;
     return level < KAFKA__LOG_STDERR_DEFAULT ? level : KAFKA__LOG_STDERR_DEFAULT;
 }
@@ -115,10 +116,9 @@ void kafka__log(const kafka_conf_t *conf, int level, const char *fac, const char
             snprintf(msg + len, sizeof(msg) - (size_t)len, " (%ld similar message%s suppressed)", n,
                      n == 1 ? "" : "s");
     }
-    void *opaque;
-    kafka_log_cb_t *cb = kafka__conf_log_cb(conf, &opaque);
-    if (cb)
-        cb(level, fac, msg, opaque);
+    const kafka__conf_cbs_t *cbs = kafka__conf_cbs(conf);
+    if (cbs->log)
+        cbs->log(level, fac, msg, cbs->log_opaque);
     else
         fprintf(stderr, "%%%d|libkafka|%s| %s\n", level, fac, msg); /* one write per line */
 }

@@ -59,7 +59,6 @@ void kafka__log_restored(const kafka_conf_t *conf, kafka__linkstate_t *s, const 
 
 /* The conf's parts the log reads (lib/core/conf.c). */
 kafka__logger_t *kafka__conf_logger(const kafka_conf_t *conf);
-kafka_log_cb_t *kafka__conf_log_cb(const kafka_conf_t *conf, void **opaque);
 bool kafka__conf_is_set(const kafka_conf_t *conf, kafka_conf_prop_t prop);
 
 #endif

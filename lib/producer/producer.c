@@ -401,11 +401,10 @@ static void on_metadata(kafka__metadata_t *md, void *arg) {
 /* The metadata thread's tick: statistics.interval.ms passed. */
 static void on_tick(void *arg) {
     kafka_producer_t *p = arg;
-    void *opaque;
-    kafka_stats_cb_t *cb = kafka__conf_stats_cb(p->conf, &opaque);
+    const kafka__conf_cbs_t *cbs = kafka__conf_cbs(p->conf);
     kafka_producer_stats_t st;
     kafka_producer_stats(p, &st);
-    cb(&st, opaque);
+    cbs->stats(&st, cbs->stats_opaque);
 }
 
 /* The topic's state, added (after its metadata arrived) on first use. */
@@ -498,7 +497,7 @@ kafka_producer_t *kafka_producer_new(const kafka_conf_t *conf, char *errstr, siz
     p->message_max = (size_t)kafka_conf_int(p->conf, KAFKA_CONF_MESSAGE_MAX_BYTES);
     p->codec = (kafka_compression_t)kafka_conf_int(p->conf, KAFKA_CONF_COMPRESSION_TYPE);
     kafka__connection_listen(p->cluster, on_metadata, p);
-    if (kafka__conf_stats_cb(p->conf, NULL))
+    if (kafka__conf_cbs(p->conf)->stats)
         kafka__connection_tick(p->cluster, kafka_conf_int(p->conf, KAFKA_CONF_STATISTICS_INTERVAL_MS), on_tick, p);
     return p;
 }

@@ -196,6 +196,17 @@ struct kafka_producer_stats_s;
 typedef void(kafka_stats_cb_t)(const struct kafka_producer_stats_s *stats, void *opaque);
 void kafka_conf_set_stats_cb(kafka_conf_t *conf, kafka_stats_cb_t *cb, void *opaque);
 
+/* The same for a consumer created with this conf: cb(stats, opaque) about every
+ * statistics.interval.ms with the counters kafka_consumer_stats() returns
+ * (kafka/consumer.h), on the same schedule and thread and with the same rules: it may
+ * call kafka_consumer_stats() and the getters (position, high watermark, buffered
+ * bytes), must not make the calls that wait on the cluster (assign, seek, commit,
+ * committed, offsets, fetch, commit_positions) and must not destroy the consumer.
+ * A producer never calls it. Copied with the conf. */
+struct kafka_consumer_stats_s;
+typedef void(kafka_consumer_stats_cb_t)(const struct kafka_consumer_stats_s *stats, void *opaque);
+void kafka_conf_set_consumer_stats_cb(kafka_conf_t *conf, kafka_consumer_stats_cb_t *cb, void *opaque);
+
 /* Fills out[0..max) with the entries of bootstrap.servers and returns how many there
  * are (which may exceed max; call with max 0 to count them). */
 size_t kafka_conf_brokers(const kafka_conf_t *conf, kafka_conf_broker_t *out, size_t max);

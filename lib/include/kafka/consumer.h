@@ -45,8 +45,9 @@ typedef struct kafka_consumer_s kafka_consumer_t;
 /* A consumer for conf (copied and validated; bootstrap.servers is required). The
  * metadata thread starts connecting at once. NULL on error with errstr saying why. */
 kafka_consumer_t *kafka_consumer_new(const kafka_conf_t *conf, char *errstr, size_t errstr_size);
-/* Closes every connection and stops the metadata thread. Messages already fetched stay
- * valid (they own their buffers). NULL is a no-op. */
+/* Closes every connection and stops the metadata thread; the stats callback is not
+ * called once it returns. Messages already fetched stay valid (they own their buffers).
+ * NULL is a no-op. */
 void kafka_consumer_destroy(kafka_consumer_t *c);
 
 /* ListOffsets for topic/partition (the origin's offsets). time: KAFKA_OFFSET_LATEST,
@@ -230,6 +231,41 @@ int64_t kafka_consumer_high_watermark(kafka_consumer_t *c, const char *topic, in
 /* Record bytes fetched ahead and waiting for poll() (at most about
  * queued.max.messages.kbytes). */
 size_t kafka_consumer_buffered_bytes(kafka_consumer_t *c);
+
+/* The consumer loop's counters, as an exporter reads them (kafka_consumer_stats(), and
+ * the consumer stats callback of kafka/conf.h every statistics.interval.ms). Totals
+ * count since kafka_consumer_new and only go up; the rest say how things are now. Taken
+ * as one snapshot. Record bytes are the size of the record data a Fetch response held
+ * for a partition (batch framing included, as queued.max.messages.kbytes counts them).
+ * The synchronous kafka_consumer_fetch() / offsets() / commit() are not counted: their
+ * caller sees each result. */
+typedef struct kafka_consumer_stats_s {
+    /* Totals. */
+    int64_t messages;        /* messages poll() returned (invalid ones included) */
+    int64_t bytes;           /* record bytes of the fetched data poll() has returned all messages of */
+    int64_t fetch_requests;  /* Fetch requests the fetchers sent */
+    int64_t fetch_errors;    /* partitions a Fetch failed for: a broker error for the partition, or the
+                                request's own failure, its connection's included (then once per
+                                partition in it) */
+    int64_t connects;        /* broker connections the fetchers opened */
+    int64_t disconnects;     /* ... and lost (closed after an error on them) */
+    int64_t offset_resets;   /* auto.offset.reset applied to a partition (an offset out of range) */
+    int64_t offsets_skipped; /* offsets the resets that moved forward jumped over, never returned */
+    int64_t commits;         /* commits of positions stored (commit_positions and auto commit) */
+    int64_t commit_failures; /* ... that failed */
+    /* Now. */
+    int64_t assigned;          /* partitions assigned */
+    int64_t failed;            /* of them, stopped by an error poll() reports (until sought or assigned again) */
+    int64_t fetchers;          /* fetcher threads: one per broker that has led an assigned partition */
+    int64_t buffered_messages; /* fetched and waiting for poll() */
+    int64_t buffered_bytes;    /* their record bytes (kafka_consumer_buffered_bytes()) */
+    int64_t lag;     /* sum over the assigned partitions of high watermark - position, of those a
+                        Fetch response gave a high watermark for */
+    int64_t max_lag; /* the largest of those lags */
+} kafka_consumer_stats_t;
+
+/* Fills *stats (all zero before the first loop call). */
+void kafka_consumer_stats(kafka_consumer_t *c, kafka_consumer_stats_t *stats);
 
 /* The result of an asynchronous commit, on the consumer's committer thread: err KAFKA_OK
  * or why the positions tps[0..n) (valid during the call) were not stored. */
