@@ -18,15 +18,6 @@
 #include "util/buf.h"
 #include "util/clock.h"
 
-static kafka_mock_t *start_mock(void) {
-    kafka_mock_conf_t mc;
-    kafka_mock_conf_init(&mc);
-    mc.brokers = 1;
-    kafka_mock_t *m = kafka_mock_new(&mc, NULL, 0);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-    return m;
-}
-
 static void set(kafka_conf_t *conf, const char *k, const char *v) {
     char errstr[256];
     CU_ASSERT_EQUAL_FATAL(kafka_conf_set(conf, k, v, errstr, sizeof(errstr)), KAFKA_OK);
@@ -50,7 +41,7 @@ static int32_t send_metadata(kafka__bconn_t *bc, int16_t version) {
 /* Three requests at three versions in flight at once: each response is taken in order
  * and decoded at its own request's version. */
 static void test_pipelined_in_order(void) {
-    kafka_mock_t *m = start_mock();
+    kafka_mock_t *m = kafka_test_mock(1, true);
     kafka_conf_t *conf = kafka_conf_new();
     kafka_err_t err;
     char errstr[256];
@@ -222,7 +213,7 @@ static void test_reconnect_backoff_and_state(void) {
     CU_ASSERT_STRING_EQUAL(s.last_why, b.why);
 
     /* The broker moves to a live address: connected, told, restored said once. */
-    kafka_mock_t *m = start_mock();
+    kafka_mock_t *m = kafka_test_mock(1, true);
     int port = kafka_mock_broker_port(m, 1);
     kafka__broker_address(&b, "127.0.0.1", port);
     snprintf(who, sizeof(who), "broker 7 (127.0.0.1:%d)", port);

@@ -30,11 +30,7 @@ static kafka_mock_t *start_cluster(bool legacy) {
     kafka_mock_conf_init(&conf);
     conf.brokers = 3;
     conf.legacy = legacy;
-    char err[256];
-    kafka_mock_t *m = kafka_mock_new(&conf, err, sizeof(err));
-    if (!m)
-        fprintf(stderr, "kafka_mock_new: %s\n", err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    kafka_mock_t *m = kafka_test_mock_with(&conf);
     CU_ASSERT_FATAL(strncmp(kafka_mock_bootstrap(m), "127.0.0.1:", 10) == 0);
     return m;
 }

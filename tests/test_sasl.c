@@ -113,12 +113,7 @@ static kafka_mock_t *start_sasl_mock(const char *mechanisms, bool lenient) {
     mc.sasl_mechanisms = mechanisms;
     mc.sasl_users = "alice:wonderland,bob:builder";
     mc.sasl_scram_lenient = lenient;
-    char errstr[256];
-    kafka_mock_t *m = kafka_mock_new(&mc, errstr, sizeof(errstr));
-    if (!m)
-        fprintf(stderr, "%s\n", errstr);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-    return m;
+    return kafka_test_mock_with(&mc);
 }
 
 static kafka__bconn_t *connect_to(kafka_mock_t *m, kafka_conf_t *conf) {

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kafka/mock.h"
 #include "kafka/producer.h"
 
 /* Runs one suite with CUnit's basic interface; the exit code is non-zero when any
@@ -42,6 +43,8 @@ struct kafka_consumer_s *kafka_test_consumer(const char *bootstrap, const char *
 /* Its conf, for a test that sets more (callbacks) before kafka_consumer_new. */
 kafka_conf_t *kafka_test_consumer_conf(const char *bootstrap, const char *const *kv);
 /* Our mock cluster with brokers brokers (auto_create: topics made on first use). */
+/* Our mock cluster with conf; fails the test when it does not start (saying why). */
+struct kafka_mock_s *kafka_test_mock_with(const struct kafka_mock_conf_s *conf);
 struct kafka_mock_s *kafka_test_mock(int brokers, bool auto_create);
 
 /* Milliseconds on the monotonic clock; a sleep in milliseconds. */
