@@ -22,7 +22,9 @@ const char *start_rdkafka_mock_logging(int brokers, int log_level) {
     CU_ASSERT_PTR_NOT_NULL_FATAL(mock_rk);
     mc = rd_kafka_mock_cluster_new(mock_rk, brokers);
     CU_ASSERT_PTR_NOT_NULL_FATAL(mc);
-    return rd_kafka_mock_cluster_bootstraps(mc);
+    const char *bs = rd_kafka_mock_cluster_bootstraps(mc);
+    CU_ASSERT_FATAL(strncmp(bs, "127.0.0.1:", 10) == 0);
+    return bs;
 }
 
 void stop_rdkafka_mock(void) {
