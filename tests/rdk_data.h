@@ -19,9 +19,10 @@ extern rd_kafka_t *mock_rk;
 extern rd_kafka_mock_cluster_t *mc;
 extern int delivered, failed; /* delivery reports of rd_producer()'s producer */
 
-/* Starts the mock cluster, every API at the versions it offers (its ListOffsets v4/v5
- * responses do not decode, so the client steps down to v3); returns its bootstrap
- * servers. It logs errors (librdkafka log_level 3); _logging takes the level. */
+/* Starts the mock cluster (mock_rk, mc), every API at the versions it offers (its
+ * ListOffsets v4/v5 responses do not decode, so the client steps down to v3); returns its
+ * bootstrap servers, on 127.0.0.1, valid until stop_rdkafka_mock(). It logs errors
+ * (librdkafka log_level 3); _logging takes the level. */
 const char *start_rdkafka_mock(int brokers);
 const char *start_rdkafka_mock_logging(int brokers, int log_level);
 void stop_rdkafka_mock(void);

@@ -10,8 +10,7 @@
 #include "testutil.h"
 
 #ifdef KAFKA_HAVE_RDKAFKA
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
+#include "rdk_data.h"
 #endif
 
 static kafka_mock_t *start(int brokers, bool legacy) {
@@ -139,13 +138,7 @@ static void test_unreachable(void) {
 /* librdkafka's mock answers ApiVersions v3 with UNSUPPORTED_VERSION in a body that fits
  * no version (see tests/fixtures/wire); we read the code and ask again at v0. */
 static void test_negotiation_with_rdkafka_mock(void) {
-    char err[256];
-    rd_kafka_conf_t *rc = rd_kafka_conf_new();
-    rd_kafka_conf_set(rc, "log_level", "3", err, sizeof(err));
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, err, sizeof(err));
-    rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(rk, 1);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mc);
-    const char *bs = rd_kafka_mock_cluster_bootstraps(mc);
+    const char *bs = start_rdkafka_mock(1);
     kafka_conf_t *conf = kafka_conf_new();
     kafka__bconn_t *bc = open_broker(conf, atoi(strrchr(bs, ':') + 1));
     CU_ASSERT_PTR_NOT_NULL_FATAL(bc);
@@ -163,8 +156,7 @@ static void test_negotiation_with_rdkafka_mock(void) {
     kafka__metadata_release(md);
     kafka__bconn_close(bc);
     kafka_conf_destroy(conf);
-    rd_kafka_mock_cluster_destroy(mc);
-    rd_kafka_destroy(rk);
+    stop_rdkafka_mock();
 }
 #endif
 

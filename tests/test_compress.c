@@ -419,6 +419,84 @@ static void test_size_claims(void) {
     kafka__buf_free(&d);
 }
 
+/* Several threads compress and decompress the same input at once, every codec: our
+ * calls share no state, so each thread's output is the single-threaded output byte for
+ * byte. scripts/test.sh runs this under ThreadSanitizer with no codec library
+ * suppressed (tests/tsan.supp), where compress.c is instrumented and the codecs' memcpy
+ * calls on our buffers are intercepted: a race in our calls would be reported. */
+#define NTHREADS 4
+#define ROUNDS 3
+
+typedef struct worker_s {
+    const uint8_t *data;
+    size_t len;
+    const kafka_buf_t *want; /* per codec: data compressed by the main thread */
+    pthread_barrier_t *start;
+    int same_bytes[NCODECS]; /* rounds whose compressed output equalled want */
+    int round_trips[NCODECS]; /* rounds whose want decompressed back to data */
+    char err[256];
+} worker_t;
+
+static void *codec_worker(void *arg) {
+    worker_t *w = arg;
+    kafka_buf_t c = KAFKA_BUF_INIT, d = KAFKA_BUF_INIT;
+    pthread_barrier_wait(w->start);
+    for (int r = 0; r < ROUNDS; r++)
+        for (size_t i = 0; i < NCODECS; i++) {
+            kafka__buf_reset(&c);
+            kafka__buf_reset(&d);
+            const kafka_buf_t *want = &w->want[i];
+            if (kafka__compress(codecs[i], -1, w->data, w->len, &c, w->err, sizeof(w->err)) == KAFKA_OK &&
+                c.len == want->len && memcmp(c.data, want->data, c.len) == 0)
+                w->same_bytes[i]++;
+            if (kafka__decompress(codecs[i], want->data, want->len, w->len, &d, w->err, sizeof(w->err)) ==
+                    KAFKA_OK &&
+                d.len == w->len && memcmp(d.data, w->data, d.len) == 0)
+                w->round_trips[i]++;
+        }
+    kafka__buf_free(&c);
+    kafka__buf_free(&d);
+    return NULL;
+}
+
+static void test_concurrent(void) {
+    const size_t half = 256 * 1024;
+    uint8_t *txt = compressible_bytes(half), *rnd = random_bytes(half);
+    uint8_t *data = malloc(2 * half);
+    memcpy(data, txt, half);
+    memcpy(data + half, rnd, half);
+    kafka_buf_t want[NCODECS];
+    for (size_t i = 0; i < NCODECS; i++) {
+        want[i] = (kafka_buf_t)KAFKA_BUF_INIT;
+        compress_or_die(codecs[i], data, 2 * half, &want[i]);
+    }
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, NTHREADS);
+    pthread_t th[NTHREADS];
+    worker_t w[NTHREADS];
+    for (int t = 0; t < NTHREADS; t++) {
+        w[t] = (worker_t){.data = data, .len = 2 * half, .want = want, .start = &start};
+        CU_ASSERT_FATAL(pthread_create(&th[t], NULL, codec_worker, &w[t]) == 0);
+    }
+    for (int t = 0; t < NTHREADS; t++)
+        pthread_join(th[t], NULL);
+    for (int t = 0; t < NTHREADS; t++)
+        for (size_t i = 0; i < NCODECS; i++) {
+            if (w[t].same_bytes[i] != ROUNDS || w[t].round_trips[i] != ROUNDS)
+                fprintf(stderr, "\nthread %d %s: %d/%d same bytes, %d/%d round trips (%s)\n", t,
+                        kafka_compression_name(codecs[i]), w[t].same_bytes[i], ROUNDS, w[t].round_trips[i],
+                        ROUNDS, w[t].err);
+            CU_ASSERT_EQUAL(w[t].same_bytes[i], ROUNDS);
+            CU_ASSERT_EQUAL(w[t].round_trips[i], ROUNDS);
+        }
+    pthread_barrier_destroy(&start);
+    for (size_t i = 0; i < NCODECS; i++)
+        kafka__buf_free(&want[i]);
+    free(txt);
+    free(rnd);
+    free(data);
+}
+
 static CU_TestInfo tests[] = {
     {"name_parse", test_name_parse},
     {"unsupported", test_unsupported},
@@ -434,6 +512,7 @@ static CU_TestInfo tests[] = {
     {"garbage", test_garbage},
     {"max_out", test_max_out},
     {"size_claims", test_size_claims},
+    {"concurrent", test_concurrent},
     CU_TEST_INFO_NULL,
 };
 

@@ -105,19 +105,13 @@ static void test_file_storage(void) {
 }
 
 #ifdef KAFKA_HAVE_RDKAFKA
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
+#include "rdk_data.h"
 
 /* Committed through librdkafka's mock coordinator; a librdkafka consumer of the group
  * reads the same offsets back. */
 static void test_kafka_storage_rdkafka(void) {
     char err[512];
-    rd_kafka_conf_t *mcf = rd_kafka_conf_new();
-    rd_kafka_conf_set(mcf, "log_level", "0", err, sizeof(err));
-    rd_kafka_t *mrk = rd_kafka_new(RD_KAFKA_PRODUCER, mcf, err, sizeof(err));
-    rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(mrk, 3);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mc);
-    const char *bs = rd_kafka_mock_cluster_bootstraps(mc);
+    const char *bs = start_rdkafka_mock_logging(3, 0);
     rd_kafka_mock_topic_create(mc, "rt", 2, 3);
     const char *kv[] = {"group.id", "rg", NULL};
     kafka_consumer_t *c = kafka_test_consumer(bs, kv);
@@ -143,8 +137,7 @@ static void test_kafka_storage_rdkafka(void) {
     CU_ASSERT_EQUAL(l->elems[1].offset, 9);
     rd_kafka_topic_partition_list_destroy(l);
     rd_kafka_destroy(rk);
-    rd_kafka_mock_cluster_destroy(mc);
-    rd_kafka_destroy(mrk);
+    stop_rdkafka_mock();
 }
 #endif
 

@@ -12,31 +12,11 @@
 #include "testutil.h"
 
 #ifdef KAFKA_HAVE_RDKAFKA
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
+#include "rdk_data.h"
 
 #define NRECORDS 50
 
-static rd_kafka_t *mock_rk;
-static rd_kafka_mock_cluster_t *mock;
-static char bootstrap[256];
-
-static void start_mock(void) {
-    char err[256];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "log_level", "3", err, sizeof(err));
-    mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mock_rk);
-    mock = rd_kafka_mock_cluster_new(mock_rk, 1);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mock);
-    snprintf(bootstrap, sizeof(bootstrap), "%s", rd_kafka_mock_cluster_bootstraps(mock));
-    CU_ASSERT_FATAL(strncmp(bootstrap, "127.0.0.1:", 10) == 0);
-}
-
-static void stop_mock(void) {
-    rd_kafka_mock_cluster_destroy(mock);
-    rd_kafka_destroy(mock_rk);
-}
+static const char *bootstrap; /* the mock's, from start_rdkafka_mock() */
 
 static int connect_broker(void) { return kafka_test_connect(atoi(strrchr(bootstrap, ':') + 1)); }
 
@@ -138,7 +118,7 @@ static void consume_with_rdkafka(const char *topic) {
 }
 
 static void test_our_batches_accepted_and_read_back(void) {
-    start_mock();
+    bootstrap = start_rdkafka_mock(1);
     static const kafka_compression_t codecs[] = {KAFKA_COMPRESSION_NONE, KAFKA_COMPRESSION_GZIP,
                                                  KAFKA_COMPRESSION_SNAPPY, KAFKA_COMPRESSION_LZ4,
                                                  KAFKA_COMPRESSION_ZSTD};
@@ -148,12 +128,12 @@ static void test_our_batches_accepted_and_read_back(void) {
         char topic[64];
         int16_t version = c % 2 ? 3 : 7; /* the mock serves Produce v0-7 */
         snprintf(topic, sizeof(topic), "interop-%s-v%d", kafka_compression_name(codecs[c]), version);
-        CU_ASSERT_EQUAL(rd_kafka_mock_topic_create(mock, topic, 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+        CU_ASSERT_EQUAL(rd_kafka_mock_topic_create(mc, topic, 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
         produce_ours(fd, topic, codecs[c], version, 100 + c);
         consume_with_rdkafka(topic);
     }
     close(fd);
-    stop_mock();
+    stop_rdkafka_mock();
 }
 
 static CU_TestInfo tests[] = {
