@@ -180,7 +180,9 @@ static void conn_flush(kafka_mock_t *m, kmock_conn_t *c, int64_t now) {
         return;
     while (c->wpos < c->wbuf.len) {
         size_t end = c->cut_at ? c->cut_at : c->wbuf.len;
-        ssize_t n = write(c->fd, c->wbuf.data + c->wpos, end - c->wpos);
+        /* MSG_NOSIGNAL: a client that hung up is EPIPE here, not SIGPIPE in the process
+         * hosting the mock (a test, kafka-agent --mock). */
+        ssize_t n = send(c->fd, c->wbuf.data + c->wpos, end - c->wpos, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EAGAIN || errno == EINTR) {
                 conn_want_out(m, c, true);
