@@ -6,6 +6,7 @@
 
 #include "core/bconn.h"
 #include "core/log.h"
+#include "net/tls.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/vec.h"
@@ -109,10 +110,14 @@ static kafka_err_t ask_versions(kafka__bconn_t *bc, int16_t version, kafka_api_v
     return e;
 }
 
+/* TCP, then TLS when security.protocol says so (kafka_io_open). */
 static kafka_io_t *connect_io(const kafka_conf_t *conf, const char *host, int port, kafka_err_t *errp, char *errstr,
                               size_t errstr_size) {
-    return kafka_io_connect(host, port, (int)kafka_conf_int(conf, KAFKA_CONF_REQUEST_TIMEOUT_MS), errp, errstr,
-                            errstr_size);
+    kafka_io_t *io = kafka_io_open(conf, host, port, errp, errstr, errstr_size);
+    char tls[160];
+    if (io && kafka__io_tls_describe(io, tls, sizeof(tls)))
+        kafka__log(conf, KAFKA__LOG_DEBUG, "TLS", NULL, "broker %s:%d: %s", host, port, tls);
+    return io;
 }
 
 kafka__bconn_t *kafka__bconn_open(const kafka_conf_t *conf, kafka__vcaps_t *vcaps, const char *host, int port,
