@@ -99,6 +99,9 @@ typedef struct kmock_broker_s {
     int id;
     int port;
     int listen_fd;
+    int ssl_kind; /* epoll data of the SSL listener points here */
+    int ssl_port; /* -1: no SSL listener */
+    int ssl_fd;
     bool down;
     int latency_ms;
     int drop_next; /* api key whose next response is cut (-2: none, -1: any) */
@@ -114,6 +117,9 @@ struct kafka_mock_s {
     int nbrokers;
     kmock_broker_t brokers[KMOCK_MAX_BROKERS];
     char bootstrap[KMOCK_MAX_BROKERS * 24];
+    char bootstrap_ssl[KMOCK_MAX_BROKERS * 24];
+    struct ssl_ctx_st *ssl_ctx; /* the SSL listeners' (conf.tls), else NULL */
+    char ca_path[256];          /* the generated CA's file, or "" */
     kmock_topic_t *topics;
     kmock_commit_t *commits;
     kmock_fault_t *faults;
@@ -133,7 +139,18 @@ typedef struct kmock_req_s {
     int64_t now_ms;
     kafka_err_t inject; /* an injected error: handlers skip their side effects */
     int64_t deadline_ms; /* a parked Fetch answers by then */
+    bool tls;            /* came in on the SSL listener: brokers are advertised at theirs */
 } kmock_req_t;
+
+/* The port of broker b that a client of rq's listener connects to. */
+static inline int kmock__advertised_port(const kmock_req_t *rq, const kmock_broker_t *b) {
+    return rq->tls ? b->ssl_port : b->port;
+}
+
+/* The SSL listeners' context from conf (tls.c): its certificate files, or a generated CA
+ * (written to ca_path, "" otherwise) and certificate. NULL with errstr on failure. */
+struct ssl_ctx_st *kmock__tls_ctx(const kafka_mock_conf_t *conf, char *ca_path, size_t ca_path_size, char *errstr,
+                                  size_t errstr_size);
 
 typedef enum kmock_result_e {
     KMOCK_RESPOND = 0,
