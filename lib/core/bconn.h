@@ -60,6 +60,8 @@ typedef struct kafka__bconn_s {
     char host[256];
     int port;
     bool negotiated;                           /* versions came from ApiVersions */
+    bool fell_back;                            /* hung up on ApiVersions: speaking 0.8's protocol */
+    bool answered;                             /* a response came on this connection */
     int16_t version[KAFKA__MAX_API_KEY + 1];   /* version to use per API key; -1: none in common */
     int16_t floor[KAFKA__MAX_API_KEY + 1];     /* the lowest version both sides speak */
     char client_id[256];

@@ -287,15 +287,17 @@ kafka_err_t kafka_connection_wait_metadata(kafka_connection_t *c, const char *to
         c->refresh_wanted = true;
         pthread_cond_broadcast(&c->cond);
     }
-    long seen = c->refreshes, tried = c->attempts;
+    long seen = c->refreshes;
     for (;;) {
         const kafka__md_topic_t *t = c->md && topic ? kafka__metadata_topic(c->md, topic) : NULL;
         if (c->md && (!topic || (t && !t->err))) {
             err = KAFKA_OK;
             break;
         }
-        /* A refresh since the call began failed in a way retrying cannot mend (TLS). */
-        if (c->last_err == KAFKA_ERR__SSL && c->attempts > tried) {
+        /* The last refresh failed in a way retrying cannot mend (TLS): it may have
+         * ended before this call began (the first one races kafka_connection_new's
+         * caller), but it is the cluster's current state all the same. */
+        if (c->last_err == KAFKA_ERR__SSL) {
             err = c->last_err;
             break;
         }
