@@ -150,7 +150,7 @@ int main(int argc, char **argv) {
     }
     char bs[512];
     FILE *bin;
-    pid_t broker = e2e_broker_start(argv[1], "e2e", 8, 1, "--retention", "0", bs, sizeof(bs), &bin);
+    pid_t broker = e2e_broker_start(argv[1], "e2e", 8, 1, "--retention", "0", 0, bs, NULL, sizeof(bs), &bin);
     if (broker < 0 || preload(bs, n)) {
         fprintf(stderr, "consumer_e2e: cannot start or fill the broker\n");
         return 1;
