@@ -39,27 +39,11 @@ static kafka_mock_t *tls_mock(int brokers, const char *cert_name, bool expired) 
     return m;
 }
 
-/* A conf for bootstrap with quick timeouts, then kv (NULL-terminated pairs). */
-static kafka_conf_t *conf_for(const char *bootstrap, const char *const *kv) {
-    kafka_conf_t *conf = kafka_conf_new();
-    char err[512];
-    const char *base[] = {"bootstrap.servers", bootstrap, "request.timeout.ms", "5000", "retry.backoff.ms", "20",
-                          "linger.ms", "2", NULL};
-    for (const char *const *p = base; *p; p += 2)
-        CU_ASSERT_EQUAL(kafka_conf_set(conf, p[0], p[1], err, sizeof(err)), KAFKA_OK);
-    for (; kv && kv[0]; kv += 2)
-        if (kafka_conf_set(conf, kv[0], kv[1], err, sizeof(err)) != KAFKA_OK) {
-            fprintf(stderr, "%s\n", err);
-            CU_FAIL("a test property was refused");
-        }
-    return conf;
-}
-
 /* Connects a client as kv says and returns the error of its first metadata wait, the
  * cause in why; *ms is how long that took. */
 static kafka_err_t first_metadata(const char *bootstrap, const char *const *kv, char *why, size_t why_size,
                                   int64_t *ms) {
-    kafka_conf_t *conf = conf_for(bootstrap, kv);
+    kafka_conf_t *conf = kafka_test_conf(bootstrap, kv);
     int64_t t0 = kafka_test_now_ms();
     kafka_connection_t *c = kafka_connection_new(conf, why, why_size);
     kafka_conf_destroy(conf);
@@ -90,8 +74,8 @@ static void expect_tls_failure(const char *bootstrap, const char *const *kv, con
 
 /* n messages "tls-<i>|..." of len bytes to topic (4 partitions), all delivered. */
 static void produce_tls(const char *bootstrap, const char *ca, const char *topic, size_t n, int len) {
-    const char *kv[] = {"security.protocol", "SSL", "ssl.ca.location", ca, NULL};
-    kafka_conf_t *conf = conf_for(bootstrap, kv);
+    const char *kv[] = {"security.protocol", "SSL", "ssl.ca.location", ca, "linger.ms", "2", NULL};
+    kafka_conf_t *conf = kafka_test_conf(bootstrap, kv);
     char err[512];
     kafka_producer_t *p = kafka_producer_new(conf, err, sizeof(err));
     kafka_conf_destroy(conf);

@@ -158,8 +158,9 @@ int kafka_test_dead_port(void) {
     return ntohs(a.sin_port); /* fd stays open (bound, not listening) until exit */
 }
 
-kafka_consumer_t *kafka_test_consumer(const char *bootstrap, const char *const *kv) {
+kafka_conf_t *kafka_test_conf(const char *bootstrap, const char *const *kv) {
     kafka_conf_t *conf = kafka_conf_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
     char err[512];
     const char *base[] = {"bootstrap.servers", bootstrap, "fetch.max.wait.ms", "100", "retry.backoff.ms", "20",
                           "request.timeout.ms", "5000", NULL};
@@ -170,6 +171,12 @@ kafka_consumer_t *kafka_test_consumer(const char *bootstrap, const char *const *
             fprintf(stderr, "%s\n", err);
             CU_FAIL("a test property was refused");
         }
+    return conf;
+}
+
+kafka_consumer_t *kafka_test_consumer(const char *bootstrap, const char *const *kv) {
+    kafka_conf_t *conf = kafka_test_conf(bootstrap, kv);
+    char err[512];
     kafka_consumer_t *c = kafka_consumer_new(conf, err, sizeof(err));
     if (!c)
         fprintf(stderr, "consumer: %s\n", err);

@@ -186,40 +186,19 @@ static void accept_conns(kafka_mock_t *m, kmock_broker_t *b, bool tls) {
 
 static void conn_want_out(kafka_mock_t *m, kmock_conn_t *c, bool on);
 
-/* Reads what TLS has (the handshake runs inside SSL_read): everything decrypted goes to
- * rbuf, so nothing waits in OpenSSL that epoll would not announce. */
-static void conn_read_tls(kafka_mock_t *m, kmock_conn_t *c) {
-    for (;;) {
-        if (c->rpos && c->rpos == c->rbuf.len) {
-            c->rpos = 0;
-            kafka__buf_reset(&c->rbuf);
-        }
-        if (!kafka__buf_grow(&c->rbuf, 64 * 1024)) {
-            conn_close(m, c);
-            return;
-        }
-        size_t n = 0;
-        ERR_clear_error();
-        int r = SSL_read_ex(c->ssl, c->rbuf.data + c->rbuf.len, c->rbuf.cap - c->rbuf.len, &n);
-        if (r == 1) {
-            c->rbuf.len += n;
-            continue;
-        }
-        int e = SSL_get_error(c->ssl, r);
-        if (e == SSL_ERROR_WANT_WRITE)
-            conn_want_out(m, c, true); /* the handshake's answer waits for room */
-        else if (e != SSL_ERROR_WANT_READ)
-            conn_drop(m, c); /* a failed handshake already wrote its alert */
-        ERR_clear_error();
-        return;
-    }
+/* SSL_read_ex returned r (not 1): wait for what it wants, or close. */
+static void conn_tls_read_failed(kafka_mock_t *m, kmock_conn_t *c, int r) {
+    int e = SSL_get_error(c->ssl, r);
+    if (e == SSL_ERROR_WANT_WRITE)
+        conn_want_out(m, c, true); /* the handshake's answer waits for room */
+    else if (e != SSL_ERROR_WANT_READ)
+        conn_drop(m, c); /* a failed handshake already wrote its alert */
+    ERR_clear_error();
 }
 
+/* Reads all there is. Over TLS (the handshake runs inside SSL_read) everything
+ * decrypted goes to rbuf too, so nothing waits in OpenSSL that epoll would not announce. */
 static void conn_read(kafka_mock_t *m, kmock_conn_t *c) {
-    if (c->ssl) {
-        conn_read_tls(m, c);
-        return;
-    }
     for (;;) {
         if (c->rpos && c->rpos == c->rbuf.len) {
             c->rpos = 0;
@@ -229,14 +208,25 @@ static void conn_read(kafka_mock_t *m, kmock_conn_t *c) {
             conn_close(m, c);
             return;
         }
-        ssize_t n = read(c->fd, c->rbuf.data + c->rbuf.len, c->rbuf.cap - c->rbuf.len);
-        if (n > 0) {
-            c->rbuf.len += (size_t)n;
-            continue;
+        uint8_t *at = c->rbuf.data + c->rbuf.len;
+        size_t room = c->rbuf.cap - c->rbuf.len, n = 0;
+        if (c->ssl) {
+            ERR_clear_error();
+            int r = SSL_read_ex(c->ssl, at, room, &n);
+            if (r != 1) {
+                conn_tls_read_failed(m, c, r);
+                return;
+            }
+        } else {
+            ssize_t got = read(c->fd, at, room);
+            if (got <= 0) {
+                if (got == 0 || (errno != EAGAIN && errno != EINTR))
+                    conn_close(m, c);
+                return;
+            }
+            n = (size_t)got;
         }
-        if (n == 0 || (errno != EAGAIN && errno != EINTR))
-            conn_close(m, c);
-        return;
+        c->rbuf.len += n;
     }
 }
 
@@ -623,23 +613,19 @@ const char *kafka_mock_bootstrap(const kafka_mock_t *m) { return m->bootstrap; }
 const char *kafka_mock_bootstrap_ssl(const kafka_mock_t *m) { return m->bootstrap_ssl; }
 const char *kafka_mock_tls_ca(const kafka_mock_t *m) { return m->ca_path[0] ? m->ca_path : NULL; }
 int kafka_mock_broker_count(const kafka_mock_t *m) { return m->nbrokers; }
-int kafka_mock_broker_port(const kafka_mock_t *m, int id) {
-    /* A broker keeps its port across down/up (it re-binds the same one), and ports are
-     * written only while the cluster starts or under the lock: read under it too. */
+/* Broker id's PLAINTEXT or SSL port, -1 when there is none. A broker keeps its ports
+ * across down/up (it re-binds the same ones), and ports are written only while the
+ * cluster starts or under the lock: read under it too. */
+static int broker_port(const kafka_mock_t *m, int id, bool ssl) {
     kafka_mock_t *mm = (kafka_mock_t *)m;
     pthread_mutex_lock(&mm->lock);
-    int port = id >= 1 && id <= m->nbrokers ? m->brokers[id - 1].port : -1;
+    int port = id < 1 || id > m->nbrokers ? -1 : ssl ? m->brokers[id - 1].ssl_port : m->brokers[id - 1].port;
     pthread_mutex_unlock(&mm->lock);
     return port;
 }
 
-int kafka_mock_broker_ssl_port(const kafka_mock_t *m, int id) {
-    kafka_mock_t *mm = (kafka_mock_t *)m;
-    pthread_mutex_lock(&mm->lock);
-    int port = id >= 1 && id <= m->nbrokers ? m->brokers[id - 1].ssl_port : -1;
-    pthread_mutex_unlock(&mm->lock);
-    return port;
-}
+int kafka_mock_broker_port(const kafka_mock_t *m, int id) { return broker_port(m, id, false); }
+int kafka_mock_broker_ssl_port(const kafka_mock_t *m, int id) { return broker_port(m, id, true); }
 
 kmock_broker_t *kmock__broker(kafka_mock_t *m, int id) {
     return id >= 1 && id <= m->nbrokers ? &m->brokers[id - 1] : NULL;

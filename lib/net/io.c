@@ -119,6 +119,15 @@ static int wait_fd(int fd, short events, int64_t deadline) {
     }
 }
 
+/* host without the brackets of an IPv6 literal ([::1]) into name[256]. */
+static void host_name(const char *host, char name[256]) {
+    size_t hl = host ? strlen(host) : 0;
+    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']')
+        snprintf(name, 256, "%.*s", (int)(hl - 2), host + 1);
+    else
+        snprintf(name, 256, "%s", host ? host : "");
+}
+
 kafka_io_t *kafka_io_connect(const char *host, int port, int timeout_ms, kafka_err_t *errp, char *errstr,
                              size_t errstr_size) {
     char dummy[8];
@@ -130,11 +139,7 @@ kafka_io_t *kafka_io_connect(const char *host, int port, int timeout_ms, kafka_e
     if (!errp)
         errp = &dummy_err;
     char name[256];
-    size_t hl = host ? strlen(host) : 0;
-    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') /* [::1] */
-        snprintf(name, sizeof(name), "%.*s", (int)(hl - 2), host + 1);
-    else
-        snprintf(name, sizeof(name), "%s", host ? host : "");
+    host_name(host, name);
     if (!name[0] || port < 1 || port > 65535) {
         *errp = KAFKA_ERR__INVALID_ARG;
         snprintf(errstr, errstr_size, "invalid broker address \"%s:%d\"", host ? host : "", port);
@@ -307,16 +312,9 @@ static kafka_err_t tls_start(kafka_io_t *io, SSL_CTX *ctx, const char *name, boo
     return e;
 }
 
-kafka_io_t *kafka_io_open(const kafka_conf_t *conf, const char *host, int port, kafka_err_t *errp, char *errstr,
-                          size_t errstr_size) {
-    char dummy[8];
-    kafka_err_t dummy_err;
-    if (!errstr) {
-        errstr = dummy;
-        errstr_size = sizeof(dummy);
-    }
-    if (!errp)
-        errp = &dummy_err;
+/* kafka_io_open with errp and errstr present. */
+static kafka_io_t *io_open(const kafka_conf_t *conf, const char *host, int port, kafka_err_t *errp, char *errstr,
+                           size_t errstr_size) {
     int timeout_ms = (int)kafka_conf_int(conf, KAFKA_CONF_REQUEST_TIMEOUT_MS);
     int64_t deadline = kafka__now_ms() + timeout_ms;
     SSL_CTX *ctx = NULL;
@@ -333,11 +331,7 @@ kafka_io_t *kafka_io_open(const kafka_conf_t *conf, const char *host, int port, 
         return io;
     }
     char name[256];
-    size_t hl = strlen(host);
-    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']')
-        snprintf(name, sizeof(name), "%.*s", (int)(hl - 2), host + 1);
-    else
-        snprintf(name, sizeof(name), "%s", host);
+    host_name(host, name);
     kafka_err_t e = tls_start(io, ctx, name, kafka_conf_int(conf, KAFKA_CONF_SSL_ENDPOINT_IDENTIFICATION) != 0,
                               deadline, timeout_ms);
     SSL_CTX_free(ctx); /* the connection keeps its own reference */
@@ -347,6 +341,18 @@ kafka_io_t *kafka_io_open(const kafka_conf_t *conf, const char *host, int port, 
         kafka_io_close(io);
         return NULL;
     }
+    return io;
+}
+
+kafka_io_t *kafka_io_open(const kafka_conf_t *conf, const char *host, int port, kafka_err_t *errp, char *errstr,
+                          size_t errstr_size) {
+    kafka_err_t err = KAFKA_OK;
+    char why[600] = "";
+    kafka_io_t *io = io_open(conf, host, port, &err, why, sizeof(why));
+    if (errp)
+        *errp = err;
+    if (errstr && errstr_size)
+        snprintf(errstr, errstr_size, "%s", why);
     return io;
 }
 
@@ -363,13 +369,14 @@ bool kafka__io_tls_describe(const kafka_io_t *io, char *buf, size_t size) {
     return true;
 }
 
-/* Writes p[0..len) as TLS records within deadline. */
-static kafka_err_t tls_write(kafka_io_t *io, const uint8_t *p, size_t len, int64_t deadline, int timeout_ms) {
+/* Moves p[0..len) through TLS within deadline: writes it (write) or reads that much. */
+static kafka_err_t tls_transfer(kafka_io_t *io, uint8_t *p, size_t len, bool write, int64_t deadline,
+                                int timeout_ms) {
     while (len) {
         size_t done = 0;
         ERR_clear_error();
         errno = 0;
-        int r = SSL_write_ex(io->ssl, p, len, &done);
+        int r = write ? SSL_write_ex(io->ssl, p, len, &done) : SSL_read_ex(io->ssl, p, len, &done);
         if (r == 1) {
             p += done;
             len -= done;
@@ -379,9 +386,13 @@ static kafka_err_t tls_write(kafka_io_t *io, const uint8_t *p, size_t len, int64
         int w = tls_wait(io, se, deadline);
         if (w == 1)
             continue;
-        kafka_err_t e = w == 0 ? io_fail(io, KAFKA_ERR__TIMED_OUT, "%s: send timed out after %d ms", io->peer,
-                                         timeout_ms)
-                               : tls_fail(io, se, KAFKA_ERR__CANT_SEND, "send");
+        kafka_err_t e;
+        if (w == 0 && write)
+            e = io_fail(io, KAFKA_ERR__TIMED_OUT, "%s: send timed out after %d ms", io->peer, timeout_ms);
+        else if (w == 0)
+            e = io_fail(io, KAFKA_ERR__TIMED_OUT, "%s: no response within %d ms", io->peer, timeout_ms);
+        else
+            e = tls_fail(io, se, write ? KAFKA_ERR__CANT_SEND : KAFKA_ERR__CANT_RECV, write ? "send" : "receive");
         io_broken(io);
         return e;
     }
@@ -397,7 +408,8 @@ static kafka_err_t tls_sendv(kafka_io_t *io, const struct iovec *iov, int iovcnt
         size_t l = iov[i].iov_len;
         while (l && !e) {
             if (fill == 0 && l >= TLS_CHUNK) {
-                e = tls_write(io, b, l, deadline, timeout_ms);
+                /* only read: the cast lets sends and receives share tls_transfer */
+                e = tls_transfer(io, (uint8_t *)b, l, true, deadline, timeout_ms);
                 break;
             }
             size_t take = l < TLS_CHUNK - fill ? l : TLS_CHUNK - fill;
@@ -406,39 +418,14 @@ static kafka_err_t tls_sendv(kafka_io_t *io, const struct iovec *iov, int iovcnt
             b += take;
             l -= take;
             if (fill == TLS_CHUNK) {
-                e = tls_write(io, io->chunk, fill, deadline, timeout_ms);
+                e = tls_transfer(io, io->chunk, fill, true, deadline, timeout_ms);
                 fill = 0;
             }
         }
     }
     if (!e && fill)
-        e = tls_write(io, io->chunk, fill, deadline, timeout_ms);
+        e = tls_transfer(io, io->chunk, fill, true, deadline, timeout_ms);
     return e;
-}
-
-/* read_full over TLS: decrypted bytes OpenSSL holds come first, then the socket. */
-static kafka_err_t tls_read_full(kafka_io_t *io, uint8_t *p, size_t n, int64_t deadline, int timeout_ms) {
-    while (n) {
-        size_t got = 0;
-        ERR_clear_error();
-        errno = 0;
-        int r = SSL_read_ex(io->ssl, p, n, &got);
-        if (r == 1) {
-            p += got;
-            n -= got;
-            continue;
-        }
-        int se = SSL_get_error(io->ssl, r);
-        int w = tls_wait(io, se, deadline);
-        if (w == 1)
-            continue;
-        kafka_err_t e = w == 0 ? io_fail(io, KAFKA_ERR__TIMED_OUT, "%s: no response within %d ms", io->peer,
-                                         timeout_ms)
-                               : tls_fail(io, se, KAFKA_ERR__CANT_RECV, "receive");
-        io_broken(io);
-        return e;
-    }
-    return KAFKA_OK;
 }
 
 const char *kafka_io_peer(const kafka_io_t *io) { return io->peer; }
@@ -512,7 +499,8 @@ static kafka_err_t read_full(kafka_io_t *io, uint8_t *p, size_t n, int64_t deadl
     if (io->ssl) {
         sigpipe_guard_t g;
         sigpipe_block(&g);
-        kafka_err_t e = tls_read_full(io, p, n, deadline, timeout_ms);
+        /* Decrypted bytes OpenSSL holds come first, then the socket. */
+        kafka_err_t e = tls_transfer(io, p, n, false, deadline, timeout_ms);
         sigpipe_restore(&g);
         return e;
     }
