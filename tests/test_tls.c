@@ -5,13 +5,17 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "kafka/connection.h"
+#include "kafka/io.h"
 #include "kafka/consumer.h"
 #include "kafka/message.h"
 #include "kafka/mock.h"
@@ -288,6 +292,30 @@ static void test_plaintext_to_tls_port(void) {
     kafka_mock_destroy(m);
 }
 
+/* A port that accepts and never answers: the handshake ends at request.timeout.ms with
+ * KAFKA_ERR__TIMED_OUT (a busy broker may answer next time) and the same question. */
+static void test_silent_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof(sa);
+    CU_ASSERT_FATAL(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(fd, 4) == 0 &&
+                    getsockname(fd, (struct sockaddr *)&sa, &sl) == 0);
+    const char *kv[] = {"security.protocol", "SSL", "request.timeout.ms", "300", NULL};
+    kafka_conf_t *conf = kafka_test_conf("127.0.0.1:1", kv);
+    kafka_err_t err = KAFKA_OK;
+    char why[512] = "";
+    int64_t t0 = kafka_test_now_ms();
+    kafka_io_t *io = kafka_io_open(conf, "127.0.0.1", ntohs(sa.sin_port), &err, why, sizeof(why));
+    int64_t ms = kafka_test_now_ms() - t0;
+    CU_ASSERT_PTR_NULL(io);
+    CU_ASSERT_EQUAL(err, KAFKA_ERR__TIMED_OUT);
+    CU_ASSERT(ms >= 250 && ms < 2000);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "no handshake answer within 300 ms: is this a TLS port?"));
+    kafka_io_close(io);
+    kafka_conf_destroy(conf);
+    close(fd);
+}
+
 /* A TLS server that is not our mock (openssl s_server) with a certificate for another
  * name: our client's check and message hold against it too. */
 static void test_openssl_s_server(void) {
@@ -416,6 +444,7 @@ static CU_TestInfo tests[] = {
     {"missing or unusable files", test_missing_files},
     {"TLS to a plaintext port", test_tls_to_plaintext_port},
     {"plaintext to a TLS port", test_plaintext_to_tls_port},
+    {"a port that never answers the handshake", test_silent_port},
     {"openssl s_server as the TLS peer", test_openssl_s_server},
 #ifdef KAFKA_HAVE_RDKAFKA
     {"librdkafka against our TLS listeners", test_rdkafka_peer},

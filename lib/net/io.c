@@ -300,8 +300,8 @@ static kafka_err_t tls_start(kafka_io_t *io, SSL_CTX *ctx, const char *name, boo
         int w = tls_wait(io, se, deadline);
         if (w == 1)
             continue;
-        if (w == 0)
-            e = io_fail(io, KAFKA_ERR__SSL,
+        if (w == 0) /* a busy broker, or a plaintext one waiting for a request: may pass */
+            e = io_fail(io, KAFKA_ERR__TIMED_OUT,
                         "%s: TLS: no handshake answer within %d ms: is this a TLS port? (security.protocol=SSL)",
                         io->peer, timeout_ms);
         else

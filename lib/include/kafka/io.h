@@ -35,7 +35,8 @@ kafka_io_t *kafka_io_connect(const char *host, int port, int timeout_ms, kafka_e
  * on failure with *errp and errstr as kafka_io_connect's, or KAFKA_ERR__SSL (not
  * retriable: a bad ssl.* file or key password, an untrusted, expired or misnamed
  * certificate, a peer that does not speak TLS), errstr naming the cause ("is this a TLS
- * port?" when the peer hangs up on or does not answer the handshake). A plaintext
+ * port?" when the peer hangs up on the handshake; KAFKA_ERR__TIMED_OUT with the same
+ * question when it does not answer it in time). A plaintext
  * connection whose first response is a TLS record fails the same way on receive. */
 kafka_io_t *kafka_io_open(const kafka_conf_t *conf, const char *host, int port, kafka_err_t *errp, char *errstr,
                           size_t errstr_size);
