@@ -161,6 +161,61 @@ static void test_produce_consume(void) {
     kafka_mock_destroy(m);
 }
 
+/* A broker going down and coming back while Produce requests are in flight over TLS:
+ * its connections break under writes (EPIPE, and SIGPIPE from OpenSSL's write(), which
+ * must not reach this process), the workers reconnect with a new handshake, and every
+ * message is delivered. */
+typedef struct {
+    kafka_producer_t *p;
+    size_t n;
+} bg_t;
+
+static void *produce_slowly(void *arg) {
+    bg_t *b = arg;
+    char buf[100], err[256];
+    for (size_t i = 0; i < b->n; i++) {
+        int l = kafka_test_filler(buf, "tls-", i, 100, false);
+        kafka_produce_msg_t msg = {.value = buf, .value_len = l};
+        CU_ASSERT_EQUAL(kafka_producer_produce(b->p, "tls-down", (int32_t)(i % 4), &msg, (void *)(i + 1), err,
+                                               sizeof(err)),
+                        KAFKA_OK);
+        if (i % 1000 == 999)
+            kafka_test_sleep_ms(10);
+    }
+    return NULL;
+}
+
+static void test_broker_down_up(void) {
+    kafka_mock_t *m = tls_mock(2, NULL, false);
+    CU_ASSERT_EQUAL(kafka_mock_topic_create(m, "tls-down", 4, 2), KAFKA_OK);
+    const char *kv[] = {"security.protocol", "SSL", "ssl.ca.location", kafka_mock_tls_ca(m), "linger.ms", "2",
+                        "reconnect.backoff.ms", "20", NULL};
+    kafka_conf_t *conf = kafka_test_conf(kafka_mock_bootstrap_ssl(m), kv);
+    char err[512];
+    kafka_producer_t *p = kafka_producer_new(conf, err, sizeof(err));
+    kafka_conf_destroy(conf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    const size_t n = 30000;
+    kafka_test_dr_t s;
+    kafka_test_dr_init(&s, n);
+    kafka_producer_set_delivery_cb(p, kafka_test_dr_cb, &s);
+    bg_t b = {p, n};
+    pthread_t th;
+    pthread_create(&th, NULL, produce_slowly, &b);
+    kafka_test_sleep_ms(80);
+    CU_ASSERT_EQUAL(kafka_mock_broker_set_down(m, 1, true), KAFKA_OK);
+    kafka_test_sleep_ms(150);
+    CU_ASSERT_EQUAL(kafka_mock_broker_set_down(m, 1, false), KAFKA_OK);
+    pthread_join(th, NULL);
+    CU_ASSERT_EQUAL(kafka_producer_flush(p, 20000, err, sizeof(err)), KAFKA_OK);
+    CU_ASSERT_EQUAL(atomic_load(&s.reports), (int)n);
+    CU_ASSERT_EQUAL(atomic_load(&s.failed), 0);
+    CU_ASSERT_EQUAL(atomic_load(&s.dups), 0);
+    kafka_producer_destroy(p);
+    kafka_test_dr_free(&s);
+    kafka_mock_destroy(m);
+}
+
 /* A client certificate and an encrypted key (mTLS setup): the right password loads it,
  * a wrong one fails naming the key file and never the password. */
 static void write_client_identity(const char *cert_path, const char *key_path, const char *password) {
@@ -437,6 +492,7 @@ static void test_rdkafka_peer(void) {
 
 static CU_TestInfo tests[] = {
     {"produce and consume over TLS", test_produce_consume},
+    {"a broker down and up under TLS writes", test_broker_down_up},
     {"client certificate and key password", test_client_certificate},
     {"untrusted CA", test_untrusted},
     {"certificate for another name", test_wrong_name},
