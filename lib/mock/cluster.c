@@ -191,6 +191,8 @@ static void conn_tls_read_failed(kafka_mock_t *m, kmock_conn_t *c, int r) {
     int e = SSL_get_error(c->ssl, r);
     if (e == SSL_ERROR_WANT_WRITE)
         conn_want_out(m, c, true); /* the handshake's answer waits for room */
+    else if (e == SSL_ERROR_WANT_READ && c->wpos == c->wbuf.len)
+        conn_want_out(m, c, false); /* written: no response pending to keep EPOLLOUT for */
     else if (e != SSL_ERROR_WANT_READ)
         conn_drop(m, c); /* a failed handshake already wrote its alert */
     ERR_clear_error();
