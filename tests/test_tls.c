@@ -34,11 +34,7 @@ static kafka_mock_t *tls_mock(int brokers, const char *cert_name, bool expired) 
     mc.tls = true;
     mc.tls_cert_name = cert_name;
     mc.tls_cert_expired = expired;
-    char err[256];
-    kafka_mock_t *m = kafka_mock_new(&mc, err, sizeof(err));
-    if (!m)
-        fprintf(stderr, "mock: %s\n", err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    kafka_mock_t *m = kafka_test_mock_new(&mc);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kafka_mock_tls_ca(m));
     return m;
 }

@@ -185,18 +185,22 @@ kafka_consumer_t *kafka_test_consumer(const char *bootstrap, const char *const *
     return c;
 }
 
+kafka_mock_t *kafka_test_mock_new(const kafka_mock_conf_t *mconf) {
+    char err[256];
+    kafka_mock_t *m = kafka_mock_new(mconf, err, sizeof(err));
+    if (!m)
+        fprintf(stderr, "mock: %s\n", err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    return m;
+}
+
 kafka_mock_t *kafka_test_mock(int brokers, bool auto_create) {
     kafka_mock_conf_t mconf;
     kafka_mock_conf_init(&mconf);
     mconf.brokers = brokers;
     mconf.auto_create = auto_create;
     mconf.retention_bytes = 0; /* tests read back all they write; retention tests set their own */
-    char err[256];
-    kafka_mock_t *m = kafka_mock_new(&mconf, err, sizeof(err));
-    if (!m)
-        fprintf(stderr, "mock: %s\n", err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-    return m;
+    return kafka_test_mock_new(&mconf);
 }
 
 void kafka_test_dr_init(kafka_test_dr_t *s, size_t n) {

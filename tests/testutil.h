@@ -42,6 +42,9 @@ struct kafka_conf_s *kafka_test_conf(const char *bootstrap, const char *const *k
 /* A consumer of ours made with kafka_test_conf(bootstrap, kv). Fails the test when it
  * cannot be made. */
 struct kafka_consumer_s *kafka_test_consumer(const char *bootstrap, const char *const *kv);
+/* Our mock cluster as mconf says; fails the test when it cannot start. */
+struct kafka_mock_conf_s;
+struct kafka_mock_s *kafka_test_mock_new(const struct kafka_mock_conf_s *mconf);
 /* Our mock cluster with brokers brokers (auto_create: topics made on first use). */
 struct kafka_mock_s *kafka_test_mock(int brokers, bool auto_create);
 
