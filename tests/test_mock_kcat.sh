@@ -180,6 +180,24 @@ check "without the CA (system trust store): refused" 1 $?
 stop_mock
 check "--tls: the CA file is removed on exit" "gone" "$( [ -e "$CA" ] && echo there || echo gone)"
 
+# ---- mutual TLS: --tls-client-auth prints a client certificate and key of its CA ----
+start_mock --brokers 1 --tls --tls-client-auth
+read -r -t 5 -u "$MOCK_OUT" line && SSL_BS=${line#BOOTSTRAP_SSL }
+read -r -t 5 -u "$MOCK_OUT" line && CA=${line#CA }
+read -r -t 5 -u "$MOCK_OUT" line
+check "--tls-client-auth: CLIENT_CERT line" CLIENT_CERT "${line%% *}"
+CC=${line#CLIENT_CERT }
+read -r -t 5 -u "$MOCK_OUT" line
+check "--tls-client-auth: CLIENT_KEY line" CLIENT_KEY "${line%% *}"
+CK=${line#CLIENT_KEY }
+printf 'm\n' | ks -P -t mutual -p 0 -X ssl.certificate.location="$CC" -X ssl.key.location="$CK"
+check "mutual TLS: produce with the client certificate" 0 $?
+ks -m 2 -L >/dev/null 2>"$TMP/nocert.err"
+check "mutual TLS: no client certificate, refused" 1 $?
+stop_mock
+check "--tls-client-auth: the client files are removed on exit" "gone" \
+    "$( [ -e "$CC" ] || [ -e "$CK" ] && echo there || echo gone)"
+
 echo "$passed passed, $failed failed"
 if [ "$failed" -ne 0 ]; then
     echo "--- kcat stderr ---"; tail -20 "$TMP/kcat.err"

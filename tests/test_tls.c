@@ -25,8 +25,9 @@
 #include <librdkafka/rdkafka.h>
 #endif
 
-/* A TLS mock of brokers brokers; cert_name / expired as kafka_mock_conf_t's. */
-static kafka_mock_t *tls_mock(int brokers, const char *cert_name, bool expired) {
+/* A TLS mock of brokers brokers; cert_name, expired, client_auth as kafka_mock_conf_t's
+ * tls_ ones. */
+static kafka_mock_t *tls_mock(int brokers, const char *cert_name, bool expired, bool client_auth) {
     kafka_mock_conf_t mc;
     kafka_mock_conf_init(&mc);
     mc.brokers = brokers;
@@ -34,6 +35,7 @@ static kafka_mock_t *tls_mock(int brokers, const char *cert_name, bool expired) 
     mc.tls = true;
     mc.tls_cert_name = cert_name;
     mc.tls_cert_expired = expired;
+    mc.tls_client_auth = client_auth;
     kafka_mock_t *m = kafka_test_mock_new(&mc);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kafka_mock_tls_ca(m));
     return m;
@@ -141,7 +143,7 @@ static size_t consume_tls(const char *bootstrap, const char *ca, const char *top
  * so responses arrive while others are read ahead by TLS: the producer worker must not
  * wait on poll() for bytes OpenSSL already holds (kafka_io_pending). */
 static void test_produce_consume(void) {
-    kafka_mock_t *m = tls_mock(2, NULL, false);
+    kafka_mock_t *m = tls_mock(2, NULL, false, false);
     const char *bs = kafka_mock_bootstrap_ssl(m), *ca = kafka_mock_tls_ca(m);
     int64_t t0 = kafka_test_now_ms();
     produce_tls(bs, ca, "tls-small", 20000, 100);
@@ -182,7 +184,7 @@ static void *produce_slowly(void *arg) {
 }
 
 static void test_broker_down_up(void) {
-    kafka_mock_t *m = tls_mock(2, NULL, false);
+    kafka_mock_t *m = tls_mock(2, NULL, false, false);
     CU_ASSERT_EQUAL(kafka_mock_topic_create(m, "tls-down", 4, 2), KAFKA_OK);
     const char *kv[] = {"security.protocol", "SSL", "ssl.ca.location", kafka_mock_tls_ca(m), "linger.ms", "2",
                         "reconnect.backoff.ms", "20", NULL};
@@ -240,7 +242,7 @@ static void write_client_identity(const char *cert_path, const char *key_path, c
 }
 
 static void test_client_certificate(void) {
-    kafka_mock_t *m = tls_mock(1, NULL, false);
+    kafka_mock_t *m = tls_mock(1, NULL, false, false);
     const char *bs = kafka_mock_bootstrap_ssl(m), *ca = kafka_mock_tls_ca(m);
     char dir[] = "/tmp/kafka-tls-test-XXXXXX";
     CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
@@ -270,10 +272,54 @@ static void test_client_certificate(void) {
     kafka_mock_destroy(m);
 }
 
+/* Mutual TLS: a mock that asks for client certificates of its CA. The one it made gets
+ * through (a produce and a read back); none, or one of another CA, fails with the
+ * broker's alert named (TLS 1.3 brokers judge it after the handshake, on the first
+ * read) and what to set. */
+static void test_mutual_tls(void) {
+    kafka_mock_t *m = tls_mock(1, NULL, false, true);
+    const char *bs = kafka_mock_bootstrap_ssl(m), *ca = kafka_mock_tls_ca(m);
+    const char *cert = kafka_mock_tls_client_cert(m), *key = kafka_mock_tls_client_key(m);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cert);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(key);
+    const char *mtls[] = {"security.protocol", "SSL", "ssl.ca.location", ca, "ssl.certificate.location", cert,
+                          "ssl.key.location", key, "linger.ms", "2", NULL};
+    kafka_conf_t *conf = kafka_test_conf(bs, mtls);
+    char err[512];
+    kafka_producer_t *p = kafka_producer_new(conf, err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    kafka_produce_msg_t msg = {.value = "tls-0|mutual", .value_len = 12};
+    int64_t base = -1;
+    CU_ASSERT_EQUAL(kafka_producer_send(p, "tls-mutual", 0, &msg, 1, NULL, &base, err, sizeof(err)), KAFKA_OK);
+    CU_ASSERT_EQUAL(base, 0);
+    kafka_producer_destroy(p);
+    kafka_conf_destroy(conf);
+    int64_t ls = -1, hw = -1;
+    CU_ASSERT_EQUAL(kafka_mock_partition_offsets(m, "tls-mutual", 0, &ls, &hw), KAFKA_OK);
+    CU_ASSERT_EQUAL(hw, 1);
+    const char *none[] = {"security.protocol", "SSL", "ssl.ca.location", ca, NULL};
+    const char *want_none[] = {"certificate required", "the broker requires a client certificate", NULL};
+    expect_tls_failure(bs, none, want_none);
+    char dir[] = "/tmp/kafka-tls-mtls-XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char other_cert[128], other_key[128];
+    snprintf(other_cert, sizeof(other_cert), "%s/other.pem", dir);
+    snprintf(other_key, sizeof(other_key), "%s/other.key", dir);
+    write_client_identity(other_cert, other_key, "pa55-other");
+    const char *other[] = {"security.protocol", "SSL", "ssl.ca.location", ca, "ssl.certificate.location", other_cert,
+                           "ssl.key.location", other_key, "ssl.key.password", "pa55-other", NULL};
+    const char *want_other[] = {"the broker does not accept ssl.certificate.location", NULL};
+    expect_tls_failure(bs, other, want_other);
+    unlink(other_cert);
+    unlink(other_key);
+    rmdir(dir);
+    kafka_mock_destroy(m);
+}
+
 /* ---- verification failures ---- */
 
 static void test_untrusted(void) {
-    kafka_mock_t *m = tls_mock(1, NULL, false);
+    kafka_mock_t *m = tls_mock(1, NULL, false, false);
     const char *kv[] = {"security.protocol", "SSL", NULL}; /* the system store: it does not know the mock's CA */
     const char *want[] = {"the broker's certificate is not trusted", "unable to get local issuer certificate",
                           "CN=localhost", "ssl.ca.location", NULL};
@@ -282,7 +328,7 @@ static void test_untrusted(void) {
 }
 
 static void test_wrong_name(void) {
-    kafka_mock_t *m = tls_mock(1, "kafka.example.com", false);
+    kafka_mock_t *m = tls_mock(1, "kafka.example.com", false, false);
     const char *ca = kafka_mock_tls_ca(m);
     const char *kv[] = {"security.protocol", "SSL", "ssl.ca.location", ca, NULL};
     const char *want_ip[] = {"is not for 127.0.0.1", "IP address mismatch", "CN=kafka.example.com", NULL};
@@ -301,7 +347,7 @@ static void test_wrong_name(void) {
 }
 
 static void test_expired(void) {
-    kafka_mock_t *m = tls_mock(1, NULL, true);
+    kafka_mock_t *m = tls_mock(1, NULL, true, false);
     const char *kv[] = {"security.protocol", "SSL", "ssl.ca.location", kafka_mock_tls_ca(m), NULL};
     const char *want[] = {"certificate has expired", "CN=localhost", NULL};
     expect_tls_failure(kafka_mock_bootstrap_ssl(m), kv, want);
@@ -309,7 +355,7 @@ static void test_expired(void) {
 }
 
 static void test_missing_files(void) {
-    kafka_mock_t *m = tls_mock(1, NULL, false);
+    kafka_mock_t *m = tls_mock(1, NULL, false, false);
     const char *bs = kafka_mock_bootstrap_ssl(m);
     const char *ca[] = {"security.protocol", "SSL", "ssl.ca.location", "/nonexistent/ca.pem", NULL};
     const char *want_ca[] = {"ssl.ca.location /nonexistent/ca.pem: No such file or directory", NULL};
@@ -329,7 +375,7 @@ static void test_missing_files(void) {
 /* ---- the wrong port ---- */
 
 static void test_tls_to_plaintext_port(void) {
-    kafka_mock_t *m = tls_mock(1, NULL, false);
+    kafka_mock_t *m = tls_mock(1, NULL, false, false);
     const char *kv[] = {"security.protocol", "SSL", "ssl.ca.location", kafka_mock_tls_ca(m), NULL};
     const char *want[] = {"closed the connection during the handshake", "is this a TLS port?", NULL};
     expect_tls_failure(kafka_mock_bootstrap(m), kv, want);
@@ -337,7 +383,7 @@ static void test_tls_to_plaintext_port(void) {
 }
 
 static void test_plaintext_to_tls_port(void) {
-    kafka_mock_t *m = tls_mock(1, NULL, false);
+    kafka_mock_t *m = tls_mock(1, NULL, false, false);
     const char *want[] = {"is this a TLS listener? (security.protocol=SSL)", NULL};
     expect_tls_failure(kafka_mock_bootstrap_ssl(m), NULL, want);
     kafka_mock_destroy(m);
@@ -423,7 +469,7 @@ static void test_openssl_s_server(void) {
 
 #ifdef KAFKA_HAVE_RDKAFKA
 static void test_rdkafka_peer(void) {
-    kafka_mock_t *m = tls_mock(2, NULL, false);
+    kafka_mock_t *m = tls_mock(2, NULL, false, false);
     const char *bs = kafka_mock_bootstrap_ssl(m), *ca = kafka_mock_tls_ca(m);
     char err[512];
     rd_kafka_conf_t *rc = rd_kafka_conf_new();
@@ -490,6 +536,7 @@ static CU_TestInfo tests[] = {
     {"produce and consume over TLS", test_produce_consume},
     {"a broker down and up under TLS writes", test_broker_down_up},
     {"client certificate and key password", test_client_certificate},
+    {"mutual TLS", test_mutual_tls},
     {"untrusted CA", test_untrusted},
     {"certificate for another name", test_wrong_name},
     {"expired certificate", test_expired},

@@ -56,6 +56,7 @@ void kafka_mock_conf_init(kafka_mock_conf_t *conf) {
     conf->tls = false;
     conf->tls_cert = conf->tls_key = conf->tls_cert_name = NULL;
     conf->tls_cert_expired = false;
+    conf->tls_client_auth = false;
 }
 
 static void wake(kafka_mock_t *m) {
@@ -527,7 +528,7 @@ kafka_mock_t *kafka_mock_new(const kafka_mock_conf_t *conf, char *errstr, size_t
         kafka_mock_destroy(m);
         return NULL;
     }
-    if (m->conf.tls && !(m->ssl_ctx = kmock__tls_ctx(&m->conf, m->ca_path, sizeof(m->ca_path), errstr, errstr_size))) {
+    if (m->conf.tls && !(m->ssl_ctx = kmock__tls_ctx(&m->conf, &m->tls_files, errstr, errstr_size))) {
         kafka_mock_destroy(m);
         return NULL;
     }
@@ -582,8 +583,7 @@ void kafka_mock_destroy(kafka_mock_t *m) {
             close(m->brokers[i].ssl_fd);
     }
     SSL_CTX_free(m->ssl_ctx);
-    if (m->ca_path[0])
-        unlink(m->ca_path);
+    kmock__tls_files_remove(&m->tls_files);
     for (kmock_topic_t *t = m->topics, *n; t; t = n) {
         n = t->next;
         for (int p = 0; p < t->npartitions; p++)
@@ -613,7 +613,13 @@ void kafka_mock_destroy(kafka_mock_t *m) {
 
 const char *kafka_mock_bootstrap(const kafka_mock_t *m) { return m->bootstrap; }
 const char *kafka_mock_bootstrap_ssl(const kafka_mock_t *m) { return m->bootstrap_ssl; }
-const char *kafka_mock_tls_ca(const kafka_mock_t *m) { return m->ca_path[0] ? m->ca_path : NULL; }
+const char *kafka_mock_tls_ca(const kafka_mock_t *m) { return m->tls_files.ca[0] ? m->tls_files.ca : NULL; }
+const char *kafka_mock_tls_client_cert(const kafka_mock_t *m) {
+    return m->tls_files.client_cert[0] ? m->tls_files.client_cert : NULL;
+}
+const char *kafka_mock_tls_client_key(const kafka_mock_t *m) {
+    return m->tls_files.client_key[0] ? m->tls_files.client_key : NULL;
+}
 int kafka_mock_broker_count(const kafka_mock_t *m) { return m->nbrokers; }
 /* Broker id's PLAINTEXT or SSL port, -1 when there is none. A broker keeps its ports
  * across down/up (it re-binds the same ones), and ports are written only while the

@@ -94,6 +94,12 @@ typedef struct kmock_fault_s {
 
 typedef struct kmock_conn_s kmock_conn_t;
 
+/* Files of the generated TLS certificates ("" when not written). */
+typedef struct kmock_tls_files_s {
+    char ca[256];
+    char client_cert[272], client_key[272];
+} kmock_tls_files_t;
+
 typedef struct kmock_broker_s {
     int kind; /* first: epoll data points here for a listener (see cluster.c) */
     int id;
@@ -119,7 +125,7 @@ struct kafka_mock_s {
     char bootstrap[KMOCK_MAX_BROKERS * 24];
     char bootstrap_ssl[KMOCK_MAX_BROKERS * 24];
     struct ssl_ctx_st *ssl_ctx; /* the SSL listeners' (conf.tls), else NULL */
-    char ca_path[256];          /* the generated CA's file, or "" */
+    kmock_tls_files_t tls_files; /* what the generated certificates were written to */
     kmock_topic_t *topics;
     kmock_commit_t *commits;
     kmock_fault_t *faults;
@@ -148,9 +154,12 @@ static inline int kmock__advertised_port(const kmock_req_t *rq, const kmock_brok
 }
 
 /* The SSL listeners' context from conf (tls.c): its certificate files, or a generated CA
- * (written to ca_path, "" otherwise) and certificate. NULL with errstr on failure. */
-struct ssl_ctx_st *kmock__tls_ctx(const kafka_mock_conf_t *conf, char *ca_path, size_t ca_path_size, char *errstr,
+ * and certificate (the CA, and the client's certificate and key with tls_client_auth,
+ * written to files; "" where none). NULL with errstr on failure. */
+struct ssl_ctx_st *kmock__tls_ctx(const kafka_mock_conf_t *conf, kmock_tls_files_t *files, char *errstr,
                                   size_t errstr_size);
+/* Removes the files kmock__tls_ctx wrote. */
+void kmock__tls_files_remove(kmock_tls_files_t *files);
 
 typedef enum kmock_result_e {
     KMOCK_RESPOND = 0,

@@ -222,12 +222,19 @@ void kafka_io_close(kafka_io_t *io) {
 static kafka_err_t tls_fail(kafka_io_t *io, int ssl_err, kafka_err_t transport, const char *what) {
     char why[300];
     int saved = errno;
-    kafka__tls_reasons(why, sizeof(why));
+    int reason = kafka__tls_reasons(why, sizeof(why));
     if (ssl_err == SSL_ERROR_ZERO_RETURN || (ssl_err == SSL_ERROR_SYSCALL && !why[0] && saved == 0))
         return io_fail(io, transport, "%s: connection closed by the broker", io->peer);
     if (ssl_err == SSL_ERROR_SYSCALL && !why[0])
         return io_fail(io, transport, "%s: %s failed: %s", io->peer, what, strerror(saved));
-    return io_fail(io, KAFKA_ERR__SSL, "%s: %s failed: TLS: %s", io->peer, what, why);
+    /* TLS 1.3 brokers judge the client's certificate after the handshake: their verdict
+     * comes as an alert on the first read. */
+    const char *hint = reason == SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED
+                           ? ": the broker requires a client certificate (ssl.certificate.location, ssl.key.location)"
+                       : reason == SSL_R_TLSV1_ALERT_UNKNOWN_CA || reason == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE
+                           ? ": the broker does not accept ssl.certificate.location"
+                           : "";
+    return io_fail(io, KAFKA_ERR__SSL, "%s: %s failed: TLS: %s%s", io->peer, what, why, hint);
 }
 
 /* Waits for what OpenSSL wants (ssl_err WANT_READ or WANT_WRITE) until deadline: 1 ready,

@@ -44,6 +44,9 @@ typedef struct kafka_mock_conf_s {
     const char *tls_cert_name; /* the generated certificate's only name (DNS); NULL: localhost and
                                   127.0.0.1. Another name makes a client's host name check fail. */
     bool tls_cert_expired;     /* the generated certificate expired yesterday */
+    bool tls_client_auth;      /* mutual TLS (generated certificates only): clients must show a
+                                  certificate of the generated CA; one is written for them, see
+                                  kafka_mock_tls_client_cert() */
 } kafka_mock_conf_t;
 
 /* The default log bound per partition: 8 MiB. Past it the oldest 2 MiB segments go and
@@ -69,6 +72,10 @@ const char *kafka_mock_bootstrap_ssl(const kafka_mock_t *m);
 /* The path of the generated CA certificate (PEM) to trust, or NULL when the cluster has
  * no TLS or was given its certificate. */
 const char *kafka_mock_tls_ca(const kafka_mock_t *m);
+/* With tls_client_auth, the client certificate and its (unencrypted) key the mock made,
+ * PEM files next to the CA's (removed by destroy); NULL otherwise. */
+const char *kafka_mock_tls_client_cert(const kafka_mock_t *m);
+const char *kafka_mock_tls_client_key(const kafka_mock_t *m);
 /* The port broker `id` listens on, or -1; its SSL listener's (-1 without tls). */
 int kafka_mock_broker_port(const kafka_mock_t *m, int id);
 int kafka_mock_broker_ssl_port(const kafka_mock_t *m, int id);
