@@ -153,15 +153,19 @@ check "legacy end offset (ListOffsets v0)" "old [0] offset 6" \
     "$(kc -Q -t old:0:-1 -X api.version.request=false -X broker.version.fallback=0.8.2.2)"
 stop_mock
 
+# field NAME VAR: reads the mock's next output line, checks that it is "NAME value" and
+# sets VAR to the value.
+field() {
+    local line=
+    read -r -t 5 -u "$MOCK_OUT" line
+    check "kafka-mock prints its $1 line" "$1" "${line%% *}"
+    printf -v "$2" '%s' "${line#"$1" }"
+}
+
 # ---- TLS: --tls adds SSL listeners and prints them, and the CA it made, after BOOTSTRAP ----
 start_mock --brokers 2 --tls --topic sec:2:2
-line=
-read -r -t 5 -u "$MOCK_OUT" line
-check "--tls: BOOTSTRAP_SSL line" BOOTSTRAP_SSL "${line%% *}"
-SSL_BS=${line#BOOTSTRAP_SSL }
-read -r -t 5 -u "$MOCK_OUT" line
-check "--tls: CA line" CA "${line%% *}"
-CA=${line#CA }
+field BOOTSTRAP_SSL SSL_BS
+field CA CA
 check "--tls: the CA file holds a certificate" "-----BEGIN CERTIFICATE-----" "$(head -1 "$CA" 2>&1)"
 ks() {
     timeout 15 "$KCAT" -b "$SSL_BS" -X security.protocol=ssl -X ssl.ca.location="$CA" \
@@ -182,14 +186,10 @@ check "--tls: the CA file is removed on exit" "gone" "$( [ -e "$CA" ] && echo th
 
 # ---- mutual TLS: --tls-client-auth prints a client certificate and key of its CA ----
 start_mock --brokers 1 --tls --tls-client-auth
-read -r -t 5 -u "$MOCK_OUT" line && SSL_BS=${line#BOOTSTRAP_SSL }
-read -r -t 5 -u "$MOCK_OUT" line && CA=${line#CA }
-read -r -t 5 -u "$MOCK_OUT" line
-check "--tls-client-auth: CLIENT_CERT line" CLIENT_CERT "${line%% *}"
-CC=${line#CLIENT_CERT }
-read -r -t 5 -u "$MOCK_OUT" line
-check "--tls-client-auth: CLIENT_KEY line" CLIENT_KEY "${line%% *}"
-CK=${line#CLIENT_KEY }
+field BOOTSTRAP_SSL SSL_BS
+field CA CA
+field CLIENT_CERT CC
+field CLIENT_KEY CK
 printf 'm\n' | ks -P -t mutual -p 0 -X ssl.certificate.location="$CC" -X ssl.key.location="$CK"
 check "mutual TLS: produce with the client certificate" 0 $?
 ks -m 2 -L >/dev/null 2>"$TMP/nocert.err"
