@@ -9,8 +9,10 @@
  * on, which leaves out start-up), msgs/s, the process's CPU (getrusage; the broker is
  * another process).
  *
- *   consumer_e2e BROKER [MESSAGES (2000000)] [ROUNDS (3)]
+ *   consumer_e2e BROKER [MESSAGES (2000000)] [ROUNDS (3)] [tls=true]
  *
+ * tls=true has every client (the preloading producer too) connect to kafka-mock's SSL
+ * listeners (`--tls`, its generated CA trusted, host names checked).
  * BROKER is our kafka-mock or, for a broker we did not write, librdkafka's mock cluster
  * (build/release/bench/rdkafka_mock_server). That one keeps at most 5 MiB a partition
  * (librdkafka 2.0.2), so MESSAGES is capped there at what 8 partitions hold: 300,000.
@@ -33,10 +35,21 @@
 #define PARTITIONS 8
 #define VALUE_SIZE 100
 
+static char tls_ca[512]; /* with tls=true: the CA file kafka-mock wrote; "" plaintext */
+
+static void ours_tls(kafka_conf_t *conf) {
+    char err[512];
+    if (tls_ca[0]) {
+        kafka_conf_set(conf, "security.protocol", "SSL", err, sizeof(err));
+        kafka_conf_set(conf, "ssl.ca.location", tls_ca, err, sizeof(err));
+    }
+}
+
 static int preload(const char *bs, long long n) {
     char err[512];
     kafka_conf_t *conf = kafka_conf_new();
     kafka_conf_set(conf, "bootstrap.servers", bs, err, sizeof(err));
+    ours_tls(conf);
     kafka_conf_set(conf, "acks", "1", err, sizeof(err));
     kafka_conf_set(conf, "queue.buffering.max.messages", "10000000", err, sizeof(err));
     kafka_producer_t *p = kafka_producer_new(conf, err, sizeof(err));
@@ -63,6 +76,7 @@ static long long run_ours(const char *bs, long long n) {
     char err[512];
     kafka_conf_t *conf = kafka_conf_new();
     kafka_conf_set(conf, "bootstrap.servers", bs, err, sizeof(err));
+    ours_tls(conf);
     kafka_conf_set(conf, "max.partition.fetch.bytes", "4194304", err, sizeof(err));
     kafka_consumer_t *c = kafka_consumer_new(conf, err, sizeof(err));
     kafka_conf_destroy(conf);
@@ -106,6 +120,10 @@ static long long run_rdkafka(const char *bs, long long n) {
     rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err));
     rd_kafka_conf_set(conf, "max.partition.fetch.bytes", "4194304", err, sizeof(err));
     rd_kafka_conf_set(conf, "log_level", "3", err, sizeof(err));
+    if (tls_ca[0]) {
+        rd_kafka_conf_set(conf, "security.protocol", "ssl", err, sizeof(err));
+        rd_kafka_conf_set(conf, "ssl.ca.location", tls_ca, err, sizeof(err));
+    }
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
     if (!rk)
         return -1;
@@ -136,27 +154,32 @@ static long long run_rdkafka(const char *bs, long long n) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: consumer_e2e KAFKA_MOCK|RDKAFKA_MOCK_SERVER [MESSAGES] [ROUNDS]\n");
+        fprintf(stderr, "usage: consumer_e2e KAFKA_MOCK|RDKAFKA_MOCK_SERVER [MESSAGES] [ROUNDS] [tls=true]\n");
         return 2;
     }
     long long n = argc > 2 ? atoll(argv[2]) : 2000000;
     int rounds = argc > 3 ? atoi(argv[3]) : 3;
-    if (n <= 0 || rounds <= 0 || rounds > 20)
+    int tls = argc > 4 && strcmp(argv[4], "tls=true") == 0;
+    if (n <= 0 || rounds <= 0 || rounds > 20 || (argc > 4 && !tls))
         return 2;
     const int rdk = e2e_is_rdkafka_mock(argv[1]);
+    if (tls && rdk) {
+        fprintf(stderr, "consumer_e2e: tls=true needs kafka-mock (librdkafka's mock has no TLS listener)\n");
+        return 2;
+    }
     if (rdk && n > 300000) {
         printf("consumer_e2e: librdkafka's mock keeps 5 MiB a partition: %lld messages capped at 300000\n", n);
         n = 300000;
     }
     char bs[512];
     FILE *bin;
-    pid_t broker = e2e_broker_start(argv[1], "e2e", 8, 1, "--retention", "0", bs, sizeof(bs), &bin);
+    pid_t broker = e2e_broker_start(argv[1], "e2e", 8, 1, "--retention", "0", tls, bs, tls_ca, sizeof(bs), &bin);
     if (broker < 0 || preload(bs, n)) {
         fprintf(stderr, "consumer_e2e: cannot start or fill the broker\n");
         return 1;
     }
-    printf("consumer_e2e: %lld messages of %d bytes in %d partitions, broker %s (%s)\n", n, VALUE_SIZE, PARTITIONS, bs,
-           rdk ? "librdkafka's mock cluster" : "kafka-mock");
+    printf("consumer_e2e: %lld messages of %d bytes in %d partitions, %sbroker %s (%s)\n", n, VALUE_SIZE, PARTITIONS,
+           tls ? "TLS, " : "", bs, rdk ? "librdkafka's mock cluster" : "kafka-mock");
     double rate[2][20], cpu[2][20], steady[2][20];
     int bad = 0;
     for (int r = 0; r < rounds; r++)

@@ -35,9 +35,11 @@ static inline int e2e_is_rdkafka_mock(const char *bin) {
  * stops the broker) and stdout, reads its BOOTSTRAP line and creates topic `name` with
  * `partitions` partitions and replication factor rf. bin is our kafka-mock (`--brokers 3
  * --topic NAME:P:RF [extra1 extra2]`) or librdkafka's mock cluster (bench/
- * rdkafka_mock_server: `topic NAME P RF` on its stdin; extra1/2 do not apply to it). */
+ * rdkafka_mock_server: `topic NAME P RF` on its stdin; extra1/2 do not apply to it).
+ * With tls (kafka-mock only: `--tls`), bootstrap is its SSL listeners' list and ca (size
+ * bytes too) the CA file to trust. */
 static inline pid_t e2e_broker_start(const char *bin, const char *name, int partitions, int rf, const char *extra1,
-                                     const char *extra2, char *bootstrap, size_t size, FILE **in) {
+                                     const char *extra2, int tls, char *bootstrap, char *ca, size_t size, FILE **in) {
     int to[2], from[2];
     if (pipe(to) || pipe(from))
         return -1;
@@ -53,7 +55,8 @@ static inline pid_t e2e_broker_start(const char *bin, const char *name, int part
         if (rdk)
             execl(bin, bin, "3", (char *)NULL);
         else
-            execl(bin, bin, "--brokers", "3", "--topic", spec, extra1, extra2, (char *)NULL);
+            execl(bin, bin, "--brokers", "3", "--topic", spec, extra1, extra2, tls ? "--tls" : (char *)NULL,
+                  (char *)NULL);
         _exit(127);
     }
     close(to[0]);
@@ -65,6 +68,16 @@ static inline pid_t e2e_broker_start(const char *bin, const char *name, int part
     if (!fgets(line, sizeof(line), out) || sscanf(line, fmt, bootstrap) != 1) {
         fprintf(stderr, "%s did not start\n", bin);
         return -1;
+    }
+    if (tls && !rdk) {
+        char cafmt[32];
+        snprintf(fmt, sizeof(fmt), "BOOTSTRAP_SSL %%%zus", size - 1);
+        snprintf(cafmt, sizeof(cafmt), "CA %%%zus", size - 1);
+        if (!fgets(line, sizeof(line), out) || sscanf(line, fmt, bootstrap) != 1 || !fgets(line, sizeof(line), out) ||
+            sscanf(line, cafmt, ca) != 1) {
+            fprintf(stderr, "%s --tls: no BOOTSTRAP_SSL and CA lines\n", bin);
+            return -1;
+        }
     }
     if (rdk) {
         fprintf(*in, "topic %s %d %d\n", name, partitions, rf);

@@ -8,9 +8,11 @@
  *
  *   producer_e2e BROKER [MESSAGES (2000000)] [ROUNDS (3)] [ours] [acks=1|all]
  *                [compression=none|gzip|snappy|lz4|zstd] [size=BYTES] [partitions=N] [idempotence=true]
+ *                [tls=true]
  *
  * "ours" runs only ours (for profiling); the key=value words change the shape for both
- * clients alike (idempotence needs acks=all).
+ * clients alike (idempotence needs acks=all); tls=true has both connect to kafka-mock's
+ * SSL listeners (`--tls`, its generated CA trusted, host names checked).
  * BROKER is our kafka-mock or, for a broker we did not write, librdkafka's mock cluster
  * (build/release/bench/rdkafka_mock_server; the topic gets replication factor 3 there,
  * as a real cluster would, while kafka-mock keeps one copy of each partition).
@@ -35,7 +37,9 @@
 static struct {
     const char *acks, *compression, *idempotence;
     int size, partitions;
-} shape = {"1", "none", "false", 100, 8};
+    int tls;
+    char ca[512]; /* with tls: the CA file kafka-mock wrote */
+} shape = {"1", "none", "false", 100, 8, 0, ""};
 
 typedef struct run_s {
     double wall_s, cpu_s;
@@ -64,6 +68,11 @@ static int run_ours(const char *bootstrap, long long n, run_t *r) {
     char err[512];
     kafka_conf_t *conf = kafka_conf_new();
     kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err));
+    if (shape.tls && (kafka_conf_set(conf, "security.protocol", "SSL", err, sizeof(err)) ||
+                      kafka_conf_set(conf, "ssl.ca.location", shape.ca, err, sizeof(err)))) {
+        fprintf(stderr, "ours: %s\n", err);
+        return -1;
+    }
     for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
         if (kafka_conf_set(conf, kv[i][0], kv[i][1], err, sizeof(err))) {
             fprintf(stderr, "ours: %s\n", err);
@@ -126,6 +135,11 @@ static int run_rdkafka(const char *bootstrap, long long n, run_t *r) {
     char err[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err));
+    if (shape.tls && (rd_kafka_conf_set(conf, "security.protocol", "ssl", err, sizeof(err)) ||
+                      rd_kafka_conf_set(conf, "ssl.ca.location", shape.ca, err, sizeof(err)))) {
+        fprintf(stderr, "librdkafka: %s\n", err);
+        return -1;
+    }
     for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
         if (rd_kafka_conf_set(conf, kv[i][0], kv[i][1], err, sizeof(err)) != RD_KAFKA_CONF_OK) {
             fprintf(stderr, "librdkafka: %s\n", err);
@@ -186,6 +200,8 @@ int main(int argc, char **argv) {
             shape.size = atoi(eq + 1);
         else if (eq && strncmp(a, "partitions=", 11) == 0)
             shape.partitions = atoi(eq + 1);
+        else if (eq && strncmp(a, "tls=", 4) == 0)
+            shape.tls = strcmp(eq + 1, "true") == 0;
         else {
             fprintf(stderr, "producer_e2e: unknown argument %s\n", a);
             return 2;
@@ -201,13 +217,18 @@ int main(int argc, char **argv) {
     FILE *broker_in;
     const int rdk = e2e_is_rdkafka_mock(argv[1]);
     /* A bounded log per partition on kafka-mock: the runs write ~1.5 GB in all. */
-    pid_t broker = e2e_broker_start(argv[1], "e2e", shape.partitions, rdk ? 3 : 1, "--retention", "33554432", bootstrap,
-                                    sizeof(bootstrap), &broker_in);
+    if (shape.tls && rdk) {
+        fprintf(stderr, "producer_e2e: tls=true needs kafka-mock (librdkafka's mock has no TLS listener)\n");
+        return 2;
+    }
+    pid_t broker = e2e_broker_start(argv[1], "e2e", shape.partitions, rdk ? 3 : 1, "--retention", "33554432", shape.tls,
+                                    bootstrap, shape.ca, sizeof(bootstrap), &broker_in);
     if (broker < 0)
         return 1;
     printf("producer_e2e: %lld messages of %d bytes, acks=%s, linger.ms=5, compression %s, idempotence %s, %d "
-           "partitions, broker %s (%s)\n",
-           n, shape.size, shape.acks, shape.compression, shape.idempotence, shape.partitions, bootstrap,
+           "partitions, %sbroker %s (%s)\n",
+           n, shape.size, shape.acks, shape.compression, shape.idempotence, shape.partitions, shape.tls ? "TLS, " : "",
+           bootstrap,
            rdk ? "librdkafka's mock cluster, replication factor 3" : "kafka-mock");
     double ours_rate[20], rdk_rate[20], ours_cpu[20], rdk_cpu[20];
     int bad = 0;

@@ -2,8 +2,11 @@
  *
  *   kafka-mock --brokers N [--topic NAME:PARTS:RF]... [--legacy] [--partitions N]
  *              [--no-auto-create] [--retention BYTES] [--message-max-bytes BYTES]
+ *              [--tls [CERT,KEY]] [--tls-cert-name NAME] [--tls-cert-expired] [--tls-client-auth]
  *
- * Prints "BOOTSTRAP host:port,..." on stdout, then reads fault-injection commands on
+ * Prints "BOOTSTRAP host:port,..." on stdout (with --tls also "BOOTSTRAP_SSL
+ * host:port,..." and, for a generated certificate, "CA path", and with --tls-client-auth
+ * "CLIENT_CERT path" and "CLIENT_KEY path"), then reads fault-injection commands on
  * stdin, one per line (--help lists them), answering each with one line. Exits 0 on
  * EOF of stdin or on SIGTERM/SIGINT; 2 on a usage error. */
 #include <errno.h>
@@ -21,10 +24,24 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: kafka-mock --brokers N [--topic NAME:PARTS:RF]... [--legacy] [--partitions N]\n"
             "                  [--no-auto-create] [--retention BYTES] [--message-max-bytes BYTES]\n"
+            "                  [--tls [CERT,KEY]] [--tls-cert-name NAME] [--tls-cert-expired]\n"
+            "                  [--tls-client-auth]\n"
             "\n"
             "Starts an in-memory Kafka cluster of N brokers on 127.0.0.1 and prints\n"
             "  BOOTSTRAP 127.0.0.1:PORT,...\n"
-            "on stdout. --legacy behaves like a Kafka 0.8.2 broker: it hangs up on ApiVersions and\n"
+            "on stdout. --tls gives every broker a second, SSL listener, printed as\n"
+            "  BOOTSTRAP_SSL 127.0.0.1:PORT,...\n"
+            "serving the PEM certificate CERT with its key KEY, or without them a certificate for\n"
+            "localhost and 127.0.0.1 signed by a CA made for this run, whose certificate is\n"
+            "written to a file (removed on exit) printed as\n"
+            "  CA /path/to/ca.pem\n"
+            "for clients to trust (ssl.ca.location). --tls-cert-name makes that certificate name\n"
+            "only NAME and --tls-cert-expired makes it expired, to see clients refuse it.\n"
+            "--tls-client-auth asks clients for a certificate of that CA (mutual TLS) and writes\n"
+            "one for them, printed as\n"
+            "  CLIENT_CERT /path/to/client.pem\n"
+            "  CLIENT_KEY /path/to/client.key\n"
+            "--legacy behaves like a Kafka 0.8.2 broker: it hangs up on ApiVersions and\n"
             "on versions 0.8.2 lacked (it serves v0, and v1 of OffsetCommit/OffsetFetch) and\n"
             "takes MessageSet v0 only. --partitions sets auto-created topics' partition\n"
             "count (default 4); --no-auto-create refuses unknown topics; --retention bounds each\n"
@@ -51,6 +68,7 @@ int main(int argc, char **argv) {
     kafka_mock_conf_init(&conf);
     const char *topics[256];
     int ntopics = 0;
+    char tls_cert[4096];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -73,6 +91,26 @@ int main(int argc, char **argv) {
         } else if (!strcmp(a, "--topic") && val && ntopics < 256) {
             topics[ntopics++] = val;
             i++;
+        } else if (!strcmp(a, "--tls")) {
+            conf.tls = true;
+            if (val && val[0] != '-') { /* CERT,KEY */
+                const char *comma = strchr(val, ',');
+                if (!comma || comma == val || !comma[1]) {
+                    fprintf(stderr, "kafka-mock: --tls %s: expected CERT,KEY (PEM files)\n", val);
+                    return 2;
+                }
+                snprintf(tls_cert, sizeof(tls_cert), "%.*s", (int)(comma - val), val);
+                conf.tls_cert = tls_cert;
+                conf.tls_key = comma + 1;
+                i++;
+            }
+        } else if (!strcmp(a, "--tls-cert-name") && val) {
+            conf.tls_cert_name = val;
+            i++;
+        } else if (!strcmp(a, "--tls-cert-expired")) {
+            conf.tls_cert_expired = true;
+        } else if (!strcmp(a, "--tls-client-auth")) {
+            conf.tls_client_auth = true;
         } else if (!strcmp(a, "--legacy")) {
             conf.legacy = true;
         } else if (!strcmp(a, "--no-auto-create")) {
@@ -124,6 +162,12 @@ int main(int argc, char **argv) {
         }
     }
     printf("BOOTSTRAP %s\n", kafka_mock_bootstrap(m));
+    if (conf.tls)
+        printf("BOOTSTRAP_SSL %s\n", kafka_mock_bootstrap_ssl(m));
+    if (kafka_mock_tls_ca(m))
+        printf("CA %s\n", kafka_mock_tls_ca(m));
+    if (kafka_mock_tls_client_cert(m))
+        printf("CLIENT_CERT %s\nCLIENT_KEY %s\n", kafka_mock_tls_client_cert(m), kafka_mock_tls_client_key(m));
     fflush(stdout);
     char line[1024];
     size_t have = 0;

@@ -6,8 +6,8 @@ set -euo pipefail
 pkgs=(
   cmake gcc g++ make clang libclang-rt-14-dev pkg-config python3
   libcunit1-dev libbenchmark-dev libjemalloc-dev
-  zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
-  libisal-dev librdkafka-dev kcat libssl-dev
+  zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libssl-dev openssl
+  libisal-dev librdkafka-dev kcat
 )
 
 missing=()

@@ -55,6 +55,14 @@ static const sample_t samples[] = {
     {"retries", "2147483647", "3", "3", "2147483648"},
     {"retry.backoff.max.ms", "1000", "32000", "32000", "0"},
     {"retry.backoff.ms", "100", "250", "250", "0"},
+    {"security.protocol", "PLAINTEXT", "ssl", "SSL", "TLS"},
+    {"ssl.ca.location", "", "/etc/kafka/ca.pem", "/etc/kafka/ca.pem", NULL},
+    {"ssl.certificate.location", "", "/etc/kafka/client.pem", "/etc/kafka/client.pem", NULL},
+    {"ssl.cipher.suites", "", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", NULL},
+    {"ssl.endpoint.identification.algorithm", "https", "NONE", "none", "http"},
+    {"ssl.key.location", "", "/etc/kafka/client.key", "/etc/kafka/client.key", NULL},
+    {"ssl.key.password", "", "s3cret", "[hidden]", NULL},
+    {"ssl.min.version", "TLSv1.2", "TLS1.3", "TLSv1.3", "TLSv1.1"},
     {"statistics.interval.ms", "0", "1000", "1000", "86400001"},
 };
 #define N_SAMPLES (sizeof(samples) / sizeof(samples[0]))
@@ -494,6 +502,33 @@ static void test_dup(void) {
     kafka_conf_destroy(c);
 }
 
+/* SASL is refused as not implemented rather than accepted and ignored; the key
+ * password is never shown by get or dump. */
+static void test_security(void) {
+    kafka_conf_t *conf = kafka_conf_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
+    set_fails(conf, "security.protocol", "SASL_SSL",
+              "security.protocol: SASL_SSL is not supported: SASL authentication is not implemented yet "
+              "(PLAINTEXT and SSL are)");
+    set_fails(conf, "security.protocol", "sasl_plaintext", NULL);
+    set_fails(conf, "security.protocol", "TLS", "security.protocol: invalid value \"TLS\" (allowed: PLAINTEXT, SSL)");
+    CU_ASSERT_EQUAL(kafka_conf_int(conf, KAFKA_CONF_SECURITY_PROTOCOL), KAFKA_SECURITY_PLAINTEXT);
+    CU_ASSERT_EQUAL(kafka_conf_set(conf, "ssl.key.password", "pa55-w0rd", NULL, 0), KAFKA_OK);
+    CU_ASSERT_STRING_EQUAL(get(conf, "ssl.key.password"), "[hidden]");
+    CU_ASSERT_STRING_EQUAL(kafka_conf_str(conf, KAFKA_CONF_SSL_KEY_PASSWORD), "pa55-w0rd"); /* for the library */
+    char *dump = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&dump, &len);
+    kafka_conf_dump(conf, f);
+    fclose(f);
+    CU_ASSERT_PTR_NULL(strstr(dump, "pa55"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(dump, "ssl.key.password=[hidden]\n"));
+    free(dump);
+    CU_ASSERT_EQUAL(kafka_conf_int(conf, KAFKA_CONF_SSL_MIN_VERSION), KAFKA_TLS_1_2);
+    CU_ASSERT_EQUAL(kafka_conf_int(conf, KAFKA_CONF_SSL_ENDPOINT_IDENTIFICATION), 1);
+    kafka_conf_destroy(conf);
+}
+
 static CU_TestInfo tests[] = {
     {"defaults", test_defaults},
     {"roundtrip of every property", test_roundtrip},
@@ -505,6 +540,7 @@ static CU_TestInfo tests[] = {
     {"properties file", test_file},
     {"validate", test_validate},
     {"dup", test_dup},
+    {"security properties", test_security},
     CU_TEST_INFO_NULL,
 };
 

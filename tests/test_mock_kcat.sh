@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # kcat (librdkafka's command-line client) against the kafka-mock executable: produce and
-# consume with every codec, headers and keys intact; metadata; offsets; and fault
+# consume with every codec, headers and keys intact; metadata; offsets; the SSL
+# listeners of --tls (kcat over TLS with the printed CA, host names checked); and fault
 # commands on the mock's stdin. Usage: test_mock_kcat.sh PATH/TO/kafka-mock
 # Prints one line per check and "N passed, M failed" last; exit 1 on any failure, 77
 # (skipped) without kcat. Every client call is bounded by `timeout`; the mock is stopped
@@ -151,6 +152,51 @@ check "legacy consume: both batches, keys and values" $'0 a=1\n1 b=2\n2 c=3\n3 a
 check "legacy end offset (ListOffsets v0)" "old [0] offset 6" \
     "$(kc -Q -t old:0:-1 -X api.version.request=false -X broker.version.fallback=0.8.2.2)"
 stop_mock
+
+# field NAME VAR: reads the mock's next output line, checks that it is "NAME value" and
+# sets VAR to the value.
+field() {
+    local line=
+    read -r -t 5 -u "$MOCK_OUT" line
+    check "kafka-mock prints its $1 line" "$1" "${line%% *}"
+    printf -v "$2" '%s' "${line#"$1" }"
+}
+
+# ---- TLS: --tls adds SSL listeners and prints them, and the CA it made, after BOOTSTRAP ----
+start_mock --brokers 2 --tls --topic sec:2:2
+field BOOTSTRAP_SSL SSL_BS
+field CA CA
+check "--tls: the CA file holds a certificate" "-----BEGIN CERTIFICATE-----" "$(head -1 "$CA" 2>&1)"
+ks() {
+    timeout 15 "$KCAT" -b "$SSL_BS" -X security.protocol=ssl -X ssl.ca.location="$CA" \
+        -X ssl.endpoint.identification.algorithm=https "$@" 2>>"$TMP/kcat.err"
+}
+printf 'k:over tls\n' | ks -P -t sec -p 1 -K:
+check "produce over TLS (host name checked): exit status" 0 $?
+check "consume over TLS" "0 k=over tls" "$(ks -C -t sec -p 1 -o beginning -e -f '%o %k=%s\n')"
+IFS=, read -r s1 s2 <<<"$SSL_BS"
+check "metadata over TLS: the SSL listeners' ports" \
+    "$(printf ' 2 brokers:\n  broker 1 at 127.0.0.1:%s (controller)\n  broker 2 at 127.0.0.1:%s' "${s1##*:}" "${s2##*:}")" \
+    "$(ks -L -t sec | sed -n '2,4p')"
+check "the PLAINTEXT listener serves the same log" "0 k=over tls" "$(kc -C -t sec -p 1 -o beginning -e -f '%o %k=%s\n')"
+timeout 15 "$KCAT" -b "$SSL_BS" -X security.protocol=ssl -m 2 -L >/dev/null 2>"$TMP/untrusted.err"
+check "without the CA (system trust store): refused" 1 $?
+stop_mock
+check "--tls: the CA file is removed on exit" "gone" "$( [ -e "$CA" ] && echo there || echo gone)"
+
+# ---- mutual TLS: --tls-client-auth prints a client certificate and key of its CA ----
+start_mock --brokers 1 --tls --tls-client-auth
+field BOOTSTRAP_SSL SSL_BS
+field CA CA
+field CLIENT_CERT CC
+field CLIENT_KEY CK
+printf 'm\n' | ks -P -t mutual -p 0 -X ssl.certificate.location="$CC" -X ssl.key.location="$CK"
+check "mutual TLS: produce with the client certificate" 0 $?
+ks -m 2 -L >/dev/null 2>"$TMP/nocert.err"
+check "mutual TLS: no client certificate, refused" 1 $?
+stop_mock
+check "--tls-client-auth: the client files are removed on exit" "gone" \
+    "$( [ -e "$CC" ] || [ -e "$CK" ] && echo there || echo gone)"
 
 echo "$passed passed, $failed failed"
 if [ "$failed" -ne 0 ]; then

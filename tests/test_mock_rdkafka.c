@@ -30,7 +30,7 @@ static kafka_mock_t *start_cluster(bool legacy) {
     kafka_mock_conf_init(&conf);
     conf.brokers = 3;
     conf.legacy = legacy;
-    kafka_mock_t *m = kafka_test_mock_with(&conf);
+    kafka_mock_t *m = kafka_test_mock_new(&conf);
     CU_ASSERT_FATAL(strncmp(kafka_mock_bootstrap(m), "127.0.0.1:", 10) == 0);
     return m;
 }

@@ -113,7 +113,7 @@ static kafka_mock_t *start_sasl_mock(const char *mechanisms, bool lenient) {
     mc.sasl_mechanisms = mechanisms;
     mc.sasl_users = "alice:wonderland,bob:builder";
     mc.sasl_scram_lenient = lenient;
-    return kafka_test_mock_with(&mc);
+    return kafka_test_mock_new(&mc);
 }
 
 static kafka__bconn_t *connect_to(kafka_mock_t *m, kafka_conf_t *conf) {

@@ -164,7 +164,7 @@ static kafka_consumer_t *stats_consumer(kafka_mock_t *m, const char *interval, c
                                         stats_seen_t *s) {
     const char *kv[] = {"statistics.interval.ms", interval, "auto.offset.reset", "earliest", "enable.auto.commit",
                         "false", "offsets.storage", "file", "offsets.file", offsets_file, NULL};
-    kafka_conf_t *conf = kafka_test_consumer_conf(kafka_mock_bootstrap(m), kv);
+    kafka_conf_t *conf = kafka_test_conf(kafka_mock_bootstrap(m), kv);
     kafka_conf_set_consumer_stats_cb(conf, on_consumer_stats, s);
     char err[512];
     kafka_consumer_t *c = kafka_consumer_new(conf, err, sizeof(err));
@@ -306,7 +306,7 @@ static void test_each_its_own(void) {
     kafka_mock_t *m = one_broker();
     static stats_seen_t ps, cs;
     const char *kv[] = {"statistics.interval.ms", "100", NULL};
-    kafka_conf_t *conf = kafka_test_consumer_conf(kafka_mock_bootstrap(m), kv);
+    kafka_conf_t *conf = kafka_test_conf(kafka_mock_bootstrap(m), kv);
     kafka_conf_set_stats_cb(conf, on_stats, &ps);
     kafka_conf_set_consumer_stats_cb(conf, on_consumer_stats, &cs);
     char err[512];

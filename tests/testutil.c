@@ -158,7 +158,7 @@ int kafka_test_dead_port(void) {
     return ntohs(a.sin_port); /* fd stays open (bound, not listening) until exit */
 }
 
-kafka_conf_t *kafka_test_consumer_conf(const char *bootstrap, const char *const *kv) {
+kafka_conf_t *kafka_test_conf(const char *bootstrap, const char *const *kv) {
     kafka_conf_t *conf = kafka_conf_new();
     CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
     char err[512];
@@ -175,7 +175,7 @@ kafka_conf_t *kafka_test_consumer_conf(const char *bootstrap, const char *const 
 }
 
 kafka_consumer_t *kafka_test_consumer(const char *bootstrap, const char *const *kv) {
-    kafka_conf_t *conf = kafka_test_consumer_conf(bootstrap, kv);
+    kafka_conf_t *conf = kafka_test_conf(bootstrap, kv);
     char err[512];
     kafka_consumer_t *c = kafka_consumer_new(conf, err, sizeof(err));
     if (!c)
@@ -185,9 +185,9 @@ kafka_consumer_t *kafka_test_consumer(const char *bootstrap, const char *const *
     return c;
 }
 
-kafka_mock_t *kafka_test_mock_with(const kafka_mock_conf_t *conf) {
+kafka_mock_t *kafka_test_mock_new(const kafka_mock_conf_t *mconf) {
     char err[256];
-    kafka_mock_t *m = kafka_mock_new(conf, err, sizeof(err));
+    kafka_mock_t *m = kafka_mock_new(mconf, err, sizeof(err));
     if (!m)
         fprintf(stderr, "mock: %s\n", err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
@@ -200,7 +200,7 @@ kafka_mock_t *kafka_test_mock(int brokers, bool auto_create) {
     mconf.brokers = brokers;
     mconf.auto_create = auto_create;
     mconf.retention_bytes = 0; /* tests read back all they write; retention tests set their own */
-    return kafka_test_mock_with(&mconf);
+    return kafka_test_mock_new(&mconf);
 }
 
 void kafka_test_dr_init(kafka_test_dr_t *s, size_t n) {

@@ -36,15 +36,16 @@ uint8_t *kafka_test_roundtrip(int fd, const uint8_t *req, size_t len, size_t *re
  * it. */
 int kafka_test_dead_port(void);
 
-/* A consumer of ours for bootstrap with quick test settings (fetch.max.wait.ms 100,
+/* A conf for bootstrap with quick test settings (fetch.max.wait.ms 100,
  * retry.backoff.ms 20, request.timeout.ms 5000), then kv (NULL-terminated key, value
- * pairs, each asserted valid). Fails the test when it cannot be made. */
+ * pairs, each asserted valid); the caller destroys it. */
+struct kafka_conf_s *kafka_test_conf(const char *bootstrap, const char *const *kv);
+/* A consumer of ours made with kafka_test_conf(bootstrap, kv). Fails the test when it
+ * cannot be made. */
 struct kafka_consumer_s *kafka_test_consumer(const char *bootstrap, const char *const *kv);
-/* Its conf, for a test that sets more (callbacks) before kafka_consumer_new. */
-kafka_conf_t *kafka_test_consumer_conf(const char *bootstrap, const char *const *kv);
+/* Our mock cluster as mconf says; fails the test when it cannot start (saying why). */
+struct kafka_mock_s *kafka_test_mock_new(const struct kafka_mock_conf_s *mconf);
 /* Our mock cluster with brokers brokers (auto_create: topics made on first use). */
-/* Our mock cluster with conf; fails the test when it does not start (saying why). */
-struct kafka_mock_s *kafka_test_mock_with(const struct kafka_mock_conf_s *conf);
 struct kafka_mock_s *kafka_test_mock(int brokers, bool auto_create);
 
 /* Milliseconds on the monotonic clock; a sleep in milliseconds. */

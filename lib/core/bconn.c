@@ -6,6 +6,7 @@
 
 #include "core/bconn.h"
 #include "core/log.h"
+#include "net/tls.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/vec.h"
@@ -109,10 +110,14 @@ static kafka_err_t ask_versions(kafka__bconn_t *bc, int16_t version, kafka_api_v
     return e;
 }
 
+/* TCP, then TLS when security.protocol says so (kafka_io_open). */
 static kafka_io_t *connect_io(const kafka_conf_t *conf, const char *host, int port, kafka_err_t *errp, char *errstr,
                               size_t errstr_size) {
-    return kafka_io_connect(host, port, (int)kafka_conf_int(conf, KAFKA_CONF_REQUEST_TIMEOUT_MS), errp, errstr,
-                            errstr_size);
+    kafka_io_t *io = kafka_io_open(conf, host, port, errp, errstr, errstr_size);
+    char tls[160];
+    if (io && kafka__io_tls_describe(io, tls, sizeof(tls)))
+        kafka__log(conf, KAFKA__LOG_DEBUG, "TLS", NULL, "broker %s:%d: %s", host, port, tls);
+    return io;
 }
 
 kafka__bconn_t *kafka__bconn_open(const kafka_conf_t *conf, kafka__vcaps_t *vcaps, const char *host, int port,
@@ -168,6 +173,7 @@ kafka__bconn_t *kafka__bconn_open(const kafka_conf_t *conf, kafka__vcaps_t *vcap
         for (int k = 0; k <= KAFKA__MAX_API_KEY; k++)
             bc->floor[k] = bc->version[k] >= 0 ? 0 : -1;
         kafka_io_close(bc->io);
+        bc->fell_back = true;
         bc->io = connect_io(conf, host, port, errp, errstr, errstr_size);
         if (!bc->io) {
             free(frame);
@@ -254,8 +260,17 @@ kafka_err_t kafka__bconn_receive(kafka__bconn_t *bc, void *resp, struct kafka_ar
         *version_out = r.version;
     size_t len = 0;
     kafka_err_t e = kafka_io_receive(bc->io, frame, &len, 0, timeout_ms);
+    /* Hung up on ApiVersions, then on a v0 request a 0.8 broker would answer: no Kafka
+     * speaks like that, a TLS listener does (a plaintext client cannot tell more). */
+    if (e == KAFKA_ERR__CANT_RECV && bc->fell_back && !bc->answered &&
+        kafka_conf_int(bc->conf, KAFKA_CONF_SECURITY_PROTOCOL) == KAFKA_SECURITY_PLAINTEXT)
+        return fail(bc, KAFKA_ERR__SSL,
+                    "%s:%d: the broker hung up on ApiVersions and on %s v%d before any response: not a Kafka "
+                    "0.8 broker; is this a TLS listener? (security.protocol=SSL)",
+                    bc->host, bc->port, kafka_api_name(r.api_key) ? kafka_api_name(r.api_key) : "?", (int)r.version);
     if (e)
         return fail(bc, e, "%s", kafka_io_last_error(bc->io));
+    bc->answered = true;
     int32_t got = -1;
     char why[300];
     e = kafka_response_decode(*frame, len, r.api_key, r.version, arena, &got, resp, why, sizeof(why));

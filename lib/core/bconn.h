@@ -11,8 +11,9 @@
  * then kafka__bconn_receive for each answered one, in order: Kafka answers a
  * connection's requests in the order they came); either way the connection checks each
  * response's correlation id and decodes it at the version its request went at. This is
- * the one place bytes meet a broker: TLS and SASL go between kafka_io_connect and
- * ApiVersions in kafka__bconn_open. Reconnecting, backoff and the log's lost/restored
+ * the one place bytes meet a broker: kafka__bconn_open connects with kafka_io_open
+ * (TCP, and TLS for security.protocol=SSL), then asks ApiVersions; SASL goes between
+ * them when it comes. Reconnecting, backoff and the log's lost/restored
  * lines are core/broker.h's, one level up.
  *
  * A kafka__bconn_t is not thread-safe: one owner (a broker worker, a fetcher, the
@@ -59,6 +60,8 @@ typedef struct kafka__bconn_s {
     char host[256];
     int port;
     bool negotiated;                           /* versions came from ApiVersions */
+    bool fell_back;                            /* hung up on ApiVersions: speaking 0.8's protocol */
+    bool answered;                             /* a response came on this connection */
     int16_t version[KAFKA__MAX_API_KEY + 1];   /* version to use per API key; -1: none in common */
     int16_t floor[KAFKA__MAX_API_KEY + 1];     /* the lowest version both sides speak */
     char client_id[256];

@@ -21,6 +21,13 @@ typedef struct conf_enum_s {
     int64_t value;
 } conf_enum_t;
 
+/* Values a property is known to take that this build does not implement: refused with
+ * why, rather than called invalid. */
+typedef struct conf_refused_s {
+    int prop;
+    const char *value, *why;
+} conf_refused_t;
+
 /* A string property's syntax check: on success *canonical is the malloc'd value to
  * store. Errors name the key and are KAFKA_ERR__INVALID_CONF or KAFKA_ERR__NO_MEMORY. */
 typedef kafka_err_t (*conf_check_t)(const char *key, const char *value, char **canonical,
@@ -35,6 +42,7 @@ typedef struct conf_def_s {
                                   value is its canonical one */
     conf_check_t check;        /* CONF_STR: NULL accepts any string */
     const char *doc;
+    bool secret;               /* never shown: get and dump say "[hidden]" */
 } conf_def_t;
 
 struct kafka_conf_s {
@@ -71,12 +79,22 @@ static const conf_enum_t partitioner_values[] = {
     {NULL, 0}};
 static const conf_enum_t queue_full_values[] = {
     {"block", KAFKA_QUEUE_FULL_BLOCK}, {"error", KAFKA_QUEUE_FULL_ERROR}, {NULL, 0}};
+static const conf_enum_t security_values[] = {
+    {"PLAINTEXT", KAFKA_SECURITY_PLAINTEXT}, {"SSL", KAFKA_SECURITY_SSL}, {NULL, 0}};
+#define NO_SASL "SASL authentication is not implemented yet (PLAINTEXT and SSL are)"
+static const conf_refused_t refused[] = {{KAFKA_CONF_SECURITY_PROTOCOL, "SASL_PLAINTEXT", NO_SASL},
+                                         {KAFKA_CONF_SECURITY_PROTOCOL, "SASL_SSL", NO_SASL}};
+static const conf_enum_t endpoint_id_values[] = {{"https", 1}, {"none", 0}, {NULL, 0}};
+static const conf_enum_t tls_version_values[] = {
+    {"TLSv1.2", KAFKA_TLS_1_2}, {"TLSv1.3", KAFKA_TLS_1_3}, {"TLS1.2", KAFKA_TLS_1_2},
+    {"TLS1.3", KAFKA_TLS_1_3},  {NULL, 0}};
 
 #define I32 INT64_C(2147483647)
-#define P_BOOL(id, name, def, doc) [id] = {name, CONF_BOOL, def, 0, 1, NULL, NULL, doc}
-#define P_INT(id, name, def, lo, hi, doc) [id] = {name, CONF_INT, def, lo, hi, NULL, NULL, doc}
-#define P_ENUM(id, name, def, vals, doc) [id] = {name, CONF_ENUM, def, 0, 0, vals, NULL, doc}
-#define P_STR(id, name, def, check, doc) [id] = {name, CONF_STR, def, 0, 0, NULL, check, doc}
+#define P_BOOL(id, name, def, doc) [id] = {name, CONF_BOOL, def, 0, 1, NULL, NULL, doc, false}
+#define P_INT(id, name, def, lo, hi, doc) [id] = {name, CONF_INT, def, lo, hi, NULL, NULL, doc, false}
+#define P_ENUM(id, name, def, vals, doc) [id] = {name, CONF_ENUM, def, 0, 0, vals, NULL, doc, false}
+#define P_STR(id, name, def, check, doc) [id] = {name, CONF_STR, def, 0, 0, NULL, check, doc, false}
+#define P_SECRET(id, name, doc) [id] = {name, CONF_STR, "", 0, 0, NULL, NULL, doc, true}
 
 /* Defaults are Java's producer/consumer ones unless the doc says why not. */
 static const conf_def_t props[KAFKA_CONF__COUNT] = {
@@ -166,6 +184,27 @@ static const conf_def_t props[KAFKA_CONF__COUNT] = {
     P_INT(KAFKA_CONF_STATISTICS_INTERVAL_MS, "statistics.interval.ms", "0", 0, 86400000,
           "How often a client hands its counters to its stats callback (kafka_conf_set_stats_cb for a "
           "producer, kafka_conf_set_consumer_stats_cb for a consumer); 0 disables it."),
+    P_ENUM(KAFKA_CONF_SECURITY_PROTOCOL, "security.protocol", "PLAINTEXT", security_values,
+           "How broker connections are secured: PLAINTEXT or SSL (TLS). SASL_PLAINTEXT and SASL_SSL are "
+           "refused: SASL is not implemented yet."),
+    P_STR(KAFKA_CONF_SSL_CA_LOCATION, "ssl.ca.location", "", NULL,
+          "CA certificates (PEM) that broker certificates must chain to: a file, or a directory "
+          "prepared with openssl rehash; empty uses the system trust store."),
+    P_STR(KAFKA_CONF_SSL_CERTIFICATE_LOCATION, "ssl.certificate.location", "", NULL,
+          "The client's certificate (PEM, chain after it) for brokers that require one (mTLS)."),
+    P_STR(KAFKA_CONF_SSL_KEY_LOCATION, "ssl.key.location", "", NULL,
+          "The private key (PEM) of ssl.certificate.location."),
+    P_SECRET(KAFKA_CONF_SSL_KEY_PASSWORD, "ssl.key.password",
+             "Password of an encrypted ssl.key.location; never logged or shown."),
+    P_ENUM(KAFKA_CONF_SSL_ENDPOINT_IDENTIFICATION, "ssl.endpoint.identification.algorithm", "https",
+           endpoint_id_values,
+           "https: the broker's certificate must name the host (or IP) connected to, and the host name "
+           "is sent as SNI; none: any certificate the CAs signed is taken."),
+    P_STR(KAFKA_CONF_SSL_CIPHER_SUITES, "ssl.cipher.suites", "", NULL,
+          "OpenSSL cipher list for TLS 1.2 (e.g. ECDHE-RSA-AES128-GCM-SHA256); names starting with "
+          "TLS_ set the TLS 1.3 suites; empty keeps OpenSSL's defaults."),
+    P_ENUM(KAFKA_CONF_SSL_MIN_VERSION, "ssl.min.version", "TLSv1.2", tls_version_values,
+           "Oldest TLS version accepted: TLSv1.2 or TLSv1.3."),
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -346,6 +385,10 @@ static kafka_err_t parse_value(const conf_def_t *d, const char *value, int64_t *
         return KAFKA_OK;
     }
     case CONF_ENUM: {
+        for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+            if (&props[refused[i].prop] == d && strcasecmp(value, refused[i].value) == 0)
+                return fail(errstr, errstr_size, "%s: %s is not supported: %s", d->name, refused[i].value,
+                            refused[i].why);
         char allowed[160];
         size_t n = 0;
         for (const conf_enum_t *e = d->values; e->name; e++) {
@@ -381,7 +424,7 @@ static const char *value_str(const kafka_conf_t *conf, int p, char tmp[24]) {
                 return e->name;
         break;
     case CONF_STR:
-        return conf->sval[p];
+        return d->secret && conf->sval[p][0] ? "[hidden]" : conf->sval[p];
     case CONF_INT:
         break;
     }

@@ -66,6 +66,7 @@ static kafka__metadata_t *fetch_any(kafka_connection_t *c, const char *const *to
     pthread_mutex_unlock(&c->lock);
     char e[300];
     size_t off = 0;
+    bool tls_only = true;
     why[0] = 0;
     *errp = KAFKA_ERR__NO_KNOWN_BROKERS;
     for (size_t i = 0; i < n; i++) {
@@ -88,7 +89,12 @@ static kafka__metadata_t *fetch_any(kafka_connection_t *c, const char *const *to
         kafka__bconn_close(bc);
         /* An unreachable broker is skipped; its reason is kept for last_error. */
         off += (size_t)snprintf(why + off, off < why_size ? why_size - off : 0, "%s%s", off ? "; " : "", e);
+        tls_only = tls_only && err == KAFKA_ERR__SSL;
     }
+    /* Every broker refused TLS (a certificate not trusted, a key that does not load):
+     * waiting for the next refresh cannot help, and the callers say so at once. */
+    if (n > 0 && tls_only && *errp == KAFKA_ERR__NO_KNOWN_BROKERS)
+        *errp = KAFKA_ERR__SSL;
     return NULL;
 }
 
@@ -286,6 +292,13 @@ kafka_err_t kafka_connection_wait_metadata(kafka_connection_t *c, const char *to
         const kafka__md_topic_t *t = c->md && topic ? kafka__metadata_topic(c->md, topic) : NULL;
         if (c->md && (!topic || (t && !t->err))) {
             err = KAFKA_OK;
+            break;
+        }
+        /* The last refresh failed in a way retrying cannot mend (TLS): it may have
+         * ended before this call began (the first one races kafka_connection_new's
+         * caller), but it is the cluster's current state all the same. */
+        if (c->last_err == KAFKA_ERR__SSL) {
+            err = c->last_err;
             break;
         }
         /* The cluster answered (after the topic was asked for) without it. */

@@ -12,6 +12,7 @@
 #define KAFKA__LOG_WARNING 4
 #define KAFKA__LOG_NOTICE 5
 #define KAFKA__LOG_INFO 6
+#define KAFKA__LOG_DEBUG 7
 
 /* Without a callback, and when the application did not set log.level, stderr gets
  * warnings and worse only. */

@@ -2,6 +2,9 @@
  * dispatch. Handlers live in hNN_<api>.c; partition logs in log.c. */
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -9,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,7 +23,7 @@
 
 #define KMOCK_MAX_FRAME (100 << 20) /* Kafka's socket.request.max.bytes default */
 
-enum { POLL_LISTEN = 1, POLL_CONN, POLL_WAKE };
+enum { POLL_LISTEN = 1, POLL_LISTEN_SSL, POLL_CONN, POLL_WAKE };
 
 struct kmock_conn_s {
     int kind; /* POLL_CONN: first, so epoll data can tell listeners from connections */
@@ -38,6 +42,7 @@ struct kmock_conn_s {
     int64_t park_deadline;
     kafka_request_u *body;
     kmock_sasl_t sasl;
+    SSL *ssl;             /* a connection of the SSL listener, else NULL */
     kmock_conn_t *next;
 };
 
@@ -51,6 +56,10 @@ void kafka_mock_conf_init(kafka_mock_conf_t *conf) {
     conf->legacy = false;
     conf->retention_bytes = KAFKA_MOCK_DEFAULT_RETENTION;
     conf->message_max_bytes = 0;
+    conf->tls = false;
+    conf->tls_cert = conf->tls_key = conf->tls_cert_name = NULL;
+    conf->tls_cert_expired = false;
+    conf->tls_client_auth = false;
 }
 
 static void wake(kafka_mock_t *m) {
@@ -90,7 +99,17 @@ static void conn_close(kafka_mock_t *m, kmock_conn_t *c) {
     c->closing = true;
 }
 
+/* Closes after reading what the peer sent: closing with unread input would reset the
+ * connection, and the peer might never read the TLS alert written before. */
+static void conn_drop(kafka_mock_t *m, kmock_conn_t *c) {
+    char junk[4096];
+    while (c->fd >= 0 && read(c->fd, junk, sizeof(junk)) > 0) {
+    }
+    conn_close(m, c);
+}
+
 static void conn_free(kmock_conn_t *c) {
+    SSL_free(c->ssl);
     kafka__buf_free(&c->rbuf);
     kafka__buf_free(&c->wbuf);
     free(c->parked);
@@ -104,8 +123,15 @@ static void broker_close_listener(kafka_mock_t *m, kmock_broker_t *b) {
         close(b->listen_fd);
         b->listen_fd = -1;
     }
+    if (b->ssl_fd >= 0) {
+        epoll_ctl(m->epfd, EPOLL_CTL_DEL, b->ssl_fd, NULL);
+        close(b->ssl_fd);
+        b->ssl_fd = -1;
+    }
 }
 
+/* Opens the broker's listeners (again on their ports after a restart): PLAINTEXT, and
+ * SSL when the cluster has TLS. */
 static int broker_listen(kafka_mock_t *m, kmock_broker_t *b, char *errstr, size_t errstr_size) {
     int port = b->port;
     int fd = listen_on(port, &b->port, errstr, errstr_size);
@@ -115,12 +141,23 @@ static int broker_listen(kafka_mock_t *m, kmock_broker_t *b, char *errstr, size_
     b->kind = POLL_LISTEN;
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = b};
     epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev);
+    if (!m->ssl_ctx)
+        return 0;
+    port = b->ssl_port;
+    if ((fd = listen_on(port, &b->ssl_port, errstr, errstr_size)) < 0) {
+        broker_close_listener(m, b);
+        return -1;
+    }
+    b->ssl_fd = fd;
+    b->ssl_kind = POLL_LISTEN_SSL;
+    ev.data.ptr = &b->ssl_kind;
+    epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev);
     return 0;
 }
 
-static void accept_conns(kafka_mock_t *m, kmock_broker_t *b) {
+static void accept_conns(kafka_mock_t *m, kmock_broker_t *b, bool tls) {
     for (;;) {
-        int fd = accept4(b->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = accept4(tls ? b->ssl_fd : b->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return;
         kmock_conn_t *c = calloc(1, sizeof(*c));
@@ -134,9 +171,14 @@ static void accept_conns(kafka_mock_t *m, kmock_broker_t *b) {
         c->fd = fd;
         c->broker = b;
         c->body = malloc(sizeof(*c->body));
+        if (tls && (c->ssl = SSL_new(m->ssl_ctx)) != NULL) {
+            SSL_set_fd(c->ssl, fd);
+            SSL_set_accept_state(c->ssl);
+        }
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
-        if (!c->body || epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        if (!c->body || (tls && !c->ssl) || epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
             close(fd);
+            SSL_free(c->ssl);
             free(c->body);
             free(c);
             continue;
@@ -146,6 +188,22 @@ static void accept_conns(kafka_mock_t *m, kmock_broker_t *b) {
     }
 }
 
+static void conn_want_out(kafka_mock_t *m, kmock_conn_t *c, bool on);
+
+/* SSL_read_ex returned r (not 1): wait for what it wants, or close. */
+static void conn_tls_read_failed(kafka_mock_t *m, kmock_conn_t *c, int r) {
+    int e = SSL_get_error(c->ssl, r);
+    if (e == SSL_ERROR_WANT_WRITE)
+        conn_want_out(m, c, true); /* the handshake's answer waits for room */
+    else if (e == SSL_ERROR_WANT_READ && c->wpos == c->wbuf.len)
+        conn_want_out(m, c, false); /* written: no response pending to keep EPOLLOUT for */
+    else if (e != SSL_ERROR_WANT_READ)
+        conn_drop(m, c); /* a failed handshake already wrote its alert */
+    ERR_clear_error();
+}
+
+/* Reads all there is. Over TLS (the handshake runs inside SSL_read) everything
+ * decrypted goes to rbuf too, so nothing waits in OpenSSL that epoll would not announce. */
 static void conn_read(kafka_mock_t *m, kmock_conn_t *c) {
     for (;;) {
         if (c->rpos && c->rpos == c->rbuf.len) {
@@ -156,14 +214,25 @@ static void conn_read(kafka_mock_t *m, kmock_conn_t *c) {
             conn_close(m, c);
             return;
         }
-        ssize_t n = read(c->fd, c->rbuf.data + c->rbuf.len, c->rbuf.cap - c->rbuf.len);
-        if (n > 0) {
-            c->rbuf.len += (size_t)n;
-            continue;
+        uint8_t *at = c->rbuf.data + c->rbuf.len;
+        size_t room = c->rbuf.cap - c->rbuf.len, n = 0;
+        if (c->ssl) {
+            ERR_clear_error();
+            int r = SSL_read_ex(c->ssl, at, room, &n);
+            if (r != 1) {
+                conn_tls_read_failed(m, c, r);
+                return;
+            }
+        } else {
+            ssize_t got = read(c->fd, at, room);
+            if (got <= 0) {
+                if (got == 0 || (errno != EAGAIN && errno != EINTR))
+                    conn_close(m, c);
+                return;
+            }
+            n = (size_t)got;
         }
-        if (n == 0 || (errno != EAGAIN && errno != EINTR))
-            conn_close(m, c);
-        return;
+        c->rbuf.len += n;
     }
 }
 
@@ -180,9 +249,27 @@ static void conn_flush(kafka_mock_t *m, kmock_conn_t *c, int64_t now) {
         return;
     while (c->wpos < c->wbuf.len) {
         size_t end = c->cut_at ? c->cut_at : c->wbuf.len;
-        /* MSG_NOSIGNAL: a client that hung up is EPIPE here, not SIGPIPE in the process
-         * hosting the mock (a test, kafka-agent --mock). */
-        ssize_t n = send(c->fd, c->wbuf.data + c->wpos, end - c->wpos, MSG_NOSIGNAL);
+        ssize_t n;
+        if (c->ssl) {
+            size_t done = 0;
+            ERR_clear_error();
+            int r = SSL_write_ex(c->ssl, c->wbuf.data + c->wpos, end - c->wpos, &done);
+            int e = r == 1 ? SSL_ERROR_NONE : SSL_get_error(c->ssl, r);
+            ERR_clear_error();
+            n = (ssize_t)done;
+            if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+                errno = EAGAIN;
+                n = -1;
+            } else if (e != SSL_ERROR_NONE) {
+                errno = EPIPE;
+                n = -1;
+            }
+        } else {
+            /* MSG_NOSIGNAL: a client that hung up is EPIPE here, not SIGPIPE in the process
+             * hosting the mock (a test, kafka-agent --mock); the loop thread blocks SIGPIPE
+             * for OpenSSL's own writes. */
+            n = send(c->fd, c->wbuf.data + c->wpos, end - c->wpos, MSG_NOSIGNAL);
+        }
         if (n < 0) {
             if (errno == EAGAIN || errno == EINTR) {
                 conn_want_out(m, c, true);
@@ -279,7 +366,7 @@ static void handle_frame(kafka_mock_t *m, kmock_conn_t *c, const uint8_t *frame,
          * our versions, so the client can pick one. */
         kafka_response_u resp;
         kafka_response_init(key, &resp);
-        kmock_req_t rq = {m, c->broker, &hdr, c->body, &arena, now, KAFKA_OK, deadline, &c->sasl};
+        kmock_req_t rq = {m, c->broker, &hdr, c->body, &arena, now, KAFKA_OK, deadline, &c->sasl, c->ssl != NULL};
         kmock__handle_api_versions(&rq, &resp);
         resp.api_versions.error_code = KAFKA_ERR_UNSUPPORTED_VERSION;
         respond(m, c, key, 0, hdr.correlation_id, &resp, now);
@@ -292,7 +379,7 @@ static void handle_frame(kafka_mock_t *m, kmock_conn_t *c, const uint8_t *frame,
         kafka__arena_free(&arena);
         return;
     }
-    kmock_req_t rq = {m, c->broker, &hdr, c->body, &arena, now, KAFKA_OK, deadline, &c->sasl};
+    kmock_req_t rq = {m, c->broker, &hdr, c->body, &arena, now, KAFKA_OK, deadline, &c->sasl, c->ssl != NULL};
     kmock_fault_t *f = deadline ? NULL : take_fault(m, key, c->broker->id);
     if (f) {
         rq.inject = f->err;
@@ -380,6 +467,12 @@ static int next_timeout(kafka_mock_t *m, int64_t now) {
 static void *loop(void *arg) {
     kafka_mock_t *m = arg;
     struct epoll_event evs[64];
+    /* OpenSSL writes with write(): a client gone would raise SIGPIPE in this thread and
+     * kill the process hosting the mock. Blocked, it stays pending here, harmlessly. */
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, NULL);
     pthread_mutex_lock(&m->lock);
     while (!m->stopping) {
         int timeout = next_timeout(m, kafka__now_ms());
@@ -395,10 +488,15 @@ static void *loop(void *arg) {
             } else if (kind == POLL_LISTEN) {
                 kmock_broker_t *b = evs[i].data.ptr;
                 if (b->listen_fd >= 0)
-                    accept_conns(m, b);
+                    accept_conns(m, b, false);
+            } else if (kind == POLL_LISTEN_SSL) {
+                kmock_broker_t *b = (kmock_broker_t *)((char *)evs[i].data.ptr - offsetof(kmock_broker_t, ssl_kind));
+                if (b->ssl_fd >= 0)
+                    accept_conns(m, b, true);
             } else {
                 kmock_conn_t *c = evs[i].data.ptr;
-                if (c->fd >= 0 && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+                /* TLS reads may have waited for room to write (the handshake). */
+                if (c->fd >= 0 && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR | (c->ssl ? EPOLLOUT : 0))))
                     conn_read(m, c);
             }
         }
@@ -479,12 +577,19 @@ kafka_mock_t *kafka_mock_new(const kafka_mock_conf_t *conf, char *errstr, size_t
         kafka_mock_destroy(m);
         return NULL;
     }
+    if (m->conf.tls && !(m->ssl_ctx = kmock__tls_ctx(&m->conf, &m->tls_files, errstr, errstr_size))) {
+        kafka_mock_destroy(m);
+        return NULL;
+    }
+    /* The conf's strings belong to the caller: only the context made from them stays. */
+    m->conf.tls_cert = m->conf.tls_key = m->conf.tls_cert_name = NULL;
     m->nbrokers = m->conf.brokers;
-    size_t off = 0;
+    size_t off = 0, off_ssl = 0;
     for (int i = 0; i < m->nbrokers; i++) {
         kmock_broker_t *b = &m->brokers[i];
         b->id = i + 1;
-        b->listen_fd = -1;
+        b->listen_fd = b->ssl_fd = -1;
+        b->ssl_port = m->ssl_ctx ? 0 : -1;
         b->drop_next = -2;
         if (broker_listen(m, b, errstr, errstr_size) != 0) {
             kafka_mock_destroy(m);
@@ -492,6 +597,9 @@ kafka_mock_t *kafka_mock_new(const kafka_mock_conf_t *conf, char *errstr, size_t
         }
         off += (size_t)snprintf(m->bootstrap + off, sizeof(m->bootstrap) - off, "%s127.0.0.1:%d", i ? "," : "",
                                 b->port);
+        if (m->ssl_ctx)
+            off_ssl += (size_t)snprintf(m->bootstrap_ssl + off_ssl, sizeof(m->bootstrap_ssl) - off_ssl,
+                                        "%s127.0.0.1:%d", i ? "," : "", b->ssl_port);
     }
     if (pthread_create(&m->thread, NULL, loop, m) != 0) {
         snprintf(errstr, errstr_size, "cannot start the event loop thread");
@@ -517,9 +625,14 @@ void kafka_mock_destroy(kafka_mock_t *m) {
             close(c->fd);
         conn_free(c);
     }
-    for (int i = 0; i < m->nbrokers; i++)
+    for (int i = 0; i < m->nbrokers; i++) {
         if (m->brokers[i].listen_fd >= 0)
             close(m->brokers[i].listen_fd);
+        if (m->brokers[i].ssl_fd >= 0)
+            close(m->brokers[i].ssl_fd);
+    }
+    SSL_CTX_free(m->ssl_ctx);
+    kmock__tls_files_remove(&m->tls_files);
     for (kmock_topic_t *t = m->topics, *n; t; t = n) {
         n = t->next;
         for (int p = 0; p < t->npartitions; p++)
@@ -550,16 +663,28 @@ void kafka_mock_destroy(kafka_mock_t *m) {
 }
 
 const char *kafka_mock_bootstrap(const kafka_mock_t *m) { return m->bootstrap; }
+const char *kafka_mock_bootstrap_ssl(const kafka_mock_t *m) { return m->bootstrap_ssl; }
+const char *kafka_mock_tls_ca(const kafka_mock_t *m) { return m->tls_files.ca[0] ? m->tls_files.ca : NULL; }
+const char *kafka_mock_tls_client_cert(const kafka_mock_t *m) {
+    return m->tls_files.client_cert[0] ? m->tls_files.client_cert : NULL;
+}
+const char *kafka_mock_tls_client_key(const kafka_mock_t *m) {
+    return m->tls_files.client_key[0] ? m->tls_files.client_key : NULL;
+}
 int kafka_mock_broker_count(const kafka_mock_t *m) { return m->nbrokers; }
-int kafka_mock_broker_port(const kafka_mock_t *m, int id) {
-    /* A broker keeps its port across down/up (it re-binds the same one), and ports are
-     * written only while the cluster starts or under the lock: read under it too. */
+/* Broker id's PLAINTEXT or SSL port, -1 when there is none. A broker keeps its ports
+ * across down/up (it re-binds the same ones), and ports are written only while the
+ * cluster starts or under the lock: read under it too. */
+static int broker_port(const kafka_mock_t *m, int id, bool ssl) {
     kafka_mock_t *mm = (kafka_mock_t *)m;
     pthread_mutex_lock(&mm->lock);
-    int port = id >= 1 && id <= m->nbrokers ? m->brokers[id - 1].port : -1;
+    int port = id < 1 || id > m->nbrokers ? -1 : ssl ? m->brokers[id - 1].ssl_port : m->brokers[id - 1].port;
     pthread_mutex_unlock(&mm->lock);
     return port;
 }
+
+int kafka_mock_broker_port(const kafka_mock_t *m, int id) { return broker_port(m, id, false); }
+int kafka_mock_broker_ssl_port(const kafka_mock_t *m, int id) { return broker_port(m, id, true); }
 
 kmock_broker_t *kmock__broker(kafka_mock_t *m, int id) {
     return id >= 1 && id <= m->nbrokers ? &m->brokers[id - 1] : NULL;

@@ -49,7 +49,7 @@ kmock_result_t kmock__handle_metadata(kmock_req_t *rq, kafka_response_u *resp) {
             continue;
         r->brokers.items[k].node_id = m->brokers[i].id;
         r->brokers.items[k].host = kafka_str("127.0.0.1");
-        r->brokers.items[k].port = m->brokers[i].port;
+        r->brokers.items[k].port = kmock__advertised_port(rq, &m->brokers[i]);
         r->brokers.items[k].rack = kafka_str(NULL);
         if (r->controller_id < 1)
             r->controller_id = m->brokers[i].id;

@@ -11,7 +11,7 @@ static int16_t coordinator(kmock_req_t *rq, kafka_str_t key, int32_t *node, kafk
     }
     *node = b->id;
     *host = kafka_str("127.0.0.1");
-    *port = b->port;
+    *port = kmock__advertised_port(rq, b);
     return 0;
 }
 

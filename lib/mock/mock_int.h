@@ -95,11 +95,20 @@ typedef struct kmock_fault_s {
 
 typedef struct kmock_conn_s kmock_conn_t;
 
+/* Files of the generated TLS certificates ("" when not written). */
+typedef struct kmock_tls_files_s {
+    char ca[256];
+    char client_cert[272], client_key[272];
+} kmock_tls_files_t;
+
 typedef struct kmock_broker_s {
     int kind; /* first: epoll data points here for a listener (see cluster.c) */
     int id;
     int port;
     int listen_fd;
+    int ssl_kind; /* epoll data of the SSL listener points here */
+    int ssl_port; /* -1: no SSL listener */
+    int ssl_fd;
     bool down;
     int latency_ms;
     int drop_next; /* api key whose next response is cut (-2: none, -1: any) */
@@ -115,6 +124,9 @@ struct kafka_mock_s {
     int nbrokers;
     kmock_broker_t brokers[KMOCK_MAX_BROKERS];
     char bootstrap[KMOCK_MAX_BROKERS * 24];
+    char bootstrap_ssl[KMOCK_MAX_BROKERS * 24];
+    struct ssl_ctx_st *ssl_ctx; /* the SSL listeners' (conf.tls), else NULL */
+    kmock_tls_files_t tls_files; /* what the generated certificates were written to */
     kmock_topic_t *topics;
     kmock_commit_t *commits;
     kmock_fault_t *faults;
@@ -151,7 +163,21 @@ typedef struct kmock_req_s {
     kafka_err_t inject; /* an injected error: handlers skip their side effects */
     int64_t deadline_ms; /* a parked Fetch answers by then */
     kmock_sasl_t *sasl;  /* the connection's */
+    bool tls;            /* came in on the SSL listener: brokers are advertised at theirs */
 } kmock_req_t;
+
+/* The port of broker b that a client of rq's listener connects to. */
+static inline int kmock__advertised_port(const kmock_req_t *rq, const kmock_broker_t *b) {
+    return rq->tls ? b->ssl_port : b->port;
+}
+
+/* The SSL listeners' context from conf (tls.c): its certificate files, or a generated CA
+ * and certificate (the CA, and the client's certificate and key with tls_client_auth,
+ * written to files; "" where none). NULL with errstr on failure. */
+struct ssl_ctx_st *kmock__tls_ctx(const kafka_mock_conf_t *conf, kmock_tls_files_t *files, char *errstr,
+                                  size_t errstr_size);
+/* Removes the files kmock__tls_ctx wrote. */
+void kmock__tls_files_remove(kmock_tls_files_t *files);
 
 typedef enum kmock_result_e {
     KMOCK_RESPOND = 0,

@@ -538,12 +538,14 @@ static void *worker_main(void *arg) {
             fds[1].fd = kafka_io_fd(w->broker.bc->io);
             nfds = 2;
         }
-        int r = poll(fds, (nfds_t)nfds, timeout);
+        /* TLS may hold a response it read ahead, which poll() would not announce. */
+        bool pending = nfds == 2 && kafka_io_pending(w->broker.bc->io);
+        int r = poll(fds, (nfds_t)nfds, pending ? 0 : timeout);
         if (r < 0 && errno != EINTR)
             kafka__sleep_ms(1);
         if (r > 0 && (fds[0].revents & POLLIN))
             kafka__mpscq_ack(&w->q);
-        if (r > 0 && nfds == 2 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)))
+        if (pending || (r > 0 && nfds == 2 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))))
             receive(w);
     }
     /* Stopping: batches in flight go back to their partitions, tracked partitions to

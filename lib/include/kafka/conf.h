@@ -68,6 +68,14 @@ typedef enum kafka_conf_prop_e {
     KAFKA_CONF_RETRY_BACKOFF_MAX_MS = 36,         /* retry.backoff.max.ms */
     KAFKA_CONF_RETRY_BACKOFF_MS = 37,             /* retry.backoff.ms */
     KAFKA_CONF_STATISTICS_INTERVAL_MS = 38,       /* statistics.interval.ms */
+    KAFKA_CONF_SECURITY_PROTOCOL = 39,            /* security.protocol: kafka_security_protocol_t */
+    KAFKA_CONF_SSL_CA_LOCATION = 40,              /* ssl.ca.location */
+    KAFKA_CONF_SSL_CERTIFICATE_LOCATION = 41,     /* ssl.certificate.location */
+    KAFKA_CONF_SSL_KEY_LOCATION = 42,             /* ssl.key.location */
+    KAFKA_CONF_SSL_KEY_PASSWORD = 43,             /* ssl.key.password: a secret, never shown */
+    KAFKA_CONF_SSL_ENDPOINT_IDENTIFICATION = 44,  /* ssl.endpoint.identification.algorithm: 1 https, 0 none */
+    KAFKA_CONF_SSL_CIPHER_SUITES = 45,            /* ssl.cipher.suites */
+    KAFKA_CONF_SSL_MIN_VERSION = 46,              /* ssl.min.version: kafka_tls_version_t */
     KAFKA_CONF__COUNT /* one past the last number: grows with every new property */
 } kafka_conf_prop_t;
 
@@ -102,6 +110,21 @@ typedef enum kafka_queue_full_e {
     KAFKA_QUEUE_FULL_ERROR
 } kafka_queue_full_t;
 
+/* security.protocol. SASL_PLAINTEXT and SASL_SSL are named so that setting them says
+ * plainly that SASL is not implemented yet (KAFKA_ERR__INVALID_CONF). */
+typedef enum kafka_security_protocol_e {
+    KAFKA_SECURITY_PLAINTEXT,
+    KAFKA_SECURITY_SSL,
+    KAFKA_SECURITY_SASL_PLAINTEXT,
+    KAFKA_SECURITY_SASL_SSL
+} kafka_security_protocol_t;
+
+/* ssl.min.version, as TLS spells them on the wire (0x0303 TLS 1.2, 0x0304 TLS 1.3). */
+typedef enum kafka_tls_version_e {
+    KAFKA_TLS_1_2 = 0x0303,
+    KAFKA_TLS_1_3 = 0x0304
+} kafka_tls_version_t;
+
 /* One entry of bootstrap.servers; IPv6 hosts are given without their brackets. */
 typedef struct kafka_conf_broker_s {
     char host[256];
@@ -126,7 +149,8 @@ kafka_err_t kafka_conf_set(kafka_conf_t *conf, const char *key, const char *valu
                            size_t errstr_size);
 
 /* The canonical string form of a property ("-1" for acks=all; bootstrap.servers with
- * every port spelled out) into value[0..value_size). KAFKA_ERR__INVALID_CONF for an
+ * every port spelled out; "[hidden]" for a secret that is set, such as ssl.key.password)
+ * into value[0..value_size). KAFKA_ERR__INVALID_CONF for an
  * unknown key; KAFKA_ERR__INVALID_ARG when value_size is too small (value then holds
  * as much as fits, NUL-terminated, if value_size > 0). */
 kafka_err_t kafka_conf_get(const kafka_conf_t *conf, const char *key, char *value, size_t value_size);
@@ -147,7 +171,7 @@ kafka_err_t kafka_conf_set_file(kafka_conf_t *conf, const char *path, char *errs
 kafka_err_t kafka_conf_validate(kafka_conf_t *conf, char *errstr, size_t errstr_size);
 
 /* Writes "name=value" for every property, sorted by name; the output is a valid
- * properties file. */
+ * properties file, but for secrets (ssl.key.password), which show as "[hidden]". */
 void kafka_conf_dump(const kafka_conf_t *conf, FILE *out);
 
 /* One line of documentation of a property (range, default, meaning), or NULL. */
@@ -174,7 +198,8 @@ static inline bool kafka_conf_bool(const kafka_conf_t *conf, kafka_conf_prop_t p
  * "%LEVEL|libkafka|FACILITY| message", warnings and worse only unless log.level is set.
  * facility names the component: METADATA (refreshes failing and recovering), PRODUCE
  * (a producer worker's broker connection), FETCH (a consumer fetcher's), VERSION (an
- * API version that did not decode and the fallback taken). A connection's loss (with
+ * API version that did not decode and the fallback taken), TLS (debug: each TLS
+ * connection's protocol version, cipher and whether kernel TLS sends). A connection's loss (with
  * its cause) and its restoration are logged once each, not per retry, both as warnings.
  * Lines of one event (same facility, same broker and event) are rate-limited: 3 per 10 s,
  * then the next line that passes ends with "(N similar messages suppressed)".

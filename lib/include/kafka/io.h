@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "kafka/conf.h"
 #include "kafka/error.h"
 #include "kafka/protocol.h"
 
@@ -27,14 +28,32 @@ typedef struct kafka_io_s kafka_io_t;
  * KAFKA_ERR__TIMED_OUT, and errstr naming host, port and the cause. */
 kafka_io_t *kafka_io_connect(const char *host, int port, int timeout_ms, kafka_err_t *errp, char *errstr,
                              size_t errstr_size);
+/* A connection as conf says: kafka_io_connect within request.timeout.ms, then with
+ * security.protocol=SSL the TLS handshake in what is left of it, the broker's
+ * certificate verified against ssl.ca.location and, with
+ * ssl.endpoint.identification.algorithm=https, against host (SNI sent for names). NULL
+ * on failure with *errp and errstr as kafka_io_connect's, or KAFKA_ERR__SSL (not
+ * retriable: a bad ssl.* file or key password, an untrusted, expired or misnamed
+ * certificate, a peer that does not speak TLS), errstr naming the cause ("is this a TLS
+ * port?" when the peer hangs up on the handshake; KAFKA_ERR__TIMED_OUT with the same
+ * question when it does not answer it in time). A plaintext
+ * connection whose first response is a TLS record fails the same way on receive. */
+kafka_io_t *kafka_io_open(const kafka_conf_t *conf, const char *host, int port, kafka_err_t *errp, char *errstr,
+                          size_t errstr_size);
 void kafka_io_close(kafka_io_t *io);
 
 /* "host:port" as connected, and the numeric peer address. */
 const char *kafka_io_peer(const kafka_io_t *io);
 
 /* The socket, for a caller's own poll set (POLLIN: a response is arriving); -1 once the
- * connection is closed. Reads and writes still go through the calls below. */
+ * connection is closed. Reads and writes still go through the calls below. shutdown()
+ * on it makes a blocked receive return (KAFKA_ERR__CANT_RECV), TLS or not. */
 int kafka_io_fd(const kafka_io_t *io);
+
+/* Non-zero when bytes of the peer already came off the socket (TLS reads whole records
+ * and reads ahead): poll() on kafka_io_fd() does not announce them, so check this first
+ * and receive without waiting. Always 0 for plaintext. */
+int kafka_io_pending(const kafka_io_t *io);
 
 /* Writes all of iov (scatter-gather, no copy; any number of buffers) within timeout_ms.
  * KAFKA_ERR__CANT_SEND on a broken connection, KAFKA_ERR__TIMED_OUT,

@@ -40,6 +40,21 @@ typedef struct kafka_mock_conf_s {
                                     Kafka 3.8.1-3.9 do: librdkafka before 2.6.1 (Debian 12 has 2.0.2)
                                     repeats its own nonce there; Kafka 4 and this mock by default
                                     refuse it (RFC 5802) */
+    /* TLS: with tls, every broker listens on a second port for SSL connections (a real
+     * broker's SSL listener) besides its PLAINTEXT one; kafka_mock_bootstrap_ssl() lists
+     * them, and Metadata/FindCoordinator answer each client with the addresses of the
+     * listener it came in on. */
+    bool tls;
+    const char *tls_cert;      /* PEM file of the certificate (chain after it), tls_key its key; NULL: a CA
+                                  and a certificate it signed are made in memory, the CA written to the
+                                  file kafka_mock_tls_ca() names (removed by destroy) */
+    const char *tls_key;
+    const char *tls_cert_name; /* the generated certificate's only name (DNS); NULL: localhost and
+                                  127.0.0.1. Another name makes a client's host name check fail. */
+    bool tls_cert_expired;     /* the generated certificate expired yesterday */
+    bool tls_client_auth;      /* mutual TLS (generated certificates only): clients must show a
+                                  certificate of the generated CA; one is written for them, see
+                                  kafka_mock_tls_client_cert() */
 } kafka_mock_conf_t;
 
 /* The default log bound per partition: 8 MiB. Past it the oldest 2 MiB segments go and
@@ -60,8 +75,18 @@ void kafka_mock_destroy(kafka_mock_t *m);
 /* "127.0.0.1:P1,127.0.0.1:P2,..." (valid until destroy). */
 const char *kafka_mock_bootstrap(const kafka_mock_t *m);
 int kafka_mock_broker_count(const kafka_mock_t *m);
-/* The port broker `id` listens on, or -1. */
+/* The SSL listeners, "127.0.0.1:S1,...", or "" without tls (valid until destroy). */
+const char *kafka_mock_bootstrap_ssl(const kafka_mock_t *m);
+/* The path of the generated CA certificate (PEM) to trust, or NULL when the cluster has
+ * no TLS or was given its certificate. */
+const char *kafka_mock_tls_ca(const kafka_mock_t *m);
+/* With tls_client_auth, the client certificate and its (unencrypted) key the mock made,
+ * PEM files next to the CA's (removed by destroy); NULL otherwise. */
+const char *kafka_mock_tls_client_cert(const kafka_mock_t *m);
+const char *kafka_mock_tls_client_key(const kafka_mock_t *m);
+/* The port broker `id` listens on, or -1; its SSL listener's (-1 without tls). */
 int kafka_mock_broker_port(const kafka_mock_t *m, int id);
+int kafka_mock_broker_ssl_port(const kafka_mock_t *m, int id);
 
 /* Creates a topic with leaders spread over the brokers (replication_factor capped at the
  * broker count). KAFKA_ERR_TOPIC_ALREADY_EXISTS, KAFKA_ERR_INVALID_PARTITIONS. */
