@@ -123,20 +123,20 @@ static int fingerprint(int fd, int want, uint64_t *fp) {
     return (int)n;
 }
 
+/* @thread worker  @locks none */
 static void on_delivery(const kafka_delivery_t *d, void *arg) {
     run_t *r = arg;
-    inflight_t *e = d->opaque;
-    if (!e)
-        return;
+    inflight_t *e = d->opaque; /* NULL for a stdin line */
     if (d->err) {
         atomic_fetch_add(&r->failed, 1);
         if (!atomic_flag_test_and_set(&r->have_err))
-            snprintf(r->first_err, sizeof(r->first_err), "%.200s: %.300s", e->file->path, d->errstr);
-        atomic_store(&e->state, 2);
+            snprintf(r->first_err, sizeof(r->first_err), "%.200s: %.300s", e ? e->file->path : "<stdin>",
+                     d->errstr);
     } else {
         atomic_fetch_add(&r->delivered, 1);
-        atomic_store(&e->state, 1);
     }
+    if (e)
+        atomic_store(&e->state, d->err ? 2 : 1);
 }
 
 /* Advances each file's checkpoint over its acknowledged prefix; true when a delivery
@@ -486,6 +486,48 @@ static int read_file(run_t *r, tfile_t *f) {
     return AGENT_OK;
 }
 
+/* stdin's bytes read and not sent yet: read() straight into it, never through stdio,
+ * whose buffer would hide complete lines from the select() that waits for more. */
+typedef struct stdin_buf_s {
+    char *buf;
+    size_t len, cap;
+    bool open; /* false after the end of input (the files are still followed) */
+} stdin_buf_t;
+
+/* Reads what stdin has (select said it is readable) and sends its complete lines; at
+ * the end of input, a last line without its newline too. */
+static int read_stdin(run_t *r, tfile_t *f, stdin_buf_t *in) {
+    if (in->cap - in->len < READ_CHUNK) {
+        char *nb = realloc(in->buf, in->cap + READ_CHUNK);
+        if (!nb) {
+            agent_err(r->ctx, "<stdin>: out of memory");
+            return AGENT_FAIL;
+        }
+        in->buf = nb;
+        in->cap += READ_CHUNK;
+    }
+    ssize_t n = read(0, in->buf + in->len, in->cap - in->len);
+    if (n < 0 && errno == EINTR)
+        return AGENT_OK;
+    if (n <= 0) {
+        in->open = false;
+        int rc = in->len ? send_line(r, f, in->buf, in->len, 0) : AGENT_OK;
+        in->len = 0;
+        return rc;
+    }
+    in->len += (size_t)n;
+    size_t start = 0;
+    for (char *nl; (nl = memchr(in->buf + start, '\n', in->len - start));) {
+        int rc = send_line(r, f, in->buf + start, (size_t)(nl - (in->buf + start)), 0);
+        start = (size_t)(nl - in->buf) + 1;
+        if (rc != AGENT_OK)
+            return rc;
+    }
+    memmove(in->buf, in->buf + start, in->len - start);
+    in->len -= start;
+    return AGENT_OK;
+}
+
 /* Drops rotated files that are read to their end with nothing in flight. */
 static void reap(run_t *r) {
     for (tfile_t **pp = &r->files; *pp;) {
@@ -599,9 +641,7 @@ int agent_run(agent_ctx_t *ctx) {
             stdin_file = track(r, &r->rc.inputs[i], "<stdin>", 0, &st, 0);
         }
     int64_t last_ckpt = mono_ms(), last_stats = mono_ms(), last_scan = mono_ms();
-    char *sbuf = NULL;
-    size_t scap = 0;
-    FILE *sin = stdin_file ? fdopen(0, "r") : NULL;
+    stdin_buf_t sin = {.open = stdin_file != NULL};
     while (!agent_stopping() && rc == AGENT_OK) {
         if (agent_hup_take()) {
             run_conf_t nrc;
@@ -628,21 +668,14 @@ int agent_run(agent_ctx_t *ctx) {
         for (tfile_t *f = r->files; f && rc == AGENT_OK; f = f->next)
             if (f != stdin_file)
                 rc = read_file(r, f);
-        if (sin && rc == AGENT_OK) {
+        if (sin.open && rc == AGENT_OK) {
             /* stdin: no checkpoint; lines as they come (select, so signals are seen). */
             fd_set fds;
             FD_ZERO(&fds);
             FD_SET(0, &fds);
             struct timeval tv = {0, 100000};
             if (select(1, &fds, NULL, NULL, &tv) > 0) {
-                ssize_t n = getline(&sbuf, &scap, sin);
-                if (n < 0) {
-                    sin = NULL; /* end of input: keep following the files */
-                } else {
-                    if (n > 0 && sbuf[n - 1] == '\n')
-                        n--;
-                    rc = send_line(r, stdin_file, sbuf, (size_t)n, 0);
-                }
+                rc = read_stdin(r, stdin_file, &sin);
                 continue;
             }
         }
@@ -661,7 +694,7 @@ int agent_run(agent_ctx_t *ctx) {
             write_stats_file(r);
             last_stats = now;
         }
-        if (!sin && !r->progress) {
+        if (!sin.open && !r->progress) {
             struct timespec ts = {0, 100000000L};
             nanosleep(&ts, NULL);
         }
@@ -689,7 +722,7 @@ int agent_run(agent_ctx_t *ctx) {
         free(f);
         f = n;
     }
-    free(sbuf);
+    free(sin.buf);
     free(r->buf);
     free(r);
     return rc;
