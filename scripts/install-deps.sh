@@ -8,6 +8,10 @@ pkgs=(
   libcunit1-dev libbenchmark-dev libjemalloc-dev
   zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
   libisal-dev librdkafka-dev kcat libssl-dev
+  libmicrohttpd-dev curl
+  # promtool for test_agent_metrics (the whole server comes with it: 19 MB, about 30 s
+  # to install here, its service is not started)
+  prometheus
 )
 
 missing=()
