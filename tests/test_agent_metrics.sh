@@ -81,11 +81,11 @@ pass "run: serves metrics on 127.0.0.1:$PORT"
 
 # ---- exact counters, a page promtool accepts ----
 check "delivered_total = $N after $N lines" "$N" "$(wait_metric kafka_agent_messages_delivered_total "$N")"
-check "input lines_total = $N" "$N" "$(metric 'kafka_agent_input_lines_total{input="app"}')"
+check "input lines_total = $N" "$N" "$(wait_metric 'kafka_agent_input_lines_total{input="app"}' "$N" 5)"
 check "input lag 0 once delivered" 0 "$(wait_metric 'kafka_agent_input_lag_bytes{input="app"}' 0 5)"
 check "input files 1" 1 "$(metric 'kafka_agent_input_files{input="app"}')"
-check "in flight 0" 0 "$(metric kafka_agent_in_flight_messages)"
-check "queue bytes 0" 0 "$(metric kafka_agent_queue_bytes)"
+check "in flight 0" 0 "$(wait_metric kafka_agent_in_flight_messages 0 5)"
+check "queue bytes 0" 0 "$(wait_metric kafka_agent_queue_bytes 0 5)"
 scrape >"$TMP/page"
 if promtool check metrics <"$TMP/page" >"$TMP/promtool.out" 2>&1; then pass "promtool check metrics"; else fail "promtool check metrics" "no problem" "$(cat "$TMP/promtool.out")"; fi
 contains "# TYPE of a counter" "# TYPE kafka_agent_messages_delivered_total counter" "$TMP/page"
@@ -156,8 +156,8 @@ exec {RIN}>"$TMP/run.in"
 seq 1 200 >&"$RIN"
 PORT=$(metrics_port "$TMP/run2.err") || { echo "FAIL run stdin: no 'metrics at' line"; cat "$TMP/run2.err"; exit 1; }
 check "run, stdin input: delivered_total = 200" 200 "$(wait_metric kafka_agent_messages_delivered_total 200)"
-check "run, stdin input: lines_total = 200" 200 "$(metric 'kafka_agent_input_lines_total{input="in"}')"
-check "run, stdin input: queue bytes 0" 0 "$(metric kafka_agent_queue_bytes)"
+check "run, stdin input: lines_total = 200" 200 "$(wait_metric 'kafka_agent_input_lines_total{input="in"}' 200 5)"
+check "run, stdin input: queue bytes 0" 0 "$(wait_metric kafka_agent_queue_bytes 0 5)"
 kill -TERM "$RUN_PID"
 wait "$RUN_PID"
 check "run, stdin input: SIGTERM exits 0" 0 $?
@@ -186,7 +186,7 @@ PORT=$(metrics_port "$TMP/consume.err") || { echo "FAIL consume: no 'metrics at'
 total=$((N + 500))
 check "consume --metrics: consumed_total = $total" "$total" "$(wait_metric kafka_agent_messages_consumed_total "$total")"
 check "consume: lag 0" 0 "$(wait_metric kafka_agent_consumer_lag_messages 0 5)"
-check "consume: 4 partitions assigned" 4 "$(metric kafka_agent_consumer_assigned_partitions)"
+check "consume: 4 partitions assigned" 4 "$(wait_metric kafka_agent_consumer_assigned_partitions 4 5)"
 scrape >"$TMP/page"
 if promtool check metrics <"$TMP/page" >"$TMP/promtool.out" 2>&1; then pass "consume: promtool check metrics"; else fail "consume: promtool check metrics" "no problem" "$(cat "$TMP/promtool.out")"; fi
 check "consume: /healthz 200" 200 "$(healthz)"
