@@ -192,6 +192,7 @@ if promtool check metrics <"$TMP/page" >"$TMP/promtool.out" 2>&1; then pass "con
 check "consume: /healthz 200" 200 "$(healthz)"
 kill -INT "$RUN_PID"
 wait "$RUN_PID"
+check "consume: SIGINT exits 0" 0 $?
 RUN_PID=
 timeout 10 "$AGENT" metadata -b "$BS" --metrics 127.0.0.1:notaport >/dev/null 2>"$TMP/bad.err"
 check "--metrics with a bad port: exit 2" 2 $?
