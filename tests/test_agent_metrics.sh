@@ -7,7 +7,8 @@
 #     holding every connection do not stop shipping
 #   - /healthz is 200, 503 with the reason while every broker is down, 200 again after;
 #     503 too while lines wait undelivered longer than healthz.stall.ms (Produce failing)
-#   - a stdin input's lines count as delivered too (they did not before)
+#   - a stdin input's lines count as delivered too (they did not before); its name,
+#     in"x\y, is escaped in the label value
 #   - `--metrics` on the command line serves `produce` and `consume` too
 # Usage: test_agent_metrics.sh PATH/TO/kafka-agent PATH/TO/kafka-mock
 set -u
@@ -33,7 +34,8 @@ metrics_port() {
 }
 scrape() { curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics"; }
 # metric NAME_WITH_LABELS: its value in a fresh scrape ("" when absent).
-metric() { scrape | awk -v n="$1" '$1 == n { print $2 }'; }
+# (ENVIRON: awk -v would turn the escapes of a label value into what they stand for)
+metric() { scrape | M="$1" awk '$1 == ENVIRON["M"] { print $2 }'; }
 # wait_metric NAME VALUE [SECONDS]: until the metric has that value; its last value.
 wait_metric() {
     local v i
@@ -147,7 +149,8 @@ RUN_PID=
 
 # ---- a stdin input, --metrics on the command line ----
 mkdir -p "$TMP/data2"
-printf 'bootstrap.servers = %s\ndata.dir = %s\nstats.interval.ms = 0\n[input.in]\ntype = stdin\ntopic = m\n' \
+# Its name needs escaping in a label value: in"x\y -> input="in\"x\\y".
+printf 'bootstrap.servers = %s\ndata.dir = %s\nstats.interval.ms = 0\n[input.in"x\\y]\ntype = stdin\ntopic = m\n' \
     "$BS" "$TMP/data2" >"$TMP/stdin.conf"
 mkfifo "$TMP/run.in"
 "$AGENT" run -c "$TMP/stdin.conf" --metrics 127.0.0.1:0 <"$TMP/run.in" 2>"$TMP/run2.err" &
@@ -156,7 +159,10 @@ exec {RIN}>"$TMP/run.in"
 seq 1 200 >&"$RIN"
 PORT=$(metrics_port "$TMP/run2.err") || { echo "FAIL run stdin: no 'metrics at' line"; cat "$TMP/run2.err"; exit 1; }
 check "run, stdin input: delivered_total = 200" 200 "$(wait_metric kafka_agent_messages_delivered_total 200)"
-check "run, stdin input: lines_total = 200" 200 "$(wait_metric 'kafka_agent_input_lines_total{input="in"}' 200 5)"
+check "run, stdin input: lines_total = 200 (label escaped)" 200 \
+    "$(wait_metric 'kafka_agent_input_lines_total{input="in\"x\\y"}' 200 5)"
+scrape >"$TMP/page"
+if promtool check metrics <"$TMP/page" >"$TMP/promtool.out" 2>&1; then pass "run, stdin input: promtool check metrics"; else fail "run, stdin input: promtool check metrics" "no problem" "$(cat "$TMP/promtool.out")"; fi
 check "run, stdin input: queue bytes 0" 0 "$(wait_metric kafka_agent_queue_bytes 0 5)"
 kill -TERM "$RUN_PID"
 wait "$RUN_PID"
