@@ -8,6 +8,10 @@ pkgs=(
   libcunit1-dev libbenchmark-dev libjemalloc-dev
   zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libssl-dev openssl
   libisal-dev librdkafka-dev kcat
+  libmicrohttpd-dev curl
+  # promtool for test_agent_metrics (the whole server comes with it: 19 MB, about 30 s
+  # to install here, its service is not started)
+  prometheus
 )
 
 missing=()
@@ -29,3 +33,8 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The tests want promtool only: a Prometheus server the package may have started (on a
+# machine with systemd) is stopped and disabled rather than left listening.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-enabled prometheus >/dev/null 2>&1; then
+  $sudo systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
+fi

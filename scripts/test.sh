@@ -5,7 +5,8 @@
 #   3. Release build: all CUnit suites, fuzz corpus replays, the install test and the CRC gate (ctest)
 #   4. ASan+UBSan build: the same suites and corpora (the gate is skipped: timing under ASan means nothing)
 #   5. TSan build: the suites that run threads (mock cluster, io, queue, broker, connection,
-#      producer, consumer, log, statistics, version fallback, SASL, TLS, compression)
+#      producer, consumer, log, statistics, version fallback, SASL, TLS, compression, the
+#      agent's metrics endpoint)
 #   6. libFuzzer build (clang): each fuzz target runs briefly from its corpus
 # Set KAFKA_FUZZ_SECONDS (default 20) to fuzz longer; KAFKA_SKIP_FUZZ=1 to skip step 6.
 set -euo pipefail
@@ -31,14 +32,14 @@ cmake --build "$build/asan" -j"$jobs"
 (cd "$build/asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure -j"$jobs")
 
-echo "== thread sanitizer build + the threaded tests (mock cluster, io, accumulator, queue, broker, connection, producer, consumer, log, stats, version fallback, SASL, TLS, compression)"
+echo "== thread sanitizer build + the threaded tests (mock cluster, io, accumulator, queue, broker, connection, producer, consumer, log, stats, version fallback, SASL, TLS, compression, agent metrics)"
 cmake -S . -B "$build/tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAFKA_SANITIZE=thread -DKAFKA_BENCH=OFF >/dev/null
 cmake --build "$build/tsan" -j"$jobs"
 # test_consumer_retention is left out here: it fills librdkafka's mock past its 5 MiB a
 # partition with 200 KiB values, which under TSan took over a minute and timed out its
 # producer's flush; the reset report it checks runs under TSan in test_consumer_loop
 # (retention on our mock).
-(cd "$build/tsan" && TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ctest --output-on-failure -j"$jobs" -R 'mock|io|accumulator|mpscq|broker|connection|producer|consumer|log|stats|version|sasl|tls|test_compress' -E 'test_consumer_retention')
+(cd "$build/tsan" && TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ctest --output-on-failure -j"$jobs" -R 'mock|io|accumulator|mpscq|broker|connection|producer|consumer|log|stats|version|sasl|tls|test_compress|test_agent_metrics' -E 'test_consumer_retention')
 
 if [ "${KAFKA_SKIP_FUZZ:-0}" != 1 ]; then
   echo "== libFuzzer targets (${KAFKA_FUZZ_SECONDS:-20}s each)"

@@ -8,3 +8,9 @@ set_tests_properties(test_agent_cli PROPERTIES TIMEOUT 180 LABELS integration)
 add_test(NAME test_agent_run
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_run.sh $<TARGET_FILE:kafka-agent> $<TARGET_FILE:kafka-mock>)
 set_tests_properties(test_agent_run PROPERTIES TIMEOUT 240 LABELS integration)
+
+# kafka-agent's Prometheus endpoint: exact counters, promtool, bad requests, /healthz
+# through an outage.
+add_test(NAME test_agent_metrics
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_metrics.sh $<TARGET_FILE:kafka-agent> $<TARGET_FILE:kafka-mock>)
+set_tests_properties(test_agent_metrics PROPERTIES TIMEOUT 120 LABELS integration)

@@ -6,6 +6,7 @@
 #   - outage: every broker down for a while; lines keep coming; nothing lost, shipping
 #     resumes by itself, memory stays bounded
 #   - signals: SIGTERM exits 0 with the checkpoint written; SIGHUP reloads the config
+#   - type=stdin: lines ship as they come, the writer still open, and count as delivered
 #   - bad configs: FILE:LINE: reason and exit 2 before anything starts
 # Usage: test_agent_run.sh PATH/TO/kafka-agent PATH/TO/kafka-mock
 set -u
@@ -167,10 +168,14 @@ printf 'bootstrap.servers = %s\ndata.dir = %s\n[input.in]\ntype = stdin\ntopic =
 mkfifo "$TMP/stdin/fifo"
 "$AGENT" run -c "$TMP/stdin/agent.conf" <"$TMP/stdin/fifo" 2>"$TMP/stdin/run.err" &
 RUN_PID=$!
-seq 1 50 | sed 's/^/in-/' >"$TMP/stdin/fifo"
+# The writer stays: lines must not wait in a buffer for more input or its end.
+exec {STDIN_W}>"$TMP/stdin/fifo"
+seq 1 50 | sed 's/^/in-/' >&"$STDIN_W"
 sleep 1.5
 kill -TERM "$RUN_PID"; wait "$RUN_PID"; check "stdin input: exit 0 on SIGTERM" 0 $?; RUN_PID=
-check "stdin input: its lines shipped" 50 "$(consume_all sig | grep -c '^in-')"
+exec {STDIN_W}>&-
+check "stdin input: its lines shipped while stdin stays open" 50 "$(consume_all sig | grep -c '^in-')"
+contains "stdin input: the stats line counts their deliveries" "lines read 50, bytes 241, delivered 50," "$TMP/stdin/run.err"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,7 +1,8 @@
 /* kafka-agent: the modes share one context built from the common options (DESIGN.md,
  * "Command-line contract"): -b host:port,... or --mock[=N] (an embedded N-broker mock
  * cluster on 127.0.0.1), -X key=value (any conf property, repeatable), -F file (a
- * properties file). Each mode parses its own options from what is left.
+ * properties file), --metrics HOST:PORT (the Prometheus endpoint, metrics.h). Each mode
+ * parses its own options from what is left.
  *
  * Exit codes: 0 success, 1 a delivery or broker failure, 2 a usage or config error. */
 #ifndef KAFKA_AGENT_H
@@ -26,6 +27,7 @@ typedef struct agent_ctx_s {
     int argc;           /* the mode's own arguments (options common to all modes removed) */
     char **argv;        /* argv[0] is the mode name */
     int mock_brokers;   /* --mock[=N]: N; 0 when not asked for */
+    const char *metrics_listen; /* --metrics HOST:PORT, or NULL */
 } agent_ctx_t;
 
 /* Settles the brokers once the mode has applied its own configuration: with --mock, or

@@ -17,6 +17,7 @@ const char agent_common_help[] =
     "                     and use it; the default when no broker is given\n"
     "  -X key=value       set a client property (repeatable), e.g. -X acks=1 -X linger.ms=20\n"
     "  -F file            read client properties from a .properties file\n"
+    "  --metrics HOST:PORT  serve Prometheus GET /metrics and GET /healthz there (port 0: any)\n"
     "  -h, --help         this help\n"
     "Exit status: 0 success, 1 a delivery or broker failure, 2 a usage or config error.\n";
 
@@ -149,6 +150,15 @@ static int common_options(agent_ctx_t *ctx, int argc, char **argv) {
             if (a[6] == '=' && !agent_parse_i64(a + 7, 1, 64, &n))
                 return agent_usage_err(ctx, "--mock=N: N must be 1..64, not '%s'", a + 7);
             mock_n = (int)n;
+            continue;
+        } else if (strcmp(a, "--metrics") == 0 || strncmp(a, "--metrics=", 10) == 0) {
+            if (a[9] == '=') {
+                ctx->metrics_listen = a + 10;
+            } else {
+                if (i + 1 >= argc)
+                    return agent_usage_err(ctx, "--metrics needs HOST:PORT");
+                ctx->metrics_listen = argv[++i];
+            }
             continue;
         } else if (strcmp(a, "--") == 0) {
             while (i < argc)

@@ -15,6 +15,7 @@
 #include "agent.h"
 #include "bench_consume.h"
 #include "kafka/producer.h"
+#include "metrics.h"
 
 static const char help[] =
     "usage: kafka-agent bench produce|consume -t TOPIC -n COUNT -s SIZE [--rate R] [--json]\n"
@@ -63,6 +64,7 @@ typedef struct pbench_s {
     _Atomic int64_t hist[HIST_BUCKETS];
     _Atomic int64_t lat_sum_us, lat_max_us;
     atomic_llong delivered, failed, produced;
+    agent_reasons_t fail_reasons;
     char first_err[512];
     atomic_flag have_err;
     atomic_bool done;
@@ -85,6 +87,7 @@ static void on_delivery(const kafka_delivery_t *d, void *arg) {
         return;
     }
     atomic_fetch_add(&b->failed, 1);
+    agent_reasons_add(&b->fail_reasons, d->err);
     if (!atomic_flag_test_and_set(&b->have_err))
         snprintf(b->first_err, sizeof(b->first_err), "%s/%d: %s", d->topic, d->partition, d->errstr);
 }
@@ -109,6 +112,20 @@ static void *progress(void *arg) {
         last_t = t;
     }
     return NULL;
+}
+
+/* @thread http  @locks none */
+static void metrics_collect(agent_page_t *pg, void *arg) {
+    pbench_t *b = arg;
+    agent_metrics_deliveries(pg, atomic_load(&b->delivered), &b->fail_reasons);
+    agent_metrics_producer(pg, b->p);
+}
+
+/* @thread health  @locks none */
+static void metrics_progress(void *arg, int64_t *done, int64_t *pending) {
+    pbench_t *b = arg;
+    *done = atomic_load(&b->delivered) + atomic_load(&b->failed);
+    *pending = kafka_producer_outstanding(b->p);
 }
 
 /* The q-quantile of the histogram, in ms. */
@@ -148,8 +165,17 @@ static int bench_produce(agent_ctx_t *ctx, const char *topic, int64_t count, int
         return AGENT_USAGE;
     }
     kafka_producer_set_delivery_cb(p, on_delivery, bp);
+    bp->p = p;
+    agent_metrics_t *metrics;
+    agent_metrics_source_t src = {metrics_collect, metrics_progress, bp};
+    int rc = agent_metrics_open(ctx, ctx->metrics_listen, &src, AGENT_STALL_MS, &metrics);
+    if (rc != AGENT_OK) {
+        kafka_producer_destroy(p);
+        free(bp);
+        free(payload);
+        return rc;
+    }
     /* Metadata first, outside the measurement: one message's worth of waiting. */
-    int rc = AGENT_OK;
     bp->start_ns = now_ns();
     pthread_t th;
     pthread_create(&th, NULL, progress, bp);
@@ -178,6 +204,7 @@ static int bench_produce(agent_ctx_t *ctx, const char *topic, int64_t count, int
     pthread_join(th, NULL);
     kafka_producer_stats_t st;
     kafka_producer_stats(p, &st);
+    agent_metrics_stop(metrics);
     kafka_producer_destroy(p);
     int64_t n = i;
     double wall = (double)(end - bp->start_ns) / 1e9;

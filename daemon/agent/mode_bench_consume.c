@@ -12,6 +12,7 @@
 #include "kafka/connection.h"
 #include "kafka/message.h"
 #include "kafka/producer.h"
+#include "metrics.h"
 
 static double now_s(void) {
     struct timespec ts;
@@ -144,8 +145,12 @@ int agent_bench_consume(agent_ctx_t *ctx, const char *topic, int64_t count, int6
         agent_err(ctx, "%s", errstr);
         return AGENT_USAGE;
     }
-    int rc = AGENT_OK;
+    agent_metrics_t *metrics;
+    agent_metrics_source_t src = agent_metrics_consumer_source(c);
+    int rc = agent_metrics_open(ctx, ctx->metrics_listen, &src, AGENT_STALL_MS, &metrics);
     int64_t held = 0;
+    if (rc != AGENT_OK)
+        goto out;
     for (int i = 0; i < nparts && !e; i++) {
         int64_t lo = 0, hi = 0;
         if (!(e = log_offset(c, topic, i, KAFKA_OFFSET_EARLIEST, &lo, errstr, sizeof(errstr))) &&
@@ -214,6 +219,7 @@ int agent_bench_consume(agent_ctx_t *ctx, const char *topic, int64_t count, int6
     if (b.invalid && rc == AGENT_OK)
         rc = AGENT_FAIL;
 out:
+    agent_metrics_stop(metrics);
     kafka_consumer_destroy(c);
     return rc;
 }

@@ -9,7 +9,7 @@
 #include "agent.h"
 #include "kafka/connection.h"
 #include "kafka/consumer.h"
-#include "kafka/consumer.h"
+#include "metrics.h"
 
 static const char help[] =
     "usage: kafka-agent consume -t TOPIC [-p PART] [-o beginning|end|OFFSET|@MS] [-e] [-c N]\n"
@@ -228,7 +228,11 @@ int agent_consume(agent_ctx_t *ctx) {
         free(fmt);
         return AGENT_USAGE;
     }
+    agent_metrics_t *metrics = NULL;
+    agent_metrics_source_t src = agent_metrics_consumer_source(c);
     kafka_topic_partition_t *tps = calloc((size_t)nparts, sizeof(*tps));
+    if ((rc = agent_metrics_open(ctx, ctx->metrics_listen, &src, AGENT_STALL_MS, &metrics)) != AGENT_OK)
+        goto out;
     for (int32_t i = 0; i < nparts; i++)
         tps[i] = (kafka_topic_partition_t){topic, partition >= 0 ? (int32_t)partition : i, offset};
     kafka_err_t e = kafka_consumer_assign(c, tps, (size_t)nparts, errstr, sizeof(errstr));
@@ -278,6 +282,7 @@ int agent_consume(agent_ctx_t *ctx) {
     if ((st.invalid || skipped) && rc == AGENT_OK)
         rc = AGENT_FAIL;
 out:
+    agent_metrics_stop(metrics);
     free(tps);
     kafka_consumer_destroy(c);
     free(fmt);

@@ -8,6 +8,7 @@
 #include "agent.h"
 #include "kafka/connection.h"
 #include "kafka/protocol.h"
+#include "metrics.h"
 
 static const char help[] =
     "usage: kafka-agent metadata [-t TOPIC]... [-v]\n"
@@ -52,9 +53,16 @@ int agent_metadata(agent_ctx_t *ctx) {
         free(topics);
         return AGENT_USAGE;
     }
+    /* A one-shot mode: the endpoint has only kafka_agent_healthy and the broker probe. */
+    agent_metrics_t *metrics;
+    if ((rc = agent_metrics_open(ctx, ctx->metrics_listen, NULL, AGENT_STALL_MS, &metrics)) != AGENT_OK) {
+        free(topics);
+        return rc;
+    }
     kafka_connection_t *c = kafka_connection_new(ctx->conf, errstr, sizeof(errstr));
     if (!c) {
         agent_err(ctx, "%s", errstr);
+        agent_metrics_stop(metrics);
         free(topics);
         return AGENT_FAIL;
     }
@@ -66,6 +74,7 @@ int agent_metadata(agent_ctx_t *ctx) {
         agent_err(ctx, "%s", errstr);
         agent_err(ctx, "no broker of bootstrap.servers answered");
         kafka_connection_destroy(c);
+        agent_metrics_stop(metrics);
         return AGENT_FAIL;
     }
     int port;
@@ -126,5 +135,6 @@ int agent_metadata(agent_ctx_t *ctx) {
     }
     kafka_metadata_release(md);
     kafka_connection_destroy(c);
+    agent_metrics_stop(metrics);
     return rc;
 }

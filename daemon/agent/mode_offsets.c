@@ -6,6 +6,7 @@
 
 #include "agent.h"
 #include "kafka/consumer.h"
+#include "metrics.h"
 
 static const char help[] =
     "usage: kafka-agent offsets -t TOPIC -p PART [--time earliest|latest|MS] [--max N]\n"
@@ -51,9 +52,14 @@ int agent_offsets(agent_ctx_t *ctx) {
     if (rc != AGENT_OK)
         return rc;
     char errstr[512];
+    /* A one-shot mode: the endpoint has only kafka_agent_healthy and the broker probe. */
+    agent_metrics_t *metrics;
+    if ((rc = agent_metrics_open(ctx, ctx->metrics_listen, NULL, AGENT_STALL_MS, &metrics)) != AGENT_OK)
+        return rc;
     kafka_consumer_t *c = kafka_consumer_new(ctx->conf, errstr, sizeof(errstr));
     if (!c) {
         agent_err(ctx, "%s", errstr);
+        agent_metrics_stop(metrics);
         return AGENT_USAGE;
     }
     int64_t *offs = NULL;
@@ -69,5 +75,6 @@ int agent_offsets(agent_ctx_t *ctx) {
     }
     free(offs);
     kafka_consumer_destroy(c);
+    agent_metrics_stop(metrics);
     return rc;
 }

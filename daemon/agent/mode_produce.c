@@ -13,6 +13,7 @@
 
 #include "agent.h"
 #include "kafka/producer.h"
+#include "metrics.h"
 
 static const char help[] =
     "usage: kafka-agent produce -t TOPIC [-p PART] [-K DELIM] [--oversize skip|fail] [FILE...]\n"
@@ -26,11 +27,14 @@ static const char help[] =
     "Exits 0 only after every message is acknowledged (acks, default all).\n\n";
 
 typedef struct produce_state_s {
-    atomic_llong delivered, failed;
+    atomic_llong delivered, failed, skipped;
+    agent_reasons_t fail_reasons;
     char first_err[512];
     atomic_flag have_err;
+    kafka_producer_t *p;
 } produce_state_t;
 
+/* @thread worker  @locks none */
 static void on_delivery(const kafka_delivery_t *d, void *arg) {
     produce_state_t *s = arg;
     if (!d->err) {
@@ -38,8 +42,25 @@ static void on_delivery(const kafka_delivery_t *d, void *arg) {
         return;
     }
     atomic_fetch_add(&s->failed, 1);
+    agent_reasons_add(&s->fail_reasons, d->err);
     if (!atomic_flag_test_and_set(&s->have_err))
         snprintf(s->first_err, sizeof(s->first_err), "%s/%d: %s", d->topic, d->partition, d->errstr);
+}
+
+/* @thread http  @locks none */
+static void collect(agent_page_t *pg, void *arg) {
+    produce_state_t *s = arg;
+    agent_metrics_deliveries(pg, atomic_load(&s->delivered), &s->fail_reasons);
+    agent_page_metric(pg, "kafka_agent_oversize_skipped_total", "counter", "Lines over message.max.bytes not sent",
+                      atomic_load(&s->skipped));
+    agent_metrics_producer(pg, s->p);
+}
+
+/* @thread health  @locks none */
+static void progress(void *arg, int64_t *done, int64_t *pending) {
+    produce_state_t *s = arg;
+    *done = atomic_load(&s->delivered) + atomic_load(&s->failed);
+    *pending = kafka_producer_outstanding(s->p);
 }
 
 static double now_s(void) {
@@ -115,8 +136,13 @@ int agent_produce(agent_ctx_t *ctx) {
         goto out;
     }
     kafka_producer_set_delivery_cb(p, on_delivery, &st);
+    st.p = p;
+    agent_metrics_t *metrics;
+    agent_metrics_source_t src = {collect, progress, &st};
+    if ((rc = agent_metrics_open(ctx, ctx->metrics_listen, &src, AGENT_STALL_MS, &metrics)) != AGENT_OK)
+        goto out;
     double t0 = now_s();
-    long long produced = 0, skipped = 0, bytes = 0;
+    long long produced = 0, bytes = 0;
     char *line = NULL;
     size_t cap = 0;
     int nsrc = nfiles ? nfiles : 1;
@@ -147,7 +173,7 @@ int agent_produce(agent_ctx_t *ctx) {
             kafka_err_t e = kafka_producer_produce(p, topic, (int32_t)partition, &m, NULL, errstr, sizeof(errstr));
             if (e == KAFKA_ERR__MSG_TOO_LARGE) {
                 agent_err(ctx, "%s:%lld: line of %zd bytes not sent: %s", name, lineno, n, errstr);
-                skipped++;
+                atomic_fetch_add(&st.skipped, 1);
                 if (oversize_fail) {
                     rc = AGENT_FAIL;
                     break;
@@ -173,7 +199,7 @@ int agent_produce(agent_ctx_t *ctx) {
     fprintf(stderr,
             "%s produce: %lld messages (%lld bytes) to %s: %lld delivered, %lld failed, %lld oversize skipped, "
             "in %.3f s\n",
-            ctx->prog, produced, bytes, topic, delivered, failed, skipped, secs);
+            ctx->prog, produced, bytes, topic, delivered, failed, (long long)atomic_load(&st.skipped), secs);
     if (failed) {
         agent_err(ctx, "%lld messages not delivered; first: %s", failed, st.first_err);
         if (rc == AGENT_OK)
@@ -181,6 +207,7 @@ int agent_produce(agent_ctx_t *ctx) {
     }
     if (rc == AGENT_OK && agent_stopping())
         rc = AGENT_FAIL; /* interrupted: not every line was sent */
+    agent_metrics_stop(metrics);
 out:
     kafka_producer_destroy(p);
     kafka_conf_destroy(conf);

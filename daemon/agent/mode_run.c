@@ -17,7 +17,12 @@
  * with it: memory stays bounded and the place is kept. In run mode delivery.timeout.ms
  * defaults to its maximum, so an outage stalls shipping instead of failing it.
  * SIGTERM/SIGINT: stop reading, flush (up to 30 s), write checkpoints, exit 0. SIGHUP:
- * reload the config (inputs, paths, topics) and rescan. */
+ * reload the config (inputs, paths, topics) and rescan.
+ *
+ * metrics.listen (or --metrics) serves the counters below to Prometheus (metrics.h). The
+ * endpoint's threads read them while this one and the producer's workers count: every
+ * shared counter is an atomic, and per-input gauges (files, lag) are stored by the main
+ * loop every 200 ms. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +30,7 @@
 #include <libgen.h>
 #include <sys/select.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,6 +39,7 @@
 
 #include "agent.h"
 #include "kafka/producer.h"
+#include "metrics.h"
 #include "run_conf.h"
 
 #define FP_MAX 256       /* bytes of a file's beginning in its fingerprint */
@@ -50,6 +57,8 @@ static const char help[] =
     "  data.dir = /var/lib/kafka-agent      (required; checkpoints)\n"
     "  stats.interval.ms = 10000            (a stats line on stderr; 0: none)\n"
     "  stats.file = /run/kafka-agent.json   (optional JSON stats)\n"
+    "  metrics.listen = 127.0.0.1:9464      (optional: Prometheus GET /metrics, GET /healthz)\n"
+    "  healthz.stall.ms = 60000             (/healthz: 503 when lines wait this long undelivered)\n"
     "  [input.app]\n"
     "  type = file                          (or stdin)\n"
     "  path = /var/log/app/*.log            (a glob)\n"
@@ -68,6 +77,7 @@ typedef struct inflight_s {
     struct inflight_s *next;
     tfile_t *file;
     int64_t end; /* the offset just past the line */
+    int64_t len; /* the message's bytes, counted in queue_bytes until reported */
     uint32_t gen;
     atomic_int state; /* 0 in flight, 1 delivered, 2 failed */
 } inflight_t;
@@ -91,13 +101,26 @@ struct tfile_s {
     inflight_t *head, *tail;
 };
 
+/* An input's counters, by name: a slot is filled before nistats publishes it and its
+ * name never changes, so the endpoint reads the slots without a lock; a reload maps the
+ * inputs of the new config to their slots again. */
+#define RUN_MAX_ISTATS (RUN_MAX_INPUTS * 4)
+typedef struct run_istats_s {
+    char name[128];
+    atomic_llong lines, bytes; /* sent */
+    atomic_llong files, lag;   /* followed now; bytes after the checkpoints (the main loop's) */
+} run_istats_t;
+
 typedef struct run_s {
     agent_ctx_t *ctx;
     run_conf_t rc;
     kafka_producer_t *p;
     tfile_t *files;
-    atomic_llong delivered, failed;
-    long long lines, bytes, oversize;
+    atomic_llong delivered, failed, oversize, queue_bytes;
+    agent_reasons_t fail_reasons;
+    run_istats_t istats[RUN_MAX_ISTATS];
+    atomic_int nistats;
+    int istat_of[RUN_MAX_INPUTS]; /* rc.inputs[i]'s slot, -1 when every slot is taken */
     char first_err[512];
     atomic_flag have_err;
     bool dirty;
@@ -123,20 +146,70 @@ static int fingerprint(int fd, int want, uint64_t *fp) {
     return (int)n;
 }
 
+/* @thread worker  @locks none */
 static void on_delivery(const kafka_delivery_t *d, void *arg) {
     run_t *r = arg;
     inflight_t *e = d->opaque;
-    if (!e)
-        return;
+    if (e)
+        atomic_fetch_sub_explicit(&r->queue_bytes, e->len, memory_order_relaxed);
     if (d->err) {
         atomic_fetch_add(&r->failed, 1);
+        agent_reasons_add(&r->fail_reasons, d->err);
         if (!atomic_flag_test_and_set(&r->have_err))
-            snprintf(r->first_err, sizeof(r->first_err), "%.200s: %.300s", e->file->path, d->errstr);
-        atomic_store(&e->state, 2);
+            snprintf(r->first_err, sizeof(r->first_err), "%.200s: %.300s", e ? e->file->path : "?", d->errstr);
     } else {
         atomic_fetch_add(&r->delivered, 1);
-        atomic_store(&e->state, 1);
     }
+    if (e)
+        atomic_store(&e->state, d->err ? 2 : 1);
+}
+
+/* Maps each input of r->rc to its counters' slot, by name (a new name takes a new slot). */
+static void map_istats(run_t *r) {
+    int n = atomic_load(&r->nistats);
+    for (int i = 0; i < r->rc.ninputs; i++) {
+        int k = 0;
+        while (k < n && strcmp(r->istats[k].name, r->rc.inputs[i].name) != 0)
+            k++;
+        if (k == n && n < RUN_MAX_ISTATS) {
+            snprintf(r->istats[n].name, sizeof(r->istats[n].name), "%s", r->rc.inputs[i].name);
+            atomic_store_explicit(&r->nistats, ++n, memory_order_release);
+        }
+        r->istat_of[i] = k < n ? k : -1;
+    }
+}
+
+static run_istats_t *istats_of(run_t *r, const run_input_t *in) {
+    int k = r->istat_of[in - r->rc.inputs];
+    return k >= 0 ? &r->istats[k] : NULL;
+}
+
+/* Stores each input's files and lag for the endpoint (and returns the totals). */
+static void input_gauges(run_t *r, long long *lag_out, int *files_out) {
+    long long files[RUN_MAX_ISTATS] = {0}, lag[RUN_MAX_ISTATS] = {0}, tlag = 0;
+    int tfiles = 0;
+    for (tfile_t *f = r->files; f; f = f->next) {
+        if (f->input->is_stdin)
+            continue;
+        struct stat s;
+        long long l = fstat(f->fd, &s) == 0 && s.st_size > f->acked_off ? s.st_size - f->acked_off : 0;
+        tlag += l;
+        tfiles++;
+        int k = r->istat_of[f->input - r->rc.inputs];
+        if (k >= 0) {
+            files[k]++;
+            lag[k] += l;
+        }
+    }
+    int n = atomic_load(&r->nistats);
+    for (int k = 0; k < n; k++) {
+        atomic_store_explicit(&r->istats[k].files, files[k], memory_order_relaxed);
+        atomic_store_explicit(&r->istats[k].lag, lag[k], memory_order_relaxed);
+    }
+    if (lag_out)
+        *lag_out = tlag;
+    if (files_out)
+        *files_out = tfiles;
 }
 
 /* Advances each file's checkpoint over its acknowledged prefix; true when a delivery
@@ -366,10 +439,12 @@ static int send_line(run_t *r, tfile_t *f, const char *line, size_t len, int64_t
             m.value_len = (int32_t)(len - (size_t)(d - line) - in->delim_len);
         }
     }
-    inflight_t *e = f->input->is_stdin ? NULL : calloc(1, sizeof(*e));
+    inflight_t *e = calloc(1, sizeof(*e));
     if (e) {
         e->file = f;
         e->end = end;
+        e->len = (m.key_len > 0 ? m.key_len : 0) + m.value_len;
+        atomic_fetch_add_explicit(&r->queue_bytes, e->len, memory_order_relaxed);
         e->gen = f->gen;
         atomic_init(&e->state, 0);
         if (f->tail)
@@ -394,10 +469,12 @@ static int send_line(run_t *r, tfile_t *f, const char *line, size_t len, int64_t
             nanosleep(&ts, NULL);
         }
     }
+    if (err && e)
+        atomic_fetch_sub_explicit(&r->queue_bytes, e->len, memory_order_relaxed); /* no report follows */
     if (err && agent_stopping() && err != KAFKA_ERR__MSG_TOO_LARGE)
         return AGENT_OK; /* stopping while waiting: not sent; its entry keeps the checkpoint before it */
     if (err == KAFKA_ERR__MSG_TOO_LARGE) {
-        r->oversize++;
+        atomic_fetch_add(&r->oversize, 1);
         if (f->lineno_exact)
             agent_err(r->ctx, "%s:%lld: line of %zu bytes not sent: %s", f->path, (long long)f->lineno, len, errstr);
         else
@@ -413,8 +490,11 @@ static int send_line(run_t *r, tfile_t *f, const char *line, size_t len, int64_t
             atomic_store(&e->state, 2);
         return AGENT_FAIL;
     }
-    r->lines++;
-    r->bytes += (long long)len;
+    run_istats_t *is = istats_of(r, in);
+    if (is) {
+        atomic_fetch_add_explicit(&is->lines, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&is->bytes, (long long)len, memory_order_relaxed);
+    }
     r->progress = true;
     return AGENT_OK;
 }
@@ -486,6 +566,48 @@ static int read_file(run_t *r, tfile_t *f) {
     return AGENT_OK;
 }
 
+/* stdin's bytes read and not sent yet: read() straight into it, never through stdio,
+ * whose buffer would hide complete lines from the select() that waits for more. */
+typedef struct stdin_buf_s {
+    char *buf;
+    size_t len, cap;
+    bool open; /* false after the end of input (the files are still followed) */
+} stdin_buf_t;
+
+/* Reads what stdin has (select said it is readable) and sends its complete lines; at
+ * the end of input, a last line without its newline too. */
+static int read_stdin(run_t *r, tfile_t *f, stdin_buf_t *in) {
+    if (in->cap - in->len < READ_CHUNK) {
+        char *nb = realloc(in->buf, in->cap + READ_CHUNK);
+        if (!nb) {
+            agent_err(r->ctx, "<stdin>: out of memory");
+            return AGENT_FAIL;
+        }
+        in->buf = nb;
+        in->cap += READ_CHUNK;
+    }
+    ssize_t n = read(0, in->buf + in->len, in->cap - in->len);
+    if (n < 0 && errno == EINTR)
+        return AGENT_OK;
+    if (n <= 0) {
+        in->open = false;
+        int rc = in->len ? send_line(r, f, in->buf, in->len, 0) : AGENT_OK;
+        in->len = 0;
+        return rc;
+    }
+    in->len += (size_t)n;
+    size_t start = 0;
+    for (char *nl; (nl = memchr(in->buf + start, '\n', in->len - start));) {
+        int rc = send_line(r, f, in->buf + start, (size_t)(nl - (in->buf + start)), 0);
+        start = (size_t)(nl - in->buf) + 1;
+        if (rc != AGENT_OK)
+            return rc;
+    }
+    memmove(in->buf, in->buf + start, in->len - start);
+    in->len -= start;
+    return AGENT_OK;
+}
+
 /* Drops rotated files that are read to their end with nothing in flight. */
 static void reap(run_t *r) {
     for (tfile_t **pp = &r->files; *pp;) {
@@ -505,25 +627,66 @@ static void reap(run_t *r) {
 static void stats(run_t *r, FILE *out, bool json) {
     kafka_producer_stats_t st;
     kafka_producer_stats(r->p, &st);
-    long long lag = 0;
+    long long lag = 0, lines = 0, bytes = 0;
     int nfiles = 0;
-    for (tfile_t *f = r->files; f; f = f->next, nfiles++) {
-        struct stat s;
-        if (fstat(f->fd, &s) == 0 && s.st_size > f->acked_off)
-            lag += s.st_size - f->acked_off;
+    input_gauges(r, &lag, &nfiles);
+    for (int k = 0, n = atomic_load(&r->nistats); k < n; k++) {
+        lines += atomic_load(&r->istats[k].lines);
+        bytes += atomic_load(&r->istats[k].bytes);
     }
+    long long delivered = atomic_load(&r->delivered), failed = atomic_load(&r->failed);
+    long long oversize = atomic_load(&r->oversize);
     if (json)
         fprintf(out,
                 "{\"lines_read\":%lld,\"bytes\":%lld,\"delivered\":%lld,\"failed\":%lld,\"retried\":%lld,"
                 "\"in_flight\":%lld,\"oversize_skipped\":%lld,\"files\":%d,\"lag_bytes\":%lld}\n",
-                r->lines, r->bytes, (long long)atomic_load(&r->delivered), (long long)atomic_load(&r->failed),
-                (long long)st.retries, (long long)st.outstanding, r->oversize, nfiles, lag);
+                lines, bytes, delivered, failed, (long long)st.retries, (long long)st.outstanding, oversize, nfiles,
+                lag);
     else
         fprintf(out,
                 "kafka-agent run: lines read %lld, bytes %lld, delivered %lld, failed %lld, retried %lld, in flight "
                 "%lld, oversize skipped %lld, lag %lld bytes\n",
-                r->lines, r->bytes, (long long)atomic_load(&r->delivered), (long long)atomic_load(&r->failed),
-                (long long)st.retries, (long long)st.outstanding, r->oversize, lag);
+                lines, bytes, delivered, failed, (long long)st.retries, (long long)st.outstanding, oversize, lag);
+}
+
+/* One per-input family: a sample per input name. */
+/* @thread http  @locks none */
+static void input_family(agent_page_t *pg, run_t *r, int n, const char *name, const char *type, const char *help,
+                         size_t field) {
+    agent_page_family(pg, name, type, help);
+    for (int k = 0; k < n; k++) {
+        atomic_llong *v = (atomic_llong *)((char *)&r->istats[k] + field);
+        agent_page_sample(pg, name, (const char *[]){"input", r->istats[k].name, NULL},
+                          atomic_load_explicit(v, memory_order_relaxed));
+    }
+}
+
+/* @thread http  @locks none */
+static void collect(agent_page_t *pg, void *arg) {
+    run_t *r = arg;
+    int n = atomic_load_explicit(&r->nistats, memory_order_acquire);
+    input_family(pg, r, n, "kafka_agent_input_lines_total", "counter", "Lines of the input sent to Kafka",
+                 offsetof(run_istats_t, lines));
+    input_family(pg, r, n, "kafka_agent_input_bytes_total", "counter", "Bytes of those lines (without their newlines)",
+                 offsetof(run_istats_t, bytes));
+    input_family(pg, r, n, "kafka_agent_input_lag_bytes", "gauge", "Bytes of the input's files after their checkpoints",
+                 offsetof(run_istats_t, lag));
+    input_family(pg, r, n, "kafka_agent_input_files", "gauge", "Files of the input being followed",
+                 offsetof(run_istats_t, files));
+    agent_metrics_deliveries(pg, atomic_load(&r->delivered), &r->fail_reasons);
+    agent_page_metric(pg, "kafka_agent_oversize_skipped_total", "counter",
+                      "Lines over message.max.bytes not sent (oversize = skip)", atomic_load(&r->oversize));
+    agent_page_metric(pg, "kafka_agent_queue_bytes", "gauge",
+                      "Key and value bytes of the messages produced and not reported yet",
+                      atomic_load(&r->queue_bytes));
+    agent_metrics_producer(pg, r->p);
+}
+
+/* @thread health  @locks none */
+static void progress(void *arg, int64_t *done, int64_t *pending) {
+    run_t *r = arg;
+    *done = atomic_load(&r->delivered) + atomic_load(&r->failed);
+    *pending = kafka_producer_outstanding(r->p);
 }
 
 static void write_stats_file(run_t *r) {
@@ -585,6 +748,15 @@ int agent_run(agent_ctx_t *ctx) {
     }
     atomic_flag_clear(&r->have_err);
     kafka_producer_set_delivery_cb(r->p, on_delivery, r);
+    map_istats(r);
+    agent_metrics_t *metrics;
+    agent_metrics_source_t src = {collect, progress, r};
+    if (agent_metrics_open(ctx, ctx->metrics_listen ? ctx->metrics_listen : r->rc.metrics_listen, &src,
+                           r->rc.healthz_stall_ms, &metrics) != AGENT_OK) {
+        kafka_producer_destroy(r->p);
+        free(r);
+        return AGENT_USAGE;
+    }
     r->bufsize = READ_CHUNK;
     r->buf = malloc(r->bufsize);
     ckpt_t *cp = NULL;
@@ -598,10 +770,8 @@ int agent_run(agent_ctx_t *ctx) {
             fstat(0, &st);
             stdin_file = track(r, &r->rc.inputs[i], "<stdin>", 0, &st, 0);
         }
-    int64_t last_ckpt = mono_ms(), last_stats = mono_ms(), last_scan = mono_ms();
-    char *sbuf = NULL;
-    size_t scap = 0;
-    FILE *sin = stdin_file ? fdopen(0, "r") : NULL;
+    int64_t last_ckpt = mono_ms(), last_stats = mono_ms(), last_scan = mono_ms(), last_gauges = 0;
+    stdin_buf_t sin = {.open = stdin_file != NULL};
     while (!agent_stopping() && rc == AGENT_OK) {
         if (agent_hup_take()) {
             run_conf_t nrc;
@@ -616,6 +786,7 @@ int agent_run(agent_ctx_t *ctx) {
                             f->input = &r->rc.inputs[k];
                 }
                 r->rc = nrc;
+                map_istats(r);
                 fprintf(stderr, "kafka-agent run: reloaded %s (%d inputs)\n", config, r->rc.ninputs);
                 scan(r, NULL, 0, false);
             }
@@ -628,21 +799,14 @@ int agent_run(agent_ctx_t *ctx) {
         for (tfile_t *f = r->files; f && rc == AGENT_OK; f = f->next)
             if (f != stdin_file)
                 rc = read_file(r, f);
-        if (sin && rc == AGENT_OK) {
+        if (sin.open && rc == AGENT_OK) {
             /* stdin: no checkpoint; lines as they come (select, so signals are seen). */
             fd_set fds;
             FD_ZERO(&fds);
             FD_SET(0, &fds);
             struct timeval tv = {0, 100000};
             if (select(1, &fds, NULL, NULL, &tv) > 0) {
-                ssize_t n = getline(&sbuf, &scap, sin);
-                if (n < 0) {
-                    sin = NULL; /* end of input: keep following the files */
-                } else {
-                    if (n > 0 && sbuf[n - 1] == '\n')
-                        n--;
-                    rc = send_line(r, stdin_file, sbuf, (size_t)n, 0);
-                }
+                rc = read_stdin(r, stdin_file, &sin);
                 continue;
             }
         }
@@ -656,12 +820,16 @@ int agent_run(agent_ctx_t *ctx) {
             ckpt_save(r);
             last_ckpt = now;
         }
+        if (metrics && now - last_gauges >= 200) {
+            input_gauges(r, NULL, NULL);
+            last_gauges = now;
+        }
         if (r->rc.stats_interval_ms > 0 && now - last_stats >= r->rc.stats_interval_ms) {
             stats(r, stderr, false);
             write_stats_file(r);
             last_stats = now;
         }
-        if (!sin && !r->progress) {
+        if (!sin.open && !r->progress) {
             struct timespec ts = {0, 100000000L};
             nanosleep(&ts, NULL);
         }
@@ -676,6 +844,7 @@ int agent_run(agent_ctx_t *ctx) {
     ckpt_save(r);
     stats(r, stderr, false);
     write_stats_file(r);
+    agent_metrics_stop(metrics);
     kafka_producer_destroy(r->p);
     for (tfile_t *f = r->files; f;) {
         tfile_t *n = f->next;
@@ -689,7 +858,7 @@ int agent_run(agent_ctx_t *ctx) {
         free(f);
         f = n;
     }
-    free(sbuf);
+    free(sin.buf);
     free(r->buf);
     free(r);
     return rc;

@@ -74,6 +74,7 @@ bool run_conf_load(const char *path, run_conf_t *rc, kafka_conf_t *conf, char *e
     memset(rc, 0, sizeof(*rc));
     snprintf(rc->path, sizeof(rc->path), "%s", path);
     rc->stats_interval_ms = 10000;
+    rc->healthz_stall_ms = 60000;
     FILE *f = fopen(path, "r");
     if (!f)
         return bad(errstr, size, path, "cannot read: %s", strerror(errno));
@@ -142,6 +143,12 @@ bool run_conf_load(const char *path, run_conf_t *rc, kafka_conf_t *conf, char *e
             } else if (strcmp(key, "stats.interval.ms") == 0) {
                 if (!agent_parse_i64(val, 0, 86400000, &rc->stats_interval_ms))
                     ok = bad(errstr, size, where, "stats.interval.ms=%s: 0..86400000 expected", val);
+            } else if (strcmp(key, "metrics.listen") == 0) {
+                if (!copy(rc->metrics_listen, sizeof(rc->metrics_listen), val) || !strchr(val, ':'))
+                    ok = bad(errstr, size, where, "metrics.listen=%s: HOST:PORT expected", val);
+            } else if (strcmp(key, "healthz.stall.ms") == 0) {
+                if (!agent_parse_i64(val, 100, 86400000, &rc->healthz_stall_ms))
+                    ok = bad(errstr, size, where, "healthz.stall.ms=%s: 100..86400000 expected", val);
             } else if (strcmp(key, "stats.file") == 0) {
                 if (!copy(rc->stats_file, sizeof(rc->stats_file), val))
                     ok = bad(errstr, size, where, "stats.file: too long");

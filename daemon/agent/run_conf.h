@@ -5,6 +5,8 @@
  *   data.dir = /var/lib/kafka-agent       # checkpoints (required, must exist)
  *   stats.interval.ms = 10000             # a stats line on stderr (0: none)
  *   stats.file = /run/kafka-agent.json    # optional JSON stats, replaced atomically
+ *   metrics.listen = 127.0.0.1:9464       # optional: GET /metrics and /healthz (metrics.h)
+ *   healthz.stall.ms = 60000              # /healthz: 503 when lines wait this long undelivered
  *
  *   [input.NAME]
  *   type = file | stdin
@@ -41,6 +43,8 @@ typedef struct run_conf_s {
     char data_dir[1024];
     int64_t stats_interval_ms;
     char stats_file[1024];
+    char metrics_listen[300];
+    int64_t healthz_stall_ms;
     bool delivery_timeout_set, queue_full_timeout_set;
     int ninputs;
     run_input_t inputs[RUN_MAX_INPUTS];
