@@ -55,6 +55,9 @@ static const sample_t samples[] = {
     {"retries", "2147483647", "3", "3", "2147483648"},
     {"retry.backoff.max.ms", "1000", "32000", "32000", "0"},
     {"retry.backoff.ms", "100", "250", "250", "0"},
+    {"sasl.mechanism", "PLAIN", "scram-sha-512", "SCRAM-SHA-512", "OAUTHBEARER"},
+    {"sasl.password", "", "s3cret", "[hidden]", NULL},
+    {"sasl.username", "", "alice", "alice", NULL},
     {"security.protocol", "PLAINTEXT", "ssl", "SSL", "TLS"},
     {"ssl.ca.location", "", "/etc/kafka/ca.pem", "/etc/kafka/ca.pem", NULL},
     {"ssl.certificate.location", "", "/etc/kafka/client.pem", "/etc/kafka/client.pem", NULL},
@@ -216,6 +219,10 @@ static void test_numbers_stable(void) {
     CU_ASSERT_EQUAL(KAFKA_CONF_ACKS, 0);
     CU_ASSERT_EQUAL(KAFKA_CONF_LINGER_MS, 18);
     CU_ASSERT_EQUAL(KAFKA_CONF_STATISTICS_INTERVAL_MS, 38);
+    CU_ASSERT_EQUAL(KAFKA_CONF_SECURITY_PROTOCOL, 39);
+    CU_ASSERT_EQUAL(KAFKA_CONF_SSL_MIN_VERSION, 46);
+    CU_ASSERT_EQUAL(KAFKA_CONF_SASL_MECHANISM, 47);
+    CU_ASSERT_EQUAL(KAFKA_CONF_SASL_PASSWORD, 49);
 }
 
 static void test_dump_sorted(void) {
@@ -284,7 +291,7 @@ static void test_unknown_key(void) {
     set_fails(conf, "acsk", "1", "unknown property \"acsk\" (did you mean \"acks\"?)");
     set_fails(conf, "bootstrap.server", "h", "unknown property \"bootstrap.server\" (did you mean \"bootstrap.servers\"?)");
     set_fails(conf, "max.in.flight", "1", "unknown property \"max.in.flight\"");
-    set_fails(conf, "sasl.mechanism", "PLAIN", "unknown property \"sasl.mechanism\"");
+    set_fails(conf, "sasl.mechanis", "PLAIN", "unknown property \"sasl.mechanis\" (did you mean \"sasl.mechanism\"?)");
     set_fails(conf, "", "1", "unknown property \"\"");
     char longkey[200];
     memset(longkey, 'x', sizeof(longkey) - 1);
@@ -502,17 +509,31 @@ static void test_dup(void) {
     kafka_conf_destroy(c);
 }
 
-/* SASL is refused as not implemented rather than accepted and ignored; the key
- * password is never shown by get or dump. */
+/* Mechanisms not implemented are refused rather than accepted and ignored; SASL needs a
+ * user; passwords are never shown by get or dump. */
 static void test_security(void) {
     kafka_conf_t *conf = kafka_conf_new();
     CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
-    set_fails(conf, "security.protocol", "SASL_SSL",
-              "security.protocol: SASL_SSL is not supported: SASL authentication is not implemented yet "
-              "(PLAINTEXT and SSL are)");
-    set_fails(conf, "security.protocol", "sasl_plaintext", NULL);
-    set_fails(conf, "security.protocol", "TLS", "security.protocol: invalid value \"TLS\" (allowed: PLAINTEXT, SSL)");
+    set_fails(conf, "sasl.mechanism", "OAUTHBEARER",
+              "sasl.mechanism: OAUTHBEARER is not supported: OAUTHBEARER is not implemented yet (PLAIN, "
+              "SCRAM-SHA-256 and SCRAM-SHA-512 are)");
+    char errstr[256];
+    CU_ASSERT_EQUAL(kafka_conf_set(conf, "sasl.mechanisms", "GSSAPI", errstr, sizeof(errstr)), /* librdkafka's key */
+                    KAFKA_ERR__INVALID_CONF);
+    CU_ASSERT_PTR_NOT_NULL(strstr(errstr, "GSSAPI (Kerberos) is not implemented"));
+    set_fails(conf, "security.protocol", "TLS",
+              "security.protocol: invalid value \"TLS\" (allowed: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL)");
     CU_ASSERT_EQUAL(kafka_conf_int(conf, KAFKA_CONF_SECURITY_PROTOCOL), KAFKA_SECURITY_PLAINTEXT);
+    CU_ASSERT_EQUAL(kafka_conf_set(conf, "security.protocol", "sasl_ssl", NULL, 0), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_conf_set(conf, "sasl.mechanisms", "SCRAM-SHA-256", NULL, 0), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_conf_int(conf, KAFKA_CONF_SASL_MECHANISM), KAFKA_SASL_SCRAM_SHA_256);
+    CU_ASSERT_EQUAL(kafka_conf_validate(conf, errstr, sizeof(errstr)), KAFKA_ERR__INVALID_CONF);
+    CU_ASSERT_STRING_EQUAL(errstr,
+                           "security.protocol: SASL_SSL needs sasl.username (and sasl.password) for SCRAM-SHA-256");
+    CU_ASSERT_EQUAL(kafka_conf_set(conf, "sasl.username", "alice", NULL, 0), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_conf_set(conf, "sasl.password", "wonder-pa55", NULL, 0), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_conf_validate(conf, errstr, sizeof(errstr)), KAFKA_OK);
+    CU_ASSERT_STRING_EQUAL(get(conf, "sasl.password"), "[hidden]");
     CU_ASSERT_EQUAL(kafka_conf_set(conf, "ssl.key.password", "pa55-w0rd", NULL, 0), KAFKA_OK);
     CU_ASSERT_STRING_EQUAL(get(conf, "ssl.key.password"), "[hidden]");
     CU_ASSERT_STRING_EQUAL(kafka_conf_str(conf, KAFKA_CONF_SSL_KEY_PASSWORD), "pa55-w0rd"); /* for the library */
@@ -523,6 +544,7 @@ static void test_security(void) {
     fclose(f);
     CU_ASSERT_PTR_NULL(strstr(dump, "pa55"));
     CU_ASSERT_PTR_NOT_NULL(strstr(dump, "ssl.key.password=[hidden]\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(dump, "sasl.password=[hidden]\n"));
     free(dump);
     CU_ASSERT_EQUAL(kafka_conf_int(conf, KAFKA_CONF_SSL_MIN_VERSION), KAFKA_TLS_1_2);
     CU_ASSERT_EQUAL(kafka_conf_int(conf, KAFKA_CONF_SSL_ENDPOINT_IDENTIFICATION), 1);

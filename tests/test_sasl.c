@@ -1,12 +1,16 @@
 /* SASL: SCRAM against RFC 7677's published SCRAM-SHA-256 exchange, our SCRAM client
  * against our SCRAM server (both hashes, wrong passwords, forged server signatures,
  * hostile server messages). */
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/metadata.h"
+#include "kafka/consumer.h"
 #include "kafka/mock.h"
-#include "sasl/sasl.h"
+#include "kafka/producer.h"
+#include "core/sasl.h"
 #include "sasl/scram.h"
 #include "testutil.h"
 
@@ -29,7 +33,8 @@ static void test_rfc7677_vector(void) {
                                 "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
     CU_ASSERT(kafka__scram_client_verify(&s, U8("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="), why, sizeof(why)));
     /* A server that does not know the keys cannot sign. */
-    CU_ASSERT_FALSE(kafka__scram_client_verify(&s, U8("v=7rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="), why, sizeof(why)));
+    const char *forged = "v=7rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
+    CU_ASSERT_FALSE(kafka__scram_client_verify(&s, U8(forged), why, sizeof(why)));
     CU_ASSERT_PTR_NOT_NULL(strstr(why, "signature is wrong"));
     CU_ASSERT_FALSE(kafka__scram_client_verify(&s, U8("e=invalid-proof"), why, sizeof(why)));
     CU_ASSERT_PTR_NOT_NULL(strstr(why, "the server refused: invalid-proof"));
@@ -196,6 +201,100 @@ static void test_mechanism_not_enabled(void) {
     CU_ASSERT_PTR_NOT_NULL(strstr(errstr, "OAUTHBEARER is not served"));
 }
 
+/* ---- producer and consumer with security.protocol SASL_* ---- */
+
+/* n messages produced with kv to topic (2 partitions), then read back from the start; the
+ * count read (each checked once). */
+static size_t produce_and_consume(const char *bootstrap, const char *const *kv, const char *topic, size_t n) {
+    kafka_conf_t *conf = kafka_test_conf(bootstrap, kv);
+    char err[512];
+    kafka_producer_t *p = kafka_producer_new(conf, err, sizeof(err));
+    kafka_conf_destroy(conf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    kafka_test_dr_t s;
+    kafka_test_dr_init(&s, n);
+    kafka_producer_set_delivery_cb(p, kafka_test_dr_cb, &s);
+    char buf[64];
+    for (size_t i = 0; i < n; i++) {
+        int l = kafka_test_filler(buf, "sasl-", i, (int)sizeof(buf), false);
+        kafka_produce_msg_t msg = {.value = buf, .value_len = l};
+        kafka_err_t e = kafka_producer_produce(p, topic, (int32_t)(i % 2), &msg, (void *)(i + 1), err, sizeof(err));
+        CU_ASSERT_EQUAL_FATAL(e, KAFKA_OK);
+    }
+    CU_ASSERT_EQUAL(kafka_producer_flush(p, 10000, err, sizeof(err)), KAFKA_OK);
+    CU_ASSERT_EQUAL(atomic_load(&s.reports), (int)n);
+    CU_ASSERT_EQUAL(atomic_load(&s.failed), 0);
+    kafka_producer_destroy(p);
+    kafka_test_dr_free(&s);
+
+    kafka_consumer_t *c = kafka_test_consumer(bootstrap, kv);
+    kafka_topic_partition_t tps[] = {{topic, 0, KAFKA_OFFSET_BEGINNING}, {topic, 1, KAFKA_OFFSET_BEGINNING}};
+    CU_ASSERT_EQUAL_FATAL(kafka_consumer_assign(c, tps, 2, err, sizeof(err)), KAFKA_OK);
+    char *seen = calloc(n, 1);
+    size_t got = 0;
+    for (int round = 0; round < 100 && got < n; round++) {
+        kafka_message_t *msgs[256];
+        size_t k = 0;
+        kafka_consumer_poll(c, 100, msgs, 256, &k, err, sizeof(err));
+        for (size_t j = 0; j < k; j++) {
+            int32_t len;
+            const char *v = kafka_message_payload(msgs[j], &len);
+            size_t i = (size_t)strtoul(v + 5, NULL, 10);
+            if (len > 5 && memcmp(v, "sasl-", 5) == 0 && i < n && !seen[i]) {
+                seen[i] = 1;
+                got++;
+            }
+            kafka_message_destroy(msgs[j]);
+        }
+    }
+    free(seen);
+    kafka_consumer_destroy(c);
+    return got;
+}
+
+static void test_clients_over_sasl(void) {
+    kafka_mock_conf_t mc;
+    kafka_mock_conf_init(&mc);
+    mc.brokers = 2;
+    mc.retention_bytes = 0;
+    mc.sasl_mechanisms = "PLAIN,SCRAM-SHA-512";
+    mc.sasl_users = "alice:wonderland";
+    mc.tls = true;
+    kafka_mock_t *m = kafka_test_mock_new(&mc);
+    const char *plain[] = {"security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-512",
+                           "sasl.username", "alice", "sasl.password", "wonderland", NULL};
+    CU_ASSERT_EQUAL(produce_and_consume(kafka_mock_bootstrap(m), plain, "secured", 2000), 2000);
+    const char *ssl[] = {"security.protocol", "SASL_SSL", "ssl.ca.location", kafka_mock_tls_ca(m),
+                         "sasl.mechanisms", "PLAIN", "sasl.username", "alice", "sasl.password", "wonderland", NULL};
+    CU_ASSERT_EQUAL(produce_and_consume(kafka_mock_bootstrap_ssl(m), ssl, "secured-tls", 2000), 2000);
+
+    /* A wrong password: refused at once, the cause named, the password never. */
+    const char *bad[] = {"security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-512",
+                         "sasl.username", "alice", "sasl.password", "wonderlant", NULL};
+    kafka_conf_t *conf = kafka_test_conf(kafka_mock_bootstrap(m), bad);
+    char err[1024];
+    kafka_producer_t *p = kafka_producer_new(conf, err, sizeof(err));
+    kafka_conf_destroy(conf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    kafka_produce_msg_t msg = {.value = "x", .value_len = 1};
+    int64_t t0 = kafka_test_now_ms();
+    kafka_err_t e = kafka_producer_produce(p, "secured", 0, &msg, NULL, err, sizeof(err));
+    CU_ASSERT_EQUAL(e, KAFKA_ERR_SASL_AUTHENTICATION_FAILED);
+    CU_ASSERT(kafka_test_now_ms() - t0 < 2000);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "SCRAM-SHA-512 as user alice"));
+    CU_ASSERT_PTR_NULL(strstr(err, "wonderlant"));
+    kafka_producer_destroy(p);
+    /* A mechanism the broker does not enable: its list named. */
+    const char *mech[] = {"security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-256",
+                          "sasl.username", "alice", "sasl.password", "wonderland", NULL};
+    kafka_consumer_t *c = kafka_test_consumer(kafka_mock_bootstrap(m), mech);
+    kafka_topic_partition_t tp = {"secured", 0, KAFKA_OFFSET_BEGINNING};
+    CU_ASSERT_EQUAL(kafka_consumer_assign(c, &tp, 1, err, sizeof(err)), KAFKA_ERR_UNSUPPORTED_SASL_MECHANISM);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "it offers PLAIN, SCRAM-SHA-512"));
+    kafka_consumer_destroy(c);
+    kafka_mock_destroy(m);
+}
+
 #ifdef KAFKA_HAVE_RDKAFKA
 typedef struct rdk_seen_s {
     int delivered, failed;
@@ -279,6 +378,7 @@ static CU_TestInfo tests[] = {
     {"SCRAM: hostile server-first messages are refused", test_scram_hostile_server},
     {"PLAIN and SCRAM with the mock, v1 and v0 handshakes, wrong passwords", test_exchange_with_mock},
     {"a mechanism the broker does not enable, or we do not speak", test_mechanism_not_enabled},
+    {"producer and consumer over SASL_PLAINTEXT and SASL_SSL; wrong password and mechanism", test_clients_over_sasl},
 #ifdef KAFKA_HAVE_RDKAFKA
     {"librdkafka's producer authenticates with the mock (PLAIN, SCRAM), or is refused",
      test_rdkafka_client_with_mock},

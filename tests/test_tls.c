@@ -384,7 +384,7 @@ static void test_tls_to_plaintext_port(void) {
 
 static void test_plaintext_to_tls_port(void) {
     kafka_mock_t *m = tls_mock(1, NULL, false, false);
-    const char *want[] = {"is this a TLS listener? (security.protocol=SSL)", NULL};
+    const char *want[] = {"is this a TLS listener? (security.protocol=SSL or SASL_SSL)", NULL};
     expect_tls_failure(kafka_mock_bootstrap_ssl(m), NULL, want);
     kafka_mock_destroy(m);
 }

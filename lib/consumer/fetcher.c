@@ -276,7 +276,13 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
     } else if (err) {
         snprintf(why, sizeof(why), "Fetch v%d from %s: %s", b->version, f->broker.who,
                  kafka__bconn_last_error(f->broker.bc));
-        kafka__broker_down(&f->broker, err, why); /* broken or out of step */
+        pthread_mutex_lock(&f->loop->lock);
+        bool stopping = f->loop->stopping;
+        pthread_mutex_unlock(&f->loop->lock);
+        if (stopping) /* destroy shut the socket down (kafka__fetcher_interrupt): no loss to tell */
+            kafka__broker_close(&f->broker);
+        else
+            kafka__broker_down(&f->broker, err, why); /* broken or out of step */
     }
     if (!err) {
         size_t hint = 0;

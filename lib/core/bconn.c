@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/bconn.h"
+#include "core/sasl.h"
 #include "core/log.h"
 #include "net/tls.h"
 #include "util/arena.h"
@@ -120,6 +121,27 @@ static kafka_io_t *connect_io(const kafka_conf_t *conf, const char *host, int po
     return io;
 }
 
+/* The versions are settled: SASL authentication next when security.protocol asks for
+ * it (after ApiVersions, as Kafka clients do; over TLS already for SASL_SSL). */
+static kafka__bconn_t *ready(kafka__bconn_t *bc, kafka_err_t *errp, char *errstr, size_t errstr_size) {
+    apply_caps(bc);
+    int64_t sp = kafka_conf_int(bc->conf, KAFKA_CONF_SECURITY_PROTOCOL);
+    if (sp == KAFKA_SECURITY_SASL_PLAINTEXT || sp == KAFKA_SECURITY_SASL_SSL) {
+        const kafka_conf_t *c = bc->conf;
+        const char *mech = kafka__sasl_mechanism_name(kafka_conf_int(c, KAFKA_CONF_SASL_MECHANISM));
+        kafka_err_t e = kafka__sasl_authenticate(bc, mech, kafka_conf_str(c, KAFKA_CONF_SASL_USERNAME),
+                                                 kafka_conf_str(c, KAFKA_CONF_SASL_PASSWORD), NULL, errstr,
+                                                 errstr_size);
+        if (e) {
+            *errp = e;
+            kafka__bconn_close(bc);
+            return NULL;
+        }
+    }
+    *errp = KAFKA_OK;
+    return bc;
+}
+
 kafka__bconn_t *kafka__bconn_open(const kafka_conf_t *conf, kafka__vcaps_t *vcaps, const char *host, int port,
                                   kafka_err_t *errp, char *errstr, size_t errstr_size) {
     kafka_err_t dummy;
@@ -145,11 +167,8 @@ kafka__bconn_t *kafka__bconn_open(const kafka_conf_t *conf, kafka__vcaps_t *vcap
     kafka__fallback_versions(kafka_conf_str(conf, KAFKA_CONF_BROKER_VERSION_FALLBACK), bc->version);
     for (int k = 0; k <= KAFKA__MAX_API_KEY; k++)
         bc->floor[k] = bc->version[k] >= 0 ? 0 : -1;
-    if (!kafka_conf_bool(conf, KAFKA_CONF_API_VERSION_REQUEST)) {
-        apply_caps(bc);
-        *errp = KAFKA_OK;
-        return bc;
-    }
+    if (!kafka_conf_bool(conf, KAFKA_CONF_API_VERSION_REQUEST))
+        return ready(bc, errp, errstr, errstr_size);
     kafka_arena_t arena = KAFKA_ARENA_INIT;
     uint8_t *frame = NULL;
     kafka_api_versions_response_t resp;
@@ -192,9 +211,7 @@ kafka__bconn_t *kafka__bconn_open(const kafka_conf_t *conf, kafka__vcaps_t *vcap
     }
     free(frame);
     kafka__arena_free(&arena);
-    apply_caps(bc);
-    *errp = KAFKA_OK;
-    return bc;
+    return ready(bc, errp, errstr, errstr_size);
 }
 
 void kafka__bconn_close(kafka__bconn_t *bc) {
@@ -263,10 +280,11 @@ kafka_err_t kafka__bconn_receive(kafka__bconn_t *bc, void *resp, struct kafka_ar
     /* Hung up on ApiVersions, then on a v0 request a 0.8 broker would answer: no Kafka
      * speaks like that, a TLS listener does (a plaintext client cannot tell more). */
     if (e == KAFKA_ERR__CANT_RECV && bc->fell_back && !bc->answered &&
-        kafka_conf_int(bc->conf, KAFKA_CONF_SECURITY_PROTOCOL) == KAFKA_SECURITY_PLAINTEXT)
+        (kafka_conf_int(bc->conf, KAFKA_CONF_SECURITY_PROTOCOL) == KAFKA_SECURITY_PLAINTEXT ||
+         kafka_conf_int(bc->conf, KAFKA_CONF_SECURITY_PROTOCOL) == KAFKA_SECURITY_SASL_PLAINTEXT))
         return fail(bc, KAFKA_ERR__SSL,
                     "%s:%d: the broker hung up on ApiVersions and on %s v%d before any response: not a Kafka "
-                    "0.8 broker; is this a TLS listener? (security.protocol=SSL)",
+                    "0.8 broker; is this a TLS listener? (security.protocol=SSL or SASL_SSL)",
                     bc->host, bc->port, kafka_api_name(r.api_key) ? kafka_api_name(r.api_key) : "?", (int)r.version);
     if (e)
         return fail(bc, e, "%s", kafka_io_last_error(bc->io));

@@ -87,6 +87,15 @@ static inline int16_t kafka__bconn_version(const kafka__bconn_t *bc, int16_t api
     return api_key >= 0 && api_key <= KAFKA__MAX_API_KEY ? bc->version[api_key] : -1;
 }
 
+/* A failure to open a connection that retrying cannot mend: TLS refused (a certificate
+ * not trusted, a key that does not load, a TLS/plaintext port mix-up) or SASL
+ * authentication refused (a wrong password, a mechanism the broker does not enable).
+ * Waits for such a broker end at once with it. */
+static inline bool kafka__bconn_fatal(kafka_err_t err) {
+    return err == KAFKA_ERR__SSL || err == KAFKA_ERR_SASL_AUTHENTICATION_FAILED ||
+           err == KAFKA_ERR_UNSUPPORTED_SASL_MECHANISM;
+}
+
 /* What the last failed call on bc failed of, naming the broker ("host:port: ..."). */
 const char *kafka__bconn_last_error(const kafka__bconn_t *bc);
 

@@ -79,11 +79,19 @@ static const conf_enum_t partitioner_values[] = {
     {NULL, 0}};
 static const conf_enum_t queue_full_values[] = {
     {"block", KAFKA_QUEUE_FULL_BLOCK}, {"error", KAFKA_QUEUE_FULL_ERROR}, {NULL, 0}};
-static const conf_enum_t security_values[] = {
-    {"PLAINTEXT", KAFKA_SECURITY_PLAINTEXT}, {"SSL", KAFKA_SECURITY_SSL}, {NULL, 0}};
-#define NO_SASL "SASL authentication is not implemented yet (PLAINTEXT and SSL are)"
-static const conf_refused_t refused[] = {{KAFKA_CONF_SECURITY_PROTOCOL, "SASL_PLAINTEXT", NO_SASL},
-                                         {KAFKA_CONF_SECURITY_PROTOCOL, "SASL_SSL", NO_SASL}};
+static const conf_enum_t security_values[] = {{"PLAINTEXT", KAFKA_SECURITY_PLAINTEXT},
+                                              {"SSL", KAFKA_SECURITY_SSL},
+                                              {"SASL_PLAINTEXT", KAFKA_SECURITY_SASL_PLAINTEXT},
+                                              {"SASL_SSL", KAFKA_SECURITY_SASL_SSL},
+                                              {NULL, 0}};
+#define NO_OAUTH "OAUTHBEARER is not implemented yet (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 are)"
+#define NO_GSSAPI "GSSAPI (Kerberos) is not implemented (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 are)"
+static const conf_refused_t refused[] = {{KAFKA_CONF_SASL_MECHANISM, "OAUTHBEARER", NO_OAUTH},
+                                         {KAFKA_CONF_SASL_MECHANISM, "GSSAPI", NO_GSSAPI}};
+static const conf_enum_t sasl_values[] = {{"PLAIN", KAFKA_SASL_PLAIN},
+                                          {"SCRAM-SHA-256", KAFKA_SASL_SCRAM_SHA_256},
+                                          {"SCRAM-SHA-512", KAFKA_SASL_SCRAM_SHA_512},
+                                          {NULL, 0}};
 static const conf_enum_t endpoint_id_values[] = {{"https", 1}, {"none", 0}, {NULL, 0}};
 static const conf_enum_t tls_version_values[] = {
     {"TLSv1.2", KAFKA_TLS_1_2}, {"TLSv1.3", KAFKA_TLS_1_3}, {"TLS1.2", KAFKA_TLS_1_2},
@@ -185,8 +193,8 @@ static const conf_def_t props[KAFKA_CONF__COUNT] = {
           "How often a client hands its counters to its stats callback (kafka_conf_set_stats_cb for a "
           "producer, kafka_conf_set_consumer_stats_cb for a consumer); 0 disables it."),
     P_ENUM(KAFKA_CONF_SECURITY_PROTOCOL, "security.protocol", "PLAINTEXT", security_values,
-           "How broker connections are secured: PLAINTEXT or SSL (TLS). SASL_PLAINTEXT and SASL_SSL are "
-           "refused: SASL is not implemented yet."),
+           "How broker connections are secured: PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL (SASL "
+           "authentication, sasl.mechanism, after connecting; over TLS with SASL_SSL)."),
     P_STR(KAFKA_CONF_SSL_CA_LOCATION, "ssl.ca.location", "", NULL,
           "CA certificates (PEM) that broker certificates must chain to: a file, or a directory "
           "prepared with openssl rehash; empty uses the system trust store."),
@@ -205,6 +213,10 @@ static const conf_def_t props[KAFKA_CONF__COUNT] = {
           "TLS_ set the TLS 1.3 suites; empty keeps OpenSSL's defaults."),
     P_ENUM(KAFKA_CONF_SSL_MIN_VERSION, "ssl.min.version", "TLSv1.2", tls_version_values,
            "Oldest TLS version accepted: TLSv1.2 or TLSv1.3."),
+    P_ENUM(KAFKA_CONF_SASL_MECHANISM, "sasl.mechanism", "PLAIN", sasl_values,
+           "SASL mechanism of SASL_PLAINTEXT / SASL_SSL: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512."),
+    P_STR(KAFKA_CONF_SASL_USERNAME, "sasl.username", "", NULL, "SASL user name (PLAIN, SCRAM)."),
+    P_SECRET(KAFKA_CONF_SASL_PASSWORD, "sasl.password", "SASL password (PLAIN, SCRAM); never logged or shown."),
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -497,6 +509,8 @@ const char *kafka_conf_name(kafka_conf_prop_t prop) {
 }
 
 int kafka_conf_lookup(const char *key) {
+    if (key && strcmp(key, "sasl.mechanisms") == 0) /* librdkafka's spelling */
+        return KAFKA_CONF_SASL_MECHANISM;
     for (int p = 0; key && p < KAFKA_CONF__COUNT; p++)
         if (strcmp(key, props[p].name) == 0)
             return p;
@@ -737,5 +751,11 @@ kafka_err_t kafka_conf_validate(kafka_conf_t *conf, char *errstr, size_t errstr_
     }
     if (v[KAFKA_CONF_OFFSETS_STORAGE] == KAFKA_OFFSETS_STORAGE_FILE && !*conf->sval[KAFKA_CONF_OFFSETS_FILE])
         return fail(errstr, errstr_size, "offsets.storage: file needs offsets.file to be set");
+    bool sasl = v[KAFKA_CONF_SECURITY_PROTOCOL] == KAFKA_SECURITY_SASL_PLAINTEXT ||
+                v[KAFKA_CONF_SECURITY_PROTOCOL] == KAFKA_SECURITY_SASL_SSL;
+    if (sasl && !*conf->sval[KAFKA_CONF_SASL_USERNAME])
+        return fail(errstr, errstr_size, "security.protocol: %s needs sasl.username (and sasl.password) for %s",
+                    v[KAFKA_CONF_SECURITY_PROTOCOL] == KAFKA_SECURITY_SASL_SSL ? "SASL_SSL" : "SASL_PLAINTEXT",
+                    sasl_values[v[KAFKA_CONF_SASL_MECHANISM]].name);
     return KAFKA_OK;
 }

@@ -66,7 +66,8 @@ static kafka__metadata_t *fetch_any(kafka_connection_t *c, const char *const *to
     pthread_mutex_unlock(&c->lock);
     char e[300];
     size_t off = 0;
-    bool tls_only = true;
+    kafka_err_t fatal = KAFKA_OK; /* every broker's failure, when all were the same fatal one */
+    bool all_fatal = true;
     why[0] = 0;
     *errp = KAFKA_ERR__NO_KNOWN_BROKERS;
     for (size_t i = 0; i < n; i++) {
@@ -89,12 +90,16 @@ static kafka__metadata_t *fetch_any(kafka_connection_t *c, const char *const *to
         kafka__bconn_close(bc);
         /* An unreachable broker is skipped; its reason is kept for last_error. */
         off += (size_t)snprintf(why + off, off < why_size ? why_size - off : 0, "%s%s", off ? "; " : "", e);
-        tls_only = tls_only && err == KAFKA_ERR__SSL;
+        if (all_fatal && kafka__bconn_fatal(err) && (!fatal || fatal == err))
+            fatal = err;
+        else
+            all_fatal = false;
     }
-    /* Every broker refused TLS (a certificate not trusted, a key that does not load):
-     * waiting for the next refresh cannot help, and the callers say so at once. */
-    if (n > 0 && tls_only && *errp == KAFKA_ERR__NO_KNOWN_BROKERS)
-        *errp = KAFKA_ERR__SSL;
+    /* Every broker refused TLS (a certificate not trusted, a key that does not load) or
+     * SASL (a wrong password): waiting for the next refresh cannot help, and the callers
+     * say so at once. */
+    if (n > 0 && all_fatal && fatal && *errp == KAFKA_ERR__NO_KNOWN_BROKERS)
+        *errp = fatal;
     return NULL;
 }
 
@@ -294,10 +299,10 @@ kafka_err_t kafka_connection_wait_metadata(kafka_connection_t *c, const char *to
             err = KAFKA_OK;
             break;
         }
-        /* The last refresh failed in a way retrying cannot mend (TLS): it may have
+        /* The last refresh failed in a way retrying cannot mend (TLS, SASL): it may have
          * ended before this call began (the first one races kafka_connection_new's
          * caller), but it is the cluster's current state all the same. */
-        if (c->last_err == KAFKA_ERR__SSL) {
+        if (kafka__bconn_fatal(c->last_err)) {
             err = c->last_err;
             break;
         }

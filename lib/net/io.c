@@ -267,7 +267,7 @@ static kafka_err_t handshake_fail(kafka_io_t *io, int ssl_err, const char *name)
         reason == SSL_R_UNEXPECTED_EOF_WHILE_READING)
         return io_fail(io, KAFKA_ERR__SSL,
                        "%s: TLS: the broker closed the connection during the handshake%s%s: is this a TLS port? "
-                       "(a PLAINTEXT listener hangs up on a TLS hello; security.protocol=SSL)",
+                       "(a PLAINTEXT listener hangs up on a TLS hello; security.protocol=SSL or SASL_SSL)",
                        io->peer, saved ? ": " : "", saved ? strerror(saved) : "");
     if (reason == SSL_R_WRONG_VERSION_NUMBER || reason == SSL_R_PACKET_LENGTH_TOO_LONG ||
         reason == SSL_R_UNEXPECTED_MESSAGE)
@@ -309,7 +309,8 @@ static kafka_err_t tls_start(kafka_io_t *io, SSL_CTX *ctx, const char *name, boo
             continue;
         if (w == 0) /* a busy broker, or a plaintext one waiting for a request: may pass */
             e = io_fail(io, KAFKA_ERR__TIMED_OUT,
-                        "%s: TLS: no handshake answer within %d ms: is this a TLS port? (security.protocol=SSL)",
+                        "%s: TLS: no handshake answer within %d ms: is this a TLS port? "
+                        "(security.protocol=SSL or SASL_SSL)",
                         io->peer, timeout_ms);
         else
             e = handshake_fail(io, se, name);
@@ -325,7 +326,8 @@ static kafka_io_t *io_open(const kafka_conf_t *conf, const char *host, int port,
     int timeout_ms = (int)kafka_conf_int(conf, KAFKA_CONF_REQUEST_TIMEOUT_MS);
     int64_t deadline = kafka__now_ms() + timeout_ms;
     SSL_CTX *ctx = NULL;
-    if (kafka_conf_int(conf, KAFKA_CONF_SECURITY_PROTOCOL) == KAFKA_SECURITY_SSL) {
+    int64_t sp = kafka_conf_int(conf, KAFKA_CONF_SECURITY_PROTOCOL);
+    if (sp == KAFKA_SECURITY_SSL || sp == KAFKA_SECURITY_SASL_SSL) {
         char why[400];
         if (!(ctx = kafka__tls_client_ctx(conf, errp, why, sizeof(why)))) {
             snprintf(errstr, errstr_size, "%s:%d: %s", host ? host : "", port, why);
@@ -520,7 +522,8 @@ static kafka_err_t read_full(kafka_io_t *io, uint8_t *p, size_t n, int64_t deadl
         }
         kafka_err_t e = KAFKA_OK;
         /* A TLS listener hangs up on a plaintext request (as Kafka 0.8 does on ApiVersions). */
-        const char *hint = io->answered ? "" : " before any response: a TLS listener? (security.protocol=SSL)";
+        const char *hint =
+            io->answered ? "" : " before any response: a TLS listener? (security.protocol=SSL or SASL_SSL)";
         if (r == 0)
             e = io_fail(io, KAFKA_ERR__CANT_RECV, "%s: connection closed by the broker%s", io->peer, hint);
         else if (errno == EINTR)
@@ -552,7 +555,8 @@ kafka_err_t kafka_io_receive(kafka_io_t *io, uint8_t **frame, size_t *len, size_
     if (!io->ssl && !io->answered && (sz[0] == 0x15 || sz[0] == 0x16) && sz[1] == 0x03) {
         io_broken(io);
         return io_fail(io, KAFKA_ERR__SSL,
-                       "%s: the broker answered with TLS, not Kafka: is this a TLS port? (set security.protocol=SSL)",
+                       "%s: the broker answered with TLS, not Kafka: is this a TLS port? "
+                       "(set security.protocol=SSL or SASL_SSL)",
                        io->peer);
     }
     io->answered = true;

@@ -106,12 +106,17 @@ void kafka__ppart_report_expired(kafka_producer_t *p, kafka__ppart_t *pp, kafka_
         list = n;
     }
     char msg[512];
-    snprintf(msg, sizeof(msg), "%s/%d: not delivered within delivery.timeout.ms %lld; last cause: %s%s%s",
-             pp->topic->name, pp->ap.partition, (long long)p->delivery_timeout_ms,
-             cause ? kafka_err_name(cause) : "none (never sent)", why && *why ? ": " : "", why ? why : "");
+    bool fatal = kafka__bconn_fatal(cause);
+    if (fatal) /* the leader refuses our connections: TLS or SASL, which retrying cannot mend */
+        snprintf(msg, sizeof(msg), "%s/%d: not delivered: the leader refuses the connection: %s%s%s",
+                 pp->topic->name, pp->ap.partition, kafka_err_name(cause), why && *why ? ": " : "", why ? why : "");
+    else
+        snprintf(msg, sizeof(msg), "%s/%d: not delivered within delivery.timeout.ms %lld; last cause: %s%s%s",
+                 pp->topic->name, pp->ap.partition, (long long)p->delivery_timeout_ms,
+                 cause ? kafka_err_name(cause) : "none (never sent)", why && *why ? ": " : "", why ? why : "");
     while (rev) {
         kafka__pbatch_t *n = rev->next;
-        kafka__producer_report(p, pp, rev, -1, KAFKA_ERR__TIMED_OUT, msg);
+        kafka__producer_report(p, pp, rev, -1, fatal ? cause : KAFKA_ERR__TIMED_OUT, msg);
         rev = n;
     }
 }

@@ -142,7 +142,8 @@ void kafka__producer_report(kafka_producer_t *p, kafka__ppart_t *pp, kafka__pbat
 int64_t kafka__ppart_expire(kafka_producer_t *p, kafka__ppart_t *pp, int64_t now, kafka__pbatch_t **expired);
 
 /* Reports the batches kafka__ppart_expire took (newest first) with KAFKA_ERR__TIMED_OUT,
- * naming the last cause. */
+ * naming the last cause; with the cause itself when it is a refusal retrying cannot mend
+ * (kafka__bconn_fatal: TLS or SASL), for which the worker expires them at once. */
 /* @thread worker or router  @locks none */
 void kafka__ppart_report_expired(kafka_producer_t *p, kafka__ppart_t *pp, kafka__pbatch_t *list, kafka_err_t cause,
                                  const char *why);

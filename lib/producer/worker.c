@@ -472,11 +472,13 @@ static int64_t service(kafka__worker_t *w, int64_t now) {
         kafka__ppart_ready_locked(p, pp, now, flushing, &d);
         due = min64(due, d);
         if (pp->ap.head && !pp->inflight) {
+            bool refused = !connected && kafka__bconn_fatal(w->broker.err);
             if (!connected && w->broker.err) {
                 pp->last_err = w->broker.err;
                 snprintf(pp->why, sizeof(pp->why), "%.199s", w->broker.why);
             }
-            due = min64(due, kafka__ppart_expire(p, pp, now, &expired));
+            /* A leader that refuses us (TLS, SASL) fails what waits for it at once. */
+            due = min64(due, kafka__ppart_expire(p, pp, refused ? INT64_MAX : now, &expired));
         }
         if (pp->ap.head && !pp->inflight) {
             if (pp->retry_at > now)

@@ -76,6 +76,9 @@ typedef enum kafka_conf_prop_e {
     KAFKA_CONF_SSL_ENDPOINT_IDENTIFICATION = 44,  /* ssl.endpoint.identification.algorithm: 1 https, 0 none */
     KAFKA_CONF_SSL_CIPHER_SUITES = 45,            /* ssl.cipher.suites */
     KAFKA_CONF_SSL_MIN_VERSION = 46,              /* ssl.min.version: kafka_tls_version_t */
+    KAFKA_CONF_SASL_MECHANISM = 47,               /* sasl.mechanism (alias sasl.mechanisms) */
+    KAFKA_CONF_SASL_USERNAME = 48,                /* sasl.username */
+    KAFKA_CONF_SASL_PASSWORD = 49,                /* sasl.password: a secret, never shown */
     KAFKA_CONF__COUNT /* one past the last number: grows with every new property */
 } kafka_conf_prop_t;
 
@@ -110,14 +113,21 @@ typedef enum kafka_queue_full_e {
     KAFKA_QUEUE_FULL_ERROR
 } kafka_queue_full_t;
 
-/* security.protocol. SASL_PLAINTEXT and SASL_SSL are named so that setting them says
- * plainly that SASL is not implemented yet (KAFKA_ERR__INVALID_CONF). */
+/* security.protocol: SASL_* authenticate every broker connection (sasl.mechanism) after
+ * connecting, in plaintext or over TLS. */
 typedef enum kafka_security_protocol_e {
     KAFKA_SECURITY_PLAINTEXT,
     KAFKA_SECURITY_SSL,
     KAFKA_SECURITY_SASL_PLAINTEXT,
     KAFKA_SECURITY_SASL_SSL
 } kafka_security_protocol_t;
+
+/* sasl.mechanism. */
+typedef enum kafka_sasl_mechanism_e {
+    KAFKA_SASL_PLAIN,
+    KAFKA_SASL_SCRAM_SHA_256,
+    KAFKA_SASL_SCRAM_SHA_512
+} kafka_sasl_mechanism_t;
 
 /* ssl.min.version, as TLS spells them on the wire (0x0303 TLS 1.2, 0x0304 TLS 1.3). */
 typedef enum kafka_tls_version_e {

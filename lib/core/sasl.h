@@ -3,8 +3,8 @@
  * the mechanism's tokens go in SaslAuthenticate requests (v1 handshake, Kafka >= 1.0) or
  * in bare size-prefixed frames (v0 handshake, brokers without SaslAuthenticate).
  * Mechanisms: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512. */
-#ifndef KAFKA_SASL_SASL_H
-#define KAFKA_SASL_SASL_H
+#ifndef KAFKA_CORE_SASL_H
+#define KAFKA_CORE_SASL_H
 
 #include <stdint.h>
 
@@ -12,6 +12,8 @@
 
 /* Whether this client speaks mechanism. */
 bool kafka__sasl_mechanism_known(const char *mechanism);
+/* The name of a kafka_sasl_mechanism_t (sasl.mechanism), or NULL. */
+const char *kafka__sasl_mechanism_name(int64_t mechanism);
 
 /* Authenticates bc as user with password. KAFKA_OK, with *session_lifetime_ms (the
  * broker's limit on the session, 0: none; KIP-368) when asked for. Otherwise the error
@@ -24,4 +26,4 @@ bool kafka__sasl_mechanism_known(const char *mechanism);
 kafka_err_t kafka__sasl_authenticate(kafka__bconn_t *bc, const char *mechanism, const char *user,
                                      const char *password, int64_t *session_lifetime_ms, char *why, size_t why_size);
 
-#endif /* KAFKA_SASL_SASL_H */
+#endif /* KAFKA_CORE_SASL_H */

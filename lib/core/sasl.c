@@ -6,11 +6,20 @@
 
 #include <openssl/crypto.h>
 
-#include "sasl/sasl.h"
+#include "core/sasl.h"
 #include "sasl/scram.h"
 #include "util/arena.h"
 
 #define TOKEN_MAX 4096 /* tokens of PLAIN and SCRAM are far smaller */
+
+const char *kafka__sasl_mechanism_name(int64_t mechanism) {
+    switch (mechanism) {
+    case KAFKA_SASL_PLAIN: return "PLAIN";
+    case KAFKA_SASL_SCRAM_SHA_256: return "SCRAM-SHA-256";
+    case KAFKA_SASL_SCRAM_SHA_512: return "SCRAM-SHA-512";
+    default: return NULL;
+    }
+}
 
 bool kafka__sasl_mechanism_known(const char *mechanism) {
     return mechanism && (strcmp(mechanism, "PLAIN") == 0 || kafka__scram_md(mechanism) != NULL);
@@ -142,7 +151,8 @@ static kafka_err_t handshake(exch_t *x, const char *mechanism, char *why, size_t
         fail(e, why, why_size, "SaslHandshake: %s", kafka__bconn_last_error(bc));
     } else if (resp.error_code == KAFKA_ERR_UNSUPPORTED_SASL_MECHANISM) {
         e = KAFKA_ERR_UNSUPPORTED_SASL_MECHANISM;
-        size_t off = (size_t)snprintf(why, why_size, "%s:%d: UNSUPPORTED_SASL_MECHANISM: the broker does not enable %s; it offers ",
+        size_t off = (size_t)snprintf(why, why_size,
+                                      "%s:%d: UNSUPPORTED_SASL_MECHANISM: the broker does not enable %s; it offers ",
                                       bc->host, bc->port, mechanism);
         for (int32_t i = 0; i < resp.mechanisms.count && off < why_size; i++)
             off += (size_t)snprintf(why + off, why_size - off, "%s%.*s", i ? ", " : "", resp.mechanisms.items[i].len,
