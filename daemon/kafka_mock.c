@@ -3,10 +3,12 @@
  *   kafka-mock --brokers N [--topic NAME:PARTS:RF]... [--legacy] [--partitions N]
  *              [--no-auto-create] [--retention BYTES] [--message-max-bytes BYTES]
  *              [--tls [CERT,KEY]] [--tls-cert-name NAME] [--tls-cert-expired] [--tls-client-auth]
+ *              [--sasl MECH[,MECH]...] [--user NAME:PASSWORD]... [--sasl-scram-lenient]
  *
  * Prints "BOOTSTRAP host:port,..." on stdout (with --tls also "BOOTSTRAP_SSL
  * host:port,..." and, for a generated certificate, "CA path", and with --tls-client-auth
- * "CLIENT_CERT path" and "CLIENT_KEY path"), then reads fault-injection commands on
+ * "CLIENT_CERT path" and "CLIENT_KEY path"; with --sasl "BOOTSTRAP_SASL_PLAINTEXT
+ * host:port,..." and with --tls too "BOOTSTRAP_SASL_SSL host:port,..."), then reads fault-injection commands on
  * stdin, one per line (--help lists them), answering each with one line. Exits 0 on
  * EOF of stdin or on SIGTERM/SIGINT; 2 on a usage error. */
 #include <errno.h>
@@ -25,7 +27,8 @@ static void usage(FILE *f) {
             "usage: kafka-mock --brokers N [--topic NAME:PARTS:RF]... [--legacy] [--partitions N]\n"
             "                  [--no-auto-create] [--retention BYTES] [--message-max-bytes BYTES]\n"
             "                  [--tls [CERT,KEY]] [--tls-cert-name NAME] [--tls-cert-expired]\n"
-            "                  [--tls-client-auth]\n"
+            "                  [--tls-client-auth] [--sasl MECH[,MECH]...] [--user NAME:PASSWORD]...\n"
+            "                  [--sasl-scram-lenient]\n"
             "\n"
             "Starts an in-memory Kafka cluster of N brokers on 127.0.0.1 and prints\n"
             "  BOOTSTRAP 127.0.0.1:PORT,...\n"
@@ -41,6 +44,15 @@ static void usage(FILE *f) {
             "one for them, printed as\n"
             "  CLIENT_CERT /path/to/client.pem\n"
             "  CLIENT_KEY /path/to/client.key\n"
+            "--sasl makes every listener authenticate connections first with the SASL mechanisms\n"
+            "named (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), as SASL_PLAINTEXT and (with --tls)\n"
+            "SASL_SSL listeners, for the users --user names (repeatable; test credentials: they\n"
+            "show in ps), printed as\n"
+            "  BOOTSTRAP_SASL_PLAINTEXT 127.0.0.1:PORT,...\n"
+            "  BOOTSTRAP_SASL_SSL 127.0.0.1:PORT,...\n"
+            "--sasl-scram-lenient takes a SCRAM client-final nonce that only ends with the\n"
+            "server's, as Kafka 3.8.1-3.9 do (librdkafka before 2.6.1 sends its own nonce twice;\n"
+            "Kafka 4 refuses it, and so does the mock by default).\n"
             "--legacy behaves like a Kafka 0.8.2 broker: it hangs up on ApiVersions and\n"
             "on versions 0.8.2 lacked (it serves v0, and v1 of OffsetCommit/OffsetFetch) and\n"
             "takes MessageSet v0 only. --partitions sets auto-created topics' partition\n"
@@ -69,6 +81,8 @@ int main(int argc, char **argv) {
     const char *topics[256];
     int ntopics = 0;
     char tls_cert[4096];
+    char users[4096] = "";
+    size_t users_len = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -111,6 +125,20 @@ int main(int argc, char **argv) {
             conf.tls_cert_expired = true;
         } else if (!strcmp(a, "--tls-client-auth")) {
             conf.tls_client_auth = true;
+        } else if (!strcmp(a, "--sasl") && val) {
+            conf.sasl_mechanisms = val;
+            i++;
+        } else if (!strcmp(a, "--user") && val) {
+            if (!strchr(val, ':') || strchr(val, ',') || users_len + strlen(val) + 2 > sizeof(users)) {
+                fprintf(stderr, "kafka-mock: --user %s: expected NAME:PASSWORD (no commas)\n", val);
+                return 2;
+            }
+            users_len += (size_t)snprintf(users + users_len, sizeof(users) - users_len, "%s%s",
+                                          users_len ? "," : "", val);
+            conf.sasl_users = users;
+            i++;
+        } else if (!strcmp(a, "--sasl-scram-lenient")) {
+            conf.sasl_scram_lenient = true;
         } else if (!strcmp(a, "--legacy")) {
             conf.legacy = true;
         } else if (!strcmp(a, "--no-auto-create")) {
@@ -164,6 +192,10 @@ int main(int argc, char **argv) {
     printf("BOOTSTRAP %s\n", kafka_mock_bootstrap(m));
     if (conf.tls)
         printf("BOOTSTRAP_SSL %s\n", kafka_mock_bootstrap_ssl(m));
+    if (conf.sasl_mechanisms)
+        printf("BOOTSTRAP_SASL_PLAINTEXT %s\n", kafka_mock_bootstrap(m));
+    if (conf.sasl_mechanisms && conf.tls)
+        printf("BOOTSTRAP_SASL_SSL %s\n", kafka_mock_bootstrap_ssl(m));
     if (kafka_mock_tls_ca(m))
         printf("CA %s\n", kafka_mock_tls_ca(m));
     if (kafka_mock_tls_client_cert(m))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kcat (librdkafka's command-line client) against the kafka-mock executable: produce and
 # consume with every codec, headers and keys intact; metadata; offsets; the SSL
-# listeners of --tls (kcat over TLS with the printed CA, host names checked); and fault
+# listeners of --tls (kcat over TLS with the printed CA, host names checked); SASL
+# (--sasl, every mechanism, plaintext and TLS, a wrong password refused); and fault
 # commands on the mock's stdin. Usage: test_mock_kcat.sh PATH/TO/kafka-mock
 # Prints one line per check and "N passed, M failed" last; exit 1 on any failure, 77
 # (skipped) without kcat. Every client call is bounded by `timeout`; the mock is stopped
@@ -197,6 +198,37 @@ check "mutual TLS: no client certificate, refused" 1 $?
 stop_mock
 check "--tls-client-auth: the client files are removed on exit" "gone" \
     "$( [ -e "$CC" ] || [ -e "$CK" ] && echo there || echo gone)"
+
+# ---- SASL: --sasl makes both listeners authenticate (SASL_PLAINTEXT, SASL_SSL) ----
+start_mock --brokers 2 --tls --sasl PLAIN,SCRAM-SHA-256,SCRAM-SHA-512 --sasl-scram-lenient \
+    --user alice:wonderland --user bob:builder
+field BOOTSTRAP_SSL SSL_BS
+field BOOTSTRAP_SASL_PLAINTEXT SASL_BS
+field BOOTSTRAP_SASL_SSL SASL_SSL_BS
+field CA CA
+check "BOOTSTRAP_SASL_PLAINTEXT is the plaintext listeners" "$BS" "$SASL_BS"
+check "BOOTSTRAP_SASL_SSL is the SSL listeners" "$SSL_BS" "$SASL_SSL_BS"
+# ksasl PROTOCOL BOOTSTRAP MECH USER PASSWORD kcat-args...
+ksasl() {
+    local proto=$1 bs=$2 mech=$3 user=$4 pw=$5
+    shift 5
+    timeout 15 "$KCAT" -b "$bs" -X security.protocol="$proto" -X ssl.ca.location="$CA" -X sasl.mechanisms="$mech" \
+        -X sasl.username="$user" -X sasl.password="$pw" "$@" 2>>"$TMP/kcat.err"
+}
+for mech in PLAIN SCRAM-SHA-256 SCRAM-SHA-512; do
+    printf 'k:%s\n' "$mech" | ksasl sasl_plaintext "$SASL_BS" "$mech" alice wonderland -P -t sasl -p 0 -K:
+    check "SASL_PLAINTEXT $mech: produce" 0 $?
+    printf 'k:%s over tls\n' "$mech" | ksasl sasl_ssl "$SASL_SSL_BS" "$mech" bob builder -P -t sasl -p 0 -K:
+    check "SASL_SSL $mech: produce" 0 $?
+    ksasl sasl_plaintext "$SASL_BS" "$mech" alice wonderlant -m 3 -L >/dev/null 2>"$TMP/badpw.err"
+    check "SASL_PLAINTEXT $mech: a wrong password is refused" 1 $?
+done
+check "SASL: consume what the six producers wrote" \
+    "$(printf '0 k=PLAIN\n1 k=PLAIN over tls\n2 k=SCRAM-SHA-256\n3 k=SCRAM-SHA-256 over tls\n4 k=SCRAM-SHA-512\n5 k=SCRAM-SHA-512 over tls')" \
+    "$(ksasl sasl_plaintext "$SASL_BS" SCRAM-SHA-512 bob builder -C -t sasl -p 0 -o beginning -e -f '%o %k=%s\n')"
+timeout 15 "$KCAT" -b "$BS" -m 3 -L >/dev/null 2>"$TMP/nosasl.err"
+check "no SASL: the listener hangs up, no metadata" 1 $?
+stop_mock
 
 echo "$passed passed, $failed failed"
 if [ "$failed" -ne 0 ]; then
