@@ -206,50 +206,8 @@ static void test_mechanism_not_enabled(void) {
 /* n messages produced with kv to topic (2 partitions), then read back from the start; the
  * count read (each checked once). */
 static size_t produce_and_consume(const char *bootstrap, const char *const *kv, const char *topic, size_t n) {
-    kafka_conf_t *conf = kafka_test_conf(bootstrap, kv);
-    char err[512];
-    kafka_producer_t *p = kafka_producer_new(conf, err, sizeof(err));
-    kafka_conf_destroy(conf);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-    kafka_test_dr_t s;
-    kafka_test_dr_init(&s, n);
-    kafka_producer_set_delivery_cb(p, kafka_test_dr_cb, &s);
-    char buf[64];
-    for (size_t i = 0; i < n; i++) {
-        int l = kafka_test_filler(buf, "sasl-", i, (int)sizeof(buf), false);
-        kafka_produce_msg_t msg = {.value = buf, .value_len = l};
-        kafka_err_t e = kafka_producer_produce(p, topic, (int32_t)(i % 2), &msg, (void *)(i + 1), err, sizeof(err));
-        CU_ASSERT_EQUAL_FATAL(e, KAFKA_OK);
-    }
-    CU_ASSERT_EQUAL(kafka_producer_flush(p, 10000, err, sizeof(err)), KAFKA_OK);
-    CU_ASSERT_EQUAL(atomic_load(&s.reports), (int)n);
-    CU_ASSERT_EQUAL(atomic_load(&s.failed), 0);
-    kafka_producer_destroy(p);
-    kafka_test_dr_free(&s);
-
-    kafka_consumer_t *c = kafka_test_consumer(bootstrap, kv);
-    kafka_topic_partition_t tps[] = {{topic, 0, KAFKA_OFFSET_BEGINNING}, {topic, 1, KAFKA_OFFSET_BEGINNING}};
-    CU_ASSERT_EQUAL_FATAL(kafka_consumer_assign(c, tps, 2, err, sizeof(err)), KAFKA_OK);
-    char *seen = calloc(n, 1);
-    size_t got = 0;
-    for (int round = 0; round < 100 && got < n; round++) {
-        kafka_message_t *msgs[256];
-        size_t k = 0;
-        kafka_consumer_poll(c, 100, msgs, 256, &k, err, sizeof(err));
-        for (size_t j = 0; j < k; j++) {
-            int32_t len;
-            const char *v = kafka_message_payload(msgs[j], &len);
-            size_t i = (size_t)strtoul(v + 5, NULL, 10);
-            if (len > 5 && memcmp(v, "sasl-", 5) == 0 && i < n && !seen[i]) {
-                seen[i] = 1;
-                got++;
-            }
-            kafka_message_destroy(msgs[j]);
-        }
-    }
-    free(seen);
-    kafka_consumer_destroy(c);
-    return got;
+    kafka_test_produce(bootstrap, kv, topic, 2, n, 64, "sasl-");
+    return kafka_test_consume(bootstrap, kv, topic, 2, n, "sasl-");
 }
 
 static void test_clients_over_sasl(void) {

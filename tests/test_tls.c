@@ -77,66 +77,14 @@ static void expect_tls_failure(const char *bootstrap, const char *const *kv, con
 /* n messages "tls-<i>|..." of len bytes to topic (4 partitions), all delivered. */
 static void produce_tls(const char *bootstrap, const char *ca, const char *topic, size_t n, int len) {
     const char *kv[] = {"security.protocol", "SSL", "ssl.ca.location", ca, "linger.ms", "2", NULL};
-    kafka_conf_t *conf = kafka_test_conf(bootstrap, kv);
-    char err[512];
-    kafka_producer_t *p = kafka_producer_new(conf, err, sizeof(err));
-    kafka_conf_destroy(conf);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-    kafka_test_dr_t s;
-    kafka_test_dr_init(&s, n);
-    kafka_producer_set_delivery_cb(p, kafka_test_dr_cb, &s);
-    char *buf = malloc((size_t)len);
-    for (size_t i = 0; i < n; i++) {
-        int l = kafka_test_filler(buf, "tls-", i, len, false);
-        kafka_produce_msg_t msg = {.value = buf, .value_len = l};
-        CU_ASSERT_EQUAL_FATAL(kafka_producer_produce(p, topic, (int32_t)(i % 4), &msg, (void *)(i + 1), err, sizeof(err)),
-                              KAFKA_OK);
-    }
-    free(buf);
-    CU_ASSERT_EQUAL(kafka_producer_flush(p, 20000, err, sizeof(err)), KAFKA_OK);
-    CU_ASSERT_EQUAL(atomic_load(&s.reports), (int)n);
-    CU_ASSERT_EQUAL(atomic_load(&s.failed), 0);
-    if (atomic_load(&s.failed))
-        fprintf(stderr, "delivery failed: %s\n", s.last_err);
-    kafka_producer_destroy(p);
-    kafka_test_dr_free(&s);
+    kafka_test_produce(bootstrap, kv, topic, 4, n, len, "tls-");
 }
 
-/* Reads topic's 4 partitions from the start over TLS until n messages came; checks that
- * each is one produce_tls wrote (prefix tls-<i>, i < n, each once) and returns how many
- * passed. */
+/* Reads topic's 4 partitions from the start over TLS until n messages came; how many of
+ * them produce_tls wrote (each once). */
 static size_t consume_tls(const char *bootstrap, const char *ca, const char *topic, size_t n) {
     const char *kv[] = {"security.protocol", "SSL", "ssl.ca.location", ca, "enable.auto.commit", "false", NULL};
-    kafka_consumer_t *c = kafka_test_consumer(bootstrap, kv);
-    kafka_topic_partition_t tps[4];
-    for (int i = 0; i < 4; i++)
-        tps[i] = (kafka_topic_partition_t){topic, i, KAFKA_OFFSET_BEGINNING};
-    char err[512];
-    CU_ASSERT_EQUAL_FATAL(kafka_consumer_assign(c, tps, 4, err, sizeof(err)), KAFKA_OK);
-    unsigned char *seen = calloc(n, 1);
-    size_t got = 0, good = 0;
-    int64_t deadline = kafka_test_now_ms() + 20000;
-    while (got < n && kafka_test_now_ms() < deadline) {
-        kafka_message_t *msgs[256];
-        size_t cnt = 0;
-        kafka_err_t e = kafka_consumer_poll(c, 200, msgs, 256, &cnt, err, sizeof(err));
-        if (e)
-            fprintf(stderr, "poll: %s\n", err);
-        for (size_t i = 0; i < cnt; i++) {
-            int32_t len = 0;
-            const char *v = kafka_message_payload(msgs[i], &len);
-            size_t idx = 0;
-            if (v && len > 4 && sscanf(v, "tls-%zu|", &idx) == 1 && idx < n && !seen[idx]) {
-                seen[idx] = 1;
-                good++;
-            }
-            got++;
-            kafka_message_destroy(msgs[i]);
-        }
-    }
-    free(seen);
-    kafka_consumer_destroy(c);
-    return good;
+    return kafka_test_consume(bootstrap, kv, topic, 4, n, "tls-");
 }
 
 /* Many small requests in flight (linger 2 ms, 4 partitions, 1 KiB and 100 KiB values)

@@ -257,3 +257,66 @@ int kafka_test_filler(char *buf, const char *prefix, size_t i, int len, bool hal
         buf[k] = buf[k - (end - n)];
     return len;
 }
+
+void kafka_test_produce(const char *bootstrap, const char *const *kv, const char *topic, int partitions, size_t n,
+                        int len, const char *prefix) {
+    kafka_conf_t *conf = kafka_test_conf(bootstrap, kv);
+    char err[512];
+    kafka_producer_t *p = kafka_producer_new(conf, err, sizeof(err));
+    kafka_conf_destroy(conf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    kafka_test_dr_t s;
+    kafka_test_dr_init(&s, n);
+    kafka_producer_set_delivery_cb(p, kafka_test_dr_cb, &s);
+    char *buf = malloc((size_t)len);
+    for (size_t i = 0; i < n; i++) {
+        int l = kafka_test_filler(buf, prefix, i, len, false);
+        kafka_produce_msg_t msg = {.value = buf, .value_len = l};
+        kafka_err_t e = kafka_producer_produce(p, topic, (int32_t)(i % (size_t)partitions), &msg, (void *)(i + 1), err,
+                                               sizeof(err));
+        CU_ASSERT_EQUAL_FATAL(e, KAFKA_OK);
+    }
+    free(buf);
+    CU_ASSERT_EQUAL(kafka_producer_flush(p, 20000, err, sizeof(err)), KAFKA_OK);
+    CU_ASSERT_EQUAL(atomic_load(&s.reports), (int)n);
+    CU_ASSERT_EQUAL(atomic_load(&s.failed), 0);
+    if (atomic_load(&s.failed))
+        fprintf(stderr, "delivery failed: %s\n", s.last_err);
+    kafka_producer_destroy(p);
+    kafka_test_dr_free(&s);
+}
+
+size_t kafka_test_consume(const char *bootstrap, const char *const *kv, const char *topic, int partitions, size_t n,
+                          const char *prefix) {
+    kafka_consumer_t *c = kafka_test_consumer(bootstrap, kv);
+    kafka_topic_partition_t *tps = calloc((size_t)partitions, sizeof(*tps));
+    for (int i = 0; i < partitions; i++)
+        tps[i] = (kafka_topic_partition_t){topic, i, KAFKA_OFFSET_BEGINNING};
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(kafka_consumer_assign(c, tps, (size_t)partitions, err, sizeof(err)), KAFKA_OK);
+    free(tps);
+    unsigned char *seen = calloc(n, 1);
+    size_t got = 0, good = 0, pl = strlen(prefix);
+    int64_t deadline = kafka_test_now_ms() + 20000;
+    while (got < n && kafka_test_now_ms() < deadline) {
+        kafka_message_t *msgs[256];
+        size_t cnt = 0;
+        if (kafka_consumer_poll(c, 200, msgs, 256, &cnt, err, sizeof(err)))
+            fprintf(stderr, "poll: %s\n", err);
+        for (size_t i = 0; i < cnt; i++) {
+            int32_t len = 0;
+            const char *v = kafka_message_payload(msgs[i], &len);
+            char *end = NULL;
+            size_t idx = v && (size_t)len > pl && memcmp(v, prefix, pl) == 0 ? strtoul(v + pl, &end, 10) : n;
+            if (end && *end == '|' && idx < n && !seen[idx]) {
+                seen[idx] = 1;
+                good++;
+            }
+            got++;
+            kafka_message_destroy(msgs[i]);
+        }
+    }
+    free(seen);
+    kafka_consumer_destroy(c);
+    return good;
+}

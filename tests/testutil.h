@@ -70,6 +70,15 @@ void kafka_test_dr_free(kafka_test_dr_t *s);
 /* The delivery callback: kafka_producer_set_delivery_cb(p, kafka_test_dr_cb, s). */
 void kafka_test_dr_cb(const kafka_delivery_t *d, void *arg);
 
+/* Produces n messages kafka_test_filler(prefix, i, len) with kv to topic, message i to
+ * partition i % partitions; asserts each was delivered. */
+void kafka_test_produce(const char *bootstrap, const char *const *kv, const char *topic, int partitions, size_t n,
+                        int len, const char *prefix);
+/* Reads topic's partitions from the start with kv until n messages came (20 s at most);
+ * how many were kafka_test_produce's messages i < n of prefix, each counted once. */
+size_t kafka_test_consume(const char *bootstrap, const char *const *kv, const char *topic, int partitions, size_t n,
+                          const char *prefix);
+
 /* A test value: "<prefix><i>|" then filler to len bytes (len >= 32): xorshift bytes
  * seeded by i (incompressible), or with half set random bytes whose second half
  * repeats the first (every codec halves it). Returns len. */
