@@ -181,7 +181,11 @@ check "metadata over TLS: the SSL listeners' ports" \
     "$(ks -L -t sec | sed -n '2,4p')"
 check "the PLAINTEXT listener serves the same log" "0 k=over tls" "$(kc -C -t sec -p 1 -o beginning -e -f '%o %k=%s\n')"
 timeout 15 "$KCAT" -b "$SSL_BS" -X security.protocol=ssl -m 2 -L >/dev/null 2>"$TMP/untrusted.err"
-check "without the CA (system trust store): refused" 1 $?
+rc=$?
+# kcat (librdkafka 2.0.2) exits 1 here, but once in a while crashes on its way out
+# (139) after the refusal; the refusal itself is what is checked.
+check "without the CA (system trust store): refused, certificate verify failed" "refused" \
+    "$( [ $rc -ne 0 ] && grep -q 'certificate verify failed' "$TMP/untrusted.err" && echo refused || echo "exit $rc")"
 stop_mock
 check "--tls: the CA file is removed on exit" "gone" "$( [ -e "$CA" ] && echo there || echo gone)"
 
