@@ -2,9 +2,11 @@
  * consumer's fetcher): the connection (core/bconn.h) opened when needed, dropped on
  * failure and opened again after an exponential backoff (reconnect.backoff.ms up to
  * reconnect.backoff.max.ms), each transition logged once (connection lost with its
- * cause, restored), counted, and told to the owner's state callback. Every long-lived
- * broker connection of the library goes through one of these, so what a connection
- * needs (TLS, SASL, version fallback, metrics) is written once, below, in bconn.
+ * cause, restored), counted, and told to the owner's state callback. The connections
+ * that live as long as their thread (producer workers, consumer fetchers) go through one
+ * of these; the metadata thread and the consumer's calls open kafka__bconn directly, as
+ * they try one broker after another. Either way what a connection needs (TLS, SASL,
+ * version fallback) is written once, below, in bconn.
  *
  * Not thread-safe: one owner thread; the state callback runs on it. */
 #ifndef KAFKA_CORE_BROKER_H
@@ -41,7 +43,7 @@ struct kafka__broker_s {
     char why[300];
     kafka__broker_state_cb_t *on_state;
     void *arg;
-    int64_t connects, failures; /* owner-written; read racily by stats only via the owner */
+    int64_t connects, failures; /* connections opened, failures (connects and losses); owner's thread only */
 };
 
 /* Sets b up for broker id at host:port (no connection yet), for a client with conf and
