@@ -8,6 +8,8 @@
 #   - signals: SIGTERM exits 0 with the checkpoint written; SIGHUP reloads the config
 #   - type=stdin: lines ship as they come, the writer still open, and count as delivered
 #   - bad configs: FILE:LINE: reason and exit 2 before anything starts
+#   - SASL: a wrong password stops run at once with exit 1 and the checkpoint intact; the
+#     right one ships everything
 # Usage: test_agent_run.sh PATH/TO/kafka-agent PATH/TO/kafka-mock
 set -u
 AGENT=${1:?usage: test_agent_run.sh kafka-agent kafka-mock}
@@ -176,6 +178,33 @@ kill -TERM "$RUN_PID"; wait "$RUN_PID"; check "stdin input: exit 0 on SIGTERM" 0
 exec {STDIN_W}>&-
 check "stdin input: its lines shipped while stdin stays open" 50 "$(consume_all sig | grep -c '^in-')"
 contains "stdin input: the stats line counts their deliveries" "lines read 50, bytes 241, delivered 50," "$TMP/stdin/run.err"
+
+# ---- SASL: a wrong password stops run at once, exit 1, checkpoint intact ----
+stop_mock
+rm -f "$TMP/in" "$TMP/out"
+start_mock --brokers 1 --sasl SCRAM-SHA-512 --user alice:wonderland
+mkdir -p "$TMP/sasl/logs" "$TMP/sasl/data"
+seq 1 100 | sed 's/^/s-/' >"$TMP/sasl/logs/s.log"
+sasl_conf() { # sasl_conf PASSWORD
+    config "$TMP/sasl/agent.conf" secured "$TMP/sasl/data" "$TMP/sasl/logs/*.log" "security.protocol = SASL_PLAINTEXT" \
+        "sasl.mechanism = SCRAM-SHA-512" "sasl.username = alice" "sasl.password = $1"
+}
+sasl_conf wonderlant
+timeout 20 "$AGENT" run -c "$TMP/sasl/agent.conf" 2>"$TMP/sasl/run.err"
+check "SASL, wrong password: exit 1" 1 $?
+contains "SASL, wrong password: the cause named" "SASL_AUTHENTICATION_FAILED: SCRAM-SHA-512 as user alice" "$TMP/sasl/run.err"
+contains "SASL, wrong password: stopped with the checkpoint before it" "stopping with the checkpoint before it" \
+    "$TMP/sasl/run.err"
+check "SASL, wrong password: never printed" 0 "$(grep -c wonderlant "$TMP/sasl/run.err")"
+check "SASL, wrong password: the checkpoint is still at 0" 0 "$(awk '{print $5}' "$TMP/sasl/data/checkpoints")"
+sasl_conf wonderland
+"$AGENT" run -c "$TMP/sasl/agent.conf" 2>>"$TMP/sasl/run.err" &
+RUN_PID=$!
+sleep 2
+kill -TERM "$RUN_PID"; wait "$RUN_PID"; check "SASL, right password: exit 0 on SIGTERM" 0 $?; RUN_PID=
+check "SASL, right password: every line shipped once" 100 \
+    "$(timeout 60 "$AGENT" consume -b "$BS" -t secured -e -X security.protocol=SASL_PLAINTEXT \
+        -X sasl.mechanism=SCRAM-SHA-512 -X sasl.username=alice -X sasl.password=wonderland 2>/dev/null | sort -u | wc -l)"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -486,6 +486,10 @@ static int send_line(run_t *r, tfile_t *f, const char *line, size_t len, int64_t
     }
     if (err) {
         agent_err(r->ctx, "%s: %s", f->path, errstr);
+        /* Refused before any report (a wrong password, no such topic): it is the failure
+         * the stop names, as on_delivery's first one would be. */
+        if (!atomic_flag_test_and_set(&r->have_err))
+            snprintf(r->first_err, sizeof(r->first_err), "%.200s: %.300s", f->path, errstr);
         if (e)
             atomic_store(&e->state, 2);
         return AGENT_FAIL;
