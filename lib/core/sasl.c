@@ -21,7 +21,8 @@ const char *kafka__sasl_mechanism_name(int64_t mechanism) {
     }
 }
 
-bool kafka__sasl_mechanism_known(const char *mechanism) {
+/* Whether this client speaks mechanism. */
+static bool mechanism_known(const char *mechanism) {
     return mechanism && (strcmp(mechanism, "PLAIN") == 0 || kafka__scram_md(mechanism) != NULL);
 }
 
@@ -172,7 +173,7 @@ kafka_err_t kafka__sasl_authenticate(kafka__bconn_t *bc, const char *mechanism, 
                                      const char *password, int64_t *session_lifetime_ms, char *why, size_t why_size) {
     if (session_lifetime_ms)
         *session_lifetime_ms = 0;
-    if (!kafka__sasl_mechanism_known(mechanism))
+    if (!mechanism_known(mechanism))
         return fail(KAFKA_ERR__INVALID_CONF, why, why_size, "sasl.mechanism %s is not one this client speaks "
                     "(PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)", mechanism ? mechanism : "(none)");
     exch_t x = {bc, false, -1, 0, ""};

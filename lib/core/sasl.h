@@ -10,8 +10,6 @@
 
 #include "core/bconn.h"
 
-/* Whether this client speaks mechanism. */
-bool kafka__sasl_mechanism_known(const char *mechanism);
 /* The name of a kafka_sasl_mechanism_t (sasl.mechanism), or NULL. */
 const char *kafka__sasl_mechanism_name(int64_t mechanism);
 

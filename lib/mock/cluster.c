@@ -547,17 +547,9 @@ kafka_mock_t *kafka_mock_new(const kafka_mock_conf_t *conf, char *errstr, size_t
     }
     const char *mechs = m->conf.sasl_mechanisms, *users = m->conf.sasl_users;
     m->conf.sasl_mechanisms = m->conf.sasl_users = NULL;
-    for (const char *p = mechs && *mechs ? mechs : NULL; p;) {
-        const char *comma = strchr(p, ',');
-        size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        if (!((n == 5 && !memcmp(p, "PLAIN", 5)) || (n == 13 && !memcmp(p, "SCRAM-SHA-256", 13)) ||
-              (n == 13 && !memcmp(p, "SCRAM-SHA-512", 13)))) {
-            snprintf(errstr, errstr_size, "SASL mechanism %.*s is not served (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)",
-                     (int)n, p);
-            free(m);
-            return NULL;
-        }
-        p = comma ? comma + 1 : NULL;
+    if (!kmock__sasl_conf_ok(mechs, errstr, errstr_size)) {
+        free(m);
+        return NULL;
     }
     if ((mechs && *mechs && !(m->conf.sasl_mechanisms = strdup(mechs))) ||
         (users && !(m->conf.sasl_users = strdup(users)))) {

@@ -212,6 +212,9 @@ kmock_result_t kmock__handle_sasl_authenticate(kmock_req_t *rq, kafka_response_u
  * always without conf.sasl_mechanisms; else only ApiVersions and SaslHandshake (and
  * SaslAuthenticate once a mechanism is chosen) before authentication, as Kafka. */
 bool kmock__sasl_allows(const kafka_mock_t *m, const kmock_sasl_t *s, int16_t api_key);
+/* Whether every mechanism of the comma-separated list is one the mock serves; else
+ * errstr names the first that is not. */
+bool kmock__sasl_conf_ok(const char *mechanisms, char *errstr, size_t errstr_size);
 /* One raw token after a SaslHandshake v0: the answer token into out (appended, without
  * its size); false: authentication failed, close the connection (Kafka's behaviour). */
 bool kmock__sasl_raw(kafka_mock_t *m, kmock_sasl_t *s, const uint8_t *token, size_t len, kafka_buf_t *out);

@@ -7,16 +7,39 @@
 #include "util/arena.h"
 #include "util/buf.h"
 
-/* Whether list (comma-separated) holds name, case-sensitively as Kafka compares. */
+/* The next item of a comma-separated list at *pos (its length in *len), moving *pos past
+ * it; false at the end. */
+static bool next_item(const char **pos, const char **item, size_t *len) {
+    const char *p = *pos;
+    if (!p || !*p)
+        return false;
+    const char *comma = strchr(p, ',');
+    *item = p;
+    *len = comma ? (size_t)(comma - p) : strlen(p);
+    *pos = comma ? comma + 1 : p + *len;
+    return true;
+}
+
+/* Whether list holds name, case-sensitively as Kafka compares. */
 static bool listed(const char *list, const char *name, size_t len) {
-    for (const char *p = list; p && *p;) {
-        const char *comma = strchr(p, ',');
-        size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        if (n == len && memcmp(p, name, len) == 0)
+    const char *item;
+    size_t n;
+    while (next_item(&list, &item, &n))
+        if (n == len && memcmp(item, name, len) == 0)
             return true;
-        p = comma ? comma + 1 : NULL;
-    }
     return false;
+}
+
+bool kmock__sasl_conf_ok(const char *mechanisms, char *errstr, size_t errstr_size) {
+    const char *item;
+    size_t n;
+    while (next_item(&mechanisms, &item, &n))
+        if (!listed("PLAIN,SCRAM-SHA-256,SCRAM-SHA-512", item, n)) {
+            snprintf(errstr, errstr_size, "SASL mechanism %.*s is not served (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)",
+                     (int)n, item);
+            return false;
+        }
+    return true;
 }
 
 /* The password of user in conf.sasl_users ("name:password,..."), copied into buf. */
@@ -24,16 +47,14 @@ static const char *lookup(const char *user, void *arg) {
     const kafka_mock_t *m = arg;
     static _Thread_local char buf[256];
     size_t ul = strlen(user);
-    for (const char *p = m->conf.sasl_users; p && *p;) {
-        const char *comma = strchr(p, ',');
-        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+    const char *pos = m->conf.sasl_users, *p;
+    size_t n;
+    while (next_item(&pos, &p, &n))
         if (n > ul && memcmp(p, user, ul) == 0 && p[ul] == ':' && n - ul - 1 < sizeof(buf)) {
             memcpy(buf, p + ul + 1, n - ul - 1);
             buf[n - ul - 1] = 0;
             return buf;
         }
-        p = comma ? comma + 1 : NULL;
-    }
     return NULL;
 }
 
@@ -105,18 +126,15 @@ kmock_result_t kmock__handle_sasl_handshake(kmock_req_t *rq, kafka_response_u *r
     kafka_sasl_handshake_response_t *r = &resp->sasl_handshake;
     const char *mechs = rq->m->conf.sasl_mechanisms ? rq->m->conf.sasl_mechanisms : "";
     int32_t n = 0;
-    for (const char *p = mechs; *p; p++)
-        n += *p == ',';
-    n += mechs[0] != 0;
+    const char *pos = mechs, *item;
+    size_t len;
+    while (next_item(&pos, &item, &len))
+        n++;
     r->mechanisms.items = n > 0 ? kafka__arena_alloc(rq->arena, sizeof(kafka_str_t) * (size_t)n) : NULL;
     r->mechanisms.count = r->mechanisms.items ? n : 0;
-    const char *p = mechs;
-    for (int32_t i = 0; i < r->mechanisms.count; i++) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        r->mechanisms.items[i] = (kafka_str_t){p, (int32_t)len};
-        p = comma ? comma + 1 : p + len;
-    }
+    pos = mechs;
+    for (int32_t i = 0; i < r->mechanisms.count && next_item(&pos, &item, &len); i++)
+        r->mechanisms.items[i] = (kafka_str_t){item, (int32_t)len};
     kmock_sasl_t *s = rq->sasl;
     if (rq->inject)
         return KMOCK_RESPOND;
