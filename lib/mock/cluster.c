@@ -53,13 +53,7 @@ void kafka_mock_conf_init(kafka_mock_conf_t *conf) {
     conf->brokers = 3;
     conf->default_partitions = 4;
     conf->auto_create = true;
-    conf->legacy = false;
     conf->retention_bytes = KAFKA_MOCK_DEFAULT_RETENTION;
-    conf->message_max_bytes = 0;
-    conf->tls = false;
-    conf->tls_cert = conf->tls_key = conf->tls_cert_name = NULL;
-    conf->tls_cert_expired = false;
-    conf->tls_client_auth = false;
 }
 
 static void wake(kafka_mock_t *m) {
@@ -336,16 +330,8 @@ static void handle_frame(kafka_mock_t *m, kmock_conn_t *c, const uint8_t *frame,
                          int64_t deadline) {
     if (c->sasl.raw && c->sasl.stage == KMOCK_SASL_MECH) {
         /* After SaslHandshake v0 the client's SASL tokens come in bare size-prefixed frames. */
-        size_t at = c->wbuf.len;
-        kafka__buf_i32(&c->wbuf, 0);
-        if (!kmock__sasl_raw(m, &c->sasl, frame, len, &c->wbuf) || c->wbuf.oom) {
-            c->wbuf.len = at;
+        if (!kmock__sasl_raw(m, &c->sasl, frame, len, &c->wbuf))
             conn_close(m, c);
-            return;
-        }
-        uint32_t n = (uint32_t)(c->wbuf.len - at - 4);
-        uint8_t *p = c->wbuf.data + at;
-        p[0] = (uint8_t)(n >> 24), p[1] = (uint8_t)(n >> 16), p[2] = (uint8_t)(n >> 8), p[3] = (uint8_t)n;
         return;
     }
     kafka_arena_t arena = KAFKA_ARENA_INIT;

@@ -215,8 +215,9 @@ bool kmock__sasl_allows(const kafka_mock_t *m, const kmock_sasl_t *s, int16_t ap
 /* Whether every mechanism of the comma-separated list is one the mock serves; else
  * errstr names the first that is not. */
 bool kmock__sasl_conf_ok(const char *mechanisms, char *errstr, size_t errstr_size);
-/* One raw token after a SaslHandshake v0: the answer token into out (appended, without
- * its size); false: authentication failed, close the connection (Kafka's behaviour). */
+/* One raw token after a SaslHandshake v0 (the connection is in KMOCK_SASL_MECH, raw):
+ * the answer token appended to out, size-prefixed; false: authentication failed, close
+ * the connection (Kafka's behaviour). */
 bool kmock__sasl_raw(kafka_mock_t *m, kmock_sasl_t *s, const uint8_t *token, size_t len, kafka_buf_t *out);
 
 /* The APIs the mock serves and their versions (legacy mode: v0 only, no ApiVersions). */

@@ -59,7 +59,7 @@ static const char *lookup(const char *user, void *arg) {
 }
 
 bool kmock__sasl_allows(const kafka_mock_t *m, const kmock_sasl_t *s, int16_t api_key) {
-    if (!m->conf.sasl_mechanisms || !m->conf.sasl_mechanisms[0] || s->stage == KMOCK_SASL_DONE)
+    if (!m->conf.sasl_mechanisms || s->stage == KMOCK_SASL_DONE) /* kafka_mock_new keeps no empty list */
         return true;
     if (s->stage == KMOCK_SASL_FAILED)
         return false;
@@ -114,10 +114,14 @@ static bool step(kafka_mock_t *m, kmock_sasl_t *s, const uint8_t *tok, size_t le
 
 bool kmock__sasl_raw(kafka_mock_t *m, kmock_sasl_t *s, const uint8_t *token, size_t len, kafka_buf_t *out) {
     char why[256];
-    if (s->stage != KMOCK_SASL_MECH || !s->raw || !step(m, s, token, len, out, why, sizeof(why))) {
+    size_t at = out->len;
+    kafka__buf_i32(out, 0); /* the answer's size, known after it */
+    if (!step(m, s, token, len, out, why, sizeof(why)) || out->oom) {
+        out->len = at;
         s->stage = KMOCK_SASL_FAILED;
         return false;
     }
+    kafka__be32(out->data + at, (uint32_t)(out->len - at - 4));
     return true;
 }
 

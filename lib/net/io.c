@@ -31,6 +31,7 @@
 
 #include "kafka/io.h"
 #include "net/tls.h"
+#include "proto/reader.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -504,15 +505,10 @@ kafka_err_t kafka_io_send(kafka_io_t *io, const void *buf, size_t len, int timeo
     return kafka_io_sendv(io, &iov, 1, timeout_ms);
 }
 
+/* A TLS connection's caller holds a SIGPIPE guard (kafka_io_receive). */
 static kafka_err_t read_full(kafka_io_t *io, uint8_t *p, size_t n, int64_t deadline, int timeout_ms) {
-    if (io->ssl) {
-        sigpipe_guard_t g;
-        sigpipe_block(&g);
-        /* Decrypted bytes OpenSSL holds come first, then the socket. */
-        kafka_err_t e = tls_transfer(io, p, n, false, deadline, timeout_ms);
-        sigpipe_restore(&g);
-        return e;
-    }
+    if (io->ssl) /* decrypted bytes OpenSSL holds come first, then the socket */
+        return tls_transfer(io, p, n, false, deadline, timeout_ms);
     while (n) {
         ssize_t r = read(io->fd, p, n);
         if (r > 0) {
@@ -522,14 +518,15 @@ static kafka_err_t read_full(kafka_io_t *io, uint8_t *p, size_t n, int64_t deadl
         }
         kafka_err_t e = KAFKA_OK;
         /* A TLS listener hangs up on a plaintext request (as Kafka 0.8 does on ApiVersions). */
-        const char *hint =
-            io->answered ? "" : " before any response: a TLS listener? (security.protocol=SSL or SASL_SSL)";
+#define TLS_HINT(io) ((io)->answered ? "" : " before any response: a TLS listener? (security.protocol=SSL or SASL_SSL)")
         if (r == 0)
-            e = io_fail(io, KAFKA_ERR__CANT_RECV, "%s: connection closed by the broker%s", io->peer, hint);
+            e = io_fail(io, KAFKA_ERR__CANT_RECV, "%s: connection closed by the broker%s", io->peer, TLS_HINT(io));
         else if (errno == EINTR)
             continue;
         else if (errno != EAGAIN && errno != EWOULDBLOCK)
-            e = io_fail(io, KAFKA_ERR__CANT_RECV, "%s: receive failed: %s%s", io->peer, strerror(errno), hint);
+            e = io_fail(io, KAFKA_ERR__CANT_RECV, "%s: receive failed: %s%s", io->peer, strerror(errno),
+                        TLS_HINT(io));
+#undef TLS_HINT
         else if (!wait_fd(io->fd, POLLIN, deadline))
             e = io_fail(io, KAFKA_ERR__TIMED_OUT, "%s: no response within %d ms", io->peer, timeout_ms);
         if (e) {
@@ -540,33 +537,27 @@ static kafka_err_t read_full(kafka_io_t *io, uint8_t *p, size_t n, int64_t deadl
     return KAFKA_OK;
 }
 
-kafka_err_t kafka_io_receive(kafka_io_t *io, uint8_t **frame, size_t *len, size_t max_frame, int timeout_ms) {
-    *frame = NULL;
-    *len = 0;
-    if (io->fd < 0)
-        return io_fail(io, KAFKA_ERR__CANT_RECV, "%s: connection is closed", io->peer);
+static kafka_err_t receive_frame(kafka_io_t *io, uint8_t **frame, size_t *len, size_t max_frame, int timeout_ms) {
     int64_t deadline = kafka__now_ms() + timeout_ms;
     uint8_t sz[4];
     kafka_err_t err = read_full(io, sz, 4, deadline, timeout_ms);
     if (err)
         return err;
-    /* A TLS listener answers a plaintext request with an alert record (0x15 0x03 ..), or
-     * a handshake (0x16 0x03 ..): no Kafka response starts with a size that large. */
-    if (!io->ssl && !io->answered && (sz[0] == 0x15 || sz[0] == 0x16) && sz[1] == 0x03) {
-        io_broken(io);
-        return io_fail(io, KAFKA_ERR__SSL,
-                       "%s: the broker answered with TLS, not Kafka: is this a TLS port? "
-                       "(set security.protocol=SSL or SASL_SSL)",
-                       io->peer);
-    }
-    io->answered = true;
-    int32_t size = (int32_t)((uint32_t)sz[0] << 24 | (uint32_t)sz[1] << 16 | (uint32_t)sz[2] << 8 | sz[3]);
+    int32_t size = (int32_t)kafka__ld_be32(sz);
     size_t max = max_frame ? max_frame : KAFKA_IO_MAX_FRAME;
     if (size < 0 || (size_t)size > max) {
         io_broken(io); /* the stream cannot be resynchronised */
+        /* A TLS listener answers a plaintext request with an alert record (0x15 0x03 ..),
+         * or a handshake (0x16 0x03 ..): read as a size, far above any frame's. */
+        if (!io->ssl && !io->answered && (sz[0] == 0x15 || sz[0] == 0x16) && sz[1] == 0x03)
+            return io_fail(io, KAFKA_ERR__SSL,
+                           "%s: the broker answered with TLS, not Kafka: is this a TLS port? "
+                           "(set security.protocol=SSL or SASL_SSL)",
+                           io->peer);
         return io_fail(io, KAFKA_ERR__REQUEST_OR_RESPONSE, "%s: response size %d is outside 0..%zu", io->peer, size,
                        max);
     }
+    io->answered = true;
     uint8_t *buf = malloc(size ? (size_t)size : 1);
     if (!buf)
         return io_fail(io, KAFKA_ERR__NO_MEMORY, "%s: out of memory for a %d-byte response", io->peer, size);
@@ -578,6 +569,20 @@ kafka_err_t kafka_io_receive(kafka_io_t *io, uint8_t **frame, size_t *len, size_
     *frame = buf;
     *len = (size_t)size;
     return KAFKA_OK;
+}
+
+kafka_err_t kafka_io_receive(kafka_io_t *io, uint8_t **frame, size_t *len, size_t max_frame, int timeout_ms) {
+    *frame = NULL;
+    *len = 0;
+    if (io->fd < 0)
+        return io_fail(io, KAFKA_ERR__CANT_RECV, "%s: connection is closed", io->peer);
+    if (!io->ssl)
+        return receive_frame(io, frame, len, max_frame, timeout_ms);
+    sigpipe_guard_t g; /* once for the whole frame, as kafka_io_sendv does */
+    sigpipe_block(&g);
+    kafka_err_t e = receive_frame(io, frame, len, max_frame, timeout_ms);
+    sigpipe_restore(&g);
+    return e;
 }
 
 kafka_err_t kafka_io_request(kafka_io_t *io, int16_t api_key, int16_t version, const char *client_id,
