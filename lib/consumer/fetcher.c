@@ -20,7 +20,6 @@
 
 struct kafka__fetcher_s {
     kafka__loop_t *loop;
-    int32_t broker_id;
     pthread_t thread;
     kafka__broker_t broker; /* its connection (broker.bc), reconnect backoff, log state */
     int fd;                 /* broker.bc's socket while open, for kafka__fetcher_interrupt (loop->lock) */
@@ -51,7 +50,7 @@ typedef struct batch_s {
  * must not hold the request long, as they cannot be fetched while it is out. */
 #define SHORT_WAIT_MS 50
 
-int32_t kafka__fetcher_broker(const kafka__fetcher_t *f) { return f->broker_id; }
+int32_t kafka__fetcher_broker(const kafka__fetcher_t *f) { return f->broker.id; }
 
 /* ---- picking (loop->lock held) ---- */
 
@@ -73,7 +72,7 @@ static void pick(kafka__fetcher_t *f, batch_t *b, kafka__lpart_t **reset, int64_
     bool held = false; /* a partition with data on the broker waits for room */
     for (size_t i = 0; i < loop->nparts; i++) {
         kafka__lpart_t *lp = loop->parts[i];
-        if (lp->leader != f->broker_id || lp->in_flight || lp->state == LP_FAILED)
+        if (lp->leader != f->broker.id || lp->in_flight || lp->state == LP_FAILED)
             continue;
         if (lp->not_before_ms > now) {
             if (*wake_ms < 0 || lp->not_before_ms < *wake_ms)
@@ -159,7 +158,7 @@ static kafka_err_t connect_broker(kafka__fetcher_t *f, char *why, size_t why_siz
         return KAFKA_ERR__DESTROYED;
     }
     kafka__metadata_t *md = kafka__connection_metadata(c->cluster);
-    const kafka__md_broker_t *mb = md ? kafka__metadata_broker(md, f->broker_id) : NULL;
+    const kafka__md_broker_t *mb = md ? kafka__metadata_broker(md, f->broker.id) : NULL;
     if (mb) {
         kafka__broker_address(&f->broker, mb->host, mb->port);
         kafka__broker_up(&f->broker, kafka__now_ms());
@@ -376,7 +375,7 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
         return;
     }
     /* Routed to another leader while in flight: its fetcher skipped it until now. */
-    bool moved = lp->leader != f->broker_id;
+    bool moved = lp->leader != f->broker.id;
     if (moved)
         pthread_cond_broadcast(&loop->work);
     if (e->high_watermark >= 0)
@@ -559,7 +558,6 @@ kafka__fetcher_t *kafka__fetcher_start(kafka__loop_t *loop, int32_t broker_id) {
     if (!f)
         return NULL;
     f->loop = loop;
-    f->broker_id = broker_id;
     f->fd = -1;
     kafka_consumer_t *c = loop->c;
     kafka__broker_init(&f->broker, c->conf, kafka__connection_vcaps(c->cluster), "FETCH", broker_id, "", 0, on_state,

@@ -83,8 +83,9 @@ bool kafka__ppart_ready_locked(kafka_producer_t *p, kafka__ppart_t *pp, int64_t 
     return true;
 }
 
-int64_t kafka__ppart_expire(kafka_producer_t *p, kafka__ppart_t *pp, int64_t now, kafka__pbatch_t **expired) {
-    while (pp->ap.head && !pp->inflight && pp->ap.head->msgs[0].enqueued_ms + p->delivery_timeout_ms <= now) {
+int64_t kafka__ppart_expire(kafka_producer_t *p, kafka__ppart_t *pp, int64_t now, bool all,
+                            kafka__pbatch_t **expired) {
+    while (pp->ap.head && !pp->inflight && (all || pp->ap.head->msgs[0].enqueued_ms + p->delivery_timeout_ms <= now)) {
         kafka__pbatch_t *pb = kafka__apart_pop(&pp->ap);
         /* Sent before under the current producer id: the broker expects its sequence
          * next, and will never see it. Later batches need a new producer id. */
@@ -338,7 +339,7 @@ static void route(kafka_producer_t *p, kafka__metadata_t *md, expired_t **expire
                 /* Nobody can send it now: seal what lingers, expire what waited too long,
                  * and keep asking for metadata until a leader appears. */
                 kafka__ppart_ready_locked(p, pp, now, true, NULL);
-                kafka__ppart_expire(p, pp, now, &exp);
+                kafka__ppart_expire(p, pp, now, false, &exp);
                 if (!pp->last_err) {
                     pp->last_err = KAFKA_ERR__LEADER_NOT_FOUND;
                     snprintf(pp->why, sizeof(pp->why), "%s/%d has no leader in the metadata", t->name, i);

@@ -137,9 +137,11 @@ void kafka__producer_report(kafka_producer_t *p, kafka__ppart_t *pp, kafka__pbat
                             kafka_err_t err, const char *why);
 
 /* Takes the expired batches off the head of pp (those whose oldest record has waited
- * delivery.timeout.ms and that are not in flight) onto *expired; the next expiry time. */
+ * delivery.timeout.ms and that are not in flight; all of them not in flight when all:
+ * the leader refuses us) onto *expired; the next expiry time. */
 /* @thread worker or router  @locks pp->ap.lock held */
-int64_t kafka__ppart_expire(kafka_producer_t *p, kafka__ppart_t *pp, int64_t now, kafka__pbatch_t **expired);
+int64_t kafka__ppart_expire(kafka_producer_t *p, kafka__ppart_t *pp, int64_t now, bool all,
+                            kafka__pbatch_t **expired);
 
 /* Reports the batches kafka__ppart_expire took (newest first) with KAFKA_ERR__TIMED_OUT,
  * naming the last cause; with the cause itself when it is a refusal retrying cannot mend

@@ -37,8 +37,6 @@ typedef struct wentry_s {
 
 /* A request in flight. */
 typedef struct wreq_s {
-    int32_t corr;
-    int16_t version;
     int64_t sent_ms;
     wentry_t *e;
     size_t n, cap;
@@ -46,7 +44,6 @@ typedef struct wreq_s {
 
 struct kafka__worker_s {
     kafka_producer_t *p;
-    int32_t id;
     pthread_t thread;
     kafka__mpscq_t q; /* kafka__ppart_t.to_broker: application -> broker */
     atomic_bool stop;
@@ -65,7 +62,7 @@ struct kafka__worker_s {
 static _Thread_local kafka__worker_t *tls_self;
 
 kafka__worker_t *kafka__worker_self(void) { return tls_self; }
-int32_t kafka__worker_broker(const kafka__worker_t *w) { return w->id; }
+int32_t kafka__worker_broker(const kafka__worker_t *w) { return w->broker.id; }
 
 void kafka__worker_push(kafka__worker_t *w, kafka__ppart_t *pp) { kafka__mpscq_push(&w->q, &pp->to_broker); }
 void kafka__worker_kick(kafka__worker_t *w) { kafka__mpscq_kick(&w->q); }
@@ -146,15 +143,15 @@ static void too_large(kafka__worker_t *w, kafka__ppart_t *pp, kafka__pbatch_t *p
     kafka__pbatch_t *first = NULL, *second = NULL;
     if (pb->count > 1 && kafka__accum_split(&p->acc, pb, &first, &second, swhy, sizeof(swhy)) == KAFKA_OK)
         snprintf(why, sizeof(why), "%s/%d on broker %d: MESSAGE_TOO_LARGE: a batch of %d records, %zu bytes, "
-                 "split in two%s%s", pp->topic->name, pp->ap.partition, w->id, pb->count, sent, sep, msg);
+                 "split in two%s%s", pp->topic->name, pp->ap.partition, w->broker.id, pb->count, sent, sep, msg);
     else if (pb->count > 1)
         snprintf(why, sizeof(why), "%s/%d on broker %d: MESSAGE_TOO_LARGE: a batch of %d records, %zu bytes, "
-                 "not split: %s%s%s", pp->topic->name, pp->ap.partition, w->id, pb->count, sent, swhy, sep, msg);
+                 "not split: %s%s%s", pp->topic->name, pp->ap.partition, w->broker.id, pb->count, sent, swhy, sep, msg);
     else
         snprintf(why, sizeof(why), "%s/%d on broker %d: MESSAGE_TOO_LARGE: a record of %u bytes (%zu with its batch "
                  "header) is over the broker's message.max.bytes or the topic's max.message.bytes (this producer's "
                  "message.max.bytes is %zu)%s%s",
-                 pp->topic->name, pp->ap.partition, w->id, pb->msgs[0].size, sent, p->message_max, sep, msg);
+                 pp->topic->name, pp->ap.partition, w->broker.id, pb->msgs[0].size, sent, p->message_max, sep, msg);
     int64_t now = kafka__now_ms();
     pthread_mutex_lock(&pp->ap.lock);
     pp->inflight = false;
@@ -202,7 +199,7 @@ static void complete(kafka__worker_t *w, kafka__ppart_t *pp, kafka__pbatch_t *pb
         return;
     }
     if (err)
-        snprintf(why, sizeof(why), "%s/%d on broker %d: %s%s%s", pp->topic->name, pp->ap.partition, w->id,
+        snprintf(why, sizeof(why), "%s/%d on broker %d: %s%s%s", pp->topic->name, pp->ap.partition, w->broker.id,
                  kafka_err_name(err), msg && *msg ? ": " : "", msg ? msg : "");
     pthread_mutex_lock(&pp->ap.lock);
     pp->inflight = false;
@@ -478,7 +475,7 @@ static int64_t service(kafka__worker_t *w, int64_t now) {
                 snprintf(pp->why, sizeof(pp->why), "%.199s", w->broker.why);
             }
             /* A leader that refuses us (TLS, SASL) fails what waits for it at once. */
-            due = min64(due, kafka__ppart_expire(p, pp, refused ? INT64_MAX : now, &expired));
+            due = min64(due, kafka__ppart_expire(p, pp, now, refused, &expired));
         }
         if (pp->ap.head && !pp->inflight) {
             if (pp->retry_at > now)
@@ -573,7 +570,6 @@ kafka__worker_t *kafka__worker_new(kafka_producer_t *p, int32_t broker_id, const
     if (!w)
         return NULL;
     w->p = p;
-    w->id = broker_id;
     kafka__broker_init(&w->broker, p->conf, kafka__connection_vcaps(p->cluster), "PRODUCE", broker_id, host, port,
                        on_state, w);
     w->ring_cap = p->max_in_flight > 0 ? p->max_in_flight : 1;
