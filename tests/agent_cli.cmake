@@ -14,3 +14,9 @@ set_tests_properties(test_agent_run PROPERTIES TIMEOUT 240 LABELS integration)
 add_test(NAME test_agent_metrics
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_metrics.sh $<TARGET_FILE:kafka-agent> $<TARGET_FILE:kafka-mock>)
 set_tests_properties(test_agent_metrics PROPERTIES TIMEOUT 120 LABELS integration)
+
+# kafka-agent's log lines: log.format=json parses line by line, fields and escaping, the
+# library's lines, no secret in any line.
+add_test(NAME test_agent_log
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_log.sh $<TARGET_FILE:kafka-agent> $<TARGET_FILE:kafka-mock>)
+set_tests_properties(test_agent_log PROPERTIES TIMEOUT 120 LABELS integration)

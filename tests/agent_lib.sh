@@ -33,5 +33,6 @@ stop_mock() {
     [ -n "$MOCK_PID" ] || return 0
     exec {MOCK_IN}>&- {MOCK_OUT}<&-
     wait "$MOCK_PID" 2>/dev/null
+    rm -f "$TMP/in" "$TMP/out"
     MOCK_PID=
 }

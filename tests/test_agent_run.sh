@@ -181,7 +181,6 @@ contains "stdin input: the stats line counts their deliveries" "lines read 50, b
 
 # ---- SASL: a wrong password stops run at once, exit 1, checkpoint intact ----
 stop_mock
-rm -f "$TMP/in" "$TMP/out"
 start_mock --brokers 1 --sasl SCRAM-SHA-512 --user alice:wonderland
 mkdir -p "$TMP/sasl/logs" "$TMP/sasl/data"
 seq 1 100 | sed 's/^/s-/' >"$TMP/sasl/logs/s.log"

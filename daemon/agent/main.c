@@ -9,6 +9,7 @@
 #include <jemalloc/jemalloc.h>
 
 #include "agent.h"
+#include "alog.h"
 
 const char agent_common_help[] =
     "Common options (every mode):\n"
@@ -18,6 +19,8 @@ const char agent_common_help[] =
     "  -X key=value       set a client property (repeatable), e.g. -X acks=1 -X linger.ms=20\n"
     "  -F file            read client properties from a .properties file\n"
     "  --metrics HOST:PORT  serve Prometheus GET /metrics and GET /healthz there (port 0: any)\n"
+    "  -X log.format=json one JSON object per stderr line (time, level, component, message,\n"
+    "                     fields); text (the default) as ever. -X log.level=0..7 (default 4)\n"
     "  -h, --help         this help\n"
     "Exit status: 0 success, 1 a delivery or broker failure, 2 a usage or config error.\n";
 
@@ -52,9 +55,9 @@ bool agent_hup_take(void) {
 }
 
 static void verr(const agent_ctx_t *ctx, const char *fmt, va_list ap) {
-    fprintf(stderr, "%s %s: ", ctx->prog, ctx->mode ? ctx->mode : "");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    char msg[2048];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    agent_log(ctx, AGENT_LOG_ERR, true, NULL, "%s", msg);
 }
 
 void agent_err(const agent_ctx_t *ctx, const char *fmt, ...) {
@@ -69,7 +72,7 @@ int agent_usage_err(const agent_ctx_t *ctx, const char *fmt, ...) {
     va_start(ap, fmt);
     verr(ctx, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "try: %s %s --help\n", ctx->prog, ctx->mode ? ctx->mode : "");
+    agent_log(ctx, AGENT_LOG_INFO, false, NULL, "try: %s %s --help", ctx->prog, ctx->mode ? ctx->mode : "");
     return AGENT_USAGE;
 }
 
@@ -180,7 +183,15 @@ static int common_options(agent_ctx_t *ctx, int argc, char **argv) {
                 return agent_usage_err(ctx, "-X %s: expected key=value", val);
             }
             *eq = 0;
-            kafka_err_t e = kafka_conf_set(ctx->conf, kv, eq + 1, errstr, sizeof(errstr));
+            kafka_err_t e = KAFKA_OK;
+            if (strcmp(kv, "log.format") == 0) { /* the agent's, not the library's */
+                if (!agent_log_set_format(eq + 1))
+                    snprintf(errstr, sizeof(errstr), "log.format: text or json"), e = KAFKA_ERR__INVALID_ARG;
+            } else {
+                if (strcmp(kv, "log.level") == 0)
+                    agent_log_level_given();
+                e = kafka_conf_set(ctx->conf, kv, eq + 1, errstr, sizeof(errstr));
+            }
             free(kv);
             if (e) {
                 agent_err(ctx, "-X %s: %s", val, errstr);
@@ -212,6 +223,7 @@ static int common_options(agent_ctx_t *ctx, int argc, char **argv) {
 }
 
 int agent_brokers(agent_ctx_t *ctx) {
+    agent_log_library(ctx, ctx->conf);
     if (ctx->mock)
         return AGENT_OK;
     if (!ctx->mock_brokers && kafka_conf_brokers(ctx->conf, NULL, 0) > 0)
@@ -228,8 +240,8 @@ int agent_brokers(agent_ctx_t *ctx) {
         return AGENT_FAIL;
     }
     kafka_conf_set(ctx->conf, "bootstrap.servers", kafka_mock_bootstrap(ctx->mock), errstr, sizeof(errstr));
-    fprintf(stderr, "%s %s: using an embedded mock cluster of %d brokers at %s\n", ctx->prog, ctx->mode, mc.brokers,
-            kafka_mock_bootstrap(ctx->mock));
+    agent_log(ctx, AGENT_LOG_INFO, true, (const char *[]){"bootstrap", kafka_mock_bootstrap(ctx->mock), NULL},
+              "using an embedded mock cluster of %d brokers at %s", mc.brokers, kafka_mock_bootstrap(ctx->mock));
     return AGENT_OK;
 }
 

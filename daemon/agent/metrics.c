@@ -16,6 +16,7 @@
 
 #include "kafka/connection.h"
 #include "kafka/error.h"
+#include "alog.h"
 #include "metrics.h"
 
 #define HTTP_CONNECTIONS 32        /* at once; more wait in the listen backlog */
@@ -344,8 +345,8 @@ int agent_metrics_open(agent_ctx_t *ctx, const char *listen, const agent_metrics
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_BIND_PORT);
     bool v6 = strchr(host, ':') != NULL;
-    fprintf(stderr, "%s %s: metrics at http://%s%s%s:%u/metrics\n", ctx->prog, ctx->mode, v6 ? "[" : "", host,
-            v6 ? "]" : "", info ? (unsigned)info->port : 0u);
+    agent_log(ctx, AGENT_LOG_INFO, true, NULL, "metrics at http://%s%s%s:%u/metrics", v6 ? "[" : "", host,
+              v6 ? "]" : "", info ? (unsigned)info->port : 0u);
     *out = m;
     return AGENT_OK;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "agent.h"
+#include "alog.h"
 #include "bench_consume.h"
 #include "kafka/producer.h"
 #include "metrics.h"
@@ -71,6 +72,7 @@ typedef struct pbench_s {
     int64_t size;
     int64_t start_ns;
     kafka_producer_t *p;
+    const agent_ctx_t *ctx;
 } pbench_t;
 
 static void on_delivery(const kafka_delivery_t *d, void *arg) {
@@ -106,8 +108,15 @@ static void *progress(void *arg) {
         int64_t t = now_ns();
         long long prod = atomic_load(&b->produced), del = atomic_load(&b->delivered), fail = atomic_load(&b->failed);
         double dt = (double)(t - last_t) / 1e9, rate = dt > 0 ? (double)(del - last) / dt : 0;
-        fprintf(stderr, "bench produce: %lld produced, %lld delivered, %.0f msgs/s, %.1f MB/s, in flight %lld, errors %lld\n",
-                prod, del, rate, rate * (double)b->size / 1e6, prod - del - fail, fail);
+        char sp[24], sd[24], sr[24], sm[24], sf[24], se[24];
+        snprintf(sp, sizeof(sp), "%lld", prod), snprintf(sd, sizeof(sd), "%lld", del);
+        snprintf(sr, sizeof(sr), "%.0f", rate), snprintf(sm, sizeof(sm), "%.1f", rate * (double)b->size / 1e6);
+        snprintf(sf, sizeof(sf), "%lld", prod - del - fail), snprintf(se, sizeof(se), "%lld", fail);
+        agent_log(b->ctx, AGENT_LOG_INFO, false,
+                  (const char *[]){"produced", sp, "delivered", sd, "msgs_per_s", sr, "mb_per_s", sm, "in_flight", sf,
+                                   "errors", se, NULL},
+                  "bench produce: %s produced, %s delivered, %s msgs/s, %s MB/s, in flight %s, errors %s", sp, sd, sr,
+                  sm, sf, se);
         last = del;
         last_t = t;
     }
@@ -155,6 +164,7 @@ static int bench_produce(agent_ctx_t *ctx, const char *topic, int64_t count, int
     }
     atomic_flag_clear(&bp->have_err);
     bp->size = size;
+    bp->ctx = ctx;
     for (int64_t i = 0; i < size; i++)
         payload[i] = (char)('a' + i % 26);
     kafka_producer_t *p = kafka_producer_new(ctx->conf, errstr, sizeof(errstr));

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alog.h"
 #include "bench_consume.h"
 #include "kafka/consumer.h"
 #include "kafka/connection.h"
@@ -102,8 +103,9 @@ static int fill(agent_ctx_t *ctx, const char *topic, int64_t missing, int64_t si
     }
     char *payload = malloc((size_t)size + 1);
     memset(payload, 'c', (size_t)size + 1);
-    fprintf(stderr, "bench consume: producing %lld messages of %lld bytes into %s first\n", (long long)missing,
-            (long long)size, topic);
+    agent_log(ctx, AGENT_LOG_INFO, false, (const char *[]){"topic", topic, NULL},
+              "bench consume: producing %lld messages of %lld bytes into %s first", (long long)missing, (long long)size,
+              topic);
     int rc = AGENT_OK;
     for (int64_t i = 0; i < missing && !agent_stopping(); i++) {
         kafka_produce_msg_t m = {NULL, -1, payload, (int32_t)size, NULL, 0, 0};
@@ -194,9 +196,14 @@ int agent_bench_consume(agent_ctx_t *ctx, const char *topic, int64_t count, int6
         }
         double t = now_s();
         if (t - b.last_progress >= 1.0) {
-            fprintf(stderr, "bench consume: %lld consumed, %.0f msgs/s, %.1f MB/s, invalid %lld\n", (long long)b.seen,
-                    (double)(b.seen - b.last_seen) / (t - b.last_progress),
-                    (double)(b.seen - b.last_seen) * (double)size / 1e6 / (t - b.last_progress), (long long)b.invalid);
+            char sc[24], sr[24], sm[24], si[24];
+            snprintf(sc, sizeof(sc), "%lld", (long long)b.seen);
+            snprintf(sr, sizeof(sr), "%.0f", (double)(b.seen - b.last_seen) / (t - b.last_progress));
+            snprintf(sm, sizeof(sm), "%.1f", (double)(b.seen - b.last_seen) * (double)size / 1e6 / (t - b.last_progress));
+            snprintf(si, sizeof(si), "%lld", (long long)b.invalid);
+            agent_log(ctx, AGENT_LOG_INFO, false,
+                      (const char *[]){"consumed", sc, "msgs_per_s", sr, "mb_per_s", sm, "invalid", si, NULL},
+                      "bench consume: %s consumed, %s msgs/s, %s MB/s, invalid %s", sc, sr, sm, si);
             b.last_progress = t;
             b.last_seen = b.seen;
         }

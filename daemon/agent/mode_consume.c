@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "agent.h"
+#include "alog.h"
 #include "kafka/connection.h"
 #include "kafka/consumer.h"
 #include "metrics.h"
@@ -276,9 +277,9 @@ int agent_consume(agent_ctx_t *ctx) {
     if (group && commit(ctx, c) != AGENT_OK)
         rc = AGENT_FAIL;
     fflush(stdout);
-    fprintf(stderr, "%s consume: %lld messages from %s%s%s\n", ctx->prog, st.seen, topic,
-            st.invalid ? " (and invalid ones, reported above)" : "",
-            skipped ? " (messages were skipped by auto.offset.reset, reported above)" : "");
+    agent_log(ctx, AGENT_LOG_INFO, true, (const char *[]){"topic", topic, NULL}, "%lld messages from %s%s%s", st.seen,
+              topic, st.invalid ? " (and invalid ones, reported above)" : "",
+              skipped ? " (messages were skipped by auto.offset.reset, reported above)" : "");
     if ((st.invalid || skipped) && rc == AGENT_OK)
         rc = AGENT_FAIL;
 out:

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "agent.h"
+#include "alog.h"
 #include "kafka/producer.h"
 #include "metrics.h"
 
@@ -196,10 +197,9 @@ int agent_produce(agent_ctx_t *ctx) {
     kafka_producer_flush(p, -1, NULL, 0);
     double secs = now_s() - t0;
     long long delivered = atomic_load(&st.delivered), failed = atomic_load(&st.failed);
-    fprintf(stderr,
-            "%s produce: %lld messages (%lld bytes) to %s: %lld delivered, %lld failed, %lld oversize skipped, "
-            "in %.3f s\n",
-            ctx->prog, produced, bytes, topic, delivered, failed, (long long)atomic_load(&st.skipped), secs);
+    agent_log(ctx, AGENT_LOG_INFO, true, (const char *[]){"topic", topic, NULL},
+              "%lld messages (%lld bytes) to %s: %lld delivered, %lld failed, %lld oversize skipped, in %.3f s", produced,
+              bytes, topic, delivered, failed, (long long)atomic_load(&st.skipped), secs);
     if (failed) {
         agent_err(ctx, "%lld messages not delivered; first: %s", failed, st.first_err);
         if (rc == AGENT_OK)

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "alog.h"
 #include "kafka/producer.h"
 #include "metrics.h"
 #include "run_conf.h"
@@ -59,6 +60,7 @@ static const char help[] =
     "  stats.file = /run/kafka-agent.json   (optional JSON stats)\n"
     "  metrics.listen = 127.0.0.1:9464      (optional: Prometheus GET /metrics, GET /healthz)\n"
     "  healthz.stall.ms = 60000             (/healthz: 503 when lines wait this long undelivered)\n"
+    "  log.format = text                    (or json: one object per stderr line)\n"
     "  [input.app]\n"
     "  type = file                          (or stdin)\n"
     "  path = /var/log/app/*.log            (a glob)\n"
@@ -475,17 +477,20 @@ static int send_line(run_t *r, tfile_t *f, const char *line, size_t len, int64_t
         return AGENT_OK; /* stopping while waiting: not sent; its entry keeps the checkpoint before it */
     if (err == KAFKA_ERR__MSG_TOO_LARGE) {
         atomic_fetch_add(&r->oversize, 1);
+        const char *fields[] = {"file", f->path, "topic", f->input->topic, "error", errstr, NULL};
         if (f->lineno_exact)
-            agent_err(r->ctx, "%s:%lld: line of %zu bytes not sent: %s", f->path, (long long)f->lineno, len, errstr);
+            agent_log(r->ctx, AGENT_LOG_ERR, true, fields, "%s:%lld: line of %zu bytes not sent: %s", f->path,
+                      (long long)f->lineno, len, errstr);
         else
-            agent_err(r->ctx, "%s: line ending at byte %lld (%zu bytes) not sent: %s", f->path, (long long)end, len,
-                      errstr);
+            agent_log(r->ctx, AGENT_LOG_ERR, true, fields, "%s: line ending at byte %lld (%zu bytes) not sent: %s",
+                      f->path, (long long)end, len, errstr);
         if (e)
             atomic_store(&e->state, 1); /* skipped: the checkpoint may pass it */
         return in->oversize_fail ? AGENT_FAIL : AGENT_OK;
     }
     if (err) {
-        agent_err(r->ctx, "%s: %s", f->path, errstr);
+        agent_log(r->ctx, AGENT_LOG_ERR, true, (const char *[]){"file", f->path, "topic", f->input->topic, "error", errstr, NULL},
+                  "%s: %s", f->path, errstr);
         /* Refused before any report (a wrong password, no such topic): it is the failure
          * the stop names, as on_delivery's first one would be. */
         if (!atomic_flag_test_and_set(&r->have_err))
@@ -646,11 +651,18 @@ static void stats(run_t *r, FILE *out, bool json) {
                 "\"in_flight\":%lld,\"oversize_skipped\":%lld,\"files\":%d,\"lag_bytes\":%lld}\n",
                 lines, bytes, delivered, failed, (long long)st.retries, (long long)st.outstanding, oversize, nfiles,
                 lag);
-    else
-        fprintf(out,
-                "kafka-agent run: lines read %lld, bytes %lld, delivered %lld, failed %lld, retried %lld, in flight "
-                "%lld, oversize skipped %lld, lag %lld bytes\n",
-                lines, bytes, delivered, failed, (long long)st.retries, (long long)st.outstanding, oversize, lag);
+    else {
+        long long v[] = {lines, bytes, delivered, failed, (long long)st.retries, (long long)st.outstanding, oversize, lag};
+        char s[8][24];
+        for (int i = 0; i < 8; i++)
+            snprintf(s[i], sizeof(s[i]), "%lld", v[i]);
+        agent_log(r->ctx, AGENT_LOG_INFO, true,
+                  (const char *[]){"lines_read", s[0], "bytes", s[1], "delivered", s[2], "failed", s[3], "retried", s[4],
+                                   "in_flight", s[5], "oversize_skipped", s[6], "lag_bytes", s[7], NULL},
+                  "lines read %s, bytes %s, delivered %s, failed %s, retried %s, in flight %s, oversize skipped %s, "
+                  "lag %s bytes",
+                  s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
+    }
 }
 
 /* One per-input family: a sample per input name. */
@@ -731,7 +743,7 @@ int agent_run(agent_ctx_t *ctx) {
     char errstr[1600];
     r->ctx = ctx;
     if (!run_conf_load(config, &r->rc, ctx->conf, errstr, sizeof(errstr))) {
-        fprintf(stderr, "%s\n", errstr);
+        agent_log(ctx, AGENT_LOG_ERR, false, (const char *[]){"config", config, NULL}, "%s", errstr);
         free(r);
         return AGENT_USAGE;
     }
@@ -780,7 +792,8 @@ int agent_run(agent_ctx_t *ctx) {
         if (agent_hup_take()) {
             run_conf_t nrc;
             if (!run_conf_load(config, &nrc, ctx->conf, errstr, sizeof(errstr))) {
-                fprintf(stderr, "%s (reload ignored)\n", errstr);
+                agent_log(ctx, AGENT_LOG_WARNING, false, (const char *[]){"config", config, NULL},
+                          "%s (reload ignored)", errstr);
             } else {
                 /* Inputs are matched by name; tracked files keep their input's new settings. */
                 for (tfile_t *f = r->files; f; f = f->next) {
@@ -791,7 +804,8 @@ int agent_run(agent_ctx_t *ctx) {
                 }
                 r->rc = nrc;
                 map_istats(r);
-                fprintf(stderr, "kafka-agent run: reloaded %s (%d inputs)\n", config, r->rc.ninputs);
+                agent_log(ctx, AGENT_LOG_INFO, true, (const char *[]){"config", config, NULL}, "reloaded %s (%d inputs)",
+                          config, r->rc.ninputs);
                 scan(r, NULL, 0, false);
             }
         }
@@ -815,7 +829,8 @@ int agent_run(agent_ctx_t *ctx) {
             }
         }
         if (advance(r)) {
-            agent_err(ctx, "a delivery failed (%s); stopping with the checkpoint before it", r->first_err);
+            agent_log(ctx, AGENT_LOG_ERR, true, (const char *[]){"error", r->first_err, NULL},
+                      "a delivery failed (%s); stopping with the checkpoint before it", r->first_err);
             rc = AGENT_FAIL;
         }
         reap(r);
@@ -842,7 +857,8 @@ int agent_run(agent_ctx_t *ctx) {
     /* Stop: flush what was read, then the checkpoints over what Kafka acknowledged. */
     kafka_producer_flush(r->p, 30000, NULL, 0);
     if (advance(r) && rc == AGENT_OK) {
-        agent_err(ctx, "a delivery failed (%s)", r->first_err);
+        agent_log(ctx, AGENT_LOG_ERR, true, (const char *[]){"error", r->first_err, NULL}, "a delivery failed (%s)",
+                  r->first_err);
         rc = AGENT_FAIL;
     }
     ckpt_save(r);

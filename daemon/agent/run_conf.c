@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "alog.h"
 #include "run_conf.h"
 
 __attribute__((format(printf, 4, 5))) static bool bad(char *errstr, size_t size, const char *where, const char *fmt,
@@ -149,6 +150,9 @@ bool run_conf_load(const char *path, run_conf_t *rc, kafka_conf_t *conf, char *e
             } else if (strcmp(key, "healthz.stall.ms") == 0) {
                 if (!agent_parse_i64(val, 100, 86400000, &rc->healthz_stall_ms))
                     ok = bad(errstr, size, where, "healthz.stall.ms=%s: 100..86400000 expected", val);
+            } else if (strcmp(key, "log.format") == 0) {
+                if (!agent_log_set_format(val))
+                    ok = bad(errstr, size, where, "log.format=%s: text or json", val);
             } else if (strcmp(key, "stats.file") == 0) {
                 if (!copy(rc->stats_file, sizeof(rc->stats_file), val))
                     ok = bad(errstr, size, where, "stats.file: too long");
@@ -156,6 +160,8 @@ bool run_conf_load(const char *path, run_conf_t *rc, kafka_conf_t *conf, char *e
                 char e[512];
                 if (kafka_conf_set(conf, key, val, e, sizeof(e)) != KAFKA_OK)
                     ok = bad(errstr, size, where, "%s", e);
+                if (strcmp(key, "log.level") == 0)
+                    agent_log_level_given();
                 if (strcmp(key, "delivery.timeout.ms") == 0)
                     rc->delivery_timeout_set = true;
                 if (strcmp(key, "queue.full.timeout.ms") == 0)

@@ -7,6 +7,7 @@
  *   stats.file = /run/kafka-agent.json    # optional JSON stats, replaced atomically
  *   metrics.listen = 127.0.0.1:9464       # optional: GET /metrics and /healthz (metrics.h)
  *   healthz.stall.ms = 60000              # /healthz: 503 when lines wait this long undelivered
+ *   log.format = text | json              # stderr lines (alog.h); log.level goes to the library
  *
  *   [input.NAME]
  *   type = file | stdin
