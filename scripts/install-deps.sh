@@ -9,6 +9,8 @@ pkgs=(
   zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libssl-dev openssl
   libisal-dev librdkafka-dev kcat
   libmicrohttpd-dev curl
+  # sd_notify for kafka-agent run under systemd (Type=notify, watchdog)
+  libsystemd-dev
   # promtool for test_agent_metrics (the whole server comes with it: 19 MB, about 30 s
   # to install here, its service is not started)
   prometheus

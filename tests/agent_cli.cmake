@@ -20,3 +20,9 @@ set_tests_properties(test_agent_metrics PROPERTIES TIMEOUT 120 LABELS integratio
 add_test(NAME test_agent_log
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_log.sh $<TARGET_FILE:kafka-agent> $<TARGET_FILE:kafka-mock>)
 set_tests_properties(test_agent_log PROPERTIES TIMEOUT 120 LABELS integration)
+
+# kafka-agent run under systemd: READY/STATUS/RELOADING/STOPPING and the watchdog over a
+# notification socket the test binds; config/kafka-agent.service verified.
+add_test(NAME test_agent_systemd
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_systemd.sh $<TARGET_FILE:kafka-agent> $<TARGET_FILE:kafka-mock>)
+set_tests_properties(test_agent_systemd PROPERTIES TIMEOUT 120 LABELS integration)

@@ -41,6 +41,7 @@
 #include "alog.h"
 #include "kafka/producer.h"
 #include "metrics.h"
+#include "notify.h"
 #include "run_conf.h"
 
 #define FP_MAX 256       /* bytes of a file's beginning in its fingerprint */
@@ -656,12 +657,16 @@ static void stats(run_t *r, FILE *out, bool json) {
         char s[8][24];
         for (int i = 0; i < 8; i++)
             snprintf(s[i], sizeof(s[i]), "%lld", v[i]);
+        char line[300];
+        snprintf(line, sizeof(line),
+                 "lines read %s, bytes %s, delivered %s, failed %s, retried %s, in flight %s, oversize skipped %s, "
+                 "lag %s bytes",
+                 s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
         agent_log(r->ctx, AGENT_LOG_INFO, true,
                   (const char *[]){"lines_read", s[0], "bytes", s[1], "delivered", s[2], "failed", s[3], "retried", s[4],
                                    "in_flight", s[5], "oversize_skipped", s[6], "lag_bytes", s[7], NULL},
-                  "lines read %s, bytes %s, delivered %s, failed %s, retried %s, in flight %s, oversize skipped %s, "
-                  "lag %s bytes",
-                  s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
+                  "%s", line);
+        agent_notify_status(line);
     }
 }
 
@@ -788,8 +793,14 @@ int agent_run(agent_ctx_t *ctx) {
         }
     int64_t last_ckpt = mono_ms(), last_stats = mono_ms(), last_scan = mono_ms(), last_gauges = 0;
     stdin_buf_t sin = {.open = stdin_file != NULL};
+    char status[300];
+    snprintf(status, sizeof(status), "shipping %d input%s from %s", r->rc.ninputs, r->rc.ninputs == 1 ? "" : "s",
+             config);
+    agent_notify_ready(status);
     while (!agent_stopping() && rc == AGENT_OK) {
+        agent_notify_watchdog(mono_ms());
         if (agent_hup_take()) {
+            agent_notify_reloading();
             run_conf_t nrc;
             if (!run_conf_load(config, &nrc, ctx->conf, errstr, sizeof(errstr))) {
                 agent_log(ctx, AGENT_LOG_WARNING, false, (const char *[]){"config", config, NULL},
@@ -808,6 +819,9 @@ int agent_run(agent_ctx_t *ctx) {
                           config, r->rc.ninputs);
                 scan(r, NULL, 0, false);
             }
+            snprintf(status, sizeof(status), "shipping %d input%s from %s", r->rc.ninputs,
+                     r->rc.ninputs == 1 ? "" : "s", config);
+            agent_notify_ready(status);
         }
         int64_t now = mono_ms();
         if (now - last_scan >= 250) {
@@ -855,6 +869,7 @@ int agent_run(agent_ctx_t *ctx) {
         r->progress = false;
     }
     /* Stop: flush what was read, then the checkpoints over what Kafka acknowledged. */
+    agent_notify_stopping();
     kafka_producer_flush(r->p, 30000, NULL, 0);
     if (advance(r) && rc == AGENT_OK) {
         agent_log(ctx, AGENT_LOG_ERR, true, (const char *[]){"error", r->first_err, NULL}, "a delivery failed (%s)",
