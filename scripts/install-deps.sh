@@ -11,6 +11,9 @@ pkgs=(
   libmicrohttpd-dev curl
   # sd_notify for kafka-agent run under systemd (Type=notify, watchdog)
   libsystemd-dev
+  # headless Chromium renders bench --report pages in test_agent_report (~100 MB with its
+  # libraries, about a minute to install)
+  chromium
   # promtool for test_agent_metrics (the whole server comes with it: 19 MB, about 30 s
   # to install here, its service is not started)
   prometheus

@@ -26,3 +26,9 @@ set_tests_properties(test_agent_log PROPERTIES TIMEOUT 120 LABELS integration)
 add_test(NAME test_agent_systemd
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_systemd.sh $<TARGET_FILE:kafka-agent> $<TARGET_FILE:kafka-mock>)
 set_tests_properties(test_agent_systemd PROPERTIES TIMEOUT 120 LABELS integration)
+
+# kafka-agent bench's pictures: --report/--svg/--compare/--sweep, checked as files and in
+# headless Chromium (screenshot decoded, DOM dumped).
+add_test(NAME test_agent_report
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_report.sh $<TARGET_FILE:kafka-agent>)
+set_tests_properties(test_agent_report PROPERTIES TIMEOUT 240 LABELS integration)

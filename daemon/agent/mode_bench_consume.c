@@ -127,12 +127,22 @@ static int fill(agent_ctx_t *ctx, const char *topic, int64_t missing, int64_t si
     return rc;
 }
 
-int agent_bench_consume(agent_ctx_t *ctx, const char *topic, int64_t count, int64_t size, int64_t rate, bool json) {
-    (void)rate;
+int agent_bench_consume(agent_ctx_t *ctx, const bench_opts_t *o, const report_t *other) {
+    const char *topic = o->topic;
+    int64_t count = o->count, size = o->size;
     char errstr[1024];
+    report_t *rep = calloc(1, sizeof(*rep));
+    if (!rep) {
+        agent_err(ctx, "out of memory");
+        return AGENT_FAIL;
+    }
+    snprintf(rep->mode, sizeof(rep->mode), "consume");
+    snprintf(rep->label, sizeof(rep->label), "this run");
+    agent_bench_settings(ctx, o, rep);
     kafka_connection_t *conn = kafka_connection_new(ctx->conf, errstr, sizeof(errstr));
     if (!conn) {
         agent_err(ctx, "%s", errstr);
+        free(rep);
         return AGENT_USAGE;
     }
     kafka_err_t e = kafka_connection_wait_metadata(conn, topic, 10000, errstr, sizeof(errstr));
@@ -140,11 +150,13 @@ int agent_bench_consume(agent_ctx_t *ctx, const char *topic, int64_t count, int6
     kafka_connection_destroy(conn);
     if (nparts <= 0) {
         agent_err(ctx, "topic %s: %s", topic, e ? errstr : "no partitions");
+        free(rep);
         return AGENT_FAIL;
     }
     kafka_consumer_t *c = kafka_consumer_new(ctx->conf, errstr, sizeof(errstr));
     if (!c) {
         agent_err(ctx, "%s", errstr);
+        free(rep);
         return AGENT_USAGE;
     }
     agent_metrics_t *metrics;
@@ -204,6 +216,8 @@ int agent_bench_consume(agent_ctx_t *ctx, const char *topic, int64_t count, int6
             agent_log(ctx, AGENT_LOG_INFO, false,
                       (const char *[]){"consumed", sc, "msgs_per_s", sr, "mb_per_s", sm, "invalid", si, NULL},
                       "bench consume: %s consumed, %s msgs/s, %s MB/s, invalid %s", sc, sr, sm, si);
+            report_tick(rep, t - b.start, (double)(b.seen - b.last_seen) / (t - b.last_progress),
+                        (double)(b.seen - b.last_seen) * (double)size / 1e6 / (t - b.last_progress));
             b.last_progress = t;
             b.last_seen = b.seen;
         }
@@ -216,17 +230,28 @@ int agent_bench_consume(agent_ctx_t *ctx, const char *topic, int64_t count, int6
         }
     }
     double wall = now_s() - b.start, mps = wall > 0 ? (double)b.seen / wall : 0, mbps = wall > 0 ? (double)b.bytes / wall / 1e6 : 0;
-    if (json)
+    if (wall - (b.last_progress - b.start) >= 0.05) /* the last part of a second (all of a short run) */
+        report_tick(rep, wall, (double)(b.seen - b.last_seen) / (wall - (b.last_progress - b.start)),
+                    (double)(b.seen - b.last_seen) * (double)size / 1e6 / (wall - (b.last_progress - b.start)));
+    rep->msgs = (double)b.seen, rep->bytes = (double)b.bytes, rep->wall_s = wall, rep->msgs_per_s = mps;
+    rep->mb_per_s = mbps;
+    if (o->json) {
         printf("{\"mode\":\"consume\",\"topic\":\"%s\",\"msgs\":%lld,\"bytes\":%lld,\"wall_s\":%.3f,\"msgs_per_s\":%.1f,"
-               "\"mb_per_s\":%.2f,\"invalid\":%lld,\"partitions\":%d}\n",
+               "\"mb_per_s\":%.2f,\"invalid\":%lld,\"partitions\":%d",
                topic, (long long)b.seen, (long long)b.bytes, wall, mps, mbps, (long long)b.invalid, nparts);
+        report_json_tail(stdout, rep);
+        printf("}\n");
+    }
     printf("RESULT mode=consume msgs=%lld bytes=%lld wall_s=%.3f msgs_per_s=%.1f mb_per_s=%.2f\n", (long long)b.seen,
            (long long)b.bytes, wall, mps, mbps);
     fflush(stdout);
     if (b.invalid && rc == AGENT_OK)
         rc = AGENT_FAIL;
+    if (agent_bench_write_reports(ctx, o, rep, other) != AGENT_OK && rc == AGENT_OK)
+        rc = AGENT_FAIL;
 out:
     agent_metrics_stop(metrics);
     kafka_consumer_destroy(c);
+    free(rep);
     return rc;
 }
