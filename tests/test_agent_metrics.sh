@@ -91,6 +91,16 @@ check "queue bytes 0" 0 "$(wait_metric kafka_agent_queue_bytes 0 5)"
 scrape >"$TMP/page"
 if promtool check metrics <"$TMP/page" >"$TMP/promtool.out" 2>&1; then pass "promtool check metrics"; else fail "promtool check metrics" "no problem" "$(cat "$TMP/promtool.out")"; fi
 contains "# TYPE of a counter" "# TYPE kafka_agent_messages_delivered_total counter" "$TMP/page"
+contains "# TYPE of the request latency histogram" "# TYPE kafka_client_request_latency_seconds histogram" "$TMP/page"
+# per broker and API: requests written = responses in the histogram (+Inf bucket = _count),
+# the Produce ones all answered
+awk '
+  /^kafka_client_requests_total\{.*api="Produce"/ { req += $2 }
+  /^kafka_client_request_latency_seconds_count\{.*api="Produce"/ { cnt += $2 }
+  /^kafka_client_request_latency_seconds_bucket\{.*api="Produce".*le="\+Inf"/ { inf += $2 }
+  END { if (req > 0 && req == cnt && cnt == inf) print "ok"; else print "requests " req ", count " cnt ", +Inf " inf }
+' "$TMP/page" >"$TMP/req.out"
+check "requests_total{api=Produce} = latency _count = +Inf bucket, > 0" ok "$(cat "$TMP/req.out")"
 contains "content type 0.0.4" "text/plain; version=0.0.4" <(curl -sI --max-time 5 "http://127.0.0.1:$PORT/metrics")
 check "/healthz 200" 200 "$(healthz)"
 contains "/healthz body" "ok" "$TMP/health.body"
@@ -194,6 +204,8 @@ check "consume --metrics: consumed_total = $total" "$total" "$(wait_metric kafka
 check "consume: lag 0" 0 "$(wait_metric kafka_agent_consumer_lag_messages 0 5)"
 check "consume: 4 partitions assigned" 4 "$(wait_metric kafka_agent_consumer_assigned_partitions 4 5)"
 scrape >"$TMP/page"
+grep -q '^kafka_client_requests_total{broker="127.0.0.1:[0-9]*",api="Fetch"} [1-9]' "$TMP/page" &&
+    pass "consume: Fetch requests counted per broker" || fail "consume: Fetch requests counted per broker" "a sample" "$(grep kafka_client_requests "$TMP/page" | head -3)"
 if promtool check metrics <"$TMP/page" >"$TMP/promtool.out" 2>&1; then pass "consume: promtool check metrics"; else fail "consume: promtool check metrics" "no problem" "$(cat "$TMP/promtool.out")"; fi
 check "consume: /healthz 200" 200 "$(healthz)"
 kill -INT "$RUN_PID"

@@ -4,7 +4,8 @@
  * same with its own callback, and its counters match a known workload on our mock:
  * messages and bytes polled, Fetch requests and errors, connections lost and opened,
  * resets and the offsets they skipped, commits stored and failed, and the buffer, the
- * assignment and the lag as they are. */
+ * assignment and the lag as they are. Request statistics (kafka/reqstats.h) count a
+ * known workload's requests, responses, errors and latencies per API. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -339,6 +340,98 @@ static void test_each_its_own(void) {
     kafka_mock_destroy(m);
 }
 
+/* The row of api_key in rows[0..n), or NULL. */
+static const kafka_request_stats_t *row_of(const kafka_request_stats_t *rows, size_t n, int16_t api_key) {
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].api_key == api_key)
+            return &rows[i];
+    return NULL;
+}
+
+static int64_t errors_of(const kafka_request_error_t *rows, size_t n, int16_t api_key, kafka_err_t err) {
+    int64_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].api_key == api_key && rows[i].err == err)
+            c += rows[i].count;
+    return c;
+}
+
+/* Request statistics against a known workload on one broker: 20 synchronous sends,
+ * each one ProduceRequest; 3 answered NOT_LEADER_OR_FOLLOWER (retried: 3 more
+ * requests), one response cut by the mock (a transport error, the batch sent again and
+ * deduplicated: 20 messages read back);
+ * every response in exactly one latency bucket; a consumer's Fetches counted apart. */
+static void test_request_stats(void) {
+    kafka_mock_t *m = kafka_test_mock(1, true);
+    const char *kv[] = {"linger.ms", "0", "retry.backoff.ms", "10", "reconnect.backoff.ms", "10", NULL};
+    kafka_conf_t *conf = kafka_test_conf(kafka_mock_bootstrap(m), kv);
+    char err[512];
+    kafka_producer_t *p = kafka_producer_new(conf, err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    kafka_produce_msg_t msg = {.value = "v", .value_len = 1};
+    CU_ASSERT_EQUAL(kafka_producer_send(p, "rs", 0, &msg, 1, NULL, NULL, err, sizeof(err)), KAFKA_OK); /* topic made */
+    CU_ASSERT_EQUAL(kafka_mock_push_error(m, KAFKA_API_PRODUCE, -1, 3, KAFKA_ERR_NOT_LEADER_OR_FOLLOWER), KAFKA_OK);
+    for (int i = 0; i < 10; i++)
+        CU_ASSERT_EQUAL(kafka_producer_send(p, "rs", 0, &msg, 1, NULL, NULL, err, sizeof(err)), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_mock_drop_next_response(m, KAFKA_API_PRODUCE, -1), KAFKA_OK);
+    for (int i = 0; i < 9; i++)
+        CU_ASSERT_EQUAL(kafka_producer_send(p, "rs", 0, &msg, 1, NULL, NULL, err, sizeof(err)), KAFKA_OK);
+    kafka_request_stats_t rows[64];
+    kafka_request_error_t errs[64];
+    size_t n = kafka_producer_request_stats(p, rows, 64), ne = kafka_producer_request_errors(p, errs, 64);
+    CU_ASSERT_FATAL(n > 0 && n <= 64 && ne <= 64);
+    const kafka_request_stats_t *pr = row_of(rows, n, KAFKA_API_PRODUCE);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pr);
+    char want_broker[64];
+    snprintf(want_broker, sizeof(want_broker), "127.0.0.1:%d", kafka_mock_broker_port(m, 1));
+    CU_ASSERT_STRING_EQUAL(pr->broker, want_broker);
+    /* 20 sends + 3 retries + 1 resend after the cut */
+    CU_ASSERT_EQUAL(pr->requests, 24);
+    CU_ASSERT_EQUAL(pr->responses, 23);
+    CU_ASSERT_EQUAL(errors_of(errs, ne, KAFKA_API_PRODUCE, KAFKA_ERR_NOT_LEADER_OR_FOLLOWER), 3);
+    int64_t transport = 0;
+    for (size_t i = 0; i < ne; i++)
+        if (errs[i].api_key == KAFKA_API_PRODUCE && errs[i].err != KAFKA_ERR_NOT_LEADER_OR_FOLLOWER)
+            transport += errs[i].count;
+    CU_ASSERT_EQUAL(transport, 1);
+    CU_ASSERT_EQUAL(pr->errors, 4);
+    int64_t in_buckets = 0;
+    for (int k = 0; k < KAFKA_LATENCY_BUCKETS; k++)
+        in_buckets += pr->latency[k];
+    CU_ASSERT_EQUAL(in_buckets, pr->responses);
+    CU_ASSERT(pr->latency_sum_s > 0 && pr->latency_sum_s < 23 * 1.0);
+    const kafka_request_stats_t *md = row_of(rows, n, KAFKA_API_METADATA);
+    CU_ASSERT(md && md->requests >= 1 && md->responses >= 1);
+    const kafka_request_stats_t *av = row_of(rows, n, KAFKA_API_API_VERSIONS);
+    CU_ASSERT(av && av->requests >= 2); /* the metadata connection's and the worker's, and the reconnect's */
+    CU_ASSERT_PTR_NULL(row_of(rows, n, KAFKA_API_FETCH));
+    /* a row count larger than max is said, rows past it untouched */
+    CU_ASSERT_EQUAL(kafka_producer_request_stats(p, rows, 1), n);
+    kafka_producer_destroy(p);
+
+    kafka_consumer_t *c = kafka_consumer_new(conf, err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    kafka_topic_partition_t tp = {"rs", 0, KAFKA_OFFSET_BEGINNING};
+    CU_ASSERT_EQUAL(kafka_consumer_assign(c, &tp, 1, err, sizeof(err)), KAFKA_OK);
+    kafka_message_t *got[64];
+    size_t total = 0, k;
+    for (int64_t until = kafka_test_now_ms() + 10000; total < 20 && kafka_test_now_ms() < until;) {
+        if (kafka_consumer_poll(c, 100, got, 64, &k, err, sizeof(err)) == KAFKA_OK)
+            for (size_t i = 0; i < k; i++, total++)
+                kafka_message_destroy(got[i]);
+    }
+    CU_ASSERT_EQUAL(total, 20);
+    if (total != 20)
+        fprintf(stderr, "consumed %zu\n", total);
+    n = kafka_consumer_request_stats(c, rows, 64);
+    const kafka_request_stats_t *fe = row_of(rows, n, KAFKA_API_FETCH);
+    CU_ASSERT(fe && fe->requests >= 1 && fe->responses >= 1 && fe->errors == 0);
+    CU_ASSERT_PTR_NULL(row_of(rows, n, KAFKA_API_PRODUCE));
+    kafka_consumer_destroy(c);
+    kafka_conf_destroy(conf);
+    kafka_mock_destroy(m);
+}
+
 static CU_TestInfo tests[] = {
     {"statistics.interval.ms=100: calls about every 100 ms, delivered reaches the count", test_periodic},
     {"statistics.interval.ms=0: never called", test_disabled},
@@ -347,6 +440,9 @@ static CU_TestInfo tests[] = {
      test_consumer_counters},
     {"one conf with both callbacks: each client calls its own; interval 0: the consumer calls none",
      test_each_its_own},
+    {"request statistics: Produce requests, responses, errors by code and a cut connection, latency buckets; "
+     "a consumer's Fetches",
+     test_request_stats},
     CU_TEST_INFO_NULL,
 };
 

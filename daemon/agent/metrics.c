@@ -16,6 +16,7 @@
 
 #include "kafka/connection.h"
 #include "kafka/error.h"
+#include "kafka/protocol.h"
 #include "alog.h"
 #include "metrics.h"
 
@@ -66,7 +67,8 @@ void agent_page_family(agent_page_t *pg, const char *name, const char *type, con
     page_printf(pg, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-void agent_page_sample(agent_page_t *pg, const char *name, const char *const *labels, int64_t value) {
+/* name{labels...} without the value. */
+static void sample_head(agent_page_t *pg, const char *name, const char *const *labels) {
     page_put(pg, name, strlen(name));
     for (int i = 0; labels && labels[i]; i += 2) {
         page_put(pg, i ? "," : "{", 1);
@@ -84,7 +86,18 @@ void agent_page_sample(agent_page_t *pg, const char *name, const char *const *la
         }
         page_put(pg, "\"", 1);
     }
-    page_printf(pg, "%s %lld\n", labels && labels[0] ? "}" : "", (long long)value);
+    if (labels && labels[0])
+        page_put(pg, "}", 1);
+}
+
+void agent_page_sample(agent_page_t *pg, const char *name, const char *const *labels, int64_t value) {
+    sample_head(pg, name, labels);
+    page_printf(pg, " %lld\n", (long long)value);
+}
+
+void agent_page_sample_f(agent_page_t *pg, const char *name, const char *const *labels, double value) {
+    sample_head(pg, name, labels);
+    page_printf(pg, " %.9g\n", value);
 }
 
 void agent_page_metric(agent_page_t *pg, const char *name, const char *type, const char *help, int64_t value) {
@@ -377,7 +390,68 @@ void agent_metrics_deliveries(agent_page_t *pg, int64_t delivered, const agent_r
     agent_reasons_samples(pg, "kafka_agent_messages_failed_total", failed);
 }
 
+/* The library's request statistics of one client: requests, errors and the latency
+ * histogram per broker and API. */
+static void requests(agent_page_t *pg, size_t (*read)(void *, kafka_request_stats_t *, size_t),
+                     size_t (*read_errors)(void *, kafka_request_error_t *, size_t), void *client) {
+    enum { MAX_ROWS = 512 };
+    kafka_request_stats_t *rs = malloc(sizeof(*rs) * MAX_ROWS);
+    kafka_request_error_t *es = malloc(sizeof(*es) * MAX_ROWS);
+    if (!rs || !es) {
+        free(rs);
+        free(es);
+        return;
+    }
+    size_t n = read(client, rs, MAX_ROWS), ne = read_errors(client, es, MAX_ROWS);
+    n = n < MAX_ROWS ? n : MAX_ROWS;
+    ne = ne < MAX_ROWS ? ne : MAX_ROWS;
+    char api[32];
+#define API_NAME(k) (kafka_api_name(k) ? kafka_api_name(k) : (snprintf(api, sizeof(api), "%d", (int)(k)), api))
+    agent_page_family(pg, "kafka_client_requests_total", "counter", "Requests written to a broker, per API");
+    for (size_t i = 0; i < n; i++)
+        agent_page_sample(pg, "kafka_client_requests_total",
+                          (const char *[]){"broker", rs[i].broker, "api", API_NAME(rs[i].api_key), NULL},
+                          rs[i].requests);
+    agent_page_family(pg, "kafka_client_request_errors_total", "counter",
+                      "Requests failed on the connection, and error codes brokers answered (per partition for "
+                      "Produce and Fetch)");
+    for (size_t i = 0; i < ne; i++)
+        agent_page_sample(pg, "kafka_client_request_errors_total",
+                          (const char *[]){"broker", es[i].broker, "api", API_NAME(es[i].api_key), "error",
+                                           kafka_err_name(es[i].err), NULL},
+                          es[i].count);
+    agent_page_family(pg, "kafka_client_request_latency_seconds", "histogram",
+                      "From a request's write to its response's arrival");
+    for (size_t i = 0; i < n; i++) {
+        const char *a = API_NAME(rs[i].api_key);
+        int64_t cum = 0;
+        for (int k = 0; k < KAFKA_LATENCY_BUCKETS; k++) {
+            char le[32];
+            if (k < KAFKA_LATENCY_BUCKETS - 1)
+                snprintf(le, sizeof(le), "%g", kafka_latency_bounds_s[k]);
+            else
+                snprintf(le, sizeof(le), "+Inf");
+            cum += rs[i].latency[k];
+            agent_page_sample(pg, "kafka_client_request_latency_seconds_bucket",
+                              (const char *[]){"broker", rs[i].broker, "api", a, "le", le, NULL}, cum);
+        }
+        agent_page_sample_f(pg, "kafka_client_request_latency_seconds_sum",
+                            (const char *[]){"broker", rs[i].broker, "api", a, NULL}, rs[i].latency_sum_s);
+        agent_page_sample(pg, "kafka_client_request_latency_seconds_count",
+                          (const char *[]){"broker", rs[i].broker, "api", a, NULL}, cum);
+    }
+#undef API_NAME
+    free(rs);
+    free(es);
+}
+
+static size_t producer_rows(void *p, kafka_request_stats_t *o, size_t m) { return kafka_producer_request_stats(p, o, m); }
+static size_t producer_errs(void *p, kafka_request_error_t *o, size_t m) { return kafka_producer_request_errors(p, o, m); }
+static size_t consumer_rows(void *c, kafka_request_stats_t *o, size_t m) { return kafka_consumer_request_stats(c, o, m); }
+static size_t consumer_errs(void *c, kafka_request_error_t *o, size_t m) { return kafka_consumer_request_errors(c, o, m); }
+
 void agent_metrics_producer(agent_page_t *pg, kafka_producer_t *p) {
+    requests(pg, producer_rows, producer_errs, p);
     kafka_producer_stats_t st;
     kafka_producer_stats(p, &st);
     agent_page_metric(pg, "kafka_agent_batches_retried_total", "counter",
@@ -394,6 +468,7 @@ void agent_metrics_producer(agent_page_t *pg, kafka_producer_t *p) {
 }
 
 void agent_metrics_consumer(agent_page_t *pg, kafka_consumer_t *c) {
+    requests(pg, consumer_rows, consumer_errs, c);
     kafka_consumer_stats_t st;
     kafka_consumer_stats(c, &st);
     static const struct {

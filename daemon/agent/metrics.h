@@ -29,6 +29,8 @@ void agent_page_family(agent_page_t *pg, const char *name, const char *type, con
 /* One sample: name{l1="v1",...} value. labels is NULL or {name, value, ..., NULL}; values
  * are escaped (\\, \", \n) as the format asks. */
 void agent_page_sample(agent_page_t *pg, const char *name, const char *const *labels, int64_t value);
+/* A sample with a real value (a histogram's _sum). */
+void agent_page_sample_f(agent_page_t *pg, const char *name, const char *const *labels, double value);
 /* A family with a single unlabelled sample. */
 void agent_page_metric(agent_page_t *pg, const char *name, const char *type, const char *help, int64_t value);
 

@@ -193,6 +193,7 @@ static void take_partition(kafka__fetcher_t *f, entry_t *e, const kafka_fetch_re
     e->high_watermark = pr->high_watermark;
     e->log_start = pr->log_start_offset;
     if (pr->error_code) {
+        kafka__bconn_note_error(f->broker.bc, KAFKA_API_FETCH, (kafka_err_t)pr->error_code);
         kafka__fetch_at_t at = fetch_at(f, e, version);
         e->err = kafka__fetch_outcome_error(&at, (kafka_err_t)pr->error_code, e->why, sizeof(e->why));
         return;
@@ -267,6 +268,7 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
     }
     if (!err && resp.error_code) {
         err = (kafka_err_t)resp.error_code;
+        kafka__bconn_note_error(f->broker.bc, KAFKA_API_FETCH, err);
         snprintf(why, sizeof(why), "Fetch v%d from %s: %s", b->version, f->broker.who, kafka_err_name(err));
     } else if (err == KAFKA_ERR__UNKNOWN_APIKEY) {
         snprintf(why, sizeof(why), "%s speaks no Fetch version this client does", f->broker.who);

@@ -624,3 +624,11 @@ void kafka_consumer_stats(kafka_consumer_t *c, kafka_consumer_stats_t *st) {
     }
     pthread_mutex_unlock(&loop->lock);
 }
+
+size_t kafka_consumer_request_stats(kafka_consumer_t *c, kafka_request_stats_t *out, size_t max) {
+    return c ? kafka_connection_request_stats(c->cluster, out, max) : 0;
+}
+
+size_t kafka_consumer_request_errors(kafka_consumer_t *c, kafka_request_error_t *out, size_t max) {
+    return c ? kafka_connection_request_errors(c->cluster, out, max) : 0;
+}

@@ -7,9 +7,11 @@
 #include "core/bconn.h"
 #include "core/sasl.h"
 #include "core/log.h"
+#include "core/rmetrics.h"
 #include "net/tls.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/vec.h"
 
 /* ---- versions ---- */
@@ -90,16 +92,21 @@ static kafka_err_t ask_versions(kafka__bconn_t *bc, int16_t version, kafka_api_v
     kafka_request_header_t hdr = {KAFKA_API_API_VERSIONS, version, kafka__bconn_corr(bc), kafka_str(bc->client_id)};
     kafka_buf_t out = KAFKA_BUF_INIT;
     kafka_err_t e = kafka_request_encode(&out, &hdr, &req, why, why_size);
-    if (!e)
+    int64_t t0 = kafka__now_us();
+    if (!e) {
+        kafka__rm_request(bc->rm, KAFKA_API_API_VERSIONS);
         e = kafka_io_send(bc->io, out.data, out.len, bc->request_timeout_ms);
+    }
     kafka__buf_free(&out);
     size_t len = 0;
     if (!e)
         e = kafka_io_receive(bc->io, frame, &len, 0, bc->request_timeout_ms);
     if (e) {
+        kafka__rm_error(bc->rm, KAFKA_API_API_VERSIONS, e, 1);
         snprintf(why, why_size, "%s", kafka_io_last_error(bc->io));
         return e;
     }
+    kafka__rm_response(bc->rm, KAFKA_API_API_VERSIONS, kafka__now_us() - t0);
     e = kafka_response_decode(*frame, len, KAFKA_API_API_VERSIONS, version, arena, NULL, resp, why, why_size);
     /* A broker that does not know our version answers at v0 with UNSUPPORTED_VERSION;
      * some (librdkafka's mock) send a body that fits neither version: its leading
@@ -158,6 +165,7 @@ kafka__bconn_t *kafka__bconn_open(const kafka_conf_t *conf, kafka__vcaps_t *vcap
     bc->request_timeout_ms = (int)kafka_conf_int(conf, KAFKA_CONF_REQUEST_TIMEOUT_MS);
     bc->conf = conf;
     bc->vcaps = vcaps;
+    bc->rm = kafka__rmetrics_broker(kafka__vcaps_metrics(vcaps), host, port);
     bc->next_corr = 1;
     bc->io = connect_io(conf, host, port, errp, errstr, errstr_size);
     if (!bc->io) {
@@ -257,11 +265,15 @@ kafka_err_t kafka__bconn_sendv(kafka__bconn_t *bc, int16_t api_key, int16_t vers
             bc->wait_cap = cap;
             bc->wait_head = 0;
         }
-        bc->wait[(bc->wait_head + bc->wait_n++) % bc->wait_cap] = (kafka__bconn_req_t){corr, api_key, version};
+        bc->wait[(bc->wait_head + bc->wait_n++) % bc->wait_cap] =
+            (kafka__bconn_req_t){corr, api_key, version, kafka__now_us()};
     }
+    kafka__rm_request(bc->rm, api_key);
     kafka_err_t e = kafka_io_sendv(bc->io, iov, iovcnt, bc->request_timeout_ms);
-    if (e)
+    if (e) {
+        kafka__rm_error(bc->rm, api_key, e, 1);
         return fail(bc, e, "%s", kafka_io_last_error(bc->io));
+    }
     return KAFKA_OK;
 }
 
@@ -277,6 +289,10 @@ kafka_err_t kafka__bconn_receive(kafka__bconn_t *bc, void *resp, struct kafka_ar
         *version_out = r.version;
     size_t len = 0;
     kafka_err_t e = kafka_io_receive(bc->io, frame, &len, 0, timeout_ms);
+    if (e)
+        kafka__rm_error(bc->rm, r.api_key, e, 1);
+    else
+        kafka__rm_response(bc->rm, r.api_key, kafka__now_us() - r.sent_us);
     /* Hung up on ApiVersions, then on a v0 request a 0.8 broker would answer: no Kafka
      * speaks like that, a TLS listener does (a plaintext client cannot tell more). */
     if (e == KAFKA_ERR__CANT_RECV && bc->fell_back && !bc->answered &&
@@ -292,10 +308,13 @@ kafka_err_t kafka__bconn_receive(kafka__bconn_t *bc, void *resp, struct kafka_ar
     int32_t got = -1;
     char why[300];
     e = kafka_response_decode(*frame, len, r.api_key, r.version, arena, &got, resp, why, sizeof(why));
-    if (!e && got != r.corr)
+    if (!e && got != r.corr) {
+        kafka__rm_error(bc->rm, r.api_key, KAFKA_ERR__MISMATCH_CORRELATIONID, 1);
         return fail(bc, KAFKA_ERR__MISMATCH_CORRELATIONID, "%s:%d: response correlation id %d, expected %d",
                     bc->host, bc->port, (int)got, (int)r.corr);
+    }
     if (e) {
+        kafka__rm_error(bc->rm, r.api_key, e, 1);
         fail(bc, e, "%s:%d: %s", bc->host, bc->port, why);
         /* The next request of the API goes at a lower version, if both speak one. */
         kafka__bconn_version_failed(bc, r.api_key, r.version, bc->why);
@@ -339,4 +358,9 @@ kafka_err_t kafka__bconn_request(kafka__bconn_t *bc, int16_t api_key, const void
         free(*frame);
         kafka__arena_free(arena);
     }
+}
+
+void kafka__bconn_note_error(kafka__bconn_t *bc, int16_t api_key, kafka_err_t err) {
+    if (bc && err)
+        kafka__rm_error(bc->rm, api_key, err, 1);
 }

@@ -44,6 +44,8 @@ void kafka__vcaps_destroy(kafka__vcaps_t *vc);
 /* @thread any  @locks vc's */
 void kafka__vcaps_apply(kafka__vcaps_t *vc, const char *host, int port, int16_t version[KAFKA__MAX_API_KEY + 1],
                         const int16_t floor[KAFKA__MAX_API_KEY + 1]);
+/* The client's request statistics (core/rmetrics.h), made with the table; NULL: none. */
+struct kafka__rmetrics_s *kafka__vcaps_metrics(kafka__vcaps_t *vc);
 /* Caps api_key at version for host:port; true when that lowered the cap (the first of the
  * client's connections to find it, which logs it), and always when vc is NULL. */
 /* @thread any  @locks vc's */
@@ -53,7 +55,10 @@ bool kafka__vcaps_lower(kafka__vcaps_t *vc, const char *host, int port, int16_t 
 typedef struct kafka__bconn_req_s {
     int32_t corr;
     int16_t api_key, version;
+    int64_t sent_us; /* monotonic: the request's latency starts here */
 } kafka__bconn_req_t;
+
+struct kafka__rmbroker_s;
 
 typedef struct kafka__bconn_s {
     kafka_io_t *io;
@@ -68,6 +73,7 @@ typedef struct kafka__bconn_s {
     int request_timeout_ms;
     const kafka_conf_t *conf; /* the client's, for the log */
     kafka__vcaps_t *vcaps;    /* the client's, or NULL */
+    struct kafka__rmbroker_s *rm; /* this broker's request statistics in the client's (core/rmetrics.h), or NULL */
     int32_t next_corr;
     kafka__bconn_req_t *wait; /* answered requests written, oldest at wait_head */
     int wait_cap, wait_head, wait_n;
@@ -152,5 +158,9 @@ bool kafka__bconn_version_failed(kafka__bconn_t *bc, int16_t api_key, int16_t ve
 /* The API versions a broker of this release serves, for broker.version.fallback
  * ("0.8.0", "0.8.2.2", "0.9.0", "0.10.0", ...): max version per key, -1 none. */
 void kafka__fallback_versions(const char *release, int16_t version[KAFKA__MAX_API_KEY + 1]);
+
+/* Counts an error the broker answered for api_key (a partition's error code in a
+ * response that decoded) in the client's request statistics. */
+void kafka__bconn_note_error(kafka__bconn_t *bc, int16_t api_key, kafka_err_t err);
 
 #endif /* KAFKA_CORE_BCONN_H */

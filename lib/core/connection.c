@@ -10,6 +10,7 @@
 #include "core/connection_int.h"
 #include "core/log.h"
 #include "core/metadata.h"
+#include "core/rmetrics.h"
 #include "kafka/connection.h"
 #include "util/backoff.h"
 #include "util/clock.h"
@@ -475,3 +476,11 @@ bool kafka__connection_add_topic(kafka_connection_t *c, const char *topic) {
 }
 
 kafka__vcaps_t *kafka__connection_vcaps(kafka_connection_t *c) { return c->vcaps; }
+
+size_t kafka_connection_request_stats(kafka_connection_t *c, kafka_request_stats_t *out, size_t max) {
+    return c ? kafka__rmetrics_read(kafka__vcaps_metrics(c->vcaps), out, max) : 0;
+}
+
+size_t kafka_connection_request_errors(kafka_connection_t *c, kafka_request_error_t *out, size_t max) {
+    return c ? kafka__rmetrics_read_errors(kafka__vcaps_metrics(c->vcaps), out, max) : 0;
+}

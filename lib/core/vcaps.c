@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/bconn.h"
+#include "core/rmetrics.h"
 #include "util/vec.h"
 
 typedef struct vcap_s {
@@ -15,14 +16,20 @@ typedef struct vcap_s {
 
 struct kafka__vcaps_s {
     pthread_mutex_t lock;
+    kafka__rmetrics_t *metrics; /* the client's request statistics ride along: every connection has the table */
     vcap_t *v;
     size_t n, cap;
 };
 
 kafka__vcaps_t *kafka__vcaps_new(void) {
     kafka__vcaps_t *vc = calloc(1, sizeof(*vc));
-    if (vc)
-        pthread_mutex_init(&vc->lock, NULL);
+    if (!vc)
+        return NULL;
+    if (!(vc->metrics = kafka__rmetrics_new())) {
+        free(vc);
+        return NULL;
+    }
+    pthread_mutex_init(&vc->lock, NULL);
     return vc;
 }
 
@@ -30,6 +37,7 @@ void kafka__vcaps_destroy(kafka__vcaps_t *vc) {
     if (!vc)
         return;
     pthread_mutex_destroy(&vc->lock);
+    kafka__rmetrics_destroy(vc->metrics);
     free(vc->v);
     free(vc);
 }
@@ -77,3 +85,5 @@ bool kafka__vcaps_lower(kafka__vcaps_t *vc, const char *host, int port, int16_t 
     pthread_mutex_unlock(&vc->lock);
     return first;
 }
+
+kafka__rmetrics_t *kafka__vcaps_metrics(kafka__vcaps_t *vc) { return vc ? vc->metrics : NULL; }

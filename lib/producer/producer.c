@@ -736,3 +736,11 @@ kafka_err_t kafka_producer_send(kafka_producer_t *p, const char *topic, int32_t 
         return fail(p, errstr, errstr_size, s.err, "%s", s.why);
     return KAFKA_OK;
 }
+
+size_t kafka_producer_request_stats(kafka_producer_t *p, kafka_request_stats_t *out, size_t max) {
+    return p ? kafka_connection_request_stats(p->cluster, out, max) : 0;
+}
+
+size_t kafka_producer_request_errors(kafka_producer_t *p, kafka_request_error_t *out, size_t max) {
+    return p ? kafka_connection_request_errors(p->cluster, out, max) : 0;
+}

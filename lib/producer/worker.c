@@ -271,9 +271,11 @@ static void receive(kafka__worker_t *w) {
                 }
         }
         if (!pr) {
+            kafka__bconn_note_error(w->broker.bc, KAFKA_API_PRODUCE, KAFKA_ERR__PARTITION_DOES_NOT_MATCH);
             complete(w, pp, r->e[i].pb, KAFKA_ERR__PARTITION_DOES_NOT_MATCH, -1, "the partition is missing from the response");
             continue;
         }
+        kafka__bconn_note_error(w->broker.bc, KAFKA_API_PRODUCE, (kafka_err_t)pr->error_code);
         char msg[200] = "";
         if (pr->error_message.len > 0)
             snprintf(msg, sizeof(msg), "%.*s", pr->error_message.len, pr->error_message.str);

@@ -1,4 +1,4 @@
-/* Clocks: monotonic milliseconds for deadlines and timeouts, wall-clock milliseconds for
+/* Clocks: monotonic milliseconds for deadlines and timeouts (microseconds for latencies), wall-clock milliseconds for
  * record timestamps, and a sleep that takes milliseconds. */
 #ifndef KAFKA_UTIL_CLOCK_H
 #define KAFKA_UTIL_CLOCK_H
@@ -10,6 +10,13 @@ static inline int64_t kafka__now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Monotonic microseconds: request latencies. */
+static inline int64_t kafka__now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* Monotonic milliseconds that lag by up to a kernel tick (a few ms) and cost a

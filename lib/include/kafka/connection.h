@@ -13,6 +13,7 @@
 
 #include "kafka/conf.h"
 #include "kafka/error.h"
+#include "kafka/reqstats.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -120,4 +121,9 @@ int16_t kafka_metadata_api_version(const kafka_metadata_t *md, int16_t api_key);
 #ifdef __cplusplus
 }
 #endif
+/* The request statistics of the connection's broker connections (kafka/reqstats.h), as
+ * kafka_producer_request_stats(). */
+size_t kafka_connection_request_stats(kafka_connection_t *c, kafka_request_stats_t *out, size_t max);
+size_t kafka_connection_request_errors(kafka_connection_t *c, kafka_request_error_t *out, size_t max);
+
 #endif

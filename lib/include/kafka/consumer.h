@@ -31,6 +31,7 @@
 #include "kafka/conf.h"
 #include "kafka/error.h"
 #include "kafka/message.h"
+#include "kafka/reqstats.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -266,6 +267,13 @@ typedef struct kafka_consumer_stats_s {
 
 /* Fills *stats (all zero before the first loop call). */
 void kafka_consumer_stats(kafka_consumer_t *c, kafka_consumer_stats_t *stats);
+
+/* The request statistics of the consumer's broker connections (kafka/reqstats.h): copies
+ * up to max rows (one per broker and API with any request) into out; returns how many
+ * rows there are (call again with a larger out when that is more than max). */
+size_t kafka_consumer_request_stats(kafka_consumer_t *c, kafka_request_stats_t *out, size_t max);
+/* The errors behind those counts, one row per broker, API and error. */
+size_t kafka_consumer_request_errors(kafka_consumer_t *c, kafka_request_error_t *out, size_t max);
 
 /* The result of an asynchronous commit, on the consumer's committer thread: err KAFKA_OK
  * or why the positions tps[0..n) (valid during the call) were not stored. */

@@ -24,6 +24,7 @@
 #include "kafka/conf.h"
 #include "kafka/error.h"
 #include "kafka/protocol.h"
+#include "kafka/reqstats.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -107,6 +108,13 @@ typedef struct kafka_producer_stats_s {
 } kafka_producer_stats_t;
 
 void kafka_producer_stats(kafka_producer_t *p, kafka_producer_stats_t *stats);
+
+/* The request statistics of the producer's broker connections (kafka/reqstats.h): copies
+ * up to max rows (one per broker and API with any request) into out; returns how many
+ * rows there are (call again with a larger out when that is more than max). */
+size_t kafka_producer_request_stats(kafka_producer_t *p, kafka_request_stats_t *out, size_t max);
+/* The errors behind those counts, one row per broker, API and error. */
+size_t kafka_producer_request_errors(kafka_producer_t *p, kafka_request_error_t *out, size_t max);
 
 /* Sends msgs[0..n) to topic/partition and waits for their acknowledgement (the origin's
  * send). partition KAFKA_PARTITION_ANY: the partitioner picks one partition from the
