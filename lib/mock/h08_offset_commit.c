@@ -1,4 +1,4 @@
-/* OffsetCommit (key 8), versions 0-8: stores offsets per group on the group's
+/* OffsetCommit (key 8), versions 0-9: stores offsets per group on the group's
  * coordinator. Groups are not managed (no JoinGroup): any generation is accepted, which
  * is what a consumer that assigns partitions itself needs. */
 #include <stdlib.h>

@@ -156,6 +156,11 @@ static void set_codes(const kafka__schema_t *s, uint8_t *obj, int16_t err) {
             *(int16_t *)p = err;
         } else if (f->type == KAFKA__T_STRUCT) {
             set_codes(f->sub, p, err);
+        } else if (f->type == KAFKA__T_NSTRUCT) {
+            uint8_t *sub;
+            memcpy(&sub, p, sizeof(sub));
+            if (sub)
+                set_codes(f->sub, sub, err);
         } else if (f->type == KAFKA__T_ARRAY && f->elem == KAFKA__T_STRUCT) {
             struct { uint8_t *items; int32_t count; } a;
             memcpy(&a, p, sizeof(a));
