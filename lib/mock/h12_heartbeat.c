@@ -16,12 +16,10 @@ kmock_result_t kmock__handle_heartbeat(kmock_req_t *rq, kafka_response_u *resp) 
     }
     kmock__group_tick(rq->m, g, rq->now_ms);
     kmock_member_t *mem;
-    if ((r->error_code = kmock__member_check(g, req->member_id, req->group_instance_id, -2, &mem)))
+    if ((r->error_code = kmock__member_check(g, req->member_id, req->group_instance_id, req->generation_id, &mem)))
         return KMOCK_RESPOND;
     mem->last_seen_ms = rq->now_ms;
     if (g->state == KMOCK_GROUP_PREPARING)
         r->error_code = KAFKA_ERR_REBALANCE_IN_PROGRESS;
-    else if (req->generation_id != g->generation)
-        r->error_code = KAFKA_ERR_ILLEGAL_GENERATION;
     return KMOCK_RESPOND;
 }
