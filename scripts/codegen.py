@@ -12,7 +12,8 @@ Spec format (one file per API; indentation of two spaces nests a struct's fields
   FieldName TYPE VERSIONS [null VERSIONS] [tag N] [noflex] [ignorable] [default VALUE]
 
 TYPE is int8 int16 int32 int64 uint16 float64 bool uuid string bytes records, []TYPE
-for arrays, or a struct name (its fields follow, indented). VERSIONS is N+ or N-M.
+for arrays, or a struct name (its fields follow, indented); a nullable struct becomes a
+pointer member (NULL for null). VERSIONS is N+ or N-M.
 `tag N` marks a tagged field (flexible versions only); `noflex` keeps the classic
 encoding even in flexible versions (RequestHeader.ClientId); `ignorable` lets an encoder
 drop a non-default value at a version that lacks the field (otherwise that is an error).
@@ -153,6 +154,8 @@ class Gen:
         if f.children:
             if f.elem:
                 return "struct { %s *items; int32_t count; } %s;" % (f.ctype, snake(f.name))
+            if f.nmin <= f.nmax:
+                return "%s *%s; /* NULL: null */" % (f.ctype, snake(f.name))
             return "%s %s;" % (f.ctype, snake(f.name))
         if f.elem:
             return "struct { %s *items; int32_t count; } %s;" % (PRIMS[f.elem][0], snake(f.name))
@@ -170,7 +173,7 @@ class Gen:
         ordered = [f for f in fields if f.tag < 0] + sorted([f for f in fields if f.tag >= 0], key=lambda f: f.tag)
         for f in ordered:
             if f.children:
-                typ = "KAFKA__T_ARRAY" if f.elem else "KAFKA__T_STRUCT"
+                typ = "KAFKA__T_ARRAY" if f.elem else "KAFKA__T_NSTRUCT" if f.nmin <= f.nmax else "KAFKA__T_STRUCT"
                 elem = "KAFKA__T_STRUCT" if f.elem else "0"
                 sub = "&" + f.schema
             elif f.elem:

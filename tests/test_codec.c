@@ -49,6 +49,15 @@ static void fill_one(const kafka__field_t *f, int type, int v, uint8_t *p, kafka
         break;
     }
     case KAFKA__T_STRUCT: fill_struct(f->sub, v, p, a, depth + 1); break;
+    case KAFKA__T_NSTRUCT: {
+        uint8_t *sub = NULL;
+        if (!nullable || next_rand() % 3) {
+            sub = kafka__arena_alloc(a, f->sub->size);
+            fill_struct(f->sub, v, sub, a, depth + 1);
+        }
+        memcpy(p, &sub, sizeof(sub));
+        break;
+    }
     case KAFKA__T_ARRAY: {
         struct { void *items; int32_t count; } arr = {NULL, (int32_t)(depth > 3 ? 1 : 1 + next_rand() % 2)};
         if (nullable && next_rand() % 5 == 0) {
@@ -111,6 +120,13 @@ static const char *diff_one(const kafka__field_t *f, int type, int v, const uint
         return NULL;
     }
     case KAFKA__T_STRUCT: return diff_struct(f->sub, v, x, y);
+    case KAFKA__T_NSTRUCT: {
+        const uint8_t *a, *b;
+        memcpy(&a, x, sizeof(a));
+        memcpy(&b, y, sizeof(b));
+        if (!a || !b) return a == b ? NULL : f->name;
+        return diff_struct(f->sub, v, a, b);
+    }
     case KAFKA__T_ARRAY: {
         struct { void *items; int32_t count; } a, b;
         memcpy(&a, x, sizeof(a));
@@ -202,10 +218,11 @@ static void test_roundtrip_all(void) {
             }
         }
     }
-    /* 11 APIs: Produce 10 + Fetch 13 + ListOffsets 8 + Metadata 13 + OffsetCommit 9 +
-     * OffsetFetch 9 + FindCoordinator 5 + SaslHandshake 2 + ApiVersions 4 +
-     * InitProducerId 5 + SaslAuthenticate 3 versions. */
-    CU_ASSERT_EQUAL(combos, 81 * 2 * 4);
+    /* 18 APIs: Produce 10 + Fetch 13 + ListOffsets 8 + Metadata 13 + OffsetCommit 10 +
+     * OffsetFetch 10 + FindCoordinator 5 + JoinGroup 10 + Heartbeat 5 + LeaveGroup 6 +
+     * SyncGroup 6 + DescribeGroups 7 + ListGroups 6 + SaslHandshake 2 + ApiVersions 4 +
+     * InitProducerId 5 + SaslAuthenticate 3 + ConsumerGroupHeartbeat 2 versions. */
+    CU_ASSERT_EQUAL(combos, 125 * 2 * 4);
     CU_ASSERT(count_fields_checked > 10000);
 }
 
@@ -230,6 +247,177 @@ static void test_known_bytes(void) {
     CU_ASSERT_EQUAL(b.len, sizeof(want3));
     CU_ASSERT(memcmp(b.data, want3, sizeof(want3)) == 0);
     kafka__buf_free(&b);
+}
+
+/* Encodes a body (no frame) at version v. */
+static void body(int16_t key, bool request, int v, const void *obj, kafka_buf_t *b) {
+    const kafka__api_t *api = kafka__api_find(key);
+    kafka__buf_reset(b);
+    char err[200] = "";
+    kafka_err_t e = kafka__schema_encode(request ? api->request : api->response, v, v >= api->flexmin, obj, b, err,
+                                         sizeof(err));
+    if (e)
+        fprintf(stderr, "%s v%d: %s\n", api->name, v, err);
+    CU_ASSERT_EQUAL(e, KAFKA_OK);
+}
+
+#define BYTES_ARE(b, ...)                                                                                          \
+    do {                                                                                                           \
+        static const uint8_t want_[] = {__VA_ARGS__};                                                              \
+        CU_ASSERT_EQUAL((b).len, sizeof(want_));                                                                   \
+        CU_ASSERT((b).len == sizeof(want_) && memcmp((b).data, want_, sizeof(want_)) == 0);                        \
+    } while (0)
+
+/* The group APIs' bodies, byte by byte from Kafka's message definitions: classic and
+ * flexible encodings, fields that come and go with the version. */
+static void test_group_known_bytes(void) {
+    kafka_buf_t b = KAFKA_BUF_INIT;
+    kafka_arena_t a = KAFKA_ARENA_INIT;
+    /* Heartbeat: GroupId, GenerationId, MemberId; v3 + GroupInstanceId; v4 flexible. */
+    kafka_heartbeat_request_t hb;
+    kafka_request_init(KAFKA_API_HEARTBEAT, &hb);
+    hb.group_id = kafka_str("g");
+    hb.generation_id = 5;
+    hb.member_id = kafka_str("m");
+    body(KAFKA_API_HEARTBEAT, true, 0, &hb, &b);
+    BYTES_ARE(b, 0, 1, 'g', 0, 0, 0, 5, 0, 1, 'm');
+    body(KAFKA_API_HEARTBEAT, true, 3, &hb, &b);
+    BYTES_ARE(b, 0, 1, 'g', 0, 0, 0, 5, 0, 1, 'm', 0xff, 0xff);
+    body(KAFKA_API_HEARTBEAT, true, 4, &hb, &b);
+    BYTES_ARE(b, 2, 'g', 0, 0, 0, 5, 2, 'm', 0, 0);
+    /* A static member's id cannot be dropped below v3 (not ignorable). */
+    hb.group_instance_id = kafka_str("i");
+    CU_ASSERT_EQUAL(kafka__schema_encode(kafka__api_find(KAFKA_API_HEARTBEAT)->request, 2, false, &hb, &b, NULL, 0),
+                    KAFKA_ERR__INVALID_ARG);
+
+    /* JoinGroup v5: RebalanceTimeoutMs (v1+) and GroupInstanceId (v5+). */
+    kafka_join_group_request_t jg;
+    kafka_request_init(KAFKA_API_JOIN_GROUP, &jg);
+    CU_ASSERT_EQUAL(jg.rebalance_timeout_ms, -1);
+    CU_ASSERT_EQUAL(jg.group_instance_id.len, -1);
+    jg.group_id = kafka_str("g");
+    jg.session_timeout_ms = 10000;
+    jg.rebalance_timeout_ms = 30000;
+    jg.member_id = kafka_str("");
+    jg.group_instance_id = kafka_str("i");
+    jg.protocol_type = kafka_str("consumer");
+    static const uint8_t meta[] = {0xAA, 0xBB};
+    kafka_join_group_request_protocol_t proto = {kafka_str("range"), {meta, 2}};
+    jg.protocols.items = &proto;
+    jg.protocols.count = 1;
+    body(KAFKA_API_JOIN_GROUP, true, 5, &jg, &b);
+    BYTES_ARE(b, 0, 1, 'g', 0, 0, 0x27, 0x10, 0, 0, 0x75, 0x30, 0, 0, 0, 1, 'i', 0, 8, 'c', 'o', 'n', 's', 'u', 'm',
+              'e', 'r', 0, 0, 0, 1, 0, 5, 'r', 'a', 'n', 'g', 'e', 0, 0, 0, 2, 0xAA, 0xBB);
+    /* v8 flexible, with Reason (v8+, nullable, ignorable: dropped silently below v8). */
+    jg.reason = kafka_str("r");
+    body(KAFKA_API_JOIN_GROUP, true, 8, &jg, &b);
+    BYTES_ARE(b, 2, 'g', 0, 0, 0x27, 0x10, 0, 0, 0x75, 0x30, 1, 2, 'i', 9, 'c', 'o', 'n', 's', 'u', 'm', 'e', 'r', 2,
+              6, 'r', 'a', 'n', 'g', 'e', 3, 0xAA, 0xBB, 0, 2, 'r', 0);
+    jg.group_instance_id = kafka_str(NULL);
+    body(KAFKA_API_JOIN_GROUP, true, 0, &jg, &b); /* v0: no rebalance timeout, no reason */
+    BYTES_ARE(b, 0, 1, 'g', 0, 0, 0x27, 0x10, 0, 0, 0, 8, 'c', 'o', 'n', 's', 'u', 'm', 'e', 'r', 0, 0, 0, 1, 0, 5,
+              'r', 'a', 'n', 'g', 'e', 0, 0, 0, 2, 0xAA, 0xBB);
+
+    /* LeaveGroup: one MemberId up to v2, a batch of members from v3. */
+    kafka_leave_group_request_t lg;
+    kafka_request_init(KAFKA_API_LEAVE_GROUP, &lg);
+    lg.group_id = kafka_str("g");
+    lg.member_id = kafka_str("m");
+    body(KAFKA_API_LEAVE_GROUP, true, 2, &lg, &b);
+    BYTES_ARE(b, 0, 1, 'g', 0, 1, 'm');
+    lg.member_id = kafka_str("");
+    kafka_leave_group_request_member_identity_t mi[2] = {{kafka_str("m1"), kafka_str(NULL), kafka_str(NULL)},
+                                                         {kafka_str("m2"), kafka_str("s"), kafka_str(NULL)}};
+    lg.members.items = mi;
+    lg.members.count = 2;
+    body(KAFKA_API_LEAVE_GROUP, true, 3, &lg, &b);
+    BYTES_ARE(b, 0, 1, 'g', 0, 0, 0, 2, 0, 2, 'm', '1', 0xff, 0xff, 0, 2, 'm', '2', 0, 1, 's');
+
+    /* SyncGroup response v5: ProtocolType/ProtocolName, compact bytes. */
+    kafka_sync_group_response_t sg;
+    kafka_response_init(KAFKA_API_SYNC_GROUP, &sg);
+    sg.protocol_type = kafka_str("consumer");
+    sg.protocol_name = kafka_str("range");
+    sg.assignment = (kafka_bytes_t){meta, 2};
+    body(KAFKA_API_SYNC_GROUP, false, 5, &sg, &b);
+    BYTES_ARE(b, 0, 0, 0, 0, 0, 0, 9, 'c', 'o', 'n', 's', 'u', 'm', 'e', 'r', 6, 'r', 'a', 'n', 'g', 'e', 3, 0xAA,
+              0xBB, 0);
+    body(KAFKA_API_SYNC_GROUP, false, 0, &sg, &b); /* both ignorable: dropped */
+    BYTES_ARE(b, 0, 0, 0, 0, 0, 2, 0xAA, 0xBB);
+
+    /* ListGroups request v4: StatesFilter (compact array of compact strings). */
+    kafka_list_groups_request_t lr;
+    kafka_request_init(KAFKA_API_LIST_GROUPS, &lr);
+    kafka_str_t st = kafka_str("Stable");
+    lr.states_filter.items = &st;
+    lr.states_filter.count = 1;
+    body(KAFKA_API_LIST_GROUPS, true, 4, &lr, &b);
+    BYTES_ARE(b, 2, 7, 'S', 't', 'a', 'b', 'l', 'e', 0);
+    /* Before v4 a state filter cannot be sent (not ignorable); an empty one can. */
+    CU_ASSERT_EQUAL(kafka__schema_encode(kafka__api_find(KAFKA_API_LIST_GROUPS)->request, 3, true, &lr, &b, NULL, 0),
+                    KAFKA_ERR__INVALID_ARG);
+    lr.states_filter.count = 0;
+    body(KAFKA_API_LIST_GROUPS, true, 0, &lr, &b);
+    CU_ASSERT_EQUAL(b.len, 0);
+
+    /* DescribeGroups response v6 carries a group's ErrorMessage; v5 does not. */
+    kafka_describe_groups_response_t dg;
+    kafka_response_init(KAFKA_API_DESCRIBE_GROUPS, &dg);
+    kafka_describe_groups_response_described_group_t grp;
+    kafka__schema_defaults(kafka__api_find(KAFKA_API_DESCRIBE_GROUPS)->response->fields[1].sub, &grp);
+    CU_ASSERT_EQUAL(grp.error_message.len, -1);
+    CU_ASSERT_EQUAL(grp.authorized_operations, INT32_MIN);
+    grp.error_code = KAFKA_ERR_GROUP_ID_NOT_FOUND;
+    grp.group_id = kafka_str("g");
+    grp.error_message = kafka_str("e");
+    dg.groups.items = &grp;
+    dg.groups.count = 1;
+    body(KAFKA_API_DESCRIBE_GROUPS, false, 6, &dg, &b);
+    BYTES_ARE(b, 0, 0, 0, 0, 2, 0, 69, 2, 'e', 2, 'g', 1, 1, 1, 1, 0x80, 0, 0, 0, 0, 0);
+    kafka__buf_free(&b);
+    kafka__arena_free(&a);
+}
+
+/* ConsumerGroupHeartbeat's Assignment is a nullable struct: an int8 -1 for null, else 1
+ * and the struct. */
+static void test_nullable_struct(void) {
+    kafka_buf_t b = KAFKA_BUF_INIT;
+    kafka_arena_t a = KAFKA_ARENA_INIT;
+    kafka_consumer_group_heartbeat_response_t r, out;
+    kafka_response_init(KAFKA_API_CONSUMER_GROUP_HEARTBEAT, &r);
+    CU_ASSERT_PTR_NULL(r.assignment);
+    r.member_id = kafka_str("m");
+    r.member_epoch = 3;
+    r.heartbeat_interval_ms = 5000;
+    body(KAFKA_API_CONSUMER_GROUP_HEARTBEAT, false, 0, &r, &b);
+    BYTES_ARE(b, 0, 0, 0, 0, 0, 0, 0, 2, 'm', 0, 0, 0, 3, 0, 0, 0x13, 0x88, 0xff, 0);
+    CU_ASSERT_EQUAL(kafka_body_decode(b.data, b.len, KAFKA_API_CONSUMER_GROUP_HEARTBEAT, 0, false, &a, &out, NULL, 0),
+                    KAFKA_OK);
+    CU_ASSERT_PTR_NULL(out.assignment);
+    kafka_consumer_group_heartbeat_response_assignment_t as;
+    kafka_consumer_group_heartbeat_response_topic_partitions_t tp;
+    memset(&tp.topic_id, 7, sizeof(tp.topic_id));
+    int32_t parts[2] = {0, 2};
+    tp.partitions.items = parts;
+    tp.partitions.count = 2;
+    as.topic_partitions.items = &tp;
+    as.topic_partitions.count = 1;
+    r.assignment = &as;
+    body(KAFKA_API_CONSUMER_GROUP_HEARTBEAT, false, 1, &r, &b);
+    BYTES_ARE(b, 0, 0, 0, 0, 0, 0, 0, 2, 'm', 0, 0, 0, 3, 0, 0, 0x13, 0x88, 1, 2, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+              7, 7, 7, 7, 3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0);
+    CU_ASSERT_EQUAL(kafka_body_decode(b.data, b.len, KAFKA_API_CONSUMER_GROUP_HEARTBEAT, 1, false, &a, &out, NULL, 0),
+                    KAFKA_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out.assignment);
+    CU_ASSERT_EQUAL(out.assignment->topic_partitions.count, 1);
+    CU_ASSERT_EQUAL(out.assignment->topic_partitions.items[0].partitions.items[1], 2);
+    /* Cut inside the struct, or just after the marker: an error, never a crash. */
+    for (size_t cut = 17; cut < b.len; cut++)
+        CU_ASSERT_NOT_EQUAL(kafka_body_decode(b.data, cut, KAFKA_API_CONSUMER_GROUP_HEARTBEAT, 1, false, &a, &out,
+                                              NULL, 0),
+                            KAFKA_OK);
+    kafka__buf_free(&b);
+    kafka__arena_free(&a);
 }
 
 /* Tagged fields: a non-default tagged value is written and read; unknown tags skipped. */
@@ -523,6 +711,8 @@ static CU_TestInfo tests[] = {
     {"primitives, varints, headers", test_primitives},
     {"every API x version x direction round-trips", test_roundtrip_all},
     {"known bytes of ApiVersions v0 and v3", test_known_bytes},
+    {"known bytes of the group APIs", test_group_known_bytes},
+    {"nullable struct (ConsumerGroupHeartbeat Assignment)", test_nullable_struct},
     {"tagged fields written, read, unknown skipped", test_tagged_fields},
     {"absent fields decode to defaults", test_defaults_for_absent_fields},
     {"encode rejects unrepresentable values", test_encode_rejects_unrepresentable},

@@ -252,7 +252,8 @@ static kafka_err_t fetch_once(kafka__bconn_t *bc, const char *group, const char 
     int32_t pidx = partition;
     kafka_offset_fetch_request_topic_t t = {kafka_str(topic), {&pidx, 1}};
     kafka_offset_fetch_request_topics_t t8 = {kafka_str(topic), {&pidx, 1}};
-    kafka_offset_fetch_request_group_t g = {kafka_str(group), {&t8, 1}};
+    kafka_offset_fetch_request_group_t g = {.group_id = kafka_str(group), .member_id = kafka_str(NULL),
+                                            .member_epoch = -1, .topics = {&t8, 1}};
     if (v >= 8) {
         req.groups.items = &g;
         req.groups.count = 1;

@@ -37,10 +37,11 @@ struct kmock_conn_s {
     size_t cut_at;        /* close after writing this many bytes (0: no cut) */
     bool want_out;        /* EPOLLOUT registered */
     bool closing;
-    uint8_t *parked;      /* a Fetch frame waiting for data */
+    uint8_t *parked;      /* a Fetch frame waiting for data, a JoinGroup/SyncGroup at its barrier */
     size_t parked_len;
     int64_t park_deadline;
     kafka_request_u *body;
+    char park_member[KMOCK_MEMBER_ID_MAX]; /* what a parked request's handler keeps */
     kmock_sasl_t sasl;
     SSL *ssl;             /* a connection of the SSL listener, else NULL */
     kmock_conn_t *next;
@@ -352,7 +353,8 @@ static void handle_frame(kafka_mock_t *m, kmock_conn_t *c, const uint8_t *frame,
          * our versions, so the client can pick one. */
         kafka_response_u resp;
         kafka_response_init(key, &resp);
-        kmock_req_t rq = {m, c->broker, &hdr, c->body, &arena, now, KAFKA_OK, deadline, &c->sasl, c->ssl != NULL};
+        kmock_req_t rq = {m, c->broker, &hdr, c->body, &arena, now, KAFKA_OK, deadline, &c->sasl, c->ssl != NULL,
+                          c->park_member};
         kmock__handle_api_versions(&rq, &resp);
         resp.api_versions.error_code = KAFKA_ERR_UNSUPPORTED_VERSION;
         respond(m, c, key, 0, hdr.correlation_id, &resp, now);
@@ -365,7 +367,8 @@ static void handle_frame(kafka_mock_t *m, kmock_conn_t *c, const uint8_t *frame,
         kafka__arena_free(&arena);
         return;
     }
-    kmock_req_t rq = {m, c->broker, &hdr, c->body, &arena, now, KAFKA_OK, deadline, &c->sasl, c->ssl != NULL};
+    kmock_req_t rq = {m, c->broker, &hdr, c->body, &arena, now, KAFKA_OK, deadline, &c->sasl, c->ssl != NULL,
+                          c->park_member};
     kmock_fault_t *f = deadline ? NULL : take_fault(m, key, c->broker->id);
     if (f) {
         rq.inject = f->err;
@@ -487,12 +490,13 @@ static void *loop(void *arg) {
             }
         }
         int64_t now = kafka__now_ms();
-        m->data_arrived = false;
+        m->parked_recheck = false;
         for (kmock_conn_t *c = m->conns; c; c = c->next)
             if (c->fd >= 0)
                 conn_process(m, c, now);
-        /* A Produce served above may satisfy Fetches parked on connections already passed. */
-        if (m->data_arrived)
+        /* A Produce or a group change served above may satisfy requests parked on connections
+         * already passed. */
+        if (m->parked_recheck)
             for (kmock_conn_t *c = m->conns; c; c = c->next)
                 if (c->fd >= 0 && c->parked)
                     conn_process(m, c, now);
@@ -619,6 +623,7 @@ void kafka_mock_destroy(kafka_mock_t *m) {
         free(t->name);
         free(t);
     }
+    kmock__groups_free(m);
     for (kmock_commit_t *c = m->commits, *n; c; c = n) {
         n = c->next;
         free(c->group);

@@ -24,6 +24,9 @@ static const char help[] =
     "  damage TOPIC PARTITION OFFSET [crc|payload]\n"
     "                                       flip a byte in the stored batch holding OFFSET: its CRC fails\n"
     "                                       (crc, the default), or the CRC is rewritten (payload)\n"
+    "  group GROUP                          print a group's state, generation and member count\n"
+    "  group-move GROUP BROKER              move a group's coordinator (members get NOT_COORDINATOR)\n"
+    "  group-expire GROUP [MEMBER]          end a member's session (every member's without MEMBER)\n"
     "  help                                 this text\n";
 
 const char *kafka_mock_command_help(void) { return help; }
@@ -152,6 +155,29 @@ kafka_err_t kafka_mock_command(kafka_mock_t *m, const char *line, char *reply, s
         err = kafka_mock_partition_damage(m, argv[1], (int)a, b, keep_crc);
         return err ? FAIL(err, "damage %s/%ld at %ld: %s", argv[1], a, b, kafka_err2str(err))
                    : REPLY("ok %s/%ld damaged at offset %ld (%s)", argv[1], a, b, keep_crc ? "payload" : "crc");
+    }
+    if (!strcmp(cmd, "group")) {
+        char state[32];
+        int32_t gen;
+        int n;
+        if (argc < 2)
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: group GROUP");
+        err = kafka_mock_group_state(m, argv[1], state, sizeof(state), &gen, &n);
+        return err ? FAIL(err, "group %s: %s", argv[1], kafka_err2str(err))
+                   : REPLY("ok group %s state=%s generation=%d members=%d", argv[1], state, (int)gen, n);
+    }
+    if (!strcmp(cmd, "group-move")) {
+        if (argc < 3 || !parse_int(argv[2], 1, m->nbrokers, &a))
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: group-move GROUP BROKER");
+        err = kafka_mock_group_move(m, argv[1], (int)a);
+        return err ? FAIL(err, "group-move: %s", kafka_err2str(err)) : REPLY("ok group %s coordinator %ld", argv[1], a);
+    }
+    if (!strcmp(cmd, "group-expire")) {
+        if (argc < 2)
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: group-expire GROUP [MEMBER]");
+        err = kafka_mock_group_expire(m, argv[1], argc > 2 ? argv[2] : NULL);
+        return err ? FAIL(err, "group-expire: %s", kafka_err2str(err))
+                   : REPLY("ok group %s expired %s", argv[1], argc > 2 ? argv[2] : "every member");
     }
     return FAIL(KAFKA_ERR__INVALID_ARG, "unknown command '%s' (try: help)", cmd);
 }

@@ -66,7 +66,7 @@ kmock_result_t kmock__handle_produce(kmock_req_t *rq, kafka_response_u *resp) {
                                                             rq->now_ms, m->conf.legacy, &base, &why);
                 if (pr->error_code == KAFKA_OK) {
                     pr->base_offset = base;
-                    m->data_arrived = true;
+                    m->parked_recheck = true;
                 } else if (pr->error_code < 0) {
                     pr->error_code = KAFKA_ERR_UNKNOWN_SERVER_ERROR;
                 }

@@ -1,6 +1,9 @@
-/* OffsetCommit (key 8), versions 0-8: stores offsets per group on the group's
- * coordinator. Groups are not managed (no JoinGroup): any generation is accepted, which
- * is what a consumer that assigns partitions itself needs. */
+/* OffsetCommit (key 8), versions 0-9: stores offsets per group on the group's
+ * coordinator. A group with members takes commits only from a member of its current
+ * generation (FENCED_INSTANCE_ID, UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION), and none while
+ * it waits for its leader's assignment (REBALANCE_IN_PROGRESS); an empty or unknown
+ * group takes "simple" commits (generation -1) of a consumer that assigns partitions
+ * itself, as Kafka does. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +40,20 @@ static int16_t store(kafka_mock_t *m, kafka_str_t group, kafka_str_t topic, kafk
     return 0;
 }
 
+static int16_t member_error(kmock_req_t *rq, const kafka_offset_commit_request_t *req) {
+    kmock_group_t *g = kmock__group_find(rq->m, req->group_id);
+    if (g)
+        kmock__group_tick(rq->m, g, rq->now_ms);
+    int32_t gen = req->generation_id_or_member_epoch;
+    if (!g || g->state == KMOCK_GROUP_EMPTY)
+        return gen < 0 ? 0 : g ? KAFKA_ERR_UNKNOWN_MEMBER_ID : KAFKA_ERR_ILLEGAL_GENERATION;
+    kmock_member_t *mem;
+    int16_t e = kmock__member_check(g, req->member_id, req->group_instance_id, gen, &mem);
+    if (!e && g->state == KMOCK_GROUP_COMPLETING)
+        e = KAFKA_ERR_REBALANCE_IN_PROGRESS;
+    return e;
+}
+
 kmock_result_t kmock__handle_offset_commit(kmock_req_t *rq, kafka_response_u *resp) {
     kafka_mock_t *m = rq->m;
     kafka_offset_commit_request_t *req = &rq->body->offset_commit;
@@ -44,7 +61,7 @@ kmock_result_t kmock__handle_offset_commit(kmock_req_t *rq, kafka_response_u *re
     kmock_broker_t *coord = kmock__coordinator(m, req->group_id.str, req->group_id.len > 0 ? req->group_id.len : 0);
     int16_t group_err = req->group_id.len <= 0 ? KAFKA_ERR_INVALID_GROUP_ID
                         : coord != rq->broker  ? KAFKA_ERR_NOT_COORDINATOR
-                                               : 0;
+                                               : member_error(rq, req);
     KMOCK_ARRAY(r->topics, rq, "OffsetCommitResponseTopic", req->topics.count);
     for (int32_t t = 0; t < r->topics.count; t++) {
         kafka_offset_commit_request_topic_t *ct = &req->topics.items[t];

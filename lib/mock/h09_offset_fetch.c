@@ -1,4 +1,4 @@
-/* OffsetFetch (key 9), versions 0-8: committed offsets of a group (v8: of several
+/* OffsetFetch (key 9), versions 0-9: committed offsets of a group (v8+: of several
  * groups); -1 where nothing was committed. A null topic list (v2+) means every topic the
  * group committed. */
 #include <string.h>

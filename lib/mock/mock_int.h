@@ -84,6 +84,55 @@ typedef struct kmock_commit_s {
     struct kmock_commit_s *next;
 } kmock_commit_t;
 
+/* A member of a classic group (group.c). */
+typedef struct kmock_member_s {
+    char *id;
+    char *instance_id;         /* group.instance.id of a static member, else NULL */
+    char *client_id;
+    int32_t session_timeout_ms, rebalance_timeout_ms;
+    int nprotocols;
+    char **proto_names;        /* in the member's order of preference */
+    kafka_bytes_t *proto_meta; /* owned copies */
+    uint8_t *assignment;       /* what the leader gave it this generation */
+    int32_t assignment_len;
+    int64_t last_seen_ms;      /* its session runs from here */
+    bool joined;               /* has joined in the rebalance under way */
+    bool parked_join;          /* a JoinGroup of it waits for the barrier */
+    struct kmock_member_s *next; /* in join order: the first is the default leader */
+} kmock_member_t;
+
+/* A member id handed out with MEMBER_ID_REQUIRED (JoinGroup v4+), valid until used or expired. */
+typedef struct kmock_pending_s {
+    char *id;
+    int64_t expires_ms;
+    struct kmock_pending_s *next;
+} kmock_pending_t;
+
+typedef enum kmock_group_state_e {
+    KMOCK_GROUP_EMPTY = 0,
+    KMOCK_GROUP_PREPARING,  /* PreparingRebalance: waiting for the members to rejoin */
+    KMOCK_GROUP_COMPLETING, /* CompletingRebalance: waiting for the leader's SyncGroup */
+    KMOCK_GROUP_STABLE
+} kmock_group_state_t;
+
+/* A classic consumer group (group.c). */
+typedef struct kmock_group_s {
+    char *id;
+    kmock_group_state_t state;
+    int32_t generation;
+    char *protocol_type; /* NULL while empty */
+    char *protocol_name; /* chosen at the end of each join round */
+    char *leader;        /* a member id, NULL while empty */
+    kmock_member_t *members;
+    kmock_pending_t *pending;
+    int64_t rebalance_deadline_ms;
+    int coordinator;     /* broker id it was moved to (kafka_mock_group_move), 0: by hash */
+    uint32_t member_seq;
+    struct kmock_group_s *next;
+} kmock_group_t;
+
+#define KMOCK_MEMBER_ID_MAX 192
+
 /* An injected error for the next `count` requests of an API. */
 typedef struct kmock_fault_s {
     int16_t api_key;
@@ -133,7 +182,8 @@ struct kafka_mock_s {
     int64_t next_producer_id;
     kmock_conn_t *conns;
     char cluster_id[32];
-    bool data_arrived; /* a Produce appended: parked Fetches look again */
+    kmock_group_t *groups;
+    bool parked_recheck; /* a Produce appended or a group moved on: parked requests look again */
 };
 
 /* A connection's SASL state (sasl.c), on a cluster with conf.sasl_mechanisms. */
@@ -164,6 +214,7 @@ typedef struct kmock_req_s {
     int64_t deadline_ms; /* a parked Fetch answers by then */
     kmock_sasl_t *sasl;  /* the connection's */
     bool tls;            /* came in on the SSL listener: brokers are advertised at theirs */
+    char *park_member;   /* KMOCK_MEMBER_ID_MAX bytes kept with a parked request: a JoinGroup's member id */
 } kmock_req_t;
 
 /* The port of broker b that a client of rq's listener connects to. */
@@ -182,7 +233,8 @@ void kmock__tls_files_remove(kmock_tls_files_t *files);
 typedef enum kmock_result_e {
     KMOCK_RESPOND = 0,
     KMOCK_NO_RESPONSE, /* Produce with acks=0 */
-    KMOCK_PARK,        /* Fetch below min bytes: retry on new data or at the deadline */
+    KMOCK_PARK,        /* Fetch below min bytes, JoinGroup/SyncGroup at their barrier: retried when
+                          data arrives or a group changes (parked_recheck), and at deadline_ms */
     KMOCK_CLOSE        /* close the connection (what Kafka does with unparseable requests) */
 } kmock_result_t;
 
@@ -203,6 +255,12 @@ kmock_result_t kmock__handle_metadata(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_offset_commit(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_offset_fetch(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_find_coordinator(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_join_group(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_heartbeat(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_leave_group(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_sync_group(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_describe_groups(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_list_groups(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_api_versions(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_init_producer_id(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_sasl_handshake(kmock_req_t *rq, kafka_response_u *resp);
@@ -233,8 +291,36 @@ kafka_err_t kmock__topic_create(kafka_mock_t *m, const char *name, int32_t len, 
 kmock_partition_t *kmock__partition(kmock_topic_t *t, int32_t id);
 kmock_broker_t *kmock__broker(kafka_mock_t *m, int id);
 kmock_commit_t *kmock__commit_find(kafka_mock_t *m, kafka_str_t group, kafka_str_t topic, int32_t partition);
-/* The group coordinator of a key: a live broker chosen by hash. */
+/* The group coordinator of a key: the broker the group was moved to while it is up,
+ * else a live broker chosen by hash. */
 kmock_broker_t *kmock__coordinator(kafka_mock_t *m, const char *key, int32_t len);
+
+/* Classic groups (group.c); callers hold m->lock. */
+kmock_group_t *kmock__group_find(kafka_mock_t *m, kafka_str_t id);
+/* Finds or creates (empty) a group; NULL when out of memory. */
+kmock_group_t *kmock__group_get(kafka_mock_t *m, kafka_str_t id);
+kmock_member_t *kmock__member_find(kmock_group_t *g, kafka_str_t id);
+kmock_member_t *kmock__member_find_instance(kmock_group_t *g, kafka_str_t instance_id);
+/* NOT_COORDINATOR when rq's broker does not coordinate the group, INVALID_GROUP_ID for an
+ * empty id, else 0. */
+int16_t kmock__group_check(kmock_req_t *rq, kafka_str_t group_id);
+/* The member check every group request makes: FENCED_INSTANCE_ID when instance_id is
+ * another member's, UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION (generation < -1 skips the
+ * check), else 0 with *out the member. */
+int16_t kmock__member_check(kmock_group_t *g, kafka_str_t member_id, kafka_str_t instance_id, int32_t generation,
+                            kmock_member_t **out);
+/* Time passes: members whose session ran out leave, pending ids expire, and a join round
+ * completes when every member rejoined or its rebalance timeout passed. */
+void kmock__group_tick(kafka_mock_t *m, kmock_group_t *g, int64_t now_ms);
+/* Starts a rebalance (PreparingRebalance) unless one is under way. */
+void kmock__group_rebalance(kafka_mock_t *m, kmock_group_t *g, int64_t now_ms);
+/* Removes a member (the caller then starts a rebalance or ends the round). */
+void kmock__member_remove(kmock_group_t *g, kmock_member_t *mem);
+/* When a parked JoinGroup or SyncGroup of g looks again at the latest (a session end or the
+ * rebalance timeout), never before now + 1. */
+int64_t kmock__group_deadline(const kmock_group_t *g, int64_t now_ms);
+const char *kmock__group_state_name(kmock_group_state_t s);
+void kmock__groups_free(kafka_mock_t *m);
 
 /* Partition logs (log.c). */
 /* Validates and appends the record data of one Produce partition: every batch's CRC,

@@ -84,6 +84,10 @@ kmock_partition_t *kmock__partition(kmock_topic_t *t, int32_t id) {
 }
 
 kmock_broker_t *kmock__coordinator(kafka_mock_t *m, const char *key, int32_t len) {
+    kmock_group_t *g = kmock__group_find(m, (kafka_str_t){key, len});
+    kmock_broker_t *moved = g && g->coordinator ? kmock__broker(m, g->coordinator) : NULL;
+    if (moved && !moved->down)
+        return moved;
     unsigned h = 0;
     for (int32_t i = 0; i < len; i++)
         h = h * 31 + (unsigned char)key[i];
@@ -156,6 +160,11 @@ static void set_codes(const kafka__schema_t *s, uint8_t *obj, int16_t err) {
             *(int16_t *)p = err;
         } else if (f->type == KAFKA__T_STRUCT) {
             set_codes(f->sub, p, err);
+        } else if (f->type == KAFKA__T_NSTRUCT) {
+            uint8_t *sub;
+            memcpy(&sub, p, sizeof(sub));
+            if (sub)
+                set_codes(f->sub, sub, err);
         } else if (f->type == KAFKA__T_ARRAY && f->elem == KAFKA__T_STRUCT) {
             struct { uint8_t *items; int32_t count; } a;
             memcpy(&a, p, sizeof(a));

@@ -1,7 +1,8 @@
 /* The one interpreter: encodes and decodes any struct of any API at any version from
  * the generated field tables. Classic encodings: int16-length strings, int32-length
  * bytes and arrays, -1 for null. Flexible versions (KIP-482): compact lengths as
- * unsigned varint N+1 (0 for null) and a tagged-field section after every struct. */
+ * unsigned varint N+1 (0 for null) and a tagged-field section after every struct. A
+ * nullable struct is an int8 marker (-1 null, 1 present) and then the struct. */
 #include "proto/schema.h"
 
 #include <stdio.h>
@@ -53,6 +54,7 @@ static size_t type_min_wire(const kafka__field_t *f, int type, int version, bool
     case KAFKA__T_RECORDS:
     case KAFKA__T_ARRAY: return compact ? 1 : 4;
     case KAFKA__T_STRUCT: return struct_min_wire(f->sub, version, flex);
+    case KAFKA__T_NSTRUCT: return 1;
     }
     return 1;
 }
@@ -96,6 +98,7 @@ static void set_default(const kafka__field_t *f, uint8_t *p) {
         break;
     }
     case KAFKA__T_STRUCT: kafka__schema_defaults(f->sub, p); break;
+    case KAFKA__T_NSTRUCT: memset(p, 0, sizeof(void *)); break; /* Kafka's nullable structs default to null */
     }
 }
 
@@ -115,6 +118,11 @@ void kafka__schema_clamp(const kafka__schema_t *s, int version, void *obj) {
             set_default(f, p);
         } else if (f->type == KAFKA__T_STRUCT) {
             kafka__schema_clamp(f->sub, version, p);
+        } else if (f->type == KAFKA__T_NSTRUCT) {
+            void *sub;
+            memcpy(&sub, p, sizeof(sub));
+            if (sub)
+                kafka__schema_clamp(f->sub, version, sub);
         } else if (f->type == KAFKA__T_ARRAY && f->elem == KAFKA__T_STRUCT) {
             kafka__array_t a;
             memcpy(&a, p, sizeof(a));
@@ -154,6 +162,11 @@ static bool is_default(const kafka__field_t *f, const uint8_t *p) {
         return a.count == (f->default_null ? -1 : 0);
     }
     case KAFKA__T_STRUCT: return struct_is_default(f->sub, p);
+    case KAFKA__T_NSTRUCT: {
+        const void *sub;
+        memcpy(&sub, p, sizeof(sub));
+        return sub == NULL;
+    }
     }
     return true;
 }
@@ -242,6 +255,16 @@ static void enc_value(enc_t *e, const kafka__schema_t *s, const kafka__field_t *
         break;
     }
     case KAFKA__T_STRUCT: enc_struct(e, f->sub, flex, p, out); break;
+    case KAFKA__T_NSTRUCT: {
+        const uint8_t *sub;
+        memcpy(&sub, p, sizeof(sub));
+        if (!sub && !field_nullable(f, e->version))
+            enc_fail(e, s, f, "null in a non-nullable struct");
+        kafka__buf_i8(out, sub ? 1 : -1);
+        if (sub)
+            enc_struct(e, f->sub, flex, sub, out);
+        break;
+    }
     case KAFKA__T_ARRAY: {
         kafka__array_t a;
         memcpy(&a, p, sizeof(a));
@@ -389,6 +412,23 @@ static void dec_value(dec_t *d, const kafka__schema_t *s, const kafka__field_t *
         break;
     }
     case KAFKA__T_STRUCT: dec_struct(d, f->sub, flex, r, p); break;
+    case KAFKA__T_NSTRUCT: {
+        int8_t marker = kafka__rd_i8(r);
+        if (!kafka__rd_ok(r))
+            break;
+        uint8_t *sub = NULL;
+        if (marker < 0) {
+            if (!field_nullable(f, d->version))
+                kafka__rd_fail(r, KAFKA_ERR__BAD_MSG, "null in a non-nullable struct");
+        } else if (!(sub = kafka__arena_alloc(d->arena, f->sub->size))) {
+            kafka__rd_fail(r, KAFKA_ERR__NO_MEMORY, "out of memory for a struct");
+        } else {
+            kafka__schema_defaults(f->sub, sub);
+            dec_struct(d, f->sub, flex, r, sub);
+        }
+        memcpy(p, &sub, sizeof(sub));
+        break;
+    }
     case KAFKA__T_ARRAY: {
         int64_t n = dec_len(r, compact, true);
         if (n == -2)

@@ -25,7 +25,8 @@ typedef enum kafka__type_e {
     KAFKA__T_BYTES,
     KAFKA__T_RECORDS,
     KAFKA__T_STRUCT,
-    KAFKA__T_ARRAY
+    KAFKA__T_ARRAY,
+    KAFKA__T_NSTRUCT /* a nullable struct: a pointer member, NULL for null */
 } kafka__type_t;
 
 typedef struct kafka__schema_s kafka__schema_t;

@@ -117,6 +117,20 @@ kafka_err_t kafka_mock_set_message_max_bytes(kafka_mock_t *m, size_t bytes);
  * KAFKA_ERR_OFFSET_OUT_OF_RANGE when no live entry holds offset. */
 kafka_err_t kafka_mock_partition_damage(kafka_mock_t *m, const char *topic, int partition, int64_t offset,
                                        bool keep_crc);
+/* Group coordinator (classic groups). */
+/* Moves a group's coordinator to broker_id (the group is created, empty, if unknown):
+ * its members get NOT_COORDINATOR from the old one and find the new one, which has the
+ * group's state, as after a __consumer_offsets leadership change. */
+kafka_err_t kafka_mock_group_move(kafka_mock_t *m, const char *group, int broker_id);
+/* Ends the session of member_id (NULL: of every member) as if it had timed out: it
+ * leaves and the group rebalances. KAFKA_ERR_GROUP_ID_NOT_FOUND,
+ * KAFKA_ERR_UNKNOWN_MEMBER_ID. */
+kafka_err_t kafka_mock_group_expire(kafka_mock_t *m, const char *group, const char *member_id);
+/* A group's state ("Empty", "PreparingRebalance", "CompletingRebalance", "Stable"),
+ * generation and member count (each output optional); KAFKA_ERR_GROUP_ID_NOT_FOUND. */
+kafka_err_t kafka_mock_group_state(kafka_mock_t *m, const char *group, char *state, size_t state_size,
+                                   int32_t *generation, int *members);
+
 /* Offsets of a partition (for tests): log start and high watermark. */
 kafka_err_t kafka_mock_partition_offsets(kafka_mock_t *m, const char *topic, int partition, int64_t *log_start,
                                          int64_t *high_watermark);

@@ -314,9 +314,11 @@ static const kafka__schema_t s_offset_fetch_request_topics = {"OffsetFetchReques
 
 static const kafka__field_t f_offset_fetch_request_group[] = {
     {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_request_group_t, group_id), INT64_C(0), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 1, 1, 9, 127, 9, 127, -1, offsetof(kafka_offset_fetch_request_group_t, member_id), INT64_C(0), NULL},
+    {"MemberEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 9, 127, 127, -1, -1, offsetof(kafka_offset_fetch_request_group_t, member_epoch), INT64_C(-1), NULL},
     {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 8, 127, 8, 127, -1, offsetof(kafka_offset_fetch_request_group_t, topics), INT64_C(0), &s_offset_fetch_request_topics},
 };
-static const kafka__schema_t s_offset_fetch_request_group = {"OffsetFetchRequestGroup", sizeof(kafka_offset_fetch_request_group_t), 2, f_offset_fetch_request_group};
+static const kafka__schema_t s_offset_fetch_request_group = {"OffsetFetchRequestGroup", sizeof(kafka_offset_fetch_request_group_t), 4, f_offset_fetch_request_group};
 
 static const kafka__field_t f_offset_fetch_request[] = {
     {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 7, 127, -1, -1, offsetof(kafka_offset_fetch_request_t, group_id), INT64_C(0), NULL},
@@ -399,6 +401,167 @@ static const kafka__field_t f_find_coordinator_response[] = {
 };
 static const kafka__schema_t s_find_coordinator_response = {"FindCoordinatorResponse", sizeof(kafka_find_coordinator_response_t), 7, f_find_coordinator_response};
 
+static const kafka__field_t f_join_group_request_protocol[] = {
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_protocol_t, name), INT64_C(0), NULL},
+    {"Metadata", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_protocol_t, metadata), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_join_group_request_protocol = {"JoinGroupRequestProtocol", sizeof(kafka_join_group_request_protocol_t), 2, f_join_group_request_protocol};
+
+static const kafka__field_t f_join_group_request[] = {
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_t, group_id), INT64_C(0), NULL},
+    {"SessionTimeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_t, session_timeout_ms), INT64_C(0), NULL},
+    {"RebalanceTimeoutMs", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_join_group_request_t, rebalance_timeout_ms), INT64_C(-1), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_t, member_id), INT64_C(0), NULL},
+    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 5, 127, 5, 127, -1, offsetof(kafka_join_group_request_t, group_instance_id), INT64_C(0), NULL},
+    {"ProtocolType", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_t, protocol_type), INT64_C(0), NULL},
+    {"Protocols", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_t, protocols), INT64_C(0), &s_join_group_request_protocol},
+    {"Reason", KAFKA__T_STRING, 0, 0, 1, 1, 8, 127, 8, 127, -1, offsetof(kafka_join_group_request_t, reason), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_join_group_request = {"JoinGroupRequest", sizeof(kafka_join_group_request_t), 8, f_join_group_request};
+
+static const kafka__field_t f_join_group_response_member[] = {
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_member_t, member_id), INT64_C(0), NULL},
+    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 1, 1, 5, 127, 5, 127, -1, offsetof(kafka_join_group_response_member_t, group_instance_id), INT64_C(0), NULL},
+    {"Metadata", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_member_t, metadata), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_join_group_response_member = {"JoinGroupResponseMember", sizeof(kafka_join_group_response_member_t), 3, f_join_group_response_member};
+
+static const kafka__field_t f_join_group_response[] = {
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 2, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, error_code), INT64_C(0), NULL},
+    {"GenerationId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, generation_id), INT64_C(-1), NULL},
+    {"ProtocolType", KAFKA__T_STRING, 0, 0, 1, 1, 7, 127, 7, 127, -1, offsetof(kafka_join_group_response_t, protocol_type), INT64_C(0), NULL},
+    {"ProtocolName", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 7, 127, -1, offsetof(kafka_join_group_response_t, protocol_name), INT64_C(0), NULL},
+    {"Leader", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, leader), INT64_C(0), NULL},
+    {"SkipAssignment", KAFKA__T_BOOL, 0, 0, 0, 0, 9, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, skip_assignment), INT64_C(0), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, member_id), INT64_C(0), NULL},
+    {"Members", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, members), INT64_C(0), &s_join_group_response_member},
+};
+static const kafka__schema_t s_join_group_response = {"JoinGroupResponse", sizeof(kafka_join_group_response_t), 9, f_join_group_response};
+
+static const kafka__field_t f_heartbeat_request[] = {
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_heartbeat_request_t, group_id), INT64_C(0), NULL},
+    {"GenerationId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_heartbeat_request_t, generation_id), INT64_C(0), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_heartbeat_request_t, member_id), INT64_C(0), NULL},
+    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 3, 127, 3, 127, -1, offsetof(kafka_heartbeat_request_t, group_instance_id), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_heartbeat_request = {"HeartbeatRequest", sizeof(kafka_heartbeat_request_t), 4, f_heartbeat_request};
+
+static const kafka__field_t f_heartbeat_response[] = {
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_heartbeat_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_heartbeat_response_t, error_code), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_heartbeat_response = {"HeartbeatResponse", sizeof(kafka_heartbeat_response_t), 2, f_heartbeat_response};
+
+static const kafka__field_t f_leave_group_request_member_identity[] = {
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_leave_group_request_member_identity_t, member_id), INT64_C(0), NULL},
+    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 3, 127, 3, 127, -1, offsetof(kafka_leave_group_request_member_identity_t, group_instance_id), INT64_C(0), NULL},
+    {"Reason", KAFKA__T_STRING, 0, 0, 1, 1, 5, 127, 5, 127, -1, offsetof(kafka_leave_group_request_member_identity_t, reason), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_leave_group_request_member_identity = {"MemberIdentity", sizeof(kafka_leave_group_request_member_identity_t), 3, f_leave_group_request_member_identity};
+
+static const kafka__field_t f_leave_group_request[] = {
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_leave_group_request_t, group_id), INT64_C(0), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 2, 127, -1, -1, offsetof(kafka_leave_group_request_t, member_id), INT64_C(0), NULL},
+    {"Members", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_leave_group_request_t, members), INT64_C(0), &s_leave_group_request_member_identity},
+};
+static const kafka__schema_t s_leave_group_request = {"LeaveGroupRequest", sizeof(kafka_leave_group_request_t), 3, f_leave_group_request};
+
+static const kafka__field_t f_leave_group_response_member_response[] = {
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_leave_group_response_member_response_t, member_id), INT64_C(0), NULL},
+    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 0, 3, 127, 3, 127, -1, offsetof(kafka_leave_group_response_member_response_t, group_instance_id), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_leave_group_response_member_response_t, error_code), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_leave_group_response_member_response = {"MemberResponse", sizeof(kafka_leave_group_response_member_response_t), 3, f_leave_group_response_member_response};
+
+static const kafka__field_t f_leave_group_response[] = {
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_leave_group_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_leave_group_response_t, error_code), INT64_C(0), NULL},
+    {"Members", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_leave_group_response_t, members), INT64_C(0), &s_leave_group_response_member_response},
+};
+static const kafka__schema_t s_leave_group_response = {"LeaveGroupResponse", sizeof(kafka_leave_group_response_t), 3, f_leave_group_response};
+
+static const kafka__field_t f_sync_group_request_assignment[] = {
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_request_assignment_t, member_id), INT64_C(0), NULL},
+    {"Assignment", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_request_assignment_t, assignment), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_sync_group_request_assignment = {"SyncGroupRequestAssignment", sizeof(kafka_sync_group_request_assignment_t), 2, f_sync_group_request_assignment};
+
+static const kafka__field_t f_sync_group_request[] = {
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_request_t, group_id), INT64_C(0), NULL},
+    {"GenerationId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_request_t, generation_id), INT64_C(0), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_request_t, member_id), INT64_C(0), NULL},
+    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 3, 127, 3, 127, -1, offsetof(kafka_sync_group_request_t, group_instance_id), INT64_C(0), NULL},
+    {"ProtocolType", KAFKA__T_STRING, 0, 0, 1, 1, 5, 127, 5, 127, -1, offsetof(kafka_sync_group_request_t, protocol_type), INT64_C(0), NULL},
+    {"ProtocolName", KAFKA__T_STRING, 0, 0, 1, 1, 5, 127, 5, 127, -1, offsetof(kafka_sync_group_request_t, protocol_name), INT64_C(0), NULL},
+    {"Assignments", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_request_t, assignments), INT64_C(0), &s_sync_group_request_assignment},
+};
+static const kafka__schema_t s_sync_group_request = {"SyncGroupRequest", sizeof(kafka_sync_group_request_t), 7, f_sync_group_request};
+
+static const kafka__field_t f_sync_group_response[] = {
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_sync_group_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_response_t, error_code), INT64_C(0), NULL},
+    {"ProtocolType", KAFKA__T_STRING, 0, 0, 1, 1, 5, 127, 5, 127, -1, offsetof(kafka_sync_group_response_t, protocol_type), INT64_C(0), NULL},
+    {"ProtocolName", KAFKA__T_STRING, 0, 0, 1, 1, 5, 127, 5, 127, -1, offsetof(kafka_sync_group_response_t, protocol_name), INT64_C(0), NULL},
+    {"Assignment", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_response_t, assignment), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_sync_group_response = {"SyncGroupResponse", sizeof(kafka_sync_group_response_t), 5, f_sync_group_response};
+
+static const kafka__field_t f_describe_groups_request[] = {
+    {"Groups", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_request_t, groups), INT64_C(0), NULL},
+    {"IncludeAuthorizedOperations", KAFKA__T_BOOL, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_describe_groups_request_t, include_authorized_operations), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_describe_groups_request = {"DescribeGroupsRequest", sizeof(kafka_describe_groups_request_t), 2, f_describe_groups_request};
+
+static const kafka__field_t f_describe_groups_response_described_group_member[] = {
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_member_t, member_id), INT64_C(0), NULL},
+    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 1, 1, 4, 127, 4, 127, -1, offsetof(kafka_describe_groups_response_described_group_member_t, group_instance_id), INT64_C(0), NULL},
+    {"ClientId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_member_t, client_id), INT64_C(0), NULL},
+    {"ClientHost", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_member_t, client_host), INT64_C(0), NULL},
+    {"MemberMetadata", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_member_t, member_metadata), INT64_C(0), NULL},
+    {"MemberAssignment", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_member_t, member_assignment), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_describe_groups_response_described_group_member = {"DescribedGroupMember", sizeof(kafka_describe_groups_response_described_group_member_t), 6, f_describe_groups_response_described_group_member};
+
+static const kafka__field_t f_describe_groups_response_described_group[] = {
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, error_code), INT64_C(0), NULL},
+    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 0, 1, 6, 127, 6, 127, -1, offsetof(kafka_describe_groups_response_described_group_t, error_message), INT64_C(0), NULL},
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, group_id), INT64_C(0), NULL},
+    {"GroupState", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, group_state), INT64_C(0), NULL},
+    {"ProtocolType", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, protocol_type), INT64_C(0), NULL},
+    {"ProtocolData", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, protocol_data), INT64_C(0), NULL},
+    {"Members", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, members), INT64_C(0), &s_describe_groups_response_described_group_member},
+    {"AuthorizedOperations", KAFKA__T_INT32, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, authorized_operations), INT64_C(-2147483648), NULL},
+};
+static const kafka__schema_t s_describe_groups_response_described_group = {"DescribedGroup", sizeof(kafka_describe_groups_response_described_group_t), 8, f_describe_groups_response_described_group};
+
+static const kafka__field_t f_describe_groups_response[] = {
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"Groups", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_t, groups), INT64_C(0), &s_describe_groups_response_described_group},
+};
+static const kafka__schema_t s_describe_groups_response = {"DescribeGroupsResponse", sizeof(kafka_describe_groups_response_t), 2, f_describe_groups_response};
+
+static const kafka__field_t f_list_groups_request[] = {
+    {"StatesFilter", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_list_groups_request_t, states_filter), INT64_C(0), NULL},
+    {"TypesFilter", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_list_groups_request_t, types_filter), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_list_groups_request = {"ListGroupsRequest", sizeof(kafka_list_groups_request_t), 2, f_list_groups_request};
+
+static const kafka__field_t f_list_groups_response_listed_group[] = {
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_groups_response_listed_group_t, group_id), INT64_C(0), NULL},
+    {"ProtocolType", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_groups_response_listed_group_t, protocol_type), INT64_C(0), NULL},
+    {"GroupState", KAFKA__T_STRING, 0, 0, 1, 0, 4, 127, 127, -1, -1, offsetof(kafka_list_groups_response_listed_group_t, group_state), INT64_C(0), NULL},
+    {"GroupType", KAFKA__T_STRING, 0, 0, 1, 0, 5, 127, 127, -1, -1, offsetof(kafka_list_groups_response_listed_group_t, group_type), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_list_groups_response_listed_group = {"ListedGroup", sizeof(kafka_list_groups_response_listed_group_t), 4, f_list_groups_response_listed_group};
+
+static const kafka__field_t f_list_groups_response[] = {
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_list_groups_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_groups_response_t, error_code), INT64_C(0), NULL},
+    {"Groups", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_groups_response_t, groups), INT64_C(0), &s_list_groups_response_listed_group},
+};
+static const kafka__schema_t s_list_groups_response = {"ListGroupsResponse", sizeof(kafka_list_groups_response_t), 3, f_list_groups_response};
+
 static const kafka__field_t f_sasl_handshake_request[] = {
     {"Mechanism", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_handshake_request_t, mechanism), INT64_C(0), NULL},
 };
@@ -477,16 +640,65 @@ static const kafka__field_t f_sasl_authenticate_response[] = {
 };
 static const kafka__schema_t s_sasl_authenticate_response = {"SaslAuthenticateResponse", sizeof(kafka_sasl_authenticate_response_t), 4, f_sasl_authenticate_response};
 
+static const kafka__field_t f_consumer_group_heartbeat_request_topic_partitions[] = {
+    {"TopicId", KAFKA__T_UUID, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_request_topic_partitions_t, topic_id), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_request_topic_partitions_t, partitions), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_consumer_group_heartbeat_request_topic_partitions = {"TopicPartitions", sizeof(kafka_consumer_group_heartbeat_request_topic_partitions_t), 2, f_consumer_group_heartbeat_request_topic_partitions};
+
+static const kafka__field_t f_consumer_group_heartbeat_request[] = {
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_request_t, group_id), INT64_C(0), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_request_t, member_id), INT64_C(0), NULL},
+    {"MemberEpoch", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_request_t, member_epoch), INT64_C(0), NULL},
+    {"InstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_request_t, instance_id), INT64_C(0), NULL},
+    {"RackId", KAFKA__T_STRING, 0, 0, 0, 1, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_request_t, rack_id), INT64_C(0), NULL},
+    {"RebalanceTimeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_request_t, rebalance_timeout_ms), INT64_C(-1), NULL},
+    {"SubscribedTopicNames", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 1, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_request_t, subscribed_topic_names), INT64_C(0), NULL},
+    {"SubscribedTopicRegex", KAFKA__T_STRING, 0, 0, 0, 1, 1, 127, 1, 127, -1, offsetof(kafka_consumer_group_heartbeat_request_t, subscribed_topic_regex), INT64_C(0), NULL},
+    {"ServerAssignor", KAFKA__T_STRING, 0, 0, 0, 1, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_request_t, server_assignor), INT64_C(0), NULL},
+    {"TopicPartitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 1, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_request_t, topic_partitions), INT64_C(0), &s_consumer_group_heartbeat_request_topic_partitions},
+};
+static const kafka__schema_t s_consumer_group_heartbeat_request = {"ConsumerGroupHeartbeatRequest", sizeof(kafka_consumer_group_heartbeat_request_t), 10, f_consumer_group_heartbeat_request};
+
+static const kafka__field_t f_consumer_group_heartbeat_response_topic_partitions[] = {
+    {"TopicId", KAFKA__T_UUID, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_topic_partitions_t, topic_id), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_topic_partitions_t, partitions), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_consumer_group_heartbeat_response_topic_partitions = {"TopicPartitions", sizeof(kafka_consumer_group_heartbeat_response_topic_partitions_t), 2, f_consumer_group_heartbeat_response_topic_partitions};
+
+static const kafka__field_t f_consumer_group_heartbeat_response_assignment[] = {
+    {"TopicPartitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_assignment_t, topic_partitions), INT64_C(0), &s_consumer_group_heartbeat_response_topic_partitions},
+};
+static const kafka__schema_t s_consumer_group_heartbeat_response_assignment = {"Assignment", sizeof(kafka_consumer_group_heartbeat_response_assignment_t), 1, f_consumer_group_heartbeat_response_assignment};
+
+static const kafka__field_t f_consumer_group_heartbeat_response[] = {
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_t, error_code), INT64_C(0), NULL},
+    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 0, 1, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_response_t, error_message), INT64_C(0), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 1, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_response_t, member_id), INT64_C(0), NULL},
+    {"MemberEpoch", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_t, member_epoch), INT64_C(0), NULL},
+    {"HeartbeatIntervalMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_t, heartbeat_interval_ms), INT64_C(0), NULL},
+    {"Assignment", KAFKA__T_NSTRUCT, 0, 0, 0, 1, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_response_t, assignment), INT64_C(0), &s_consumer_group_heartbeat_response_assignment},
+};
+static const kafka__schema_t s_consumer_group_heartbeat_response = {"ConsumerGroupHeartbeatResponse", sizeof(kafka_consumer_group_heartbeat_response_t), 7, f_consumer_group_heartbeat_response};
+
 const kafka__api_t kafka__apis[KAFKA_API_COUNT] = {
     {0, "Produce", 0, 9, 9, &s_produce_request, &s_produce_response},
     {1, "Fetch", 0, 12, 12, &s_fetch_request, &s_fetch_response},
     {2, "ListOffsets", 0, 7, 6, &s_list_offsets_request, &s_list_offsets_response},
     {3, "Metadata", 0, 12, 9, &s_metadata_request, &s_metadata_response},
-    {8, "OffsetCommit", 0, 8, 8, &s_offset_commit_request, &s_offset_commit_response},
-    {9, "OffsetFetch", 0, 8, 6, &s_offset_fetch_request, &s_offset_fetch_response},
+    {8, "OffsetCommit", 0, 9, 8, &s_offset_commit_request, &s_offset_commit_response},
+    {9, "OffsetFetch", 0, 9, 6, &s_offset_fetch_request, &s_offset_fetch_response},
     {10, "FindCoordinator", 0, 4, 3, &s_find_coordinator_request, &s_find_coordinator_response},
+    {11, "JoinGroup", 0, 9, 6, &s_join_group_request, &s_join_group_response},
+    {12, "Heartbeat", 0, 4, 4, &s_heartbeat_request, &s_heartbeat_response},
+    {13, "LeaveGroup", 0, 5, 4, &s_leave_group_request, &s_leave_group_response},
+    {14, "SyncGroup", 0, 5, 4, &s_sync_group_request, &s_sync_group_response},
+    {15, "DescribeGroups", 0, 6, 5, &s_describe_groups_request, &s_describe_groups_response},
+    {16, "ListGroups", 0, 5, 3, &s_list_groups_request, &s_list_groups_response},
     {17, "SaslHandshake", 0, 1, 127, &s_sasl_handshake_request, &s_sasl_handshake_response},
     {18, "ApiVersions", 0, 3, 3, &s_api_versions_request, &s_api_versions_response},
     {22, "InitProducerId", 0, 4, 2, &s_init_producer_id_request, &s_init_producer_id_response},
     {36, "SaslAuthenticate", 0, 2, 2, &s_sasl_authenticate_request, &s_sasl_authenticate_response},
+    {68, "ConsumerGroupHeartbeat", 0, 1, 0, &s_consumer_group_heartbeat_request, &s_consumer_group_heartbeat_response},
 };

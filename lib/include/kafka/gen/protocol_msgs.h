@@ -13,25 +13,39 @@ enum kafka_api_key_e {
     KAFKA_API_OFFSET_COMMIT = 8,
     KAFKA_API_OFFSET_FETCH = 9,
     KAFKA_API_FIND_COORDINATOR = 10,
+    KAFKA_API_JOIN_GROUP = 11,
+    KAFKA_API_HEARTBEAT = 12,
+    KAFKA_API_LEAVE_GROUP = 13,
+    KAFKA_API_SYNC_GROUP = 14,
+    KAFKA_API_DESCRIBE_GROUPS = 15,
+    KAFKA_API_LIST_GROUPS = 16,
     KAFKA_API_SASL_HANDSHAKE = 17,
     KAFKA_API_API_VERSIONS = 18,
     KAFKA_API_INIT_PRODUCER_ID = 22,
     KAFKA_API_SASL_AUTHENTICATE = 36,
+    KAFKA_API_CONSUMER_GROUP_HEARTBEAT = 68,
 };
 enum kafka_api_max_version_e {
     KAFKA_API_PRODUCE_MAX_VERSION = 9,
     KAFKA_API_FETCH_MAX_VERSION = 12,
     KAFKA_API_LIST_OFFSETS_MAX_VERSION = 7,
     KAFKA_API_METADATA_MAX_VERSION = 12,
-    KAFKA_API_OFFSET_COMMIT_MAX_VERSION = 8,
-    KAFKA_API_OFFSET_FETCH_MAX_VERSION = 8,
+    KAFKA_API_OFFSET_COMMIT_MAX_VERSION = 9,
+    KAFKA_API_OFFSET_FETCH_MAX_VERSION = 9,
     KAFKA_API_FIND_COORDINATOR_MAX_VERSION = 4,
+    KAFKA_API_JOIN_GROUP_MAX_VERSION = 9,
+    KAFKA_API_HEARTBEAT_MAX_VERSION = 4,
+    KAFKA_API_LEAVE_GROUP_MAX_VERSION = 5,
+    KAFKA_API_SYNC_GROUP_MAX_VERSION = 5,
+    KAFKA_API_DESCRIBE_GROUPS_MAX_VERSION = 6,
+    KAFKA_API_LIST_GROUPS_MAX_VERSION = 5,
     KAFKA_API_SASL_HANDSHAKE_MAX_VERSION = 1,
     KAFKA_API_API_VERSIONS_MAX_VERSION = 3,
     KAFKA_API_INIT_PRODUCER_ID_MAX_VERSION = 4,
     KAFKA_API_SASL_AUTHENTICATE_MAX_VERSION = 2,
+    KAFKA_API_CONSUMER_GROUP_HEARTBEAT_MAX_VERSION = 1,
 };
-#define KAFKA_API_COUNT 11
+#define KAFKA_API_COUNT 18
 
 typedef struct kafka_request_header_s {
     int16_t request_api_key;
@@ -298,6 +312,8 @@ typedef struct kafka_offset_fetch_request_topics_s {
 
 typedef struct kafka_offset_fetch_request_group_s {
     kafka_str_t group_id;
+    kafka_str_t member_id;
+    int32_t member_epoch;
     struct { kafka_offset_fetch_request_topics_t *items; int32_t count; } topics;
 } kafka_offset_fetch_request_group_t;
 
@@ -372,6 +388,147 @@ typedef struct kafka_find_coordinator_response_s {
     struct { kafka_find_coordinator_response_coordinator_t *items; int32_t count; } coordinators;
 } kafka_find_coordinator_response_t;
 
+typedef struct kafka_join_group_request_protocol_s {
+    kafka_str_t name;
+    kafka_bytes_t metadata;
+} kafka_join_group_request_protocol_t;
+
+typedef struct kafka_join_group_request_s {
+    kafka_str_t group_id;
+    int32_t session_timeout_ms;
+    int32_t rebalance_timeout_ms;
+    kafka_str_t member_id;
+    kafka_str_t group_instance_id;
+    kafka_str_t protocol_type;
+    struct { kafka_join_group_request_protocol_t *items; int32_t count; } protocols;
+    kafka_str_t reason;
+} kafka_join_group_request_t;
+
+typedef struct kafka_join_group_response_member_s {
+    kafka_str_t member_id;
+    kafka_str_t group_instance_id;
+    kafka_bytes_t metadata;
+} kafka_join_group_response_member_t;
+
+typedef struct kafka_join_group_response_s {
+    int32_t throttle_time_ms;
+    int16_t error_code;
+    int32_t generation_id;
+    kafka_str_t protocol_type;
+    kafka_str_t protocol_name;
+    kafka_str_t leader;
+    bool skip_assignment;
+    kafka_str_t member_id;
+    struct { kafka_join_group_response_member_t *items; int32_t count; } members;
+} kafka_join_group_response_t;
+
+typedef struct kafka_heartbeat_request_s {
+    kafka_str_t group_id;
+    int32_t generation_id;
+    kafka_str_t member_id;
+    kafka_str_t group_instance_id;
+} kafka_heartbeat_request_t;
+
+typedef struct kafka_heartbeat_response_s {
+    int32_t throttle_time_ms;
+    int16_t error_code;
+} kafka_heartbeat_response_t;
+
+typedef struct kafka_leave_group_request_member_identity_s {
+    kafka_str_t member_id;
+    kafka_str_t group_instance_id;
+    kafka_str_t reason;
+} kafka_leave_group_request_member_identity_t;
+
+typedef struct kafka_leave_group_request_s {
+    kafka_str_t group_id;
+    kafka_str_t member_id;
+    struct { kafka_leave_group_request_member_identity_t *items; int32_t count; } members;
+} kafka_leave_group_request_t;
+
+typedef struct kafka_leave_group_response_member_response_s {
+    kafka_str_t member_id;
+    kafka_str_t group_instance_id;
+    int16_t error_code;
+} kafka_leave_group_response_member_response_t;
+
+typedef struct kafka_leave_group_response_s {
+    int32_t throttle_time_ms;
+    int16_t error_code;
+    struct { kafka_leave_group_response_member_response_t *items; int32_t count; } members;
+} kafka_leave_group_response_t;
+
+typedef struct kafka_sync_group_request_assignment_s {
+    kafka_str_t member_id;
+    kafka_bytes_t assignment;
+} kafka_sync_group_request_assignment_t;
+
+typedef struct kafka_sync_group_request_s {
+    kafka_str_t group_id;
+    int32_t generation_id;
+    kafka_str_t member_id;
+    kafka_str_t group_instance_id;
+    kafka_str_t protocol_type;
+    kafka_str_t protocol_name;
+    struct { kafka_sync_group_request_assignment_t *items; int32_t count; } assignments;
+} kafka_sync_group_request_t;
+
+typedef struct kafka_sync_group_response_s {
+    int32_t throttle_time_ms;
+    int16_t error_code;
+    kafka_str_t protocol_type;
+    kafka_str_t protocol_name;
+    kafka_bytes_t assignment;
+} kafka_sync_group_response_t;
+
+typedef struct kafka_describe_groups_request_s {
+    struct { kafka_str_t *items; int32_t count; } groups;
+    bool include_authorized_operations;
+} kafka_describe_groups_request_t;
+
+typedef struct kafka_describe_groups_response_described_group_member_s {
+    kafka_str_t member_id;
+    kafka_str_t group_instance_id;
+    kafka_str_t client_id;
+    kafka_str_t client_host;
+    kafka_bytes_t member_metadata;
+    kafka_bytes_t member_assignment;
+} kafka_describe_groups_response_described_group_member_t;
+
+typedef struct kafka_describe_groups_response_described_group_s {
+    int16_t error_code;
+    kafka_str_t error_message;
+    kafka_str_t group_id;
+    kafka_str_t group_state;
+    kafka_str_t protocol_type;
+    kafka_str_t protocol_data;
+    struct { kafka_describe_groups_response_described_group_member_t *items; int32_t count; } members;
+    int32_t authorized_operations;
+} kafka_describe_groups_response_described_group_t;
+
+typedef struct kafka_describe_groups_response_s {
+    int32_t throttle_time_ms;
+    struct { kafka_describe_groups_response_described_group_t *items; int32_t count; } groups;
+} kafka_describe_groups_response_t;
+
+typedef struct kafka_list_groups_request_s {
+    struct { kafka_str_t *items; int32_t count; } states_filter;
+    struct { kafka_str_t *items; int32_t count; } types_filter;
+} kafka_list_groups_request_t;
+
+typedef struct kafka_list_groups_response_listed_group_s {
+    kafka_str_t group_id;
+    kafka_str_t protocol_type;
+    kafka_str_t group_state;
+    kafka_str_t group_type;
+} kafka_list_groups_response_listed_group_t;
+
+typedef struct kafka_list_groups_response_s {
+    int32_t throttle_time_ms;
+    int16_t error_code;
+    struct { kafka_list_groups_response_listed_group_t *items; int32_t count; } groups;
+} kafka_list_groups_response_t;
+
 typedef struct kafka_sasl_handshake_request_s {
     kafka_str_t mechanism;
 } kafka_sasl_handshake_request_t;
@@ -439,6 +596,43 @@ typedef struct kafka_sasl_authenticate_response_s {
     int64_t session_lifetime_ms;
 } kafka_sasl_authenticate_response_t;
 
+typedef struct kafka_consumer_group_heartbeat_request_topic_partitions_s {
+    kafka_uuid_t topic_id;
+    struct { int32_t *items; int32_t count; } partitions;
+} kafka_consumer_group_heartbeat_request_topic_partitions_t;
+
+typedef struct kafka_consumer_group_heartbeat_request_s {
+    kafka_str_t group_id;
+    kafka_str_t member_id;
+    int32_t member_epoch;
+    kafka_str_t instance_id;
+    kafka_str_t rack_id;
+    int32_t rebalance_timeout_ms;
+    struct { kafka_str_t *items; int32_t count; } subscribed_topic_names;
+    kafka_str_t subscribed_topic_regex;
+    kafka_str_t server_assignor;
+    struct { kafka_consumer_group_heartbeat_request_topic_partitions_t *items; int32_t count; } topic_partitions;
+} kafka_consumer_group_heartbeat_request_t;
+
+typedef struct kafka_consumer_group_heartbeat_response_topic_partitions_s {
+    kafka_uuid_t topic_id;
+    struct { int32_t *items; int32_t count; } partitions;
+} kafka_consumer_group_heartbeat_response_topic_partitions_t;
+
+typedef struct kafka_consumer_group_heartbeat_response_assignment_s {
+    struct { kafka_consumer_group_heartbeat_response_topic_partitions_t *items; int32_t count; } topic_partitions;
+} kafka_consumer_group_heartbeat_response_assignment_t;
+
+typedef struct kafka_consumer_group_heartbeat_response_s {
+    int32_t throttle_time_ms;
+    int16_t error_code;
+    kafka_str_t error_message;
+    kafka_str_t member_id;
+    int32_t member_epoch;
+    int32_t heartbeat_interval_ms;
+    kafka_consumer_group_heartbeat_response_assignment_t *assignment; /* NULL: null */
+} kafka_consumer_group_heartbeat_response_t;
+
 /* Any request or response body; the API key says which member is in use. */
 typedef union kafka_request_u {
     kafka_produce_request_t produce;
@@ -448,10 +642,17 @@ typedef union kafka_request_u {
     kafka_offset_commit_request_t offset_commit;
     kafka_offset_fetch_request_t offset_fetch;
     kafka_find_coordinator_request_t find_coordinator;
+    kafka_join_group_request_t join_group;
+    kafka_heartbeat_request_t heartbeat;
+    kafka_leave_group_request_t leave_group;
+    kafka_sync_group_request_t sync_group;
+    kafka_describe_groups_request_t describe_groups;
+    kafka_list_groups_request_t list_groups;
     kafka_sasl_handshake_request_t sasl_handshake;
     kafka_api_versions_request_t api_versions;
     kafka_init_producer_id_request_t init_producer_id;
     kafka_sasl_authenticate_request_t sasl_authenticate;
+    kafka_consumer_group_heartbeat_request_t consumer_group_heartbeat;
 } kafka_request_u;
 typedef union kafka_response_u {
     kafka_produce_response_t produce;
@@ -461,10 +662,17 @@ typedef union kafka_response_u {
     kafka_offset_commit_response_t offset_commit;
     kafka_offset_fetch_response_t offset_fetch;
     kafka_find_coordinator_response_t find_coordinator;
+    kafka_join_group_response_t join_group;
+    kafka_heartbeat_response_t heartbeat;
+    kafka_leave_group_response_t leave_group;
+    kafka_sync_group_response_t sync_group;
+    kafka_describe_groups_response_t describe_groups;
+    kafka_list_groups_response_t list_groups;
     kafka_sasl_handshake_response_t sasl_handshake;
     kafka_api_versions_response_t api_versions;
     kafka_init_producer_id_response_t init_producer_id;
     kafka_sasl_authenticate_response_t sasl_authenticate;
+    kafka_consumer_group_heartbeat_response_t consumer_group_heartbeat;
 } kafka_response_u;
 
 #endif
