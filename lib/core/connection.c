@@ -33,6 +33,7 @@ struct kafka_connection_s {
     long attempts; /* refreshes tried, successful or not */
     kafka_err_t last_err;
     char last_error[1024];
+    kafka__bconn_t *spare; /* kafka_connection_metadata()'s last connection, kept for its next call */
     /* Owned by the metadata thread only. */
     kafka__bconn_t *bc;
     /* The listener (a producer's router), called by the metadata thread under
@@ -259,6 +260,7 @@ void kafka_connection_destroy(kafka_connection_t *c) {
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
     pthread_join(c->thread, NULL);
+    kafka__bconn_close(c->spare);
     kafka__metadata_release(c->md);
     for (int i = 0; i < c->ntopics; i++)
         free(c->topics[i]);
@@ -406,15 +408,41 @@ kafka_metadata_t *kafka_connection_metadata(kafka_connection_t *c, const char *c
         }
     }
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : kafka__now_ms() + timeout_ms;
-    kafka__bconn_t *bc = NULL;
+    /* The previous call's connection first (a caller polling the cluster, such as a
+     * health check, opens no connection per call); taken out, so that concurrent callers
+     * never share it. */
+    pthread_mutex_lock(&c->lock);
+    kafka__bconn_t *bc = c->spare;
+    c->spare = NULL;
+    pthread_mutex_unlock(&c->lock);
+    kafka__metadata_t *md = NULL;
+    if (bc) {
+        int64_t left = deadline - kafka__now_ms(), conf_ms = kafka_conf_int(c->conf, KAFKA_CONF_REQUEST_TIMEOUT_MS);
+        bc->request_timeout_ms = (int)(left < conf_ms ? (left > 1 ? left : 1) : conf_ms);
+        char e[300];
+        md = kafka__metadata_fetch(bc, topics, ntopics, false, errp, e, sizeof(e));
+        if (md)
+            *errp = KAFKA_OK;
+        if (!md) { /* gone stale (the broker closed an idle connection, or went away): anew */
+            kafka__bconn_close(bc);
+            bc = NULL;
+        }
+    }
     char why[900];
-    kafka__metadata_t *md = fetch_any(c, topics, ntopics, false, deadline, &bc, errp, why, sizeof(why));
+    if (!md)
+        md = fetch_any(c, topics, ntopics, false, deadline, &bc, errp, why, sizeof(why));
     if (!md) {
         snprintf(errstr, errstr_size, "no metadata%s: %s", *errp == KAFKA_ERR__TIMED_OUT ? " in time" : "",
                  why[0] ? why : kafka_err2str(*errp));
         return NULL;
     }
     kafka_metadata_t *pub = kafka__metadata_public(md, bc);
+    pthread_mutex_lock(&c->lock);
+    if (!c->spare) {
+        c->spare = bc;
+        bc = NULL;
+    }
+    pthread_mutex_unlock(&c->lock);
     kafka__bconn_close(bc);
     if (!pub) {
         *errp = KAFKA_ERR__NO_MEMORY;

@@ -73,7 +73,9 @@ kafka_err_t kafka_connection_last_error(kafka_connection_t *c, char *buf, size_t
  * with its error (UNKNOWN_TOPIC_OR_PARTITION). NULL on failure, with *errp (optional)
  * KAFKA_ERR__NO_KNOWN_BROKERS when no broker answered (errstr lists each one's reason),
  * KAFKA_ERR__TIMED_OUT when timeout_ms passed first, KAFKA_ERR__INVALID_ARG or
- * KAFKA_ERR__NO_MEMORY. */
+ * KAFKA_ERR__NO_MEMORY. The broker connection a call used is kept for the next call (a
+ * caller polling the cluster opens no connection per call); a kept connection that
+ * fails is replaced within the same call. */
 kafka_metadata_t *kafka_connection_metadata(kafka_connection_t *c, const char *const *topics, int ntopics,
                                             int timeout_ms, kafka_err_t *errp, char *errstr, size_t errstr_size);
 
