@@ -204,6 +204,8 @@ check "consume --metrics: consumed_total = $total" "$total" "$(wait_metric kafka
 check "consume: lag 0" 0 "$(wait_metric kafka_agent_consumer_lag_messages 0 5)"
 check "consume: 4 partitions assigned" 4 "$(wait_metric kafka_agent_consumer_assigned_partitions 4 5)"
 scrape >"$TMP/page"
+check "consume: lag 0 per partition, 4 partitions" "4 0" \
+    "$(awk '/^kafka_agent_consumer_partition_lag_messages\{topic="m",partition="[0-3]"\}/ { n++; s += $2 } END { print n, s }' "$TMP/page")"
 grep -q '^kafka_client_requests_total{broker="127.0.0.1:[0-9]*",api="Fetch"} [1-9]' "$TMP/page" &&
     pass "consume: Fetch requests counted per broker" || fail "consume: Fetch requests counted per broker" "a sample" "$(grep kafka_client_requests "$TMP/page" | head -3)"
 if promtool check metrics <"$TMP/page" >"$TMP/promtool.out" 2>&1; then pass "consume: promtool check metrics"; else fail "consume: promtool check metrics" "no problem" "$(cat "$TMP/promtool.out")"; fi

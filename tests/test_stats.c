@@ -407,6 +407,12 @@ static void test_request_stats(void) {
     CU_ASSERT_PTR_NULL(row_of(rows, n, KAFKA_API_FETCH));
     /* a row count larger than max is said, rows past it untouched */
     CU_ASSERT_EQUAL(kafka_producer_request_stats(p, rows, 1), n);
+    kafka_producer_stats_t ps;
+    kafka_producer_stats(p, &ps);
+    CU_ASSERT_EQUAL(ps.retries, 4);
+    CU_ASSERT_EQUAL(ps.retried_messages, 4); /* one message a batch */
+    CU_ASSERT_EQUAL(ps.connects, 2);         /* the first, and after the cut */
+    CU_ASSERT_EQUAL(ps.disconnects, 1);
     kafka_producer_destroy(p);
 
     kafka_consumer_t *c = kafka_consumer_new(conf, err, sizeof(err));
@@ -427,6 +433,13 @@ static void test_request_stats(void) {
     const kafka_request_stats_t *fe = row_of(rows, n, KAFKA_API_FETCH);
     CU_ASSERT(fe && fe->requests >= 1 && fe->responses >= 1 && fe->errors == 0);
     CU_ASSERT_PTR_NULL(row_of(rows, n, KAFKA_API_PRODUCE));
+    kafka_partition_lag_t lags[2];
+    CU_ASSERT_EQUAL_FATAL(kafka_consumer_lags(c, lags, 2), 1);
+    CU_ASSERT_STRING_EQUAL(lags[0].topic, "rs");
+    CU_ASSERT_EQUAL(lags[0].partition, 0);
+    CU_ASSERT_EQUAL(lags[0].position, 20);
+    CU_ASSERT_EQUAL(lags[0].high_watermark, 20);
+    CU_ASSERT_EQUAL(lags[0].lag, 0);
     kafka_consumer_destroy(c);
     kafka_conf_destroy(conf);
     kafka_mock_destroy(m);
@@ -441,7 +454,7 @@ static CU_TestInfo tests[] = {
     {"one conf with both callbacks: each client calls its own; interval 0: the consumer calls none",
      test_each_its_own},
     {"request statistics: Produce requests, responses, errors by code and a cut connection, latency buckets; "
-     "a consumer's Fetches",
+     "retried messages, connects and disconnects; a consumer's Fetches and its lag per partition",
      test_request_stats},
     CU_TEST_INFO_NULL,
 };

@@ -460,6 +460,11 @@ void agent_metrics_producer(agent_page_t *pg, kafka_producer_t *p) {
                       st.outstanding);
     agent_page_metric(pg, "kafka_client_connects_total", "counter", "Broker connections opened by the producer",
                       st.connects);
+    agent_page_metric(pg, "kafka_client_connections", "gauge", "Producer connections open (connects - disconnects)",
+                      st.connects - st.disconnects);
+    agent_page_metric(pg, "kafka_agent_messages_retried_total", "counter",
+                      "Messages sent again (in the batches kafka_agent_batches_retried_total counts)",
+                      st.retried_messages);
     agent_page_metric(pg, "kafka_client_broker_workers", "gauge", "Producer threads, one per leader broker in use",
                       st.workers);
     agent_page_metric(pg, "kafka_client_produce_requests_total", "counter", "ProduceRequests written", st.requests);
@@ -509,6 +514,28 @@ void agent_metrics_consumer(agent_page_t *pg, kafka_consumer_t *c) {
                           *(const int64_t *)((const char *)&st + fams[i].field));
     agent_page_metric(pg, "kafka_client_connections", "gauge", "Broker connections of the fetchers open now",
                       st.connects - st.disconnects);
+    /* per partition: the lag, and the position it is measured from */
+    enum { MAX_PARTS = 4096 };
+    kafka_partition_lag_t *lags = malloc(sizeof(*lags) * MAX_PARTS);
+    size_t n = lags ? kafka_consumer_lags(c, lags, MAX_PARTS) : 0;
+    n = n < MAX_PARTS ? n : MAX_PARTS;
+    static const struct {
+        const char *name, *help;
+        size_t field;
+    } per[] = {{"kafka_agent_consumer_partition_lag_messages", "High watermark - position of an assigned partition",
+                offsetof(kafka_partition_lag_t, lag)},
+               {"kafka_agent_consumer_partition_position", "The offset after the last message returned",
+                offsetof(kafka_partition_lag_t, position)}};
+    for (size_t k = 0; k < 2; k++) {
+        agent_page_family(pg, per[k].name, "gauge", per[k].help);
+        for (size_t i = 0; i < n; i++) {
+            char part[16];
+            snprintf(part, sizeof(part), "%d", (int)lags[i].partition);
+            agent_page_sample(pg, per[k].name, (const char *[]){"topic", lags[i].topic, "partition", part, NULL},
+                              *(const int64_t *)((const char *)&lags[i] + per[k].field));
+        }
+    }
+    free(lags);
 }
 
 /* @thread http  @locks none */

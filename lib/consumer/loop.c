@@ -625,6 +625,27 @@ void kafka_consumer_stats(kafka_consumer_t *c, kafka_consumer_stats_t *st) {
     pthread_mutex_unlock(&loop->lock);
 }
 
+size_t kafka_consumer_lags(kafka_consumer_t *c, kafka_partition_lag_t *out, size_t max) {
+    kafka__loop_t *loop = c ? loop_of(c) : NULL;
+    if (!loop)
+        return 0;
+    pthread_mutex_lock(&loop->lock);
+    size_t n = loop->nparts;
+    for (size_t i = 0; i < n && i < max; i++) {
+        const kafka__lpart_t *lp = loop->parts[i];
+        kafka_partition_lag_t *o = &out[i];
+        snprintf(o->topic, sizeof(o->topic), "%s", lp->topic);
+        o->partition = lp->partition;
+        o->position = lp->position;
+        o->high_watermark = lp->high_watermark;
+        o->lag = lp->high_watermark >= 0 && lp->position >= 0 && lp->high_watermark > lp->position
+                     ? lp->high_watermark - lp->position
+                     : 0;
+    }
+    pthread_mutex_unlock(&loop->lock);
+    return n;
+}
+
 size_t kafka_consumer_request_stats(kafka_consumer_t *c, kafka_request_stats_t *out, size_t max) {
     return c ? kafka_connection_request_stats(c->cluster, out, max) : 0;
 }

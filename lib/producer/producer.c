@@ -647,6 +647,8 @@ void kafka_producer_stats(kafka_producer_t *p, kafka_producer_stats_t *st) {
     st->requests = atomic_load(&p->st_requests);
     st->request_bytes = atomic_load(&p->st_request_bytes);
     st->connects = atomic_load(&p->st_connects);
+    st->disconnects = atomic_load(&p->st_disconnects);
+    st->retried_messages = atomic_load(&p->st_retried_msgs);
     st->producer_ids = atomic_load(&p->st_pids);
     st->outstanding = kafka_producer_outstanding(p);
     pthread_mutex_lock(&p->lock);

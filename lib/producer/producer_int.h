@@ -98,6 +98,7 @@ struct kafka_producer_s {
     atomic_bool pid_reset;      /* a sequence gap: get a new producer id before the next stamp */
     /* Counters (kafka_producer_stats). */
     _Atomic int64_t st_delivered, st_failed, st_retries, st_requests, st_request_bytes, st_connects, st_pids;
+    _Atomic int64_t st_disconnects, st_retried_msgs;
     /* Settings. */
     int acks;
     int partitioner;

@@ -49,6 +49,7 @@ struct kafka__worker_s {
     atomic_bool stop;
     /* The worker thread's own: */
     kafka__broker_t broker; /* its connection (broker.bc), reconnect backoff, last failure */
+    bool up;                /* broker.bc was open at the last state change (counts disconnects) */
     kafka__ppart_t **tracked;
     size_t ntracked, captracked;
     wreq_t *ring; /* in flight, oldest at ring_head */
@@ -80,8 +81,13 @@ static void on_state(kafka__broker_t *b, kafka__bconn_t *bc, kafka_err_t err, co
     kafka_producer_t *p = w->p;
     (void)b;
     if (bc) {
+        w->up = true;
         atomic_fetch_add_explicit(&p->st_connects, 1, memory_order_relaxed);
         return;
+    }
+    if (w->up) { /* a connect that failed was never open */
+        w->up = false;
+        atomic_fetch_add_explicit(&p->st_disconnects, 1, memory_order_relaxed);
     }
     int64_t now = kafka__now_ms();
     for (; w->ring_n > 0; w->ring_n--) {
@@ -178,6 +184,7 @@ static void too_large(kafka__worker_t *w, kafka__ppart_t *pp, kafka__pbatch_t *p
     pthread_mutex_unlock(&pp->ap.lock);
     if (first) {
         atomic_fetch_add_explicit(&p->st_retries, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&p->st_retried_msgs, pb->count, memory_order_relaxed);
         kafka__accum_retire(&p->acc, pb);
     } else {
         kafka__producer_report(p, pp, pb, -1, KAFKA_ERR_MESSAGE_TOO_LARGE, why);
@@ -484,8 +491,10 @@ static int64_t service(kafka__worker_t *w, int64_t now) {
                 due = min64(due, pp->retry_at);
             else if (connected && room && bytes < MAX_REQUEST_BYTES && build_add(w, pp, pp->ap.head)) {
                 pp->inflight = true;
-                if (pp->ap.head->attempts++)
+                if (pp->ap.head->attempts++) {
                     atomic_fetch_add_explicit(&p->st_retries, 1, memory_order_relaxed);
+                    atomic_fetch_add_explicit(&p->st_retried_msgs, pp->ap.head->count, memory_order_relaxed);
+                }
                 bytes += pp->ap.head->len;
             } else if (!connected)
                 due = min64(due, w->broker.retry_at);

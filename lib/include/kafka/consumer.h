@@ -268,6 +268,19 @@ typedef struct kafka_consumer_stats_s {
 /* Fills *stats (all zero before the first loop call). */
 void kafka_consumer_stats(kafka_consumer_t *c, kafka_consumer_stats_t *stats);
 
+/* One assigned partition's progress (kafka_consumer_lags()). */
+typedef struct kafka_partition_lag_s {
+    char topic[256];
+    int32_t partition;
+    int64_t position;       /* after the last message poll() returned */
+    int64_t high_watermark; /* from the last Fetch response; -1 before one */
+    int64_t lag;            /* high_watermark - position, 0 when either is unknown */
+} kafka_partition_lag_t;
+
+/* The assigned partitions' positions and lags, as an exporter shows them per partition:
+ * copies up to max into out, returns how many partitions are assigned. */
+size_t kafka_consumer_lags(kafka_consumer_t *c, kafka_partition_lag_t *out, size_t max);
+
 /* The request statistics of the consumer's broker connections (kafka/reqstats.h): copies
  * up to max rows (one per broker and API with any request) into out; returns how many
  * rows there are (call again with a larger out when that is more than max). */

@@ -105,6 +105,8 @@ typedef struct kafka_producer_stats_s {
     int64_t producer_ids;  /* producer ids obtained (more than 1: a sequence gap was repaired) */
     int64_t outstanding;   /* messages produced and not reported yet */
     int64_t workers;       /* broker worker threads running (one per leader broker in use) */
+    int64_t disconnects;   /* worker connections lost or closed (connects - disconnects: open now) */
+    int64_t retried_messages; /* messages in the batches counted by retries */
 } kafka_producer_stats_t;
 
 void kafka_producer_stats(kafka_producer_t *p, kafka_producer_stats_t *stats);
