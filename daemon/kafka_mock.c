@@ -4,6 +4,7 @@
  *              [--no-auto-create] [--retention BYTES] [--message-max-bytes BYTES]
  *              [--tls [CERT,KEY]] [--tls-cert-name NAME] [--tls-cert-expired] [--tls-client-auth]
  *              [--sasl MECH[,MECH]...] [--user NAME:PASSWORD]... [--sasl-scram-lenient]
+ *              [--sasl-session-lifetime-ms MS]
  *
  * Prints "BOOTSTRAP host:port,..." on stdout (with --tls also "BOOTSTRAP_SSL
  * host:port,..." and, for a generated certificate, "CA path", and with --tls-client-auth
@@ -28,7 +29,7 @@ static void usage(FILE *f) {
             "                  [--no-auto-create] [--retention BYTES] [--message-max-bytes BYTES]\n"
             "                  [--tls [CERT,KEY]] [--tls-cert-name NAME] [--tls-cert-expired]\n"
             "                  [--tls-client-auth] [--sasl MECH[,MECH]...] [--user NAME:PASSWORD]...\n"
-            "                  [--sasl-scram-lenient]\n"
+            "                  [--sasl-scram-lenient] [--sasl-session-lifetime-ms MS]\n"
             "\n"
             "Starts an in-memory Kafka cluster of N brokers on 127.0.0.1 and prints\n"
             "  BOOTSTRAP 127.0.0.1:PORT,...\n"
@@ -45,11 +46,18 @@ static void usage(FILE *f) {
             "  CLIENT_CERT /path/to/client.pem\n"
             "  CLIENT_KEY /path/to/client.key\n"
             "--sasl makes every listener authenticate connections first with the SASL mechanisms\n"
-            "named (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), as SASL_PLAINTEXT and (with --tls)\n"
-            "SASL_SSL listeners, for the users --user names (repeatable; test credentials: they\n"
-            "show in ps), printed as\n"
+            "named (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER), as SASL_PLAINTEXT and (with\n"
+            "--tls) SASL_SSL listeners, for the users --user names (repeatable; test credentials:\n"
+            "they show in ps), printed as\n"
             "  BOOTSTRAP_SASL_PLAINTEXT 127.0.0.1:PORT,...\n"
             "  BOOTSTRAP_SASL_SSL 127.0.0.1:PORT,...\n"
+            "OAUTHBEARER takes unsecured JWTs as Kafka's unsecured validator does (header alg none,\n"
+            "a string sub, a number exp in the future); a bad or expired token gets the error\n"
+            "challenge {\"status\":\"invalid_token\"}. --sasl-session-lifetime-ms is Kafka's\n"
+            "connections.max.reauth.ms (KIP-368): each session lasts MS (an OAUTHBEARER one at\n"
+            "most to its token's exp), told to clients in SaslAuthenticate v1+; a connection\n"
+            "whose session ended is closed on any request but SaslHandshake, SaslAuthenticate\n"
+            "and ApiVersions, and may authenticate again on the same connection.\n"
             "--sasl-scram-lenient takes a SCRAM client-final nonce that only ends with the\n"
             "server's, as Kafka 3.8.1-3.9 do (librdkafka before 2.6.1 sends its own nonce twice;\n"
             "Kafka 4 refuses it, and so does the mock by default).\n"
@@ -136,6 +144,9 @@ int main(int argc, char **argv) {
             users_len += (size_t)snprintf(users + users_len, sizeof(users) - users_len, "%s%s",
                                           users_len ? "," : "", val);
             conf.sasl_users = users;
+            i++;
+        } else if (!strcmp(a, "--sasl-session-lifetime-ms") && val && parse_long(val, 1, 1L << 40, &v)) {
+            conf.sasl_session_lifetime_ms = v;
             i++;
         } else if (!strcmp(a, "--sasl-scram-lenient")) {
             conf.sasl_scram_lenient = true;

@@ -30,6 +30,7 @@ static const sample_t samples[] = {
     {"delivery.timeout.ms", "120000", "60000", "60000", "0"},
     {"enable.auto.commit", "true", "false", "false", "on"},
     {"enable.idempotence", "true", "false", "false", "off"},
+    {"enable.sasl.oauthbearer.unsecure.jwt", "false", "true", "true", "yes"},
     {"fetch.max.bytes", "52428800", "1048576", "1048576", "0"},
     {"fetch.max.wait.ms", "500", "100", "100", "300001"},
     {"fetch.min.bytes", "1", "0", "0", "-1"},
@@ -55,7 +56,10 @@ static const sample_t samples[] = {
     {"retries", "2147483647", "3", "3", "2147483648"},
     {"retry.backoff.max.ms", "1000", "32000", "32000", "0"},
     {"retry.backoff.ms", "100", "250", "250", "0"},
-    {"sasl.mechanism", "PLAIN", "scram-sha-512", "SCRAM-SHA-512", "OAUTHBEARER"},
+    {"sasl.mechanism", "PLAIN", "oauthbearer", "OAUTHBEARER", "GSSAPI"},
+    {"sasl.oauthbearer.config", "", "principal=alice", "[hidden]", NULL},
+    {"sasl.oauthbearer.token.command", "", "vault read -field=token secret/kafka", "[hidden]", NULL},
+    {"sasl.oauthbearer.token.file", "", "/run/secrets/kafka.jwt", "/run/secrets/kafka.jwt", NULL},
     {"sasl.password", "", "s3cret", "[hidden]", NULL},
     {"sasl.username", "", "alice", "alice", NULL},
     {"security.protocol", "PLAINTEXT", "ssl", "SSL", "TLS"},
@@ -223,6 +227,8 @@ static void test_numbers_stable(void) {
     CU_ASSERT_EQUAL(KAFKA_CONF_SSL_MIN_VERSION, 46);
     CU_ASSERT_EQUAL(KAFKA_CONF_SASL_MECHANISM, 47);
     CU_ASSERT_EQUAL(KAFKA_CONF_SASL_PASSWORD, 49);
+    CU_ASSERT_EQUAL(KAFKA_CONF_SASL_OAUTHBEARER_TOKEN_FILE, 50);
+    CU_ASSERT_EQUAL(KAFKA_CONF_ENABLE_SASL_OAUTHBEARER_UNSECURE_JWT, 53);
 }
 
 static void test_dump_sorted(void) {
@@ -510,14 +516,40 @@ static void test_dup(void) {
 }
 
 /* Mechanisms not implemented are refused rather than accepted and ignored; SASL needs a
- * user; passwords are never shown by get or dump. */
+ * user (OAUTHBEARER one token source); passwords are never shown by get or dump. */
 static void test_security(void) {
     kafka_conf_t *conf = kafka_conf_new();
     CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
-    set_fails(conf, "sasl.mechanism", "OAUTHBEARER",
-              "sasl.mechanism: OAUTHBEARER is not supported: OAUTHBEARER is not implemented yet (PLAIN, "
-              "SCRAM-SHA-256 and SCRAM-SHA-512 are)");
     char errstr[256];
+    CU_ASSERT_EQUAL(kafka_conf_set(conf, "security.protocol", "SASL_PLAINTEXT", NULL, 0), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_conf_set(conf, "sasl.mechanism", "OAUTHBEARER", NULL, 0), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_conf_validate(conf, errstr, sizeof(errstr)), KAFKA_ERR__INVALID_CONF);
+    CU_ASSERT_STRING_EQUAL(errstr, "security.protocol: SASL_PLAINTEXT with OAUTHBEARER needs "
+                                   "sasl.oauthbearer.token.file or sasl.oauthbearer.token.command (or "
+                                   "enable.sasl.oauthbearer.unsecure.jwt=true)");
+    CU_ASSERT_EQUAL(kafka_conf_set(conf, "sasl.oauthbearer.token.file", "/run/token", NULL, 0), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_conf_validate(conf, errstr, sizeof(errstr)), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_conf_set(conf, "sasl.oauthbearer.token.command", "get-token --secret s3cr3t", NULL, 0),
+                    KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_conf_validate(conf, errstr, sizeof(errstr)), KAFKA_ERR__INVALID_CONF);
+    CU_ASSERT_PTR_NOT_NULL(strstr(errstr, "set only one"));
+    CU_ASSERT_STRING_EQUAL(get(conf, "sasl.oauthbearer.token.command"), "[hidden]");
+    CU_ASSERT_EQUAL(kafka_conf_set(conf, "sasl.oauthbearer.token.file", NULL, NULL, 0), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_conf_validate(conf, errstr, sizeof(errstr)), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_conf_set(conf, "sasl.oauthbearer.token.command", NULL, NULL, 0), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_conf_set(conf, "enable.sasl.oauthbearer.unsecure.jwt", "true", NULL, 0), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_conf_set(conf, "sasl.oauthbearer.config", "lifeSeconds=60", NULL, 0), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_conf_validate(conf, errstr, sizeof(errstr)), KAFKA_ERR__INVALID_CONF);
+    CU_ASSERT_STRING_EQUAL(errstr, "sasl.oauthbearer.config: principal=NAME is required for an unsecured JWT");
+    CU_ASSERT_EQUAL(kafka_conf_set(conf, "sasl.oauthbearer.config", "principal=alice colour=red", NULL, 0), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_conf_validate(conf, errstr, sizeof(errstr)), KAFKA_ERR__INVALID_CONF);
+    CU_ASSERT_PTR_NOT_NULL(strstr(errstr, "unknown key colour"));
+    CU_ASSERT_EQUAL(kafka_conf_set(conf, "sasl.oauthbearer.config", "principal=alice lifeSeconds=60", NULL, 0),
+                    KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_conf_validate(conf, errstr, sizeof(errstr)), KAFKA_OK);
+    kafka_conf_destroy(conf);
+    conf = kafka_conf_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
     CU_ASSERT_EQUAL(kafka_conf_set(conf, "sasl.mechanisms", "GSSAPI", errstr, sizeof(errstr)), /* librdkafka's key */
                     KAFKA_ERR__INVALID_CONF);
     CU_ASSERT_PTR_NOT_NULL(strstr(errstr, "GSSAPI (Kerberos) is not implemented"));

@@ -2,8 +2,9 @@
 # kcat (librdkafka's command-line client) against the kafka-mock executable: produce and
 # consume with every codec, headers and keys intact; metadata; offsets; the SSL
 # listeners of --tls (kcat over TLS with the printed CA, host names checked); SASL
-# (--sasl, every mechanism, plaintext and TLS, a wrong password refused); and fault
-# commands on the mock's stdin. Usage: test_mock_kcat.sh PATH/TO/kafka-mock
+# (--sasl, every mechanism, plaintext and TLS, a wrong password refused); OAUTHBEARER
+# with librdkafka's unsecured JWT, 1.5 s sessions (--sasl-session-lifetime-ms) and
+# sasl-fail; and fault commands on the mock's stdin. Usage: test_mock_kcat.sh PATH/TO/kafka-mock
 # Prints one line per check and "N passed, M failed" last; exit 1 on any failure, 77
 # (skipped) without kcat. Every client call is bounded by `timeout`; the mock is stopped
 # by closing its stdin.
@@ -232,6 +233,34 @@ check "SASL: consume what the six producers wrote" \
     "$(ksasl sasl_plaintext "$SASL_BS" SCRAM-SHA-512 bob builder -C -t sasl -p 0 -o beginning -e -f '%o %k=%s\n')"
 timeout 15 "$KCAT" -b "$BS" -m 3 -L >/dev/null 2>"$TMP/nosasl.err"
 check "no SASL: the listener hangs up, no metadata" 1 $?
+stop_mock
+
+# ---- OAUTHBEARER: librdkafka's unsecured JWT against the mock's validator ----
+start_mock --brokers 1 --sasl OAUTHBEARER --sasl-session-lifetime-ms 1500
+field BOOTSTRAP_SASL_PLAINTEXT SASL_BS
+koauth() {
+    timeout 15 "$KCAT" -b "$BS" -X security.protocol=sasl_plaintext -X sasl.mechanisms=OAUTHBEARER \
+        -X enable.sasl.oauthbearer.unsecure.jwt=true -X sasl.oauthbearer.config="principal=$1" "${@:2}" \
+        2>>"$TMP/kcat.err"
+}
+printf 'k:first\nk:second\n' | koauth alice -P -t oauth -p 0 -K:
+check "OAUTHBEARER: produce" 0 $?
+check "OAUTHBEARER: consume" "$(printf '0 k=first\n1 k=second')" \
+    "$(koauth alice -C -t oauth -p 0 -o beginning -e -f '%o %k=%s\n')"
+check "sasl-fail command" "ok sasl-fail 1000" "$(command "sasl-fail 1000")"
+koauth alice -m 2 -L >/dev/null
+check "sasl-fail: authentication refused" 1 $?
+check "sasl-fail: the broker's message reaches the client" 1 "$(grep -c -m1 'refuses this authentication (sasl-fail)' "$TMP/kcat.err")"
+command "sasl-fail 0" >/dev/null
+koauth alice -m 3 -L >/dev/null
+check "sasl-fail 0: authentication works again" 0 $?
+stats=$(command sasl-stats)
+if [[ $stats =~ ^ok\ authentications=([0-9]+)\ reauthentications=[0-9]+\ failures=([0-9]+)\ expired_closes= ]] &&
+    [ "${BASH_REMATCH[1]}" -ge 3 ] && [ "${BASH_REMATCH[2]}" -ge 1 ]; then
+    pass "sasl-stats: the authentications and the refused ones counted"
+else
+    fail "sasl-stats: the authentications and the refused ones counted" "authentications>=3 failures>=1" "$stats"
+fi
 stop_mock
 
 echo "$passed passed, $failed failed"

@@ -5,9 +5,10 @@
 #include <string.h>
 
 #include "core/bconn.h"
-#include "core/sasl.h"
 #include "core/log.h"
+#include "core/oauth.h"
 #include "core/rmetrics.h"
+#include "core/sasl.h"
 #include "net/tls.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -128,17 +129,84 @@ static kafka_io_t *connect_io(const kafka_conf_t *conf, const char *host, int po
     return io;
 }
 
+__attribute__((format(printf, 3, 4))) static kafka_err_t fail(kafka__bconn_t *bc, kafka_err_t err, const char *fmt,
+                                                              ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(bc->why, sizeof(bc->why), fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+/* A point between 85% and 95% of a session of lifetime_ms from now, drawn per session
+ * so that a client's connections do not all re-authenticate at once (Java's client
+ * draws the same way). */
+static int64_t reauth_point(kafka__bconn_t *bc, int64_t now, int64_t lifetime_ms) {
+    uint64_t x = (uint64_t)now * 0x9E3779B97F4A7C15u ^ (uint64_t)(uintptr_t)bc ^ (uint64_t)bc->reauths << 32;
+    x ^= x >> 29;
+    x *= 0xBF58476D1CE4E5B9u;
+    x ^= x >> 32;
+    int64_t permille = 850 + (int64_t)(x % 101);
+    int64_t at = now + lifetime_ms * permille / 1000;
+    return at > now ? at : now + 1;
+}
+
+/* SASL authentication as conf says, first or again (KIP-368): the mechanism's
+ * credentials (for OAUTHBEARER the client's current token, refreshed when due), the
+ * exchange, and the next re-authentication point from the session's lifetime. */
+/* @thread owner of bc */
+static kafka_err_t authenticate(kafka__bconn_t *bc, char *errstr, size_t errstr_size) {
+    const kafka_conf_t *c = bc->conf;
+    int64_t mechanism = kafka_conf_int(c, KAFKA_CONF_SASL_MECHANISM);
+    const char *mech = kafka__sasl_mechanism_name(mechanism);
+    const char *user = kafka_conf_str(c, KAFKA_CONF_SASL_USERNAME), *secret = kafka_conf_str(c, KAFKA_CONF_SASL_PASSWORD);
+    char *token = NULL, principal[256] = "";
+    kafka_err_t e = KAFKA_OK;
+    if (mechanism == KAFKA_SASL_OAUTHBEARER) {
+        char why[400];
+        e = kafka__oauth_token(kafka__conf_oauth(c), c, &token, principal, sizeof(principal), why, sizeof(why));
+        if (e) {
+            snprintf(errstr, errstr_size, "%s:%d: SASL OAUTHBEARER: %s", bc->host, bc->port, why);
+            return e;
+        }
+        user = principal;
+        secret = token;
+    }
+    int64_t lifetime = 0;
+    bc->authenticating = true;
+    e = kafka__sasl_authenticate(bc, mech, user, secret, &lifetime, errstr, errstr_size);
+    bc->authenticating = false;
+    kafka__oauth_token_free(token);
+    int64_t now = kafka__now_ms();
+    bc->session_ms = e ? 0 : lifetime;
+    bc->reauth_at = e || lifetime <= 0 ? 0 : reauth_point(bc, now, lifetime);
+    return e;
+}
+
+/* Authenticates the connection again before its session ends, on the same socket. */
+/* @thread owner of bc */
+static kafka_err_t reauthenticate(kafka__bconn_t *bc) {
+    char why[512];
+    int64_t t0 = kafka__now_ms();
+    kafka_err_t e = authenticate(bc, why, sizeof(why));
+    if (e)
+        return fail(bc, e, "%s:%d: re-authentication: %s", bc->host, bc->port, why);
+    bc->reauths++;
+    kafka__log(bc->conf, KAFKA__LOG_DEBUG, "SASL", NULL,
+               "broker %s:%d: re-authenticated in %lld ms (%s); the session lasts %lld ms", bc->host, bc->port,
+               (long long)(kafka__now_ms() - t0),
+               kafka__sasl_mechanism_name(kafka_conf_int(bc->conf, KAFKA_CONF_SASL_MECHANISM)),
+               (long long)bc->session_ms);
+    return KAFKA_OK;
+}
+
 /* The versions are settled: SASL authentication next when security.protocol asks for
  * it (after ApiVersions, as Kafka clients do; over TLS already for SASL_SSL). */
 static kafka__bconn_t *ready(kafka__bconn_t *bc, kafka_err_t *errp, char *errstr, size_t errstr_size) {
     apply_caps(bc);
     int64_t sp = kafka_conf_int(bc->conf, KAFKA_CONF_SECURITY_PROTOCOL);
     if (sp == KAFKA_SECURITY_SASL_PLAINTEXT || sp == KAFKA_SECURITY_SASL_SSL) {
-        const kafka_conf_t *c = bc->conf;
-        const char *mech = kafka__sasl_mechanism_name(kafka_conf_int(c, KAFKA_CONF_SASL_MECHANISM));
-        kafka_err_t e = kafka__sasl_authenticate(bc, mech, kafka_conf_str(c, KAFKA_CONF_SASL_USERNAME),
-                                                 kafka_conf_str(c, KAFKA_CONF_SASL_PASSWORD), NULL, errstr,
-                                                 errstr_size);
+        kafka_err_t e = authenticate(bc, errstr, errstr_size);
         if (e) {
             *errp = e;
             kafka__bconn_close(bc);
@@ -241,17 +309,13 @@ int32_t kafka__bconn_corr(kafka__bconn_t *bc) {
     return corr;
 }
 
-__attribute__((format(printf, 3, 4))) static kafka_err_t fail(kafka__bconn_t *bc, kafka_err_t err, const char *fmt,
-                                                              ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(bc->why, sizeof(bc->why), fmt, ap);
-    va_end(ap);
-    return err;
-}
-
 kafka_err_t kafka__bconn_sendv(kafka__bconn_t *bc, int16_t api_key, int16_t version, int32_t corr,
                                const struct iovec *iov, int iovcnt, bool answered) {
+    if (bc->reauth_at && !bc->authenticating && bc->wait_n == 0 && kafka__now_ms() >= bc->reauth_at) {
+        kafka_err_t e = reauthenticate(bc);
+        if (e)
+            return e;
+    }
     if (answered) {
         if (bc->wait_n == bc->wait_cap) {
             int cap = bc->wait_cap ? bc->wait_cap * 2 : 4;

@@ -12,9 +12,13 @@
  * connection's requests in the order they came); either way the connection checks each
  * response's correlation id and decodes it at the version its request went at. This is
  * the one place bytes meet a broker: kafka__bconn_open connects with kafka_io_open
- * (TCP, and TLS for security.protocol=SSL), then asks ApiVersions; SASL goes between
- * them when it comes. Reconnecting, backoff and the log's lost/restored
- * lines are core/broker.h's, one level up.
+ * (TCP, and TLS for security.protocol=SSL), asks ApiVersions, then authenticates with
+ * SASL for SASL_PLAINTEXT/SASL_SSL. When the broker limits the session (KIP-368:
+ * SessionLifetimeMs in SaslAuthenticate v1+), the connection authenticates again, on
+ * the same socket, when a request is written between 85% and 95% of the lifetime (the
+ * point drawn per session) and no response is awaited; pipelined owners hold new
+ * requests back meanwhile (kafka__bconn_may_send). Reconnecting, backoff and the log's
+ * lost/restored lines are core/broker.h's, one level up.
  *
  * A kafka__bconn_t is not thread-safe: one owner (a broker worker, a fetcher, the
  * metadata thread, a consumer call). A kafka__vcaps_t is shared by all of a client's
@@ -78,6 +82,10 @@ typedef struct kafka__bconn_s {
     kafka__bconn_req_t *wait; /* answered requests written, oldest at wait_head */
     int wait_cap, wait_head, wait_n;
     char why[512]; /* the last failure, naming the broker */
+    int64_t reauth_at;   /* monotonic ms from which to authenticate again (KIP-368); 0: never */
+    int64_t session_ms;  /* the broker's last SessionLifetimeMs; 0: none */
+    int64_t reauths;     /* re-authentications done on this connection */
+    bool authenticating; /* a SASL exchange is under way: its requests do not re-authenticate */
 } kafka__bconn_t;
 
 /* Connects to host:port and settles the API versions, none above what vcaps (the
@@ -111,11 +119,26 @@ int32_t kafka__bconn_corr(kafka__bconn_t *bc);
 
 /* Writes a request the caller framed (size, header with corr from kafka__bconn_corr, body)
  * as api_key at version. answered: a response will come (false only for Produce with
- * acks=0), which kafka__bconn_receive then takes in turn. On failure the connection is
- * out of step (close it), kafka__bconn_last_error() says why. */
+ * acks=0), which kafka__bconn_receive then takes in turn. When a re-authentication is
+ * due and no response is awaited, it runs first (SaslHandshake + SaslAuthenticate, a
+ * fresh OAUTHBEARER token); its failure is this call's (SASL_AUTHENTICATION_FAILED,
+ * KAFKA_ERR__AUTHENTICATION for a token not to be had, or a transport error). On
+ * failure the connection is out of step (close it), kafka__bconn_last_error() says why. */
 /* @thread owner  @locks none */
 kafka_err_t kafka__bconn_sendv(kafka__bconn_t *bc, int16_t api_key, int16_t version, int32_t corr,
                                const struct iovec *iov, int iovcnt, bool answered);
+
+/* Whether the session ends soon (KIP-368): the next request written re-authenticates
+ * first, once no response is awaited. now: kafka__now_ms(). */
+static inline bool kafka__bconn_reauth_due(const kafka__bconn_t *bc, int64_t now) {
+    return bc->reauth_at != 0 && now >= bc->reauth_at;
+}
+
+/* Whether a pipelining owner may write another request now: not while a re-authentication
+ * is due and responses are awaited (it waits for them, then writes, which re-authenticates). */
+static inline bool kafka__bconn_may_send(const kafka__bconn_t *bc, int64_t now) {
+    return bc->wait_n == 0 || !kafka__bconn_reauth_due(bc, now);
+}
 
 /* The number of answered requests written whose responses were not taken yet. */
 static inline int kafka__bconn_waiting(const kafka__bconn_t *bc) {

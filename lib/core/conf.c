@@ -12,6 +12,7 @@
 
 #include "core/conf_int.h"
 #include "core/log.h"
+#include "core/oauth.h"
 #include "kafka/protocol.h"
 
 typedef enum conf_type_e { CONF_BOOL, CONF_INT, CONF_ENUM, CONF_STR } conf_type_t;
@@ -53,6 +54,7 @@ struct kafka_conf_s {
     bool set[KAFKA_CONF__COUNT];
     kafka__conf_cbs_t cbs;
     kafka__logger_t *logger; /* each copy its own: a client's lines are limited apart */
+    kafka__oauth_t *oauth;   /* each copy its own: a client's OAUTHBEARER token */
 };
 
 static kafka_err_t check_bootstrap(const char *, const char *, char **, char *, size_t);
@@ -84,13 +86,12 @@ static const conf_enum_t security_values[] = {{"PLAINTEXT", KAFKA_SECURITY_PLAIN
                                               {"SASL_PLAINTEXT", KAFKA_SECURITY_SASL_PLAINTEXT},
                                               {"SASL_SSL", KAFKA_SECURITY_SASL_SSL},
                                               {NULL, 0}};
-#define NO_OAUTH "OAUTHBEARER is not implemented yet (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 are)"
-#define NO_GSSAPI "GSSAPI (Kerberos) is not implemented (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 are)"
-static const conf_refused_t refused[] = {{KAFKA_CONF_SASL_MECHANISM, "OAUTHBEARER", NO_OAUTH},
-                                         {KAFKA_CONF_SASL_MECHANISM, "GSSAPI", NO_GSSAPI}};
+#define NO_GSSAPI "GSSAPI (Kerberos) is not implemented (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER are)"
+static const conf_refused_t refused[] = {{KAFKA_CONF_SASL_MECHANISM, "GSSAPI", NO_GSSAPI}};
 static const conf_enum_t sasl_values[] = {{"PLAIN", KAFKA_SASL_PLAIN},
                                           {"SCRAM-SHA-256", KAFKA_SASL_SCRAM_SHA_256},
                                           {"SCRAM-SHA-512", KAFKA_SASL_SCRAM_SHA_512},
+                                          {"OAUTHBEARER", KAFKA_SASL_OAUTHBEARER},
                                           {NULL, 0}};
 static const conf_enum_t endpoint_id_values[] = {{"https", 1}, {"none", 0}, {NULL, 0}};
 static const conf_enum_t tls_version_values[] = {
@@ -214,9 +215,21 @@ static const conf_def_t props[KAFKA_CONF__COUNT] = {
     P_ENUM(KAFKA_CONF_SSL_MIN_VERSION, "ssl.min.version", "TLSv1.2", tls_version_values,
            "Oldest TLS version accepted: TLSv1.2 or TLSv1.3."),
     P_ENUM(KAFKA_CONF_SASL_MECHANISM, "sasl.mechanism", "PLAIN", sasl_values,
-           "SASL mechanism of SASL_PLAINTEXT / SASL_SSL: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512."),
+           "SASL mechanism of SASL_PLAINTEXT / SASL_SSL: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER."),
     P_STR(KAFKA_CONF_SASL_USERNAME, "sasl.username", "", NULL, "SASL user name (PLAIN, SCRAM)."),
     P_SECRET(KAFKA_CONF_SASL_PASSWORD, "sasl.password", "SASL password (PLAIN, SCRAM); never logged or shown."),
+    P_STR(KAFKA_CONF_SASL_OAUTHBEARER_TOKEN_FILE, "sasl.oauthbearer.token.file", "", NULL,
+          "OAUTHBEARER: a file holding the token (a JWT), read again whenever it changes (checked before "
+          "each authentication); the token is never logged."),
+    P_SECRET(KAFKA_CONF_SASL_OAUTHBEARER_TOKEN_COMMAND, "sasl.oauthbearer.token.command",
+             "OAUTHBEARER: a /bin/sh command printing the token (a JWT) on stdout, run when a token is "
+             "needed and again at 80% of its lifetime (its exp claim); never shown, as it may hold credentials."),
+    P_SECRET(KAFKA_CONF_SASL_OAUTHBEARER_CONFIG, "sasl.oauthbearer.config",
+             "librdkafka's: \"principal=NAME [lifeSeconds=N] [scope=A,B]\" for the unsecured JWT of "
+             "enable.sasl.oauthbearer.unsecure.jwt; never shown."),
+    P_BOOL(KAFKA_CONF_ENABLE_SASL_OAUTHBEARER_UNSECURE_JWT, "enable.sasl.oauthbearer.unsecure.jwt", "false",
+           "librdkafka's: OAUTHBEARER with an unsigned JWT (alg none) made from sasl.oauthbearer.config, for "
+           "development brokers (Kafka's unsecured validator); never for production."),
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -526,7 +539,9 @@ kafka_conf_t *kafka_conf_new(void) {
     kafka_conf_t *conf = calloc(1, sizeof(*conf));
     if (!conf)
         return NULL;
-    if (!(conf->logger = kafka__logger_new(KAFKA__LOG_BURST, KAFKA__LOG_INTERVAL_MS))) {
+    if (!(conf->logger = kafka__logger_new(KAFKA__LOG_BURST, KAFKA__LOG_INTERVAL_MS)) ||
+        !(conf->oauth = kafka__oauth_new())) {
+        kafka__logger_destroy(conf->logger);
         free(conf);
         return NULL;
     }
@@ -544,7 +559,8 @@ kafka_conf_t *kafka_conf_dup(const kafka_conf_t *conf) {
     kafka_conf_t *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
-    if (!(c->logger = kafka__logger_clone(conf->logger))) {
+    if (!(c->logger = kafka__logger_clone(conf->logger)) || !(c->oauth = kafka__oauth_new())) {
+        kafka__logger_destroy(c->logger);
         free(c);
         return NULL;
     }
@@ -585,6 +601,8 @@ const kafka__conf_cbs_t *kafka__conf_cbs(const kafka_conf_t *conf) { return &con
 
 kafka__logger_t *kafka__conf_logger(const kafka_conf_t *conf) { return conf->logger; }
 
+kafka__oauth_t *kafka__conf_oauth(const kafka_conf_t *conf) { return conf->oauth; }
+
 bool kafka__conf_is_set(const kafka_conf_t *conf, kafka_conf_prop_t prop) {
     return kafka_conf_name(prop) && conf->set[prop];
 }
@@ -594,6 +612,7 @@ void kafka_conf_destroy(kafka_conf_t *conf) {
         return;
     for (int p = 0; p < KAFKA_CONF__COUNT; p++) free(conf->sval[p]);
     kafka__logger_destroy(conf->logger);
+    kafka__oauth_destroy(conf->oauth);
     free(conf);
 }
 
@@ -712,9 +731,10 @@ kafka_err_t kafka_conf_set_file(kafka_conf_t *conf, const char *path, char *errs
         kafka_conf_destroy(tmp);
         return err;
     }
-    /* conf takes tmp's fields whole: its own strings and logger go first. */
+    /* conf takes tmp's fields whole: its own strings, logger and token go first. */
     for (int p = 0; p < KAFKA_CONF__COUNT; p++) free(conf->sval[p]);
     kafka__logger_destroy(conf->logger);
+    kafka__oauth_destroy(conf->oauth);
     *conf = *tmp;
     free(tmp);
     return KAFKA_OK;
@@ -753,9 +773,26 @@ kafka_err_t kafka_conf_validate(kafka_conf_t *conf, char *errstr, size_t errstr_
         return fail(errstr, errstr_size, "offsets.storage: file needs offsets.file to be set");
     bool sasl = v[KAFKA_CONF_SECURITY_PROTOCOL] == KAFKA_SECURITY_SASL_PLAINTEXT ||
                 v[KAFKA_CONF_SECURITY_PROTOCOL] == KAFKA_SECURITY_SASL_SSL;
-    if (sasl && !*conf->sval[KAFKA_CONF_SASL_USERNAME])
-        return fail(errstr, errstr_size, "security.protocol: %s needs sasl.username (and sasl.password) for %s",
-                    v[KAFKA_CONF_SECURITY_PROTOCOL] == KAFKA_SECURITY_SASL_SSL ? "SASL_SSL" : "SASL_PLAINTEXT",
+    const char *sp = v[KAFKA_CONF_SECURITY_PROTOCOL] == KAFKA_SECURITY_SASL_SSL ? "SASL_SSL" : "SASL_PLAINTEXT";
+    if (sasl && v[KAFKA_CONF_SASL_MECHANISM] == KAFKA_SASL_OAUTHBEARER) {
+        int sources = (*conf->sval[KAFKA_CONF_SASL_OAUTHBEARER_TOKEN_FILE] != 0) +
+                      (*conf->sval[KAFKA_CONF_SASL_OAUTHBEARER_TOKEN_COMMAND] != 0) +
+                      (v[KAFKA_CONF_ENABLE_SASL_OAUTHBEARER_UNSECURE_JWT] != 0);
+        if (sources == 0)
+            return fail(errstr, errstr_size, "security.protocol: %s with OAUTHBEARER needs sasl.oauthbearer.token.file "
+                        "or sasl.oauthbearer.token.command (or enable.sasl.oauthbearer.unsecure.jwt=true)", sp);
+        if (sources > 1)
+            return fail(errstr, errstr_size, "sasl.oauthbearer.token.file, sasl.oauthbearer.token.command and "
+                        "enable.sasl.oauthbearer.unsecure.jwt: set only one");
+        char principal[256];
+        int64_t life;
+        if (v[KAFKA_CONF_ENABLE_SASL_OAUTHBEARER_UNSECURE_JWT] &&
+            !kafka__oauth_config_parse(conf->sval[KAFKA_CONF_SASL_OAUTHBEARER_CONFIG], principal, sizeof(principal),
+                                       &life, why, sizeof(why)))
+            return fail(errstr, errstr_size, "%s", why);
+    } else if (sasl && !*conf->sval[KAFKA_CONF_SASL_USERNAME]) {
+        return fail(errstr, errstr_size, "security.protocol: %s needs sasl.username (and sasl.password) for %s", sp,
                     sasl_values[v[KAFKA_CONF_SASL_MECHANISM]].name);
+    }
     return KAFKA_OK;
 }

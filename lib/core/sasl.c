@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "core/sasl.h"
+#include "sasl/oauthbearer.h"
 #include "sasl/scram.h"
 #include "util/arena.h"
 
@@ -17,13 +18,15 @@ const char *kafka__sasl_mechanism_name(int64_t mechanism) {
     case KAFKA_SASL_PLAIN: return "PLAIN";
     case KAFKA_SASL_SCRAM_SHA_256: return "SCRAM-SHA-256";
     case KAFKA_SASL_SCRAM_SHA_512: return "SCRAM-SHA-512";
+    case KAFKA_SASL_OAUTHBEARER: return "OAUTHBEARER";
     default: return NULL;
     }
 }
 
 /* Whether this client speaks mechanism. */
 static bool mechanism_known(const char *mechanism) {
-    return mechanism && (strcmp(mechanism, "PLAIN") == 0 || kafka__scram_md(mechanism) != NULL);
+    return mechanism && (strcmp(mechanism, "PLAIN") == 0 || strcmp(mechanism, "OAUTHBEARER") == 0 ||
+                         kafka__scram_md(mechanism) != NULL);
 }
 
 __attribute__((format(printf, 4, 5))) static kafka_err_t fail(kafka_err_t err, char *why, size_t why_size,
@@ -128,6 +131,34 @@ static kafka_err_t scram(exch_t *x, const char *mechanism, const char *user, con
     return e;
 }
 
+/* The client's message with the token; a broker that refuses it answers with an error
+ * challenge (JSON), which is acknowledged before the broker fails the exchange. */
+static kafka_err_t oauthbearer(exch_t *x, const char *token, char *why, size_t why_size) {
+    size_t len = 0;
+    uint8_t *msg = kafka__oauthbearer_client_message(token, &len);
+    if (!msg) {
+        snprintf(why, why_size, "the token is empty or holds characters a bearer token may not");
+        return KAFKA_ERR__AUTHENTICATION;
+    }
+    uint8_t in[TOKEN_MAX];
+    size_t in_len = 0;
+    kafka_err_t e = round_trip(x, msg, len, in, &in_len);
+    OPENSSL_cleanse(msg, len);
+    free(msg);
+    if (e || in_len == 0)
+        return e;
+    char challenge[200];
+    snprintf(challenge, sizeof(challenge), "%.*s", (int)in_len, (const char *)in);
+    e = round_trip(x, KAFKA__OAUTHBEARER_ACK, 1, in, &in_len);
+    if (!e || e == KAFKA_ERR_SASL_AUTHENTICATION_FAILED) {
+        snprintf(why, why_size, "the broker refused the token: %s%s%s", challenge,
+                 x->broker_msg[0] && strcmp(x->broker_msg, challenge) ? "; " : "",
+                 x->broker_msg[0] && strcmp(x->broker_msg, challenge) ? x->broker_msg : "");
+        return KAFKA_ERR_SASL_AUTHENTICATION_FAILED;
+    }
+    return e;
+}
+
 /* SaslHandshake: the broker enables mechanism, or says which it does. */
 static kafka_err_t handshake(exch_t *x, const char *mechanism, char *why, size_t why_size) {
     kafka__bconn_t *bc = x->bc;
@@ -175,18 +206,23 @@ kafka_err_t kafka__sasl_authenticate(kafka__bconn_t *bc, const char *mechanism, 
         *session_lifetime_ms = 0;
     if (!mechanism_known(mechanism))
         return fail(KAFKA_ERR__INVALID_CONF, why, why_size, "sasl.mechanism %s is not one this client speaks "
-                    "(PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)", mechanism ? mechanism : "(none)");
+                    "(PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)", mechanism ? mechanism : "(none)");
     exch_t x = {bc, false, -1, 0, ""};
     kafka_err_t e = handshake(&x, mechanism, why, why_size);
     if (e)
         return e;
     char swhy[300] = "";
-    e = strcmp(mechanism, "PLAIN") == 0 ? plain(&x, user ? user : "", password ? password : "")
-                                        : scram(&x, mechanism, user ? user : "", password ? password : "", swhy,
-                                                sizeof(swhy));
+    bool oauth = strcmp(mechanism, "OAUTHBEARER") == 0;
+    if (oauth)
+        e = oauthbearer(&x, password ? password : "", swhy, sizeof(swhy));
+    else if (strcmp(mechanism, "PLAIN") == 0)
+        e = plain(&x, user ? user : "", password ? password : "");
+    else
+        e = scram(&x, mechanism, user ? user : "", password ? password : "", swhy, sizeof(swhy));
     if (e == KAFKA_ERR_SASL_AUTHENTICATION_FAILED)
-        return fail(e, why, why_size, "%s:%d: SASL_AUTHENTICATION_FAILED: %s%s as user %s: %s", bc->host, bc->port,
-                    mechanism, x.raw ? " (SaslHandshake v0)" : "", user ? user : "",
+        return fail(e, why, why_size, "%s:%d: SASL_AUTHENTICATION_FAILED: %s%s as %s %s: %s", bc->host, bc->port,
+                    mechanism, x.raw ? " (SaslHandshake v0)" : "", oauth ? "principal" : "user",
+                    user && *user ? user : "(none)",
                     swhy[0] ? swhy : x.broker_msg[0] ? x.broker_msg : "the broker refused");
     if (e)
         return fail(e, why, why_size, "%s:%d: SASL %s: %s", bc->host, bc->port, mechanism,

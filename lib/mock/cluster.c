@@ -348,6 +348,8 @@ static void handle_frame(kafka_mock_t *m, kmock_conn_t *c, const uint8_t *frame,
         e = KAFKA_ERR__UNSUPPORTED_VERSION;
     if (api && !kmock__sasl_allows(m, &c->sasl, key))
         api = NULL; /* before authentication Kafka serves nothing else: it hangs up */
+    if (api && kmock__sasl_expired(m, &c->sasl, key, now))
+        api = NULL; /* the session ended (KIP-368): Kafka hangs up on all but re-authentication */
     if (api && e == KAFKA_ERR__UNSUPPORTED_VERSION && key == KAFKA_API_API_VERSIONS) {
         /* KIP-511: answer an unknown ApiVersions version at v0 with UNSUPPORTED_VERSION and
          * our versions, so the client can pick one. */
@@ -772,6 +774,21 @@ kafka_err_t kafka_mock_set_retention(kafka_mock_t *m, size_t bytes) {
             kmock__log_retain(&t->partitions[i], bytes);
     pthread_mutex_unlock(&m->lock);
     return KAFKA_OK;
+}
+
+kafka_err_t kafka_mock_sasl_fail(kafka_mock_t *m, int count) {
+    if (count < 0)
+        return KAFKA_ERR__INVALID_ARG;
+    pthread_mutex_lock(&m->lock);
+    m->sasl_fail_next = count;
+    pthread_mutex_unlock(&m->lock);
+    return KAFKA_OK;
+}
+
+void kafka_mock_sasl_stats(kafka_mock_t *m, kafka_mock_sasl_stats_t *stats) {
+    pthread_mutex_lock(&m->lock);
+    *stats = m->sasl_stats;
+    pthread_mutex_unlock(&m->lock);
 }
 
 kafka_err_t kafka_mock_set_message_max_bytes(kafka_mock_t *m, size_t bytes) {

@@ -21,6 +21,9 @@ static const char help[] =
     "  message.max.bytes BYTES              refuse (MESSAGE_TOO_LARGE) a Produce partition holding a batch\n"
     "                                       over BYTES, 12-byte log overhead included (0: no limit)\n"
     "  offsets TOPIC PARTITION              print the log start offset and high watermark\n"
+    "  sasl-fail N                          fail the next N SASL authentications (SASL_AUTHENTICATION_FAILED)\n"
+    "  sasl-stats                           print the SASL authentications, re-authentications (KIP-368),\n"
+    "                                       failures and connections closed for an ended session\n"
     "  damage TOPIC PARTITION OFFSET [crc|payload]\n"
     "                                       flip a byte in the stored batch holding OFFSET: its CRC fails\n"
     "                                       (crc, the default), or the CRC is rewritten (payload)\n"
@@ -138,6 +141,20 @@ kafka_err_t kafka_mock_command(kafka_mock_t *m, const char *line, char *reply, s
             return FAIL(KAFKA_ERR__INVALID_ARG, "usage: message.max.bytes BYTES");
         kafka_mock_set_message_max_bytes(m, (size_t)a);
         return REPLY("ok message.max.bytes %ld", a);
+    }
+    if (!strcmp(cmd, "sasl-fail")) {
+        if (argc < 2 || !parse_int(argv[1], 0, 1000000, &a))
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: sasl-fail N");
+        kafka_mock_sasl_fail(m, (int)a);
+        return REPLY("ok sasl-fail %ld", a);
+    }
+    if (!strcmp(cmd, "sasl-stats")) {
+        kafka_mock_sasl_stats_t st;
+        kafka_mock_sasl_stats(m, &st);
+        return REPLY("ok authentications=%lld reauthentications=%lld failures=%lld expired_closes=%lld "
+                     "max_reauths_per_connection=%lld",
+                     (long long)st.authentications, (long long)st.reauthentications, (long long)st.failures,
+                     (long long)st.expired_closes, (long long)st.max_reauths_per_connection);
     }
     if (!strcmp(cmd, "offsets")) {
         int64_t ls, hw;

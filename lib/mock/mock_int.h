@@ -184,6 +184,8 @@ struct kafka_mock_s {
     char cluster_id[32];
     kmock_group_t *groups;
     bool parked_recheck; /* a Produce appended or a group moved on: parked requests look again */
+    int sasl_fail_next; /* authentications still to fail (kafka_mock_sasl_fail) */
+    kafka_mock_sasl_stats_t sasl_stats;
 };
 
 /* A connection's SASL state (sasl.c), on a cluster with conf.sasl_mechanisms. */
@@ -198,8 +200,16 @@ typedef struct kmock_sasl_s {
     kmock_sasl_stage_t stage;
     bool raw;     /* SaslHandshake v0: the tokens come in raw frames, not SaslAuthenticate */
     char mech[32];
-    int step;     /* SCRAM: 0 waits for client-first, 1 for client-final */
+    int step;     /* SCRAM: 0 waits for client-first, 1 for client-final; OAUTHBEARER: 1 after an
+                     error challenge, waiting for the client's \x01 */
     kafka__scram_server_t scram;
+    char principal[256]; /* who authenticated (a re-authentication must stay the same) */
+    char challenge[64];  /* OAUTHBEARER: the error challenge sent */
+    int64_t token_exp_ms;   /* OAUTHBEARER: the token's exp (wall clock) */
+    int64_t expires_at;     /* monotonic ms the session ends; 0: never (KIP-368) */
+    int64_t reauth_started; /* monotonic ms of the last re-authentication's SaslHandshake */
+    bool reauth;            /* the exchange under way re-authenticates */
+    int64_t reauths;        /* re-authentications done */
 } kmock_sasl_t;
 
 /* A request being handled. */
@@ -270,6 +280,9 @@ kmock_result_t kmock__handle_sasl_authenticate(kmock_req_t *rq, kafka_response_u
  * always without conf.sasl_mechanisms; else only ApiVersions and SaslHandshake (and
  * SaslAuthenticate once a mechanism is chosen) before authentication, as Kafka. */
 bool kmock__sasl_allows(const kafka_mock_t *m, const kmock_sasl_t *s, int16_t api_key);
+/* Whether the connection's session ended (KIP-368) and a request of api_key must close
+ * it: anything but SaslHandshake, SaslAuthenticate and ApiVersions. Counted. */
+bool kmock__sasl_expired(kafka_mock_t *m, const kmock_sasl_t *s, int16_t api_key, int64_t now);
 /* Whether every mechanism of the comma-separated list is one the mock serves; else
  * errstr names the first that is not. */
 bool kmock__sasl_conf_ok(const char *mechanisms, char *errstr, size_t errstr_size);

@@ -1,11 +1,18 @@
-/* The mock's SASL server: PLAIN and SCRAM-SHA-256/512 against conf.sasl_users, through
- * SaslHandshake v0 (raw token frames) or v1 + SaslAuthenticate, as Kafka's brokers do. */
+/* The mock's SASL server: PLAIN and SCRAM-SHA-256/512 against conf.sasl_users, and
+ * OAUTHBEARER with unsecured JWTs, through SaslHandshake v0 (raw token frames) or v1 +
+ * SaslAuthenticate, as Kafka's brokers do; KIP-368 session lifetimes and
+ * re-authentication on the same connection (conf.sasl_session_lifetime_ms). */
 #include <stdio.h>
 #include <string.h>
 
 #include "mock/mock_int.h"
+#include "sasl/jwt.h"
+#include "sasl/oauthbearer.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/clock.h"
+
+#define REAUTH_MIN_INTERVAL_MS 1000 /* Kafka refuses a re-authentication within a second of the last */
 
 /* The next item of a comma-separated list at *pos (its length in *len), moving *pos past
  * it; false at the end. */
@@ -34,9 +41,10 @@ bool kmock__sasl_conf_ok(const char *mechanisms, char *errstr, size_t errstr_siz
     const char *item;
     size_t n;
     while (next_item(&mechanisms, &item, &n))
-        if (!listed("PLAIN,SCRAM-SHA-256,SCRAM-SHA-512", item, n)) {
-            snprintf(errstr, errstr_size, "SASL mechanism %.*s is not served (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)",
-                     (int)n, item);
+        if (!listed("PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER", item, n)) {
+            snprintf(errstr, errstr_size,
+                     "SASL mechanism %.*s is not served (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)", (int)n,
+                     item);
             return false;
         }
     return true;
@@ -67,10 +75,55 @@ bool kmock__sasl_allows(const kafka_mock_t *m, const kmock_sasl_t *s, int16_t ap
            (api_key == KAFKA_API_SASL_AUTHENTICATE && s->stage == KMOCK_SASL_MECH && !s->raw);
 }
 
+bool kmock__sasl_expired(kafka_mock_t *m, const kmock_sasl_t *s, int16_t api_key, int64_t now) {
+    if (s->stage != KMOCK_SASL_DONE || s->expires_at == 0 || now < s->expires_at || api_key == KAFKA_API_API_VERSIONS ||
+        api_key == KAFKA_API_SASL_HANDSHAKE || api_key == KAFKA_API_SASL_AUTHENTICATE)
+        return false;
+    m->sasl_stats.expired_closes++;
+    return true;
+}
+
+/* OAUTHBEARER's one token: a valid unsecured JWT authenticates; a malformed message
+ * fails; a token Kafka's unsecured validator would refuse gets the error challenge,
+ * after which the client's \x01 fails the exchange with the challenge as the message. */
+static bool oauthbearer(kmock_sasl_t *s, const uint8_t *tok, size_t len, kafka_buf_t *out, char *why,
+                        size_t why_size) {
+    if (s->step == 1) {
+        snprintf(why, why_size, "%s", s->challenge);
+        return false;
+    }
+    const char *token, *authzid;
+    size_t token_len, authzid_len;
+    if (!kafka__oauthbearer_server_parse(tok, len, &token, &token_len, &authzid, &authzid_len, why, why_size))
+        return false;
+    kafka__jwt_t jwt;
+    char jwhy[200];
+    bool valid = kafka__jwt_parse(token, token_len, &jwt, jwhy, sizeof(jwhy)) && strcmp(jwt.alg, "none") == 0 &&
+                 !jwt.signed_ && jwt.has_sub && jwt.sub[0] && jwt.has_exp && jwt.exp_ms > kafka__wall_ms() &&
+                 (!authzid_len || (authzid_len == strlen(jwt.sub) && memcmp(authzid, jwt.sub, authzid_len) == 0));
+    if (!valid) {
+        snprintf(s->challenge, sizeof(s->challenge), "{\"status\":\"invalid_token\"}");
+        kafka__buf_write(out, s->challenge, strlen(s->challenge));
+        s->step = 1;
+        return true;
+    }
+    snprintf(s->principal, sizeof(s->principal), "%s", jwt.sub);
+    s->token_exp_ms = jwt.exp_ms;
+    s->stage = KMOCK_SASL_DONE;
+    return true;
+}
+
 /* One token of the chosen mechanism's exchange: the answer into out; false with why
  * when the client failed to authenticate. */
 static bool step(kafka_mock_t *m, kmock_sasl_t *s, const uint8_t *tok, size_t len, kafka_buf_t *out, char *why,
                  size_t why_size) {
+    if (s->step == 0 && m->sasl_fail_next > 0) {
+        m->sasl_fail_next--;
+        snprintf(why, why_size, "Authentication failed: kafka-mock refuses this authentication (sasl-fail)");
+        return false;
+    }
+    if (strcmp(s->mech, "OAUTHBEARER") == 0)
+        return oauthbearer(s, tok, len, out, why, why_size);
     if (strcmp(s->mech, "PLAIN") == 0) {
         /* authzid NUL user NUL password */
         const uint8_t *u = len ? memchr(tok, 0, len) : NULL;
@@ -88,6 +141,7 @@ static bool step(kafka_mock_t *m, kmock_sasl_t *s, const uint8_t *tok, size_t le
             snprintf(why, why_size, "Authentication failed: Invalid username or password");
             return false;
         }
+        snprintf(s->principal, sizeof(s->principal), "%s", user);
         s->stage = KMOCK_SASL_DONE;
         return true;
     }
@@ -99,8 +153,10 @@ static bool step(kafka_mock_t *m, kmock_sasl_t *s, const uint8_t *tok, size_t le
     } else {
         ok = kafka__scram_server_final(&s->scram, tok, len, m->conf.sasl_scram_lenient, msg, sizeof(msg), swhy,
                                        sizeof(swhy));
-        if (ok)
+        if (ok) {
+            snprintf(s->principal, sizeof(s->principal), "%s", s->scram.user);
             s->stage = KMOCK_SASL_DONE;
+        }
     }
     if (!ok) {
         snprintf(why, why_size,
@@ -112,13 +168,45 @@ static bool step(kafka_mock_t *m, kmock_sasl_t *s, const uint8_t *tok, size_t le
     return true;
 }
 
+/* The exchange succeeded: the session's lifetime (KIP-368: the configured one, an
+ * OAUTHBEARER token's remaining life if shorter) from now, counted; -1 when a
+ * re-authentication named another principal (why says so), which fails it. */
+static int64_t finish(kafka_mock_t *m, kmock_sasl_t *s, const char *prev_principal, int64_t now, char *why,
+                      size_t why_size) {
+    if (s->reauth && strcmp(prev_principal, s->principal) != 0) {
+        snprintf(why, why_size, "Cannot change principals during re-authentication from %.60s to %.60s", prev_principal,
+                 s->principal);
+        return -1;
+    }
+    int64_t lifetime = m->conf.sasl_session_lifetime_ms > 0 ? m->conf.sasl_session_lifetime_ms : 0;
+    if (lifetime && strcmp(s->mech, "OAUTHBEARER") == 0) {
+        int64_t left = s->token_exp_ms - kafka__wall_ms();
+        if (left < lifetime)
+            lifetime = left > 1 ? left : 1;
+    }
+    s->expires_at = lifetime ? now + lifetime : 0;
+    if (s->reauth) {
+        s->reauths++;
+        m->sasl_stats.reauthentications++;
+        if (s->reauths > m->sasl_stats.max_reauths_per_connection)
+            m->sasl_stats.max_reauths_per_connection = s->reauths;
+    } else {
+        m->sasl_stats.authentications++;
+    }
+    s->reauth = false;
+    return lifetime;
+}
+
 bool kmock__sasl_raw(kafka_mock_t *m, kmock_sasl_t *s, const uint8_t *token, size_t len, kafka_buf_t *out) {
-    char why[256];
+    char why[256], prev[sizeof(s->principal)];
+    memcpy(prev, s->principal, sizeof(prev));
     size_t at = out->len;
     kafka__buf_i32(out, 0); /* the answer's size, known after it */
-    if (!step(m, s, token, len, out, why, sizeof(why)) || out->oom) {
+    if (!step(m, s, token, len, out, why, sizeof(why)) || out->oom ||
+        (s->stage == KMOCK_SASL_DONE && finish(m, s, prev, kafka__now_ms(), why, sizeof(why)) < 0)) {
         out->len = at;
         s->stage = KMOCK_SASL_FAILED;
+        m->sasl_stats.failures++;
         return false;
     }
     kafka__be32(out->data + at, (uint32_t)(out->len - at - 4));
@@ -142,14 +230,23 @@ kmock_result_t kmock__handle_sasl_handshake(kmock_req_t *rq, kafka_response_u *r
     kmock_sasl_t *s = rq->sasl;
     if (rq->inject)
         return KMOCK_RESPOND;
-    if (s->stage != KMOCK_SASL_START) {
+    /* KIP-368: a session with an end may start again, with the same mechanism, on v1, not
+     * within a second of the last start; anything else after authentication is refused. */
+    size_t ml = req->mechanism.len > 0 ? (size_t)req->mechanism.len : 0;
+    bool reauth = s->stage == KMOCK_SASL_DONE && s->expires_at != 0 && rq->hdr->request_api_version >= 1 &&
+                  (s->reauth_started == 0 || rq->now_ms - s->reauth_started >= REAUTH_MIN_INTERVAL_MS);
+    if (s->stage != KMOCK_SASL_START && !reauth) {
         r->error_code = KAFKA_ERR_ILLEGAL_SASL_STATE;
         return KMOCK_RESPOND;
     }
-    if (!listed(mechs, req->mechanism.str, req->mechanism.len > 0 ? (size_t)req->mechanism.len : 0) ||
-        req->mechanism.len >= (int32_t)sizeof(s->mech)) {
+    if (!listed(mechs, req->mechanism.str, ml) || ml >= sizeof(s->mech) ||
+        (reauth && (strlen(s->mech) != ml || memcmp(s->mech, req->mechanism.str, ml) != 0))) {
         r->error_code = KAFKA_ERR_UNSUPPORTED_SASL_MECHANISM;
         return KMOCK_RESPOND;
+    }
+    if (reauth) {
+        s->reauth = true;
+        s->reauth_started = rq->now_ms;
     }
     memcpy(s->mech, req->mechanism.str, (size_t)req->mechanism.len);
     s->mech[req->mechanism.len] = 0;
@@ -173,9 +270,13 @@ kmock_result_t kmock__handle_sasl_authenticate(kmock_req_t *rq, kafka_response_u
         return KMOCK_RESPOND;
     }
     kafka_buf_t out = KAFKA_BUF_INIT;
-    char why[256];
+    char why[256], prev[sizeof(s->principal)];
+    memcpy(prev, s->principal, sizeof(prev));
+    int64_t lifetime = 0;
     if (!step(rq->m, s, req->auth_bytes.data, req->auth_bytes.len > 0 ? (size_t)req->auth_bytes.len : 0, &out, why,
-              sizeof(why))) {
+              sizeof(why)) ||
+        (s->stage == KMOCK_SASL_DONE && (lifetime = finish(rq->m, s, prev, rq->now_ms, why, sizeof(why))) < 0)) {
+        rq->m->sasl_stats.failures++;
         s->stage = KMOCK_SASL_FAILED;
         r->error_code = KAFKA_ERR_SASL_AUTHENTICATION_FAILED;
         char *msg = kafka__arena_alloc(rq->arena, strlen(why) + 1);
@@ -190,6 +291,7 @@ kmock_result_t kmock__handle_sasl_authenticate(kmock_req_t *rq, kafka_response_u
             r->auth_bytes = (kafka_bytes_t){bytes, (int32_t)out.len};
         }
     }
+    r->session_lifetime_ms = lifetime;
     kafka__buf_free(&out);
     return KMOCK_RESPOND;
 }

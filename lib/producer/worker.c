@@ -452,7 +452,8 @@ static int64_t service(kafka__worker_t *w, int64_t now) {
     kafka_producer_t *p = w->p;
     bool flushing = atomic_load(&p->flushing) > 0;
     bool connected = w->broker.bc != NULL;
-    bool room = w->ring_n < w->ring_cap;
+    /* A re-authentication that is due waits for the responses in flight (KIP-368). */
+    bool room = w->ring_n < w->ring_cap && (!connected || kafka__bconn_may_send(w->broker.bc, now));
     size_t bytes = 0;
     int64_t due = INT64_MAX;
     for (size_t i = 0; i < w->ntracked;) {

@@ -79,6 +79,10 @@ typedef enum kafka_conf_prop_e {
     KAFKA_CONF_SASL_MECHANISM = 47,               /* sasl.mechanism (alias sasl.mechanisms) */
     KAFKA_CONF_SASL_USERNAME = 48,                /* sasl.username */
     KAFKA_CONF_SASL_PASSWORD = 49,                /* sasl.password: a secret, never shown */
+    KAFKA_CONF_SASL_OAUTHBEARER_TOKEN_FILE = 50,  /* sasl.oauthbearer.token.file */
+    KAFKA_CONF_SASL_OAUTHBEARER_TOKEN_COMMAND = 51, /* sasl.oauthbearer.token.command: a secret, never shown */
+    KAFKA_CONF_SASL_OAUTHBEARER_CONFIG = 52,      /* sasl.oauthbearer.config: a secret, never shown */
+    KAFKA_CONF_ENABLE_SASL_OAUTHBEARER_UNSECURE_JWT = 53, /* enable.sasl.oauthbearer.unsecure.jwt */
     KAFKA_CONF__COUNT /* one past the last number: grows with every new property */
 } kafka_conf_prop_t;
 
@@ -126,7 +130,8 @@ typedef enum kafka_security_protocol_e {
 typedef enum kafka_sasl_mechanism_e {
     KAFKA_SASL_PLAIN,
     KAFKA_SASL_SCRAM_SHA_256,
-    KAFKA_SASL_SCRAM_SHA_512
+    KAFKA_SASL_SCRAM_SHA_512,
+    KAFKA_SASL_OAUTHBEARER
 } kafka_sasl_mechanism_t;
 
 /* ssl.min.version, as TLS spells them on the wire (0x0303 TLS 1.2, 0x0304 TLS 1.3). */

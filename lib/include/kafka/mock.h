@@ -32,9 +32,13 @@ typedef struct kafka_mock_conf_s {
                                   (or MessageSet entry) larger than this, 12-byte log overhead included,
                                   gets MESSAGE_TOO_LARGE and nothing of it is appended, as Kafka does;
                                   0 = no limit (default 0; Kafka's default is 1000012) */
-    const char *sasl_mechanisms; /* "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512" (any of them): every connection
-                                    must authenticate first, as on a SASL_PLAINTEXT listener; NULL or ""
-                                    = no SASL (default NULL). Copied by kafka_mock_new. */
+    const char *sasl_mechanisms; /* "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER" (any of them): every
+                                    connection must authenticate first, as on a SASL_PLAINTEXT listener;
+                                    NULL or "" = no SASL (default NULL). Copied by kafka_mock_new.
+                                    OAUTHBEARER takes unsecured JWTs as Kafka's
+                                    OAuthBearerUnsecuredValidatorCallbackHandler does: header alg none, a
+                                    string sub (the principal) and a number exp (seconds) in the future;
+                                    others get the error challenge {"status":"invalid_token"}. */
     const char *sasl_users;      /* the users, "name:password,..." (copied) */
     bool sasl_scram_lenient;     /* accept a SCRAM client-final nonce that only ends with the server's, as
                                     Kafka 3.8.1-3.9 do: librdkafka before 2.6.1 (Debian 12 has 2.0.2)
@@ -55,6 +59,12 @@ typedef struct kafka_mock_conf_s {
     bool tls_client_auth;      /* mutual TLS (generated certificates only): clients must show a
                                   certificate of the generated CA; one is written for them, see
                                   kafka_mock_tls_client_cert() */
+    int64_t sasl_session_lifetime_ms; /* KIP-368, Kafka's connections.max.reauth.ms: > 0 limits each SASL
+                                  session to this (an OAUTHBEARER one also to its token's exp), reported
+                                  as SessionLifetimeMs in SaslAuthenticate v1+; a connection whose
+                                  session ended is closed on any request but SaslHandshake,
+                                  SaslAuthenticate and ApiVersions, and may authenticate again on the
+                                  same socket (not twice within a second, as Kafka); default 0: none */
 } kafka_mock_conf_t;
 
 /* The default log bound per partition: 8 MiB. Past it the oldest 2 MiB segments go and
@@ -109,6 +119,21 @@ kafka_err_t kafka_mock_drop_next_response(kafka_mock_t *m, int16_t api_key, int 
 kafka_err_t kafka_mock_set_retention(kafka_mock_t *m, size_t bytes);
 /* The broker-side message.max.bytes of every broker (0 = no limit), see kafka_mock_conf_t. */
 kafka_err_t kafka_mock_set_message_max_bytes(kafka_mock_t *m, size_t bytes);
+
+/* The next count SASL authentications (an exchange's first token, on any broker, first
+ * ones and re-authentications alike) fail with SASL_AUTHENTICATION_FAILED, as a broker
+ * whose credential store refuses them; count 0 clears it. */
+kafka_err_t kafka_mock_sasl_fail(kafka_mock_t *m, int count);
+
+/* What the cluster's SASL listeners saw. */
+typedef struct kafka_mock_sasl_stats_s {
+    int64_t authentications;   /* exchanges that succeeded on a new connection */
+    int64_t reauthentications; /* exchanges that succeeded on an authenticated connection (KIP-368) */
+    int64_t failures;          /* exchanges that failed (wrong credentials, bad tokens, sasl-fail) */
+    int64_t expired_closes;    /* connections closed for a request after their session ended */
+    int64_t max_reauths_per_connection; /* the most re-authentications one connection made */
+} kafka_mock_sasl_stats_t;
+void kafka_mock_sasl_stats(kafka_mock_t *m, kafka_mock_sasl_stats_t *stats);
 
 /* Damages the stored batch (or MessageSet message) holding offset, as a bad disk
  * would: one byte in the middle of its records is flipped, so its CRC no longer
