@@ -253,6 +253,61 @@ static void test_clients_over_sasl(void) {
     kafka_mock_destroy(m);
 }
 
+/* One cluster, a PLAINTEXT and a SASL_SSL listener: each client is told the brokers'
+ * ports of its own listener (a client given the other's would fail its handshake), and
+ * both see one log. */
+static void test_listeners(void) {
+    kafka_mock_conf_t mc;
+    kafka_mock_conf_init(&mc);
+    mc.brokers = 2;
+    mc.retention_bytes = 0;
+    mc.listeners = "PLAINTEXT,sasl_ssl";
+    mc.sasl_mechanisms = "SCRAM-SHA-256";
+    mc.sasl_users = "alice:wonderland";
+    kafka_mock_t *m = kafka_test_mock_new(&mc);
+    CU_ASSERT_EQUAL(kafka_mock_listener_count(m), 2);
+    CU_ASSERT_STRING_EQUAL(kafka_mock_listener_protocol(m, 1), "SASL_SSL");
+    CU_ASSERT_PTR_NULL(kafka_mock_listener_protocol(m, 2));
+    CU_ASSERT_STRING_EQUAL(kafka_mock_bootstrap_listener(m, "PLAINTEXT"), kafka_mock_bootstrap(m));
+    CU_ASSERT_STRING_EQUAL(kafka_mock_bootstrap_listener(m, "SASL_SSL"), kafka_mock_bootstrap_ssl(m));
+    CU_ASSERT_PTR_NULL(kafka_mock_bootstrap_listener(m, "SSL"));
+    CU_ASSERT_PTR_NULL(kafka_mock_bootstrap_listener(m, NULL));
+    CU_ASSERT_EQUAL(kafka_mock_broker_listener_port(m, 1, "SSL"), -1);
+    CU_ASSERT_EQUAL(kafka_mock_broker_listener_port(m, 2, "sasl_ssl"), kafka_mock_broker_ssl_port(m, 2));
+    CU_ASSERT_NOT_EQUAL(kafka_mock_broker_port(m, 2), kafka_mock_broker_ssl_port(m, 2));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(kafka_mock_tls_ca(m)); /* a TLS listener implies tls */
+    const char *sasl_ssl[] = {"security.protocol", "SASL_SSL", "ssl.ca.location", kafka_mock_tls_ca(m),
+                              "sasl.mechanism", "SCRAM-SHA-256", "sasl.username", "alice", "sasl.password",
+                              "wonderland", NULL};
+    kafka_test_produce(kafka_mock_bootstrap_ssl(m), sasl_ssl, "both", 2, 500, 64, "sasl-");
+    CU_ASSERT_EQUAL(kafka_test_consume(kafka_mock_bootstrap(m), NULL, "both", 2, 500, "sasl-"), 500);
+    kafka_test_produce(kafka_mock_bootstrap(m), NULL, "both-2", 2, 500, 64, "sasl-");
+    CU_ASSERT_EQUAL(kafka_test_consume(kafka_mock_bootstrap_ssl(m), sasl_ssl, "both-2", 2, 500, "sasl-"), 500);
+    /* Off a SASL listener there is nothing to authenticate: Kafka's answer. */
+    char why[512];
+    bool usable;
+    CU_ASSERT_EQUAL(auth(m, "SCRAM-SHA-256", "alice", "wonderland", false, &usable, why, sizeof(why)),
+                    KAFKA_ERR_ILLEGAL_SASL_STATE);
+    CU_ASSERT(usable);
+    kafka_mock_destroy(m);
+
+    const char *bad[][3] = {{"PLAINTEXT,SSL,plaintext", "PLAIN", "listener PLAINTEXT is named twice"},
+                            {"PLAINTEXT,TLS", "PLAIN", "listener \"TLS\": not a security protocol"},
+                            {"", "PLAIN", "listener \"\": not a security protocol"},
+                            {"PLAINTEXT,", "PLAIN", "listener \"\": not a security protocol"},
+                            {"SASL_PLAINTEXT", NULL, "listener SASL_PLAINTEXT needs SASL mechanisms"}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        kafka_mock_conf_init(&mc);
+        mc.listeners = bad[i][0];
+        mc.sasl_mechanisms = bad[i][1];
+        char errstr[256] = "";
+        CU_ASSERT_PTR_NULL(kafka_mock_new(&mc, errstr, sizeof(errstr)));
+        if (!strstr(errstr, bad[i][2]))
+            fprintf(stderr, "listeners \"%s\": %s\n", bad[i][0], errstr);
+        CU_ASSERT_PTR_NOT_NULL(strstr(errstr, bad[i][2]));
+    }
+}
+
 #ifdef KAFKA_HAVE_RDKAFKA
 typedef struct rdk_seen_s {
     int delivered, failed;
@@ -340,6 +395,7 @@ static CU_TestInfo tests[] = {
     {"PLAIN and SCRAM with the mock, v1 and v0 handshakes, wrong passwords", test_exchange_with_mock},
     {"a mechanism the broker does not enable, or we do not speak", test_mechanism_not_enabled},
     {"producer and consumer over SASL_PLAINTEXT and SASL_SSL; wrong password and mechanism", test_clients_over_sasl},
+    {"listeners PLAINTEXT and SASL_SSL on one cluster, each advertising its own ports", test_listeners},
 #ifdef KAFKA_HAVE_RDKAFKA
     {"librdkafka's producer authenticates with the mock (PLAIN, SCRAM), or is refused",
      test_rdkafka_client_with_mock},
