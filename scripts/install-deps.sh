@@ -8,6 +8,8 @@ pkgs=(
   libcunit1-dev libbenchmark-dev libjemalloc-dev
   zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libssl-dev openssl
   libisal-dev librdkafka-dev kcat
+  # Cyrus SASL's server side for test_sasl_cyrus (SCRAM, PLAIN and sasldb plugins)
+  libsasl2-dev libsasl2-modules libsasl2-modules-db
   libmicrohttpd-dev curl
   # promtool for test_agent_metrics (the whole server comes with it: 19 MB, about 30 s
   # to install here, its service is not started)
