@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs (apt-get, as root) only the Debian packages that are missing.
-# Idempotent: a machine that already has everything runs no apt command at all.
+# Installs (apt-get, as root) only the Debian packages that are missing, then kafkajs
+# (npm) for test_kafkajs.sh when it is not there at the pinned version.
+# Idempotent: a machine that already has everything runs no apt or npm command at all.
 set -euo pipefail
 
 pkgs=(
@@ -10,11 +11,17 @@ pkgs=(
   libisal-dev librdkafka-dev kcat
   # Cyrus SASL's server side for test_sasl_cyrus (SCRAM, PLAIN and sasldb plugins)
   libsasl2-dev libsasl2-modules libsasl2-modules-db
+  # node and npm for kafkajs (test_kafkajs.sh); a node already installed otherwise
+  # (e.g. from its vendor's packages, which bring npm along) is used as it is
   libmicrohttpd-dev curl
   # promtool for test_agent_metrics (the whole server comes with it: 19 MB, about 30 s
   # to install here, its service is not started)
   prometheus
 )
+
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  pkgs+=(nodejs npm)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -23,7 +30,24 @@ for p in "${pkgs[@]}"; do
   fi
 done
 
+# kafkajs, the version tests/node/package.json pins, into tests/node/node_modules
+# (git-ignored; no lockfile kept), once the packages below are in.
+install_kafkajs() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/node"
+  local want
+  want=$(sed -n 's/.*"kafkajs": *"\([^"]*\)".*/\1/p' "$dir/package.json")
+  if [ -f "$dir/node_modules/kafkajs/package.json" ] &&
+     grep -q "\"version\": *\"$want\"" "$dir/node_modules/kafkajs/package.json"; then
+    return 0
+  fi
+  echo "install-deps: npm install kafkajs@$want into tests/node" >&2
+  (cd "$dir" && npm install --no-package-lock --no-audit --no-fund --loglevel=error >/dev/null) ||
+    echo "install-deps: npm could not install kafkajs: test_kafkajs will report itself skipped" >&2
+}
+
 if [ "${#missing[@]}" -eq 0 ]; then
+  install_kafkajs
   exit 0
 fi
 
@@ -40,3 +64,4 @@ $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 if command -v systemctl >/dev/null 2>&1 && systemctl is-enabled prometheus >/dev/null 2>&1; then
   $sudo systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
 fi
+install_kafkajs
