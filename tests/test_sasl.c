@@ -253,6 +253,74 @@ static void test_clients_over_sasl(void) {
     kafka_mock_destroy(m);
 }
 
+/* The producer worker's path for a leader that refuses the login: what is queued for it
+ * fails at once (kafka__ppart_expire(..., all)), not after delivery.timeout.ms. Broker 2
+ * leads every partition and refuses alice's login as a wrong password is refused
+ * (SaslAuthenticate answered SASL_AUTHENTICATION_FAILED, the connection then closed);
+ * broker 1, the bootstrap, lets the metadata through, so the messages are accepted and
+ * queued for broker 2's worker. */
+static void test_producer_refused_leader(void) {
+    kafka_mock_conf_t mc;
+    kafka_mock_conf_init(&mc);
+    mc.brokers = 2;
+    mc.sasl_mechanisms = "SCRAM-SHA-512";
+    mc.sasl_users = "alice:wonderland";
+    kafka_mock_t *m = kafka_test_mock_new(&mc);
+    CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_create(m, "refused", 4, 2), KAFKA_OK);
+    for (int i = 0; i < 4; i++)
+        CU_ASSERT_EQUAL(kafka_mock_partition_set_leader(m, "refused", i, 2), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_mock_push_error(m, KAFKA_API_SASL_AUTHENTICATE, 2, 100000,
+                                          KAFKA_ERR_SASL_AUTHENTICATION_FAILED), KAFKA_OK);
+    char bootstrap[64];
+    snprintf(bootstrap, sizeof(bootstrap), "127.0.0.1:%d", kafka_mock_broker_port(m, 1));
+    const char *kv[] = {"security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-512", "sasl.username",
+                        "alice", "sasl.password", "wonderland", "delivery.timeout.ms", "60000", "linger.ms", "50",
+                        NULL};
+    kafka_conf_t *conf = kafka_test_conf(bootstrap, kv);
+    char err[1024];
+    kafka_producer_t *p = kafka_producer_new(conf, err, sizeof(err));
+    kafka_conf_destroy(conf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    enum { N = 2000 };
+    kafka_test_dr_t dr;
+    kafka_test_dr_init(&dr, N);
+    kafka_producer_set_delivery_cb(p, kafka_test_dr_cb, &dr);
+    int64_t t0 = kafka_test_now_ms();
+    int sent = 0;
+    for (size_t i = 0; i < N; i++) {
+        char value[64];
+        int len = kafka_test_filler(value, "refused-", i, 40, false);
+        kafka_produce_msg_t msg = {.value = value, .value_len = (size_t)len};
+        kafka_err_t e = kafka_producer_produce(p, "refused", (int32_t)(i % 4), &msg, (void *)(i + 1), err, sizeof(err));
+        if (e)
+            fprintf(stderr, "produce %zu: %s\n", i, err);
+        sent += e == KAFKA_OK;
+    }
+    CU_ASSERT_EQUAL(sent, N); /* accepted: the metadata came through broker 1 */
+    kafka_err_t fe = kafka_producer_flush(p, 20000, err, sizeof(err));
+    int64_t took = kafka_test_now_ms() - t0;
+    CU_ASSERT_EQUAL(fe, KAFKA_OK); /* every message reported */
+    CU_ASSERT(took < 10000);       /* at once, not after delivery.timeout.ms (60 s) */
+    CU_ASSERT_EQUAL(atomic_load(&dr.reports), sent); /* none lost */
+    CU_ASSERT_EQUAL(atomic_load(&dr.failed), sent);  /* none delivered */
+    CU_ASSERT_EQUAL(atomic_load(&dr.dups), 0);
+    int refused = 0;
+    for (size_t i = 0; i < N; i++)
+        refused += dr.err[i] == KAFKA_ERR_SASL_AUTHENTICATION_FAILED && strstr(dr.why[i], "SASL_AUTHENTICATION_FAILED");
+    CU_ASSERT_EQUAL(refused, sent);
+    CU_ASSERT_PTR_NOT_NULL(strstr(dr.last_err, "refuses the connection: SASL_AUTHENTICATION_FAILED"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(dr.last_err, "SCRAM-SHA-512 as user alice"));
+    CU_ASSERT_PTR_NULL(strstr(dr.last_err, "wonderland"));
+    for (int i = 0; i < 4; i++) {
+        int64_t ls = -1, hw = -1;
+        CU_ASSERT_EQUAL(kafka_mock_partition_offsets(m, "refused", i, &ls, &hw), KAFKA_OK);
+        CU_ASSERT_EQUAL(hw, 0); /* nothing reached the log */
+    }
+    kafka_producer_destroy(p);
+    kafka_test_dr_free(&dr);
+    kafka_mock_destroy(m);
+}
+
 /* One cluster, a PLAINTEXT and a SASL_SSL listener: each client is told the brokers'
  * ports of its own listener (a client given the other's would fail its handshake), and
  * both see one log. */
@@ -395,6 +463,7 @@ static CU_TestInfo tests[] = {
     {"PLAIN and SCRAM with the mock, v1 and v0 handshakes, wrong passwords", test_exchange_with_mock},
     {"a mechanism the broker does not enable, or we do not speak", test_mechanism_not_enabled},
     {"producer and consumer over SASL_PLAINTEXT and SASL_SSL; wrong password and mechanism", test_clients_over_sasl},
+    {"a leader refusing the login fails the queued messages at once, none lost", test_producer_refused_leader},
     {"listeners PLAINTEXT and SASL_SSL on one cluster, each advertising its own ports", test_listeners},
 #ifdef KAFKA_HAVE_RDKAFKA
     {"librdkafka's producer authenticates with the mock (PLAIN, SCRAM), or is refused",
