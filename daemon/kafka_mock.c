@@ -4,14 +4,14 @@
  *              [--no-auto-create] [--retention BYTES] [--message-max-bytes BYTES]
  *              [--tls [CERT,KEY]] [--tls-cert-name NAME] [--tls-cert-expired] [--tls-client-auth]
  *              [--sasl MECH[,MECH]...] [--user NAME:PASSWORD]... [--sasl-scram-lenient]
- *              [--sasl-session-lifetime-ms MS]
+ *              [--sasl-session-lifetime-ms MS] [--listener PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL]...
  *
- * Prints "BOOTSTRAP host:port,..." on stdout (with --tls also "BOOTSTRAP_SSL
- * host:port,..." and, for a generated certificate, "CA path", and with --tls-client-auth
- * "CLIENT_CERT path" and "CLIENT_KEY path"; with --sasl "BOOTSTRAP_SASL_PLAINTEXT
- * host:port,..." and with --tls too "BOOTSTRAP_SASL_SSL host:port,..."), then reads fault-injection commands on
- * stdin, one per line (--help lists them), answering each with one line. Exits 0 on
- * EOF of stdin or on SIGTERM/SIGINT; 2 on a usage error. */
+ * Prints "BOOTSTRAP host:port,..." on stdout (the first listener), then
+ * "BOOTSTRAP_<PROTOCOL> host:port,..." for every listener but a first PLAINTEXT one
+ * (BOOTSTRAP is it), then for a generated certificate "CA path", and with
+ * --tls-client-auth "CLIENT_CERT path" and "CLIENT_KEY path". Then it reads
+ * fault-injection commands on stdin, one per line (--help lists them), answering each
+ * with one line. Exits 0 on EOF of stdin or on SIGTERM/SIGINT; 2 on a usage error. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -30,14 +30,21 @@ static void usage(FILE *f) {
             "                  [--tls [CERT,KEY]] [--tls-cert-name NAME] [--tls-cert-expired]\n"
             "                  [--tls-client-auth] [--sasl MECH[,MECH]...] [--user NAME:PASSWORD]...\n"
             "                  [--sasl-scram-lenient] [--sasl-session-lifetime-ms MS]\n"
+            "                  [--listener PROTOCOL]...\n"
             "\n"
             "Starts an in-memory Kafka cluster of N brokers on 127.0.0.1 and prints\n"
             "  BOOTSTRAP 127.0.0.1:PORT,...\n"
-            "on stdout. --tls gives every broker a second, SSL listener, printed as\n"
+            "on stdout: the first listener's ports. --listener PROTOCOL (repeatable, in order)\n"
+            "gives every broker a port for PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL clients,\n"
+            "as a Kafka broker's listeners=; Metadata answers a client with the brokers' ports of\n"
+            "the listener it came in on. Each listener is printed, but a first PLAINTEXT one\n"
+            "(BOOTSTRAP is it), as\n"
+            "  BOOTSTRAP_<PROTOCOL> 127.0.0.1:PORT,...\n"
+            "Without --listener: PLAINTEXT, and with --tls a second, SSL listener, printed as\n"
             "  BOOTSTRAP_SSL 127.0.0.1:PORT,...\n"
-            "serving the PEM certificate CERT with its key KEY, or without them a certificate for\n"
-            "localhost and 127.0.0.1 signed by a CA made for this run, whose certificate is\n"
-            "written to a file (removed on exit) printed as\n"
+            "TLS listeners serve the PEM certificate CERT with its key KEY, or without them a\n"
+            "certificate for localhost and 127.0.0.1 signed by a CA made for this run, whose\n"
+            "certificate is written to a file (removed on exit) printed as\n"
             "  CA /path/to/ca.pem\n"
             "for clients to trust (ssl.ca.location). --tls-cert-name makes that certificate name\n"
             "only NAME and --tls-cert-expired makes it expired, to see clients refuse it.\n"
@@ -45,10 +52,10 @@ static void usage(FILE *f) {
             "one for them, printed as\n"
             "  CLIENT_CERT /path/to/client.pem\n"
             "  CLIENT_KEY /path/to/client.key\n"
-            "--sasl makes every listener authenticate connections first with the SASL mechanisms\n"
-            "named (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER), as SASL_PLAINTEXT and (with\n"
-            "--tls) SASL_SSL listeners, for the users --user names (repeatable; test credentials:\n"
-            "they show in ps), printed as\n"
+            "--sasl names the SASL mechanisms (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER) the\n"
+            "SASL listeners enable for the users --user names (repeatable; test credentials: they\n"
+            "show in ps); their connections authenticate first. Without --listener, --sasl makes\n"
+            "the listeners SASL_PLAINTEXT and (with --tls) SASL_SSL, printed as\n"
             "  BOOTSTRAP_SASL_PLAINTEXT 127.0.0.1:PORT,...\n"
             "  BOOTSTRAP_SASL_SSL 127.0.0.1:PORT,...\n"
             "OAUTHBEARER takes unsecured JWTs as Kafka's unsecured validator does (header alg none,\n"
@@ -91,6 +98,8 @@ int main(int argc, char **argv) {
     char tls_cert[4096];
     char users[4096] = "";
     size_t users_len = 0;
+    char listeners[256] = "";
+    size_t listeners_len = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -148,6 +157,15 @@ int main(int argc, char **argv) {
         } else if (!strcmp(a, "--sasl-session-lifetime-ms") && val && parse_long(val, 1, 1L << 40, &v)) {
             conf.sasl_session_lifetime_ms = v;
             i++;
+        } else if (!strcmp(a, "--listener") && val) {
+            if (listeners_len + strlen(val) + 2 > sizeof(listeners)) {
+                fprintf(stderr, "kafka-mock: --listener %s: too many listeners\n", val);
+                return 2;
+            }
+            listeners_len += (size_t)snprintf(listeners + listeners_len, sizeof(listeners) - listeners_len, "%s%s",
+                                              listeners_len ? "," : "", val);
+            conf.listeners = listeners;
+            i++;
         } else if (!strcmp(a, "--sasl-scram-lenient")) {
             conf.sasl_scram_lenient = true;
         } else if (!strcmp(a, "--legacy")) {
@@ -201,12 +219,11 @@ int main(int argc, char **argv) {
         }
     }
     printf("BOOTSTRAP %s\n", kafka_mock_bootstrap(m));
-    if (conf.tls)
-        printf("BOOTSTRAP_SSL %s\n", kafka_mock_bootstrap_ssl(m));
-    if (conf.sasl_mechanisms)
-        printf("BOOTSTRAP_SASL_PLAINTEXT %s\n", kafka_mock_bootstrap(m));
-    if (conf.sasl_mechanisms && conf.tls)
-        printf("BOOTSTRAP_SASL_SSL %s\n", kafka_mock_bootstrap_ssl(m));
+    for (int i = 0; i < kafka_mock_listener_count(m); i++) {
+        const char *proto = kafka_mock_listener_protocol(m, i);
+        if (i > 0 || strcmp(proto, "PLAINTEXT") != 0)
+            printf("BOOTSTRAP_%s %s\n", proto, kafka_mock_bootstrap_listener(m, proto));
+    }
     if (kafka_mock_tls_ca(m))
         printf("CA %s\n", kafka_mock_tls_ca(m));
     if (kafka_mock_tls_client_cert(m))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs (apt-get, as root) only the Debian packages that are missing.
-# Idempotent: a machine that already has everything runs no apt command at all.
+# Installs (apt-get, as root) only the Debian packages that are missing, then kafkajs
+# (npm) for test_kafkajs.sh when it is not there at the pinned version.
+# Idempotent: a machine that already has everything runs no apt or npm command at all.
 set -euo pipefail
 
 pkgs=(
@@ -8,6 +9,10 @@ pkgs=(
   libcunit1-dev libbenchmark-dev libjemalloc-dev
   zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libssl-dev openssl
   libisal-dev librdkafka-dev kcat
+  # Cyrus SASL's server side for test_sasl_cyrus (SCRAM, PLAIN and sasldb plugins)
+  libsasl2-dev libsasl2-modules libsasl2-modules-db
+  # node and npm for kafkajs (test_kafkajs.sh); a node already installed otherwise
+  # (e.g. from its vendor's packages, which bring npm along) is used as it is
   libmicrohttpd-dev curl
   # sd_notify for kafka-agent run under systemd (Type=notify, watchdog)
   libsystemd-dev
@@ -19,6 +24,10 @@ pkgs=(
   prometheus
 )
 
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  pkgs+=(nodejs npm)
+fi
+
 missing=()
 for p in "${pkgs[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -26,7 +35,24 @@ for p in "${pkgs[@]}"; do
   fi
 done
 
+# kafkajs, the version tests/node/package.json pins, into tests/node/node_modules
+# (git-ignored; no lockfile kept), once the packages below are in.
+install_kafkajs() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/node"
+  local want
+  want=$(sed -n 's/.*"kafkajs": *"\([^"]*\)".*/\1/p' "$dir/package.json")
+  if [ -f "$dir/node_modules/kafkajs/package.json" ] &&
+     grep -q "\"version\": *\"$want\"" "$dir/node_modules/kafkajs/package.json"; then
+    return 0
+  fi
+  echo "install-deps: npm install kafkajs@$want into tests/node" >&2
+  (cd "$dir" && npm install --no-package-lock --no-audit --no-fund --loglevel=error >/dev/null) ||
+    echo "install-deps: npm could not install kafkajs: test_kafkajs will report itself skipped" >&2
+}
+
 if [ "${#missing[@]}" -eq 0 ]; then
+  install_kafkajs
   exit 0
 fi
 
@@ -43,3 +69,4 @@ $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 if command -v systemctl >/dev/null 2>&1 && systemctl is-enabled prometheus >/dev/null 2>&1; then
   $sudo systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
 fi
+install_kafkajs

@@ -46,7 +46,7 @@ for _ in $(seq 1 50); do [ -S "$TMP/notify.sock" ] && break; sleep 0.1; done
 
 NOTIFY_SOCKET=$TMP/notify.sock WATCHDOG_USEC=400000 timeout 60 "$AGENT" run -c "$TMP/agent.conf" 2>"$TMP/run.err" &
 RUN_PID=$!
-for _ in $(seq 1 100); do grep -q 'delivered 300,' "$TMP/notes" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 300); do grep -q "delivered 300," "$TMP/notes" 2>/dev/null && break; sleep 0.1; done
 sleep 1
 kill -HUP "$RUN_PID"
 for _ in $(seq 1 50); do grep -q 'RELOADING=1' "$TMP/notes" 2>/dev/null && break; sleep 0.1; done

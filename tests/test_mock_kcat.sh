@@ -4,7 +4,8 @@
 # listeners of --tls (kcat over TLS with the printed CA, host names checked); SASL
 # (--sasl, every mechanism, plaintext and TLS, a wrong password refused); OAUTHBEARER
 # with librdkafka's unsecured JWT, 1.5 s sessions (--sasl-session-lifetime-ms) and
-# sasl-fail; and fault commands on the mock's stdin. Usage: test_mock_kcat.sh PATH/TO/kafka-mock
+# sasl-fail; one cluster with all four --listener protocols, each advertising its own
+# ports; and fault commands on the mock's stdin. Usage: test_mock_kcat.sh PATH/TO/kafka-mock
 # Prints one line per check and "N passed, M failed" last; exit 1 on any failure, 77
 # (skipped) without kcat. Every client call is bounded by `timeout`; the mock is stopped
 # by closing its stdin.
@@ -207,12 +208,10 @@ check "--tls-client-auth: the client files are removed on exit" "gone" \
 # ---- SASL: --sasl makes both listeners authenticate (SASL_PLAINTEXT, SASL_SSL) ----
 start_mock --brokers 2 --tls --sasl PLAIN,SCRAM-SHA-256,SCRAM-SHA-512 --sasl-scram-lenient \
     --user alice:wonderland --user bob:builder
-field BOOTSTRAP_SSL SSL_BS
 field BOOTSTRAP_SASL_PLAINTEXT SASL_BS
 field BOOTSTRAP_SASL_SSL SASL_SSL_BS
 field CA CA
-check "BOOTSTRAP_SASL_PLAINTEXT is the plaintext listeners" "$BS" "$SASL_BS"
-check "BOOTSTRAP_SASL_SSL is the SSL listeners" "$SSL_BS" "$SASL_SSL_BS"
+check "BOOTSTRAP_SASL_PLAINTEXT is the first listener (BOOTSTRAP)" "$BS" "$SASL_BS"
 # ksasl PROTOCOL BOOTSTRAP MECH USER PASSWORD kcat-args...
 ksasl() {
     local proto=$1 bs=$2 mech=$3 user=$4 pw=$5
@@ -262,6 +261,43 @@ else
     fail "sasl-stats: the authentications and the refused ones counted" "authentications>=3 failures>=1" "$stats"
 fi
 stop_mock
+# ---- --listener: one port per security protocol on every broker, each printed; Metadata
+# on a connection advertises the brokers' ports of that connection's listener ----
+start_mock --brokers 2 --sasl SCRAM-SHA-256 --sasl-scram-lenient --user alice:wonderland --topic lst:2:2 \
+    --listener PLAINTEXT --listener SSL --listener SASL_PLAINTEXT --listener SASL_SSL
+field BOOTSTRAP_SSL SSL_BS
+field BOOTSTRAP_SASL_PLAINTEXT SASL_BS
+field BOOTSTRAP_SASL_SSL SASL_SSL_BS
+field CA CA
+# ports LIST: "P1 P2" of a bootstrap list
+ports() { local a b; IFS=, read -r a b <<<"$1"; echo "${a##*:} ${b##*:}"; }
+check "--listener: four distinct port pairs" 8 \
+    "$(printf '%s\n' $(ports "$BS") $(ports "$SSL_BS") $(ports "$SASL_BS") $(ports "$SASL_SSL_BS") | sort -u | wc -l)"
+# advertised ARGS...: "P1 P2", the broker ports kcat's metadata lists.
+advertised() { timeout 15 "$KCAT" "$@" -L -t lst 2>>"$TMP/kcat.err" | sed -n 's/^  broker [12] at 127.0.0.1:\([0-9]*\).*/\1/p' | xargs; }
+check "PLAINTEXT listener: its own ports advertised, no SASL asked" "$(ports "$BS")" "$(advertised -b "$BS")"
+check "SSL listener: its own ports advertised" "$(ports "$SSL_BS")" \
+    "$(advertised -b "$SSL_BS" -X security.protocol=ssl -X ssl.ca.location="$CA")"
+check "SASL_PLAINTEXT listener: its own ports advertised" "$(ports "$SASL_BS")" \
+    "$(advertised -b "$SASL_BS" -X security.protocol=sasl_plaintext -X sasl.mechanisms=SCRAM-SHA-256 \
+        -X sasl.username=alice -X sasl.password=wonderland)"
+check "SASL_SSL listener: its own ports advertised" "$(ports "$SASL_SSL_BS")" \
+    "$(advertised -b "$SASL_SSL_BS" -X security.protocol=sasl_ssl -X ssl.ca.location="$CA" \
+        -X sasl.mechanisms=SCRAM-SHA-256 -X sasl.username=alice -X sasl.password=wonderland)"
+printf 'k:plain\n' | kc -P -t lst -p 0 -K:
+check "--listener: produce on PLAINTEXT" 0 $?
+check "--listener: SASL_SSL reads what PLAINTEXT wrote" "0 k=plain" \
+    "$(timeout 15 "$KCAT" -b "$SASL_SSL_BS" -X security.protocol=sasl_ssl -X ssl.ca.location="$CA" \
+        -X sasl.mechanisms=SCRAM-SHA-256 -X sasl.username=alice -X sasl.password=wonderland \
+        -C -t lst -p 0 -o beginning -e -f '%o %k=%s\n' 2>>"$TMP/kcat.err")"
+timeout 15 "$KCAT" -b "$SASL_BS" -m 3 -L >/dev/null 2>"$TMP/nosasl.err"
+check "--listener: SASL_PLAINTEXT still hangs up on a client without SASL" 1 $?
+stop_mock
+"$MOCK_BIN" --listener SASL_SSL </dev/null >/dev/null 2>"$TMP/bad.err"
+check "--listener SASL_SSL without --sasl: exit 1, why" "1 kafka-mock: listener SASL_SSL needs SASL mechanisms (sasl_mechanisms, --sasl)" \
+    "$? $(cat "$TMP/bad.err")"
+"$MOCK_BIN" --listener PLAINTEXT --listener TLS </dev/null >/dev/null 2>"$TMP/bad.err"
+check "--listener TLS: not a protocol" 1 $?
 
 echo "$passed passed, $failed failed"
 if [ "$failed" -ne 0 ]; then

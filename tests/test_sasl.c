@@ -253,6 +253,129 @@ static void test_clients_over_sasl(void) {
     kafka_mock_destroy(m);
 }
 
+/* The producer worker's path for a leader that refuses the login: what is queued for it
+ * fails at once (kafka__ppart_expire(..., all)), not after delivery.timeout.ms. Broker 2
+ * leads every partition and refuses alice's login as a wrong password is refused
+ * (SaslAuthenticate answered SASL_AUTHENTICATION_FAILED, the connection then closed);
+ * broker 1, the bootstrap, lets the metadata through, so the messages are accepted and
+ * queued for broker 2's worker. */
+static void test_producer_refused_leader(void) {
+    kafka_mock_conf_t mc;
+    kafka_mock_conf_init(&mc);
+    mc.brokers = 2;
+    mc.sasl_mechanisms = "SCRAM-SHA-512";
+    mc.sasl_users = "alice:wonderland";
+    kafka_mock_t *m = kafka_test_mock_new(&mc);
+    CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_create(m, "refused", 4, 2), KAFKA_OK);
+    for (int i = 0; i < 4; i++)
+        CU_ASSERT_EQUAL(kafka_mock_partition_set_leader(m, "refused", i, 2), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_mock_push_error(m, KAFKA_API_SASL_AUTHENTICATE, 2, 100000,
+                                          KAFKA_ERR_SASL_AUTHENTICATION_FAILED), KAFKA_OK);
+    char bootstrap[64];
+    snprintf(bootstrap, sizeof(bootstrap), "127.0.0.1:%d", kafka_mock_broker_port(m, 1));
+    const char *kv[] = {"security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-512", "sasl.username",
+                        "alice", "sasl.password", "wonderland", "delivery.timeout.ms", "60000", "linger.ms", "50",
+                        NULL};
+    kafka_conf_t *conf = kafka_test_conf(bootstrap, kv);
+    char err[1024];
+    kafka_producer_t *p = kafka_producer_new(conf, err, sizeof(err));
+    kafka_conf_destroy(conf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    enum { N = 2000 };
+    kafka_test_dr_t dr;
+    kafka_test_dr_init(&dr, N);
+    kafka_producer_set_delivery_cb(p, kafka_test_dr_cb, &dr);
+    int64_t t0 = kafka_test_now_ms();
+    int sent = 0;
+    for (size_t i = 0; i < N; i++) {
+        char value[64];
+        int len = kafka_test_filler(value, "refused-", i, 40, false);
+        kafka_produce_msg_t msg = {.value = value, .value_len = (size_t)len};
+        kafka_err_t e = kafka_producer_produce(p, "refused", (int32_t)(i % 4), &msg, (void *)(i + 1), err, sizeof(err));
+        if (e)
+            fprintf(stderr, "produce %zu: %s\n", i, err);
+        sent += e == KAFKA_OK;
+    }
+    CU_ASSERT_EQUAL(sent, N); /* accepted: the metadata came through broker 1 */
+    kafka_err_t fe = kafka_producer_flush(p, 20000, err, sizeof(err));
+    int64_t took = kafka_test_now_ms() - t0;
+    CU_ASSERT_EQUAL(fe, KAFKA_OK); /* every message reported */
+    CU_ASSERT(took < 10000);       /* at once, not after delivery.timeout.ms (60 s) */
+    CU_ASSERT_EQUAL(atomic_load(&dr.reports), sent); /* none lost */
+    CU_ASSERT_EQUAL(atomic_load(&dr.failed), sent);  /* none delivered */
+    CU_ASSERT_EQUAL(atomic_load(&dr.dups), 0);
+    int refused = 0;
+    for (size_t i = 0; i < N; i++)
+        refused += dr.err[i] == KAFKA_ERR_SASL_AUTHENTICATION_FAILED && strstr(dr.why[i], "SASL_AUTHENTICATION_FAILED");
+    CU_ASSERT_EQUAL(refused, sent);
+    CU_ASSERT_PTR_NOT_NULL(strstr(dr.last_err, "refuses the connection: SASL_AUTHENTICATION_FAILED"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(dr.last_err, "SCRAM-SHA-512 as user alice"));
+    CU_ASSERT_PTR_NULL(strstr(dr.last_err, "wonderland"));
+    for (int i = 0; i < 4; i++) {
+        int64_t ls = -1, hw = -1;
+        CU_ASSERT_EQUAL(kafka_mock_partition_offsets(m, "refused", i, &ls, &hw), KAFKA_OK);
+        CU_ASSERT_EQUAL(hw, 0); /* nothing reached the log */
+    }
+    kafka_producer_destroy(p);
+    kafka_test_dr_free(&dr);
+    kafka_mock_destroy(m);
+}
+
+/* One cluster, a PLAINTEXT and a SASL_SSL listener: each client is told the brokers'
+ * ports of its own listener (a client given the other's would fail its handshake), and
+ * both see one log. */
+static void test_listeners(void) {
+    kafka_mock_conf_t mc;
+    kafka_mock_conf_init(&mc);
+    mc.brokers = 2;
+    mc.retention_bytes = 0;
+    mc.listeners = "PLAINTEXT,sasl_ssl";
+    mc.sasl_mechanisms = "SCRAM-SHA-256";
+    mc.sasl_users = "alice:wonderland";
+    kafka_mock_t *m = kafka_test_mock_new(&mc);
+    CU_ASSERT_EQUAL(kafka_mock_listener_count(m), 2);
+    CU_ASSERT_STRING_EQUAL(kafka_mock_listener_protocol(m, 1), "SASL_SSL");
+    CU_ASSERT_PTR_NULL(kafka_mock_listener_protocol(m, 2));
+    CU_ASSERT_STRING_EQUAL(kafka_mock_bootstrap_listener(m, "PLAINTEXT"), kafka_mock_bootstrap(m));
+    CU_ASSERT_STRING_EQUAL(kafka_mock_bootstrap_listener(m, "SASL_SSL"), kafka_mock_bootstrap_ssl(m));
+    CU_ASSERT_PTR_NULL(kafka_mock_bootstrap_listener(m, "SSL"));
+    CU_ASSERT_PTR_NULL(kafka_mock_bootstrap_listener(m, NULL));
+    CU_ASSERT_EQUAL(kafka_mock_broker_listener_port(m, 1, "SSL"), -1);
+    CU_ASSERT_EQUAL(kafka_mock_broker_listener_port(m, 2, "sasl_ssl"), kafka_mock_broker_ssl_port(m, 2));
+    CU_ASSERT_NOT_EQUAL(kafka_mock_broker_port(m, 2), kafka_mock_broker_ssl_port(m, 2));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(kafka_mock_tls_ca(m)); /* a TLS listener implies tls */
+    const char *sasl_ssl[] = {"security.protocol", "SASL_SSL", "ssl.ca.location", kafka_mock_tls_ca(m),
+                              "sasl.mechanism", "SCRAM-SHA-256", "sasl.username", "alice", "sasl.password",
+                              "wonderland", NULL};
+    kafka_test_produce(kafka_mock_bootstrap_ssl(m), sasl_ssl, "both", 2, 500, 64, "sasl-");
+    CU_ASSERT_EQUAL(kafka_test_consume(kafka_mock_bootstrap(m), NULL, "both", 2, 500, "sasl-"), 500);
+    kafka_test_produce(kafka_mock_bootstrap(m), NULL, "both-2", 2, 500, 64, "sasl-");
+    CU_ASSERT_EQUAL(kafka_test_consume(kafka_mock_bootstrap_ssl(m), sasl_ssl, "both-2", 2, 500, "sasl-"), 500);
+    /* Off a SASL listener there is nothing to authenticate: Kafka's answer. */
+    char why[512];
+    bool usable;
+    CU_ASSERT_EQUAL(auth(m, "SCRAM-SHA-256", "alice", "wonderland", false, &usable, why, sizeof(why)),
+                    KAFKA_ERR_ILLEGAL_SASL_STATE);
+    CU_ASSERT(usable);
+    kafka_mock_destroy(m);
+
+    const char *bad[][3] = {{"PLAINTEXT,SSL,plaintext", "PLAIN", "listener PLAINTEXT is named twice"},
+                            {"PLAINTEXT,TLS", "PLAIN", "listener \"TLS\": not a security protocol"},
+                            {"", "PLAIN", "listener \"\": not a security protocol"},
+                            {"PLAINTEXT,", "PLAIN", "listener \"\": not a security protocol"},
+                            {"SASL_PLAINTEXT", NULL, "listener SASL_PLAINTEXT needs SASL mechanisms"}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        kafka_mock_conf_init(&mc);
+        mc.listeners = bad[i][0];
+        mc.sasl_mechanisms = bad[i][1];
+        char errstr[256] = "";
+        CU_ASSERT_PTR_NULL(kafka_mock_new(&mc, errstr, sizeof(errstr)));
+        if (!strstr(errstr, bad[i][2]))
+            fprintf(stderr, "listeners \"%s\": %s\n", bad[i][0], errstr);
+        CU_ASSERT_PTR_NOT_NULL(strstr(errstr, bad[i][2]));
+    }
+}
+
 #ifdef KAFKA_HAVE_RDKAFKA
 typedef struct rdk_seen_s {
     int delivered, failed;
@@ -276,13 +399,16 @@ static void rdk_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 }
 
 /* librdkafka's producer (an independent SASL client) authenticates with our mock and
- * delivers, or is refused with a wrong password. */
-static bool rdk_produce(kafka_mock_t *m, const char *mech, const char *password, rdk_seen_t *s) {
+ * delivers, or is refused with a wrong password. A delivery that should succeed gets 5 s:
+ * librdkafka 2.0.2 sometimes sends its first Metadata request before the topic is
+ * produced to and asks for the topic only a second later, which a 1 s message timeout
+ * (enough to see a refusal) lost to. */
+static bool rdk_produce(kafka_mock_t *m, const char *mech, const char *password, bool ok, rdk_seen_t *s) {
     char err[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     const char *kv[] = {"bootstrap.servers", kafka_mock_bootstrap(m), "security.protocol", "sasl_plaintext",
                         "sasl.mechanisms", mech, "sasl.username", "alice", "sasl.password", password,
-                        "message.timeout.ms", "1000", "log_level", "0", NULL};
+                        "message.timeout.ms", ok ? "5000" : "1000", "log_level", "0", NULL};
     for (const char **p = kv; *p; p += 2)
         if (rd_kafka_conf_set(conf, p[0], p[1], err, sizeof(err)) != RD_KAFKA_CONF_OK) {
             fprintf(stderr, "librdkafka conf %s: %s\n", p[0], err);
@@ -300,7 +426,7 @@ static bool rdk_produce(kafka_mock_t *m, const char *mech, const char *password,
                                                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         CU_ASSERT_EQUAL(e, RD_KAFKA_RESP_ERR_NO_ERROR);
     }
-    rd_kafka_flush(rk, 4000);
+    rd_kafka_flush(rk, 8000);
     rd_kafka_destroy(rk);
     return true;
 }
@@ -315,12 +441,12 @@ static void test_rdkafka_client_with_mock(void) {
              * takes it. */
             bool ok = i == 0 || lenient || rd_kafka_version() >= 0x020601ff;
             rdk_seen_t s;
-            CU_ASSERT_FATAL(rdk_produce(m, mechs[i], "wonderland", &s));
+            CU_ASSERT_FATAL(rdk_produce(m, mechs[i], "wonderland", ok, &s));
             CU_ASSERT_EQUAL(s.delivered, ok ? 10 : 0);
             CU_ASSERT_EQUAL(s.failed, ok ? 0 : 10);
             if (!ok)
                 CU_ASSERT_PTR_NOT_NULL(strstr(s.error, "invalid credentials"));
-            CU_ASSERT_FATAL(rdk_produce(m, mechs[i], "wonderlant", &s));
+            CU_ASSERT_FATAL(rdk_produce(m, mechs[i], "wonderlant", false, &s));
             CU_ASSERT_EQUAL(s.delivered, 0);
             CU_ASSERT_EQUAL(s.failed, 10);
             CU_ASSERT_PTR_NOT_NULL(strstr(s.error, "uthentication failed"));
@@ -337,6 +463,8 @@ static CU_TestInfo tests[] = {
     {"PLAIN and SCRAM with the mock, v1 and v0 handshakes, wrong passwords", test_exchange_with_mock},
     {"a mechanism the broker does not enable, or we do not speak", test_mechanism_not_enabled},
     {"producer and consumer over SASL_PLAINTEXT and SASL_SSL; wrong password and mechanism", test_clients_over_sasl},
+    {"a leader refusing the login fails the queued messages at once, none lost", test_producer_refused_leader},
+    {"listeners PLAINTEXT and SASL_SSL on one cluster, each advertising its own ports", test_listeners},
 #ifdef KAFKA_HAVE_RDKAFKA
     {"librdkafka's producer authenticates with the mock (PLAIN, SCRAM), or is refused",
      test_rdkafka_client_with_mock},

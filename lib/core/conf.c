@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/oauth.h"
 #include "kafka/protocol.h"
+#include "util/secret.h"
 
 typedef enum conf_type_e { CONF_BOOL, CONF_INT, CONF_ENUM, CONF_STR } conf_type_t;
 
@@ -43,7 +44,8 @@ typedef struct conf_def_s {
                                   value is its canonical one */
     conf_check_t check;        /* CONF_STR: NULL accepts any string */
     const char *doc;
-    bool secret;               /* never shown: get and dump say "[hidden]" */
+    bool secret;               /* never shown: get and dump say "[hidden]"; its value lives in
+                                  secret memory (util/secret.h: out of core dumps, wiped) */
 } conf_def_t;
 
 struct kafka_conf_s {
@@ -427,11 +429,23 @@ static kafka_err_t parse_value(const conf_def_t *d, const char *value, int64_t *
         }
         return fail(errstr, errstr_size, "%s: invalid value \"%s\" (allowed: %s)", d->name, value, allowed);
     }
-    case CONF_STR:
-        if (d->check)
-            return d->check(d->name, value, sval, errstr, errstr_size);
-        *sval = strdup(value);
+    case CONF_STR: {
+        char *heap = NULL;
+        if (d->check) {
+            kafka_err_t err = d->check(d->name, value, &heap, errstr, errstr_size);
+            if (err || !d->secret) {
+                *sval = heap;
+                return err;
+            }
+            value = heap;
+        }
+        *sval = d->secret ? kafka__secret_dup(value) : strdup(value);
+        if (heap) { /* a secret's canonical form, now copied */
+            explicit_bzero(heap, strlen(heap));
+            free(heap);
+        }
         return *sval ? KAFKA_OK : KAFKA_ERR__NO_MEMORY;
+    }
     }
     return KAFKA_ERR__INVALID_ARG;
 }
@@ -457,6 +471,19 @@ static const char *value_str(const kafka_conf_t *conf, int p, char tmp[24]) {
     return tmp;
 }
 
+/* Frees a string value of property p: a secret's is wiped and unmapped. */
+static void sval_free(int p, char *sval) {
+    if (props[p].secret)
+        kafka__secret_free(sval);
+    else
+        free(sval);
+}
+
+static void svals_free(kafka_conf_t *conf) {
+    for (int p = 0; p < KAFKA_CONF__COUNT; p++)
+        sval_free(p, conf->sval[p]);
+}
+
 static kafka_err_t set_prop(kafka_conf_t *conf, int p, const char *value, bool set, char *errstr,
                             size_t errstr_size) {
     int64_t ival = 0;
@@ -464,7 +491,7 @@ static kafka_err_t set_prop(kafka_conf_t *conf, int p, const char *value, bool s
     kafka_err_t err = parse_value(&props[p], value, &ival, &sval, errstr, errstr_size);
     if (err)
         return err;
-    free(conf->sval[p]);
+    sval_free(p, conf->sval[p]);
     conf->sval[p] = sval;
     conf->ival[p] = ival;
     conf->set[p] = set;
@@ -568,7 +595,8 @@ kafka_conf_t *kafka_conf_dup(const kafka_conf_t *conf) {
     memcpy(c->set, conf->set, sizeof(c->set));
     c->cbs = conf->cbs;
     for (int p = 0; p < KAFKA_CONF__COUNT; p++) {
-        if (conf->sval[p] && !(c->sval[p] = strdup(conf->sval[p]))) {
+        if (conf->sval[p] &&
+            !(c->sval[p] = props[p].secret ? kafka__secret_dup(conf->sval[p]) : strdup(conf->sval[p]))) {
             kafka_conf_destroy(c);
             return NULL;
         }
@@ -610,7 +638,7 @@ bool kafka__conf_is_set(const kafka_conf_t *conf, kafka_conf_prop_t prop) {
 void kafka_conf_destroy(kafka_conf_t *conf) {
     if (!conf)
         return;
-    for (int p = 0; p < KAFKA_CONF__COUNT; p++) free(conf->sval[p]);
+    svals_free(conf);
     kafka__logger_destroy(conf->logger);
     kafka__oauth_destroy(conf->oauth);
     free(conf);
@@ -732,7 +760,7 @@ kafka_err_t kafka_conf_set_file(kafka_conf_t *conf, const char *path, char *errs
         return err;
     }
     /* conf takes tmp's fields whole: its own strings, logger and token go first. */
-    for (int p = 0; p < KAFKA_CONF__COUNT; p++) free(conf->sval[p]);
+    svals_free(conf);
     kafka__logger_destroy(conf->logger);
     kafka__oauth_destroy(conf->oauth);
     *conf = *tmp;

@@ -1,15 +1,15 @@
-/* The mock cluster: brokers' listeners, the epoll event loop, connections and request
- * dispatch. Handlers live in hNN_<api>.c; partition logs in log.c. */
+/* The mock cluster: the epoll event loop, connections and request dispatch. Listeners
+ * live in listener.c, handlers in hNN_<api>.c, partition logs in log.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <stddef.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <signal.h>
@@ -23,12 +23,11 @@
 
 #define KMOCK_MAX_FRAME (100 << 20) /* Kafka's socket.request.max.bytes default */
 
-enum { POLL_LISTEN = 1, POLL_LISTEN_SSL, POLL_CONN, POLL_WAKE };
-
 struct kmock_conn_s {
-    int kind; /* POLL_CONN: first, so epoll data can tell listeners from connections */
+    int kind; /* KMOCK_POLL_CONN: first, so epoll data can tell listeners from connections */
     int fd;
     kmock_broker_t *broker;
+    int listener; /* the index of the broker's listener it came in on */
     kafka_buf_t rbuf;
     size_t rpos;
     kafka_buf_t wbuf;
@@ -43,11 +42,11 @@ struct kmock_conn_s {
     kafka_request_u *body;
     char park_member[KMOCK_MEMBER_ID_MAX]; /* what a parked request's handler keeps */
     kmock_sasl_t sasl;
-    SSL *ssl;             /* a connection of the SSL listener, else NULL */
+    SSL *ssl;             /* a connection of a TLS listener (SSL, SASL_SSL), else NULL */
     kmock_conn_t *next;
 };
 
-static const int wake_tag = POLL_WAKE;
+static const int wake_tag = KMOCK_POLL_WAKE;
 
 void kafka_mock_conf_init(kafka_mock_conf_t *conf) {
     memset(conf, 0, sizeof(*conf)); /* fields added later start at 0 / NULL too */
@@ -61,28 +60,6 @@ static void wake(kafka_mock_t *m) {
     uint64_t one = 1;
     ssize_t r = write(m->wake_fd, &one, sizeof(one));
     (void)r;
-}
-
-/* Binds 127.0.0.1:port (0: ephemeral) and listens; returns the fd or -1. */
-static int listen_on(int port, int *bound_port, char *errstr, size_t errstr_size) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        snprintf(errstr, errstr_size, "socket: %s", strerror(errno));
-        return -1;
-    }
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t sl = sizeof(sa);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &sl) != 0) {
-        snprintf(errstr, errstr_size, "listen on 127.0.0.1:%d: %s", port, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    *bound_port = ntohs(sa.sin_port);
-    return fd;
 }
 
 static void conn_close(kafka_mock_t *m, kmock_conn_t *c) {
@@ -112,47 +89,12 @@ static void conn_free(kmock_conn_t *c) {
     free(c);
 }
 
-static void broker_close_listener(kafka_mock_t *m, kmock_broker_t *b) {
-    if (b->listen_fd >= 0) {
-        epoll_ctl(m->epfd, EPOLL_CTL_DEL, b->listen_fd, NULL);
-        close(b->listen_fd);
-        b->listen_fd = -1;
-    }
-    if (b->ssl_fd >= 0) {
-        epoll_ctl(m->epfd, EPOLL_CTL_DEL, b->ssl_fd, NULL);
-        close(b->ssl_fd);
-        b->ssl_fd = -1;
-    }
-}
-
-/* Opens the broker's listeners (again on their ports after a restart): PLAINTEXT, and
- * SSL when the cluster has TLS. */
-static int broker_listen(kafka_mock_t *m, kmock_broker_t *b, char *errstr, size_t errstr_size) {
-    int port = b->port;
-    int fd = listen_on(port, &b->port, errstr, errstr_size);
-    if (fd < 0)
-        return -1;
-    b->listen_fd = fd;
-    b->kind = POLL_LISTEN;
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = b};
-    epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev);
-    if (!m->ssl_ctx)
-        return 0;
-    port = b->ssl_port;
-    if ((fd = listen_on(port, &b->ssl_port, errstr, errstr_size)) < 0) {
-        broker_close_listener(m, b);
-        return -1;
-    }
-    b->ssl_fd = fd;
-    b->ssl_kind = POLL_LISTEN_SSL;
-    ev.data.ptr = &b->ssl_kind;
-    epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev);
-    return 0;
-}
-
-static void accept_conns(kafka_mock_t *m, kmock_broker_t *b, bool tls) {
+/* Takes the listener's new connections: over TLS for SSL and SASL_SSL, with SASL to go
+ * through first for SASL_PLAINTEXT and SASL_SSL. */
+static void accept_conns(kafka_mock_t *m, kmock_listener_t *l) {
+    bool tls = kmock__proto_tls(l->proto);
     for (;;) {
-        int fd = accept4(tls ? b->ssl_fd : b->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return;
         kmock_conn_t *c = calloc(1, sizeof(*c));
@@ -162,9 +104,13 @@ static void accept_conns(kafka_mock_t *m, kmock_broker_t *b, bool tls) {
         }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        c->kind = POLL_CONN;
+        c->kind = KMOCK_POLL_CONN;
         c->fd = fd;
-        c->broker = b;
+        c->broker = l->broker;
+        c->listener = (int)(l - l->broker->listeners);
+        /* Off a SASL listener a connection is authenticated as it stands: a SaslHandshake
+         * then gets ILLEGAL_SASL_STATE, as from Kafka. */
+        c->sasl.stage = kmock__proto_sasl(l->proto) ? KMOCK_SASL_START : KMOCK_SASL_DONE;
         c->body = malloc(sizeof(*c->body));
         if (tls && (c->ssl = SSL_new(m->ssl_ctx)) != NULL) {
             SSL_set_fd(c->ssl, fd);
@@ -355,7 +301,7 @@ static void handle_frame(kafka_mock_t *m, kmock_conn_t *c, const uint8_t *frame,
          * our versions, so the client can pick one. */
         kafka_response_u resp;
         kafka_response_init(key, &resp);
-        kmock_req_t rq = {m, c->broker, &hdr, c->body, &arena, now, KAFKA_OK, deadline, &c->sasl, c->ssl != NULL,
+        kmock_req_t rq = {m, c->broker, &hdr, c->body, &arena, now, KAFKA_OK, deadline, &c->sasl, c->listener,
                           c->park_member};
         kmock__handle_api_versions(&rq, &resp);
         resp.api_versions.error_code = KAFKA_ERR_UNSUPPORTED_VERSION;
@@ -369,8 +315,8 @@ static void handle_frame(kafka_mock_t *m, kmock_conn_t *c, const uint8_t *frame,
         kafka__arena_free(&arena);
         return;
     }
-    kmock_req_t rq = {m, c->broker, &hdr, c->body, &arena, now, KAFKA_OK, deadline, &c->sasl, c->ssl != NULL,
-                          c->park_member};
+    kmock_req_t rq = {m, c->broker, &hdr, c->body, &arena, now, KAFKA_OK, deadline, &c->sasl, c->listener,
+                      c->park_member};
     kmock_fault_t *f = deadline ? NULL : take_fault(m, key, c->broker->id);
     if (f) {
         rq.inject = f->err;
@@ -472,18 +418,14 @@ static void *loop(void *arg) {
         pthread_mutex_lock(&m->lock);
         for (int i = 0; i < n; i++) {
             int kind = *(int *)evs[i].data.ptr;
-            if (kind == POLL_WAKE) {
+            if (kind == KMOCK_POLL_WAKE) {
                 uint64_t v;
                 ssize_t r = read(m->wake_fd, &v, sizeof(v));
                 (void)r;
-            } else if (kind == POLL_LISTEN) {
-                kmock_broker_t *b = evs[i].data.ptr;
-                if (b->listen_fd >= 0)
-                    accept_conns(m, b, false);
-            } else if (kind == POLL_LISTEN_SSL) {
-                kmock_broker_t *b = (kmock_broker_t *)((char *)evs[i].data.ptr - offsetof(kmock_broker_t, ssl_kind));
-                if (b->ssl_fd >= 0)
-                    accept_conns(m, b, true);
+            } else if (kind == KMOCK_POLL_LISTEN) {
+                kmock_listener_t *l = evs[i].data.ptr;
+                if (l->fd >= 0)
+                    accept_conns(m, l);
             } else {
                 kmock_conn_t *c = evs[i].data.ptr;
                 /* TLS reads may have waited for room to write (the handshake). */
@@ -561,29 +503,37 @@ kafka_mock_t *kafka_mock_new(const kafka_mock_conf_t *conf, char *errstr, size_t
         kafka_mock_destroy(m);
         return NULL;
     }
-    if (m->conf.tls && !(m->ssl_ctx = kmock__tls_ctx(&m->conf, &m->tls_files, errstr, errstr_size))) {
+    const char *listeners = m->conf.listeners;
+    m->conf.listeners = NULL; /* the caller's string: m->protos holds what it said */
+    if (!kmock__listeners_parse(m, listeners, errstr, errstr_size)) {
+        kafka_mock_destroy(m);
+        return NULL;
+    }
+    bool tls = false;
+    for (int i = 0; i < m->nlisteners; i++)
+        tls |= kmock__proto_tls(m->protos[i]);
+    if (tls && !(m->ssl_ctx = kmock__tls_ctx(&m->conf, &m->tls_files, errstr, errstr_size))) {
         kafka_mock_destroy(m);
         return NULL;
     }
     /* The conf's strings belong to the caller: only the context made from them stays. */
     m->conf.tls_cert = m->conf.tls_key = m->conf.tls_cert_name = NULL;
     m->nbrokers = m->conf.brokers;
-    size_t off = 0, off_ssl = 0;
+    for (int i = 0; i < m->nbrokers; i++)
+        for (int k = 0; k < KMOCK_MAX_LISTENERS; k++)
+            m->brokers[i].listeners[k].fd = -1;
+    size_t off[KMOCK_MAX_LISTENERS] = {0};
     for (int i = 0; i < m->nbrokers; i++) {
         kmock_broker_t *b = &m->brokers[i];
         b->id = i + 1;
-        b->listen_fd = b->ssl_fd = -1;
-        b->ssl_port = m->ssl_ctx ? 0 : -1;
         b->drop_next = -2;
-        if (broker_listen(m, b, errstr, errstr_size) != 0) {
+        if (kmock__broker_listen(m, b, errstr, errstr_size) != 0) {
             kafka_mock_destroy(m);
             return NULL;
         }
-        off += (size_t)snprintf(m->bootstrap + off, sizeof(m->bootstrap) - off, "%s127.0.0.1:%d", i ? "," : "",
-                                b->port);
-        if (m->ssl_ctx)
-            off_ssl += (size_t)snprintf(m->bootstrap_ssl + off_ssl, sizeof(m->bootstrap_ssl) - off_ssl,
-                                        "%s127.0.0.1:%d", i ? "," : "", b->ssl_port);
+        for (int k = 0; k < m->nlisteners; k++)
+            off[k] += (size_t)snprintf(m->bootstrap[k] + off[k], sizeof(m->bootstrap[k]) - off[k], "%s127.0.0.1:%d",
+                                       i ? "," : "", b->listeners[k].port);
     }
     if (pthread_create(&m->thread, NULL, loop, m) != 0) {
         snprintf(errstr, errstr_size, "cannot start the event loop thread");
@@ -609,12 +559,10 @@ void kafka_mock_destroy(kafka_mock_t *m) {
             close(c->fd);
         conn_free(c);
     }
-    for (int i = 0; i < m->nbrokers; i++) {
-        if (m->brokers[i].listen_fd >= 0)
-            close(m->brokers[i].listen_fd);
-        if (m->brokers[i].ssl_fd >= 0)
-            close(m->brokers[i].ssl_fd);
-    }
+    for (int i = 0; i < m->nbrokers; i++)
+        for (int k = 0; k < m->nlisteners; k++)
+            if (m->brokers[i].listeners[k].fd >= 0)
+                close(m->brokers[i].listeners[k].fd);
     SSL_CTX_free(m->ssl_ctx);
     kmock__tls_files_remove(&m->tls_files);
     for (kmock_topic_t *t = m->topics, *n; t; t = n) {
@@ -647,8 +595,37 @@ void kafka_mock_destroy(kafka_mock_t *m) {
     free(m);
 }
 
-const char *kafka_mock_bootstrap(const kafka_mock_t *m) { return m->bootstrap; }
-const char *kafka_mock_bootstrap_ssl(const kafka_mock_t *m) { return m->bootstrap_ssl; }
+const char *kafka_mock_bootstrap(const kafka_mock_t *m) { return m->bootstrap[0]; }
+
+/* The index of the listener named protocol ("SASL_SSL", any case), or -1. */
+static int listener_named(const kafka_mock_t *m, const char *protocol) {
+    for (int i = 0; protocol && i < m->nlisteners; i++)
+        if (strcasecmp(kmock__proto_name(m->protos[i]), protocol) == 0)
+            return i;
+    return -1;
+}
+
+/* The first TLS listener (SSL, else SASL_SSL), or -1. */
+static int tls_listener(const kafka_mock_t *m) {
+    int i = kmock__listener_index(m, KMOCK_SSL);
+    return i >= 0 ? i : kmock__listener_index(m, KMOCK_SASL_SSL);
+}
+
+const char *kafka_mock_bootstrap_ssl(const kafka_mock_t *m) {
+    int i = tls_listener(m);
+    return i >= 0 ? m->bootstrap[i] : "";
+}
+
+const char *kafka_mock_bootstrap_listener(const kafka_mock_t *m, const char *protocol) {
+    int i = listener_named(m, protocol);
+    return i >= 0 ? m->bootstrap[i] : NULL;
+}
+
+int kafka_mock_listener_count(const kafka_mock_t *m) { return m->nlisteners; }
+
+const char *kafka_mock_listener_protocol(const kafka_mock_t *m, int n) {
+    return n >= 0 && n < m->nlisteners ? kmock__proto_name(m->protos[n]) : NULL;
+}
 const char *kafka_mock_tls_ca(const kafka_mock_t *m) { return m->tls_files.ca[0] ? m->tls_files.ca : NULL; }
 const char *kafka_mock_tls_client_cert(const kafka_mock_t *m) {
     return m->tls_files.client_cert[0] ? m->tls_files.client_cert : NULL;
@@ -657,19 +634,22 @@ const char *kafka_mock_tls_client_key(const kafka_mock_t *m) {
     return m->tls_files.client_key[0] ? m->tls_files.client_key : NULL;
 }
 int kafka_mock_broker_count(const kafka_mock_t *m) { return m->nbrokers; }
-/* Broker id's PLAINTEXT or SSL port, -1 when there is none. A broker keeps its ports
+/* Broker id's port of listener n, -1 when there is none. A broker keeps its ports
  * across down/up (it re-binds the same ones), and ports are written only while the
  * cluster starts or under the lock: read under it too. */
-static int broker_port(const kafka_mock_t *m, int id, bool ssl) {
+static int broker_port(const kafka_mock_t *m, int id, int n) {
     kafka_mock_t *mm = (kafka_mock_t *)m;
     pthread_mutex_lock(&mm->lock);
-    int port = id < 1 || id > m->nbrokers ? -1 : ssl ? m->brokers[id - 1].ssl_port : m->brokers[id - 1].port;
+    int port = id < 1 || id > m->nbrokers || n < 0 || n >= m->nlisteners ? -1 : m->brokers[id - 1].listeners[n].port;
     pthread_mutex_unlock(&mm->lock);
     return port;
 }
 
-int kafka_mock_broker_port(const kafka_mock_t *m, int id) { return broker_port(m, id, false); }
-int kafka_mock_broker_ssl_port(const kafka_mock_t *m, int id) { return broker_port(m, id, true); }
+int kafka_mock_broker_port(const kafka_mock_t *m, int id) { return broker_port(m, id, 0); }
+int kafka_mock_broker_ssl_port(const kafka_mock_t *m, int id) { return broker_port(m, id, tls_listener(m)); }
+int kafka_mock_broker_listener_port(const kafka_mock_t *m, int id, const char *protocol) {
+    return broker_port(m, id, listener_named(m, protocol));
+}
 
 kmock_broker_t *kmock__broker(kafka_mock_t *m, int id) {
     return id >= 1 && id <= m->nbrokers ? &m->brokers[id - 1] : NULL;
@@ -704,14 +684,14 @@ kafka_err_t kafka_mock_broker_set_down(kafka_mock_t *m, int broker_id, bool down
         err = KAFKA_ERR__INVALID_ARG;
     } else if (down && !b->down) {
         b->down = true;
-        broker_close_listener(m, b);
+        kmock__broker_unlisten(m, b);
         for (kmock_conn_t *c = m->conns; c; c = c->next)
             if (c->broker == b)
                 conn_close(m, c);
         reelect(m, b->id);
     } else if (!down && b->down) {
         char e[128];
-        if (broker_listen(m, b, e, sizeof(e)) != 0) {
+        if (kmock__broker_listen(m, b, e, sizeof(e)) != 0) {
             err = KAFKA_ERR__TRANSPORT;
         } else {
             b->down = false;

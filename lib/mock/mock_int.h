@@ -150,14 +150,35 @@ typedef struct kmock_tls_files_s {
     char client_cert[272], client_key[272];
 } kmock_tls_files_t;
 
+/* The security protocols of a listener, as Kafka names them (listener.c). */
+typedef enum kmock_proto_e {
+    KMOCK_PLAINTEXT = 0,
+    KMOCK_SSL,
+    KMOCK_SASL_PLAINTEXT,
+    KMOCK_SASL_SSL,
+    KMOCK_NPROTOS
+} kmock_proto_t;
+
+#define KMOCK_MAX_LISTENERS KMOCK_NPROTOS /* one listener per protocol */
+
+struct kmock_broker_s;
+
+/* What an epoll event's data points at tells by its first int (cluster.c's loop). */
+enum { KMOCK_POLL_LISTEN = 1, KMOCK_POLL_CONN, KMOCK_POLL_WAKE };
+
+/* One port of a broker, serving one security protocol. The n-th listener of every broker
+ * speaks the cluster's n-th protocol (m->protos[n]). */
+typedef struct kmock_listener_s {
+    int kind; /* first: epoll data points here (see cluster.c) */
+    kmock_proto_t proto;
+    int port; /* kept across down/up: the broker re-binds the same one */
+    int fd;   /* -1 while the broker is down */
+    struct kmock_broker_s *broker;
+} kmock_listener_t;
+
 typedef struct kmock_broker_s {
-    int kind; /* first: epoll data points here for a listener (see cluster.c) */
     int id;
-    int port;
-    int listen_fd;
-    int ssl_kind; /* epoll data of the SSL listener points here */
-    int ssl_port; /* -1: no SSL listener */
-    int ssl_fd;
+    kmock_listener_t listeners[KMOCK_MAX_LISTENERS];
     bool down;
     int latency_ms;
     int drop_next; /* api key whose next response is cut (-2: none, -1: any) */
@@ -172,9 +193,10 @@ struct kafka_mock_s {
     bool stopping;
     int nbrokers;
     kmock_broker_t brokers[KMOCK_MAX_BROKERS];
-    char bootstrap[KMOCK_MAX_BROKERS * 24];
-    char bootstrap_ssl[KMOCK_MAX_BROKERS * 24];
-    struct ssl_ctx_st *ssl_ctx; /* the SSL listeners' (conf.tls), else NULL */
+    int nlisteners;
+    kmock_proto_t protos[KMOCK_MAX_LISTENERS]; /* each broker's listeners, in the conf's order */
+    char bootstrap[KMOCK_MAX_LISTENERS][KMOCK_MAX_BROKERS * 24]; /* per listener */
+    struct ssl_ctx_st *ssl_ctx; /* the TLS listeners' (SSL, SASL_SSL), else NULL */
     kmock_tls_files_t tls_files; /* what the generated certificates were written to */
     kmock_topic_t *topics;
     kmock_commit_t *commits;
@@ -223,14 +245,37 @@ typedef struct kmock_req_s {
     kafka_err_t inject; /* an injected error: handlers skip their side effects */
     int64_t deadline_ms; /* a parked Fetch answers by then */
     kmock_sasl_t *sasl;  /* the connection's */
-    bool tls;            /* came in on the SSL listener: brokers are advertised at theirs */
+    int listener;        /* the index of the listener it came in on: brokers are advertised at theirs */
     char *park_member;   /* KMOCK_MEMBER_ID_MAX bytes kept with a parked request: a JoinGroup's member id */
 } kmock_req_t;
 
 /* The port of broker b that a client of rq's listener connects to. */
 static inline int kmock__advertised_port(const kmock_req_t *rq, const kmock_broker_t *b) {
-    return rq->tls ? b->ssl_port : b->port;
+    return b->listeners[rq->listener].port;
 }
+
+/* Listeners (listener.c). */
+/* The protocol's name ("SASL_SSL"), or NULL. */
+const char *kmock__proto_name(kmock_proto_t proto);
+/* Whether the protocol's connections use TLS, and SASL. */
+static inline bool kmock__proto_tls(kmock_proto_t proto) {
+    return proto == KMOCK_SSL || proto == KMOCK_SASL_SSL;
+}
+static inline bool kmock__proto_sasl(kmock_proto_t proto) {
+    return proto == KMOCK_SASL_PLAINTEXT || proto == KMOCK_SASL_SSL;
+}
+/* Sets m->protos and m->nlisteners from conf.listeners, or the default (PLAINTEXT, or
+ * SASL_PLAINTEXT with sasl_mechanisms; then SSL or SASL_SSL with tls). false with errstr
+ * on an unknown or repeated protocol, an empty list, or a SASL listener without
+ * mechanisms. */
+bool kmock__listeners_parse(kafka_mock_t *m, const char *listeners, char *errstr, size_t errstr_size);
+/* Opens broker b's listeners (on their ports again after a restart) and registers them
+ * with m->epfd; -1 with errstr (and none left open) on failure. */
+int kmock__broker_listen(kafka_mock_t *m, kmock_broker_t *b, char *errstr, size_t errstr_size);
+/* Closes broker b's listening sockets (their ports are kept). */
+void kmock__broker_unlisten(kafka_mock_t *m, kmock_broker_t *b);
+/* The index of m's listener speaking proto, or -1. */
+int kmock__listener_index(const kafka_mock_t *m, kmock_proto_t proto);
 
 /* The SSL listeners' context from conf (tls.c): its certificate files, or a generated CA
  * and certificate (the CA, and the client's certificate and key with tls_client_auth,

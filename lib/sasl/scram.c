@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sasl/scram.h"
+#include "util/secret.h"
 
 __attribute__((format(printf, 3, 4))) static bool fail(char *why, size_t why_size, const char *fmt, ...) {
     va_list ap;
@@ -113,7 +114,7 @@ bool kafka__scram_client_start(kafka__scram_client_t *s, const char *mechanism, 
     int len = snprintf(s->first_bare, sizeof(s->first_bare), "n=%s,r=%s", name, s->nonce);
     if (len < 0 || (size_t)len >= sizeof(s->first_bare) || (size_t)len + 3 >= out_size)
         return fail(why, why_size, "SCRAM: the user name is too long");
-    s->password = strdup(password ? password : "");
+    s->password = kafka__secret_dup(password ? password : ""); /* out of core dumps, as the conf's */
     if (!s->password)
         return fail(why, why_size, "out of memory");
     snprintf(out, out_size, "n,,%s", s->first_bare);
@@ -191,10 +192,7 @@ bool kafka__scram_client_verify(kafka__scram_client_t *s, const uint8_t *server_
 }
 
 void kafka__scram_client_free(kafka__scram_client_t *s) {
-    if (s->password) {
-        OPENSSL_cleanse(s->password, strlen(s->password));
-        free(s->password);
-    }
+    kafka__secret_free(s->password);
     OPENSSL_cleanse(s, sizeof(*s));
 }
 

@@ -32,8 +32,8 @@ typedef struct kafka_mock_conf_s {
                                   (or MessageSet entry) larger than this, 12-byte log overhead included,
                                   gets MESSAGE_TOO_LARGE and nothing of it is appended, as Kafka does;
                                   0 = no limit (default 0; Kafka's default is 1000012) */
-    const char *sasl_mechanisms; /* "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER" (any of them): every
-                                    connection must authenticate first, as on a SASL_PLAINTEXT listener;
+    const char *sasl_mechanisms; /* "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER" (any of them), what
+                                    the SASL listeners enable: their connections must authenticate first;
                                     NULL or "" = no SASL (default NULL). Copied by kafka_mock_new.
                                     OAUTHBEARER takes unsecured JWTs as Kafka's
                                     OAuthBearerUnsecuredValidatorCallbackHandler does: header alg none, a
@@ -44,10 +44,18 @@ typedef struct kafka_mock_conf_s {
                                     Kafka 3.8.1-3.9 do: librdkafka before 2.6.1 (Debian 12 has 2.0.2)
                                     repeats its own nonce there; Kafka 4 and this mock by default
                                     refuse it (RFC 5802) */
-    /* TLS: with tls, every broker listens on a second port for SSL connections (a real
-     * broker's SSL listener) besides its PLAINTEXT one; kafka_mock_bootstrap_ssl() lists
-     * them, and Metadata/FindCoordinator answer each client with the addresses of the
-     * listener it came in on. */
+    /* Listeners: every broker listens on one port per security protocol listed, in this
+     * order, as a Kafka broker's `listeners=`: "PLAINTEXT", "SSL", "SASL_PLAINTEXT",
+     * "SASL_SSL" (any case, each at most once), e.g. "PLAINTEXT,SASL_SSL". Metadata and
+     * FindCoordinator answer each client with the brokers' ports of the listener it came in
+     * on; kafka_mock_bootstrap_listener() lists each. A TLS listener serves the certificate
+     * below (tls is then implied); a SASL one needs sasl_mechanisms. NULL (the default):
+     * PLAINTEXT, then SSL with tls; with sasl_mechanisms SASL_PLAINTEXT, then SASL_SSL with
+     * tls. Not kept after kafka_mock_new. */
+    const char *listeners;
+    /* TLS: with tls and the default listeners, every broker listens on a second port for
+     * TLS connections (a real broker's SSL listener) besides its plaintext one;
+     * kafka_mock_bootstrap_ssl() lists them. */
     bool tls;
     const char *tls_cert;      /* PEM file of the certificate (chain after it), tls_key its key; NULL: a CA
                                   and a certificate it signed are made in memory, the CA written to the
@@ -82,11 +90,20 @@ kafka_mock_t *kafka_mock_new(const kafka_mock_conf_t *conf, char *errstr, size_t
 /* Stops the event loop, closes every socket and frees everything. */
 void kafka_mock_destroy(kafka_mock_t *m);
 
-/* "127.0.0.1:P1,127.0.0.1:P2,..." (valid until destroy). */
+/* The first listener's "127.0.0.1:P1,127.0.0.1:P2,..." (valid until destroy): the
+ * PLAINTEXT one, or SASL_PLAINTEXT with sasl_mechanisms, unless listeners said otherwise. */
 const char *kafka_mock_bootstrap(const kafka_mock_t *m);
 int kafka_mock_broker_count(const kafka_mock_t *m);
-/* The SSL listeners, "127.0.0.1:S1,...", or "" without tls (valid until destroy). */
+/* The first TLS listener's list (SSL, else SASL_SSL), "127.0.0.1:S1,...", or "" without
+ * one (valid until destroy). */
 const char *kafka_mock_bootstrap_ssl(const kafka_mock_t *m);
+/* The list of the listener speaking protocol ("SASL_SSL", any case), or NULL when the
+ * cluster has none (valid until destroy). */
+const char *kafka_mock_bootstrap_listener(const kafka_mock_t *m, const char *protocol);
+/* The number of listeners per broker, and the protocol of the n-th (0-based; NULL past
+ * the last), in the order they were asked for. */
+int kafka_mock_listener_count(const kafka_mock_t *m);
+const char *kafka_mock_listener_protocol(const kafka_mock_t *m, int n);
 /* The path of the generated CA certificate (PEM) to trust, or NULL when the cluster has
  * no TLS or was given its certificate. */
 const char *kafka_mock_tls_ca(const kafka_mock_t *m);
@@ -94,9 +111,11 @@ const char *kafka_mock_tls_ca(const kafka_mock_t *m);
  * PEM files next to the CA's (removed by destroy); NULL otherwise. */
 const char *kafka_mock_tls_client_cert(const kafka_mock_t *m);
 const char *kafka_mock_tls_client_key(const kafka_mock_t *m);
-/* The port broker `id` listens on, or -1; its SSL listener's (-1 without tls). */
+/* The port of broker `id`'s first listener, or -1; its first TLS listener's (-1 without
+ * one); its listener's speaking protocol (-1 without one). */
 int kafka_mock_broker_port(const kafka_mock_t *m, int id);
 int kafka_mock_broker_ssl_port(const kafka_mock_t *m, int id);
+int kafka_mock_broker_listener_port(const kafka_mock_t *m, int id, const char *protocol);
 
 /* Creates a topic with leaders spread over the brokers (replication_factor capped at the
  * broker count). KAFKA_ERR_TOPIC_ALREADY_EXISTS, KAFKA_ERR_INVALID_PARTITIONS. */
