@@ -10,6 +10,8 @@
 
 #include "net/tls.h"
 
+#define TLS_READ_BUFFER (128 * 1024) /* OpenSSL's read-ahead buffer: 8 full records */
+
 int kafka__tls_reasons(char *buf, size_t size) {
     size_t n = 0;
     int first = 0;
@@ -124,6 +126,9 @@ SSL_CTX *kafka__tls_client_ctx(const kafka_conf_t *conf, kafka_err_t *errp, char
     /* Reading ahead takes whole socket buffers instead of a header, then a record, per
      * read(); kafka_io_pending() tells the poller about what it holds. */
     SSL_CTX_set_read_ahead(ctx, 1);
+    /* ... and a read buffer of several records, so that a large Fetch response costs a
+     * read() per 128 KiB rather than per 16 KiB record. */
+    SSL_CTX_set_default_read_buffer_len(ctx, TLS_READ_BUFFER);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, kafka__tls_verify_cb);
     char why[300];
     const char *ciphers = kafka_conf_str(conf, KAFKA_CONF_SSL_CIPHER_SUITES);
