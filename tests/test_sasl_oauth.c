@@ -301,6 +301,27 @@ static void test_token_command(void) {
     CU_ASSERT(kafka_test_now_ms() - t0 < 3000);
     CU_ASSERT_STRING_EQUAL(why, "sasl.oauthbearer.token.command failed: no end within 300 ms (killed)");
     kafka_conf_destroy(conf);
+    /* The command (a secret) is not on the shell's command line, which every local user
+     * sees in ps: the shell tells its own, and it holds no part of the command. */
+    conf = oauth_conf("sasl.oauthbearer.token.command",
+                      "tr '\\0' ' ' </proc/$$/cmdline >&2; echo >&2; exit 4 # s3cret-in-command");
+    CU_ASSERT_EQUAL(token_of(conf, tok, sizeof(tok), who, why, sizeof(why)), KAFKA_ERR__AUTHENTICATION);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "exit status 4: sh -c eval "));
+    CU_ASSERT_PTR_NULL(strstr(why, "s3cret"));
+    kafka_conf_destroy(conf);
+    /* A command that leaves something running with its stdout: the token counts once the
+     * shell ends (not a timeout), and what it left is killed with its process group. */
+    free(a);
+    a = make_jwt("none", "alice", 3600);
+    write_file(src, a);
+    snprintf(cmd, sizeof(cmd), "sleep 30 & cat %s", src);
+    conf = oauth_conf("sasl.oauthbearer.token.command", cmd);
+    CU_ASSERT_EQUAL(kafka_conf_set(conf, "request.timeout.ms", "5000", NULL, 0), KAFKA_OK);
+    t0 = kafka_test_now_ms();
+    CU_ASSERT_EQUAL(token_of(conf, tok, sizeof(tok), who, why, sizeof(why)), KAFKA_OK);
+    CU_ASSERT(kafka_test_now_ms() - t0 < 2000);
+    CU_ASSERT_STRING_EQUAL(tok, a);
+    kafka_conf_destroy(conf);
     /* A refresh that fails keeps the token held while it lasts. */
     snprintf(cmd, sizeof(cmd), "cat %s", src);
     conf = oauth_conf("sasl.oauthbearer.token.command", cmd);

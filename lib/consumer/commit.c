@@ -146,6 +146,10 @@ static kafka__bconn_t *coordinator(kafka_consumer_t *c, const char *group, int32
     kafka_arena_t arena = KAFKA_ARENA_INIT;
     uint8_t *frame = NULL;
     kafka_err_t e = kafka__bconn_request(bc, KAFKA_API_FIND_COORDINATOR, &req, &resp, &arena, &frame, NULL);
+    /* Only a request that went and came back leaves the connection in step (a refused
+     * re-authentication before it fails with a broker's error code, and the connection
+     * is gone with it). */
+    bool healthy = e == KAFKA_OK;
     char host[256] = "";
     int port = 0;
     if (e) {
@@ -170,7 +174,6 @@ static kafka__bconn_t *coordinator(kafka_consumer_t *c, const char *group, int32
         snprintf(why, why_size, "FindCoordinator for group %s: %s", group, kafka_err_name(e));
     free(frame);
     kafka__arena_free(&arena);
-    bool healthy = e == KAFKA_OK || e > 0;
     if (healthy)
         kafka__conn_give(c, any_id, bc);
     else

@@ -189,8 +189,12 @@ static kafka_err_t reauthenticate(kafka__bconn_t *bc) {
     char why[512];
     int64_t t0 = kafka__now_ms();
     kafka_err_t e = authenticate(bc, why, sizeof(why));
-    if (e)
+    if (e) {
+        /* Whatever the broker made of it, the session is over: nothing more goes on this
+         * connection (its owner closes it on the error). */
+        bc->dead = true;
         return fail(bc, e, "%s:%d: re-authentication: %s", bc->host, bc->port, why);
+    }
     bc->reauths++;
     kafka__log(bc->conf, KAFKA__LOG_DEBUG, "SASL", NULL,
                "broker %s:%d: re-authenticated in %lld ms (%s); the session lasts %lld ms", bc->host, bc->port,
@@ -311,6 +315,9 @@ int32_t kafka__bconn_corr(kafka__bconn_t *bc) {
 
 kafka_err_t kafka__bconn_sendv(kafka__bconn_t *bc, int16_t api_key, int16_t version, int32_t corr,
                                const struct iovec *iov, int iovcnt, bool answered) {
+    if (bc->dead)
+        return fail(bc, KAFKA_ERR__TRANSPORT, "%s:%d: the connection failed its re-authentication before", bc->host,
+                    bc->port);
     if (bc->reauth_at && !bc->authenticating && bc->wait_n == 0 && kafka__now_ms() >= bc->reauth_at) {
         kafka_err_t e = reauthenticate(bc);
         if (e)
@@ -397,6 +404,8 @@ static kafka_err_t send_one(kafka__bconn_t *bc, int16_t api_key, int16_t version
         fail(bc, e, "%s:%d: %s", bc->host, bc->port, why);
     else
         e = kafka__bconn_sendv(bc, api_key, version, hdr.correlation_id, &(struct iovec){out.data, out.len}, 1, true);
+    if (api_key == KAFKA_API_SASL_AUTHENTICATE && out.data) /* a password or token in the clear */
+        explicit_bzero(out.data, out.cap);
     kafka__buf_free(&out);
     return e;
 }

@@ -86,6 +86,7 @@ typedef struct kafka__bconn_s {
     int64_t session_ms;  /* the broker's last SessionLifetimeMs; 0: none */
     int64_t reauths;     /* re-authentications done on this connection */
     bool authenticating; /* a SASL exchange is under way: its requests do not re-authenticate */
+    bool dead;           /* a re-authentication failed: nothing more is sent on it */
 } kafka__bconn_t;
 
 /* Connects to host:port and settles the API versions, none above what vcaps (the

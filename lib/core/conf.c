@@ -734,6 +734,9 @@ kafka_err_t kafka_conf_set_file(kafka_conf_t *conf, const char *path, char *errs
     FILE *f = fopen(path, "r");
     if (!f)
         return fail(errstr, errstr_size, "%s: %s", path, strerror(errno));
+    /* Unbuffered: no stdio buffer keeps a copy of a secret's line after the file closes
+     * (a properties file is a few lines; the cost is a read per byte). */
+    setvbuf(f, NULL, _IONBF, 0);
     /* Lines go to a copy that replaces conf only when the whole file applied. */
     kafka_conf_t *tmp = kafka_conf_dup(conf);
     if (!tmp) {
@@ -753,6 +756,8 @@ kafka_err_t kafka_conf_set_file(kafka_conf_t *conf, const char *path, char *errs
     }
     if (!err && ferror(f))
         err = fail(errstr, errstr_size, "%s: read error", path);
+    if (line) /* it held a line such as sasl.password=... */
+        explicit_bzero(line, cap);
     free(line);
     fclose(f);
     if (err) {

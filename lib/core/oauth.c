@@ -107,6 +107,8 @@ static void take(int fd, char *buf, size_t max, size_t *len, bool *over, bool *e
     OPENSSL_cleanse(chunk, sizeof(chunk));
 }
 
+#define CMD_VAR "KAFKA_OAUTHBEARER_TOKEN_COMMAND" /* how the command reaches the shell */
+
 /* Runs cmd with /bin/sh, its stdin /dev/null: its stdout into *out (malloc'd, NUL-ended). */
 static kafka_err_t run_command(const char *cmd, int64_t timeout_ms, char **out, char *why, size_t why_size) {
     char *buf = malloc(TOKEN_FILE_MAX + 1);
@@ -137,10 +139,38 @@ static kafka_err_t run_command(const char *cmd, int64_t timeout_ms, char **out, 
     sigaddset(&def, SIGPIPE); /* the application may ignore it; the command should not inherit that */
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &def);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    char *argv[] = {"sh", "-c", (char *)cmd, NULL};
+    /* Its own process group: a timeout kills what the command started too. */
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+    /* The command is a secret: it goes in the environment (readable by the same user only),
+     * not in the argument list every local user sees in ps. */
+    size_t nenv = 0;
+    while (environ && environ[nenv])
+        nenv++;
+    char **envp = calloc(nenv + 2, sizeof(*envp));
+    size_t vlen = strlen(CMD_VAR) + 1 + strlen(cmd) + 1;
+    char *var = envp ? malloc(vlen) : NULL;
+    if (!var) {
+        free(envp);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
+        close(po[0]), close(po[1]), close(pe[0]), close(pe[1]);
+        free(buf);
+        return KAFKA_ERR__NO_MEMORY;
+    }
+    snprintf(var, vlen, "%s=%s", CMD_VAR, cmd);
+    size_t k = 0;
+    for (size_t i = 0; i < nenv; i++)
+        if (strncmp(environ[i], CMD_VAR "=", strlen(CMD_VAR) + 1) != 0)
+            envp[k++] = environ[i];
+    envp[k++] = var;
+    envp[k] = NULL;
+    char *argv[] = {"sh", "-c", "eval \"$" CMD_VAR "\"", NULL};
     pid_t pid;
-    int rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
+    int rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, envp);
+    OPENSSL_cleanse(var, vlen);
+    free(var);
+    free(envp);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     close(po[1]);
@@ -153,9 +183,17 @@ static kafka_err_t run_command(const char *cmd, int64_t timeout_ms, char **out, 
     }
     char err[512];
     size_t len = 0, elen = 0;
-    bool over = false, eover = false, oeof = false, eeof = false, timed_out = false;
+    bool over = false, eover = false, oeof = false, eeof = false, timed_out = false, exited = false;
+    int status = 0;
     int64_t deadline = kafka__now_ms() + timeout_ms;
     while (!oeof || !eeof) {
+        /* The shell ended but something it started holds the pipes: a moment more for
+         * what is in them, then stop waiting (its group is killed below). */
+        if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+            exited = true;
+            int64_t grace = kafka__now_ms() + 200;
+            deadline = grace < deadline ? grace : deadline;
+        }
         struct pollfd fds[2];
         int n = 0;
         if (!oeof)
@@ -164,13 +202,14 @@ static kafka_err_t run_command(const char *cmd, int64_t timeout_ms, char **out, 
             fds[n++] = (struct pollfd){pe[0], POLLIN, 0};
         int64_t left = deadline - kafka__now_ms();
         if (left <= 0) {
-            timed_out = true;
-            kill(pid, SIGKILL);
+            timed_out = !exited;
             break;
         }
-        int r = poll(fds, (nfds_t)n, left > 1000 ? 1000 : (int)left);
-        if (r < 0 && errno != EINTR)
+        int r = poll(fds, (nfds_t)n, left > 100 ? 100 : (int)left);
+        if (r < 0 && errno != EINTR) {
+            timed_out = !exited;
             break;
+        }
         for (int i = 0; r > 0 && i < n; i++) {
             if (!fds[i].revents)
                 continue;
@@ -182,8 +221,13 @@ static kafka_err_t run_command(const char *cmd, int64_t timeout_ms, char **out, 
     }
     close(po[0]);
     close(pe[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    kill(-pid, SIGKILL); /* whatever of the command's group is left (the shell too on a timeout) */
+    bool no_status = false;
+    if (!exited) {
+        pid_t w;
+        while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+        }
+        no_status = w < 0; /* ECHILD: the application ignores SIGCHLD, children reap themselves */
     }
     err[elen] = 0;
     char *nl = strchr(err, '\n');
@@ -193,6 +237,9 @@ static kafka_err_t run_command(const char *cmd, int64_t timeout_ms, char **out, 
     if (timed_out)
         e = fail(why, why_size, "sasl.oauthbearer.token.command failed: no end within %" PRId64 " ms (killed)",
                  timeout_ms);
+    else if (no_status)
+        e = fail(why, why_size, "sasl.oauthbearer.token.command: its exit status cannot be read (SIGCHLD is "
+                                "ignored by the application)");
     else if (WIFSIGNALED(status))
         e = fail(why, why_size, "sasl.oauthbearer.token.command failed: killed by signal %d%s%s", WTERMSIG(status),
                  err[0] ? ": " : "", err);
@@ -439,6 +486,12 @@ kafka_err_t kafka__oauth_token(kafka__oauth_t *o, const kafka_conf_t *conf, char
         pthread_mutex_unlock(&o->lock);
         snprintf(why, why_size, "%s", rwhy);
         return e == KAFKA_ERR__INVALID_CONF ? e : KAFKA_ERR__AUTHENTICATION;
+    }
+    if (e && *cmd) {
+        /* Not again at every authentication (each run may take request.timeout.ms under
+         * the lock): in 10 s, or at half of what the held token has left if sooner. */
+        int64_t retry = 10000, left = o->jwt.has_exp ? o->jwt.exp_ms - now : INT64_MAX;
+        o->refresh_ms = now + (left / 2 < retry ? (left / 2 > 100 ? left / 2 : 100) : retry);
     }
     if (e) {
         char at[32];

@@ -157,7 +157,8 @@ void kafka__producer_pid_reset(kafka_producer_t *p, uint32_t gen) {
 }
 
 kafka_err_t kafka__producer_pid(kafka_producer_t *p, kafka__bconn_t *bc, const char *host, int port, int64_t *pid,
-                                int16_t *epoch, uint32_t *gen, char *why, size_t why_size) {
+                                int16_t *epoch, uint32_t *gen, bool *broken, char *why, size_t why_size) {
+    *broken = false;
     pthread_mutex_lock(&p->pid_lock);
     kafka_err_t e = KAFKA_OK;
     if (p->pid < 0 || atomic_load(&p->pid_reset)) {
@@ -179,6 +180,10 @@ kafka_err_t kafka__producer_pid(kafka_producer_t *p, kafka__bconn_t *bc, const c
             kafka_arena_t arena = KAFKA_ARENA_INIT;
             uint8_t *frame = NULL;
             e = kafka__bconn_request(bc, KAFKA_API_INIT_PRODUCER_ID, &req, &resp, &arena, &frame, NULL);
+            /* The request itself failed (the connection broke or timed out, the response
+             * did not decode, a re-authentication before it was refused): the caller's
+             * connection is out of step and must go. An error code answered is not that. */
+            *broken = e && !own;
             if (e)
                 snprintf(why, why_size, "InitProducerId on %s:%d: %s", host, port, kafka__bconn_last_error(bc));
             else if (resp.error_code)

@@ -153,10 +153,11 @@ void kafka__ppart_report_expired(kafka_producer_t *p, kafka__ppart_t *pp, kafka_
 
 /* The producer id and epoch to stamp with (getting one when there is none or a reset
  * was asked for), over bc when the caller may use it for a round trip, else over a new
- * connection to host:port. *gen receives their generation. */
+ * connection to host:port. *gen receives their generation; *broken is true when the
+ * request failed on bc itself (the caller must drop that connection). */
 /* @thread worker  @locks p->pid_lock */
 kafka_err_t kafka__producer_pid(kafka_producer_t *p, kafka__bconn_t *bc, const char *host, int port, int64_t *pid,
-                                int16_t *epoch, uint32_t *gen, char *why, size_t why_size);
+                                int16_t *epoch, uint32_t *gen, bool *broken, char *why, size_t why_size);
 /* Asks for a new producer id before the next stamp (a sequence gap). */
 void kafka__producer_pid_reset(kafka_producer_t *p, uint32_t gen);
 

@@ -316,13 +316,14 @@ static void send_request(kafka__worker_t *w) {
     int16_t epoch = -1;
     uint32_t gen = 0;
     kafka_err_t perr = KAFKA_OK;
+    bool pbroken = false;
     if (version < 0) {
         perr = KAFKA_ERR__UNKNOWN_APIKEY;
         snprintf(why, sizeof(why), "%.250s speaks no Produce version this client does", w->broker.who);
     } else if (idem) {
         /* The producer id, over this connection while nothing is in flight on it. */
-        perr = kafka__producer_pid(p, w->ring_n == 0 ? bc : NULL, bc->host, bc->port, &pid, &epoch, &gen, why,
-                                   sizeof(why));
+        perr = kafka__producer_pid(p, w->ring_n == 0 ? bc : NULL, bc->host, bc->port, &pid, &epoch, &gen, &pbroken,
+                                   why, sizeof(why));
         idem = atomic_load(&p->idempotent) && pid >= 0;
     }
     qsort(b->e, b->n, sizeof(b->e[0]), cmp_entry_topic);
@@ -365,6 +366,8 @@ static void send_request(kafka__worker_t *w) {
             b->e[keep++] = b->e[i];
     }
     b->n = keep;
+    if (pbroken) /* every batch took perr above: none is in flight on it */
+        kafka__broker_down(&w->broker, perr, why);
     if (keep == 0)
         return;
     if (w->capparts < keep) {
