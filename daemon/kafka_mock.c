@@ -1,6 +1,6 @@
 /* kafka-mock: the mock cluster as a standalone process.
  *
- *   kafka-mock --brokers N [--topic NAME:PARTS:RF]... [--legacy] [--partitions N]
+ *   kafka-mock --brokers N [--topic NAME:PARTS:RF]... [--legacy] [--kafka-version V] [--partitions N]
  *              [--no-auto-create] [--retention BYTES] [--message-max-bytes BYTES]
  *              [--tls [CERT,KEY]] [--tls-cert-name NAME] [--tls-cert-expired] [--tls-client-auth]
  *              [--sasl MECH[,MECH]...] [--user NAME:PASSWORD]... [--sasl-scram-lenient]
@@ -25,7 +25,8 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: kafka-mock --brokers N [--topic NAME:PARTS:RF]... [--legacy] [--partitions N]\n"
+            "usage: kafka-mock --brokers N [--topic NAME:PARTS:RF]... [--legacy] [--kafka-version V]\n"
+            "                  [--partitions N]\n"
             "                  [--no-auto-create] [--retention BYTES] [--message-max-bytes BYTES]\n"
             "                  [--tls [CERT,KEY]] [--tls-cert-name NAME] [--tls-cert-expired]\n"
             "                  [--tls-client-auth] [--sasl MECH[,MECH]...] [--user NAME:PASSWORD]...\n"
@@ -68,13 +69,20 @@ static void usage(FILE *f) {
             "--sasl-scram-lenient takes a SCRAM client-final nonce that only ends with the\n"
             "server's, as Kafka 3.8.1-3.9 do (librdkafka before 2.6.1 sends its own nonce twice;\n"
             "Kafka 4 refuses it, and so does the mock by default).\n"
-            "--legacy behaves like a Kafka 0.8.2 broker: it hangs up on ApiVersions and\n"
-            "on versions 0.8.2 lacked (it serves v0, and v1 of OffsetCommit/OffsetFetch) and\n"
-            "takes MessageSet v0 only. --partitions sets auto-created topics' partition\n"
+            "--kafka-version V behaves like Kafka release V: 0.8.2, 0.9, 0.10.2, 0.11, 1.1, 2.4,\n"
+            "2.8, 3.0, 3.7, 4.0 (a patch version such as 2.4.1 names its release) or latest (the\n"
+            "default: every version the mock implements). It serves that release's request\n"
+            "versions (as its ApiVersions lists them; 0.8.2 and 0.9 hang up on ApiVersions) and\n"
+            "closes the connection on others, takes its record formats (MessageSet v0 before\n"
+            "0.10, v0/v1 in 0.10, RecordBatch v2 from 0.11, v2 only in 4.0) and has its\n"
+            "message.max.bytes default (1000012 before 3.0, 1048588 from 3.0). Fetches below v4\n"
+            "get RecordBatch v2 down-converted to MessageSet, uncompressed. --legacy is\n"
+            "--kafka-version 0.8.2. --partitions sets auto-created topics' partition\n"
             "count (default 4); --no-auto-create refuses unknown topics; --retention bounds each\n"
             "partition log (default 8 MiB: older batches go and the log start offset moves\n"
             "up; 0 keeps everything); --message-max-bytes is the brokers' message.max.bytes (a\n"
-            "Produce partition with a larger batch gets MESSAGE_TOO_LARGE; default: no limit).\n"
+            "Produce partition with a larger batch gets MESSAGE_TOO_LARGE; default: no limit, or\n"
+            "the --kafka-version release's).\n"
             "It then reads commands on stdin, one per line, and answers each on stdout; it\n"
             "exits on end of input, SIGTERM or SIGINT.\n\n%s",
             kafka_mock_command_help());
@@ -168,6 +176,9 @@ int main(int argc, char **argv) {
             i++;
         } else if (!strcmp(a, "--sasl-scram-lenient")) {
             conf.sasl_scram_lenient = true;
+        } else if (!strcmp(a, "--kafka-version") && val) {
+            conf.kafka_version = val;
+            i++;
         } else if (!strcmp(a, "--legacy")) {
             conf.legacy = true;
         } else if (!strcmp(a, "--no-auto-create")) {

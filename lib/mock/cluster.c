@@ -288,22 +288,30 @@ static void handle_frame(kafka_mock_t *m, kmock_conn_t *c, const uint8_t *frame,
     const kmock_api_t *api = e == KAFKA_OK || e == KAFKA_ERR__UNSUPPORTED_VERSION ? kmock__api(hdr.request_api_key)
                                                                                   : NULL;
     int16_t key = hdr.request_api_key, version = hdr.request_api_version;
-    if (api && m->conf.legacy && version > api->legacy_max_version)
-        api = NULL; /* a 0.8 broker knows neither ApiVersions nor later versions: it hangs up */
-    if (api && (version < api->min_version || version > api->max_version))
+    int16_t vmin, vmax;
+    if (api && !kmock__profile_range(m, key, &vmin, &vmax))
+        api = NULL; /* an API the release lacks (ApiVersions before 0.10): Kafka hangs up */
+    else if (api && (version < vmin || version > vmax))
         e = KAFKA_ERR__UNSUPPORTED_VERSION;
     if (api && !kmock__sasl_allows(m, &c->sasl, key))
         api = NULL; /* before authentication Kafka serves nothing else: it hangs up */
     if (api && kmock__sasl_expired(m, &c->sasl, key, now))
         api = NULL; /* the session ended (KIP-368): Kafka hangs up on all but re-authentication */
     if (api && e == KAFKA_ERR__UNSUPPORTED_VERSION && key == KAFKA_API_API_VERSIONS) {
-        /* KIP-511: answer an unknown ApiVersions version at v0 with UNSUPPORTED_VERSION and
-         * our versions, so the client can pick one. */
+        /* An unknown ApiVersions version is answered at v0 with UNSUPPORTED_VERSION and, from
+         * Kafka 2.4 (KIP-511), ApiVersions' own range, so the client can pick one. */
         kafka_response_u resp;
         kafka_response_init(key, &resp);
         kmock_req_t rq = {m, c->broker, &hdr, c->body, &arena, now, KAFKA_OK, deadline, &c->sasl, c->listener,
                           c->park_member};
-        kmock__handle_api_versions(&rq, &resp);
+        if (m->profile->kip511) {
+            KMOCK_ARRAY(resp.api_versions.api_keys, &rq, "ApiVersion", 1);
+            if (resp.api_versions.api_keys.count) {
+                resp.api_versions.api_keys.items[0].api_key = key;
+                resp.api_versions.api_keys.items[0].min_version = vmin;
+                resp.api_versions.api_keys.items[0].max_version = vmax;
+            }
+        }
         resp.api_versions.error_code = KAFKA_ERR_UNSUPPORTED_VERSION;
         respond(m, c, key, 0, hdr.correlation_id, &resp, now);
         kafka__arena_free(&arena);
@@ -500,6 +508,10 @@ kafka_mock_t *kafka_mock_new(const kafka_mock_conf_t *conf, char *errstr, size_t
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = (void *)&wake_tag};
     if (m->epfd < 0 || m->wake_fd < 0 || epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->wake_fd, &ev) != 0) {
         snprintf(errstr, errstr_size, "epoll/eventfd: %s", strerror(errno));
+        kafka_mock_destroy(m);
+        return NULL;
+    }
+    if (!kmock__profile_set(m, errstr, errstr_size)) {
         kafka_mock_destroy(m);
         return NULL;
     }

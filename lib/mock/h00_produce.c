@@ -1,5 +1,6 @@
 /* Produce (key 0), versions 0-9: validates and appends each partition's record data on
- * the partition leader; acks=0 gets no response. */
+ * the partition leader; acks=0 gets no response. From v3 the data must be one RecordBatch
+ * v2 (Kafka's ProduceRequest.validateRecords). */
 #include <stdio.h>
 
 #include "mock/mock_int.h"
@@ -48,6 +49,9 @@ kmock_result_t kmock__handle_produce(kmock_req_t *rq, kafka_response_u *resp) {
             } else if (pd->records.len <= 0) {
                 pr->error_code = KAFKA_ERR_CORRUPT_MESSAGE;
                 pr->error_message = kafka_str("no record data");
+            } else if (rq->hdr->request_api_version >= 3 && (pd->records.len < 17 || pd->records.data[16] != 2)) {
+                pr->error_code = m->profile->invalid_record;
+                pr->error_message = kafka_str("Produce v3+ carries RecordBatch v2 only");
             } else if (m->conf.message_max_bytes &&
                        (big = largest_entry(pd->records.data, (size_t)pd->records.len)) > m->conf.message_max_bytes) {
                 /* Kafka refuses the partition's whole append (RecordTooLargeException). */
@@ -63,7 +67,7 @@ kmock_result_t kmock__handle_produce(kmock_req_t *rq, kafka_response_u *resp) {
                 const char *why = NULL;
                 int64_t base = -1;
                 pr->error_code = (int16_t)kmock__log_append(m, p, pd->records.data, (size_t)pd->records.len,
-                                                            rq->now_ms, m->conf.legacy, &base, &why);
+                                                            rq->now_ms, &base, &why);
                 if (pr->error_code == KAFKA_OK) {
                     pr->base_offset = base;
                     m->parked_recheck = true;

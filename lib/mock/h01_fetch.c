@@ -1,7 +1,8 @@
 /* Fetch (key 1), versions 0-12: whole entries from the fetch offset, bounded by the
  * partition and request max bytes (at least one entry so a large batch is never stuck);
  * waits up to max wait for min bytes (the request is parked and retried when data
- * arrives). No fetch sessions: every fetch is a full one (session id 0). */
+ * arrives). No fetch sessions: every fetch is a full one (session id 0). Below v4 newer
+ * record formats are down-converted (downconvert.c). */
 #include "mock/mock_int.h"
 
 kmock_result_t kmock__handle_fetch(kmock_req_t *rq, kafka_response_u *resp) {
@@ -38,6 +39,8 @@ kmock_result_t kmock__handle_fetch(kmock_req_t *rq, kafka_response_u *resp) {
                 const uint8_t *data;
                 size_t len;
                 pr->error_code = (int16_t)kmock__log_read(p, fp->fetch_offset, max, total == 0, &data, &len);
+                if (!pr->error_code && v < 4)
+                    pr->error_code = (int16_t)kmock__downconvert(rq, v, fp->fetch_offset, &data, &len);
                 pr->high_watermark = p->high_watermark;
                 pr->last_stable_offset = p->high_watermark;
                 pr->log_start_offset = p->log_start;

@@ -179,7 +179,7 @@ static kafka_err_t legacy_wrapper(const uint8_t *msg, size_t len, int magic, int
 }
 
 kafka_err_t kmock__log_append(kafka_mock_t *m, kmock_partition_t *p, const uint8_t *data, size_t len, int64_t now_ms,
-                              bool legacy, int64_t *base_offset, const char **why) {
+                              int64_t *base_offset, const char **why) {
     (void)now_ms;
     *why = NULL;
     /* Pass 1: validate everything. */
@@ -197,8 +197,10 @@ kafka_err_t kmock__log_append(kafka_mock_t *m, kmock_partition_t *p, const uint8
             *why = "entry length out of bounds";
             return KAFKA_ERR_CORRUPT_MESSAGE;
         }
-        if (legacy && magic != 0) {
-            *why = "this (Kafka 0.8) broker accepts MessageSet v0 only";
+        if (magic >= 0 && magic <= 2 && !(m->profile->magics & (1u << magic))) {
+            *why = magic == 2 ? "this broker's Kafka release predates RecordBatch v2"
+                   : m->profile->magics == (1u << 2) ? "this broker's Kafka release takes RecordBatch v2 only"
+                                                     : "this broker's Kafka release predates MessageSet v1";
             return KAFKA_ERR_CORRUPT_MESSAGE;
         }
         size_t n_bytes = 12 + (size_t)length;

@@ -12,6 +12,7 @@
 
 #include "kafka/mock.h"
 #include "kafka/protocol.h"
+#include "mock/profiles.h"
 #include "sasl/scram.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -208,6 +209,7 @@ struct kafka_mock_s {
     bool parked_recheck; /* a Produce appended or a group moved on: parked requests look again */
     int sasl_fail_next; /* authentications still to fail (kafka_mock_sasl_fail) */
     kafka_mock_sasl_stats_t sasl_stats;
+    const kmock_profile_t *profile; /* the Kafka release it behaves as (profiles.c) */
 };
 
 /* A connection's SASL state (sasl.c), on a cluster with conf.sasl_mechanisms. */
@@ -336,10 +338,26 @@ bool kmock__sasl_conf_ok(const char *mechanisms, char *errstr, size_t errstr_siz
  * the connection (Kafka's behaviour). */
 bool kmock__sasl_raw(kafka_mock_t *m, kmock_sasl_t *s, const uint8_t *token, size_t len, kafka_buf_t *out);
 
-/* The APIs the mock serves and their versions (legacy mode: v0 only, no ApiVersions). */
+/* The APIs the mock serves and the versions it implements; a profile narrows them. */
 extern const kmock_api_t kmock__apis[];
 extern const int kmock__napis;
 const kmock_api_t *kmock__api(int16_t key);
+
+/* Profiles (profiles.c). Sets m->profile from conf.kafka_version (conf.legacy: 0.8.2) and
+ * the release's message.max.bytes where the conf left it 0; false with errstr for an
+ * unknown version. */
+bool kmock__profile_set(kafka_mock_t *m, char *errstr, size_t errstr_size);
+/* The versions of key m serves: its profile's range within what the mock implements;
+ * false when it does not serve key at all (a request of it closes the connection). */
+bool kmock__profile_range(const kafka_mock_t *m, int16_t key, int16_t *min, int16_t *max);
+
+/* Fetch down-conversion (downconvert.c): record data read from a log, re-encoded for a
+ * Fetch at `version` (< 4) as MessageSet of the magic that version reads (v0-1: 0, v2-3:
+ * 1), uncompressed, records before fetch_offset left out, headers dropped (as Kafka).
+ * *data / *len are replaced by arena memory when anything was converted; unchanged when
+ * every entry already has a readable magic. */
+kafka_err_t kmock__downconvert(kmock_req_t *rq, int16_t version, int64_t fetch_offset, const uint8_t **data,
+                               size_t *len);
 
 /* Cluster state helpers (callers hold m->lock). */
 kmock_topic_t *kmock__topic_find(kafka_mock_t *m, const char *name, int32_t len);
@@ -383,9 +401,10 @@ void kmock__groups_free(kafka_mock_t *m);
 /* Partition logs (log.c). */
 /* Validates and appends the record data of one Produce partition: every batch's CRC,
  * offsets assigned; idempotent sequence checks. *base_offset is the first offset given
- * (or the original one of a duplicate). */
+ * (or the original one of a duplicate). Only the record formats of m's profile are taken
+ * (CORRUPT_MESSAGE for others, as an old broker that cannot parse them). */
 kafka_err_t kmock__log_append(kafka_mock_t *m, kmock_partition_t *p, const uint8_t *data, size_t len, int64_t now_ms,
-                              bool legacy, int64_t *base_offset, const char **why);
+                              int64_t *base_offset, const char **why);
 /* The bytes of whole entries from `offset` on, up to max_bytes (at least one entry when
  * first). KAFKA_ERR_OFFSET_OUT_OF_RANGE if offset is outside [log_start, hw]. */
 kafka_err_t kmock__log_read(kmock_partition_t *p, int64_t offset, size_t max_bytes, bool first, const uint8_t **data,

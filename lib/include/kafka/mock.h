@@ -25,8 +25,17 @@ typedef struct kafka_mock_conf_s {
     int brokers;               /* number of brokers, ids 1..N (default 3) */
     int default_partitions;    /* partitions of auto-created topics (default 4) */
     bool auto_create;          /* create unknown topics on Metadata/Produce (default true) */
-    bool legacy;               /* behave like Kafka 0.8.2: close on ApiVersions and on versions it lacks
-                                  (v0 only; OffsetCommit/OffsetFetch v1), MessageSet v0 only */
+    bool legacy;               /* behave like Kafka 0.8.2: kafka_version "0.8.2" (when that is unset) */
+    const char *kafka_version; /* the Kafka release to behave as: "0.8.2", "0.9", "0.10.2", "0.11", "1.1",
+                                  "2.4", "2.8", "3.0", "3.7", "4.0" (a patch version such as "2.4.1" names
+                                  its release), or "latest" / NULL (the default: every version the mock
+                                  implements). The release's request ranges as its ApiVersions lists them
+                                  (none before 0.10: it hangs up on ApiVersions) within what the mock
+                                  implements; any other version closes the connection; its record formats
+                                  (MessageSet v0 before 0.10, v0/v1 in 0.10, RecordBatch v2 from 0.11,
+                                  only v2 in 4.0); its message.max.bytes default where message_max_bytes
+                                  is 0. Fetches below v4 get RecordBatch v2 down-converted to MessageSet
+                                  (every profile, as Kafka). Not kept after kafka_mock_new. */
     size_t retention_bytes;    /* per-partition log bound; 0 = unbounded (default KAFKA_MOCK_DEFAULT_RETENTION) */
     size_t message_max_bytes;  /* the broker's message.max.bytes: a Produce partition holding a batch
                                   (or MessageSet entry) larger than this, 12-byte log overhead included,
