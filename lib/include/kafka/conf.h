@@ -79,6 +79,8 @@ typedef enum kafka_conf_prop_e {
     KAFKA_CONF_SASL_MECHANISM = 47,               /* sasl.mechanism (alias sasl.mechanisms) */
     KAFKA_CONF_SASL_USERNAME = 48,                /* sasl.username */
     KAFKA_CONF_SASL_PASSWORD = 49,                /* sasl.password: a secret, never shown */
+    KAFKA_CONF_TRANSACTIONAL_ID = 50,             /* transactional.id: "" none */
+    KAFKA_CONF_TRANSACTION_TIMEOUT_MS = 51,       /* transaction.timeout.ms */
     KAFKA_CONF__COUNT /* one past the last number: grows with every new property */
 } kafka_conf_prop_t;
 
