@@ -175,6 +175,72 @@ static void test_commit_abort_visibility(void) {
     kafka_mock_destroy(m);
 }
 
+/* Polls c until quiet for quiet_ms (or 15 s): counts values "<prefix>-..." and all. */
+static int poll_count(kafka_consumer_t *c, const char *prefix, int quiet_ms, int *total) {
+    int count = 0;
+    size_t plen = strlen(prefix);
+    int64_t t0 = kafka_test_now_ms(), last = t0;
+    while (kafka_test_now_ms() - last < quiet_ms && kafka_test_now_ms() - t0 < 15000) {
+        kafka_message_t *msgs[64];
+        size_t n = 0;
+        char err[512];
+        CU_ASSERT_EQUAL(kafka_consumer_poll(c, 100, msgs, 64, &n, err, sizeof(err)), KAFKA_OK);
+        if (n)
+            last = kafka_test_now_ms();
+        for (size_t i = 0; i < n; i++) {
+            int32_t len;
+            const char *v = kafka_message_payload(msgs[i], &len);
+            (*total)++;
+            if (v && (size_t)len > plen && !memcmp(v, prefix, plen) && v[plen] == '-')
+                count++;
+            kafka_message_destroy(msgs[i]);
+        }
+    }
+    return count;
+}
+
+/* The consumer loop (assign, poll) with read_committed: committed messages only, the
+ * position past markers and aborted batches to the high watermark, nothing past the
+ * LSO of an open transaction until it commits. */
+static void test_consumer_loop_read_committed(void) {
+    kafka_mock_t *m = mock_with_topic("tl");
+    const char *bs = kafka_mock_bootstrap(m);
+    kafka_producer_t *p = txn_producer(bs, "txn-loop", "60000");
+    OK(kafka_producer_init_transactions(p, 10000, ERRSTR));
+    OK(kafka_producer_begin_transaction(p, ERRSTR));
+    CU_ASSERT_EQUAL(produce_n(p, "tl", "lc", 40), KAFKA_OK);
+    OK(kafka_producer_commit_transaction(p, 10000, ERRSTR));
+    OK(kafka_producer_begin_transaction(p, ERRSTR));
+    CU_ASSERT_EQUAL(produce_n(p, "tl", "la", 21), KAFKA_OK);
+    OK(kafka_producer_abort_transaction(p, 10000, ERRSTR));
+    const char *kv[] = {"isolation.level", "read_committed", NULL};
+    kafka_consumer_t *c = kafka_test_consumer(bs, kv);
+    kafka_topic_partition_t tps[NPARTS];
+    for (int i = 0; i < NPARTS; i++)
+        tps[i] = (kafka_topic_partition_t){"tl", i, KAFKA_OFFSET_BEGINNING};
+    OK(kafka_consumer_assign(c, tps, NPARTS, ERRSTR));
+    int total = 0;
+    CU_ASSERT_EQUAL(poll_count(c, "lc", 1000, &total), 40);
+    CU_ASSERT_EQUAL(total, 40);
+    for (int i = 0; i < NPARTS; i++) {
+        int64_t ls, hw;
+        kafka_mock_partition_offsets(m, "tl", i, &ls, &hw);
+        CU_ASSERT_EQUAL(kafka_consumer_position(c, "tl", i), hw); /* 13-14 + 1 commit + 7 aborted + 1 abort */
+    }
+    /* An open transaction: nothing of it, nor after it, until it commits. */
+    OK(kafka_producer_begin_transaction(p, ERRSTR));
+    CU_ASSERT_EQUAL(produce_n(p, "tl", "lo", 6), KAFKA_OK);
+    OK(kafka_producer_flush(p, 10000, ERRSTR));
+    total = 0;
+    CU_ASSERT_EQUAL(poll_count(c, "lo", 500, &total), 0);
+    CU_ASSERT_EQUAL(total, 0);
+    OK(kafka_producer_commit_transaction(p, 10000, ERRSTR));
+    CU_ASSERT_EQUAL(poll_count(c, "lo", 1000, &total), 6);
+    kafka_consumer_destroy(c);
+    kafka_producer_destroy(p);
+    kafka_mock_destroy(m);
+}
+
 /* A second instance with the same transactional.id fences the first (fatal for it) and
  * aborts what it left open. */
 static void test_fencing(void) {
@@ -525,6 +591,7 @@ static void test_our_producer_rdkafka_mock(void) {
 static CU_TestInfo tests[] = {
     {"conf: transactional.id implies idempotence", test_conf},
     {"commit visible to read_committed, abort never; LSO holds readers back", test_commit_abort_visibility},
+    {"consumer loop, read_committed: commits only, position past markers, LSO", test_consumer_loop_read_committed},
     {"a second instance fences the first (fatal), its open transaction aborted", test_fencing},
     {"send_offsets_to_transaction: stored at commit only", test_send_offsets},
     {"transaction timeout: aborted by the coordinator, producer fenced", test_timeout},
