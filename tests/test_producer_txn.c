@@ -403,6 +403,34 @@ static void test_coordinator_errors(void) {
     kafka_mock_destroy(m);
 }
 
+/* The transaction coordinator's broker goes down between the produce and the commit
+ * (with the leaders of some partitions): the commit finds the new coordinator, the
+ * batches their new leaders, and the transaction commits whole. */
+static void test_coordinator_down(void) {
+    kafka_mock_t *m = kafka_test_mock(3, false);
+    CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_create(m, "td", NPARTS, 3), KAFKA_OK); /* leaders can move */
+    const char *bs = kafka_mock_bootstrap(m);
+    kafka_producer_t *p = txn_producer(bs, "txn-down", "60000");
+    char reply[256];
+    OK(kafka_producer_init_transactions(p, 10000, ERRSTR));
+    CU_ASSERT_EQUAL(kafka_mock_command(m, "txn-move txn-down 3", reply, sizeof(reply)), KAFKA_OK);
+    OK(kafka_producer_begin_transaction(p, ERRSTR));
+    CU_ASSERT_EQUAL(produce_n(p, "td", "d", 30), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_mock_broker_set_down(m, 3, true), KAFKA_OK);
+    CU_ASSERT_EQUAL(produce_n(p, "td", "e", 30), KAFKA_OK);
+    OK(kafka_producer_commit_transaction(p, 20000, ERRSTR));
+    char state[32] = "";
+    kafka_mock_txn_state(m, "txn-down", state, sizeof(state), NULL, NULL, NULL);
+    CU_ASSERT_STRING_EQUAL(state, "CompleteCommit");
+    int dups, total;
+    CU_ASSERT_EQUAL(count_prefix(bs, "td", true, "d", 30, &dups, &total), 30);
+    CU_ASSERT_EQUAL(count_prefix(bs, "td", true, "e", 30, &dups, &total), 30);
+    CU_ASSERT_EQUAL(dups, 0);
+    CU_ASSERT_EQUAL(total, 60);
+    kafka_producer_destroy(p);
+    kafka_mock_destroy(m);
+}
+
 /* transactional.id implies idempotence; turning that off is a conflict named as such. */
 static void test_conf(void) {
     kafka_conf_t *conf = kafka_conf_new();
@@ -596,6 +624,7 @@ static CU_TestInfo tests[] = {
     {"send_offsets_to_transaction: stored at commit only", test_send_offsets},
     {"transaction timeout: aborted by the coordinator, producer fenced", test_timeout},
     {"coordinator errors and moves retried; an abortable error, abort, go on", test_coordinator_errors},
+    {"the coordinator's broker down before the commit", test_coordinator_down},
 #ifdef KAFKA_HAVE_RDKAFKA
     {"librdkafka transactional producer on our mock, read by our read_committed consumer",
      test_rdkafka_producer_our_mock},
