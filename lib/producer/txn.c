@@ -273,6 +273,8 @@ static void current_pid(kafka_producer_t *p, int64_t *pid, int16_t *epoch) {
     pthread_mutex_unlock(&p->pid_lock);
 }
 
+static kafka_err_t batch_error(kafka_producer_t *p, char *why, size_t why_size);
+
 /* Why a call cannot go on in the current state, or KAFKA_OK. */
 static kafka_err_t state_error(kafka_producer_t *p, const char *call, bool ok_in_open, char *errstr,
                                size_t errstr_size) {
@@ -287,9 +289,12 @@ static kafka_err_t state_error(kafka_producer_t *p, const char *call, bool ok_in
     if (st == KAFKA__TXN_UNINIT)
         return done(p, errstr, errstr_size, KAFKA_ERR__STATE, KAFKA_TXN_ERROR_NONE,
                     "%s: call kafka_producer_init_transactions() first", call);
+    char why[300] = "";
+    if (ok_in_open && st == KAFKA__TXN_ABORTABLE && !batch_error(p, why, sizeof(why)))
+        snprintf(why, sizeof(why), "an earlier call failed");
     if (ok_in_open && st == KAFKA__TXN_ABORTABLE)
         return done(p, errstr, errstr_size, KAFKA_ERR__STATE, KAFKA_TXN_ERROR_ABORTABLE,
-                    "%s: the transaction failed (%s); abort it", call, p->txn_batch_why[0] ? p->txn_batch_why : "");
+                    "%s: the transaction failed (%s); abort it", call, why);
     if (ok_in_open && st != KAFKA__TXN_OPEN)
         return done(p, errstr, errstr_size, KAFKA_ERR__STATE, KAFKA_TXN_ERROR_NONE,
                     "%s: no transaction under way (kafka_producer_begin_transaction())", call);
@@ -523,9 +528,12 @@ static kafka_err_t end(kafka_producer_t *p, bool commit, int timeout_ms, char *e
     pthread_mutex_lock(&p->txn_lock);
     kafka_err_t e = state_error(p, call, false, errstr, errstr_size);
     int st = atomic_load(&p->txn_state);
+    char why[600] = "";
+    if (!e && commit && st == KAFKA__TXN_ABORTABLE && !batch_error(p, why, sizeof(why)))
+        snprintf(why, sizeof(why), "an earlier call failed");
     if (!e && commit && st == KAFKA__TXN_ABORTABLE)
         e = done(p, errstr, errstr_size, KAFKA_ERR__STATE, KAFKA_TXN_ERROR_ABORTABLE,
-                 "%s: the transaction failed (%s); abort it", call, p->txn_batch_why[0] ? p->txn_batch_why : "");
+                 "%s: the transaction failed (%s); abort it", call, why);
     else if (!e && (st == KAFKA__TXN_READY || (st == KAFKA__TXN_ENDING && p->txn_ending_commit != commit)))
         e = done(p, errstr, errstr_size, KAFKA_ERR__STATE, KAFKA_TXN_ERROR_NONE, "%s: no transaction under way%s",
                  call, st == KAFKA__TXN_ENDING ? " (the other end of it was asked for: call that again)" : "");
@@ -536,7 +544,6 @@ static kafka_err_t end(kafka_producer_t *p, bool commit, int timeout_ms, char *e
     atomic_store(&p->txn_state, KAFKA__TXN_ENDING);
     p->txn_ending_commit = commit;
     int64_t deadline = deadline_of(timeout_ms);
-    char why[600] = "";
     e = kafka_producer_flush(p, timeout_ms, why, sizeof(why));
     if (e) {
         e = done(p, errstr, errstr_size, e, KAFKA_TXN_ERROR_RETRIABLE, "%s: %s", call, why);
