@@ -216,8 +216,12 @@ class Gen:
                 kname = api.name + block.kind.capitalize()
             structs = []
             self.struct_names(api, block, block.fields, tname, structs)
+            seen = set()
             for s in structs:
-                self.emit_struct(*s)
+                # A common struct used by two fields (AddPartitionsToTxnTopic) is emitted once.
+                if s[0] not in seen:
+                    seen.add(s[0])
+                    self.emit_struct(*s)
             top_schema = "s_" + tname[len("kafka_"):]
             self.emit_struct(tname, top_schema, kname, block.fields)
             if not api.is_header:

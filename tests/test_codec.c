@@ -218,11 +218,12 @@ static void test_roundtrip_all(void) {
             }
         }
     }
-    /* 18 APIs: Produce 10 + Fetch 13 + ListOffsets 8 + Metadata 13 + OffsetCommit 10 +
+    /* 22 APIs: Produce 10 + Fetch 13 + ListOffsets 8 + Metadata 13 + OffsetCommit 10 +
      * OffsetFetch 10 + FindCoordinator 5 + JoinGroup 10 + Heartbeat 5 + LeaveGroup 6 +
      * SyncGroup 6 + DescribeGroups 7 + ListGroups 6 + SaslHandshake 2 + ApiVersions 4 +
-     * InitProducerId 5 + SaslAuthenticate 3 + ConsumerGroupHeartbeat 2 versions. */
-    CU_ASSERT_EQUAL(combos, 125 * 2 * 4);
+     * InitProducerId 6 + AddPartitionsToTxn 6 + AddOffsetsToTxn 5 + EndTxn 6 +
+     * TxnOffsetCommit 6 + SaslAuthenticate 3 + ConsumerGroupHeartbeat 2 versions. */
+    CU_ASSERT_EQUAL(combos, 149 * 2 * 4);
     CU_ASSERT(count_fields_checked > 10000);
 }
 
@@ -705,6 +706,59 @@ static void test_str_eq(void) {
     CU_ASSERT_TRUE(kafka_str_eq((kafka_str_t){NULL, -1}, NULL));
 }
 
+/* The transaction APIs' bodies, byte by byte: AddPartitionsToTxn's classic single
+ * transaction (v0-3) and KIP-890's list (v4+), EndTxn v5's producer id and epoch. */
+static void test_txn_known_bytes(void) {
+    kafka_buf_t b = KAFKA_BUF_INIT;
+    int32_t part = 2;
+    kafka_add_partitions_to_txn_request_t ap;
+    kafka_request_init(KAFKA_API_ADD_PARTITIONS_TO_TXN, &ap);
+    kafka_add_partitions_to_txn_request_topic_t t = {kafka_str("a"), {&part, 1}};
+    ap.v3_and_below_transactional_id = kafka_str("t");
+    ap.v3_and_below_producer_id = 5;
+    ap.v3_and_below_producer_epoch = 1;
+    ap.v3_and_below_topics.items = &t;
+    ap.v3_and_below_topics.count = 1;
+    body(KAFKA_API_ADD_PARTITIONS_TO_TXN, true, 0, &ap, &b);
+    BYTES_ARE(b, 0, 1, 't', 0, 0, 0, 0, 0, 0, 0, 5, 0, 1, 0, 0, 0, 1, 0, 1, 'a', 0, 0, 0, 1, 0, 0, 0, 2);
+    body(KAFKA_API_ADD_PARTITIONS_TO_TXN, true, 3, &ap, &b);
+    BYTES_ARE(b, 2, 't', 0, 0, 0, 0, 0, 0, 0, 5, 0, 1, 2, 2, 'a', 2, 0, 0, 0, 2, 0, 0);
+    /* The single transaction cannot go at v4 (not ignorable): the caller builds the list. */
+    CU_ASSERT_EQUAL(kafka__schema_encode(kafka__api_find(KAFKA_API_ADD_PARTITIONS_TO_TXN)->request, 4, true, &ap, &b,
+                                         NULL, 0),
+                    KAFKA_ERR__INVALID_ARG);
+    kafka_add_partitions_to_txn_request_t ap4;
+    kafka_request_init(KAFKA_API_ADD_PARTITIONS_TO_TXN, &ap4);
+    kafka_add_partitions_to_txn_request_transaction_t tx = {kafka_str("t"), 5, 1, true, {&t, 1}};
+    ap4.transactions.items = &tx;
+    ap4.transactions.count = 1;
+    body(KAFKA_API_ADD_PARTITIONS_TO_TXN, true, 4, &ap4, &b);
+    BYTES_ARE(b, 2, 2, 't', 0, 0, 0, 0, 0, 0, 0, 5, 0, 1, 1, 2, 2, 'a', 2, 0, 0, 0, 2, 0, 0, 0);
+    /* EndTxn v5 (KIP-890) answers with the producer id and epoch; v4 has neither. */
+    kafka_end_txn_response_t et;
+    kafka_response_init(KAFKA_API_END_TXN, &et);
+    CU_ASSERT_EQUAL(et.producer_id, -1);
+    et.producer_id = 1000;
+    et.producer_epoch = 3;
+    body(KAFKA_API_END_TXN, false, 5, &et, &b);
+    BYTES_ARE(b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x03, 0xe8, 0, 3, 0);
+    body(KAFKA_API_END_TXN, false, 4, &et, &b); /* ignorable: dropped */
+    BYTES_ARE(b, 0, 0, 0, 0, 0, 0, 0);
+    /* TxnOffsetCommit v3 adds the member fields; v5 (4.0) encodes as v4. */
+    kafka_txn_offset_commit_request_t oc;
+    kafka_request_init(KAFKA_API_TXN_OFFSET_COMMIT, &oc);
+    CU_ASSERT_EQUAL(oc.generation_id, -1);
+    CU_ASSERT_EQUAL(oc.group_instance_id.len, -1);
+    oc.transactional_id = kafka_str("t");
+    oc.group_id = kafka_str("g");
+    oc.producer_id = 5;
+    oc.producer_epoch = 1;
+    oc.member_id = kafka_str("");
+    body(KAFKA_API_TXN_OFFSET_COMMIT, true, 5, &oc, &b);
+    BYTES_ARE(b, 2, 't', 2, 'g', 0, 0, 0, 0, 0, 0, 0, 5, 0, 1, 0xff, 0xff, 0xff, 0xff, 1, 0, 1, 0);
+    kafka__buf_free(&b);
+}
+
 static CU_TestInfo tests[] = {
     {"kafka_str_eq", test_str_eq},
     {"hostile tags and counts, version rules, error offsets", test_hostile_and_version_rules},
@@ -712,6 +766,7 @@ static CU_TestInfo tests[] = {
     {"every API x version x direction round-trips", test_roundtrip_all},
     {"known bytes of ApiVersions v0 and v3", test_known_bytes},
     {"known bytes of the group APIs", test_group_known_bytes},
+    {"known bytes of the transaction APIs", test_txn_known_bytes},
     {"nullable struct (ConsumerGroupHeartbeat Assignment)", test_nullable_struct},
     {"tagged fields written, read, unknown skipped", test_tagged_fields},
     {"absent fields decode to defaults", test_defaults_for_absent_fields},

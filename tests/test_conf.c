@@ -72,6 +72,8 @@ static const sample_t samples[] = {
     {"ssl.key.password", "", "s3cret", "[hidden]", NULL},
     {"ssl.min.version", "TLSv1.2", "TLS1.3", "TLSv1.3", "TLSv1.1"},
     {"statistics.interval.ms", "0", "1000", "1000", "86400001"},
+    {"transaction.timeout.ms", "60000", "10000", "10000", "0"},
+    {"transactional.id", "", "agent-1-txn", "agent-1-txn", NULL},
 };
 #define N_SAMPLES (sizeof(samples) / sizeof(samples[0]))
 
@@ -230,6 +232,8 @@ static void test_numbers_stable(void) {
     CU_ASSERT_EQUAL(KAFKA_CONF_SASL_PASSWORD, 49);
     CU_ASSERT_EQUAL(KAFKA_CONF_SASL_OAUTHBEARER_TOKEN_FILE, 50);
     CU_ASSERT_EQUAL(KAFKA_CONF_ENABLE_SASL_OAUTHBEARER_UNSECURE_JWT, 53);
+    CU_ASSERT_EQUAL(KAFKA_CONF_TRANSACTIONAL_ID, 54);
+    CU_ASSERT_EQUAL(KAFKA_CONF_TRANSACTION_TIMEOUT_MS, 55);
 }
 
 static void test_dump_sorted(void) {

@@ -232,6 +232,12 @@ static const conf_def_t props[KAFKA_CONF__COUNT] = {
     P_BOOL(KAFKA_CONF_ENABLE_SASL_OAUTHBEARER_UNSECURE_JWT, "enable.sasl.oauthbearer.unsecure.jwt", "false",
            "librdkafka's: OAUTHBEARER with an unsigned JWT (alg none) made from sasl.oauthbearer.config, for "
            "development brokers (Kafka's unsecured validator); never for production."),
+    P_STR(KAFKA_CONF_TRANSACTIONAL_ID, "transactional.id", "", NULL,
+          "Makes the producer transactional (implies enable.idempotence): produce only between "
+          "kafka_producer_begin_transaction() and commit/abort; one instance per id (a new one fences the old)."),
+    P_INT(KAFKA_CONF_TRANSACTION_TIMEOUT_MS, "transaction.timeout.ms", "60000", 1, 900000,
+          "How long the transaction coordinator lets a transaction stay open before it aborts it (and fences "
+          "the producer)."),
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -776,6 +782,14 @@ kafka_err_t kafka_conf_set_file(kafka_conf_t *conf, const char *path, char *errs
 kafka_err_t kafka_conf_validate(kafka_conf_t *conf, char *errstr, size_t errstr_size) {
     int64_t *v = conf->ival;
     char why[192] = "";
+    if (*conf->sval[KAFKA_CONF_TRANSACTIONAL_ID]) {
+        /* Transactions are built on the idempotent producer (Java's rule). */
+        if (conf->set[KAFKA_CONF_ENABLE_IDEMPOTENCE] && !v[KAFKA_CONF_ENABLE_IDEMPOTENCE])
+            return fail(errstr, errstr_size, "enable.idempotence: false conflicts with transactional.id %s (a "
+                        "transactional producer is idempotent)", conf->sval[KAFKA_CONF_TRANSACTIONAL_ID]);
+        v[KAFKA_CONF_ENABLE_IDEMPOTENCE] = 1;
+        conf->set[KAFKA_CONF_ENABLE_IDEMPOTENCE] = true;
+    }
     if (v[KAFKA_CONF_ENABLE_IDEMPOTENCE]) {
         if (v[KAFKA_CONF_ACKS] != -1)
             snprintf(why, sizeof(why), "acks: %" PRId64 " must be all (-1) when enable.idempotence=true",

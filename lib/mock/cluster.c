@@ -404,9 +404,12 @@ static int next_timeout(kafka_mock_t *m, int64_t now) {
         if (at >= 0 && (t < 0 || at < t))
             t = at;
     }
+    int64_t txn = kmock__txn_deadline(m);
+    if (txn != INT64_MAX && (t < 0 || txn < t))
+        t = txn;
     if (t < 0)
         return -1;
-    return t <= now ? 0 : (int)(t - now);
+    return t <= now ? 0 : t - now > INT32_MAX ? INT32_MAX : (int)(t - now);
 }
 
 static void *loop(void *arg) {
@@ -443,6 +446,7 @@ static void *loop(void *arg) {
         }
         int64_t now = kafka__now_ms();
         m->parked_recheck = false;
+        kmock__txn_tick(m, now);
         for (kmock_conn_t *c = m->conns; c; c = c->next)
             if (c->fd >= 0)
                 conn_process(m, c, now);
@@ -586,6 +590,7 @@ void kafka_mock_destroy(kafka_mock_t *m) {
         free(t);
     }
     kmock__groups_free(m);
+    kmock__txns_free(m);
     for (kmock_commit_t *c = m->commits, *n; c; c = n) {
         n = c->next;
         free(c->group);

@@ -30,6 +30,9 @@ static const char help[] =
     "  group GROUP                          print a group's state, generation and member count\n"
     "  group-move GROUP BROKER              move a group's coordinator (members get NOT_COORDINATOR)\n"
     "  group-expire GROUP [MEMBER]          end a member's session (every member's without MEMBER)\n"
+    "  txn ID                               print a transactional id's state, producer id, epoch, partitions\n"
+    "  txn-move ID BROKER                   move a transactional id's coordinator (NOT_COORDINATOR on the old)\n"
+    "  lso TOPIC PARTITION                  print a partition's last stable offset\n"
     "  help                                 this text\n";
 
 const char *kafka_mock_command_help(void) { return help; }
@@ -195,6 +198,32 @@ kafka_err_t kafka_mock_command(kafka_mock_t *m, const char *line, char *reply, s
         err = kafka_mock_group_expire(m, argv[1], argc > 2 ? argv[2] : NULL);
         return err ? FAIL(err, "group-expire: %s", kafka_err2str(err))
                    : REPLY("ok group %s expired %s", argv[1], argc > 2 ? argv[2] : "every member");
+    }
+    if (!strcmp(cmd, "txn")) {
+        char state[32];
+        int64_t pid;
+        int16_t epoch;
+        int n;
+        if (argc < 2)
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: txn ID");
+        err = kafka_mock_txn_state(m, argv[1], state, sizeof(state), &pid, &epoch, &n);
+        return err ? FAIL(err, "txn %s: %s", argv[1], kafka_err2str(err))
+                   : REPLY("ok txn %s state=%s producer_id=%lld epoch=%d partitions=%d", argv[1], state,
+                           (long long)pid, (int)epoch, n);
+    }
+    if (!strcmp(cmd, "txn-move")) {
+        if (argc < 3 || !parse_int(argv[2], 1, m->nbrokers, &a))
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: txn-move ID BROKER");
+        err = kafka_mock_txn_move(m, argv[1], (int)a);
+        return err ? FAIL(err, "txn-move: %s", kafka_err2str(err)) : REPLY("ok txn %s coordinator %ld", argv[1], a);
+    }
+    if (!strcmp(cmd, "lso")) {
+        int64_t lso;
+        if (argc < 3 || !parse_int(argv[2], 0, 100000, &c))
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: lso TOPIC PARTITION");
+        err = kafka_mock_partition_lso(m, argv[1], (int)c, &lso);
+        return err ? FAIL(err, "lso: %s", kafka_err2str(err))
+                   : REPLY("ok %s/%ld last_stable_offset=%lld", argv[1], c, (long long)lso);
     }
     return FAIL(KAFKA_ERR__INVALID_ARG, "unknown command '%s' (try: help)", cmd);
 }

@@ -1,6 +1,7 @@
 /* Produce (key 0), versions 0-9: validates and appends each partition's record data on
  * the partition leader; acks=0 gets no response. From v3 the data must be one RecordBatch
- * v2 (Kafka's ProduceRequest.validateRecords). */
+ * v2 (Kafka's ProduceRequest.validateRecords). A transactional batch goes only to a
+ * partition of its producer's ongoing transaction, at its current epoch. */
 #include <stdio.h>
 
 #include "mock/mock_int.h"
@@ -66,10 +67,14 @@ kmock_result_t kmock__handle_produce(kmock_req_t *rq, kafka_response_u *resp) {
             } else {
                 const char *why = NULL;
                 int64_t base = -1;
-                pr->error_code = (int16_t)kmock__log_append(m, p, pd->records.data, (size_t)pd->records.len,
-                                                            rq->now_ms, &base, &why);
+                pr->error_code = kmock__txn_produce_check(m, topic->name, pd->index, pd->records.data,
+                                                          (size_t)pd->records.len, &why);
+                if (!pr->error_code)
+                    pr->error_code = (int16_t)kmock__log_append(m, p, pd->records.data, (size_t)pd->records.len,
+                                                                rq->now_ms, &base, &why);
                 if (pr->error_code == KAFKA_OK) {
                     pr->base_offset = base;
+                    kmock__txn_produced(p, pd->records.data, (size_t)pd->records.len, base);
                     m->parked_recheck = true;
                 } else if (pr->error_code < 0) {
                     pr->error_code = KAFKA_ERR_UNKNOWN_SERVER_ERROR;

@@ -1,9 +1,28 @@
 /* Fetch (key 1), versions 0-12: whole entries from the fetch offset, bounded by the
  * partition and request max bytes (at least one entry so a large batch is never stuck);
+ * read_committed (v4+ isolation level 1): none at or past the last stable offset, and
+ * the aborted transactions that overlap what is returned;
  * waits up to max wait for min bytes (the request is parked and retried when data
  * arrives). No fetch sessions: every fetch is a full one (session id 0). Below v4 newer
  * record formats are down-converted (downconvert.c). */
 #include "mock/mock_int.h"
+
+/* The aborted transactions of p overlapping [from, to): Kafka's list for a read_committed
+ * fetch (any transaction whose ABORT marker is at or past from and that began before to). */
+static void aborted(kmock_req_t *rq, kmock_partition_t *p, int64_t from, int64_t to,
+                    kafka_fetch_response_partition_data_t *pr) {
+    int32_t n = 0;
+    for (size_t i = 0; i < p->naborted; i++)
+        n += p->aborted[i].last_offset >= from && p->aborted[i].first_offset < to;
+    KMOCK_ARRAY(pr->aborted_transactions, rq, "AbortedTransaction", n);
+    int32_t k = 0;
+    for (size_t i = 0; i < p->naborted && k < pr->aborted_transactions.count; i++) {
+        if (p->aborted[i].last_offset >= from && p->aborted[i].first_offset < to) {
+            pr->aborted_transactions.items[k].producer_id = p->aborted[i].producer_id;
+            pr->aborted_transactions.items[k++].first_offset = p->aborted[i].first_offset;
+        }
+    }
+}
 
 kmock_result_t kmock__handle_fetch(kmock_req_t *rq, kafka_response_u *resp) {
     kafka_mock_t *m = rq->m;
@@ -38,11 +57,16 @@ kmock_result_t kmock__handle_fetch(kmock_req_t *rq, kafka_response_u *resp) {
                     max = budget - total;
                 const uint8_t *data;
                 size_t len;
-                pr->error_code = (int16_t)kmock__log_read(p, fp->fetch_offset, max, total == 0, &data, &len);
+                int64_t lso = kmock__lso(p);
+                bool committed = v >= 4 && req->isolation_level == 1;
+                pr->error_code = (int16_t)kmock__log_read_until(p, fp->fetch_offset, committed ? lso : INT64_MAX, max,
+                                                                total == 0, &data, &len);
                 if (!pr->error_code && v < 4)
                     pr->error_code = (int16_t)kmock__downconvert(rq, v, fp->fetch_offset, &data, &len);
                 pr->high_watermark = p->high_watermark;
-                pr->last_stable_offset = p->high_watermark;
+                pr->last_stable_offset = lso;
+                if (committed && len > 0)
+                    aborted(rq, p, fp->fetch_offset, lso, pr);
                 pr->log_start_offset = p->log_start;
                 pr->records.data = data;
                 pr->records.len = (int32_t)len;

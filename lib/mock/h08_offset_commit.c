@@ -16,8 +16,9 @@ kmock_commit_t *kmock__commit_find(kafka_mock_t *m, kafka_str_t group, kafka_str
     return NULL;
 }
 
-static int16_t store(kafka_mock_t *m, kafka_str_t group, kafka_str_t topic, kafka_offset_commit_request_partition_t *p) {
-    kmock_commit_t *c = kmock__commit_find(m, group, topic, p->partition_index);
+int16_t kmock__commit_put(kafka_mock_t *m, kafka_str_t group, kafka_str_t topic, int32_t partition, int64_t offset,
+                          int32_t leader_epoch, kafka_str_t metadata) {
+    kmock_commit_t *c = kmock__commit_find(m, group, topic, partition);
     if (!c) {
         c = calloc(1, sizeof(*c));
         if (!c || !(c->group = strndup(group.str, (size_t)group.len)) ||
@@ -27,16 +28,14 @@ static int16_t store(kafka_mock_t *m, kafka_str_t group, kafka_str_t topic, kafk
             free(c);
             return KAFKA_ERR_UNKNOWN_SERVER_ERROR;
         }
-        c->partition = p->partition_index;
+        c->partition = partition;
         c->next = m->commits;
         m->commits = c;
     }
     free(c->metadata);
-    c->metadata = p->committed_metadata.len >= 0 ? strndup(p->committed_metadata.str ? p->committed_metadata.str : "",
-                                                           (size_t)p->committed_metadata.len)
-                                                 : NULL;
-    c->offset = p->committed_offset;
-    c->leader_epoch = p->committed_leader_epoch;
+    c->metadata = metadata.len >= 0 ? strndup(metadata.str ? metadata.str : "", (size_t)metadata.len) : NULL;
+    c->offset = offset;
+    c->leader_epoch = leader_epoch;
     return 0;
 }
 
@@ -78,7 +77,9 @@ kmock_result_t kmock__handle_offset_commit(kmock_req_t *rq, kafka_response_u *re
             else if (!kmock__partition(kmock__topic_find(m, ct->name.str, ct->name.len), cp->partition_index))
                 tr->partitions.items[i].error_code = KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
             else
-                tr->partitions.items[i].error_code = store(m, req->group_id, ct->name, cp);
+                tr->partitions.items[i].error_code = kmock__commit_put(m, req->group_id, ct->name, cp->partition_index,
+                                                                   cp->committed_offset, cp->committed_leader_epoch,
+                                                                   cp->committed_metadata);
         }
     }
     return KMOCK_RESPOND;

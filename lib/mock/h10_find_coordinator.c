@@ -1,8 +1,12 @@
-/* FindCoordinator (key 10), versions 0-4: a live broker chosen by hashing the key. */
+/* FindCoordinator (key 10), versions 0-4: a live broker chosen by hashing the key (key
+ * type 0, a group; 1, a transactional id: the broker it was moved to, if any). */
 #include "mock/mock_int.h"
 
 static int16_t coordinator(kmock_req_t *rq, kafka_str_t key, int32_t *node, kafka_str_t *host, int32_t *port) {
-    kmock_broker_t *b = kmock__coordinator(rq->m, key.str ? key.str : "", key.len > 0 ? key.len : 0);
+    const char *k = key.str ? key.str : "";
+    int32_t len = key.len > 0 ? key.len : 0;
+    kmock_broker_t *b = rq->body->find_coordinator.key_type == 1 ? kmock__txn_coordinator(rq->m, k, len)
+                                                                 : kmock__coordinator(rq->m, k, len);
     if (!b) {
         *node = -1;
         *port = -1;

@@ -360,6 +360,11 @@ static size_t find_entry(const kmock_partition_t *p, int64_t offset) {
 
 kafka_err_t kmock__log_read(kmock_partition_t *p, int64_t offset, size_t max_bytes, bool first, const uint8_t **data,
                             size_t *len) {
+    return kmock__log_read_until(p, offset, INT64_MAX, max_bytes, first, data, len);
+}
+
+kafka_err_t kmock__log_read_until(kmock_partition_t *p, int64_t offset, int64_t end, size_t max_bytes, bool first,
+                                  const uint8_t **data, size_t *len) {
     *data = NULL;
     *len = 0;
     if (offset < p->log_start || offset > p->high_watermark)
@@ -367,7 +372,7 @@ kafka_err_t kmock__log_read(kmock_partition_t *p, int64_t offset, size_t max_byt
     size_t i = find_entry(p, offset), j = i;
     size_t total = 0;
     /* Whole entries of one segment: the slice stays contiguous; the next fetch goes on. */
-    while (j < p->nentries && p->entries[j].seg == p->entries[i].seg &&
+    while (j < p->nentries && p->entries[j].seg == p->entries[i].seg && p->entries[j].base_offset < end &&
            (total + p->entries[j].len <= max_bytes || (first && j == i))) {
         total += p->entries[j].len;
         j++;
@@ -376,6 +381,46 @@ kafka_err_t kmock__log_read(kmock_partition_t *p, int64_t offset, size_t max_byt
         *data = p->segs[p->entries[i].seg].data + p->entries[i].pos;
         *len = total;
     }
+    return KAFKA_OK;
+}
+
+#define MARKER_RECORD 17 /* the control record: length 16 + attributes, deltas, key 4, value 6, no headers */
+
+kafka_err_t kmock__log_append_marker(kmock_partition_t *p, int64_t producer_id, int16_t epoch, bool commit,
+                                     int64_t now_ms, int64_t *offset) {
+    uint8_t b[61 + MARKER_RECORD];
+    memset(b, 0, sizeof(b));
+    int64_t base = p->high_watermark;
+    kafka__be64(b, (uint64_t)base);
+    kafka__be32(b + 8, (uint32_t)(sizeof(b) - 12));
+    kafka__be32(b + 12, (uint32_t)p->leader_epoch);
+    b[16] = 2;
+    kafka__be16(b + 21, KAFKA_BATCH_ATTR_TRANSACTIONAL | KAFKA_BATCH_ATTR_CONTROL);
+    kafka__be32(b + 23, 0); /* last offset delta */
+    kafka__be64(b + 27, (uint64_t)now_ms);
+    kafka__be64(b + 35, (uint64_t)now_ms);
+    kafka__be64(b + 43, (uint64_t)producer_id);
+    kafka__be16(b + 51, (uint16_t)epoch);
+    kafka__be32(b + 53, UINT32_MAX); /* base sequence -1 */
+    kafka__be32(b + 57, 1);
+    /* The record, varints zigzag: length 16 (0x20), attributes, timestamp and offset
+     * deltas 0, key length 4 (0x08): version 0 and type (0 abort, 1 commit), value length
+     * 6 (0x0c): version 0 and coordinator epoch 0, no headers. */
+    uint8_t *r = b + 61;
+    r[0] = 0x20;
+    r[4] = 0x08;
+    r[8] = commit ? 1 : 0;
+    r[9] = 0x0c;
+    size_t n = sizeof(b);
+    kafka__be32(b + 17, kafka_crc32c(0, b + 21, n - 21));
+    uint8_t *at = seg_append(p, b, n);
+    if (!at || !add_entry(p, base, base, now_ms, at, n)) {
+        if (at)
+            p->segs[p->nsegs - 1].len -= n;
+        return KAFKA_ERR__NO_MEMORY;
+    }
+    p->high_watermark = base + 1;
+    *offset = base;
     return KAFKA_OK;
 }
 
@@ -422,4 +467,5 @@ void kmock__log_free(kmock_partition_t *p) {
         n = s->next;
         free(s);
     }
+    kmock__partition_txn_free(p);
 }

@@ -51,6 +51,19 @@ typedef struct kmock_pstate_s {
     struct kmock_pstate_s *next;
 } kmock_pstate_t;
 
+/* A transaction open in a partition: where it began there (the last stable offset). */
+typedef struct kmock_open_txn_s {
+    int64_t producer_id;
+    int64_t first_offset;
+} kmock_open_txn_t;
+
+/* An aborted transaction of a partition: its first offset and its ABORT marker's, what a
+ * read_committed Fetch lists (Kafka's aborted transaction index). */
+typedef struct kmock_aborted_s {
+    int64_t producer_id;
+    int64_t first_offset, last_offset;
+} kmock_aborted_t;
+
 typedef struct kmock_partition_s {
     int32_t id;
     int32_t leader;  /* broker id */
@@ -66,6 +79,10 @@ typedef struct kmock_partition_s {
     int64_t log_start;
     int64_t high_watermark;
     kmock_pstate_t *producers;
+    kmock_open_txn_t *open_txns; /* txn.c */
+    size_t nopen, capopen;
+    kmock_aborted_t *aborted;
+    size_t naborted, capaborted;
 } kmock_partition_t;
 
 typedef struct kmock_topic_s {
@@ -133,6 +150,43 @@ typedef struct kmock_group_s {
 } kmock_group_t;
 
 #define KMOCK_MEMBER_ID_MAX 192
+
+typedef enum kmock_txn_state_e {
+    KMOCK_TXN_EMPTY = 0,  /* initialised, no transaction under way */
+    KMOCK_TXN_ONGOING,    /* partitions or offsets were added */
+    KMOCK_TXN_COMMITTED,  /* the last one ended with a commit (its markers are written) */
+    KMOCK_TXN_ABORTED     /* ... with an abort (by the producer, a fencing init or the timeout) */
+} kmock_txn_state_t;
+
+/* A partition of a transaction, by name: markers go to whatever it is when it ends. */
+typedef struct kmock_txn_part_s {
+    char *topic;
+    int32_t partition;
+} kmock_txn_part_t;
+
+/* An offset committed in a transaction (TxnOffsetCommit), visible when it commits. */
+typedef struct kmock_txn_offset_s {
+    char *group, *topic, *metadata;
+    int32_t partition, leader_epoch;
+    int64_t offset;
+} kmock_txn_offset_t;
+
+/* A transactional id's state on its coordinator (txn.c). */
+typedef struct kmock_txn_s {
+    char *id;
+    int64_t producer_id;
+    int16_t epoch;
+    int16_t last_epoch;  /* the producer's epoch before the coordinator bumped it (a timeout), else -1 */
+    int32_t timeout_ms;
+    kmock_txn_state_t state;
+    int64_t started_ms;  /* when it became ONGOING */
+    kmock_txn_part_t *parts;
+    size_t nparts, capparts;
+    kmock_txn_offset_t *offsets;
+    size_t noffsets, capoffsets;
+    int coordinator;     /* broker id it was moved to (kafka_mock_txn_move), 0: by hash */
+    struct kmock_txn_s *next;
+} kmock_txn_t;
 
 /* An injected error for the next `count` requests of an API. */
 typedef struct kmock_fault_s {
@@ -206,6 +260,7 @@ struct kafka_mock_s {
     kmock_conn_t *conns;
     char cluster_id[32];
     kmock_group_t *groups;
+    kmock_txn_t *txns;
     bool parked_recheck; /* a Produce appended or a group moved on: parked requests look again */
     int sasl_fail_next; /* authentications still to fail (kafka_mock_sasl_fail) */
     kafka_mock_sasl_stats_t sasl_stats;
@@ -320,6 +375,10 @@ kmock_result_t kmock__handle_describe_groups(kmock_req_t *rq, kafka_response_u *
 kmock_result_t kmock__handle_list_groups(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_api_versions(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_init_producer_id(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_add_partitions_to_txn(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_add_offsets_to_txn(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_end_txn(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_txn_offset_commit(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_sasl_handshake(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_sasl_authenticate(kmock_req_t *rq, kafka_response_u *resp);
 
@@ -367,6 +426,9 @@ kafka_err_t kmock__topic_create(kafka_mock_t *m, const char *name, int32_t len, 
 kmock_partition_t *kmock__partition(kmock_topic_t *t, int32_t id);
 kmock_broker_t *kmock__broker(kafka_mock_t *m, int id);
 kmock_commit_t *kmock__commit_find(kafka_mock_t *m, kafka_str_t group, kafka_str_t topic, int32_t partition);
+/* Stores a committed offset (metadata NULL: null); KAFKA_ERR_UNKNOWN_SERVER_ERROR when out of memory. */
+int16_t kmock__commit_put(kafka_mock_t *m, kafka_str_t group, kafka_str_t topic, int32_t partition, int64_t offset,
+                          int32_t leader_epoch, kafka_str_t metadata);
 /* The group coordinator of a key: the broker the group was moved to while it is up,
  * else a live broker chosen by hash. */
 kmock_broker_t *kmock__coordinator(kafka_mock_t *m, const char *key, int32_t len);
@@ -398,6 +460,41 @@ int64_t kmock__group_deadline(const kmock_group_t *g, int64_t now_ms);
 const char *kmock__group_state_name(kmock_group_state_t s);
 void kmock__groups_free(kafka_mock_t *m);
 
+/* Transactions (txn.c); callers hold m->lock. */
+kmock_txn_t *kmock__txn_find(kafka_mock_t *m, kafka_str_t id);
+/* The transaction coordinator of a transactional id: the broker it was moved to while
+ * that is up, else the group coordinator's choice by hash. */
+kmock_broker_t *kmock__txn_coordinator(kafka_mock_t *m, const char *id, int32_t len);
+/* The checks of AddPartitionsToTxn, AddOffsetsToTxn, EndTxn (on the coordinator) and
+ * TxnOffsetCommit (on the group's, coordinator_check false): NOT_COORDINATOR,
+ * INVALID_PRODUCER_ID_MAPPING (unknown id or another producer id), PRODUCER_FENCED (an
+ * older epoch; INVALID_PRODUCER_EPOCH below fenced_from, the first version that knows
+ * the code), else 0 with *out. */
+int16_t kmock__txn_check(kmock_req_t *rq, kafka_str_t id, int64_t producer_id, int16_t epoch, int16_t fenced_from,
+                         bool coordinator_check, kmock_txn_t **out);
+/* Adds a partition (false when out of memory); the transaction becomes ONGOING. */
+bool kmock__txn_add_partition(kmock_txn_t *t, kafka_str_t topic, int32_t partition, int64_t now_ms);
+void kmock__txn_begin(kmock_txn_t *t, int64_t now_ms);
+/* Ends an ONGOING transaction: a COMMIT or ABORT marker written to each of its
+ * partitions (their open transaction closed, an abort indexed), its offsets stored when
+ * committed. */
+void kmock__txn_end(kafka_mock_t *m, kmock_txn_t *t, bool commit, int64_t now_ms);
+/* Transactions past their timeout are aborted and their producer fenced (epoch + 1). */
+void kmock__txn_tick(kafka_mock_t *m, int64_t now_ms);
+/* When the next transaction times out; INT64_MAX: none is open. */
+int64_t kmock__txn_deadline(const kafka_mock_t *m);
+/* Produce of record data to p: 0, or the error for a transactional batch of a producer
+ * that is not in a transaction holding the partition (INVALID_TXN_STATE), or of an older
+ * epoch (INVALID_PRODUCER_EPOCH), with why. */
+int16_t kmock__txn_produce_check(kafka_mock_t *m, const char *topic, int32_t partition, const uint8_t *data,
+                                 size_t len, const char **why);
+/* After an append at base: a transactional batch opens its transaction in p. */
+void kmock__txn_produced(kmock_partition_t *p, const uint8_t *data, size_t len, int64_t base);
+/* The last stable offset: the first offset of the oldest open transaction, else the high watermark. */
+int64_t kmock__lso(const kmock_partition_t *p);
+void kmock__txns_free(kafka_mock_t *m);
+void kmock__partition_txn_free(kmock_partition_t *p);
+
 /* Partition logs (log.c). */
 /* Validates and appends the record data of one Produce partition: every batch's CRC,
  * offsets assigned; idempotent sequence checks. *base_offset is the first offset given
@@ -409,6 +506,13 @@ kafka_err_t kmock__log_append(kafka_mock_t *m, kmock_partition_t *p, const uint8
  * first). KAFKA_ERR_OFFSET_OUT_OF_RANGE if offset is outside [log_start, hw]. */
 kafka_err_t kmock__log_read(kmock_partition_t *p, int64_t offset, size_t max_bytes, bool first, const uint8_t **data,
                             size_t *len);
+/* As kmock__log_read, but no entry at or past end (read_committed: the last stable offset). */
+kafka_err_t kmock__log_read_until(kmock_partition_t *p, int64_t offset, int64_t end, size_t max_bytes, bool first,
+                                  const uint8_t **data, size_t *len);
+/* Appends a control batch: a transaction marker (COMMIT or ABORT) of producer_id/epoch;
+ * *offset receives its offset. */
+kafka_err_t kmock__log_append_marker(kmock_partition_t *p, int64_t producer_id, int16_t epoch, bool commit,
+                                     int64_t now_ms, int64_t *offset);
 /* Damages the stored entry holding offset in place (one byte of its records flipped),
  * with its CRC written again when keep_crc. */
 kafka_err_t kmock__log_damage(kmock_partition_t *p, int64_t offset, bool keep_crc);

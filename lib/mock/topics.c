@@ -152,11 +152,17 @@ kafka_err_t kafka_mock_partition_damage(kafka_mock_t *m, const char *topic, int 
 
 /* ---- fault injection: every ErrorCode of a response ---- */
 
+/* "ErrorCode", or a name ending in it (AddPartitionsToTxn's PartitionErrorCode). */
+static bool error_code_field(const char *name) {
+    size_t n = strlen(name);
+    return n >= 9 && strcmp(name + n - 9, "ErrorCode") == 0;
+}
+
 static void set_codes(const kafka__schema_t *s, uint8_t *obj, int16_t err) {
     for (unsigned i = 0; i < s->nfields; i++) {
         const kafka__field_t *f = &s->fields[i];
         uint8_t *p = obj + f->offset;
-        if (f->type == KAFKA__T_INT16 && strcmp(f->name, "ErrorCode") == 0) {
+        if (f->type == KAFKA__T_INT16 && error_code_field(f->name)) {
             *(int16_t *)p = err;
         } else if (f->type == KAFKA__T_STRUCT) {
             set_codes(f->sub, p, err);

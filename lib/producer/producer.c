@@ -35,6 +35,11 @@ __attribute__((format(printf, 5, 6))) static kafka_err_t fail(kafka_producer_t *
     return err;
 }
 
+kafka_err_t kafka__producer_fail(kafka_producer_t *p, char *errstr, size_t errstr_size, kafka_err_t err,
+                                 const char *why) {
+    return fail(p, errstr, errstr_size, err, "%s", why);
+}
+
 kafka_err_t kafka_producer_last_error(kafka_producer_t *p, char *buf, size_t buf_size) {
     pthread_mutex_lock(&p->err_lock);
     kafka_err_t err = p->last_err;
@@ -146,6 +151,8 @@ void kafka__producer_report(kafka_producer_t *p, kafka__ppart_t *pp, kafka__pbat
         }
     }
     atomic_fetch_add_explicit(err ? &p->st_failed : &p->st_delivered, pb->count, memory_order_relaxed);
+    if (err && p->txn_id)
+        kafka__txn_batch_failed(p, err, why);
     kafka__accum_release(&p->acc, pb);
 }
 
@@ -161,7 +168,9 @@ kafka_err_t kafka__producer_pid(kafka_producer_t *p, kafka__bconn_t *bc, const c
     *broken = false;
     pthread_mutex_lock(&p->pid_lock);
     kafka_err_t e = KAFKA_OK;
-    if (p->pid < 0 || atomic_load(&p->pid_reset)) {
+    /* A transactional producer's id and epoch come from its transaction coordinator
+     * (txn.c): a sequence gap fails the transaction instead. */
+    if (!p->txn_id && (p->pid < 0 || atomic_load(&p->pid_reset))) {
         kafka__bconn_t *own = NULL;
         if (!bc) {
             own = kafka__bconn_open(p->conf, kafka__connection_vcaps(p->cluster), host, port, &e, why, why_size);
@@ -487,6 +496,12 @@ kafka_producer_t *kafka_producer_new(const kafka_conf_t *conf, char *errstr, siz
     pthread_mutex_init(&p->lock, NULL);
     pthread_mutex_init(&p->pid_lock, NULL);
     pthread_mutex_init(&p->err_lock, NULL);
+    pthread_mutex_init(&p->txn_lock, NULL);
+    const char *txn_id = kafka_conf_str(p->conf, KAFKA_CONF_TRANSACTIONAL_ID);
+    p->txn_id = txn_id && *txn_id ? strdup(txn_id) : NULL;
+    p->txn_timeout_ms = (int32_t)kafka_conf_int(p->conf, KAFKA_CONF_TRANSACTION_TIMEOUT_MS);
+    atomic_init(&p->txn_state, KAFKA__TXN_UNINIT);
+    atomic_init(&p->txn_batch_err, 0);
     kafka__accum_init(&p->acc, p->conf);
     p->acc.coarse_now = true;
     atomic_init(&p->topics, NULL);
@@ -574,6 +589,7 @@ void kafka_producer_destroy(kafka_producer_t *p) {
         ts = o;
     }
     kafka__metadata_release(p->md);
+    kafka__txn_destroy(p);
     kafka__accum_destroy(&p->acc);
     kafka_conf_destroy(p->conf);
     pthread_mutex_destroy(&p->lock);
@@ -606,6 +622,11 @@ static kafka_err_t produce_one(kafka_producer_t *p, kafka__ptopic_t *t, int32_t 
                     "topic %s has partitions 0..%d, not %d", t->name, parts->n - 1, partition);
     kafka__ppart_t *pp = parts->p[partition];
     *ppp = pp;
+    if (p->txn_id) {
+        kafka_err_t te = kafka__txn_add_partition(p, pp, errstr, errstr_size);
+        if (te)
+            return te;
+    }
     char why[300];
     unsigned ev;
     kafka_err_t e = kafka__accum_append(&p->acc, &pp->ap, msg->timestamp_ms ? msg->timestamp_ms : kafka__wall_ms(),

@@ -41,6 +41,7 @@ typedef struct kafka__ppart_s {
     int32_t next_seq;             /* idempotence: the next batch's base sequence */
     kafka_err_t last_err;         /* the last failure's code and cause, for reports */
     char why[200];
+    uint32_t txn_seq;             /* p->txn_seq of the transaction it was added to (p->txn_lock) */
 } kafka__ppart_t;
 
 /* The partitions of a topic: replaced as a whole when the count grows. */
@@ -96,6 +97,19 @@ struct kafka_producer_s {
     int16_t epoch;
     _Atomic uint32_t pid_gen;   /* bumped with every new producer id; 0: none yet */
     atomic_bool pid_reset;      /* a sequence gap: get a new producer id before the next stamp */
+    /* Transactions (txn.c). txn_lock serialises the transactional calls and partition
+     * adds; it is taken before p->pid_lock and never inside a partition's lock. */
+    char *txn_id;                  /* transactional.id; NULL: not transactional */
+    int32_t txn_timeout_ms;
+    pthread_mutex_t txn_lock;
+    atomic_int txn_state;          /* kafka__txn_state_t */
+    uint32_t txn_seq;              /* counts transactions begun (txn_lock) */
+    kafka_txn_error_class_t txn_class; /* of the last transactional call (txn_lock) */
+    atomic_int txn_batch_err;      /* the first failed batch of the transaction, 0: none */
+    char txn_batch_why[300];       /* its cause (err_lock) */
+    kafka__bconn_t *txn_bc;        /* the transaction coordinator's connection (txn_lock), or NULL */
+    bool txn_started;              /* partitions or offsets were added to this transaction (txn_lock) */
+    bool txn_ending_commit;        /* KAFKA__TXN_ENDING: a commit, else an abort (txn_lock) */
     /* Counters (kafka_producer_stats). */
     _Atomic int64_t st_delivered, st_failed, st_retries, st_requests, st_request_bytes, st_connects, st_pids;
     _Atomic int64_t st_disconnects, st_retried_msgs;
@@ -167,6 +181,33 @@ void kafka__producer_pid_reset(kafka_producer_t *p, uint32_t gen);
 /* @thread worker  @locks pp->ap.lock held */
 kafka_err_t kafka__pbatch_to_msgset(kafka__pbatch_t *pb, int magic, kafka_compression_t codec, char *why,
                                     size_t why_size);
+
+/* Records err and why as the last error (kafka_producer_last_error) and copies why into
+ * errstr; returns err. */
+kafka_err_t kafka__producer_fail(kafka_producer_t *p, char *errstr, size_t errstr_size, kafka_err_t err,
+                                 const char *why);
+
+/* ---- transactions (txn.c) ---- */
+
+typedef enum kafka__txn_state_e {
+    KAFKA__TXN_UNINIT = 0, /* init_transactions() not done */
+    KAFKA__TXN_READY,      /* between transactions */
+    KAFKA__TXN_OPEN,       /* begun: produce and send_offsets allowed */
+    KAFKA__TXN_ENDING,     /* commit or abort under way (or to be called again after a timeout) */
+    KAFKA__TXN_ABORTABLE,  /* open, but only abort is possible */
+    KAFKA__TXN_FATAL       /* fenced or unsupported: only destroy */
+} kafka__txn_state_t;
+
+/* A transactional producer's check before appending to pp: KAFKA_ERR__STATE outside a
+ * transaction; the partition added to the transaction (AddPartitionsToTxn) when it is
+ * not yet. Not transactional: KAFKA_OK at once. */
+/* @thread application  @locks p->txn_lock (a round trip to the coordinator under it) */
+kafka_err_t kafka__txn_add_partition(kafka_producer_t *p, kafka__ppart_t *pp, char *errstr, size_t errstr_size);
+/* A batch of the transaction failed (its report carries err): the transaction can only
+ * be aborted now (fatal when the producer was fenced). */
+/* @thread worker or router  @locks none */
+void kafka__txn_batch_failed(kafka_producer_t *p, kafka_err_t err, const char *why);
+void kafka__txn_destroy(kafka_producer_t *p);
 
 /* ---- broker workers (worker.c) ---- */
 

@@ -219,13 +219,16 @@ static void complete(kafka__worker_t *w, kafka__ppart_t *pp, kafka__pbatch_t *pb
     } else {
         pp->last_err = err;
         snprintf(pp->why, sizeof(pp->why), "%.199s", why);
-        bool retry = (kafka_err_retriable(err) || idempotence_error(err)) && pb->attempts <= p->retries;
-        if (idempotence_error(err))
+        /* A transactional producer cannot take a new producer id mid-transaction: a
+         * sequence or epoch error fails the batch, and the transaction with it. */
+        bool renew = idempotence_error(err) && !p->txn_id;
+        bool retry = (kafka_err_retriable(err) || renew) && pb->attempts <= p->retries;
+        if (renew)
             kafka__producer_pid_reset(p, pb->seq_gen);
         if (retry) {
             done = false;
             int64_t wait = kafka__backoff_next(&pp->backoff);
-            pp->retry_at = idempotence_error(err) ? now : now + wait;
+            pp->retry_at = renew ? now : now + wait;
             if (leader_error(err))
                 kafka_connection_refresh(p->cluster);
         } else {
@@ -344,6 +347,8 @@ static void send_request(kafka__worker_t *w) {
                 pb->base_seq = pp->next_seq;
                 pp->next_seq = (int32_t)(((int64_t)pp->next_seq + pb->count) & INT32_MAX); /* wraps to 0 as Kafka's */
                 pb->seq_gen = gen;
+                if (p->txn_id) /* every batch of a transactional producer belongs to its transaction */
+                    kafka_batch_set_producer(pb->batch, pid, epoch, pb->base_seq, true);
                 kafka_batch_restamp(pb->batch, pid, epoch, pb->base_seq, &pb->data, &pb->len);
             }
         } else if (!e && pb->alt_magic != (version >= 2 ? 1 : 0)) {

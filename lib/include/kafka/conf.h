@@ -83,6 +83,8 @@ typedef enum kafka_conf_prop_e {
     KAFKA_CONF_SASL_OAUTHBEARER_TOKEN_COMMAND = 51, /* sasl.oauthbearer.token.command: a secret, never shown */
     KAFKA_CONF_SASL_OAUTHBEARER_CONFIG = 52,      /* sasl.oauthbearer.config: a secret, never shown */
     KAFKA_CONF_ENABLE_SASL_OAUTHBEARER_UNSECURE_JWT = 53, /* enable.sasl.oauthbearer.unsecure.jwt */
+    KAFKA_CONF_TRANSACTIONAL_ID = 54,             /* transactional.id: "" none */
+    KAFKA_CONF_TRANSACTION_TIMEOUT_MS = 55,       /* transaction.timeout.ms */
     KAFKA_CONF__COUNT /* one past the last number: grows with every new property */
 } kafka_conf_prop_t;
 

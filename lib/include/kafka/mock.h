@@ -184,6 +184,20 @@ kafka_err_t kafka_mock_group_expire(kafka_mock_t *m, const char *group, const ch
 kafka_err_t kafka_mock_group_state(kafka_mock_t *m, const char *group, char *state, size_t state_size,
                                    int32_t *generation, int *members);
 
+/* Transaction coordinator. */
+/* Moves a transactional id's coordinator to broker_id: its producer gets NOT_COORDINATOR
+ * from the old one and finds the new one, which has the transaction's state.
+ * KAFKA_ERR_TRANSACTIONAL_ID_NOT_FOUND before its first InitProducerId. */
+kafka_err_t kafka_mock_txn_move(kafka_mock_t *m, const char *transactional_id, int broker_id);
+/* A transactional id's state ("Empty", "Ongoing", "CompleteCommit", "CompleteAbort"),
+ * producer id, epoch and the count of partitions in the ongoing transaction (each output
+ * optional); KAFKA_ERR_TRANSACTIONAL_ID_NOT_FOUND. */
+kafka_err_t kafka_mock_txn_state(kafka_mock_t *m, const char *transactional_id, char *state, size_t state_size,
+                                 int64_t *producer_id, int16_t *epoch, int *partitions);
+/* The last stable offset of a partition: the first offset of its oldest open
+ * transaction, else its high watermark. */
+kafka_err_t kafka_mock_partition_lso(kafka_mock_t *m, const char *topic, int partition, int64_t *lso);
+
 /* Offsets of a partition (for tests): log start and high watermark. */
 kafka_err_t kafka_mock_partition_offsets(kafka_mock_t *m, const char *topic, int partition, int64_t *log_start,
                                          int64_t *high_watermark);

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "kafka/conf.h"
+#include "kafka/consumer.h" /* kafka_topic_partition_t */
 #include "kafka/error.h"
 #include "kafka/protocol.h"
 #include "kafka/reqstats.h"
@@ -130,6 +131,65 @@ size_t kafka_producer_request_errors(kafka_producer_t *p, kafka_request_error_t 
 kafka_err_t kafka_producer_send(kafka_producer_t *p, const char *topic, int32_t partition,
                                 const kafka_produce_msg_t *msgs, size_t n, int32_t *partition_out,
                                 int64_t *base_offset, char *errstr, size_t errstr_size);
+
+/* ---- transactions (transactional.id set) -----------------------------------------
+ *
+ * A transactional producer writes only inside a transaction: init once, then
+ * begin -> produce/send (and send_offsets) -> commit or abort, again and again. What a
+ * transaction wrote is visible to isolation.level=read_committed readers when it
+ * commits, never when it aborts. Each partition is added to the transaction
+ * (AddPartitionsToTxn to the transaction coordinator) before its first batch of the
+ * transaction is sent: the first produce to a partition in a transaction waits for that
+ * round trip. Produce outside a transaction fails with KAFKA_ERR__STATE.
+ *
+ * Every call below returns KAFKA_OK or an error (errstr says why), and
+ * kafka_producer_txn_error_class() says what may follow an error, as Java's exceptions:
+ *  - RETRIABLE: the call timed out (or its coordinator kept moving, loading, answering
+ *    CONCURRENT_TRANSACTIONS past the timeout; those are retried inside with backoff):
+ *    call it again.
+ *  - ABORTABLE: the transaction cannot commit (a batch failed, an offset commit was
+ *    refused...): kafka_producer_abort_transaction(), then begin a new one.
+ *  - FATAL: fenced by a newer instance with the same transactional.id
+ *    (KAFKA_ERR_PRODUCER_FENCED, KAFKA_ERR_INVALID_PRODUCER_EPOCH, also when the
+ *    coordinator aborted a transaction past transaction.timeout.ms), or the cluster
+ *    cannot do transactions: every later call fails; only kafka_producer_destroy().
+ * Misuse (begin twice, commit without begin, no transactional.id) is KAFKA_ERR__STATE
+ * with class NONE: the producer's state is unchanged. */
+typedef enum kafka_txn_error_class_e {
+    KAFKA_TXN_ERROR_NONE = 0,
+    KAFKA_TXN_ERROR_RETRIABLE = 1,
+    KAFKA_TXN_ERROR_ABORTABLE = 2,
+    KAFKA_TXN_ERROR_FATAL = 3
+} kafka_txn_error_class_t;
+
+/* The class of the last transactional call's error (NONE after a success). */
+kafka_txn_error_class_t kafka_producer_txn_error_class(kafka_producer_t *p);
+
+/* Finds the transaction coordinator and gets the producer id and epoch of
+ * transactional.id (InitProducerId), which fences any older instance and aborts what it
+ * left open. Call once, before the first transaction; again after a RETRIABLE error. */
+kafka_err_t kafka_producer_init_transactions(kafka_producer_t *p, int timeout_ms, char *errstr, size_t errstr_size);
+/* Starts a transaction (no request: the first partition or offsets added start it on
+ * the coordinator). */
+kafka_err_t kafka_producer_begin_transaction(kafka_producer_t *p, char *errstr, size_t errstr_size);
+/* Adds a consumer group's offsets to the transaction (AddOffsetsToTxn, then
+ * TxnOffsetCommit to the group coordinator): stored when the transaction commits. Each
+ * offset is the next one to read, as kafka_consumer_commit(). The commit is a simple
+ * consumer's (generation -1, no member id). Bounded by request.timeout.ms. */
+kafka_err_t kafka_producer_send_offsets_to_transaction(kafka_producer_t *p, const kafka_topic_partition_t *offsets,
+                                                       size_t n, const char *group_id, char *errstr,
+                                                       size_t errstr_size);
+/* Waits (at most timeout_ms, -1: no limit) until every message of the transaction is
+ * acknowledged, then commits it (EndTxn). A message that failed makes the commit fail
+ * ABORTABLE, naming it. */
+kafka_err_t kafka_producer_commit_transaction(kafka_producer_t *p, int timeout_ms, char *errstr,
+                                              size_t errstr_size);
+/* Waits (at most timeout_ms) for the messages of the transaction to be reported, then
+ * aborts it (EndTxn): read_committed readers never see them. After a failed batch the
+ * epoch is bumped (InitProducerId with the current id and epoch, KIP-360) so sequence
+ * numbers start again. */
+kafka_err_t kafka_producer_abort_transaction(kafka_producer_t *p, int timeout_ms, char *errstr,
+                                             size_t errstr_size);
 
 /* The last error of a call on p (produce, send, flush), as the origin's last_error /
  * last_errorcode. The string is copied into buf. */

@@ -627,6 +627,130 @@ static const kafka__field_t f_init_producer_id_response[] = {
 };
 static const kafka__schema_t s_init_producer_id_response = {"InitProducerIdResponse", sizeof(kafka_init_producer_id_response_t), 4, f_init_producer_id_response};
 
+static const kafka__field_t f_add_partitions_to_txn_request_topic[] = {
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_topic_t, name), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_topic_t, partitions), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_add_partitions_to_txn_request_topic = {"AddPartitionsToTxnTopic", sizeof(kafka_add_partitions_to_txn_request_topic_t), 2, f_add_partitions_to_txn_request_topic};
+
+static const kafka__field_t f_add_partitions_to_txn_request_transaction[] = {
+    {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_transaction_t, transactional_id), INT64_C(0), NULL},
+    {"ProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_transaction_t, producer_id), INT64_C(0), NULL},
+    {"ProducerEpoch", KAFKA__T_INT16, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_transaction_t, producer_epoch), INT64_C(0), NULL},
+    {"VerifyOnly", KAFKA__T_BOOL, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_transaction_t, verify_only), INT64_C(0), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_transaction_t, topics), INT64_C(0), &s_add_partitions_to_txn_request_topic},
+};
+static const kafka__schema_t s_add_partitions_to_txn_request_transaction = {"AddPartitionsToTxnTransaction", sizeof(kafka_add_partitions_to_txn_request_transaction_t), 5, f_add_partitions_to_txn_request_transaction};
+
+static const kafka__field_t f_add_partitions_to_txn_request[] = {
+    {"Transactions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_t, transactions), INT64_C(0), &s_add_partitions_to_txn_request_transaction},
+    {"V3AndBelowTransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_t, v3_and_below_transactional_id), INT64_C(0), NULL},
+    {"V3AndBelowProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_t, v3_and_below_producer_id), INT64_C(0), NULL},
+    {"V3AndBelowProducerEpoch", KAFKA__T_INT16, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_t, v3_and_below_producer_epoch), INT64_C(0), NULL},
+    {"V3AndBelowTopics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_t, v3_and_below_topics), INT64_C(0), &s_add_partitions_to_txn_request_topic},
+};
+static const kafka__schema_t s_add_partitions_to_txn_request = {"AddPartitionsToTxnRequest", sizeof(kafka_add_partitions_to_txn_request_t), 5, f_add_partitions_to_txn_request};
+
+static const kafka__field_t f_add_partitions_to_txn_response_partition_result[] = {
+    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_partition_result_t, partition_index), INT64_C(0), NULL},
+    {"PartitionErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_partition_result_t, partition_error_code), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_add_partitions_to_txn_response_partition_result = {"AddPartitionsToTxnPartitionResult", sizeof(kafka_add_partitions_to_txn_response_partition_result_t), 2, f_add_partitions_to_txn_response_partition_result};
+
+static const kafka__field_t f_add_partitions_to_txn_response_topic_result[] = {
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_topic_result_t, name), INT64_C(0), NULL},
+    {"ResultsByPartition", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_topic_result_t, results_by_partition), INT64_C(0), &s_add_partitions_to_txn_response_partition_result},
+};
+static const kafka__schema_t s_add_partitions_to_txn_response_topic_result = {"AddPartitionsToTxnTopicResult", sizeof(kafka_add_partitions_to_txn_response_topic_result_t), 2, f_add_partitions_to_txn_response_topic_result};
+
+static const kafka__field_t f_add_partitions_to_txn_response_result[] = {
+    {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_result_t, transactional_id), INT64_C(0), NULL},
+    {"TopicResults", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_result_t, topic_results), INT64_C(0), &s_add_partitions_to_txn_response_topic_result},
+};
+static const kafka__schema_t s_add_partitions_to_txn_response_result = {"AddPartitionsToTxnResult", sizeof(kafka_add_partitions_to_txn_response_result_t), 2, f_add_partitions_to_txn_response_result};
+
+static const kafka__field_t f_add_partitions_to_txn_response[] = {
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 1, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_t, error_code), INT64_C(0), NULL},
+    {"ResultsByTransaction", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_t, results_by_transaction), INT64_C(0), &s_add_partitions_to_txn_response_result},
+    {"ResultsByTopicV3AndBelow", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_t, results_by_topic_v3_and_below), INT64_C(0), &s_add_partitions_to_txn_response_topic_result},
+};
+static const kafka__schema_t s_add_partitions_to_txn_response = {"AddPartitionsToTxnResponse", sizeof(kafka_add_partitions_to_txn_response_t), 4, f_add_partitions_to_txn_response};
+
+static const kafka__field_t f_add_offsets_to_txn_request[] = {
+    {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_offsets_to_txn_request_t, transactional_id), INT64_C(0), NULL},
+    {"ProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_offsets_to_txn_request_t, producer_id), INT64_C(0), NULL},
+    {"ProducerEpoch", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_offsets_to_txn_request_t, producer_epoch), INT64_C(0), NULL},
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_offsets_to_txn_request_t, group_id), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_add_offsets_to_txn_request = {"AddOffsetsToTxnRequest", sizeof(kafka_add_offsets_to_txn_request_t), 4, f_add_offsets_to_txn_request};
+
+static const kafka__field_t f_add_offsets_to_txn_response[] = {
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_offsets_to_txn_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_offsets_to_txn_response_t, error_code), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_add_offsets_to_txn_response = {"AddOffsetsToTxnResponse", sizeof(kafka_add_offsets_to_txn_response_t), 2, f_add_offsets_to_txn_response};
+
+static const kafka__field_t f_end_txn_request[] = {
+    {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_end_txn_request_t, transactional_id), INT64_C(0), NULL},
+    {"ProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_end_txn_request_t, producer_id), INT64_C(0), NULL},
+    {"ProducerEpoch", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_end_txn_request_t, producer_epoch), INT64_C(0), NULL},
+    {"Committed", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_end_txn_request_t, committed), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_end_txn_request = {"EndTxnRequest", sizeof(kafka_end_txn_request_t), 4, f_end_txn_request};
+
+static const kafka__field_t f_end_txn_response[] = {
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_end_txn_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_end_txn_response_t, error_code), INT64_C(0), NULL},
+    {"ProducerId", KAFKA__T_INT64, 0, 0, 1, 0, 5, 127, 127, -1, -1, offsetof(kafka_end_txn_response_t, producer_id), INT64_C(-1), NULL},
+    {"ProducerEpoch", KAFKA__T_INT16, 0, 0, 1, 0, 5, 127, 127, -1, -1, offsetof(kafka_end_txn_response_t, producer_epoch), INT64_C(-1), NULL},
+};
+static const kafka__schema_t s_end_txn_response = {"EndTxnResponse", sizeof(kafka_end_txn_response_t), 4, f_end_txn_response};
+
+static const kafka__field_t f_txn_offset_commit_request_partition[] = {
+    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_partition_t, partition_index), INT64_C(0), NULL},
+    {"CommittedOffset", KAFKA__T_INT64, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_partition_t, committed_offset), INT64_C(0), NULL},
+    {"CommittedLeaderEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 2, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_partition_t, committed_leader_epoch), INT64_C(-1), NULL},
+    {"CommittedMetadata", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_txn_offset_commit_request_partition_t, committed_metadata), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_txn_offset_commit_request_partition = {"TxnOffsetCommitRequestPartition", sizeof(kafka_txn_offset_commit_request_partition_t), 4, f_txn_offset_commit_request_partition};
+
+static const kafka__field_t f_txn_offset_commit_request_topic[] = {
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_topic_t, name), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_topic_t, partitions), INT64_C(0), &s_txn_offset_commit_request_partition},
+};
+static const kafka__schema_t s_txn_offset_commit_request_topic = {"TxnOffsetCommitRequestTopic", sizeof(kafka_txn_offset_commit_request_topic_t), 2, f_txn_offset_commit_request_topic};
+
+static const kafka__field_t f_txn_offset_commit_request[] = {
+    {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, transactional_id), INT64_C(0), NULL},
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, group_id), INT64_C(0), NULL},
+    {"ProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, producer_id), INT64_C(0), NULL},
+    {"ProducerEpoch", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, producer_epoch), INT64_C(0), NULL},
+    {"GenerationId", KAFKA__T_INT32, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, generation_id), INT64_C(-1), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, member_id), INT64_C(0), NULL},
+    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 3, 127, 3, 127, -1, offsetof(kafka_txn_offset_commit_request_t, group_instance_id), INT64_C(0), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, topics), INT64_C(0), &s_txn_offset_commit_request_topic},
+};
+static const kafka__schema_t s_txn_offset_commit_request = {"TxnOffsetCommitRequest", sizeof(kafka_txn_offset_commit_request_t), 8, f_txn_offset_commit_request};
+
+static const kafka__field_t f_txn_offset_commit_response_partition[] = {
+    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_response_partition_t, partition_index), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_response_partition_t, error_code), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_txn_offset_commit_response_partition = {"TxnOffsetCommitResponsePartition", sizeof(kafka_txn_offset_commit_response_partition_t), 2, f_txn_offset_commit_response_partition};
+
+static const kafka__field_t f_txn_offset_commit_response_topic[] = {
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_response_topic_t, name), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_response_topic_t, partitions), INT64_C(0), &s_txn_offset_commit_response_partition},
+};
+static const kafka__schema_t s_txn_offset_commit_response_topic = {"TxnOffsetCommitResponseTopic", sizeof(kafka_txn_offset_commit_response_topic_t), 2, f_txn_offset_commit_response_topic};
+
+static const kafka__field_t f_txn_offset_commit_response[] = {
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_response_t, topics), INT64_C(0), &s_txn_offset_commit_response_topic},
+};
+static const kafka__schema_t s_txn_offset_commit_response = {"TxnOffsetCommitResponse", sizeof(kafka_txn_offset_commit_response_t), 2, f_txn_offset_commit_response};
+
 static const kafka__field_t f_sasl_authenticate_request[] = {
     {"AuthBytes", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_authenticate_request_t, auth_bytes), INT64_C(0), NULL},
 };
@@ -698,7 +822,11 @@ const kafka__api_t kafka__apis[KAFKA_API_COUNT] = {
     {16, "ListGroups", 0, 5, 3, &s_list_groups_request, &s_list_groups_response},
     {17, "SaslHandshake", 0, 1, 127, &s_sasl_handshake_request, &s_sasl_handshake_response},
     {18, "ApiVersions", 0, 3, 3, &s_api_versions_request, &s_api_versions_response},
-    {22, "InitProducerId", 0, 4, 2, &s_init_producer_id_request, &s_init_producer_id_response},
+    {22, "InitProducerId", 0, 5, 2, &s_init_producer_id_request, &s_init_producer_id_response},
+    {24, "AddPartitionsToTxn", 0, 5, 3, &s_add_partitions_to_txn_request, &s_add_partitions_to_txn_response},
+    {25, "AddOffsetsToTxn", 0, 4, 3, &s_add_offsets_to_txn_request, &s_add_offsets_to_txn_response},
+    {26, "EndTxn", 0, 5, 3, &s_end_txn_request, &s_end_txn_response},
+    {28, "TxnOffsetCommit", 0, 5, 3, &s_txn_offset_commit_request, &s_txn_offset_commit_response},
     {36, "SaslAuthenticate", 0, 2, 2, &s_sasl_authenticate_request, &s_sasl_authenticate_response},
     {68, "ConsumerGroupHeartbeat", 0, 1, 0, &s_consumer_group_heartbeat_request, &s_consumer_group_heartbeat_response},
 };

@@ -22,6 +22,10 @@ enum kafka_api_key_e {
     KAFKA_API_SASL_HANDSHAKE = 17,
     KAFKA_API_API_VERSIONS = 18,
     KAFKA_API_INIT_PRODUCER_ID = 22,
+    KAFKA_API_ADD_PARTITIONS_TO_TXN = 24,
+    KAFKA_API_ADD_OFFSETS_TO_TXN = 25,
+    KAFKA_API_END_TXN = 26,
+    KAFKA_API_TXN_OFFSET_COMMIT = 28,
     KAFKA_API_SASL_AUTHENTICATE = 36,
     KAFKA_API_CONSUMER_GROUP_HEARTBEAT = 68,
 };
@@ -41,11 +45,15 @@ enum kafka_api_max_version_e {
     KAFKA_API_LIST_GROUPS_MAX_VERSION = 5,
     KAFKA_API_SASL_HANDSHAKE_MAX_VERSION = 1,
     KAFKA_API_API_VERSIONS_MAX_VERSION = 3,
-    KAFKA_API_INIT_PRODUCER_ID_MAX_VERSION = 4,
+    KAFKA_API_INIT_PRODUCER_ID_MAX_VERSION = 5,
+    KAFKA_API_ADD_PARTITIONS_TO_TXN_MAX_VERSION = 5,
+    KAFKA_API_ADD_OFFSETS_TO_TXN_MAX_VERSION = 4,
+    KAFKA_API_END_TXN_MAX_VERSION = 5,
+    KAFKA_API_TXN_OFFSET_COMMIT_MAX_VERSION = 5,
     KAFKA_API_SASL_AUTHENTICATE_MAX_VERSION = 2,
     KAFKA_API_CONSUMER_GROUP_HEARTBEAT_MAX_VERSION = 1,
 };
-#define KAFKA_API_COUNT 18
+#define KAFKA_API_COUNT 22
 
 typedef struct kafka_request_header_s {
     int16_t request_api_key;
@@ -585,6 +593,113 @@ typedef struct kafka_init_producer_id_response_s {
     int16_t producer_epoch;
 } kafka_init_producer_id_response_t;
 
+typedef struct kafka_add_partitions_to_txn_request_topic_s {
+    kafka_str_t name;
+    struct { int32_t *items; int32_t count; } partitions;
+} kafka_add_partitions_to_txn_request_topic_t;
+
+typedef struct kafka_add_partitions_to_txn_request_transaction_s {
+    kafka_str_t transactional_id;
+    int64_t producer_id;
+    int16_t producer_epoch;
+    bool verify_only;
+    struct { kafka_add_partitions_to_txn_request_topic_t *items; int32_t count; } topics;
+} kafka_add_partitions_to_txn_request_transaction_t;
+
+typedef struct kafka_add_partitions_to_txn_request_s {
+    struct { kafka_add_partitions_to_txn_request_transaction_t *items; int32_t count; } transactions;
+    kafka_str_t v3_and_below_transactional_id;
+    int64_t v3_and_below_producer_id;
+    int16_t v3_and_below_producer_epoch;
+    struct { kafka_add_partitions_to_txn_request_topic_t *items; int32_t count; } v3_and_below_topics;
+} kafka_add_partitions_to_txn_request_t;
+
+typedef struct kafka_add_partitions_to_txn_response_partition_result_s {
+    int32_t partition_index;
+    int16_t partition_error_code;
+} kafka_add_partitions_to_txn_response_partition_result_t;
+
+typedef struct kafka_add_partitions_to_txn_response_topic_result_s {
+    kafka_str_t name;
+    struct { kafka_add_partitions_to_txn_response_partition_result_t *items; int32_t count; } results_by_partition;
+} kafka_add_partitions_to_txn_response_topic_result_t;
+
+typedef struct kafka_add_partitions_to_txn_response_result_s {
+    kafka_str_t transactional_id;
+    struct { kafka_add_partitions_to_txn_response_topic_result_t *items; int32_t count; } topic_results;
+} kafka_add_partitions_to_txn_response_result_t;
+
+typedef struct kafka_add_partitions_to_txn_response_s {
+    int32_t throttle_time_ms;
+    int16_t error_code;
+    struct { kafka_add_partitions_to_txn_response_result_t *items; int32_t count; } results_by_transaction;
+    struct { kafka_add_partitions_to_txn_response_topic_result_t *items; int32_t count; } results_by_topic_v3_and_below;
+} kafka_add_partitions_to_txn_response_t;
+
+typedef struct kafka_add_offsets_to_txn_request_s {
+    kafka_str_t transactional_id;
+    int64_t producer_id;
+    int16_t producer_epoch;
+    kafka_str_t group_id;
+} kafka_add_offsets_to_txn_request_t;
+
+typedef struct kafka_add_offsets_to_txn_response_s {
+    int32_t throttle_time_ms;
+    int16_t error_code;
+} kafka_add_offsets_to_txn_response_t;
+
+typedef struct kafka_end_txn_request_s {
+    kafka_str_t transactional_id;
+    int64_t producer_id;
+    int16_t producer_epoch;
+    bool committed;
+} kafka_end_txn_request_t;
+
+typedef struct kafka_end_txn_response_s {
+    int32_t throttle_time_ms;
+    int16_t error_code;
+    int64_t producer_id;
+    int16_t producer_epoch;
+} kafka_end_txn_response_t;
+
+typedef struct kafka_txn_offset_commit_request_partition_s {
+    int32_t partition_index;
+    int64_t committed_offset;
+    int32_t committed_leader_epoch;
+    kafka_str_t committed_metadata;
+} kafka_txn_offset_commit_request_partition_t;
+
+typedef struct kafka_txn_offset_commit_request_topic_s {
+    kafka_str_t name;
+    struct { kafka_txn_offset_commit_request_partition_t *items; int32_t count; } partitions;
+} kafka_txn_offset_commit_request_topic_t;
+
+typedef struct kafka_txn_offset_commit_request_s {
+    kafka_str_t transactional_id;
+    kafka_str_t group_id;
+    int64_t producer_id;
+    int16_t producer_epoch;
+    int32_t generation_id;
+    kafka_str_t member_id;
+    kafka_str_t group_instance_id;
+    struct { kafka_txn_offset_commit_request_topic_t *items; int32_t count; } topics;
+} kafka_txn_offset_commit_request_t;
+
+typedef struct kafka_txn_offset_commit_response_partition_s {
+    int32_t partition_index;
+    int16_t error_code;
+} kafka_txn_offset_commit_response_partition_t;
+
+typedef struct kafka_txn_offset_commit_response_topic_s {
+    kafka_str_t name;
+    struct { kafka_txn_offset_commit_response_partition_t *items; int32_t count; } partitions;
+} kafka_txn_offset_commit_response_topic_t;
+
+typedef struct kafka_txn_offset_commit_response_s {
+    int32_t throttle_time_ms;
+    struct { kafka_txn_offset_commit_response_topic_t *items; int32_t count; } topics;
+} kafka_txn_offset_commit_response_t;
+
 typedef struct kafka_sasl_authenticate_request_s {
     kafka_bytes_t auth_bytes;
 } kafka_sasl_authenticate_request_t;
@@ -651,6 +766,10 @@ typedef union kafka_request_u {
     kafka_sasl_handshake_request_t sasl_handshake;
     kafka_api_versions_request_t api_versions;
     kafka_init_producer_id_request_t init_producer_id;
+    kafka_add_partitions_to_txn_request_t add_partitions_to_txn;
+    kafka_add_offsets_to_txn_request_t add_offsets_to_txn;
+    kafka_end_txn_request_t end_txn;
+    kafka_txn_offset_commit_request_t txn_offset_commit;
     kafka_sasl_authenticate_request_t sasl_authenticate;
     kafka_consumer_group_heartbeat_request_t consumer_group_heartbeat;
 } kafka_request_u;
@@ -671,6 +790,10 @@ typedef union kafka_response_u {
     kafka_sasl_handshake_response_t sasl_handshake;
     kafka_api_versions_response_t api_versions;
     kafka_init_producer_id_response_t init_producer_id;
+    kafka_add_partitions_to_txn_response_t add_partitions_to_txn;
+    kafka_add_offsets_to_txn_response_t add_offsets_to_txn;
+    kafka_end_txn_response_t end_txn;
+    kafka_txn_offset_commit_response_t txn_offset_commit;
     kafka_sasl_authenticate_response_t sasl_authenticate;
     kafka_consumer_group_heartbeat_response_t consumer_group_heartbeat;
 } kafka_response_u;
