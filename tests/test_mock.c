@@ -176,7 +176,7 @@ static void test_modern_produce_fetch_offsets(void) {
     kafka_request_init(KAFKA_API_API_VERSIONS, &avr);
     kafka_api_versions_response_t av;
     CU_ASSERT_EQUAL(call(&c, KAFKA_API_API_VERSIONS, 3, &avr, &av), KAFKA_OK);
-    CU_ASSERT_EQUAL(av.api_keys.count, 17);
+    CU_ASSERT_EQUAL(av.api_keys.count, 21);
     kafka_metadata_response_t md = metadata(&c, 12, "t");
     CU_ASSERT_EQUAL(md.brokers.count, 3);
     CU_ASSERT_EQUAL(md.topics.items[0].partitions.count, 3);
@@ -573,7 +573,7 @@ static void test_unsupported_versions(void) {
                     KAFKA_OK);
     CU_ASSERT_EQUAL(corr, 7);
     CU_ASSERT_EQUAL(av.error_code, KAFKA_ERR_UNSUPPORTED_VERSION);
-    CU_ASSERT_EQUAL(av.api_keys.count, 17);
+    CU_ASSERT_EQUAL(av.api_keys.count, 21);
     free(resp);
     static const uint8_t prod99[] = {0, 0, 0, 10, 0, 0, 0, 99, 0, 0, 0, 8, 0xff, 0xff};
     CU_ASSERT_PTR_NULL(kafka_test_roundtrip(c.fd, prod99, sizeof(prod99), &len));

@@ -21,6 +21,10 @@ const kmock_api_t kmock__apis[] = {
     {KAFKA_API_SASL_HANDSHAKE, 0, KAFKA_API_SASL_HANDSHAKE_MAX_VERSION, -1, kmock__handle_sasl_handshake},
     {KAFKA_API_INIT_PRODUCER_ID, 0, KAFKA_API_INIT_PRODUCER_ID_MAX_VERSION, -1, kmock__handle_init_producer_id},
     {KAFKA_API_SASL_AUTHENTICATE, 0, KAFKA_API_SASL_AUTHENTICATE_MAX_VERSION, -1, kmock__handle_sasl_authenticate},
+    {KAFKA_API_CREATE_TOPICS, 0, KAFKA_API_CREATE_TOPICS_MAX_VERSION, -1, kmock__handle_create_topics},
+    {KAFKA_API_DELETE_TOPICS, 0, KAFKA_API_DELETE_TOPICS_MAX_VERSION, -1, kmock__handle_delete_topics},
+    {KAFKA_API_DESCRIBE_CONFIGS, 0, KAFKA_API_DESCRIBE_CONFIGS_MAX_VERSION, -1, kmock__handle_describe_configs},
+    {KAFKA_API_CREATE_PARTITIONS, 0, KAFKA_API_CREATE_PARTITIONS_MAX_VERSION, -1, kmock__handle_create_partitions},
 };
 const int kmock__napis = (int)(sizeof(kmock__apis) / sizeof(kmock__apis[0]));
 
