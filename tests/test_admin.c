@@ -405,7 +405,8 @@ static void test_mock_every_version(void) {
         kafka_describe_configs_request_t dc;
         kafka_request_init(KAFKA_API_DESCRIBE_CONFIGS, &dc);
         kafka_str_t keys[2] = {kafka_str("retention.ms"), kafka_str("segment.ms")};
-        kafka_describe_configs_request_resource_t rs[2] = {{2, kafka_str("v0"), {keys, 2}}, {4, kafka_str("1"), {NULL, -1}}};
+        kafka_describe_configs_request_resource_t rs[2] = {{2, kafka_str("v0"), {keys, 2}},
+                                                           {4, kafka_str("1"), {NULL, -1}}};
         dc.resources.items = rs;
         dc.resources.count = 2;
         kafka_describe_configs_response_t r;

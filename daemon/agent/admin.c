@@ -25,7 +25,8 @@ int agent_admin_open(agent_ctx_t *ctx, agent_admin_t *a) {
         return AGENT_FAIL;
     }
     int64_t ms = kafka_conf_int(ctx->conf, KAFKA_CONF_REQUEST_TIMEOUT_MS);
-    kafka_err_t err = kafka_connection_wait_metadata(a->c, NULL, (int)(ms < 10000 ? 10000 : ms), errstr, sizeof(errstr));
+    kafka_err_t err =
+        kafka_connection_wait_metadata(a->c, NULL, (int)(ms < 10000 ? 10000 : ms), errstr, sizeof(errstr));
     if (err) {
         agent_err(ctx, "no metadata: %s: %s", kafka_err_name(err), errstr[0] ? errstr : kafka_err2str(err));
         agent_admin_close(a);

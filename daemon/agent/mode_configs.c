@@ -46,7 +46,8 @@ int agent_configs(agent_ctx_t *ctx) {
     char errstr[1024];
     kafka_configs_t *cf =
         kafka_connection_describe_configs(adm.c, topic ? KAFKA_RESOURCE_TOPIC : KAFKA_RESOURCE_BROKER,
-                                          topic ? topic : broker, agent_admin_timeout(ctx), &err, errstr, sizeof(errstr));
+                                          topic ? topic : broker, agent_admin_timeout(ctx), &err, errstr,
+                                          sizeof(errstr));
     if (cf) {
         printf("configs of %s \"%s\":\n", topic ? "topic" : "broker", topic ? topic : broker);
         agent_print_configs(cf);

@@ -61,7 +61,8 @@ static kafka_configs_t *make(const kafka_describe_configs_response_result_t *r, 
         kafka_config_entry_t *e = &cf->e[cf->n];
         if (c->name.len < 0)
             continue; /* nameless: nothing to show it under */
-        if (!(e->name = dup_str(c->name)) || (!c->is_sensitive && c->value.len >= 0 && !(e->value = dup_str(c->value)))) {
+        if (!(e->name = dup_str(c->name)) ||
+            (!c->is_sensitive && c->value.len >= 0 && !(e->value = dup_str(c->value)))) {
             free((char *)e->name);
             kafka_configs_destroy(cf);
             return NULL;

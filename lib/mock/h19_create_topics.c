@@ -42,7 +42,8 @@ static int16_t check(kmock_req_t *rq, const kafka_create_topics_request_t *req, 
     char why[512];
     int live = kmock__live_brokers(m);
     if (repeated(req, i))
-        return fail(rq, res, KAFKA_ERR_INVALID_REQUEST, "Create topics request contains multiple entries for the topic.");
+        return fail(rq, res, KAFKA_ERR_INVALID_REQUEST,
+                    "Create topics request contains multiple entries for the topic.");
     if (t->name.len > 0 && kmock__topic_find(m, t->name.str, t->name.len)) {
         snprintf(why, sizeof(why), "Topic '%.*s' already exists.", (int)t->name.len, t->name.str);
         return fail(rq, res, KAFKA_ERR_TOPIC_ALREADY_EXISTS, why);
