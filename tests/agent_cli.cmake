@@ -32,3 +32,8 @@ set_tests_properties(test_agent_systemd PROPERTIES TIMEOUT 120 LABELS integratio
 add_test(NAME test_agent_report
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_report.sh $<TARGET_FILE:kafka-agent>)
 set_tests_properties(test_agent_report PROPERTIES TIMEOUT 240 LABELS integration)
+
+# kafka-agent topics and configs against kafka-mock, with kcat as an independent check.
+add_test(NAME test_agent_admin
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_admin.sh $<TARGET_FILE:kafka-agent> $<TARGET_FILE:kafka-mock>)
+set_tests_properties(test_agent_admin PROPERTIES TIMEOUT 180 LABELS integration)

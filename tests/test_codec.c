@@ -218,12 +218,13 @@ static void test_roundtrip_all(void) {
             }
         }
     }
-    /* 22 APIs: Produce 10 + Fetch 13 + ListOffsets 8 + Metadata 13 + OffsetCommit 10 +
+    /* 26 APIs: Produce 10 + Fetch 13 + ListOffsets 8 + Metadata 13 + OffsetCommit 10 +
      * OffsetFetch 10 + FindCoordinator 5 + JoinGroup 10 + Heartbeat 5 + LeaveGroup 6 +
      * SyncGroup 6 + DescribeGroups 7 + ListGroups 6 + SaslHandshake 2 + ApiVersions 4 +
-     * InitProducerId 6 + AddPartitionsToTxn 6 + AddOffsetsToTxn 5 + EndTxn 6 +
-     * TxnOffsetCommit 6 + SaslAuthenticate 3 + ConsumerGroupHeartbeat 2 versions. */
-    CU_ASSERT_EQUAL(combos, 149 * 2 * 4);
+     * CreateTopics 8 + DeleteTopics 7 + InitProducerId 6 + AddPartitionsToTxn 6 +
+     * AddOffsetsToTxn 5 + EndTxn 6 + TxnOffsetCommit 6 + DescribeConfigs 5 + SaslAuthenticate 3 +
+     * CreatePartitions 4 + ConsumerGroupHeartbeat 2 versions. */
+    CU_ASSERT_EQUAL(combos, 173 * 2 * 4);
     CU_ASSERT(count_fields_checked > 10000);
 }
 
@@ -381,6 +382,108 @@ static void test_group_known_bytes(void) {
 
 /* ConsumerGroupHeartbeat's Assignment is a nullable struct: an int8 -1 for null, else 1
  * and the struct. */
+/* The admin APIs' bodies, byte by byte from Kafka's message definitions. */
+static void test_admin_known_bytes(void) {
+    kafka_buf_t b = KAFKA_BUF_INIT;
+    /* CreateTopics: one topic with one config; validateOnly from v1, flexible from v5. */
+    kafka_create_topics_request_t ct;
+    kafka_request_init(KAFKA_API_CREATE_TOPICS, &ct);
+    CU_ASSERT_EQUAL(ct.timeout_ms, 60000);
+    kafka_create_topics_request_creatable_topic_config_t cfg = {kafka_str("a"), kafka_str("b")};
+    kafka_create_topics_request_creatable_topic_t topic = {kafka_str("t"), 3, 2, {NULL, 0}, {&cfg, 1}};
+    ct.topics.items = &topic;
+    ct.topics.count = 1;
+    ct.timeout_ms = 1000;
+    body(KAFKA_API_CREATE_TOPICS, true, 0, &ct, &b);
+    BYTES_ARE(b, 0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 3, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 'a', 0, 1, 'b', 0, 0, 3, 0xe8);
+    ct.validate_only = true;
+    body(KAFKA_API_CREATE_TOPICS, true, 5, &ct, &b);
+    BYTES_ARE(b, 2, 2, 't', 0, 0, 0, 3, 0, 2, 1, 2, 2, 'a', 2, 'b', 0, 0, 0, 0, 3, 0xe8, 1, 0);
+    /* A validate-only request cannot go at v0 (not ignorable: it would create the topic). */
+    CU_ASSERT_EQUAL(
+        kafka__schema_encode(kafka__api_find(KAFKA_API_CREATE_TOPICS)->request, 0, false, &ct, &b, NULL, 0),
+        KAFKA_ERR__INVALID_ARG);
+
+    /* CreateTopics response v5: TopicConfigErrorCode is tagged field 0, written only when set. */
+    kafka_create_topics_response_t cr;
+    kafka_response_init(KAFKA_API_CREATE_TOPICS, &cr);
+    kafka_create_topics_response_creatable_topic_result_t res;
+    kafka__schema_defaults(kafka__api_find(KAFKA_API_CREATE_TOPICS)->response->fields[1].sub, &res);
+    CU_ASSERT_EQUAL(res.num_partitions, -1);
+    CU_ASSERT_EQUAL(res.configs.count, 0);
+    res.name = kafka_str("t");
+    res.error_code = KAFKA_ERR_TOPIC_ALREADY_EXISTS;
+    res.error_message = kafka_str("x");
+    res.configs.count = -1;
+    cr.topics.items = &res;
+    cr.topics.count = 1;
+    body(KAFKA_API_CREATE_TOPICS, false, 5, &cr, &b);
+    BYTES_ARE(b, 0, 0, 0, 0, 2, 2, 't', 0, 36, 2, 'x', 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0);
+    res.topic_config_error_code = 40;
+    body(KAFKA_API_CREATE_TOPICS, false, 5, &cr, &b);
+    BYTES_ARE(b, 0, 0, 0, 0, 2, 2, 't', 0, 36, 2, 'x', 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 1, 0, 2, 0, 40, 0);
+    body(KAFKA_API_CREATE_TOPICS, false, 0, &cr, &b); /* v0: no throttle, no message */
+    BYTES_ARE(b, 0, 0, 0, 1, 0, 1, 't', 0, 36);
+
+    /* DeleteTopics: names up to v5, (name, id) states from v6. */
+    kafka_delete_topics_request_t dt;
+    kafka_request_init(KAFKA_API_DELETE_TOPICS, &dt);
+    kafka_str_t name = kafka_str("t");
+    dt.topic_names.items = &name;
+    dt.topic_names.count = 1;
+    dt.timeout_ms = 30000;
+    body(KAFKA_API_DELETE_TOPICS, true, 1, &dt, &b);
+    BYTES_ARE(b, 0, 0, 0, 1, 0, 1, 't', 0, 0, 0x75, 0x30);
+    body(KAFKA_API_DELETE_TOPICS, true, 4, &dt, &b);
+    BYTES_ARE(b, 2, 2, 't', 0, 0, 0x75, 0x30, 0);
+    dt.topic_names.count = 0;
+    kafka_delete_topics_request_delete_topic_state_t st = {kafka_str("t"), {{0}}};
+    dt.topics.items = &st;
+    dt.topics.count = 1;
+    body(KAFKA_API_DELETE_TOPICS, true, 6, &dt, &b);
+    BYTES_ARE(b, 2, 2, 't', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* id */ 0, /* tags */ 0, 0, 0x75, 0x30,
+              0);
+
+    /* DescribeConfigs response: IsDefault only in v0, ConfigSource and synonyms from v1. */
+    kafka_describe_configs_response_t dc;
+    kafka_response_init(KAFKA_API_DESCRIBE_CONFIGS, &dc);
+    kafka_describe_configs_response_result_t rr = {0, kafka_str(NULL), 2, kafka_str("t"), {NULL, 0}};
+    kafka_describe_configs_response_resource_result_t ent;
+    kafka__schema_defaults(kafka__api_find(KAFKA_API_DESCRIBE_CONFIGS)->response->fields[1].sub->fields[4].sub, &ent);
+    CU_ASSERT_EQUAL(ent.config_source, -1);
+    ent.name = kafka_str("k");
+    ent.value = kafka_str("v");
+    ent.is_default = true;
+    ent.config_source = 5;
+    rr.configs.items = &ent;
+    rr.configs.count = 1;
+    dc.results.items = &rr;
+    dc.results.count = 1;
+    body(KAFKA_API_DESCRIBE_CONFIGS, false, 0, &dc, &b);
+    BYTES_ARE(b, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0xff, 0xff, 2, 0, 1, 't', 0, 0, 0, 1, 0, 1, 'k', 0, 1, 'v', 0, 1, 0);
+    /* IsDefault cannot be said from v1 (not ignorable): ConfigSource says it there. */
+    CU_ASSERT_EQUAL(
+        kafka__schema_encode(kafka__api_find(KAFKA_API_DESCRIBE_CONFIGS)->response, 1, false, &dc, &b, NULL, 0),
+        KAFKA_ERR__INVALID_ARG);
+    ent.is_default = false;
+    body(KAFKA_API_DESCRIBE_CONFIGS, false, 1, &dc, &b);
+    BYTES_ARE(b, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0xff, 0xff, 2, 0, 1, 't', 0, 0, 0, 1, 0, 1, 'k', 0, 1, 'v', 0, 5, 0, 0,
+              0, 0, 0);
+
+    /* CreatePartitions request v0: the new total, null assignments. */
+    kafka_create_partitions_request_t cp;
+    kafka_request_init(KAFKA_API_CREATE_PARTITIONS, &cp);
+    kafka_create_partitions_request_topic_t cpt = {kafka_str("t"), 6, {NULL, -1}};
+    cp.topics.items = &cpt;
+    cp.topics.count = 1;
+    cp.timeout_ms = 1000;
+    body(KAFKA_API_CREATE_PARTITIONS, true, 0, &cp, &b);
+    BYTES_ARE(b, 0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 6, 0xff, 0xff, 0xff, 0xff, 0, 0, 3, 0xe8, 0);
+    body(KAFKA_API_CREATE_PARTITIONS, true, 2, &cp, &b);
+    BYTES_ARE(b, 2, 2, 't', 0, 0, 0, 6, 0, 0, 0, 0, 3, 0xe8, 0, 0);
+    kafka__buf_free(&b);
+}
+
 static void test_nullable_struct(void) {
     kafka_buf_t b = KAFKA_BUF_INIT;
     kafka_arena_t a = KAFKA_ARENA_INIT;
@@ -767,6 +870,7 @@ static CU_TestInfo tests[] = {
     {"known bytes of ApiVersions v0 and v3", test_known_bytes},
     {"known bytes of the group APIs", test_group_known_bytes},
     {"known bytes of the transaction APIs", test_txn_known_bytes},
+    {"known bytes of the admin APIs", test_admin_known_bytes},
     {"nullable struct (ConsumerGroupHeartbeat Assignment)", test_nullable_struct},
     {"tagged fields written, read, unknown skipped", test_tagged_fields},
     {"absent fields decode to defaults", test_defaults_for_absent_fields},

@@ -34,6 +34,10 @@ static const char *modes_help =
     "  offsets  -t TOPIC -p PART [--time earliest|latest|MS] [--max N]\n"
     "  bench    produce|consume -t TOPIC -n COUNT -s SIZE [--rate R] [--json]\n"
     "  run      -c CONFIG                                the log shipping service\n"
+    "  topics   [--create NAME --partitions N --replication-factor R [--config k=v]...]\n"
+    "           [--delete NAME] [--describe NAME] [--alter NAME --partitions N]\n"
+    "                                                    list, create, delete, grow, describe topics\n"
+    "  configs  --describe (--topic T | --broker ID)     a topic's or a broker's configs\n"
     "\n"
     "kafka-agent MODE --help describes a mode.\n\n";
 
@@ -131,7 +135,8 @@ static const struct {
     const char *name;
     mode_fn fn;
 } modes[] = {{"produce", agent_produce}, {"consume", agent_consume}, {"metadata", agent_metadata},
-             {"offsets", agent_offsets}, {"bench", agent_bench},     {"run", agent_run}};
+             {"offsets", agent_offsets}, {"bench", agent_bench},     {"run", agent_run},
+             {"topics", agent_topics},   {"configs", agent_configs}};
 
 /* Takes the common options out of argv (the mode's stay, in order). */
 static int common_options(agent_ctx_t *ctx, int argc, char **argv) {

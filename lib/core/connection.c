@@ -505,6 +505,8 @@ bool kafka__connection_add_topic(kafka_connection_t *c, const char *topic) {
 
 kafka__vcaps_t *kafka__connection_vcaps(kafka_connection_t *c) { return c->vcaps; }
 
+const kafka_conf_t *kafka__connection_conf(kafka_connection_t *c) { return c->conf; }
+
 size_t kafka_connection_request_stats(kafka_connection_t *c, kafka_request_stats_t *out, size_t max) {
     return c ? kafka__rmetrics_read(kafka__vcaps_metrics(c->vcaps), out, max) : 0;
 }

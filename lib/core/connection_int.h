@@ -40,6 +40,10 @@ void kafka__connection_tick(kafka_connection_t *c, int64_t interval_ms, kafka__c
 /* @thread any  @locks none */
 kafka__vcaps_t *kafka__connection_vcaps(kafka_connection_t *c);
 
+/* The connection's configuration (validated, owned by c). */
+/* @thread any  @locks none */
+const kafka_conf_t *kafka__connection_conf(kafka_connection_t *c);
+
 /* Adds topic to those whose metadata is kept (a refresh is asked for when it is new). */
 /* @thread any  @locks connection */
 bool kafka__connection_add_topic(kafka_connection_t *c, const char *topic);

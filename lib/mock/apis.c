@@ -26,6 +26,10 @@ const kmock_api_t kmock__apis[] = {
     {KAFKA_API_END_TXN, 0, KAFKA_API_END_TXN_MAX_VERSION, -1, kmock__handle_end_txn},
     {KAFKA_API_TXN_OFFSET_COMMIT, 0, KAFKA_API_TXN_OFFSET_COMMIT_MAX_VERSION, -1, kmock__handle_txn_offset_commit},
     {KAFKA_API_SASL_AUTHENTICATE, 0, KAFKA_API_SASL_AUTHENTICATE_MAX_VERSION, -1, kmock__handle_sasl_authenticate},
+    {KAFKA_API_CREATE_TOPICS, 0, KAFKA_API_CREATE_TOPICS_MAX_VERSION, -1, kmock__handle_create_topics},
+    {KAFKA_API_DELETE_TOPICS, 0, KAFKA_API_DELETE_TOPICS_MAX_VERSION, -1, kmock__handle_delete_topics},
+    {KAFKA_API_DESCRIBE_CONFIGS, 0, KAFKA_API_DESCRIBE_CONFIGS_MAX_VERSION, -1, kmock__handle_describe_configs},
+    {KAFKA_API_CREATE_PARTITIONS, 0, KAFKA_API_CREATE_PARTITIONS_MAX_VERSION, -1, kmock__handle_create_partitions},
 };
 const int kmock__napis = (int)(sizeof(kmock__apis) / sizeof(kmock__apis[0]));
 

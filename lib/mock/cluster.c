@@ -583,11 +583,7 @@ void kafka_mock_destroy(kafka_mock_t *m) {
     kmock__tls_files_remove(&m->tls_files);
     for (kmock_topic_t *t = m->topics, *n; t; t = n) {
         n = t->next;
-        for (int p = 0; p < t->npartitions; p++)
-            kmock__log_free(&t->partitions[p]);
-        free(t->partitions);
-        free(t->name);
-        free(t);
+        kmock__topic_free(t);
     }
     kmock__groups_free(m);
     kmock__txns_free(m);

@@ -51,10 +51,10 @@ kmock_result_t kmock__handle_metadata(kmock_req_t *rq, kafka_response_u *resp) {
         r->brokers.items[k].host = kafka_str("127.0.0.1");
         r->brokers.items[k].port = kmock__advertised_port(rq, &m->brokers[i]);
         r->brokers.items[k].rack = kafka_str(NULL);
-        if (r->controller_id < 1)
-            r->controller_id = m->brokers[i].id;
         k++;
     }
+    kmock_broker_t *ctl = kmock__controller(m);
+    r->controller_id = ctl ? ctl->id : -1;
     r->cluster_id = kafka_str(m->cluster_id);
     int16_t v = rq->hdr->request_api_version;
     /* v0: an empty list means every topic; v1+: null means every topic. */

@@ -85,10 +85,17 @@ typedef struct kmock_partition_s {
     size_t naborted, capaborted;
 } kmock_partition_t;
 
+/* A topic config set at creation (CreateTopics' Configs); the rest are at their defaults. */
+typedef struct kmock_tconfig_s {
+    char *name, *value;
+    struct kmock_tconfig_s *next;
+} kmock_tconfig_t;
+
 typedef struct kmock_topic_s {
     char *name;
     int npartitions;
     kmock_partition_t *partitions;
+    kmock_tconfig_t *configs;
     struct kmock_topic_s *next;
 } kmock_topic_t;
 
@@ -381,6 +388,10 @@ kmock_result_t kmock__handle_end_txn(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_txn_offset_commit(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_sasl_handshake(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_sasl_authenticate(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_create_topics(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_delete_topics(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_describe_configs(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_create_partitions(kmock_req_t *rq, kafka_response_u *resp);
 
 /* SASL (sasl.c). Whether a request of api_key is served on a connection in state s:
  * always without conf.sasl_mechanisms; else only ApiVersions and SaslHandshake (and
@@ -424,6 +435,40 @@ kmock_topic_t *kmock__topic_find(kafka_mock_t *m, const char *name, int32_t len)
 kmock_topic_t *kmock__topic_get(kafka_mock_t *m, const char *name, int32_t len, bool create);
 kafka_err_t kmock__topic_create(kafka_mock_t *m, const char *name, int32_t len, int partitions, int rf);
 kmock_partition_t *kmock__partition(kmock_topic_t *t, int32_t id);
+/* Unlinks a topic from m->topics and frees it with its logs and configs. */
+void kmock__topic_delete(kafka_mock_t *m, kmock_topic_t *t);
+/* Frees a topic that is not linked (its logs and configs). */
+void kmock__topic_free(kmock_topic_t *t);
+/* Grows t to `total` partitions, the new ones with t's replication factor (or the broker
+ * ids of assign[i], nassign of them, for the i-th new one); KAFKA_ERR__NO_MEMORY leaves t
+ * as it was. */
+kafka_err_t kmock__topic_grow(kafka_mock_t *m, kmock_topic_t *t, int32_t total, const int32_t *const *assign,
+                              const int32_t *nassign);
+/* The controller: the first live broker (Metadata's ControllerId), NULL when all are down. */
+kmock_broker_t *kmock__controller(kafka_mock_t *m);
+/* Live brokers. */
+int kmock__live_brokers(const kafka_mock_t *m);
+
+/* Topic and broker configs (configs.c); callers hold m->lock. */
+/* Checks one topic config: 0, or INVALID_CONFIG with why (Kafka's wording) for an unknown
+ * name or a value its type refuses. */
+int16_t kmock__config_check(kafka_str_t name, kafka_str_t value, char *why, size_t why_size);
+/* Sets (replaces) a topic config; false when out of memory. */
+bool kmock__config_set(kmock_topic_t *t, kafka_str_t name, kafka_str_t value);
+/* A described config: Kafka's ConfigSource numbers (1 topic, 4 static broker, 5 default). */
+typedef struct kmock_config_desc_s {
+    const char *name;
+    const char *value; /* NULL for a sensitive one */
+    int8_t source;
+    bool read_only, sensitive;
+} kmock_config_desc_t;
+/* The configs of a topic: every known one, set or default, in the table's order; *n of them
+ * (at most max). */
+int kmock__topic_configs(const kmock_topic_t *t, kmock_config_desc_t *out, int max);
+/* The configs of broker b (values formatted into buf, buf_size bytes). */
+int kmock__broker_configs(kafka_mock_t *m, const kmock_broker_t *b, kmock_config_desc_t *out, int max, char *buf,
+                          size_t buf_size);
+#define KMOCK_MAX_CONFIGS 32
 kmock_broker_t *kmock__broker(kafka_mock_t *m, int id);
 kmock_commit_t *kmock__commit_find(kafka_mock_t *m, kafka_str_t group, kafka_str_t topic, int32_t partition);
 /* Stores a committed offset (metadata NULL: null); KAFKA_ERR_UNKNOWN_SERVER_ERROR when out of memory. */

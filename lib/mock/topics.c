@@ -27,6 +27,24 @@ static bool valid_topic_name(const char *name, int32_t len) {
     return !(len == 1 && name[0] == '.') && !(len == 2 && name[0] == '.' && name[1] == '.');
 }
 
+/* Sets partition i of t: its replicas (ids[0..n-1], else n of them spread round-robin
+ * from a per-topic start, so topics do not all pile on broker 1) and the first live one
+ * as leader. */
+static void place(kafka_mock_t *m, kmock_topic_t *t, int i, int n, const int32_t *ids) {
+    kmock_partition_t *p = &t->partitions[i];
+    unsigned start = 0;
+    for (const char *c = t->name; *c; c++)
+        start = start * 31 + (unsigned char)*c;
+    p->id = i;
+    for (int r = 0; r < n; r++)
+        p->replicas[r] = ids ? ids[r] : (int32_t)((start + (unsigned)i + (unsigned)r) % (unsigned)m->nbrokers) + 1;
+    p->nreplicas = n;
+    p->leader = -1;
+    for (int r = 0; r < n && p->leader < 0; r++)
+        if (!m->brokers[p->replicas[r] - 1].down)
+            p->leader = p->replicas[r];
+}
+
 kafka_err_t kmock__topic_create(kafka_mock_t *m, const char *name, int32_t len, int partitions, int rf) {
     if (!valid_topic_name(name, len))
         return KAFKA_ERR_INVALID_TOPIC_EXCEPTION;
@@ -50,25 +68,65 @@ kafka_err_t kmock__topic_create(kafka_mock_t *m, const char *name, int32_t len, 
         return KAFKA_ERR__NO_MEMORY;
     }
     t->npartitions = partitions;
-    /* Spread leaders round-robin from a per-topic start, so topics do not all pile on
-     * broker 1; replicas follow the leader. */
-    unsigned start = 0;
-    for (int32_t i = 0; i < len; i++)
-        start = start * 31 + (unsigned char)name[i];
-    for (int i = 0; i < partitions; i++) {
-        kmock_partition_t *p = &t->partitions[i];
-        p->id = i;
-        for (int r = 0; r < rf; r++)
-            p->replicas[r] = (int32_t)((start + (unsigned)i + (unsigned)r) % (unsigned)m->nbrokers) + 1;
-        p->nreplicas = rf;
-        p->leader = -1;
-        for (int r = 0; r < rf && p->leader < 0; r++)
-            if (!m->brokers[p->replicas[r] - 1].down)
-                p->leader = p->replicas[r];
-    }
+    for (int i = 0; i < partitions; i++)
+        place(m, t, i, rf, NULL);
     t->next = m->topics;
     m->topics = t;
     return KAFKA_OK;
+}
+
+void kmock__topic_free(kmock_topic_t *t) {
+    for (int p = 0; p < t->npartitions; p++)
+        kmock__log_free(&t->partitions[p]);
+    for (kmock_tconfig_t *c = t->configs, *n; c; c = n) {
+        n = c->next;
+        free(c->name);
+        free(c->value);
+        free(c);
+    }
+    free(t->partitions);
+    free(t->name);
+    free(t);
+}
+
+void kmock__topic_delete(kafka_mock_t *m, kmock_topic_t *t) {
+    for (kmock_topic_t **pp = &m->topics; *pp; pp = &(*pp)->next) {
+        if (*pp == t) {
+            *pp = t->next;
+            break;
+        }
+    }
+    kmock__topic_free(t);
+}
+
+kafka_err_t kmock__topic_grow(kafka_mock_t *m, kmock_topic_t *t, int32_t total, const int32_t *const *assign,
+                              const int32_t *nassign) {
+    kmock_partition_t *np = realloc(t->partitions, (size_t)total * sizeof(*np));
+    if (!np)
+        return KAFKA_ERR__NO_MEMORY;
+    memset(np + t->npartitions, 0, (size_t)(total - t->npartitions) * sizeof(*np));
+    t->partitions = np;
+    int rf = t->npartitions ? t->partitions[0].nreplicas : 1;
+    for (int32_t i = t->npartitions; i < total; i++) {
+        int k = i - t->npartitions;
+        place(m, t, i, assign ? nassign[k] : rf, assign ? assign[k] : NULL);
+    }
+    t->npartitions = total;
+    return KAFKA_OK;
+}
+
+int kmock__live_brokers(const kafka_mock_t *m) {
+    int live = 0;
+    for (int i = 0; i < m->nbrokers; i++)
+        live += !m->brokers[i].down;
+    return live;
+}
+
+kmock_broker_t *kmock__controller(kafka_mock_t *m) {
+    for (int i = 0; i < m->nbrokers; i++)
+        if (!m->brokers[i].down)
+            return &m->brokers[i];
+    return NULL;
 }
 
 kmock_topic_t *kmock__topic_get(kafka_mock_t *m, const char *name, int32_t len, bool create) {

@@ -5,6 +5,7 @@
 #ifndef KAFKA_KAFKA_H
 #define KAFKA_KAFKA_H
 
+#include "kafka/admin.h"
 #include "kafka/buf.h"
 #include "kafka/conf.h"
 #include "kafka/connection.h"

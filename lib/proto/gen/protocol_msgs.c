@@ -611,6 +611,88 @@ static const kafka__field_t f_api_versions_response[] = {
 };
 static const kafka__schema_t s_api_versions_response = {"ApiVersionsResponse", sizeof(kafka_api_versions_response_t), 7, f_api_versions_response};
 
+static const kafka__field_t f_create_topics_request_creatable_replica_assignment[] = {
+    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_replica_assignment_t, partition_index), INT64_C(0), NULL},
+    {"BrokerIds", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_replica_assignment_t, broker_ids), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_create_topics_request_creatable_replica_assignment = {"CreatableReplicaAssignment", sizeof(kafka_create_topics_request_creatable_replica_assignment_t), 2, f_create_topics_request_creatable_replica_assignment};
+
+static const kafka__field_t f_create_topics_request_creatable_topic_config[] = {
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_topic_config_t, name), INT64_C(0), NULL},
+    {"Value", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_create_topics_request_creatable_topic_config_t, value), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_create_topics_request_creatable_topic_config = {"CreatableTopicConfig", sizeof(kafka_create_topics_request_creatable_topic_config_t), 2, f_create_topics_request_creatable_topic_config};
+
+static const kafka__field_t f_create_topics_request_creatable_topic[] = {
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_topic_t, name), INT64_C(0), NULL},
+    {"NumPartitions", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_topic_t, num_partitions), INT64_C(0), NULL},
+    {"ReplicationFactor", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_topic_t, replication_factor), INT64_C(0), NULL},
+    {"Assignments", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_topic_t, assignments), INT64_C(0), &s_create_topics_request_creatable_replica_assignment},
+    {"Configs", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_topic_t, configs), INT64_C(0), &s_create_topics_request_creatable_topic_config},
+};
+static const kafka__schema_t s_create_topics_request_creatable_topic = {"CreatableTopic", sizeof(kafka_create_topics_request_creatable_topic_t), 5, f_create_topics_request_creatable_topic};
+
+static const kafka__field_t f_create_topics_request[] = {
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_t, topics), INT64_C(0), &s_create_topics_request_creatable_topic},
+    {"timeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_t, timeout_ms), INT64_C(60000), NULL},
+    {"validateOnly", KAFKA__T_BOOL, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_create_topics_request_t, validate_only), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_create_topics_request = {"CreateTopicsRequest", sizeof(kafka_create_topics_request_t), 3, f_create_topics_request};
+
+static const kafka__field_t f_create_topics_response_creatable_topic_configs[] = {
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_configs_t, name), INT64_C(0), NULL},
+    {"Value", KAFKA__T_STRING, 0, 0, 0, 0, 5, 127, 5, 127, -1, offsetof(kafka_create_topics_response_creatable_topic_configs_t, value), INT64_C(0), NULL},
+    {"ReadOnly", KAFKA__T_BOOL, 0, 0, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_configs_t, read_only), INT64_C(0), NULL},
+    {"ConfigSource", KAFKA__T_INT8, 0, 0, 1, 0, 5, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_configs_t, config_source), INT64_C(-1), NULL},
+    {"IsSensitive", KAFKA__T_BOOL, 0, 0, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_configs_t, is_sensitive), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_create_topics_response_creatable_topic_configs = {"CreatableTopicConfigs", sizeof(kafka_create_topics_response_creatable_topic_configs_t), 5, f_create_topics_response_creatable_topic_configs};
+
+static const kafka__field_t f_create_topics_response_creatable_topic_result[] = {
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, name), INT64_C(0), NULL},
+    {"TopicId", KAFKA__T_UUID, 0, 0, 1, 0, 7, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, topic_id), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, error_code), INT64_C(0), NULL},
+    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 1, 0, 1, 127, 0, 127, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, error_message), INT64_C(0), NULL},
+    {"NumPartitions", KAFKA__T_INT32, 0, 0, 1, 0, 5, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, num_partitions), INT64_C(-1), NULL},
+    {"ReplicationFactor", KAFKA__T_INT16, 0, 0, 1, 0, 5, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, replication_factor), INT64_C(-1), NULL},
+    {"Configs", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 1, 0, 5, 127, 5, 127, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, configs), INT64_C(0), &s_create_topics_response_creatable_topic_configs},
+    {"TopicConfigErrorCode", KAFKA__T_INT16, 0, 0, 1, 0, 5, 127, 127, -1, 0, offsetof(kafka_create_topics_response_creatable_topic_result_t, topic_config_error_code), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_create_topics_response_creatable_topic_result = {"CreatableTopicResult", sizeof(kafka_create_topics_response_creatable_topic_result_t), 8, f_create_topics_response_creatable_topic_result};
+
+static const kafka__field_t f_create_topics_response[] = {
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 2, 127, 127, -1, -1, offsetof(kafka_create_topics_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_response_t, topics), INT64_C(0), &s_create_topics_response_creatable_topic_result},
+};
+static const kafka__schema_t s_create_topics_response = {"CreateTopicsResponse", sizeof(kafka_create_topics_response_t), 2, f_create_topics_response};
+
+static const kafka__field_t f_delete_topics_request_delete_topic_state[] = {
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 1, 6, 127, 6, 127, -1, offsetof(kafka_delete_topics_request_delete_topic_state_t, name), INT64_C(0), NULL},
+    {"TopicId", KAFKA__T_UUID, 0, 0, 0, 0, 6, 127, 127, -1, -1, offsetof(kafka_delete_topics_request_delete_topic_state_t, topic_id), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_delete_topics_request_delete_topic_state = {"DeleteTopicState", sizeof(kafka_delete_topics_request_delete_topic_state_t), 2, f_delete_topics_request_delete_topic_state};
+
+static const kafka__field_t f_delete_topics_request[] = {
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 6, 127, 127, -1, -1, offsetof(kafka_delete_topics_request_t, topics), INT64_C(0), &s_delete_topics_request_delete_topic_state},
+    {"TopicNames", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 1, 0, 0, 5, 127, -1, -1, offsetof(kafka_delete_topics_request_t, topic_names), INT64_C(0), NULL},
+    {"TimeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_delete_topics_request_t, timeout_ms), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_delete_topics_request = {"DeleteTopicsRequest", sizeof(kafka_delete_topics_request_t), 3, f_delete_topics_request};
+
+static const kafka__field_t f_delete_topics_response_deletable_topic_result[] = {
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 6, 127, -1, offsetof(kafka_delete_topics_response_deletable_topic_result_t, name), INT64_C(0), NULL},
+    {"TopicId", KAFKA__T_UUID, 0, 0, 1, 0, 6, 127, 127, -1, -1, offsetof(kafka_delete_topics_response_deletable_topic_result_t, topic_id), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_delete_topics_response_deletable_topic_result_t, error_code), INT64_C(0), NULL},
+    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 1, 1, 5, 127, 5, 127, -1, offsetof(kafka_delete_topics_response_deletable_topic_result_t, error_message), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_delete_topics_response_deletable_topic_result = {"DeletableTopicResult", sizeof(kafka_delete_topics_response_deletable_topic_result_t), 4, f_delete_topics_response_deletable_topic_result};
+
+static const kafka__field_t f_delete_topics_response[] = {
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_delete_topics_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"Responses", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_delete_topics_response_t, responses), INT64_C(0), &s_delete_topics_response_deletable_topic_result},
+};
+static const kafka__schema_t s_delete_topics_response = {"DeleteTopicsResponse", sizeof(kafka_delete_topics_response_t), 2, f_delete_topics_response};
+
 static const kafka__field_t f_init_producer_id_request[] = {
     {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_init_producer_id_request_t, transactional_id), INT64_C(0), NULL},
     {"TransactionTimeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_init_producer_id_request_t, transaction_timeout_ms), INT64_C(0), NULL},
@@ -751,6 +833,55 @@ static const kafka__field_t f_txn_offset_commit_response[] = {
 };
 static const kafka__schema_t s_txn_offset_commit_response = {"TxnOffsetCommitResponse", sizeof(kafka_txn_offset_commit_response_t), 2, f_txn_offset_commit_response};
 
+static const kafka__field_t f_describe_configs_request_resource[] = {
+    {"ResourceType", KAFKA__T_INT8, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_request_resource_t, resource_type), INT64_C(0), NULL},
+    {"ResourceName", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_request_resource_t, resource_name), INT64_C(0), NULL},
+    {"ConfigurationKeys", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_describe_configs_request_resource_t, configuration_keys), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_describe_configs_request_resource = {"DescribeConfigsResource", sizeof(kafka_describe_configs_request_resource_t), 3, f_describe_configs_request_resource};
+
+static const kafka__field_t f_describe_configs_request[] = {
+    {"Resources", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_request_t, resources), INT64_C(0), &s_describe_configs_request_resource},
+    {"IncludeSynonyms", KAFKA__T_BOOL, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_describe_configs_request_t, include_synonyms), INT64_C(0), NULL},
+    {"IncludeDocumentation", KAFKA__T_BOOL, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_describe_configs_request_t, include_documentation), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_describe_configs_request = {"DescribeConfigsRequest", sizeof(kafka_describe_configs_request_t), 3, f_describe_configs_request};
+
+static const kafka__field_t f_describe_configs_response_synonym[] = {
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_synonym_t, name), INT64_C(0), NULL},
+    {"Value", KAFKA__T_STRING, 0, 0, 0, 0, 1, 127, 0, 127, -1, offsetof(kafka_describe_configs_response_synonym_t, value), INT64_C(0), NULL},
+    {"Source", KAFKA__T_INT8, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_synonym_t, source), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_describe_configs_response_synonym = {"DescribeConfigsSynonym", sizeof(kafka_describe_configs_response_synonym_t), 3, f_describe_configs_response_synonym};
+
+static const kafka__field_t f_describe_configs_response_resource_result[] = {
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, name), INT64_C(0), NULL},
+    {"Value", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_describe_configs_response_resource_result_t, value), INT64_C(0), NULL},
+    {"ReadOnly", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, read_only), INT64_C(0), NULL},
+    {"IsDefault", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 0, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, is_default), INT64_C(0), NULL},
+    {"ConfigSource", KAFKA__T_INT8, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, config_source), INT64_C(-1), NULL},
+    {"IsSensitive", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, is_sensitive), INT64_C(0), NULL},
+    {"Synonyms", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, synonyms), INT64_C(0), &s_describe_configs_response_synonym},
+    {"ConfigType", KAFKA__T_INT8, 0, 0, 1, 0, 3, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, config_type), INT64_C(0), NULL},
+    {"Documentation", KAFKA__T_STRING, 0, 0, 1, 0, 3, 127, 0, 127, -1, offsetof(kafka_describe_configs_response_resource_result_t, documentation), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_describe_configs_response_resource_result = {"DescribeConfigsResourceResult", sizeof(kafka_describe_configs_response_resource_result_t), 9, f_describe_configs_response_resource_result};
+
+static const kafka__field_t f_describe_configs_response_result[] = {
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_result_t, error_code), INT64_C(0), NULL},
+    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_describe_configs_response_result_t, error_message), INT64_C(0), NULL},
+    {"ResourceType", KAFKA__T_INT8, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_result_t, resource_type), INT64_C(0), NULL},
+    {"ResourceName", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_result_t, resource_name), INT64_C(0), NULL},
+    {"Configs", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_result_t, configs), INT64_C(0), &s_describe_configs_response_resource_result},
+};
+static const kafka__schema_t s_describe_configs_response_result = {"DescribeConfigsResult", sizeof(kafka_describe_configs_response_result_t), 5, f_describe_configs_response_result};
+
+static const kafka__field_t f_describe_configs_response[] = {
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"Results", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_t, results), INT64_C(0), &s_describe_configs_response_result},
+};
+static const kafka__schema_t s_describe_configs_response = {"DescribeConfigsResponse", sizeof(kafka_describe_configs_response_t), 2, f_describe_configs_response};
+
 static const kafka__field_t f_sasl_authenticate_request[] = {
     {"AuthBytes", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_authenticate_request_t, auth_bytes), INT64_C(0), NULL},
 };
@@ -763,6 +894,38 @@ static const kafka__field_t f_sasl_authenticate_response[] = {
     {"SessionLifetimeMs", KAFKA__T_INT64, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_sasl_authenticate_response_t, session_lifetime_ms), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_sasl_authenticate_response = {"SaslAuthenticateResponse", sizeof(kafka_sasl_authenticate_response_t), 4, f_sasl_authenticate_response};
+
+static const kafka__field_t f_create_partitions_request_assignment[] = {
+    {"BrokerIds", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_request_assignment_t, broker_ids), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_create_partitions_request_assignment = {"CreatePartitionsAssignment", sizeof(kafka_create_partitions_request_assignment_t), 1, f_create_partitions_request_assignment};
+
+static const kafka__field_t f_create_partitions_request_topic[] = {
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_request_topic_t, name), INT64_C(0), NULL},
+    {"Count", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_request_topic_t, count), INT64_C(0), NULL},
+    {"Assignments", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_create_partitions_request_topic_t, assignments), INT64_C(0), &s_create_partitions_request_assignment},
+};
+static const kafka__schema_t s_create_partitions_request_topic = {"CreatePartitionsTopic", sizeof(kafka_create_partitions_request_topic_t), 3, f_create_partitions_request_topic};
+
+static const kafka__field_t f_create_partitions_request[] = {
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_request_t, topics), INT64_C(0), &s_create_partitions_request_topic},
+    {"TimeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_request_t, timeout_ms), INT64_C(0), NULL},
+    {"ValidateOnly", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_request_t, validate_only), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_create_partitions_request = {"CreatePartitionsRequest", sizeof(kafka_create_partitions_request_t), 3, f_create_partitions_request};
+
+static const kafka__field_t f_create_partitions_response_topic_result[] = {
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_response_topic_result_t, name), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_response_topic_result_t, error_code), INT64_C(0), NULL},
+    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 0, 1, 0, 127, 0, 127, -1, offsetof(kafka_create_partitions_response_topic_result_t, error_message), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_create_partitions_response_topic_result = {"CreatePartitionsTopicResult", sizeof(kafka_create_partitions_response_topic_result_t), 3, f_create_partitions_response_topic_result};
+
+static const kafka__field_t f_create_partitions_response[] = {
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"Results", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_response_t, results), INT64_C(0), &s_create_partitions_response_topic_result},
+};
+static const kafka__schema_t s_create_partitions_response = {"CreatePartitionsResponse", sizeof(kafka_create_partitions_response_t), 2, f_create_partitions_response};
 
 static const kafka__field_t f_consumer_group_heartbeat_request_topic_partitions[] = {
     {"TopicId", KAFKA__T_UUID, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_request_topic_partitions_t, topic_id), INT64_C(0), NULL},
@@ -822,11 +985,15 @@ const kafka__api_t kafka__apis[KAFKA_API_COUNT] = {
     {16, "ListGroups", 0, 5, 3, &s_list_groups_request, &s_list_groups_response},
     {17, "SaslHandshake", 0, 1, 127, &s_sasl_handshake_request, &s_sasl_handshake_response},
     {18, "ApiVersions", 0, 3, 3, &s_api_versions_request, &s_api_versions_response},
+    {19, "CreateTopics", 0, 7, 5, &s_create_topics_request, &s_create_topics_response},
+    {20, "DeleteTopics", 0, 6, 4, &s_delete_topics_request, &s_delete_topics_response},
     {22, "InitProducerId", 0, 5, 2, &s_init_producer_id_request, &s_init_producer_id_response},
     {24, "AddPartitionsToTxn", 0, 5, 3, &s_add_partitions_to_txn_request, &s_add_partitions_to_txn_response},
     {25, "AddOffsetsToTxn", 0, 4, 3, &s_add_offsets_to_txn_request, &s_add_offsets_to_txn_response},
     {26, "EndTxn", 0, 5, 3, &s_end_txn_request, &s_end_txn_response},
     {28, "TxnOffsetCommit", 0, 5, 3, &s_txn_offset_commit_request, &s_txn_offset_commit_response},
+    {32, "DescribeConfigs", 0, 4, 4, &s_describe_configs_request, &s_describe_configs_response},
     {36, "SaslAuthenticate", 0, 2, 2, &s_sasl_authenticate_request, &s_sasl_authenticate_response},
+    {37, "CreatePartitions", 0, 3, 2, &s_create_partitions_request, &s_create_partitions_response},
     {68, "ConsumerGroupHeartbeat", 0, 1, 0, &s_consumer_group_heartbeat_request, &s_consumer_group_heartbeat_response},
 };

@@ -21,12 +21,16 @@ enum kafka_api_key_e {
     KAFKA_API_LIST_GROUPS = 16,
     KAFKA_API_SASL_HANDSHAKE = 17,
     KAFKA_API_API_VERSIONS = 18,
+    KAFKA_API_CREATE_TOPICS = 19,
+    KAFKA_API_DELETE_TOPICS = 20,
     KAFKA_API_INIT_PRODUCER_ID = 22,
     KAFKA_API_ADD_PARTITIONS_TO_TXN = 24,
     KAFKA_API_ADD_OFFSETS_TO_TXN = 25,
     KAFKA_API_END_TXN = 26,
     KAFKA_API_TXN_OFFSET_COMMIT = 28,
+    KAFKA_API_DESCRIBE_CONFIGS = 32,
     KAFKA_API_SASL_AUTHENTICATE = 36,
+    KAFKA_API_CREATE_PARTITIONS = 37,
     KAFKA_API_CONSUMER_GROUP_HEARTBEAT = 68,
 };
 enum kafka_api_max_version_e {
@@ -45,15 +49,19 @@ enum kafka_api_max_version_e {
     KAFKA_API_LIST_GROUPS_MAX_VERSION = 5,
     KAFKA_API_SASL_HANDSHAKE_MAX_VERSION = 1,
     KAFKA_API_API_VERSIONS_MAX_VERSION = 3,
+    KAFKA_API_CREATE_TOPICS_MAX_VERSION = 7,
+    KAFKA_API_DELETE_TOPICS_MAX_VERSION = 6,
     KAFKA_API_INIT_PRODUCER_ID_MAX_VERSION = 5,
     KAFKA_API_ADD_PARTITIONS_TO_TXN_MAX_VERSION = 5,
     KAFKA_API_ADD_OFFSETS_TO_TXN_MAX_VERSION = 4,
     KAFKA_API_END_TXN_MAX_VERSION = 5,
     KAFKA_API_TXN_OFFSET_COMMIT_MAX_VERSION = 5,
+    KAFKA_API_DESCRIBE_CONFIGS_MAX_VERSION = 4,
     KAFKA_API_SASL_AUTHENTICATE_MAX_VERSION = 2,
+    KAFKA_API_CREATE_PARTITIONS_MAX_VERSION = 3,
     KAFKA_API_CONSUMER_GROUP_HEARTBEAT_MAX_VERSION = 1,
 };
-#define KAFKA_API_COUNT 22
+#define KAFKA_API_COUNT 26
 
 typedef struct kafka_request_header_s {
     int16_t request_api_key;
@@ -579,6 +587,77 @@ typedef struct kafka_api_versions_response_s {
     bool zk_migration_ready;
 } kafka_api_versions_response_t;
 
+typedef struct kafka_create_topics_request_creatable_replica_assignment_s {
+    int32_t partition_index;
+    struct { int32_t *items; int32_t count; } broker_ids;
+} kafka_create_topics_request_creatable_replica_assignment_t;
+
+typedef struct kafka_create_topics_request_creatable_topic_config_s {
+    kafka_str_t name;
+    kafka_str_t value;
+} kafka_create_topics_request_creatable_topic_config_t;
+
+typedef struct kafka_create_topics_request_creatable_topic_s {
+    kafka_str_t name;
+    int32_t num_partitions;
+    int16_t replication_factor;
+    struct { kafka_create_topics_request_creatable_replica_assignment_t *items; int32_t count; } assignments;
+    struct { kafka_create_topics_request_creatable_topic_config_t *items; int32_t count; } configs;
+} kafka_create_topics_request_creatable_topic_t;
+
+typedef struct kafka_create_topics_request_s {
+    struct { kafka_create_topics_request_creatable_topic_t *items; int32_t count; } topics;
+    int32_t timeout_ms;
+    bool validate_only;
+} kafka_create_topics_request_t;
+
+typedef struct kafka_create_topics_response_creatable_topic_configs_s {
+    kafka_str_t name;
+    kafka_str_t value;
+    bool read_only;
+    int8_t config_source;
+    bool is_sensitive;
+} kafka_create_topics_response_creatable_topic_configs_t;
+
+typedef struct kafka_create_topics_response_creatable_topic_result_s {
+    kafka_str_t name;
+    kafka_uuid_t topic_id;
+    int16_t error_code;
+    kafka_str_t error_message;
+    int16_t topic_config_error_code;
+    int32_t num_partitions;
+    int16_t replication_factor;
+    struct { kafka_create_topics_response_creatable_topic_configs_t *items; int32_t count; } configs;
+} kafka_create_topics_response_creatable_topic_result_t;
+
+typedef struct kafka_create_topics_response_s {
+    int32_t throttle_time_ms;
+    struct { kafka_create_topics_response_creatable_topic_result_t *items; int32_t count; } topics;
+} kafka_create_topics_response_t;
+
+typedef struct kafka_delete_topics_request_delete_topic_state_s {
+    kafka_str_t name;
+    kafka_uuid_t topic_id;
+} kafka_delete_topics_request_delete_topic_state_t;
+
+typedef struct kafka_delete_topics_request_s {
+    struct { kafka_delete_topics_request_delete_topic_state_t *items; int32_t count; } topics;
+    struct { kafka_str_t *items; int32_t count; } topic_names;
+    int32_t timeout_ms;
+} kafka_delete_topics_request_t;
+
+typedef struct kafka_delete_topics_response_deletable_topic_result_s {
+    kafka_str_t name;
+    kafka_uuid_t topic_id;
+    int16_t error_code;
+    kafka_str_t error_message;
+} kafka_delete_topics_response_deletable_topic_result_t;
+
+typedef struct kafka_delete_topics_response_s {
+    int32_t throttle_time_ms;
+    struct { kafka_delete_topics_response_deletable_topic_result_t *items; int32_t count; } responses;
+} kafka_delete_topics_response_t;
+
 typedef struct kafka_init_producer_id_request_s {
     kafka_str_t transactional_id;
     int32_t transaction_timeout_ms;
@@ -700,6 +779,49 @@ typedef struct kafka_txn_offset_commit_response_s {
     struct { kafka_txn_offset_commit_response_topic_t *items; int32_t count; } topics;
 } kafka_txn_offset_commit_response_t;
 
+typedef struct kafka_describe_configs_request_resource_s {
+    int8_t resource_type;
+    kafka_str_t resource_name;
+    struct { kafka_str_t *items; int32_t count; } configuration_keys;
+} kafka_describe_configs_request_resource_t;
+
+typedef struct kafka_describe_configs_request_s {
+    struct { kafka_describe_configs_request_resource_t *items; int32_t count; } resources;
+    bool include_synonyms;
+    bool include_documentation;
+} kafka_describe_configs_request_t;
+
+typedef struct kafka_describe_configs_response_synonym_s {
+    kafka_str_t name;
+    kafka_str_t value;
+    int8_t source;
+} kafka_describe_configs_response_synonym_t;
+
+typedef struct kafka_describe_configs_response_resource_result_s {
+    kafka_str_t name;
+    kafka_str_t value;
+    bool read_only;
+    bool is_default;
+    int8_t config_source;
+    bool is_sensitive;
+    struct { kafka_describe_configs_response_synonym_t *items; int32_t count; } synonyms;
+    int8_t config_type;
+    kafka_str_t documentation;
+} kafka_describe_configs_response_resource_result_t;
+
+typedef struct kafka_describe_configs_response_result_s {
+    int16_t error_code;
+    kafka_str_t error_message;
+    int8_t resource_type;
+    kafka_str_t resource_name;
+    struct { kafka_describe_configs_response_resource_result_t *items; int32_t count; } configs;
+} kafka_describe_configs_response_result_t;
+
+typedef struct kafka_describe_configs_response_s {
+    int32_t throttle_time_ms;
+    struct { kafka_describe_configs_response_result_t *items; int32_t count; } results;
+} kafka_describe_configs_response_t;
+
 typedef struct kafka_sasl_authenticate_request_s {
     kafka_bytes_t auth_bytes;
 } kafka_sasl_authenticate_request_t;
@@ -710,6 +832,33 @@ typedef struct kafka_sasl_authenticate_response_s {
     kafka_bytes_t auth_bytes;
     int64_t session_lifetime_ms;
 } kafka_sasl_authenticate_response_t;
+
+typedef struct kafka_create_partitions_request_assignment_s {
+    struct { int32_t *items; int32_t count; } broker_ids;
+} kafka_create_partitions_request_assignment_t;
+
+typedef struct kafka_create_partitions_request_topic_s {
+    kafka_str_t name;
+    int32_t count;
+    struct { kafka_create_partitions_request_assignment_t *items; int32_t count; } assignments;
+} kafka_create_partitions_request_topic_t;
+
+typedef struct kafka_create_partitions_request_s {
+    struct { kafka_create_partitions_request_topic_t *items; int32_t count; } topics;
+    int32_t timeout_ms;
+    bool validate_only;
+} kafka_create_partitions_request_t;
+
+typedef struct kafka_create_partitions_response_topic_result_s {
+    kafka_str_t name;
+    int16_t error_code;
+    kafka_str_t error_message;
+} kafka_create_partitions_response_topic_result_t;
+
+typedef struct kafka_create_partitions_response_s {
+    int32_t throttle_time_ms;
+    struct { kafka_create_partitions_response_topic_result_t *items; int32_t count; } results;
+} kafka_create_partitions_response_t;
 
 typedef struct kafka_consumer_group_heartbeat_request_topic_partitions_s {
     kafka_uuid_t topic_id;
@@ -765,12 +914,16 @@ typedef union kafka_request_u {
     kafka_list_groups_request_t list_groups;
     kafka_sasl_handshake_request_t sasl_handshake;
     kafka_api_versions_request_t api_versions;
+    kafka_create_topics_request_t create_topics;
+    kafka_delete_topics_request_t delete_topics;
     kafka_init_producer_id_request_t init_producer_id;
     kafka_add_partitions_to_txn_request_t add_partitions_to_txn;
     kafka_add_offsets_to_txn_request_t add_offsets_to_txn;
     kafka_end_txn_request_t end_txn;
     kafka_txn_offset_commit_request_t txn_offset_commit;
+    kafka_describe_configs_request_t describe_configs;
     kafka_sasl_authenticate_request_t sasl_authenticate;
+    kafka_create_partitions_request_t create_partitions;
     kafka_consumer_group_heartbeat_request_t consumer_group_heartbeat;
 } kafka_request_u;
 typedef union kafka_response_u {
@@ -789,12 +942,16 @@ typedef union kafka_response_u {
     kafka_list_groups_response_t list_groups;
     kafka_sasl_handshake_response_t sasl_handshake;
     kafka_api_versions_response_t api_versions;
+    kafka_create_topics_response_t create_topics;
+    kafka_delete_topics_response_t delete_topics;
     kafka_init_producer_id_response_t init_producer_id;
     kafka_add_partitions_to_txn_response_t add_partitions_to_txn;
     kafka_add_offsets_to_txn_response_t add_offsets_to_txn;
     kafka_end_txn_response_t end_txn;
     kafka_txn_offset_commit_response_t txn_offset_commit;
+    kafka_describe_configs_response_t describe_configs;
     kafka_sasl_authenticate_response_t sasl_authenticate;
+    kafka_create_partitions_response_t create_partitions;
     kafka_consumer_group_heartbeat_response_t consumer_group_heartbeat;
 } kafka_response_u;
 
