@@ -8,7 +8,7 @@
 #      producer, consumer, log, statistics, version fallback, SASL, TLS, compression, the
 #      agent's metrics endpoint)
 #   6. libFuzzer build (clang): each fuzz target runs briefly from its corpus
-# Set KAFKA_FUZZ_SECONDS (default 10: 9 targets, CI stays under 20 minutes) to fuzz longer; KAFKA_SKIP_FUZZ=1 to skip step 6.
+# Set KAFKA_FUZZ_SECONDS (default 10, so that CI stays under 20 minutes) to fuzz longer; KAFKA_SKIP_FUZZ=1 to skip step 6.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
