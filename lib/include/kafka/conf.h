@@ -79,6 +79,13 @@ typedef enum kafka_conf_prop_e {
     KAFKA_CONF_SASL_MECHANISM = 47,               /* sasl.mechanism (alias sasl.mechanisms) */
     KAFKA_CONF_SASL_USERNAME = 48,                /* sasl.username */
     KAFKA_CONF_SASL_PASSWORD = 49,                /* sasl.password: a secret, never shown */
+    KAFKA_CONF_GROUP_INSTANCE_ID = 50,            /* group.instance.id */
+    KAFKA_CONF_GROUP_PROTOCOL = 51,               /* group.protocol: kafka_group_protocol_t */
+    KAFKA_CONF_PARTITION_ASSIGNMENT_STRATEGY = 52, /* partition.assignment.strategy */
+    KAFKA_CONF_SESSION_TIMEOUT_MS = 53,           /* session.timeout.ms */
+    KAFKA_CONF_HEARTBEAT_INTERVAL_MS = 54,        /* heartbeat.interval.ms */
+    KAFKA_CONF_MAX_POLL_INTERVAL_MS = 55,         /* max.poll.interval.ms */
+    KAFKA_CONF_ENABLE_AUTO_OFFSET_STORE = 56,     /* enable.auto.offset.store */
     KAFKA_CONF__COUNT /* one past the last number: grows with every new property */
 } kafka_conf_prop_t;
 
@@ -95,6 +102,13 @@ typedef enum kafka_isolation_level_e {
     KAFKA_ISOLATION_READ_UNCOMMITTED = 0,
     KAFKA_ISOLATION_READ_COMMITTED = 1
 } kafka_isolation_level_t;
+
+/* group.protocol: the classic group protocol (JoinGroup/SyncGroup/Heartbeat) or KIP-848's
+ * (ConsumerGroupHeartbeat; not implemented yet, refused). */
+typedef enum kafka_group_protocol_e {
+    KAFKA_GROUP_PROTOCOL_CLASSIC = 0,
+    KAFKA_GROUP_PROTOCOL_CONSUMER = 1
+} kafka_group_protocol_t;
 
 typedef enum kafka_offsets_storage_e {
     KAFKA_OFFSETS_STORAGE_KAFKA,
