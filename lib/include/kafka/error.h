@@ -52,7 +52,7 @@ extern "C" {
     X(STATE, -143, false, "Not valid in the current state")                                        \
     X(AUTO_OFFSET_RESET, -144, false, "auto.offset.reset moved the position past messages not read")  \
     X(SSL, -145, false, "TLS failed (handshake, certificate) or only one side speaks TLS")       \
-    X(MAX_POLL_EXCEEDED, -150, false, "The application did not poll within max.poll.interval.ms: the group was left") \
+    X(MAX_POLL_EXCEEDED, -146, false, "The application did not poll within max.poll.interval.ms: the group was left") \
     X(UNKNOWN, -199, false, "Unknown client error")
 
 /* Broker errors: X(NAME, code, retriable, "description"), Kafka's codes. */
