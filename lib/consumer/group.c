@@ -277,6 +277,7 @@ kafka_err_t kafka_consumer_subscribe(kafka_consumer_t *c, const char *const *top
         g->has_re |= subs[i].is_re;
     kafka__group_set_topics(g, NULL, 0);
     g->next_regex_ms = 0; /* patterns are matched before the next join */
+    g->patterns_matched = false;
     g->rejoin = true;
     snprintf(g->rejoin_why, sizeof(g->rejoin_why), "subscription changed");
     if (g->state == KAFKA__GS_IDLE)

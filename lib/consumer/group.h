@@ -89,6 +89,7 @@ typedef struct kafka__group_s {
     const char **topics; /* what it stands for now (interned, sorted); regexes matched on metadata */
     size_t ntopics;
     int64_t next_regex_ms;
+    bool patterns_matched; /* once since subscribe: the first join waits for it */
     /* Membership. */
     kafka__gstate_t state;
     char member_id[256];

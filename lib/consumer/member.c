@@ -530,6 +530,12 @@ static void match_patterns(kafka__group_t *g) {
     pthread_mutex_unlock(&g->lock);
     kafka_consumer_t *c = g->c;
     kafka__metadata_t *known = kafka__connection_metadata(c->cluster);
+    if (!known || known->nbrokers == 0) { /* just started: wait for the brokers */
+        char why[400];
+        kafka__metadata_release(known);
+        kafka_connection_wait_metadata(c->cluster, NULL, 2000, why, sizeof(why));
+        known = kafka__connection_metadata(c->cluster);
+    }
     kafka__metadata_t *md = NULL;
     if (known && known->nbrokers > 0) {
         const kafka__md_broker_t *b = &known->brokers[g->find_rr++ % (uint32_t)known->nbrokers];
@@ -547,8 +553,12 @@ static void match_patterns(kafka__group_t *g) {
     }
     kafka__metadata_release(known);
     pthread_mutex_lock(&g->lock);
-    if (!md)
-        return; /* tried again at the next interval */
+    if (!md) { /* again soon: no join before the patterns were matched once */
+        if (!g->patterns_matched)
+            g->next_regex_ms = kafka__now_ms() + 200;
+        return;
+    }
+    g->patterns_matched = true;
     const char **matched = md->ntopics ? malloc((size_t)md->ntopics * sizeof(*matched)) : NULL;
     size_t n = 0;
     for (int32_t t = 0; matched && t < md->ntopics; t++) {
@@ -645,6 +655,10 @@ void *kafka__group_main(void *arg) {
         }
         if (g->has_re && now >= g->next_regex_ms) {
             match_patterns(g);
+            continue;
+        }
+        if (g->has_re && !g->patterns_matched) {
+            wait_until(g, g->next_regex_ms);
             continue;
         }
         if (!g->coord_known) {
