@@ -306,6 +306,43 @@ static void test_max_poll_exceeded(void) {
     kafka_mock_destroy(m);
 }
 
+/* A commit in a generation the group has left behind is refused, the error names the
+ * generation, and the member rejoins. */
+static void test_stale_commit(void) {
+    static int seen[NMSG];
+    memset(seen, 0, sizeof(seen));
+    kafka_mock_t *m = kafka_test_mock(1, true);
+    const char *bs = kafka_mock_bootstrap(m);
+    CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_create(m, "gt-stale", NPART, 1), KAFKA_OK);
+    gu_member_t a;
+    gu_member_t *mbs[] = {&a};
+    /* Slow heartbeats: the commit learns of the expiry first. */
+    const char *kv[] = {"enable.auto.commit", "false", "heartbeat.interval.ms", "2500", NULL};
+    gu_start(&a, bs, "grp-stale", "range", "gt-stale", kv, seen, NMSG, "a-");
+    CU_ASSERT_FATAL(POLL_UNTIL(mbs, 1, gu_all_stable(mbs, 1) && gu_nassigned(&a) == NPART));
+    kafka_test_produce(bs, NULL, "gt-stale", NPART, 60, 40, "a-");
+    CU_ASSERT(POLL_UNTIL(mbs, 1, a.got == 60));
+    kafka_consumer_group_info_t info;
+    kafka_consumer_group_info(a.c, &info);
+    CU_ASSERT_EQUAL(kafka_mock_group_expire(m, "grp-stale", info.member_id), KAFKA_OK);
+    char err[600], want[64];
+    kafka_err_t e = kafka_consumer_commit_positions(a.c, false, err, sizeof(err));
+    CU_ASSERT(e == KAFKA_ERR_UNKNOWN_MEMBER_ID || e == KAFKA_ERR_ILLEGAL_GENERATION);
+    snprintf(want, sizeof(want), "refused for generation %d", (int)info.generation);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+    if (!strstr(err, want))
+        fprintf(stderr, "stale commit: %s\n", err);
+    /* It rejoins (before its next heartbeat would have told it) and commits again. */
+    CU_ASSERT(POLL_UNTIL(mbs, 1, a.events[KAFKA_REBALANCE_LOST] > 0 && gu_all_stable(mbs, 1) &&
+                                     gu_nassigned(&a) == NPART));
+    CU_ASSERT_EQUAL(a.events[KAFKA_REBALANCE_REVOKED], 0); /* fenced: lost, not revoked */
+    kafka_consumer_group_info_t again;
+    kafka_consumer_group_info(a.c, &again);
+    CU_ASSERT(again.generation > info.generation);
+    gu_stop(&a);
+    kafka_mock_destroy(m);
+}
+
 /* A pattern subscription: the topics matching it, and one created later. */
 static void test_pattern(void) {
     kafka_mock_t *m = kafka_test_mock(2, true);
@@ -383,6 +420,7 @@ static CU_TestInfo tests[] = {
     {"coordinator moves, NOT_COORDINATOR", test_coordinator_moves},
     {"static member rejoins without a rebalance", test_static_rejoin},
     {"max.poll.interval.ms exceeded", test_max_poll_exceeded},
+    {"a commit of a stale generation", test_stale_commit},
     {"pattern subscription", test_pattern},
     {"subscribe errors", test_subscribe_errors},
     CU_TEST_INFO_NULL,

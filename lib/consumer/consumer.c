@@ -66,7 +66,11 @@ void kafka_consumer_destroy(kafka_consumer_t *c) {
     kafka__loop_t *loop = c->loop;
     if (c->group && loop && loop->auto_commit) /* while still in the generation */
         kafka_consumer_commit_positions(c, false, NULL, 0);
-    kafka__group_destroy(c->group); /* leaves the group (a dynamic member) */
+    pthread_mutex_lock(&c->lock);
+    kafka__group_t *g = c->group;
+    c->group = NULL; /* the loop's last commit is a simple one */
+    pthread_mutex_unlock(&c->lock);
+    kafka__group_destroy(g); /* leaves the group (a dynamic member) */
     kafka__loop_destroy(loop);      /* before the connections its fetchers use */
     kafka__conn_close_all(c);
     kafka_connection_destroy(c->cluster);

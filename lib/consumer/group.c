@@ -249,26 +249,26 @@ kafka_err_t kafka_consumer_subscribe(kafka_consumer_t *c, const char *const *top
                                         errstr, errstr_size);
         }
     }
-    if (!loop || (!g && !(g = group_new(c)))) {
+    kafka__group_t *fresh = NULL;
+    if (!loop || (!g && !(g = fresh = group_new(c)))) {
         free_subs(subs, n);
         return kafka__consumer_fail(c, KAFKA_ERR__NO_MEMORY, "subscribe: out of memory", errstr, errstr_size);
     }
     pthread_mutex_lock(&c->lock);
-    bool fresh = c->group == NULL;
-    if (fresh)
+    if (!c->group)
         c->group = g;
-    g->cb = c->rebalance_cb;
-    g->cb_opaque = c->rebalance_opaque;
+    g = c->group; /* another thread's subscribe may have made one meanwhile */
+    kafka_rebalance_cb_t *cb = c->rebalance_cb;
+    void *cb_opaque = c->rebalance_opaque;
     pthread_mutex_unlock(&c->lock);
-    if (fresh) {
-        pthread_mutex_lock(&loop->lock);
-        loop->group = g;
-        pthread_mutex_unlock(&loop->lock);
-    }
+    if (fresh && fresh != g)
+        kafka__group_destroy(fresh);
     for (size_t i = 0; i < n; i++)
         if (!subs[i].is_re)
             kafka__connection_add_topic(c->cluster, subs[i].name);
     pthread_mutex_lock(&g->lock);
+    g->cb = cb;
+    g->cb_opaque = cb_opaque;
     free_subs(g->subs, g->nsubs);
     g->subs = subs;
     g->nsubs = n;
@@ -456,9 +456,8 @@ void kafka__group_identity(kafka__group_t *g, int32_t *generation, char *member_
 
 void kafka__group_commit_refused(kafka__group_t *g, kafka_err_t err, int32_t generation) {
     pthread_mutex_lock(&g->lock);
-    if (generation == g->generation && g->state == KAFKA__GS_STABLE && !g->rejoin) {
-        g->rejoin = true;
-        snprintf(g->rejoin_why, sizeof(g->rejoin_why), "a commit was refused with %s", kafka_err_name(err));
+    if (generation == g->generation && generation >= 0 && !g->refused) {
+        g->refused = err; /* the group thread takes it as a heartbeat's answer */
         pthread_cond_broadcast(&g->cv);
     }
     pthread_mutex_unlock(&g->lock);

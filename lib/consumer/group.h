@@ -105,6 +105,7 @@ typedef struct kafka__group_s {
     kafka__assign_counts_t *counts;
     size_t ncounts;
     int64_t last_hb_ok_ms;
+    kafka_err_t refused; /* a commit of this generation was refused with it (kafka__group_commit_refused) */
     int64_t exceeded_at_ms; /* POLL_EXCEEDED: when the group was left */
     /* Events for poll(), oldest first. */
     kafka__gevent_t *ev_head, **ev_tail;
@@ -144,8 +145,8 @@ bool kafka__group_pending(kafka__group_t *g);
 void kafka__group_identity(kafka__group_t *g, int32_t *generation, char *member_id, size_t member_size,
                            const char **instance_id);
 /* A commit was refused for the member's generation (ILLEGAL_GENERATION,
- * UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS, FENCED_INSTANCE_ID): the group thread
- * rejoins (as a heartbeat with that error would have it). */
+ * UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS, FENCED_INSTANCE_ID): the group thread acts
+ * as on a heartbeat with that error (rejoin; partitions lost when fenced). */
 /* @thread any  @locks g->lock */
 void kafka__group_commit_refused(kafka__group_t *g, kafka_err_t err, int32_t generation);
 

@@ -90,10 +90,7 @@ typedef struct kafka__loop_s {
     int32_t fetch_max_bytes;
     bool auto_commit, can_commit;
     bool auto_store; /* enable.auto.offset.store: commits take positions, else stored offsets */
-    /* Group membership: the group (set once by the first subscribe, under lock) and its
-     * events waiting for poll() (set by the group thread, cleared by poll). */
-    struct kafka__group_s *group;
-    bool group_wake;
+    bool group_wake; /* group events wait for poll() (set by the group thread, cleared by poll) */
     int64_t auto_commit_ms, next_auto_commit_ms;
     uint64_t commit_seq; /* the last snapshot's number (lock) */
     /* The committer thread and its queue (commit_lock). */

@@ -677,6 +677,13 @@ void *kafka__group_main(void *arg) {
                 g->state = is_member(g) ? KAFKA__GS_STABLE : KAFKA__GS_JOINING;
             continue;
         }
+        if (g->refused) {
+            kafka_err_t e = g->refused;
+            g->refused = KAFKA_OK;
+            if (is_member(g))
+                on_error(g, e, "OffsetCommit", kafka_err_name(e));
+            continue;
+        }
         if (is_member(g) && now - g->last_hb_ok_ms > g->session_ms) {
             snprintf(why, sizeof(why), "no heartbeat answered for session.timeout.ms %d", (int)g->session_ms);
             lose(g, why);
@@ -719,8 +726,9 @@ void *kafka__group_main(void *arg) {
         if (is_member(g) && now >= next_hb) {
             kafka_err_t e = heartbeat(g, why, sizeof(why));
             next_hb = kafka__now_ms() + g->heartbeat_ms;
-            if (!e) {
+            if (!e || e == KAFKA_ERR_REBALANCE_IN_PROGRESS) /* the session is alive either way */
                 g->last_hb_ok_ms = kafka__now_ms();
+            if (!e) {
                 check_counts(g);
             } else if (!g->stop) {
                 on_error(g, e, "Heartbeat", why);
