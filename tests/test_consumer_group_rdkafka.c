@@ -28,6 +28,7 @@ typedef struct rdk_member_s {
     int *seen;
     const char *prefix;
     int got;
+    bool closing; /* rd_kafka_consumer_close commits itself; a commit in its callback can wait forever */
 } rdk_member_t;
 
 static void rdk_set(rd_kafka_conf_t *conf, const char *k, const char *v) {
@@ -45,7 +46,7 @@ static void rdk_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topi
     for (int i = 0; i < parts->cnt; i++)
         if (parts->elems[i].partition >= 0 && parts->elems[i].partition < GU_MAXPART)
             mb->assigned[parts->elems[i].partition] = assign;
-    if (!assign) /* what was consumed is committed before the partitions go */
+    if (!assign && !mb->closing) /* what was consumed is committed before the partitions go */
         rd_kafka_commit(rk, NULL, 0);
     if (coop) {
         rd_kafka_error_t *e = assign ? rd_kafka_incremental_assign(rk, parts) : rd_kafka_incremental_unassign(rk, parts);
@@ -105,6 +106,7 @@ static void rdk_poll(rdk_member_t *mb) {
 }
 
 static void rdk_stop(rdk_member_t *mb) {
+    mb->closing = true;
     rd_kafka_consumer_close(mb->rk);
     rd_kafka_destroy(mb->rk);
     mb->rk = NULL;
