@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "grouputil.h"
+#include "rdk_data.h"
 #include "kafka/consumer.h"
 #include "kafka/mock.h"
 #include "testutil.h"
@@ -275,6 +276,50 @@ static void mixed(const char *strategy, bool ours_lead) {
     kafka_mock_destroy(m);
 }
 
+/* The same on librdkafka's own mock cluster, whose group coordinator is an independent
+ * peer of ours: a librdkafka consumer (leading) and one of ours split the topic, every
+ * message written once they settled consumed once. Ours does not lead there: that mock
+ * ends a SyncGroup round as soon as the leader's assignments arrive, so a follower whose
+ * SyncGroup comes after a quick leader's is refused INVALID_REQUEST (state Up) and
+ * rejoins forever; with librdkafka leading, its slower leader comes last. */
+static void on_rdkafka_mock(const char *strategy) {
+    const char *bs = start_rdkafka_mock(3);
+    char group[64], topic[64];
+    snprintf(group, sizeof(group), "rmix-%s", strategy);
+    snprintf(topic, sizeof(topic), "rmt-%s", strategy);
+    CU_ASSERT_EQUAL_FATAL(rd_kafka_mock_topic_create(mc, topic, NPART, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+    static int seen[NMSG];
+    memset(seen, 0, sizeof(seen));
+    mixed_t x;
+    memset(&x, 0, sizeof(x));
+    rdk_start(&x.rdk[0], bs, group, strategy, topic, seen, "r-");
+    x.nrdk = 1;
+    CU_ASSERT_FATAL(settle(&x, NPART, NULL));
+    gu_start(&x.ours[0], bs, group, strategy, topic, NULL, seen, NMSG, "r-");
+    x.nours = 1;
+    int64_t t0 = kafka_test_now_ms();
+    bool ok = settle(&x, NPART / 2, NULL);
+    CU_ASSERT(ok);
+    kafka_consumer_group_info_t info;
+    kafka_consumer_group_info(x.ours[0].c, &info);
+    fprintf(stderr, "librdkafka's mock, %s: settled%s in %lld ms, generation %d, ours %d (%s) + librdkafka %d\n",
+            strategy, ok ? "" : " NOT", (long long)(kafka_test_now_ms() - t0), (int)info.generation,
+            gu_nassigned(&x.ours[0]), info.leader ? "leader" : "follower", rdk_nassigned(&x.rdk[0]));
+    CU_ASSERT(!info.leader);
+    const char *kv[] = {"enable.idempotence", "false", NULL};
+    kafka_test_produce(bs, kv, topic, NPART, NMSG, 40, "r-");
+    CU_ASSERT(settle(&x, NPART / 2, seen));
+    once(seen, "on librdkafka's mock");
+    CU_ASSERT(x.ours[0].got > 0 && x.rdk[0].got > 0);
+    CU_ASSERT_EQUAL(x.ours[0].errors, 0);
+    gu_stop(&x.ours[0]);
+    rdk_stop(&x.rdk[0]);
+    stop_rdkafka_mock();
+}
+
+static void test_rdkafka_mock_range(void) { on_rdkafka_mock("range"); }
+static void test_rdkafka_mock_sticky(void) { on_rdkafka_mock("cooperative-sticky"); }
+
 static void test_range_ours_lead(void) { mixed("range", true); }
 static void test_range_rdk_leads(void) { mixed("range", false); }
 static void test_roundrobin_ours_lead(void) { mixed("roundrobin", true); }
@@ -289,6 +334,8 @@ static CU_TestInfo tests[] = {
     {"roundrobin, librdkafka leads", test_roundrobin_rdk_leads},
     {"cooperative-sticky, ours leads", test_sticky_ours_lead},
     {"cooperative-sticky, librdkafka leads", test_sticky_rdk_leads},
+    {"on librdkafka's mock cluster: range", test_rdkafka_mock_range},
+    {"on librdkafka's mock cluster: cooperative-sticky", test_rdkafka_mock_sticky},
     CU_TEST_INFO_NULL,
 };
 #else
