@@ -369,6 +369,9 @@ static void test_pattern(void) {
     CU_ASSERT_EQUAL(kafka_consumer_unsubscribe(a.c), KAFKA_OK);
     CU_ASSERT_EQUAL(kafka_consumer_assignment(a.c, tps, 16), 0);
     CU_ASSERT_EQUAL(kafka_consumer_unsubscribe(a.c), KAFKA_ERR__STATE);
+    kafka_message_t *msg;
+    size_t got;
+    CU_ASSERT_EQUAL(kafka_consumer_poll(a.c, 0, &msg, 1, &got, err, sizeof(err)), KAFKA_ERR__STATE);
     gu_stop(&a);
     kafka_mock_destroy(m);
 }

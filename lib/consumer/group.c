@@ -57,11 +57,11 @@ void kafka__group_wake_poll(kafka__group_t *g) {
     pthread_mutex_unlock(&loop->lock);
 }
 
-bool kafka__group_pending(kafka__group_t *g) {
+bool kafka__group_active(kafka__group_t *g) {
     pthread_mutex_lock(&g->lock);
-    bool pending = g->ev_head != NULL;
+    bool active = g->nsubs > 0 || g->ev_head != NULL;
     pthread_mutex_unlock(&g->lock);
-    return pending;
+    return active;
 }
 
 /* ---- the group object ---- */

@@ -135,9 +135,9 @@ kafka__group_t *kafka__group_of(kafka_consumer_t *c);
  * call. */
 /* @thread application (poll)  @locks g->lock briefly, the loop's as assign does */
 kafka_err_t kafka__group_serve(kafka__group_t *g, char *errstr, size_t errstr_size);
-/* Whether events wait for kafka__group_serve. */
+/* Whether the consumer is subscribed, or events still wait for poll(). */
 /* @thread any  @locks g->lock */
-bool kafka__group_pending(kafka__group_t *g);
+bool kafka__group_active(kafka__group_t *g);
 
 /* The member's identity for an OffsetCommit: generation (-1 when not in one), member id
  * and group.instance.id (NULL: none) copied into the buffers. */

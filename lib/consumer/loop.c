@@ -576,6 +576,8 @@ kafka_err_t kafka_consumer_poll(kafka_consumer_t *c, int timeout_ms, kafka_messa
     if (!loop)
         return kafka__consumer_fail(c, KAFKA_ERR__STATE, "poll: no partitions are assigned", errstr, errstr_size);
     kafka__group_t *g = kafka__group_of(c);
+    if (g && !kafka__group_active(g))
+        g = NULL; /* unsubscribed: a consumer with nothing assigned */
     int64_t now = kafka__now_ms();
     if (g) {
         atomic_store(&g->last_poll_ms, now);

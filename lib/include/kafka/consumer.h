@@ -221,7 +221,11 @@ kafka_err_t kafka_consumer_seek(kafka_consumer_t *c, const char *topic, int32_t 
  * returned, as when its offset fell below the log start (retention deleted them):
  * errstr names the partition, the offset out of range, the log's range the broker
  * said and the offsets skipped; the partition goes on. KAFKA_ERR__STATE at once when
- * nothing is assigned. */
+ * nothing is assigned and the consumer is not subscribed. A subscribed consumer (a group
+ * member, see below) serves the group's rebalances first, waits with nothing assigned
+ * for its assignment, and returns KAFKA_ERR__MAX_POLL_EXCEEDED once after it was out
+ * of the group for not polling; an error the group thread met (FENCED_INSTANCE_ID,
+ * GROUP_AUTHORIZATION_FAILED, ...) is returned once too. */
 kafka_err_t kafka_consumer_poll(kafka_consumer_t *c, int timeout_ms, kafka_message_t **msgs, size_t max,
                                 size_t *count, char *errstr, size_t errstr_size);
 
