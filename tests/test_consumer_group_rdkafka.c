@@ -23,8 +23,11 @@
 #define WAIT_MS 25000
 
 /* A librdkafka member and what its rebalance callback said. */
+static int who[NMSG]; /* per message index of the current phase: a bit per member that polled it */
+
 typedef struct rdk_member_s {
     rd_kafka_t *rk;
+    int bit;
     int assigned[GU_MAXPART];
     int *seen;
     const char *prefix;
@@ -98,8 +101,10 @@ static void rdk_poll(rdk_member_t *mb) {
         if (!msg->err && msg->len > plen && memcmp(msg->payload, mb->prefix, plen) == 0) {
             size_t idx = strtoul((const char *)msg->payload + plen, NULL, 10);
             CU_ASSERT(msg->partition >= 0 && msg->partition < GU_MAXPART && mb->assigned[msg->partition]);
-            if (idx < NMSG)
+            if (idx < NMSG) {
                 mb->seen[idx]++;
+                who[idx] |= mb->bit;
+            }
             mb->got++;
         }
         rd_kafka_message_destroy(msg);
@@ -131,11 +136,19 @@ typedef struct mixed_s {
 
 static void poll_all(mixed_t *x) {
     for (int i = 0; i < x->nours; i++)
-        if (x->ours[i].c)
+        if (x->ours[i].c) {
+            static int before[NMSG];
+            memcpy(before, x->ours[i].seen, sizeof(before));
             gu_poll(&x->ours[i], 5);
+            for (int k = 0; k < NMSG; k++)
+                if (x->ours[i].seen[k] != before[k])
+                    who[k] |= 1 << i;
+        }
     for (int i = 0; i < x->nrdk; i++)
-        if (x->rdk[i].rk)
+        if (x->rdk[i].rk) {
+            x->rdk[i].bit = 4 << i;
             rdk_poll(&x->rdk[i]);
+        }
 }
 
 /* Every partition held by exactly one member, each member at least min of them. */
@@ -186,8 +199,14 @@ static bool settle(mixed_t *x, int min, const int *seen) {
 static void once(const int *seen, const char *what) {
     size_t none, one, more;
     gu_tally(seen, NMSG, &none, &one, &more);
-    if (none || more)
-        fprintf(stderr, "%s: %zu never, %zu once, %zu more than once\n", what, none, one, more);
+    if (none || more) {
+        fprintf(stderr, "%s: %zu never, %zu once, %zu more than once:", what, none, one, more);
+        for (int i = 0, shown = 0; i < NMSG && shown < 12; i++)
+            if (seen[i] > 1 && ++shown)
+                fprintf(stderr, " #%d (partition %d, members 0x%x)", i, i % NPART, who[i]);
+        fprintf(stderr, "\n");
+    }
+    memset(who, 0, sizeof(who));
     CU_ASSERT_EQUAL(none, 0);
     CU_ASSERT_EQUAL(more, 0);
 }
