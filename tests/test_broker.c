@@ -41,7 +41,8 @@ static void test_negotiation_modern(void) {
     CU_ASSERT_EQUAL(kafka__bconn_version(bc, KAFKA_API_PRODUCE), KAFKA_API_PRODUCE_MAX_VERSION);
     CU_ASSERT_EQUAL(kafka__bconn_version(bc, KAFKA_API_FETCH), KAFKA_API_FETCH_MAX_VERSION);
     CU_ASSERT_EQUAL(kafka__bconn_version(bc, KAFKA_API_METADATA), KAFKA_API_METADATA_MAX_VERSION);
-    CU_ASSERT_EQUAL(kafka__bconn_version(bc, 11), -1); /* JoinGroup: not ours */
+    CU_ASSERT_EQUAL(kafka__bconn_version(bc, KAFKA_API_JOIN_GROUP), KAFKA_API_JOIN_GROUP_MAX_VERSION);
+    CU_ASSERT_EQUAL(kafka__bconn_version(bc, 68), -1); /* ConsumerGroupHeartbeat: the mock does not serve it */
     const char *topics[] = {"alpha", "beta"};
     kafka_err_t err;
     char errstr[256];
