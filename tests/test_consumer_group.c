@@ -376,6 +376,44 @@ static void test_pattern(void) {
     kafka_mock_destroy(m);
 }
 
+/* enable.auto.offset.store=false: commits store what kafka_consumer_store_offset()
+ * marked, not what poll() returned. */
+static void test_offset_store(void) {
+    kafka_mock_t *m = kafka_test_mock(1, true);
+    const char *bs = kafka_mock_bootstrap(m);
+    CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_create(m, "gt-store", 1, 1), KAFKA_OK);
+    kafka_test_produce(bs, NULL, "gt-store", 1, 20, 40, "a-");
+    const char *kv[] = {"group.id", "grp-store", "enable.auto.offset.store", "false", "enable.auto.commit", "false",
+                        NULL};
+    kafka_consumer_t *c = kafka_test_consumer(bs, kv);
+    char err[600];
+    kafka_topic_partition_t tp = {"gt-store", 0, KAFKA_OFFSET_BEGINNING};
+    CU_ASSERT_EQUAL_FATAL(kafka_consumer_assign(c, &tp, 1, err, sizeof(err)), KAFKA_OK);
+    int got = 0;
+    for (int64_t until = kafka_test_now_ms() + WAIT_MS; got < 20 && kafka_test_now_ms() < until;) {
+        kafka_message_t *msgs[32];
+        size_t n = 0;
+        kafka_consumer_poll(c, 100, msgs, 32, &n, err, sizeof(err));
+        for (size_t i = 0; i < n; i++)
+            kafka_message_destroy(msgs[i]);
+        got += (int)n;
+    }
+    CU_ASSERT_EQUAL(got, 20);
+    CU_ASSERT_EQUAL(kafka_consumer_position(c, "gt-store", 0), 20);
+    int64_t off = -2;
+    CU_ASSERT_EQUAL(kafka_consumer_commit_positions(c, false, err, sizeof(err)), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_consumer_committed(c, "gt-store", 0, &off, err, sizeof(err)), KAFKA_OK);
+    CU_ASSERT_EQUAL(off, -1); /* nothing stored, nothing committed */
+    CU_ASSERT_EQUAL(kafka_consumer_store_offset(c, "gt-store", 0, 5), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_consumer_commit_positions(c, false, err, sizeof(err)), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_consumer_committed(c, "gt-store", 0, &off, err, sizeof(err)), KAFKA_OK);
+    CU_ASSERT_EQUAL(off, 5);
+    CU_ASSERT_EQUAL(kafka_consumer_store_offset(c, "gt-store", 1, 5), KAFKA_ERR__STATE);
+    CU_ASSERT_EQUAL(kafka_consumer_store_offset(c, "gt-store", 0, -1), KAFKA_ERR__INVALID_ARG);
+    kafka_consumer_destroy(c);
+    kafka_mock_destroy(m);
+}
+
 /* What subscribe refuses. */
 static void test_subscribe_errors(void) {
     kafka_mock_t *m = kafka_test_mock(1, true);
@@ -425,6 +463,7 @@ static CU_TestInfo tests[] = {
     {"max.poll.interval.ms exceeded", test_max_poll_exceeded},
     {"a commit of a stale generation", test_stale_commit},
     {"pattern subscription", test_pattern},
+    {"enable.auto.offset.store=false", test_offset_store},
     {"subscribe errors", test_subscribe_errors},
     CU_TEST_INFO_NULL,
 };
