@@ -37,3 +37,9 @@ set_tests_properties(test_agent_report PROPERTIES TIMEOUT 240 LABELS integration
 add_test(NAME test_agent_admin
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_admin.sh $<TARGET_FILE:kafka-agent> $<TARGET_FILE:kafka-mock>)
 set_tests_properties(test_agent_admin PROPERTIES TIMEOUT 180 LABELS integration)
+
+# kafka-agent consume -G as a group member: two agents split a topic, SIGKILL of one and
+# session timeout, SIGTERM/-c/-e leave the group, -t repeats.
+add_test(NAME test_agent_group
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_group.sh $<TARGET_FILE:kafka-agent> $<TARGET_FILE:kafka-mock>)
+set_tests_properties(test_agent_group PROPERTIES TIMEOUT 180 LABELS integration)

@@ -29,6 +29,7 @@ static const sample_t samples[] = {
     {"client.id", "libkafka", "agent-1", "agent-1", NULL},
     {"compression.type", "none", "zstd", "zstd", "brotli"},
     {"delivery.timeout.ms", "120000", "60000", "60000", "0"},
+    {"enable.auto.offset.store", "true", "false", "false", "no"},
     {"enable.auto.commit", "true", "false", "false", "on"},
     {"enable.idempotence", "true", "false", "false", "off"},
     {"enable.sasl.oauthbearer.unsecure.jwt", "false", "true", "true", "yes"},
@@ -36,15 +37,21 @@ static const sample_t samples[] = {
     {"fetch.max.wait.ms", "500", "100", "100", "300001"},
     {"fetch.min.bytes", "1", "0", "0", "-1"},
     {"group.id", "", "g1", "g1", NULL},
+    {"group.instance.id", "", "host-1", "host-1", NULL},
+    {"group.protocol", "classic", "CLASSIC", "classic", "consumer"},
+    {"heartbeat.interval.ms", "3000", "1000", "1000", "0"},
     {"isolation.level", "read_uncommitted", "read_committed", "read_committed", "committed"},
     {"linger.ms", "5", "0", "0", "900001"},
     {"log.level", "6", "7", "7", "8"},
     {"max.in.flight.requests.per.connection", "5", "1", "1", "0"},
     {"max.partition.fetch.bytes", "1048576", "65536", "65536", "0"},
+    {"max.poll.interval.ms", "300000", "60000", "60000", "0"},
     {"message.max.bytes", "1048576", "1000", "1000", "999"},
     {"metadata.max.age.ms", "300000", "60000", "60000", "0"},
     {"offsets.file", "", "/var/lib/agent/offsets", "/var/lib/agent/offsets", NULL},
     {"offsets.storage", "kafka", "file", "file", "zookeeper"},
+    {"partition.assignment.strategy", "range,roundrobin", "Cooperative-Sticky", "cooperative-sticky",
+     "range,cooperative-sticky"},
     {"partitioner", "murmur2_random", "consistent_random", "consistent_random", "sticky"},
     {"queue.buffering.max.kbytes", "1048576", "2048", "2048", "0"},
     {"queue.buffering.max.messages", "100000", "10", "10", "0"},
@@ -63,6 +70,7 @@ static const sample_t samples[] = {
     {"sasl.oauthbearer.token.file", "", "/run/secrets/kafka.jwt", "/run/secrets/kafka.jwt", NULL},
     {"sasl.password", "", "s3cret", "[hidden]", NULL},
     {"sasl.username", "", "alice", "alice", NULL},
+    {"session.timeout.ms", "45000", "10000", "10000", "0"},
     {"security.protocol", "PLAINTEXT", "ssl", "SSL", "TLS"},
     {"ssl.ca.location", "", "/etc/kafka/ca.pem", "/etc/kafka/ca.pem", NULL},
     {"ssl.certificate.location", "", "/etc/kafka/client.pem", "/etc/kafka/client.pem", NULL},
@@ -234,6 +242,8 @@ static void test_numbers_stable(void) {
     CU_ASSERT_EQUAL(KAFKA_CONF_ENABLE_SASL_OAUTHBEARER_UNSECURE_JWT, 53);
     CU_ASSERT_EQUAL(KAFKA_CONF_TRANSACTIONAL_ID, 54);
     CU_ASSERT_EQUAL(KAFKA_CONF_TRANSACTION_TIMEOUT_MS, 55);
+    CU_ASSERT_EQUAL(KAFKA_CONF_GROUP_INSTANCE_ID, 56);
+    CU_ASSERT_EQUAL(KAFKA_CONF_ENABLE_AUTO_OFFSET_STORE, 62);
 }
 
 static void test_dump_sorted(void) {

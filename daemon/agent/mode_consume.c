@@ -1,7 +1,11 @@
 /* kafka-agent consume: messages of a topic on stdout, formatted as kcat's -f.
  *
  *   kafka-agent consume -t TOPIC [-p PART] [-o beginning|end|OFFSET|@MS] [-e] [-c N]
- *                       [-f FMT] [-G GROUP] */
+ *                       [-f FMT] [-G GROUP [-t TOPIC]... [-v]]
+ *
+ * Without -G every partition (or -p's) is assigned; with -G the agent is a member of the
+ * consumer group GROUP (kafka_consumer_subscribe, kcat -G's semantics) and commits what
+ * it printed. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,17 +18,23 @@
 
 static const char help[] =
     "usage: kafka-agent consume -t TOPIC [-p PART] [-o beginning|end|OFFSET|@MS] [-e] [-c N]\n"
-    "                           [-f FMT] [-G GROUP]\n"
+    "                           [-f FMT] [-G GROUP [-t TOPIC]... [-v]]\n"
     "\n"
     "Prints the messages of TOPIC (every partition, or -p PART) on stdout.\n"
     "  -o  where to start: beginning (the default without -G), end, an offset, or @MS the first\n"
     "      message at or after MS milliseconds since the epoch\n"
-    "  -e  exit once every partition is read to its end\n"
+    "  -e  exit once every partition (with -G: of the assignment) is read to its end\n"
     "  -c  exit after N messages\n"
-    "  -G  commit offsets for GROUP (group.id; offsets.storage=kafka, or =file with\n"
-    "      offsets.file=PATH): without -o, each partition starts at the group's committed\n"
-    "      offset (else auto.offset.reset, whose default is latest), and what is printed is\n"
-    "      committed every second and at exit, so a rerun resumes where it stopped\n"
+    "  -G  join the consumer group GROUP (group.id) as kcat -G does: -t may repeat (a TOPIC\n"
+    "      starting with ^ is a regular expression), the group assigns the partitions\n"
+    "      (partition.assignment.strategy, default range,roundrobin), each starts at the\n"
+    "      group's committed offset, else auto.offset.reset (default latest; -o beginning\n"
+    "      and -o end set it); what is printed is committed every second, before partitions\n"
+    "      are revoked and at exit; SIGINT/SIGTERM, -c and -e leave the group.\n"
+    "      With -p, or offsets.storage=file (offsets.file=PATH), -G only names where offsets\n"
+    "      are committed: every partition (or -p's) is assigned, starting at the committed\n"
+    "      offset without -o\n"
+    "  -v  with -G: assignment changes on stderr\n"
     "  -f  output format, as kcat: %%t topic, %%p partition, %%o offset, %%k key, %%s payload,\n"
     "      %%S payload size, %%T timestamp (ms), %%h headers (k=v,...), %%%% a percent sign;\n"
     "      escapes \\n \\t \\r \\\\ \\xHH. Default: \"%%s\\n\".\n"
@@ -132,11 +142,137 @@ static bool at_end(kafka_consumer_t *c, const char *topic, const kafka_topic_par
     return true;
 }
 
+/* ---- -G: a member of the consumer group ---- */
+
+typedef struct member_state_s {
+    const agent_ctx_t *ctx;
+    const char *group;
+    bool verbose;
+} member_state_t;
+
+/* What was printed is committed before partitions go; -v tells each change. */
+static void on_rebalance(kafka_consumer_t *c, kafka_rebalance_event_t event, const kafka_topic_partition_t *tps,
+                         size_t n, void *opaque) {
+    member_state_t *ms = opaque;
+    char errstr[1024];
+    if (event == KAFKA_REBALANCE_REVOKED) {
+        fflush(stdout);
+        if (kafka_consumer_commit_positions(c, false, errstr, sizeof(errstr)))
+            agent_err(ms->ctx, "group %s: commit before the partitions are revoked: %s", ms->group, errstr);
+    }
+    if (!ms->verbose)
+        return;
+    kafka_consumer_group_info_t info;
+    kafka_consumer_group_info(c, &info);
+    fflush(stdout);
+    fprintf(stderr, "%s %s: group %s: %s:", ms->ctx->prog, ms->ctx->mode, ms->group,
+            event == KAFKA_REBALANCE_ASSIGNED ? "assigned" : event == KAFKA_REBALANCE_REVOKED ? "revoked" : "lost");
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, " %s/%d", tps[i].topic, (int)tps[i].partition);
+    fprintf(stderr, "%s (generation %d, %s, member %s%s)\n", n ? "" : " none", (int)info.generation,
+            info.protocol[0] ? info.protocol : "-", info.member_id, info.leader ? ", leader" : "");
+}
+
+/* Every partition of the assignment returned up to its high watermark, the group stable. */
+static bool group_at_end(kafka_consumer_t *c) {
+    kafka_consumer_group_info_t info;
+    if (kafka_consumer_group_info(c, &info) || strcmp(info.state, "stable") != 0)
+        return false;
+    kafka_topic_partition_t tps[1024];
+    size_t n = kafka_consumer_assignment(c, tps, 1024);
+    for (size_t i = 0; i < n && i < 1024; i++) {
+        int64_t hw = kafka_consumer_high_watermark(c, tps[i].topic, tps[i].partition);
+        if (hw < 0 || tps[i].offset < hw)
+            return false;
+    }
+    return true;
+}
+
+static int consume_group(agent_ctx_t *ctx, const char *const *topics, size_t ntopics, const char *group,
+                         const char *start, bool verbose, out_state_t *st, bool exit_at_end) {
+    char errstr[1024];
+    if (start) {
+        bool begin = strcmp(start, "beginning") == 0, end = strcmp(start, "end") == 0;
+        if (!begin && !end)
+            return agent_usage_err(ctx, "-o %s: with -G only beginning or end (auto.offset.reset); partitions "
+                                        "start at the group's committed offsets", start);
+        kafka_conf_set(ctx->conf, "auto.offset.reset", begin ? "earliest" : "latest", errstr, sizeof(errstr));
+    }
+    int rc = agent_brokers(ctx);
+    if (rc != AGENT_OK)
+        return rc;
+    kafka_consumer_t *c = kafka_consumer_new(ctx->conf, errstr, sizeof(errstr));
+    if (!c) {
+        agent_err(ctx, "%s", errstr);
+        return AGENT_USAGE;
+    }
+    member_state_t ms = {ctx, group, verbose};
+    kafka_consumer_set_rebalance_cb(c, on_rebalance, &ms);
+    agent_metrics_t *metrics = NULL;
+    agent_metrics_source_t src = agent_metrics_consumer_source(c);
+    if ((rc = agent_metrics_open(ctx, ctx->metrics_listen, &src, AGENT_STALL_MS, &metrics)) != AGENT_OK)
+        goto out;
+    if (kafka_consumer_subscribe(c, topics, ntopics, errstr, sizeof(errstr))) {
+        agent_err(ctx, "%s", errstr);
+        rc = AGENT_USAGE;
+        goto out;
+    }
+    static char obuf[1 << 20];
+    setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+    time_t last_commit = time(NULL);
+    bool skipped = false;
+    static kafka_message_t *batch[4096];
+    while (!agent_stopping() && (st->limit < 0 || st->seen < st->limit)) {
+        size_t n, max = st->limit >= 0 && st->limit - st->seen < 4096 ? (size_t)(st->limit - st->seen) : 4096;
+        kafka_err_t e = kafka_consumer_poll(c, 200, batch, max, &n, errstr, sizeof(errstr));
+        if (e == KAFKA_ERR__AUTO_OFFSET_RESET || e == KAFKA_ERR__MAX_POLL_EXCEEDED) { /* goes on */
+            fflush(stdout);
+            agent_err(ctx, "%s", errstr);
+            skipped |= e == KAFKA_ERR__AUTO_OFFSET_RESET;
+            continue;
+        }
+        if (e) {
+            agent_err(ctx, "%s", errstr);
+            rc = AGENT_FAIL;
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            print_message(batch[i], st);
+            kafka_message_destroy(batch[i]);
+        }
+        if (time(NULL) != last_commit) {
+            fflush(stdout);
+            /* A refusal in a rebalance is said; the next commit, in the new generation, covers it. */
+            if (kafka_consumer_commit_positions(c, false, errstr, sizeof(errstr)))
+                agent_err(ctx, "commit: %s", errstr);
+            last_commit = time(NULL);
+        }
+        if (exit_at_end && !n && group_at_end(c))
+            break;
+    }
+    if (commit(ctx, c) != AGENT_OK)
+        rc = AGENT_FAIL;
+    fflush(stdout);
+    agent_log(ctx, AGENT_LOG_INFO, true, (const char *[]){"group", group, NULL}, "%lld messages as a member of group %s%s%s",
+              st->seen, group, st->invalid ? " (and invalid ones, reported above)" : "",
+              skipped ? " (messages were skipped by auto.offset.reset, reported above)" : "");
+    if ((st->invalid || skipped) && rc == AGENT_OK)
+        rc = AGENT_FAIL;
+out:
+    agent_metrics_stop(metrics);
+    kafka_consumer_destroy(c); /* leaves the group */
+    return rc;
+}
+
 int agent_consume(agent_ctx_t *ctx) {
     const char *topic = NULL, *group = NULL, *start = NULL;
     char *fmt = NULL;
     int64_t partition = -1, limit = -1;
-    bool exit_at_end = false;
+    bool exit_at_end = false, verbose = false;
+    const char **topics = calloc((size_t)ctx->argc + 1, sizeof(*topics));
+    size_t ntopics = 0;
+    if (!topics)
+        return agent_usage_err(ctx, "out of memory");
     for (int i = 1; i < ctx->argc; i++) {
         const char *a = ctx->argv[i];
         bool v = i + 1 < ctx->argc;
@@ -144,12 +280,16 @@ int agent_consume(agent_ctx_t *ctx) {
             fputs(help, stdout);
             fputs(agent_common_help, stdout);
             free(fmt);
+            free(topics);
             return AGENT_OK;
         } else if (strcmp(a, "-t") == 0 && v) {
-            topic = ctx->argv[++i];
+            topic = topics[ntopics++] = ctx->argv[++i];
+        } else if (strcmp(a, "-v") == 0) {
+            verbose = true;
         } else if (strcmp(a, "-p") == 0 && v) {
             if (!agent_parse_i64(ctx->argv[++i], 0, INT32_MAX, &partition)) {
                 free(fmt);
+                free(topics);
                 return agent_usage_err(ctx, "-p %s: a partition number >= 0 is expected", ctx->argv[i]);
             }
         } else if (strcmp(a, "-o") == 0 && v) {
@@ -159,6 +299,7 @@ int agent_consume(agent_ctx_t *ctx) {
         } else if (strcmp(a, "-c") == 0 && v) {
             if (!agent_parse_i64(ctx->argv[++i], 0, INT64_MAX, &limit)) {
                 free(fmt);
+                free(topics);
                 return agent_usage_err(ctx, "-c %s: a count >= 0 is expected", ctx->argv[i]);
             }
         } else if (strcmp(a, "-f") == 0 && v) {
@@ -168,15 +309,36 @@ int agent_consume(agent_ctx_t *ctx) {
             group = ctx->argv[++i];
         } else {
             free(fmt);
+            free(topics);
             return agent_usage_err(ctx, "unknown option or missing value: %s", a);
         }
     }
-    if (!topic) {
+    bool member = group && partition < 0 &&
+                  kafka_conf_int(ctx->conf, KAFKA_CONF_OFFSETS_STORAGE) != KAFKA_OFFSETS_STORAGE_FILE;
+    if (!topic || (ntopics > 1 && !member)) {
         free(fmt);
-        return agent_usage_err(ctx, "-t TOPIC is required");
+        free(topics);
+        return agent_usage_err(ctx, !topic ? "-t TOPIC is required"
+                                           : "-t is given once, unless -G joins a group (then it may repeat)");
     }
     size_t fmt_len = fmt ? agent_unescape(fmt) : 3;
     const char *format = fmt ? fmt : "%s\n";
+    if (member) {
+        char errstr[1024];
+        int grc;
+        if (kafka_conf_set(ctx->conf, "group.id", group, errstr, sizeof(errstr)))
+            grc = agent_usage_err(ctx, "-G %s: %s", group, errstr);
+        else {
+            /* This mode commits what it printed itself. */
+            kafka_conf_set(ctx->conf, "enable.auto.commit", "false", errstr, sizeof(errstr));
+            out_state_t st = {format, fmt_len, limit, 0, 0, ctx};
+            grc = consume_group(ctx, topics, ntopics, group, start, verbose, &st, exit_at_end);
+        }
+        free(fmt);
+        free(topics);
+        return grc;
+    }
+    free(topics);
     /* Where to start: -o, else the group's committed offset (auto.offset.reset where
      * there is none), else the beginning. */
     int64_t offset = group ? KAFKA_OFFSET_STORED : KAFKA_OFFSET_BEGINNING, ts = -1;

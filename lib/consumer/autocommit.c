@@ -18,8 +18,11 @@ kafka__commit_req_t *kafka__loop_snapshot(kafka__loop_t *loop) {
         return NULL;
     r->seq = ++loop->commit_seq;
     size_t moved = 0;
-    for (size_t i = 0; i < loop->nparts; i++)
-        moved += loop->parts[i]->position >= 0 && loop->parts[i]->position != loop->parts[i]->committed;
+    for (size_t i = 0; i < loop->nparts; i++) {
+        const kafka__lpart_t *lp = loop->parts[i];
+        int64_t done = loop->auto_store ? lp->position : lp->stored;
+        moved += done >= 0 && done != lp->committed;
+    }
     if (!moved)
         return r;
     if (!(r->tps = malloc(moved * sizeof(*r->tps)))) {
@@ -28,14 +31,15 @@ kafka__commit_req_t *kafka__loop_snapshot(kafka__loop_t *loop) {
     }
     for (size_t i = 0; i < loop->nparts; i++) {
         const kafka__lpart_t *lp = loop->parts[i];
-        if (lp->position < 0 || lp->position == lp->committed)
+        int64_t done = loop->auto_store ? lp->position : lp->stored;
+        if (done < 0 || done == lp->committed)
             continue;
         char *topic = strdup(lp->topic);
         if (!topic) {
             kafka__commit_req_free(r);
             return NULL;
         }
-        r->tps[r->n++] = (kafka_topic_partition_t){topic, lp->partition, lp->position};
+        r->tps[r->n++] = (kafka_topic_partition_t){topic, lp->partition, done};
     }
     return r;
 }

@@ -3,8 +3,9 @@
  * offsets.storage=kafka: OffsetCommit / OffsetFetch at the group coordinator of group.id
  * (FindCoordinator on any broker; NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE and
  * COORDINATOR_LOAD_IN_PROGRESS find it again), retried with backoff until
- * request.timeout.ms. The consumer is not a group member: generation -1, member "" (the
- * simple consumer's commits, as kcat -G-less tools and Kafka's assign() do).
+ * request.timeout.ms. A group member (kafka_consumer_subscribe) commits with its
+ * generation, member id and group.instance.id; otherwise the consumer is not a member:
+ * generation -1, member "" (the simple consumer's commits, as Kafka's assign() does).
  * offsets.storage=file: offsets.file holds "topic partition offset" lines, replaced
  * atomically (write to a temporary file, fsync, rename, fsync of the directory). */
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "consumer/consumer_int.h"
+#include "consumer/group.h"
 #include "util/arena.h"
 #include "util/clock.h"
 
@@ -132,49 +134,11 @@ static kafka__bconn_t *coordinator(kafka_consumer_t *c, const char *group, int32
     kafka__metadata_release(md);
     if (!bc)
         return NULL;
-    kafka_find_coordinator_request_t req;
-    kafka_request_init(KAFKA_API_FIND_COORDINATOR, &req);
-    kafka_str_t key = kafka_str(group);
-    int16_t v = kafka__bconn_version(bc, KAFKA_API_FIND_COORDINATOR);
-    if (v >= 4) {
-        req.coordinator_keys.items = &key;
-        req.coordinator_keys.count = 1;
-    } else {
-        req.key = key;
-    }
-    kafka_find_coordinator_response_t resp;
-    kafka_arena_t arena = KAFKA_ARENA_INIT;
-    uint8_t *frame = NULL;
-    kafka_err_t e = kafka__bconn_request(bc, KAFKA_API_FIND_COORDINATOR, &req, &resp, &arena, &frame, NULL);
-    /* Only a request that went and came back leaves the connection in step (a refused
-     * re-authentication before it fails with a broker's error code, and the connection
-     * is gone with it). */
-    bool healthy = e == KAFKA_OK;
-    char host[256] = "";
+    char host[256];
     int port = 0;
-    if (e) {
-        snprintf(why, why_size, "FindCoordinator: %s", kafka__bconn_last_error(bc));
-    } else if (v >= 4) {
-        if (resp.coordinators.count < 1) {
-            e = KAFKA_ERR__REQUEST_OR_RESPONSE;
-            snprintf(why, why_size, "FindCoordinator: no coordinator in the answer");
-        } else {
-            e = (kafka_err_t)resp.coordinators.items[0].error_code;
-            *id = resp.coordinators.items[0].node_id;
-            snprintf(host, sizeof(host), "%.*s", resp.coordinators.items[0].host.len, resp.coordinators.items[0].host.str);
-            port = resp.coordinators.items[0].port;
-        }
-    } else {
-        e = (kafka_err_t)resp.error_code;
-        *id = resp.node_id;
-        snprintf(host, sizeof(host), "%.*s", resp.host.len > 0 ? resp.host.len : 0, resp.host.str ? resp.host.str : "");
-        port = resp.port;
-    }
-    if (e && !*why)
-        snprintf(why, why_size, "FindCoordinator for group %s: %s", group, kafka_err_name(e));
-    free(frame);
-    kafka__arena_free(&arena);
-    if (healthy)
+    bool conn_ok = false;
+    kafka_err_t e = kafka__find_coordinator(bc, group, id, host, sizeof(host), &port, &conn_ok, why, why_size);
+    if (conn_ok)
         kafka__conn_give(c, any_id, bc);
     else
         kafka__bconn_close(bc);
@@ -192,8 +156,17 @@ static kafka_err_t commit_once(kafka_consumer_t *c, kafka__bconn_t *bc, const ch
     kafka_offset_commit_request_t req;
     kafka_request_init(KAFKA_API_OFFSET_COMMIT, &req);
     req.group_id = kafka_str(group);
-    req.generation_id_or_member_epoch = -1;
-    req.member_id = kafka_str("");
+    /* A group member commits in its generation; otherwise a simple consumer's commit. */
+    kafka__group_t *g = kafka__group_of(c);
+    int32_t generation = -1;
+    char member[256] = "";
+    const char *instance = NULL;
+    if (g)
+        kafka__group_identity(g, &generation, member, sizeof(member), &instance);
+    req.generation_id_or_member_epoch = generation;
+    req.member_id = kafka_str(member);
+    if (kafka__bconn_version(bc, KAFKA_API_OFFSET_COMMIT) >= 7) /* older brokers know no static members */
+        req.group_instance_id = kafka_str(instance);
     req.retention_time_ms = -1;
     kafka_offset_commit_request_topic_t *ts = calloc(n, sizeof(*ts));
     kafka_offset_commit_request_partition_t *ps = calloc(n, sizeof(*ps));
@@ -235,9 +208,19 @@ static kafka_err_t commit_once(kafka_consumer_t *c, kafka__bconn_t *bc, const ch
         for (int32_t t = 0; t < resp.topics.count && !e; t++)
             for (int32_t p = 0; p < resp.topics.items[t].partitions.count && !e; p++)
                 if ((e = (kafka_err_t)resp.topics.items[t].partitions.items[p].error_code))
-                    snprintf(why, why_size, "OffsetCommit of %.*s/%d for group %s: %s", resp.topics.items[t].name.len,
-                             resp.topics.items[t].name.str, resp.topics.items[t].partitions.items[p].partition_index,
-                             group, kafka_err_name(e));
+                    snprintf(why, why_size, "OffsetCommit of %.*s/%d for group %s: %s",
+                             resp.topics.items[t].name.len > 0 ? resp.topics.items[t].name.len : 0,
+                             resp.topics.items[t].name.str ? resp.topics.items[t].name.str : "",
+                             resp.topics.items[t].partitions.items[p].partition_index, group, kafka_err_name(e));
+    }
+    if (g && (e == KAFKA_ERR_ILLEGAL_GENERATION || e == KAFKA_ERR_UNKNOWN_MEMBER_ID ||
+              e == KAFKA_ERR_REBALANCE_IN_PROGRESS || e == KAFKA_ERR_FENCED_INSTANCE_ID)) {
+        /* Stale: say which generation was refused; the member rejoins. */
+        size_t len = strlen(why);
+        snprintf(why + len, why_size > len ? why_size - len : 0,
+                 " (refused for generation %d, member \"%s\": the group rebalanced; the member rejoins)",
+                 (int)generation, member);
+        kafka__group_commit_refused(g, e, generation);
     }
     free(frame);
     kafka__arena_free(&arena);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "consumer/consumer_int.h"
+#include "consumer/group.h"
 #include "consumer/loop.h"
 #include "core/conf_int.h"
 #include "util/vec.h"
@@ -62,12 +63,23 @@ void kafka_consumer_destroy(kafka_consumer_t *c) {
     if (!c)
         return;
     kafka__connection_tick(c->cluster, 0, NULL, NULL); /* it reads the loop */
-    kafka__loop_destroy(c->loop); /* before the connections its fetchers use */
+    kafka__loop_t *loop = c->loop;
+    if (c->group && loop && loop->auto_commit) /* while still in the generation */
+        kafka_consumer_commit_positions(c, false, NULL, 0);
+    pthread_mutex_lock(&c->lock);
+    kafka__group_t *g = c->group;
+    c->group = NULL; /* the loop's last commit is a simple one */
+    pthread_mutex_unlock(&c->lock);
+    kafka__group_destroy(g); /* leaves the group (a dynamic member) */
+    kafka__loop_destroy(loop);      /* before the connections its fetchers use */
     kafka__conn_close_all(c);
     kafka_connection_destroy(c->cluster);
     for (size_t i = 0; i < c->npos; i++)
         free(c->pos[i].topic);
     free(c->pos);
+    for (size_t i = 0; i < c->nnames; i++)
+        free(c->names[i]);
+    free(c->names);
     pthread_mutex_destroy(&c->lock);
     pthread_mutex_destroy(&c->err_lock);
     kafka_conf_destroy(c->conf);
@@ -132,4 +144,29 @@ int64_t kafka_consumer_next_offset(kafka_consumer_t *c, const char *topic, int32
     int64_t next = p ? p->next : -1;
     pthread_mutex_unlock(&c->lock);
     return next;
+}
+
+const char *kafka__consumer_intern_n(kafka_consumer_t *c, const char *topic, size_t len) {
+    pthread_mutex_lock(&c->lock);
+    const char *found = NULL;
+    for (size_t i = 0; i < c->nnames && !found; i++)
+        if (strncmp(c->names[i], topic, len) == 0 && c->names[i][len] == 0)
+            found = c->names[i];
+    if (!found) {
+        char *name = strndup(topic, len);
+        char **grown = name ? kafka__vec_grow(c->names, &c->capnames, c->nnames, sizeof(*c->names), 8) : NULL;
+        if (grown) {
+            c->names = grown;
+            c->names[c->nnames++] = name;
+            found = name;
+        } else {
+            free(name);
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    return found;
+}
+
+const char *kafka__consumer_intern(kafka_consumer_t *c, const char *topic) {
+    return kafka__consumer_intern_n(c, topic, strlen(topic));
 }

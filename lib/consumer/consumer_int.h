@@ -29,11 +29,17 @@ typedef struct kafka__cpos_s {
     int64_t next;
 } kafka__cpos_t;
 
-struct kafka__loop_s; /* the consumer loop (loop.h), made by the first loop call */
+struct kafka__loop_s;  /* the consumer loop (loop.h), made by the first loop call */
+struct kafka__group_s; /* group membership (group.h), made by the first subscribe */
 
 struct kafka_consumer_s {
     kafka_conf_t *conf;
     struct kafka__loop_s *loop; /* set once under lock */
+    struct kafka__group_s *group; /* set once under lock */
+    char **names;                 /* interned topic names (lock), freed by destroy */
+    kafka_rebalance_cb_t *rebalance_cb; /* lock; the group takes them at subscribe */
+    void *rebalance_opaque;
+    size_t nnames, capnames;
     kafka_connection_t *cluster;
     pthread_mutex_t lock; /* idle, pos */
     kafka__cconn_t *idle;
@@ -107,6 +113,21 @@ kafka_err_t kafka__consumer_fail(kafka_consumer_t *c, kafka_err_t err, const cha
 /* Sets where the next fetch of topic/partition starts. */
 /* @thread any  @locks c->lock */
 void kafka__consumer_set_next(kafka_consumer_t *c, const char *topic, int32_t partition, int64_t next);
+
+/* topic, interned: the same pointer for the same name until destroy (NULL when out of
+ * memory). */
+/* @thread any  @locks c->lock */
+const char *kafka__consumer_intern(kafka_consumer_t *c, const char *topic);
+const char *kafka__consumer_intern_n(kafka_consumer_t *c, const char *topic, size_t len);
+
+/* ---- FindCoordinator (coord.c) ---- */
+
+/* One FindCoordinator for group on bc: the coordinator's id, host (host_size bytes) and
+ * port. *conn_ok false when the connection is out of step (close it). A broker error
+ * (COORDINATOR_NOT_AVAILABLE, ...) or an answer without an address: the error with why. */
+/* @thread owner of bc  @locks none */
+kafka_err_t kafka__find_coordinator(kafka__bconn_t *bc, const char *group, int32_t *id, char *host, size_t host_size,
+                                    int *port, bool *conn_ok, char *why, size_t why_size);
 
 /* ---- idle connections (conns.c) ---- */
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "consumer/group.h"
 #include "consumer/loop.h"
 #include "consumer/outcome.h"
 #include "util/clock.h"
@@ -43,6 +44,7 @@ kafka__loop_t *kafka__loop_get(kafka_consumer_t *c) {
                                : group && *group;
         loop->auto_commit = loop->can_commit && kafka_conf_bool(c->conf, KAFKA_CONF_ENABLE_AUTO_COMMIT);
         loop->auto_commit_ms = kafka_conf_int(c->conf, KAFKA_CONF_AUTO_COMMIT_INTERVAL_MS);
+        loop->auto_store = kafka_conf_bool(c->conf, KAFKA_CONF_ENABLE_AUTO_OFFSET_STORE);
         loop->next_auto_commit_ms = kafka__now_ms() + loop->auto_commit_ms;
         c->loop = loop;
     }
@@ -274,6 +276,7 @@ static kafka__lpart_t *lpart_new(const kafka_consumer_t *c, const kafka_topic_pa
     lp->state = LP_FETCH;
     lp->fetch_offset = lp->position = offset;
     lp->committed = committed;
+    lp->stored = -1;
     lp->high_watermark = -1;
     lp->leader = -1;
     return lp;
@@ -282,7 +285,18 @@ static kafka__lpart_t *lpart_new(const kafka_consumer_t *c, const kafka_topic_pa
 /* kafka_consumer_assign() with loop->assign_lock held: which partitions keep their
  * position cannot change between the look and the swap. */
 static kafka_err_t assign_locked(kafka_consumer_t *c, kafka__loop_t *loop, const kafka_topic_partition_t *tps,
-                                 size_t n, char *errstr, size_t errstr_size);
+                                 size_t n, bool commit_leaving, char *errstr, size_t errstr_size);
+
+/* Whether c is a group member (subscribed): then only the group assigns. */
+static bool subscribed(kafka_consumer_t *c) {
+    kafka__group_t *g = kafka__group_of(c);
+    if (!g)
+        return false;
+    pthread_mutex_lock(&g->lock);
+    bool sub = g->nsubs > 0;
+    pthread_mutex_unlock(&g->lock);
+    return sub;
+}
 
 kafka_err_t kafka_consumer_assign(kafka_consumer_t *c, const kafka_topic_partition_t *tps, size_t n, char *errstr,
                                   size_t errstr_size) {
@@ -300,17 +314,70 @@ kafka_err_t kafka_consumer_assign(kafka_consumer_t *c, const kafka_topic_partiti
             return kafka__consumer_fail(c, KAFKA_ERR__INVALID_ARG, why, errstr, errstr_size);
         }
     }
+    if (subscribed(c))
+        return kafka__consumer_fail(c, KAFKA_ERR__STATE,
+                                    "assign: the consumer is subscribed to a group, which assigns its partitions "
+                                    "(kafka_consumer_unsubscribe first)",
+                                    errstr, errstr_size);
     kafka__loop_t *loop = kafka__loop_get(c);
     if (!loop)
         return kafka__consumer_fail(c, KAFKA_ERR__NO_MEMORY, "assign: out of memory", errstr, errstr_size);
     pthread_mutex_lock(&loop->assign_lock);
-    kafka_err_t err = assign_locked(c, loop, tps, n, errstr, errstr_size);
+    kafka_err_t err = assign_locked(c, loop, tps, n, true, errstr, errstr_size);
     pthread_mutex_unlock(&loop->assign_lock);
     return err;
 }
 
+kafka_err_t kafka__loop_assign(kafka__loop_t *loop, const kafka_topic_partition_t *tps, size_t n, bool commit_leaving,
+                               char *errstr, size_t errstr_size) {
+    pthread_mutex_lock(&loop->assign_lock);
+    kafka_err_t err = assign_locked(loop->c, loop, tps, n, commit_leaving, errstr, errstr_size);
+    pthread_mutex_unlock(&loop->assign_lock);
+    return err;
+}
+
+kafka_topic_partition_t *kafka__loop_assignment(kafka__loop_t *loop, size_t *n) {
+    pthread_mutex_lock(&loop->lock);
+    kafka_topic_partition_t *tps = loop->nparts ? malloc(loop->nparts * sizeof(*tps)) : NULL;
+    *n = 0;
+    for (size_t i = 0; tps && i < loop->nparts; i++) {
+        const kafka__lpart_t *lp = loop->parts[i];
+        const char *topic = kafka__consumer_intern(loop->c, lp->topic);
+        if (topic)
+            tps[(*n)++] = (kafka_topic_partition_t){topic, lp->partition, lp->position};
+    }
+    pthread_mutex_unlock(&loop->lock);
+    return tps;
+}
+
+size_t kafka_consumer_assignment(kafka_consumer_t *c, kafka_topic_partition_t *out, size_t max) {
+    kafka__loop_t *loop = c ? loop_of(c) : NULL;
+    if (!loop)
+        return 0;
+    size_t n;
+    kafka_topic_partition_t *tps = kafka__loop_assignment(loop, &n);
+    for (size_t i = 0; i < n && i < max && out; i++)
+        out[i] = tps[i];
+    free(tps);
+    return n;
+}
+
+kafka_err_t kafka_consumer_store_offset(kafka_consumer_t *c, const char *topic, int32_t partition, int64_t offset) {
+    if (!c || !topic || offset < 0)
+        return KAFKA_ERR__INVALID_ARG;
+    kafka__loop_t *loop = loop_of(c);
+    if (!loop)
+        return KAFKA_ERR__STATE;
+    pthread_mutex_lock(&loop->lock);
+    kafka__lpart_t *lp = kafka__loop_find(loop, topic, partition);
+    if (lp)
+        lp->stored = offset;
+    pthread_mutex_unlock(&loop->lock);
+    return lp ? KAFKA_OK : KAFKA_ERR__STATE;
+}
+
 static kafka_err_t assign_locked(kafka_consumer_t *c, kafka__loop_t *loop, const kafka_topic_partition_t *tps,
-                                 size_t n, char *errstr, size_t errstr_size) {
+                                 size_t n, bool commit_leaving, char *errstr, size_t errstr_size) {
     char why[700];
     /* Starts first, without the lock (network): nothing changes when one fails. */
     kafka__lpart_t **fresh = n ? calloc(n, sizeof(*fresh)) : NULL;
@@ -344,7 +411,7 @@ static kafka_err_t assign_locked(kafka_consumer_t *c, kafka__loop_t *loop, const
     /* Positions of the partitions leaving are committed before they go (with the
      * others': all are what poll() returned). A failure does not stop the assignment;
      * last_error says what was not stored. */
-    kafka_err_t cerr = loop->auto_commit ? kafka__loop_commit_sync(loop, why, sizeof(why)) : KAFKA_OK;
+    kafka_err_t cerr = loop->auto_commit && commit_leaving ? kafka__loop_commit_sync(loop, why, sizeof(why)) : KAFKA_OK;
     if (cerr) {
         char cause[800];
         snprintf(cause, sizeof(cause), "assign: the positions of the partitions leaving were not committed: %s", why);
@@ -508,7 +575,14 @@ kafka_err_t kafka_consumer_poll(kafka_consumer_t *c, int timeout_ms, kafka_messa
     kafka__loop_t *loop = loop_of(c);
     if (!loop)
         return kafka__consumer_fail(c, KAFKA_ERR__STATE, "poll: no partitions are assigned", errstr, errstr_size);
+    kafka__group_t *g = kafka__group_of(c);
+    if (g && !kafka__group_active(g))
+        g = NULL; /* unsubscribed: a consumer with nothing assigned */
     int64_t now = kafka__now_ms();
+    if (g) {
+        atomic_store(&g->last_poll_ms, now);
+        atomic_store(&g->in_poll, 1);
+    }
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : now + timeout_ms;
     if (loop->auto_commit) {
         /* What the previous polls returned counts as processed now. */
@@ -522,8 +596,19 @@ kafka_err_t kafka_consumer_poll(kafka_consumer_t *c, int timeout_ms, kafka_messa
     }
     pthread_mutex_lock(&loop->lock);
     kafka_err_t err = KAFKA_OK;
+    bool serve = g != NULL;
     for (;;) {
-        if (!loop->nparts) {
+        if (g && (serve || loop->group_wake)) {
+            /* Rebalances first: what was revoked is not handed out any more. */
+            serve = loop->group_wake = false;
+            pthread_mutex_unlock(&loop->lock);
+            err = kafka__group_serve(g, errstr, errstr_size);
+            pthread_mutex_lock(&loop->lock);
+            if (err)
+                break;
+            continue;
+        }
+        if (!loop->nparts && !g) {
             err = KAFKA_ERR__STATE;
             break;
         }
@@ -553,6 +638,10 @@ kafka_err_t kafka_consumer_poll(kafka_consumer_t *c, int timeout_ms, kafka_messa
         kafka__cond_wait_until(&loop->ready, &loop->lock, until);
     }
     pthread_mutex_unlock(&loop->lock);
+    if (g) {
+        atomic_store(&g->last_poll_ms, kafka__now_ms());
+        atomic_store(&g->in_poll, 0);
+    }
     if (err == KAFKA_ERR__STATE)
         return kafka__consumer_fail(c, err, "poll: no partitions are assigned", errstr, errstr_size);
     if (err) {

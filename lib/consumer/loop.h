@@ -41,6 +41,7 @@ typedef struct kafka__lpart_s {
     int64_t fetch_offset;     /* where the next Fetch starts */
     int64_t position;         /* after the last message poll() returned */
     int64_t committed;        /* the last position stored by a commit; -1 none */
+    int64_t stored;           /* enable.auto.offset.store=false: what kafka_consumer_store_offset() marked; -1 none */
     int64_t high_watermark;   /* from the last response; -1 none */
     int32_t leader;           /* the broker fetching it (routed by metadata); -1 none */
     uint64_t epoch;           /* changes when fetch_offset is set other than by a fetch */
@@ -88,6 +89,8 @@ typedef struct kafka__loop_s {
     /* Settings. */
     int32_t fetch_max_bytes;
     bool auto_commit, can_commit;
+    bool auto_store; /* enable.auto.offset.store: commits take positions, else stored offsets */
+    bool group_wake; /* group events wait for poll() (set by the group thread, cleared by poll) */
     int64_t auto_commit_ms, next_auto_commit_ms;
     uint64_t commit_seq; /* the last snapshot's number (lock) */
     /* The committer thread and its queue (commit_lock). */
@@ -108,6 +111,17 @@ kafka__loop_t *kafka__loop_get(kafka_consumer_t *c);
 /* Stops the fetchers and the committer and frees the loop (auto commit first). */
 /* @thread destroy  @locks loop->lock, commit_lock */
 void kafka__loop_destroy(kafka__loop_t *loop);
+
+/* Replaces the assignment by tps[0..n) as kafka_consumer_assign() does, for the group's
+ * events: commit_leaving false leaves positions uncommitted (partitions lost). */
+/* @thread application  @locks loop->assign_lock, then as assign */
+kafka_err_t kafka__loop_assign(kafka__loop_t *loop, const kafka_topic_partition_t *tps, size_t n, bool commit_leaving,
+                               char *errstr, size_t errstr_size);
+
+/* The assigned partitions (topics interned), offsets their positions: a malloc'd array
+ * of *n (NULL when none or out of memory). */
+/* @thread any  @locks loop->lock */
+kafka_topic_partition_t *kafka__loop_assignment(kafka__loop_t *loop, size_t *n);
 
 /* The assigned partition topic/partition or NULL. */
 /* @thread any  @locks loop->lock held */

@@ -61,6 +61,7 @@ struct kafka_conf_s {
 
 static kafka_err_t check_bootstrap(const char *, const char *, char **, char *, size_t);
 static kafka_err_t check_version(const char *, const char *, char **, char *, size_t);
+static kafka_err_t check_strategy(const char *, const char *, char **, char *, size_t);
 
 static const conf_enum_t acks_values[] = {{"0", 0}, {"1", 1}, {"-1", -1}, {"all", -1}, {NULL, 0}};
 static const conf_enum_t compression_values[] = {
@@ -89,7 +90,12 @@ static const conf_enum_t security_values[] = {{"PLAINTEXT", KAFKA_SECURITY_PLAIN
                                               {"SASL_SSL", KAFKA_SECURITY_SASL_SSL},
                                               {NULL, 0}};
 #define NO_GSSAPI "GSSAPI (Kerberos) is not implemented (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER are)"
-static const conf_refused_t refused[] = {{KAFKA_CONF_SASL_MECHANISM, "GSSAPI", NO_GSSAPI}};
+#define NO_KIP848 "the consumer group protocol of KIP-848 is not implemented yet (classic is)"
+static const conf_refused_t refused[] = {{KAFKA_CONF_SASL_MECHANISM, "GSSAPI", NO_GSSAPI},
+                                         {KAFKA_CONF_GROUP_PROTOCOL, "consumer", NO_KIP848}};
+static const conf_enum_t group_protocol_values[] = {{"classic", KAFKA_GROUP_PROTOCOL_CLASSIC},
+                                                    {"consumer", KAFKA_GROUP_PROTOCOL_CONSUMER},
+                                                    {NULL, 0}};
 static const conf_enum_t sasl_values[] = {{"PLAIN", KAFKA_SASL_PLAIN},
                                           {"SCRAM-SHA-256", KAFKA_SASL_SCRAM_SHA_256},
                                           {"SCRAM-SHA-512", KAFKA_SASL_SCRAM_SHA_512},
@@ -238,6 +244,29 @@ static const conf_def_t props[KAFKA_CONF__COUNT] = {
     P_INT(KAFKA_CONF_TRANSACTION_TIMEOUT_MS, "transaction.timeout.ms", "60000", 1, 900000,
           "How long the transaction coordinator lets a transaction stay open before it aborts it (and fences "
           "the producer)."),
+    P_STR(KAFKA_CONF_GROUP_INSTANCE_ID, "group.instance.id", "", NULL,
+          "Static group membership (KIP-345): a member that restarts with the same id within "
+          "session.timeout.ms takes its partitions back without a rebalance; it does not leave the "
+          "group on close. Empty: a dynamic member."),
+    P_ENUM(KAFKA_CONF_GROUP_PROTOCOL, "group.protocol", "classic", group_protocol_values,
+           "Group protocol of kafka_consumer_subscribe: classic (JoinGroup, SyncGroup, Heartbeat, "
+           "client-side assignors)."),
+    P_STR(KAFKA_CONF_PARTITION_ASSIGNMENT_STRATEGY, "partition.assignment.strategy", "range,roundrobin",
+          check_strategy,
+          "Assignors offered to the group, preferred first: range, roundrobin (eager: every partition "
+          "is revoked at a rebalance) or cooperative-sticky (KIP-429: only partitions that move); "
+          "eager and cooperative ones do not mix. librdkafka's default."),
+    P_INT(KAFKA_CONF_SESSION_TIMEOUT_MS, "session.timeout.ms", "45000", 1, 3600000,
+          "A member the coordinator hears no heartbeat from for this long leaves the group."),
+    P_INT(KAFKA_CONF_HEARTBEAT_INTERVAL_MS, "heartbeat.interval.ms", "3000", 1, 3600000,
+          "How often the group thread heartbeats; below session.timeout.ms."),
+    P_INT(KAFKA_CONF_MAX_POLL_INTERVAL_MS, "max.poll.interval.ms", "300000", 1, 86400000,
+          "Longest time between poll() calls of a group member: past it the member leaves the group "
+          "(its partitions are lost) and rejoins at the next poll, which reports MAX_POLL_EXCEEDED "
+          "once; also the rebalance timeout sent in JoinGroup."),
+    P_BOOL(KAFKA_CONF_ENABLE_AUTO_OFFSET_STORE, "enable.auto.offset.store", "true",
+           "poll() stores each partition's position for the next commit; false: only offsets given to "
+           "kafka_consumer_store_offset() are committed (librdkafka's semantics)."),
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -381,6 +410,40 @@ static kafka_err_t check_version(const char *key, const char *value, char **cano
                     key, value);
     *canonical = strdup(value);
     return *canonical ? KAFKA_OK : KAFKA_ERR__NO_MEMORY;
+}
+
+/* ---- partition.assignment.strategy ------------------------------------------------ */
+
+static kafka_err_t check_strategy(const char *key, const char *value, char **canonical, char *errstr,
+                                  size_t errstr_size) {
+    static const char *const names[] = {"range", "roundrobin", "cooperative-sticky"};
+    char *out = malloc(strlen(value) + 1);
+    if (!out)
+        return KAFKA_ERR__NO_MEMORY;
+    size_t n = 0;
+    int count = 0, eager = 0;
+    const char *pos = value, *start;
+    size_t len;
+    while (next_entry(&pos, &start, &len)) {
+        size_t k = 0;
+        while (k < 3 && !(strlen(names[k]) == len && strncasecmp(names[k], start, len) == 0))
+            k++;
+        if (k == 3) {
+            free(out);
+            return fail(errstr, errstr_size, "%s: unknown assignor \"%.*s\" (range, roundrobin, cooperative-sticky)",
+                        key, (int)len, start);
+        }
+        eager += k < 2;
+        n += (size_t)sprintf(out + n, "%s%s", count++ ? "," : "", names[k]);
+    }
+    if (!count || (eager && eager != count)) {
+        free(out);
+        return fail(errstr, errstr_size, "%s: \"%s\": %s", key, value,
+                    count ? "eager (range, roundrobin) and cooperative (cooperative-sticky) assignors do not mix"
+                          : "at least one assignor is needed");
+    }
+    *canonical = out;
+    return KAFKA_OK;
 }
 
 /* ---- Values ----------------------------------------------------------------------- */
@@ -816,6 +879,10 @@ kafka_err_t kafka_conf_validate(kafka_conf_t *conf, char *errstr, size_t errstr_
                         v[KAFKA_CONF_DELIVERY_TIMEOUT_MS], v[KAFKA_CONF_LINGER_MS], v[KAFKA_CONF_REQUEST_TIMEOUT_MS]);
         v[KAFKA_CONF_DELIVERY_TIMEOUT_MS] = floor;
     }
+    if (v[KAFKA_CONF_HEARTBEAT_INTERVAL_MS] >= v[KAFKA_CONF_SESSION_TIMEOUT_MS])
+        return fail(errstr, errstr_size,
+                    "heartbeat.interval.ms: %" PRId64 " must be below session.timeout.ms (%" PRId64 ")",
+                    v[KAFKA_CONF_HEARTBEAT_INTERVAL_MS], v[KAFKA_CONF_SESSION_TIMEOUT_MS]);
     if (v[KAFKA_CONF_OFFSETS_STORAGE] == KAFKA_OFFSETS_STORAGE_FILE && !*conf->sval[KAFKA_CONF_OFFSETS_FILE])
         return fail(errstr, errstr_size, "offsets.storage: file needs offsets.file to be set");
     bool sasl = v[KAFKA_CONF_SECURITY_PROTOCOL] == KAFKA_SECURITY_SASL_PLAINTEXT ||

@@ -85,6 +85,13 @@ typedef enum kafka_conf_prop_e {
     KAFKA_CONF_ENABLE_SASL_OAUTHBEARER_UNSECURE_JWT = 53, /* enable.sasl.oauthbearer.unsecure.jwt */
     KAFKA_CONF_TRANSACTIONAL_ID = 54,             /* transactional.id: "" none */
     KAFKA_CONF_TRANSACTION_TIMEOUT_MS = 55,       /* transaction.timeout.ms */
+    KAFKA_CONF_GROUP_INSTANCE_ID = 56,            /* group.instance.id */
+    KAFKA_CONF_GROUP_PROTOCOL = 57,               /* group.protocol: kafka_group_protocol_t */
+    KAFKA_CONF_PARTITION_ASSIGNMENT_STRATEGY = 58, /* partition.assignment.strategy */
+    KAFKA_CONF_SESSION_TIMEOUT_MS = 59,           /* session.timeout.ms */
+    KAFKA_CONF_HEARTBEAT_INTERVAL_MS = 60,        /* heartbeat.interval.ms */
+    KAFKA_CONF_MAX_POLL_INTERVAL_MS = 61,         /* max.poll.interval.ms */
+    KAFKA_CONF_ENABLE_AUTO_OFFSET_STORE = 62,     /* enable.auto.offset.store */
     KAFKA_CONF__COUNT /* one past the last number: grows with every new property */
 } kafka_conf_prop_t;
 
@@ -101,6 +108,13 @@ typedef enum kafka_isolation_level_e {
     KAFKA_ISOLATION_READ_UNCOMMITTED = 0,
     KAFKA_ISOLATION_READ_COMMITTED = 1
 } kafka_isolation_level_t;
+
+/* group.protocol: the classic group protocol (JoinGroup/SyncGroup/Heartbeat) or KIP-848's
+ * (ConsumerGroupHeartbeat; not implemented yet, refused). */
+typedef enum kafka_group_protocol_e {
+    KAFKA_GROUP_PROTOCOL_CLASSIC = 0,
+    KAFKA_GROUP_PROTOCOL_CONSUMER = 1
+} kafka_group_protocol_t;
 
 typedef enum kafka_offsets_storage_e {
     KAFKA_OFFSETS_STORAGE_KAFKA,

@@ -16,7 +16,10 @@
  * fetch.max.wait.ms, fetch.max.bytes, max.partition.fetch.bytes (also the default
  * max_bytes of fetch()), queued.max.messages.kbytes, check.crcs, auto.offset.reset,
  * isolation.level, group.id, offsets.storage, offsets.file, enable.auto.commit,
- * auto.commit.interval.ms, api.version.request, broker.version.fallback.
+ * auto.commit.interval.ms, enable.auto.offset.store, api.version.request,
+ * broker.version.fallback; for subscribe(): group.instance.id, group.protocol,
+ * partition.assignment.strategy, session.timeout.ms, heartbeat.interval.ms,
+ * max.poll.interval.ms, metadata.max.age.ms.
  *
  * Thread safety: every call may be made from any thread, concurrently (each synchronous
  * call uses its own broker connection; idle ones are kept per broker), except
@@ -128,7 +131,8 @@ typedef struct kafka_topic_partition_s {
  *    (required), found with FindCoordinator and found again on NOT_COORDINATOR /
  *    COORDINATOR_NOT_AVAILABLE / COORDINATOR_LOAD_IN_PROGRESS, retried with backoff until
  *    request.timeout.ms (then KAFKA_ERR__TIMED_OUT naming the cause). The commit is a
- *    simple consumer's (generation -1, no member id), as with Java's assign().
+ *    simple consumer's (generation -1, no member id), as with Java's assign(), unless the
+ *    consumer is a group member (subscribe): then it carries the member's generation.
  *  - offsets.storage=file: offsets.file (required) holds one "topic partition offset" line
  *    per partition; the file is replaced atomically (temporary file, fsync, rename, fsync
  *    of its directory).
@@ -217,7 +221,11 @@ kafka_err_t kafka_consumer_seek(kafka_consumer_t *c, const char *topic, int32_t 
  * returned, as when its offset fell below the log start (retention deleted them):
  * errstr names the partition, the offset out of range, the log's range the broker
  * said and the offsets skipped; the partition goes on. KAFKA_ERR__STATE at once when
- * nothing is assigned. */
+ * nothing is assigned and the consumer is not subscribed. A subscribed consumer (a group
+ * member, see below) serves the group's rebalances first, waits with nothing assigned
+ * for its assignment, and returns KAFKA_ERR__MAX_POLL_EXCEEDED once after it was out
+ * of the group for not polling; an error the group thread met (FENCED_INSTANCE_ID,
+ * GROUP_AUTHORIZATION_FAILED, ...) is returned once too. */
 kafka_err_t kafka_consumer_poll(kafka_consumer_t *c, int timeout_ms, kafka_message_t **msgs, size_t max,
                                 size_t *count, char *errstr, size_t errstr_size);
 
@@ -304,6 +312,89 @@ void kafka_consumer_set_commit_cb(kafka_consumer_t *c, kafka_commit_cb_t *cb, vo
  * at once go out as the newest of them, each callback getting that one's result.
  * KAFKA_ERR__INVALID_CONF when no offsets storage is configured. */
 kafka_err_t kafka_consumer_commit_positions(kafka_consumer_t *c, bool async, char *errstr, size_t errstr_size);
+
+/* ---- consumer groups ---------------------------------------------------------------
+ *
+ * subscribe() makes the consumer a member of the classic consumer group group.id
+ * (JoinGroup / SyncGroup / Heartbeat at the group's coordinator, as Java's and
+ * librdkafka's consumers, with which it shares groups): the group's leader (any
+ * member) assigns the subscribed topics' partitions with the first assignor of
+ * partition.assignment.strategy every member supports (range, roundrobin,
+ * cooperative-sticky), and poll() consumes what this member was given, each partition
+ * from the group's committed offset (else auto.offset.reset). Heartbeats come from the
+ * group thread ("kafka:group") every heartbeat.interval.ms, so a slow poll loop keeps
+ * its partitions until max.poll.interval.ms passes without a poll(): then the member
+ * leaves the group, its partitions are LOST, and the next poll() returns
+ * KAFKA_ERR__MAX_POLL_EXCEEDED once and joins again.
+ *
+ * Rebalances are served by poll() on the application's thread, before it returns
+ * messages: with the eager assignors (range, roundrobin) every partition is revoked
+ * before the member rejoins; with cooperative-sticky (KIP-429) only the partitions the
+ * new assignment takes away, and the rest are consumed throughout. Revoked partitions'
+ * positions are committed first with enable.auto.commit (otherwise the REVOKED callback
+ * is the place to commit them: the member is still in its generation), so the next
+ * owner starts where this one stopped. Partitions LOST (the member was fenced out of its
+ * generation, its session timed out, or max.poll.interval.ms passed) are not committed:
+ * another member may own them already. Commits carry the member's generation, member
+ * id and group.instance.id; one refused for a stale generation (ILLEGAL_GENERATION,
+ * UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS) fails with errstr naming the generation,
+ * and the member rejoins. With group.instance.id (static membership, KIP-345) a member
+ * does not leave the group on close: restarted within session.timeout.ms it gets its
+ * partitions back without a rebalance. */
+
+typedef enum kafka_rebalance_event_e {
+    KAFKA_REBALANCE_ASSIGNED = 1, /* tps were added to the assignment (started at their committed offsets) */
+    KAFKA_REBALANCE_REVOKED = 2,  /* tps are about to be taken away (still assigned, still in the generation) */
+    KAFKA_REBALANCE_LOST = 3      /* tps were taken away; another member may own them already */
+} kafka_rebalance_event_t;
+
+/* Called by poll() (or unsubscribe()) on the application's thread for each change of a
+ * group member's assignment; tps[0..n) and the topic names are valid during the call.
+ * The callback may call kafka_consumer_commit_positions() and the position getters,
+ * not poll(), assign() or subscribe(). */
+typedef void(kafka_rebalance_cb_t)(kafka_consumer_t *c, kafka_rebalance_event_t event,
+                                   const kafka_topic_partition_t *tps, size_t n, void *opaque);
+/* Sets the rebalance callback (NULL: none); before subscribe. */
+void kafka_consumer_set_rebalance_cb(kafka_consumer_t *c, kafka_rebalance_cb_t *cb, void *opaque);
+
+/* Subscribes to topics[0..n): names, or POSIX extended regular expressions starting with
+ * '^' matched against every topic of the cluster (looked at again every
+ * metadata.max.age.ms, at most every 5 s). Replaces an earlier subscription (the member
+ * rejoins); the first one starts the group thread. group.id is required, and the
+ * consumer must not have assigned partitions itself. KAFKA_ERR__INVALID_ARG (no topics,
+ * an empty name, a regex that does not compile: errstr says which),
+ * KAFKA_ERR__INVALID_CONF (no group.id, offsets.storage=file), KAFKA_ERR__STATE
+ * (partitions were assigned with kafka_consumer_assign()), KAFKA_ERR__NO_MEMORY. */
+kafka_err_t kafka_consumer_subscribe(kafka_consumer_t *c, const char *const *topics, size_t n, char *errstr,
+                                     size_t errstr_size);
+/* Leaves the group: the assignment is revoked (committed first with auto commit, the
+ * REVOKED callback called from here) and a dynamic member sends LeaveGroup. The consumer
+ * may subscribe again. KAFKA_ERR__STATE when it is not subscribed. */
+kafka_err_t kafka_consumer_unsubscribe(kafka_consumer_t *c);
+
+/* The partitions poll() consumes now (assigned, or given by the group and served),
+ * each with its position (-1 before it is known): writes up to max of them to out and
+ * returns how many there are. Topic names stay valid until kafka_consumer_destroy(). */
+size_t kafka_consumer_assignment(kafka_consumer_t *c, kafka_topic_partition_t *out, size_t max);
+
+/* A group member's state, for tests and tools. */
+typedef struct kafka_consumer_group_info_s {
+    char state[24];      /* "none" (not subscribed), "coordinator", "revoking", "joining", "stable",
+                            "poll-exceeded", "fenced"; "stable" only once poll() served the assignment */
+    int32_t generation;  /* -1 outside a generation */
+    char member_id[256]; /* "" before the coordinator gave one */
+    char protocol[32];   /* the group's assignor, "" before the first join */
+    bool leader;         /* this member computed the generation's assignment */
+    int64_t rebalances;  /* assignments received since subscribe */
+} kafka_consumer_group_info_t;
+/* Fills *info; KAFKA_ERR__STATE (state "none") when the consumer never subscribed. */
+kafka_err_t kafka_consumer_group_info(kafka_consumer_t *c, kafka_consumer_group_info_t *info);
+
+/* With enable.auto.offset.store=false, commits (commit_positions and auto commit) store
+ * what the application marked done with this call, rather than poll()'s positions:
+ * offset is the next offset to read (the processed message's offset + 1).
+ * KAFKA_ERR__STATE when the partition is not assigned, KAFKA_ERR__INVALID_ARG. */
+kafka_err_t kafka_consumer_store_offset(kafka_consumer_t *c, const char *topic, int32_t partition, int64_t offset);
 
 /* The last error of a call on c (fetch, offsets, commit), as the origin's last_error /
  * last_errorcode; a later successful call does not clear it. The string is copied into

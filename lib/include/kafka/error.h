@@ -53,6 +53,7 @@ extern "C" {
     X(AUTO_OFFSET_RESET, -144, false, "auto.offset.reset moved the position past messages not read")  \
     X(SSL, -145, false, "TLS failed (handshake, certificate) or only one side speaks TLS")       \
     X(AUTHENTICATION, -146, true, "No SASL credentials to authenticate with (OAUTHBEARER token)") \
+    X(MAX_POLL_EXCEEDED, -147, false, "The application did not poll within max.poll.interval.ms: the group was left") \
     X(UNKNOWN, -199, false, "Unknown client error")
 
 /* Broker errors: X(NAME, code, retriable, "description"), Kafka's codes. */
