@@ -14,47 +14,14 @@
 #include "util/buf.h"
 #include "testutil.h"
 
-typedef struct client_s {
-    int fd;
-    int32_t corr;
-    kafka_arena_t arena;
-    uint8_t *last;
-} client_t;
+typedef kafka_test_client_t client_t;
 
-static void client_open(client_t *c, kafka_mock_t *m, int broker) {
-    memset(c, 0, sizeof(*c));
-    c->fd = kafka_test_connect(kafka_mock_broker_port(m, broker));
-    CU_ASSERT_FATAL(c->fd >= 0);
-}
-
-static void client_close(client_t *c) {
-    close(c->fd);
-    free(c->last);
-    kafka__arena_free(&c->arena);
-}
-
+static void client_open(client_t *c, kafka_mock_t *m, int broker) { kafka_test_client_open(c, m, broker, "test-mock"); }
+static void client_close(client_t *c) { kafka_test_client_close(c); }
 /* Sends a request and decodes the response into resp; returns the decode result, or
  * KAFKA_ERR__TRANSPORT when the broker closed the connection. */
 static kafka_err_t call(client_t *c, int16_t key, int16_t version, const void *req, void *resp) {
-    kafka_buf_t out = KAFKA_BUF_INIT;
-    kafka_request_header_t hdr = {key, version, ++c->corr, kafka_str("test-mock")};
-    char err[256];
-    kafka_err_t e = kafka_request_encode(&out, &hdr, req, err, sizeof(err));
-    if (e)
-        fprintf(stderr, "encode %s v%d: %s\n", kafka_api_name(key), version, err);
-    CU_ASSERT_EQUAL_FATAL(e, KAFKA_OK);
-    size_t len;
-    free(c->last);
-    c->last = kafka_test_roundtrip(c->fd, out.data, out.len, &len);
-    kafka__buf_free(&out);
-    if (!c->last)
-        return KAFKA_ERR__TRANSPORT;
-    int32_t corr;
-    e = kafka_response_decode(c->last, len, key, version, &c->arena, &corr, resp, err, sizeof(err));
-    if (e)
-        fprintf(stderr, "%s v%d: %s\n", kafka_api_name(key), version, err);
-    CU_ASSERT_EQUAL(corr, c->corr);
-    return e;
+    return kafka_test_client_call(c, key, version, req, resp);
 }
 
 static kafka_metadata_response_t metadata(client_t *c, int16_t v, const char *topic) {

@@ -15,40 +15,15 @@
 #include "util/buf.h"
 #include "testutil.h"
 
-typedef struct client_s {
-    int fd;
-    int32_t corr;
-    kafka_arena_t arena;
-    uint8_t *last;
-} client_t;
+typedef kafka_test_client_t client_t;
 
 static void client_open(client_t *c, kafka_mock_t *m, int broker) {
-    memset(c, 0, sizeof(*c));
-    c->fd = kafka_test_connect(kafka_mock_broker_port(m, broker));
-    CU_ASSERT_FATAL(c->fd >= 0);
+    kafka_test_client_open(c, m, broker, "test-mock-txn");
 }
-
-static void client_close(client_t *c) {
-    close(c->fd);
-    free(c->last);
-    kafka__arena_free(&c->arena);
-}
-
+static void client_close(client_t *c) { kafka_test_client_close(c); }
+/* Every call here must be answered and decode. */
 static void call(client_t *c, int16_t key, int16_t version, const void *req, void *resp) {
-    kafka_buf_t out = KAFKA_BUF_INIT;
-    kafka_request_header_t hdr = {key, version, ++c->corr, kafka_str("test-mock-txn")};
-    char err[256];
-    CU_ASSERT_EQUAL_FATAL(kafka_request_encode(&out, &hdr, req, err, sizeof(err)), KAFKA_OK);
-    size_t len;
-    free(c->last);
-    c->last = kafka_test_roundtrip(c->fd, out.data, out.len, &len);
-    kafka__buf_free(&out);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(c->last);
-    int32_t corr;
-    kafka_err_t e = kafka_response_decode(c->last, len, key, version, &c->arena, &corr, resp, err, sizeof(err));
-    if (e)
-        fprintf(stderr, "%s v%d: %s\n", kafka_api_name(key), version, err);
-    CU_ASSERT_EQUAL_FATAL(e, KAFKA_OK);
+    CU_ASSERT_EQUAL_FATAL(kafka_test_client_call(c, key, version, req, resp), KAFKA_OK);
 }
 
 static int16_t init_pid(client_t *c, int16_t v, const char *txn, int32_t timeout_ms, int64_t pid, int16_t epoch,

@@ -1,6 +1,7 @@
 #include "testutil.h"
 #include "kafka/consumer.h"
 #include "kafka/mock.h"
+#include "util/buf.h"
 
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
@@ -319,4 +320,39 @@ size_t kafka_test_consume(const char *bootstrap, const char *const *kv, const ch
     free(seen);
     kafka_consumer_destroy(c);
     return good;
+}
+
+void kafka_test_client_open(kafka_test_client_t *c, kafka_mock_t *m, int broker, const char *name) {
+    memset(c, 0, sizeof(*c));
+    c->name = name;
+    c->fd = kafka_test_connect(kafka_mock_broker_port(m, broker));
+    CU_ASSERT_FATAL(c->fd >= 0);
+}
+
+void kafka_test_client_close(kafka_test_client_t *c) {
+    close(c->fd);
+    free(c->last);
+    kafka__arena_free(&c->arena);
+}
+
+kafka_err_t kafka_test_client_call(kafka_test_client_t *c, int16_t key, int16_t version, const void *req, void *resp) {
+    kafka_buf_t out = KAFKA_BUF_INIT;
+    kafka_request_header_t hdr = {key, version, ++c->corr, kafka_str(c->name)};
+    char err[256];
+    kafka_err_t e = kafka_request_encode(&out, &hdr, req, err, sizeof(err));
+    if (e)
+        fprintf(stderr, "encode %s v%d: %s\n", kafka_api_name(key), version, err);
+    CU_ASSERT_EQUAL_FATAL(e, KAFKA_OK);
+    size_t len;
+    free(c->last);
+    c->last = kafka_test_roundtrip(c->fd, out.data, out.len, &len);
+    kafka__buf_free(&out);
+    if (!c->last)
+        return KAFKA_ERR__TRANSPORT;
+    int32_t corr;
+    e = kafka_response_decode(c->last, len, key, version, &c->arena, &corr, resp, err, sizeof(err));
+    if (e)
+        fprintf(stderr, "%s v%d: %s\n", kafka_api_name(key), version, err);
+    CU_ASSERT_EQUAL(corr, c->corr);
+    return e;
 }

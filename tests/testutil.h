@@ -11,6 +11,8 @@
 
 #include "kafka/mock.h"
 #include "kafka/producer.h"
+#include "kafka/protocol.h"
+#include "util/arena.h"
 
 /* Runs one suite with CUnit's basic interface; the exit code is non-zero when any
  * assertion failed, so ctest sees the failure. */
@@ -31,6 +33,21 @@ int kafka_test_connect(int port);
 /* Writes the whole frame req[0..len), reads one response frame; returns it (after its
  * size prefix, malloc'd, *resp_len set) or NULL when the peer closed or timed out. */
 uint8_t *kafka_test_roundtrip(int fd, const uint8_t *req, size_t len, size_t *resp_len);
+
+/* A raw client of one mock broker: requests encoded by the codec, one at a time, each
+ * response checked for its correlation id and decoded into the caller's struct (valid
+ * until the next call; the arena lives until close). */
+typedef struct kafka_test_client_s {
+    int fd;
+    int32_t corr;
+    kafka_arena_t arena;
+    uint8_t *last;     /* the last response frame */
+    const char *name;  /* the client id sent */
+} kafka_test_client_t;
+void kafka_test_client_open(kafka_test_client_t *c, kafka_mock_t *m, int broker, const char *name);
+void kafka_test_client_close(kafka_test_client_t *c);
+/* The decode result, or KAFKA_ERR__TRANSPORT when the broker closed the connection. */
+kafka_err_t kafka_test_client_call(kafka_test_client_t *c, int16_t key, int16_t version, const void *req, void *resp);
 /* A port on 127.0.0.1 that refuses connections for the rest of the process: a socket is
  * bound to it and never listens, so no other test (run in parallel by ctest) can take
  * it. */
