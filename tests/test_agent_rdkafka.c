@@ -17,26 +17,7 @@
 #include "rdk_data.h"
 
 /* Runs kafka-agent with args (stdout and stderr together into out); its exit status. */
-static int agent(char *out, size_t out_size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int agent(char *out, size_t out_size, const char *fmt, ...) {
-    char args[1024], cmd[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof(args), fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof(cmd), "'%s' %s 2>&1", KAFKA_AGENT, args);
-    FILE *p = popen(cmd, "r");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-    size_t n = 0, k;
-    while (n + 1 < out_size && (k = fread(out + n, 1, out_size - n - 1, p)) > 0)
-        n += k;
-    out[n] = 0;
-    char sink[4096];
-    while (fread(sink, 1, sizeof(sink), p) > 0)
-        ;
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+#define agent(out, out_size, ...) kafka_test_exec(KAFKA_AGENT, out, out_size, __VA_ARGS__)
 
 /* Lines of out that are exactly `line`. */
 static int count_lines(const char *out, const char *line) {

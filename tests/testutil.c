@@ -6,6 +6,7 @@
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,4 +356,24 @@ kafka_err_t kafka_test_client_call(kafka_test_client_t *c, int16_t key, int16_t 
         fprintf(stderr, "%s v%d: %s\n", kafka_api_name(key), version, err);
     CU_ASSERT_EQUAL(corr, c->corr);
     return e;
+}
+
+int kafka_test_exec(const char *prog, char *out, size_t out_size, const char *fmt, ...) {
+    char args[1024], cmd[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof(args), fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof(cmd), "'%s' %s 2>&1", prog, args);
+    FILE *p = popen(cmd, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    size_t n = 0, k;
+    while (n + 1 < out_size && (k = fread(out + n, 1, out_size - n - 1, p)) > 0)
+        n += k;
+    out[n] = 0;
+    char sink[4096];
+    while (fread(sink, 1, sizeof(sink), p) > 0)
+        ;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

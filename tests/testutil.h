@@ -34,6 +34,12 @@ int kafka_test_connect(int port);
  * size prefix, malloc'd, *resp_len set) or NULL when the peer closed or timed out. */
 uint8_t *kafka_test_roundtrip(int fd, const uint8_t *req, size_t len, size_t *resp_len);
 
+/* Runs the program prog (a path) with the shell words args, its stdout and stderr
+ * together into out (what fits; the rest is read and dropped); its exit status, -1 when
+ * it did not exit. */
+int kafka_test_exec(const char *prog, char *out, size_t out_size, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* A raw client of one mock broker: requests encoded by the codec, one at a time, each
  * response checked for its correlation id and decoded into the caller's struct (valid
  * until the next call; the arena lives until close). */
