@@ -9,14 +9,16 @@ Spec format (one file per API; indentation of two spaces nests a struct's fields
 
   api KEY Name MIN-MAX flexible N+|none     an API, then `request` and `response` blocks
   header Name MIN-MAX flexible N+|none      a request/response header
-  FieldName TYPE VERSIONS [null VERSIONS] [tag N] [noflex] [ignorable] [default VALUE]
+  FieldName TYPE VERSIONS [null VERSIONS] [tag N] [noflex] [ignorable] [readnull] [default VALUE]
 
 TYPE is int8 int16 int32 int64 uint16 float64 bool uuid string bytes records, []TYPE
 for arrays, or a struct name (its fields follow, indented); a nullable struct becomes a
 pointer member (NULL for null). VERSIONS is N+ or N-M.
 `tag N` marks a tagged field (flexible versions only); `noflex` keeps the classic
 encoding even in flexible versions (RequestHeader.ClientId); `ignorable` lets an encoder
-drop a non-default value at a version that lacks the field (otherwise that is an error).
+drop a non-default value at a version that lacks the field (otherwise that is an error);
+`readnull` lets the decoder take a null in a field Kafka declares non-nullable (as len -1):
+a peer's quirk we accept but never produce (our encoder still refuses the null).
 """
 import os
 import re
@@ -49,7 +51,7 @@ class Field:
         self.depth, self.lineno = depth, lineno
         self.vmin, self.vmax = parse_versions(vers)
         self.nmin, self.nmax = 127, -1
-        self.tag, self.noflex, self.default, self.ignorable = -1, False, None, False
+        self.tag, self.noflex, self.default, self.ignorable, self.readnull = -1, False, None, False, False
         self.children = []
         i = 3
         while i < len(words):
@@ -62,6 +64,8 @@ class Field:
                 self.noflex = True; i += 1
             elif w == "ignorable":
                 self.ignorable = True; i += 1
+            elif w == "readnull":
+                self.readnull = True; i += 1
             elif w == "default":
                 self.default = words[i + 1]; i += 2
             else:
@@ -191,8 +195,9 @@ class Gen:
                     pass
                 else:
                     dflt = int(d, 0)
-            rows.append('    {"%s", %s, %s, %d, %d, %d, %d, %d, %d, %d, %d, offsetof(%s_t, %s), INT64_C(%d), %s},'
-                        % (f.name, typ, elem, int(f.noflex), int(f.ignorable), dnull, f.vmin, f.vmax, f.nmin, f.nmax, f.tag,
+            rows.append('    {"%s", %s, %s, %d, %d, %d, %d, %d, %d, %d, %d, %d, offsetof(%s_t, %s), INT64_C(%d), %s},'
+                        % (f.name, typ, elem, int(f.noflex), int(f.ignorable), dnull, int(f.readnull), f.vmin, f.vmax,
+                           f.nmin, f.nmax, f.tag,
                            ctype, snake(f.name), dflt, sub))
         fvar = "f_" + ctype[len("kafka_"):]
         if rows:

@@ -27,6 +27,10 @@ APIS = [
     (32, "DescribeConfigs", 4), (37, "CreatePartitions", 3), (68, "ConsumerGroupHeartbeat", 1),
 ]
 HEADERS = [("RequestHeader", 2), ("ResponseHeader", 1)]
+# Lines where our spec adds `readnull` (a null read where Kafka forbids it): peers that
+# send one. librdkafka's mock cluster answers SyncGroup with a null assignment for a
+# member the leader gave nothing.
+READNULL = {("14_sync_group.spec", "  Assignment bytes 0+")}
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SPEC_DIR = os.path.join(HERE, "..", "lib", "proto", "spec")
@@ -136,6 +140,7 @@ def main():
     write = "--write" in sys.argv[2:]
     bad = 0
     for fname, text in sorted(specs.items()):
+        text = "\n".join(l + " readnull" if (fname, l) in READNULL else l for l in text.split("\n"))
         path = os.path.join(SPEC_DIR, fname)
         if write:
             with open(path, "w") as f:

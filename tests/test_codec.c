@@ -590,6 +590,52 @@ static void test_encode_rejects_unrepresentable(void) {
     kafka__buf_free(&b);
 }
 
+/* SyncGroup's Assignment is non-nullable in Kafka, but librdkafka's mock cluster sends
+ * null for a member the leader gave nothing: read as len -1 (no partitions); our own
+ * encoder still refuses a null there. A null elsewhere in the response stays an error. */
+static void test_readnull_sync_group(void) {
+    kafka_arena_t a = KAFKA_ARENA_INIT;
+    kafka_sync_group_response_t out;
+    int32_t corr = 0;
+    char err[256] = "";
+    const uint8_t v0[] = {0, 0, 0, 7, 0, 0, 0xff, 0xff, 0xff, 0xff};
+    CU_ASSERT_EQUAL(kafka_response_decode(v0, sizeof(v0), KAFKA_API_SYNC_GROUP, 0, &a, &corr, &out, err, sizeof(err)),
+                    KAFKA_OK);
+    CU_ASSERT_EQUAL(corr, 7);
+    CU_ASSERT_EQUAL(out.error_code, 0);
+    CU_ASSERT_EQUAL(out.assignment.len, -1);
+    CU_ASSERT_PTR_NULL(out.assignment.data);
+    /* v4 (flexible): compact bytes 0 is null, then no tags */
+    const uint8_t v4[] = {0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    CU_ASSERT_EQUAL(kafka_response_decode(v4, sizeof(v4), KAFKA_API_SYNC_GROUP, 4, &a, &corr, &out, err, sizeof(err)),
+                    KAFKA_OK);
+    CU_ASSERT_EQUAL(out.assignment.len, -1);
+    kafka_buf_t b = KAFKA_BUF_INIT;
+    CU_ASSERT_EQUAL(kafka__schema_encode(kafka__api_find(KAFKA_API_SYNC_GROUP)->response, 0, false, &out, &b, err,
+                                         sizeof(err)),
+                    KAFKA_ERR__INVALID_ARG);
+    /* the request's Assignment (no readnull) still rejects a null on read */
+    kafka_sync_group_request_t req;
+    kafka_request_init(KAFKA_API_SYNC_GROUP, &req);
+    kafka_sync_group_request_assignment_t one = {kafka_str("m"), {(const uint8_t *)"x", 1}};
+    req.group_id = kafka_str("g");
+    req.member_id = kafka_str("m");
+    req.assignments.items = &one;
+    req.assignments.count = 1;
+    kafka__buf_reset(&b);
+    CU_ASSERT_EQUAL_FATAL(kafka__schema_encode(kafka__api_find(KAFKA_API_SYNC_GROUP)->request, 0, false, &req, &b, NULL, 0),
+                          KAFKA_OK);
+    CU_ASSERT_EQUAL_FATAL(b.len, 2 + 1 + 4 + 2 + 1 + 4 + 2 + 1 + 4 + 1);
+    memset(b.data + b.len - 5, 0xff, 4); /* the assignment's length: -1 */
+    b.len -= 1;
+    kafka_sync_group_request_t back;
+    CU_ASSERT_EQUAL(kafka_body_decode(b.data, b.len, KAFKA_API_SYNC_GROUP, 0, true, &a, &back, err, sizeof(err)),
+                    KAFKA_ERR__BAD_MSG);
+    CU_ASSERT(strstr(err, "null in a non-nullable field") != NULL);
+    kafka__buf_free(&b);
+    kafka_arena_free(&a);
+}
+
 /* Truncation at every length of a valid frame, and corrupted lengths/counts. */
 static void test_malformed(void) {
     kafka_arena_t a = KAFKA_ARENA_INIT;
@@ -872,6 +918,7 @@ static CU_TestInfo tests[] = {
     {"known bytes of the transaction APIs", test_txn_known_bytes},
     {"known bytes of the admin APIs", test_admin_known_bytes},
     {"nullable struct (ConsumerGroupHeartbeat Assignment)", test_nullable_struct},
+    {"SyncGroup's null assignment from a peer is read as empty", test_readnull_sync_group},
     {"tagged fields written, read, unknown skipped", test_tagged_fields},
     {"absent fields decode to defaults", test_defaults_for_absent_fields},
     {"encode rejects unrepresentable values", test_encode_rejects_unrepresentable},

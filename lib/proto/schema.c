@@ -391,7 +391,7 @@ static void dec_value(dec_t *d, const kafka__schema_t *s, const kafka__field_t *
         int64_t n = dec_len(r, compact, type != KAFKA__T_STRING);
         if (n == -2)
             break;
-        if (n == -1 && !field_nullable(f, d->version)) {
+        if (n == -1 && !field_nullable(f, d->version) && !f->readnull) {
             kafka__rd_fail(r, KAFKA_ERR__BAD_MSG, "null in a non-nullable field");
             break;
         }

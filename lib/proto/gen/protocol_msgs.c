@@ -6,966 +6,966 @@
 #include "proto/schema.h"
 
 static const kafka__field_t f_request_header[] = {
-    {"RequestApiKey", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_request_header_t, request_api_key), INT64_C(0), NULL},
-    {"RequestApiVersion", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_request_header_t, request_api_version), INT64_C(0), NULL},
-    {"CorrelationId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_request_header_t, correlation_id), INT64_C(0), NULL},
-    {"ClientId", KAFKA__T_STRING, 0, 1, 1, 0, 1, 127, 1, 127, -1, offsetof(kafka_request_header_t, client_id), INT64_C(0), NULL},
+    {"RequestApiKey", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_request_header_t, request_api_key), INT64_C(0), NULL},
+    {"RequestApiVersion", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_request_header_t, request_api_version), INT64_C(0), NULL},
+    {"CorrelationId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_request_header_t, correlation_id), INT64_C(0), NULL},
+    {"ClientId", KAFKA__T_STRING, 0, 1, 1, 0, 0, 1, 127, 1, 127, -1, offsetof(kafka_request_header_t, client_id), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_request_header = {"RequestHeader", sizeof(kafka_request_header_t), 4, f_request_header};
 
 const kafka__schema_t *const kafka__schema_request_header = &s_request_header;
 
 static const kafka__field_t f_response_header[] = {
-    {"CorrelationId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_response_header_t, correlation_id), INT64_C(0), NULL},
+    {"CorrelationId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_response_header_t, correlation_id), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_response_header = {"ResponseHeader", sizeof(kafka_response_header_t), 1, f_response_header};
 
 const kafka__schema_t *const kafka__schema_response_header = &s_response_header;
 
 static const kafka__field_t f_produce_request_partition_produce_data[] = {
-    {"Index", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_request_partition_produce_data_t, index), INT64_C(0), NULL},
-    {"Records", KAFKA__T_RECORDS, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_produce_request_partition_produce_data_t, records), INT64_C(0), NULL},
+    {"Index", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_request_partition_produce_data_t, index), INT64_C(0), NULL},
+    {"Records", KAFKA__T_RECORDS, 0, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_produce_request_partition_produce_data_t, records), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_produce_request_partition_produce_data = {"PartitionProduceData", sizeof(kafka_produce_request_partition_produce_data_t), 2, f_produce_request_partition_produce_data};
 
 static const kafka__field_t f_produce_request_topic_produce_data[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_request_topic_produce_data_t, name), INT64_C(0), NULL},
-    {"PartitionData", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_request_topic_produce_data_t, partition_data), INT64_C(0), &s_produce_request_partition_produce_data},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_request_topic_produce_data_t, name), INT64_C(0), NULL},
+    {"PartitionData", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_request_topic_produce_data_t, partition_data), INT64_C(0), &s_produce_request_partition_produce_data},
 };
 static const kafka__schema_t s_produce_request_topic_produce_data = {"TopicProduceData", sizeof(kafka_produce_request_topic_produce_data_t), 2, f_produce_request_topic_produce_data};
 
 static const kafka__field_t f_produce_request[] = {
-    {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 1, 3, 127, 3, 127, -1, offsetof(kafka_produce_request_t, transactional_id), INT64_C(0), NULL},
-    {"Acks", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_request_t, acks), INT64_C(0), NULL},
-    {"TimeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_request_t, timeout_ms), INT64_C(0), NULL},
-    {"TopicData", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_request_t, topic_data), INT64_C(0), &s_produce_request_topic_produce_data},
+    {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 1, 0, 3, 127, 3, 127, -1, offsetof(kafka_produce_request_t, transactional_id), INT64_C(0), NULL},
+    {"Acks", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_request_t, acks), INT64_C(0), NULL},
+    {"TimeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_request_t, timeout_ms), INT64_C(0), NULL},
+    {"TopicData", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_request_t, topic_data), INT64_C(0), &s_produce_request_topic_produce_data},
 };
 static const kafka__schema_t s_produce_request = {"ProduceRequest", sizeof(kafka_produce_request_t), 4, f_produce_request};
 
 static const kafka__field_t f_produce_response_batch_index_and_error_message[] = {
-    {"BatchIndex", KAFKA__T_INT32, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_produce_response_batch_index_and_error_message_t, batch_index), INT64_C(0), NULL},
-    {"BatchIndexErrorMessage", KAFKA__T_STRING, 0, 0, 0, 1, 8, 127, 8, 127, -1, offsetof(kafka_produce_response_batch_index_and_error_message_t, batch_index_error_message), INT64_C(0), NULL},
+    {"BatchIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_produce_response_batch_index_and_error_message_t, batch_index), INT64_C(0), NULL},
+    {"BatchIndexErrorMessage", KAFKA__T_STRING, 0, 0, 0, 1, 0, 8, 127, 8, 127, -1, offsetof(kafka_produce_response_batch_index_and_error_message_t, batch_index_error_message), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_produce_response_batch_index_and_error_message = {"BatchIndexAndErrorMessage", sizeof(kafka_produce_response_batch_index_and_error_message_t), 2, f_produce_response_batch_index_and_error_message};
 
 static const kafka__field_t f_produce_response_partition_produce_response[] = {
-    {"Index", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_response_partition_produce_response_t, index), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_response_partition_produce_response_t, error_code), INT64_C(0), NULL},
-    {"BaseOffset", KAFKA__T_INT64, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_response_partition_produce_response_t, base_offset), INT64_C(0), NULL},
-    {"LogAppendTimeMs", KAFKA__T_INT64, 0, 0, 1, 0, 2, 127, 127, -1, -1, offsetof(kafka_produce_response_partition_produce_response_t, log_append_time_ms), INT64_C(-1), NULL},
-    {"LogStartOffset", KAFKA__T_INT64, 0, 0, 1, 0, 5, 127, 127, -1, -1, offsetof(kafka_produce_response_partition_produce_response_t, log_start_offset), INT64_C(-1), NULL},
-    {"RecordErrors", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 1, 0, 8, 127, 127, -1, -1, offsetof(kafka_produce_response_partition_produce_response_t, record_errors), INT64_C(0), &s_produce_response_batch_index_and_error_message},
-    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 1, 1, 8, 127, 8, 127, -1, offsetof(kafka_produce_response_partition_produce_response_t, error_message), INT64_C(0), NULL},
+    {"Index", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_response_partition_produce_response_t, index), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_response_partition_produce_response_t, error_code), INT64_C(0), NULL},
+    {"BaseOffset", KAFKA__T_INT64, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_response_partition_produce_response_t, base_offset), INT64_C(0), NULL},
+    {"LogAppendTimeMs", KAFKA__T_INT64, 0, 0, 1, 0, 0, 2, 127, 127, -1, -1, offsetof(kafka_produce_response_partition_produce_response_t, log_append_time_ms), INT64_C(-1), NULL},
+    {"LogStartOffset", KAFKA__T_INT64, 0, 0, 1, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_produce_response_partition_produce_response_t, log_start_offset), INT64_C(-1), NULL},
+    {"RecordErrors", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 1, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_produce_response_partition_produce_response_t, record_errors), INT64_C(0), &s_produce_response_batch_index_and_error_message},
+    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 1, 1, 0, 8, 127, 8, 127, -1, offsetof(kafka_produce_response_partition_produce_response_t, error_message), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_produce_response_partition_produce_response = {"PartitionProduceResponse", sizeof(kafka_produce_response_partition_produce_response_t), 7, f_produce_response_partition_produce_response};
 
 static const kafka__field_t f_produce_response_topic_produce_response[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_response_topic_produce_response_t, name), INT64_C(0), NULL},
-    {"PartitionResponses", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_response_topic_produce_response_t, partition_responses), INT64_C(0), &s_produce_response_partition_produce_response},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_response_topic_produce_response_t, name), INT64_C(0), NULL},
+    {"PartitionResponses", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_response_topic_produce_response_t, partition_responses), INT64_C(0), &s_produce_response_partition_produce_response},
 };
 static const kafka__schema_t s_produce_response_topic_produce_response = {"TopicProduceResponse", sizeof(kafka_produce_response_topic_produce_response_t), 2, f_produce_response_topic_produce_response};
 
 static const kafka__field_t f_produce_response[] = {
-    {"Responses", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_response_t, responses), INT64_C(0), &s_produce_response_topic_produce_response},
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_produce_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"Responses", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_produce_response_t, responses), INT64_C(0), &s_produce_response_topic_produce_response},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_produce_response_t, throttle_time_ms), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_produce_response = {"ProduceResponse", sizeof(kafka_produce_response_t), 2, f_produce_response};
 
 static const kafka__field_t f_fetch_request_partition[] = {
-    {"Partition", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_partition_t, partition), INT64_C(0), NULL},
-    {"CurrentLeaderEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 9, 127, 127, -1, -1, offsetof(kafka_fetch_request_partition_t, current_leader_epoch), INT64_C(-1), NULL},
-    {"FetchOffset", KAFKA__T_INT64, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_partition_t, fetch_offset), INT64_C(0), NULL},
-    {"LastFetchedEpoch", KAFKA__T_INT32, 0, 0, 0, 0, 12, 127, 127, -1, -1, offsetof(kafka_fetch_request_partition_t, last_fetched_epoch), INT64_C(-1), NULL},
-    {"LogStartOffset", KAFKA__T_INT64, 0, 0, 1, 0, 5, 127, 127, -1, -1, offsetof(kafka_fetch_request_partition_t, log_start_offset), INT64_C(-1), NULL},
-    {"PartitionMaxBytes", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_partition_t, partition_max_bytes), INT64_C(0), NULL},
+    {"Partition", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_partition_t, partition), INT64_C(0), NULL},
+    {"CurrentLeaderEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 0, 9, 127, 127, -1, -1, offsetof(kafka_fetch_request_partition_t, current_leader_epoch), INT64_C(-1), NULL},
+    {"FetchOffset", KAFKA__T_INT64, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_partition_t, fetch_offset), INT64_C(0), NULL},
+    {"LastFetchedEpoch", KAFKA__T_INT32, 0, 0, 0, 0, 0, 12, 127, 127, -1, -1, offsetof(kafka_fetch_request_partition_t, last_fetched_epoch), INT64_C(-1), NULL},
+    {"LogStartOffset", KAFKA__T_INT64, 0, 0, 1, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_fetch_request_partition_t, log_start_offset), INT64_C(-1), NULL},
+    {"PartitionMaxBytes", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_partition_t, partition_max_bytes), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_fetch_request_partition = {"FetchPartition", sizeof(kafka_fetch_request_partition_t), 6, f_fetch_request_partition};
 
 static const kafka__field_t f_fetch_request_topic[] = {
-    {"Topic", KAFKA__T_STRING, 0, 0, 1, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_topic_t, topic), INT64_C(0), NULL},
-    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_topic_t, partitions), INT64_C(0), &s_fetch_request_partition},
+    {"Topic", KAFKA__T_STRING, 0, 0, 1, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_topic_t, topic), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_topic_t, partitions), INT64_C(0), &s_fetch_request_partition},
 };
 static const kafka__schema_t s_fetch_request_topic = {"FetchTopic", sizeof(kafka_fetch_request_topic_t), 2, f_fetch_request_topic};
 
 static const kafka__field_t f_fetch_request_forgotten_topic[] = {
-    {"Topic", KAFKA__T_STRING, 0, 0, 1, 0, 7, 127, 127, -1, -1, offsetof(kafka_fetch_request_forgotten_topic_t, topic), INT64_C(0), NULL},
-    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 7, 127, 127, -1, -1, offsetof(kafka_fetch_request_forgotten_topic_t, partitions), INT64_C(0), NULL},
+    {"Topic", KAFKA__T_STRING, 0, 0, 1, 0, 0, 7, 127, 127, -1, -1, offsetof(kafka_fetch_request_forgotten_topic_t, topic), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 7, 127, 127, -1, -1, offsetof(kafka_fetch_request_forgotten_topic_t, partitions), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_fetch_request_forgotten_topic = {"ForgottenTopic", sizeof(kafka_fetch_request_forgotten_topic_t), 2, f_fetch_request_forgotten_topic};
 
 static const kafka__field_t f_fetch_request[] = {
-    {"ReplicaId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, replica_id), INT64_C(-1), NULL},
-    {"MaxWaitMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, max_wait_ms), INT64_C(0), NULL},
-    {"MinBytes", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, min_bytes), INT64_C(0), NULL},
-    {"MaxBytes", KAFKA__T_INT32, 0, 0, 1, 0, 3, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, max_bytes), INT64_C(2147483647), NULL},
-    {"IsolationLevel", KAFKA__T_INT8, 0, 0, 1, 0, 4, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, isolation_level), INT64_C(0), NULL},
-    {"SessionId", KAFKA__T_INT32, 0, 0, 1, 0, 7, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, session_id), INT64_C(0), NULL},
-    {"SessionEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 7, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, session_epoch), INT64_C(-1), NULL},
-    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, topics), INT64_C(0), &s_fetch_request_topic},
-    {"ForgottenTopicsData", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 7, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, forgotten_topics_data), INT64_C(0), &s_fetch_request_forgotten_topic},
-    {"RackId", KAFKA__T_STRING, 0, 0, 1, 0, 11, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, rack_id), INT64_C(0), NULL},
-    {"ClusterId", KAFKA__T_STRING, 0, 0, 1, 1, 12, 127, 12, 127, 0, offsetof(kafka_fetch_request_t, cluster_id), INT64_C(0), NULL},
+    {"ReplicaId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, replica_id), INT64_C(-1), NULL},
+    {"MaxWaitMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, max_wait_ms), INT64_C(0), NULL},
+    {"MinBytes", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, min_bytes), INT64_C(0), NULL},
+    {"MaxBytes", KAFKA__T_INT32, 0, 0, 1, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, max_bytes), INT64_C(2147483647), NULL},
+    {"IsolationLevel", KAFKA__T_INT8, 0, 0, 1, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, isolation_level), INT64_C(0), NULL},
+    {"SessionId", KAFKA__T_INT32, 0, 0, 1, 0, 0, 7, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, session_id), INT64_C(0), NULL},
+    {"SessionEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 0, 7, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, session_epoch), INT64_C(-1), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, topics), INT64_C(0), &s_fetch_request_topic},
+    {"ForgottenTopicsData", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 7, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, forgotten_topics_data), INT64_C(0), &s_fetch_request_forgotten_topic},
+    {"RackId", KAFKA__T_STRING, 0, 0, 1, 0, 0, 11, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, rack_id), INT64_C(0), NULL},
+    {"ClusterId", KAFKA__T_STRING, 0, 0, 1, 1, 0, 12, 127, 12, 127, 0, offsetof(kafka_fetch_request_t, cluster_id), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_fetch_request = {"FetchRequest", sizeof(kafka_fetch_request_t), 11, f_fetch_request};
 
 static const kafka__field_t f_fetch_response_epoch_end_offset[] = {
-    {"Epoch", KAFKA__T_INT32, 0, 0, 0, 0, 12, 127, 127, -1, -1, offsetof(kafka_fetch_response_epoch_end_offset_t, epoch), INT64_C(-1), NULL},
-    {"EndOffset", KAFKA__T_INT64, 0, 0, 0, 0, 12, 127, 127, -1, -1, offsetof(kafka_fetch_response_epoch_end_offset_t, end_offset), INT64_C(-1), NULL},
+    {"Epoch", KAFKA__T_INT32, 0, 0, 0, 0, 0, 12, 127, 127, -1, -1, offsetof(kafka_fetch_response_epoch_end_offset_t, epoch), INT64_C(-1), NULL},
+    {"EndOffset", KAFKA__T_INT64, 0, 0, 0, 0, 0, 12, 127, 127, -1, -1, offsetof(kafka_fetch_response_epoch_end_offset_t, end_offset), INT64_C(-1), NULL},
 };
 static const kafka__schema_t s_fetch_response_epoch_end_offset = {"EpochEndOffset", sizeof(kafka_fetch_response_epoch_end_offset_t), 2, f_fetch_response_epoch_end_offset};
 
 static const kafka__field_t f_fetch_response_leader_id_and_epoch[] = {
-    {"LeaderId", KAFKA__T_INT32, 0, 0, 0, 0, 12, 127, 127, -1, -1, offsetof(kafka_fetch_response_leader_id_and_epoch_t, leader_id), INT64_C(-1), NULL},
-    {"LeaderEpoch", KAFKA__T_INT32, 0, 0, 0, 0, 12, 127, 127, -1, -1, offsetof(kafka_fetch_response_leader_id_and_epoch_t, leader_epoch), INT64_C(-1), NULL},
+    {"LeaderId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 12, 127, 127, -1, -1, offsetof(kafka_fetch_response_leader_id_and_epoch_t, leader_id), INT64_C(-1), NULL},
+    {"LeaderEpoch", KAFKA__T_INT32, 0, 0, 0, 0, 0, 12, 127, 127, -1, -1, offsetof(kafka_fetch_response_leader_id_and_epoch_t, leader_epoch), INT64_C(-1), NULL},
 };
 static const kafka__schema_t s_fetch_response_leader_id_and_epoch = {"LeaderIdAndEpoch", sizeof(kafka_fetch_response_leader_id_and_epoch_t), 2, f_fetch_response_leader_id_and_epoch};
 
 static const kafka__field_t f_fetch_response_snapshot_id[] = {
-    {"EndOffset", KAFKA__T_INT64, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_response_snapshot_id_t, end_offset), INT64_C(-1), NULL},
-    {"Epoch", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_response_snapshot_id_t, epoch), INT64_C(-1), NULL},
+    {"EndOffset", KAFKA__T_INT64, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_response_snapshot_id_t, end_offset), INT64_C(-1), NULL},
+    {"Epoch", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_response_snapshot_id_t, epoch), INT64_C(-1), NULL},
 };
 static const kafka__schema_t s_fetch_response_snapshot_id = {"SnapshotId", sizeof(kafka_fetch_response_snapshot_id_t), 2, f_fetch_response_snapshot_id};
 
 static const kafka__field_t f_fetch_response_aborted_transaction[] = {
-    {"ProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_fetch_response_aborted_transaction_t, producer_id), INT64_C(0), NULL},
-    {"FirstOffset", KAFKA__T_INT64, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_fetch_response_aborted_transaction_t, first_offset), INT64_C(0), NULL},
+    {"ProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_fetch_response_aborted_transaction_t, producer_id), INT64_C(0), NULL},
+    {"FirstOffset", KAFKA__T_INT64, 0, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_fetch_response_aborted_transaction_t, first_offset), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_fetch_response_aborted_transaction = {"AbortedTransaction", sizeof(kafka_fetch_response_aborted_transaction_t), 2, f_fetch_response_aborted_transaction};
 
 static const kafka__field_t f_fetch_response_partition_data[] = {
-    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_response_partition_data_t, partition_index), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_response_partition_data_t, error_code), INT64_C(0), NULL},
-    {"HighWatermark", KAFKA__T_INT64, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_response_partition_data_t, high_watermark), INT64_C(0), NULL},
-    {"LastStableOffset", KAFKA__T_INT64, 0, 0, 1, 0, 4, 127, 127, -1, -1, offsetof(kafka_fetch_response_partition_data_t, last_stable_offset), INT64_C(-1), NULL},
-    {"LogStartOffset", KAFKA__T_INT64, 0, 0, 1, 0, 5, 127, 127, -1, -1, offsetof(kafka_fetch_response_partition_data_t, log_start_offset), INT64_C(-1), NULL},
-    {"AbortedTransactions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 1, 0, 4, 127, 4, 127, -1, offsetof(kafka_fetch_response_partition_data_t, aborted_transactions), INT64_C(0), &s_fetch_response_aborted_transaction},
-    {"PreferredReadReplica", KAFKA__T_INT32, 0, 0, 0, 0, 11, 127, 127, -1, -1, offsetof(kafka_fetch_response_partition_data_t, preferred_read_replica), INT64_C(-1), NULL},
-    {"Records", KAFKA__T_RECORDS, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_fetch_response_partition_data_t, records), INT64_C(0), NULL},
-    {"DivergingEpoch", KAFKA__T_STRUCT, 0, 0, 0, 0, 12, 127, 127, -1, 0, offsetof(kafka_fetch_response_partition_data_t, diverging_epoch), INT64_C(0), &s_fetch_response_epoch_end_offset},
-    {"CurrentLeader", KAFKA__T_STRUCT, 0, 0, 0, 0, 12, 127, 127, -1, 1, offsetof(kafka_fetch_response_partition_data_t, current_leader), INT64_C(0), &s_fetch_response_leader_id_and_epoch},
-    {"SnapshotId", KAFKA__T_STRUCT, 0, 0, 0, 0, 12, 127, 127, -1, 2, offsetof(kafka_fetch_response_partition_data_t, snapshot_id), INT64_C(0), &s_fetch_response_snapshot_id},
+    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_response_partition_data_t, partition_index), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_response_partition_data_t, error_code), INT64_C(0), NULL},
+    {"HighWatermark", KAFKA__T_INT64, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_response_partition_data_t, high_watermark), INT64_C(0), NULL},
+    {"LastStableOffset", KAFKA__T_INT64, 0, 0, 1, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_fetch_response_partition_data_t, last_stable_offset), INT64_C(-1), NULL},
+    {"LogStartOffset", KAFKA__T_INT64, 0, 0, 1, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_fetch_response_partition_data_t, log_start_offset), INT64_C(-1), NULL},
+    {"AbortedTransactions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 1, 0, 0, 4, 127, 4, 127, -1, offsetof(kafka_fetch_response_partition_data_t, aborted_transactions), INT64_C(0), &s_fetch_response_aborted_transaction},
+    {"PreferredReadReplica", KAFKA__T_INT32, 0, 0, 0, 0, 0, 11, 127, 127, -1, -1, offsetof(kafka_fetch_response_partition_data_t, preferred_read_replica), INT64_C(-1), NULL},
+    {"Records", KAFKA__T_RECORDS, 0, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_fetch_response_partition_data_t, records), INT64_C(0), NULL},
+    {"DivergingEpoch", KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 12, 127, 127, -1, 0, offsetof(kafka_fetch_response_partition_data_t, diverging_epoch), INT64_C(0), &s_fetch_response_epoch_end_offset},
+    {"CurrentLeader", KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 12, 127, 127, -1, 1, offsetof(kafka_fetch_response_partition_data_t, current_leader), INT64_C(0), &s_fetch_response_leader_id_and_epoch},
+    {"SnapshotId", KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 12, 127, 127, -1, 2, offsetof(kafka_fetch_response_partition_data_t, snapshot_id), INT64_C(0), &s_fetch_response_snapshot_id},
 };
 static const kafka__schema_t s_fetch_response_partition_data = {"PartitionData", sizeof(kafka_fetch_response_partition_data_t), 11, f_fetch_response_partition_data};
 
 static const kafka__field_t f_fetch_response_fetchable_topic_response[] = {
-    {"Topic", KAFKA__T_STRING, 0, 0, 1, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_response_fetchable_topic_response_t, topic), INT64_C(0), NULL},
-    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_response_fetchable_topic_response_t, partitions), INT64_C(0), &s_fetch_response_partition_data},
+    {"Topic", KAFKA__T_STRING, 0, 0, 1, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_response_fetchable_topic_response_t, topic), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_response_fetchable_topic_response_t, partitions), INT64_C(0), &s_fetch_response_partition_data},
 };
 static const kafka__schema_t s_fetch_response_fetchable_topic_response = {"FetchableTopicResponse", sizeof(kafka_fetch_response_fetchable_topic_response_t), 2, f_fetch_response_fetchable_topic_response};
 
 static const kafka__field_t f_fetch_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_fetch_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 1, 0, 7, 127, 127, -1, -1, offsetof(kafka_fetch_response_t, error_code), INT64_C(0), NULL},
-    {"SessionId", KAFKA__T_INT32, 0, 0, 0, 0, 7, 127, 127, -1, -1, offsetof(kafka_fetch_response_t, session_id), INT64_C(0), NULL},
-    {"Responses", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_response_t, responses), INT64_C(0), &s_fetch_response_fetchable_topic_response},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_fetch_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 1, 0, 0, 7, 127, 127, -1, -1, offsetof(kafka_fetch_response_t, error_code), INT64_C(0), NULL},
+    {"SessionId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 7, 127, 127, -1, -1, offsetof(kafka_fetch_response_t, session_id), INT64_C(0), NULL},
+    {"Responses", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_response_t, responses), INT64_C(0), &s_fetch_response_fetchable_topic_response},
 };
 static const kafka__schema_t s_fetch_response = {"FetchResponse", sizeof(kafka_fetch_response_t), 4, f_fetch_response};
 
 static const kafka__field_t f_list_offsets_request_partition[] = {
-    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_request_partition_t, partition_index), INT64_C(0), NULL},
-    {"CurrentLeaderEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 4, 127, 127, -1, -1, offsetof(kafka_list_offsets_request_partition_t, current_leader_epoch), INT64_C(-1), NULL},
-    {"Timestamp", KAFKA__T_INT64, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_request_partition_t, timestamp), INT64_C(0), NULL},
-    {"MaxNumOffsets", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, -1, -1, offsetof(kafka_list_offsets_request_partition_t, max_num_offsets), INT64_C(1), NULL},
+    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_request_partition_t, partition_index), INT64_C(0), NULL},
+    {"CurrentLeaderEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_list_offsets_request_partition_t, current_leader_epoch), INT64_C(-1), NULL},
+    {"Timestamp", KAFKA__T_INT64, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_request_partition_t, timestamp), INT64_C(0), NULL},
+    {"MaxNumOffsets", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 0, 127, -1, -1, offsetof(kafka_list_offsets_request_partition_t, max_num_offsets), INT64_C(1), NULL},
 };
 static const kafka__schema_t s_list_offsets_request_partition = {"ListOffsetsPartition", sizeof(kafka_list_offsets_request_partition_t), 4, f_list_offsets_request_partition};
 
 static const kafka__field_t f_list_offsets_request_topic[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_request_topic_t, name), INT64_C(0), NULL},
-    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_request_topic_t, partitions), INT64_C(0), &s_list_offsets_request_partition},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_request_topic_t, name), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_request_topic_t, partitions), INT64_C(0), &s_list_offsets_request_partition},
 };
 static const kafka__schema_t s_list_offsets_request_topic = {"ListOffsetsTopic", sizeof(kafka_list_offsets_request_topic_t), 2, f_list_offsets_request_topic};
 
 static const kafka__field_t f_list_offsets_request[] = {
-    {"ReplicaId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_request_t, replica_id), INT64_C(0), NULL},
-    {"IsolationLevel", KAFKA__T_INT8, 0, 0, 0, 0, 2, 127, 127, -1, -1, offsetof(kafka_list_offsets_request_t, isolation_level), INT64_C(0), NULL},
-    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_request_t, topics), INT64_C(0), &s_list_offsets_request_topic},
+    {"ReplicaId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_request_t, replica_id), INT64_C(0), NULL},
+    {"IsolationLevel", KAFKA__T_INT8, 0, 0, 0, 0, 0, 2, 127, 127, -1, -1, offsetof(kafka_list_offsets_request_t, isolation_level), INT64_C(0), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_request_t, topics), INT64_C(0), &s_list_offsets_request_topic},
 };
 static const kafka__schema_t s_list_offsets_request = {"ListOffsetsRequest", sizeof(kafka_list_offsets_request_t), 3, f_list_offsets_request};
 
 static const kafka__field_t f_list_offsets_response_partition_response[] = {
-    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_response_partition_response_t, partition_index), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_response_partition_response_t, error_code), INT64_C(0), NULL},
-    {"OldStyleOffsets", KAFKA__T_ARRAY, KAFKA__T_INT64, 0, 0, 0, 0, 0, 127, -1, -1, offsetof(kafka_list_offsets_response_partition_response_t, old_style_offsets), INT64_C(0), NULL},
-    {"Timestamp", KAFKA__T_INT64, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_list_offsets_response_partition_response_t, timestamp), INT64_C(-1), NULL},
-    {"Offset", KAFKA__T_INT64, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_list_offsets_response_partition_response_t, offset), INT64_C(-1), NULL},
-    {"LeaderEpoch", KAFKA__T_INT32, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_list_offsets_response_partition_response_t, leader_epoch), INT64_C(-1), NULL},
+    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_response_partition_response_t, partition_index), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_response_partition_response_t, error_code), INT64_C(0), NULL},
+    {"OldStyleOffsets", KAFKA__T_ARRAY, KAFKA__T_INT64, 0, 0, 0, 0, 0, 0, 127, -1, -1, offsetof(kafka_list_offsets_response_partition_response_t, old_style_offsets), INT64_C(0), NULL},
+    {"Timestamp", KAFKA__T_INT64, 0, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_list_offsets_response_partition_response_t, timestamp), INT64_C(-1), NULL},
+    {"Offset", KAFKA__T_INT64, 0, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_list_offsets_response_partition_response_t, offset), INT64_C(-1), NULL},
+    {"LeaderEpoch", KAFKA__T_INT32, 0, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_list_offsets_response_partition_response_t, leader_epoch), INT64_C(-1), NULL},
 };
 static const kafka__schema_t s_list_offsets_response_partition_response = {"ListOffsetsPartitionResponse", sizeof(kafka_list_offsets_response_partition_response_t), 6, f_list_offsets_response_partition_response};
 
 static const kafka__field_t f_list_offsets_response_topic_response[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_response_topic_response_t, name), INT64_C(0), NULL},
-    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_response_topic_response_t, partitions), INT64_C(0), &s_list_offsets_response_partition_response},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_response_topic_response_t, name), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_response_topic_response_t, partitions), INT64_C(0), &s_list_offsets_response_partition_response},
 };
 static const kafka__schema_t s_list_offsets_response_topic_response = {"ListOffsetsTopicResponse", sizeof(kafka_list_offsets_response_topic_response_t), 2, f_list_offsets_response_topic_response};
 
 static const kafka__field_t f_list_offsets_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 2, 127, 127, -1, -1, offsetof(kafka_list_offsets_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_response_t, topics), INT64_C(0), &s_list_offsets_response_topic_response},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 2, 127, 127, -1, -1, offsetof(kafka_list_offsets_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_response_t, topics), INT64_C(0), &s_list_offsets_response_topic_response},
 };
 static const kafka__schema_t s_list_offsets_response = {"ListOffsetsResponse", sizeof(kafka_list_offsets_response_t), 2, f_list_offsets_response};
 
 static const kafka__field_t f_metadata_request_topic[] = {
-    {"TopicId", KAFKA__T_UUID, 0, 0, 1, 0, 10, 127, 127, -1, -1, offsetof(kafka_metadata_request_topic_t, topic_id), INT64_C(0), NULL},
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 10, 127, -1, offsetof(kafka_metadata_request_topic_t, name), INT64_C(0), NULL},
+    {"TopicId", KAFKA__T_UUID, 0, 0, 1, 0, 0, 10, 127, 127, -1, -1, offsetof(kafka_metadata_request_topic_t, topic_id), INT64_C(0), NULL},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 10, 127, -1, offsetof(kafka_metadata_request_topic_t, name), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_metadata_request_topic = {"MetadataRequestTopic", sizeof(kafka_metadata_request_topic_t), 2, f_metadata_request_topic};
 
 static const kafka__field_t f_metadata_request[] = {
-    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 1, 127, -1, offsetof(kafka_metadata_request_t, topics), INT64_C(0), &s_metadata_request_topic},
-    {"AllowAutoTopicCreation", KAFKA__T_BOOL, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_metadata_request_t, allow_auto_topic_creation), INT64_C(1), NULL},
-    {"IncludeClusterAuthorizedOperations", KAFKA__T_BOOL, 0, 0, 0, 0, 8, 10, 127, -1, -1, offsetof(kafka_metadata_request_t, include_cluster_authorized_operations), INT64_C(0), NULL},
-    {"IncludeTopicAuthorizedOperations", KAFKA__T_BOOL, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_metadata_request_t, include_topic_authorized_operations), INT64_C(0), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 1, 127, -1, offsetof(kafka_metadata_request_t, topics), INT64_C(0), &s_metadata_request_topic},
+    {"AllowAutoTopicCreation", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_metadata_request_t, allow_auto_topic_creation), INT64_C(1), NULL},
+    {"IncludeClusterAuthorizedOperations", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 8, 10, 127, -1, -1, offsetof(kafka_metadata_request_t, include_cluster_authorized_operations), INT64_C(0), NULL},
+    {"IncludeTopicAuthorizedOperations", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_metadata_request_t, include_topic_authorized_operations), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_metadata_request = {"MetadataRequest", sizeof(kafka_metadata_request_t), 4, f_metadata_request};
 
 static const kafka__field_t f_metadata_response_broker[] = {
-    {"NodeId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_broker_t, node_id), INT64_C(0), NULL},
-    {"Host", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_broker_t, host), INT64_C(0), NULL},
-    {"Port", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_broker_t, port), INT64_C(0), NULL},
-    {"Rack", KAFKA__T_STRING, 0, 0, 1, 1, 1, 127, 1, 127, -1, offsetof(kafka_metadata_response_broker_t, rack), INT64_C(0), NULL},
+    {"NodeId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_broker_t, node_id), INT64_C(0), NULL},
+    {"Host", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_broker_t, host), INT64_C(0), NULL},
+    {"Port", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_broker_t, port), INT64_C(0), NULL},
+    {"Rack", KAFKA__T_STRING, 0, 0, 1, 1, 0, 1, 127, 1, 127, -1, offsetof(kafka_metadata_response_broker_t, rack), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_metadata_response_broker = {"MetadataResponseBroker", sizeof(kafka_metadata_response_broker_t), 4, f_metadata_response_broker};
 
 static const kafka__field_t f_metadata_response_partition[] = {
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_partition_t, error_code), INT64_C(0), NULL},
-    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_partition_t, partition_index), INT64_C(0), NULL},
-    {"LeaderId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_partition_t, leader_id), INT64_C(0), NULL},
-    {"LeaderEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 7, 127, 127, -1, -1, offsetof(kafka_metadata_response_partition_t, leader_epoch), INT64_C(-1), NULL},
-    {"ReplicaNodes", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_partition_t, replica_nodes), INT64_C(0), NULL},
-    {"IsrNodes", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_partition_t, isr_nodes), INT64_C(0), NULL},
-    {"OfflineReplicas", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 1, 0, 5, 127, 127, -1, -1, offsetof(kafka_metadata_response_partition_t, offline_replicas), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_partition_t, error_code), INT64_C(0), NULL},
+    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_partition_t, partition_index), INT64_C(0), NULL},
+    {"LeaderId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_partition_t, leader_id), INT64_C(0), NULL},
+    {"LeaderEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 0, 7, 127, 127, -1, -1, offsetof(kafka_metadata_response_partition_t, leader_epoch), INT64_C(-1), NULL},
+    {"ReplicaNodes", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_partition_t, replica_nodes), INT64_C(0), NULL},
+    {"IsrNodes", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_partition_t, isr_nodes), INT64_C(0), NULL},
+    {"OfflineReplicas", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 1, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_metadata_response_partition_t, offline_replicas), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_metadata_response_partition = {"MetadataResponsePartition", sizeof(kafka_metadata_response_partition_t), 7, f_metadata_response_partition};
 
 static const kafka__field_t f_metadata_response_topic[] = {
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_topic_t, error_code), INT64_C(0), NULL},
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 12, 127, -1, offsetof(kafka_metadata_response_topic_t, name), INT64_C(0), NULL},
-    {"TopicId", KAFKA__T_UUID, 0, 0, 1, 0, 10, 127, 127, -1, -1, offsetof(kafka_metadata_response_topic_t, topic_id), INT64_C(0), NULL},
-    {"IsInternal", KAFKA__T_BOOL, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_metadata_response_topic_t, is_internal), INT64_C(0), NULL},
-    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_topic_t, partitions), INT64_C(0), &s_metadata_response_partition},
-    {"TopicAuthorizedOperations", KAFKA__T_INT32, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_metadata_response_topic_t, topic_authorized_operations), INT64_C(-2147483648), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_topic_t, error_code), INT64_C(0), NULL},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 12, 127, -1, offsetof(kafka_metadata_response_topic_t, name), INT64_C(0), NULL},
+    {"TopicId", KAFKA__T_UUID, 0, 0, 1, 0, 0, 10, 127, 127, -1, -1, offsetof(kafka_metadata_response_topic_t, topic_id), INT64_C(0), NULL},
+    {"IsInternal", KAFKA__T_BOOL, 0, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_metadata_response_topic_t, is_internal), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_topic_t, partitions), INT64_C(0), &s_metadata_response_partition},
+    {"TopicAuthorizedOperations", KAFKA__T_INT32, 0, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_metadata_response_topic_t, topic_authorized_operations), INT64_C(-2147483648), NULL},
 };
 static const kafka__schema_t s_metadata_response_topic = {"MetadataResponseTopic", sizeof(kafka_metadata_response_topic_t), 6, f_metadata_response_topic};
 
 static const kafka__field_t f_metadata_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 3, 127, 127, -1, -1, offsetof(kafka_metadata_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"Brokers", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_t, brokers), INT64_C(0), &s_metadata_response_broker},
-    {"ClusterId", KAFKA__T_STRING, 0, 0, 1, 1, 2, 127, 2, 127, -1, offsetof(kafka_metadata_response_t, cluster_id), INT64_C(0), NULL},
-    {"ControllerId", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_metadata_response_t, controller_id), INT64_C(-1), NULL},
-    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_t, topics), INT64_C(0), &s_metadata_response_topic},
-    {"ClusterAuthorizedOperations", KAFKA__T_INT32, 0, 0, 0, 0, 8, 10, 127, -1, -1, offsetof(kafka_metadata_response_t, cluster_authorized_operations), INT64_C(-2147483648), NULL},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_metadata_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"Brokers", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_t, brokers), INT64_C(0), &s_metadata_response_broker},
+    {"ClusterId", KAFKA__T_STRING, 0, 0, 1, 1, 0, 2, 127, 2, 127, -1, offsetof(kafka_metadata_response_t, cluster_id), INT64_C(0), NULL},
+    {"ControllerId", KAFKA__T_INT32, 0, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_metadata_response_t, controller_id), INT64_C(-1), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_metadata_response_t, topics), INT64_C(0), &s_metadata_response_topic},
+    {"ClusterAuthorizedOperations", KAFKA__T_INT32, 0, 0, 0, 0, 0, 8, 10, 127, -1, -1, offsetof(kafka_metadata_response_t, cluster_authorized_operations), INT64_C(-2147483648), NULL},
 };
 static const kafka__schema_t s_metadata_response = {"MetadataResponse", sizeof(kafka_metadata_response_t), 6, f_metadata_response};
 
 static const kafka__field_t f_offset_commit_request_partition[] = {
-    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_request_partition_t, partition_index), INT64_C(0), NULL},
-    {"CommittedOffset", KAFKA__T_INT64, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_request_partition_t, committed_offset), INT64_C(0), NULL},
-    {"CommittedLeaderEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 6, 127, 127, -1, -1, offsetof(kafka_offset_commit_request_partition_t, committed_leader_epoch), INT64_C(-1), NULL},
-    {"CommitTimestamp", KAFKA__T_INT64, 0, 0, 0, 0, 1, 1, 127, -1, -1, offsetof(kafka_offset_commit_request_partition_t, commit_timestamp), INT64_C(-1), NULL},
-    {"CommittedMetadata", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_offset_commit_request_partition_t, committed_metadata), INT64_C(0), NULL},
+    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_request_partition_t, partition_index), INT64_C(0), NULL},
+    {"CommittedOffset", KAFKA__T_INT64, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_request_partition_t, committed_offset), INT64_C(0), NULL},
+    {"CommittedLeaderEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 0, 6, 127, 127, -1, -1, offsetof(kafka_offset_commit_request_partition_t, committed_leader_epoch), INT64_C(-1), NULL},
+    {"CommitTimestamp", KAFKA__T_INT64, 0, 0, 0, 0, 0, 1, 1, 127, -1, -1, offsetof(kafka_offset_commit_request_partition_t, commit_timestamp), INT64_C(-1), NULL},
+    {"CommittedMetadata", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_offset_commit_request_partition_t, committed_metadata), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_offset_commit_request_partition = {"OffsetCommitRequestPartition", sizeof(kafka_offset_commit_request_partition_t), 5, f_offset_commit_request_partition};
 
 static const kafka__field_t f_offset_commit_request_topic[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_request_topic_t, name), INT64_C(0), NULL},
-    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_request_topic_t, partitions), INT64_C(0), &s_offset_commit_request_partition},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_request_topic_t, name), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_request_topic_t, partitions), INT64_C(0), &s_offset_commit_request_partition},
 };
 static const kafka__schema_t s_offset_commit_request_topic = {"OffsetCommitRequestTopic", sizeof(kafka_offset_commit_request_topic_t), 2, f_offset_commit_request_topic};
 
 static const kafka__field_t f_offset_commit_request[] = {
-    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_request_t, group_id), INT64_C(0), NULL},
-    {"GenerationIdOrMemberEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_offset_commit_request_t, generation_id_or_member_epoch), INT64_C(-1), NULL},
-    {"MemberId", KAFKA__T_STRING, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_offset_commit_request_t, member_id), INT64_C(0), NULL},
-    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 7, 127, 7, 127, -1, offsetof(kafka_offset_commit_request_t, group_instance_id), INT64_C(0), NULL},
-    {"RetentionTimeMs", KAFKA__T_INT64, 0, 0, 1, 0, 2, 4, 127, -1, -1, offsetof(kafka_offset_commit_request_t, retention_time_ms), INT64_C(-1), NULL},
-    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_request_t, topics), INT64_C(0), &s_offset_commit_request_topic},
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_request_t, group_id), INT64_C(0), NULL},
+    {"GenerationIdOrMemberEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_offset_commit_request_t, generation_id_or_member_epoch), INT64_C(-1), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_offset_commit_request_t, member_id), INT64_C(0), NULL},
+    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 0, 7, 127, 7, 127, -1, offsetof(kafka_offset_commit_request_t, group_instance_id), INT64_C(0), NULL},
+    {"RetentionTimeMs", KAFKA__T_INT64, 0, 0, 1, 0, 0, 2, 4, 127, -1, -1, offsetof(kafka_offset_commit_request_t, retention_time_ms), INT64_C(-1), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_request_t, topics), INT64_C(0), &s_offset_commit_request_topic},
 };
 static const kafka__schema_t s_offset_commit_request = {"OffsetCommitRequest", sizeof(kafka_offset_commit_request_t), 6, f_offset_commit_request};
 
 static const kafka__field_t f_offset_commit_response_partition[] = {
-    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_response_partition_t, partition_index), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_response_partition_t, error_code), INT64_C(0), NULL},
+    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_response_partition_t, partition_index), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_response_partition_t, error_code), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_offset_commit_response_partition = {"OffsetCommitResponsePartition", sizeof(kafka_offset_commit_response_partition_t), 2, f_offset_commit_response_partition};
 
 static const kafka__field_t f_offset_commit_response_topic[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_response_topic_t, name), INT64_C(0), NULL},
-    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_response_topic_t, partitions), INT64_C(0), &s_offset_commit_response_partition},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_response_topic_t, name), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_response_topic_t, partitions), INT64_C(0), &s_offset_commit_response_partition},
 };
 static const kafka__schema_t s_offset_commit_response_topic = {"OffsetCommitResponseTopic", sizeof(kafka_offset_commit_response_topic_t), 2, f_offset_commit_response_topic};
 
 static const kafka__field_t f_offset_commit_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 3, 127, 127, -1, -1, offsetof(kafka_offset_commit_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_response_t, topics), INT64_C(0), &s_offset_commit_response_topic},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_offset_commit_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_commit_response_t, topics), INT64_C(0), &s_offset_commit_response_topic},
 };
 static const kafka__schema_t s_offset_commit_response = {"OffsetCommitResponse", sizeof(kafka_offset_commit_response_t), 2, f_offset_commit_response};
 
 static const kafka__field_t f_offset_fetch_request_topic[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 7, 127, -1, -1, offsetof(kafka_offset_fetch_request_topic_t, name), INT64_C(0), NULL},
-    {"PartitionIndexes", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 7, 127, -1, -1, offsetof(kafka_offset_fetch_request_topic_t, partition_indexes), INT64_C(0), NULL},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 7, 127, -1, -1, offsetof(kafka_offset_fetch_request_topic_t, name), INT64_C(0), NULL},
+    {"PartitionIndexes", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 0, 7, 127, -1, -1, offsetof(kafka_offset_fetch_request_topic_t, partition_indexes), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_offset_fetch_request_topic = {"OffsetFetchRequestTopic", sizeof(kafka_offset_fetch_request_topic_t), 2, f_offset_fetch_request_topic};
 
 static const kafka__field_t f_offset_fetch_request_topics[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_request_topics_t, name), INT64_C(0), NULL},
-    {"PartitionIndexes", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_request_topics_t, partition_indexes), INT64_C(0), NULL},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_request_topics_t, name), INT64_C(0), NULL},
+    {"PartitionIndexes", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_request_topics_t, partition_indexes), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_offset_fetch_request_topics = {"OffsetFetchRequestTopics", sizeof(kafka_offset_fetch_request_topics_t), 2, f_offset_fetch_request_topics};
 
 static const kafka__field_t f_offset_fetch_request_group[] = {
-    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_request_group_t, group_id), INT64_C(0), NULL},
-    {"MemberId", KAFKA__T_STRING, 0, 0, 1, 1, 9, 127, 9, 127, -1, offsetof(kafka_offset_fetch_request_group_t, member_id), INT64_C(0), NULL},
-    {"MemberEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 9, 127, 127, -1, -1, offsetof(kafka_offset_fetch_request_group_t, member_epoch), INT64_C(-1), NULL},
-    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 8, 127, 8, 127, -1, offsetof(kafka_offset_fetch_request_group_t, topics), INT64_C(0), &s_offset_fetch_request_topics},
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_request_group_t, group_id), INT64_C(0), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 1, 1, 0, 9, 127, 9, 127, -1, offsetof(kafka_offset_fetch_request_group_t, member_id), INT64_C(0), NULL},
+    {"MemberEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 0, 9, 127, 127, -1, -1, offsetof(kafka_offset_fetch_request_group_t, member_epoch), INT64_C(-1), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 8, 127, 8, 127, -1, offsetof(kafka_offset_fetch_request_group_t, topics), INT64_C(0), &s_offset_fetch_request_topics},
 };
 static const kafka__schema_t s_offset_fetch_request_group = {"OffsetFetchRequestGroup", sizeof(kafka_offset_fetch_request_group_t), 4, f_offset_fetch_request_group};
 
 static const kafka__field_t f_offset_fetch_request[] = {
-    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 7, 127, -1, -1, offsetof(kafka_offset_fetch_request_t, group_id), INT64_C(0), NULL},
-    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 7, 2, 7, -1, offsetof(kafka_offset_fetch_request_t, topics), INT64_C(0), &s_offset_fetch_request_topic},
-    {"Groups", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_request_t, groups), INT64_C(0), &s_offset_fetch_request_group},
-    {"RequireStable", KAFKA__T_BOOL, 0, 0, 0, 0, 7, 127, 127, -1, -1, offsetof(kafka_offset_fetch_request_t, require_stable), INT64_C(0), NULL},
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 7, 127, -1, -1, offsetof(kafka_offset_fetch_request_t, group_id), INT64_C(0), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 7, 2, 7, -1, offsetof(kafka_offset_fetch_request_t, topics), INT64_C(0), &s_offset_fetch_request_topic},
+    {"Groups", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_request_t, groups), INT64_C(0), &s_offset_fetch_request_group},
+    {"RequireStable", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 7, 127, 127, -1, -1, offsetof(kafka_offset_fetch_request_t, require_stable), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_offset_fetch_request = {"OffsetFetchRequest", sizeof(kafka_offset_fetch_request_t), 4, f_offset_fetch_request};
 
 static const kafka__field_t f_offset_fetch_response_partition[] = {
-    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 7, 127, -1, -1, offsetof(kafka_offset_fetch_response_partition_t, partition_index), INT64_C(0), NULL},
-    {"CommittedOffset", KAFKA__T_INT64, 0, 0, 0, 0, 0, 7, 127, -1, -1, offsetof(kafka_offset_fetch_response_partition_t, committed_offset), INT64_C(0), NULL},
-    {"CommittedLeaderEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 5, 7, 127, -1, -1, offsetof(kafka_offset_fetch_response_partition_t, committed_leader_epoch), INT64_C(-1), NULL},
-    {"Metadata", KAFKA__T_STRING, 0, 0, 0, 0, 0, 7, 0, 7, -1, offsetof(kafka_offset_fetch_response_partition_t, metadata), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 7, 127, -1, -1, offsetof(kafka_offset_fetch_response_partition_t, error_code), INT64_C(0), NULL},
+    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 7, 127, -1, -1, offsetof(kafka_offset_fetch_response_partition_t, partition_index), INT64_C(0), NULL},
+    {"CommittedOffset", KAFKA__T_INT64, 0, 0, 0, 0, 0, 0, 7, 127, -1, -1, offsetof(kafka_offset_fetch_response_partition_t, committed_offset), INT64_C(0), NULL},
+    {"CommittedLeaderEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 0, 5, 7, 127, -1, -1, offsetof(kafka_offset_fetch_response_partition_t, committed_leader_epoch), INT64_C(-1), NULL},
+    {"Metadata", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 7, 0, 7, -1, offsetof(kafka_offset_fetch_response_partition_t, metadata), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 7, 127, -1, -1, offsetof(kafka_offset_fetch_response_partition_t, error_code), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_offset_fetch_response_partition = {"OffsetFetchResponsePartition", sizeof(kafka_offset_fetch_response_partition_t), 5, f_offset_fetch_response_partition};
 
 static const kafka__field_t f_offset_fetch_response_topic[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 7, 127, -1, -1, offsetof(kafka_offset_fetch_response_topic_t, name), INT64_C(0), NULL},
-    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 7, 127, -1, -1, offsetof(kafka_offset_fetch_response_topic_t, partitions), INT64_C(0), &s_offset_fetch_response_partition},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 7, 127, -1, -1, offsetof(kafka_offset_fetch_response_topic_t, name), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 7, 127, -1, -1, offsetof(kafka_offset_fetch_response_topic_t, partitions), INT64_C(0), &s_offset_fetch_response_partition},
 };
 static const kafka__schema_t s_offset_fetch_response_topic = {"OffsetFetchResponseTopic", sizeof(kafka_offset_fetch_response_topic_t), 2, f_offset_fetch_response_topic};
 
 static const kafka__field_t f_offset_fetch_response_partitions[] = {
-    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_partitions_t, partition_index), INT64_C(0), NULL},
-    {"CommittedOffset", KAFKA__T_INT64, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_partitions_t, committed_offset), INT64_C(0), NULL},
-    {"CommittedLeaderEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_partitions_t, committed_leader_epoch), INT64_C(-1), NULL},
-    {"Metadata", KAFKA__T_STRING, 0, 0, 0, 0, 8, 127, 8, 127, -1, offsetof(kafka_offset_fetch_response_partitions_t, metadata), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_partitions_t, error_code), INT64_C(0), NULL},
+    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_partitions_t, partition_index), INT64_C(0), NULL},
+    {"CommittedOffset", KAFKA__T_INT64, 0, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_partitions_t, committed_offset), INT64_C(0), NULL},
+    {"CommittedLeaderEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_partitions_t, committed_leader_epoch), INT64_C(-1), NULL},
+    {"Metadata", KAFKA__T_STRING, 0, 0, 0, 0, 0, 8, 127, 8, 127, -1, offsetof(kafka_offset_fetch_response_partitions_t, metadata), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_partitions_t, error_code), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_offset_fetch_response_partitions = {"OffsetFetchResponsePartitions", sizeof(kafka_offset_fetch_response_partitions_t), 5, f_offset_fetch_response_partitions};
 
 static const kafka__field_t f_offset_fetch_response_topics[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_topics_t, name), INT64_C(0), NULL},
-    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_topics_t, partitions), INT64_C(0), &s_offset_fetch_response_partitions},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_topics_t, name), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_topics_t, partitions), INT64_C(0), &s_offset_fetch_response_partitions},
 };
 static const kafka__schema_t s_offset_fetch_response_topics = {"OffsetFetchResponseTopics", sizeof(kafka_offset_fetch_response_topics_t), 2, f_offset_fetch_response_topics};
 
 static const kafka__field_t f_offset_fetch_response_group[] = {
-    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_group_t, group_id), INT64_C(0), NULL},
-    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_group_t, topics), INT64_C(0), &s_offset_fetch_response_topics},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_group_t, error_code), INT64_C(0), NULL},
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_group_t, group_id), INT64_C(0), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_group_t, topics), INT64_C(0), &s_offset_fetch_response_topics},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_group_t, error_code), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_offset_fetch_response_group = {"OffsetFetchResponseGroup", sizeof(kafka_offset_fetch_response_group_t), 3, f_offset_fetch_response_group};
 
 static const kafka__field_t f_offset_fetch_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 3, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 7, 127, -1, -1, offsetof(kafka_offset_fetch_response_t, topics), INT64_C(0), &s_offset_fetch_response_topic},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 1, 0, 2, 7, 127, -1, -1, offsetof(kafka_offset_fetch_response_t, error_code), INT64_C(0), NULL},
-    {"Groups", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_t, groups), INT64_C(0), &s_offset_fetch_response_group},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 7, 127, -1, -1, offsetof(kafka_offset_fetch_response_t, topics), INT64_C(0), &s_offset_fetch_response_topic},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 1, 0, 0, 2, 7, 127, -1, -1, offsetof(kafka_offset_fetch_response_t, error_code), INT64_C(0), NULL},
+    {"Groups", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 8, 127, 127, -1, -1, offsetof(kafka_offset_fetch_response_t, groups), INT64_C(0), &s_offset_fetch_response_group},
 };
 static const kafka__schema_t s_offset_fetch_response = {"OffsetFetchResponse", sizeof(kafka_offset_fetch_response_t), 4, f_offset_fetch_response};
 
 static const kafka__field_t f_find_coordinator_request[] = {
-    {"Key", KAFKA__T_STRING, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_find_coordinator_request_t, key), INT64_C(0), NULL},
-    {"KeyType", KAFKA__T_INT8, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_find_coordinator_request_t, key_type), INT64_C(0), NULL},
-    {"CoordinatorKeys", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_find_coordinator_request_t, coordinator_keys), INT64_C(0), NULL},
+    {"Key", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_find_coordinator_request_t, key), INT64_C(0), NULL},
+    {"KeyType", KAFKA__T_INT8, 0, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_find_coordinator_request_t, key_type), INT64_C(0), NULL},
+    {"CoordinatorKeys", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_find_coordinator_request_t, coordinator_keys), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_find_coordinator_request = {"FindCoordinatorRequest", sizeof(kafka_find_coordinator_request_t), 3, f_find_coordinator_request};
 
 static const kafka__field_t f_find_coordinator_response_coordinator[] = {
-    {"Key", KAFKA__T_STRING, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_find_coordinator_response_coordinator_t, key), INT64_C(0), NULL},
-    {"NodeId", KAFKA__T_INT32, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_find_coordinator_response_coordinator_t, node_id), INT64_C(0), NULL},
-    {"Host", KAFKA__T_STRING, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_find_coordinator_response_coordinator_t, host), INT64_C(0), NULL},
-    {"Port", KAFKA__T_INT32, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_find_coordinator_response_coordinator_t, port), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_find_coordinator_response_coordinator_t, error_code), INT64_C(0), NULL},
-    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 1, 0, 4, 127, 4, 127, -1, offsetof(kafka_find_coordinator_response_coordinator_t, error_message), INT64_C(0), NULL},
+    {"Key", KAFKA__T_STRING, 0, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_find_coordinator_response_coordinator_t, key), INT64_C(0), NULL},
+    {"NodeId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_find_coordinator_response_coordinator_t, node_id), INT64_C(0), NULL},
+    {"Host", KAFKA__T_STRING, 0, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_find_coordinator_response_coordinator_t, host), INT64_C(0), NULL},
+    {"Port", KAFKA__T_INT32, 0, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_find_coordinator_response_coordinator_t, port), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_find_coordinator_response_coordinator_t, error_code), INT64_C(0), NULL},
+    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 1, 0, 0, 4, 127, 4, 127, -1, offsetof(kafka_find_coordinator_response_coordinator_t, error_message), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_find_coordinator_response_coordinator = {"Coordinator", sizeof(kafka_find_coordinator_response_coordinator_t), 6, f_find_coordinator_response_coordinator};
 
 static const kafka__field_t f_find_coordinator_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_find_coordinator_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_find_coordinator_response_t, error_code), INT64_C(0), NULL},
-    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 1, 0, 1, 3, 1, 3, -1, offsetof(kafka_find_coordinator_response_t, error_message), INT64_C(0), NULL},
-    {"NodeId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_find_coordinator_response_t, node_id), INT64_C(0), NULL},
-    {"Host", KAFKA__T_STRING, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_find_coordinator_response_t, host), INT64_C(0), NULL},
-    {"Port", KAFKA__T_INT32, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_find_coordinator_response_t, port), INT64_C(0), NULL},
-    {"Coordinators", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_find_coordinator_response_t, coordinators), INT64_C(0), &s_find_coordinator_response_coordinator},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_find_coordinator_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_find_coordinator_response_t, error_code), INT64_C(0), NULL},
+    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 1, 0, 0, 1, 3, 1, 3, -1, offsetof(kafka_find_coordinator_response_t, error_message), INT64_C(0), NULL},
+    {"NodeId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_find_coordinator_response_t, node_id), INT64_C(0), NULL},
+    {"Host", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_find_coordinator_response_t, host), INT64_C(0), NULL},
+    {"Port", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_find_coordinator_response_t, port), INT64_C(0), NULL},
+    {"Coordinators", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_find_coordinator_response_t, coordinators), INT64_C(0), &s_find_coordinator_response_coordinator},
 };
 static const kafka__schema_t s_find_coordinator_response = {"FindCoordinatorResponse", sizeof(kafka_find_coordinator_response_t), 7, f_find_coordinator_response};
 
 static const kafka__field_t f_join_group_request_protocol[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_protocol_t, name), INT64_C(0), NULL},
-    {"Metadata", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_protocol_t, metadata), INT64_C(0), NULL},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_protocol_t, name), INT64_C(0), NULL},
+    {"Metadata", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_protocol_t, metadata), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_join_group_request_protocol = {"JoinGroupRequestProtocol", sizeof(kafka_join_group_request_protocol_t), 2, f_join_group_request_protocol};
 
 static const kafka__field_t f_join_group_request[] = {
-    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_t, group_id), INT64_C(0), NULL},
-    {"SessionTimeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_t, session_timeout_ms), INT64_C(0), NULL},
-    {"RebalanceTimeoutMs", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_join_group_request_t, rebalance_timeout_ms), INT64_C(-1), NULL},
-    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_t, member_id), INT64_C(0), NULL},
-    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 5, 127, 5, 127, -1, offsetof(kafka_join_group_request_t, group_instance_id), INT64_C(0), NULL},
-    {"ProtocolType", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_t, protocol_type), INT64_C(0), NULL},
-    {"Protocols", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_t, protocols), INT64_C(0), &s_join_group_request_protocol},
-    {"Reason", KAFKA__T_STRING, 0, 0, 1, 1, 8, 127, 8, 127, -1, offsetof(kafka_join_group_request_t, reason), INT64_C(0), NULL},
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_t, group_id), INT64_C(0), NULL},
+    {"SessionTimeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_t, session_timeout_ms), INT64_C(0), NULL},
+    {"RebalanceTimeoutMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_join_group_request_t, rebalance_timeout_ms), INT64_C(-1), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_t, member_id), INT64_C(0), NULL},
+    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 0, 5, 127, 5, 127, -1, offsetof(kafka_join_group_request_t, group_instance_id), INT64_C(0), NULL},
+    {"ProtocolType", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_t, protocol_type), INT64_C(0), NULL},
+    {"Protocols", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_request_t, protocols), INT64_C(0), &s_join_group_request_protocol},
+    {"Reason", KAFKA__T_STRING, 0, 0, 1, 1, 0, 8, 127, 8, 127, -1, offsetof(kafka_join_group_request_t, reason), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_join_group_request = {"JoinGroupRequest", sizeof(kafka_join_group_request_t), 8, f_join_group_request};
 
 static const kafka__field_t f_join_group_response_member[] = {
-    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_member_t, member_id), INT64_C(0), NULL},
-    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 1, 1, 5, 127, 5, 127, -1, offsetof(kafka_join_group_response_member_t, group_instance_id), INT64_C(0), NULL},
-    {"Metadata", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_member_t, metadata), INT64_C(0), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_member_t, member_id), INT64_C(0), NULL},
+    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 1, 1, 0, 5, 127, 5, 127, -1, offsetof(kafka_join_group_response_member_t, group_instance_id), INT64_C(0), NULL},
+    {"Metadata", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_member_t, metadata), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_join_group_response_member = {"JoinGroupResponseMember", sizeof(kafka_join_group_response_member_t), 3, f_join_group_response_member};
 
 static const kafka__field_t f_join_group_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 2, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, error_code), INT64_C(0), NULL},
-    {"GenerationId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, generation_id), INT64_C(-1), NULL},
-    {"ProtocolType", KAFKA__T_STRING, 0, 0, 1, 1, 7, 127, 7, 127, -1, offsetof(kafka_join_group_response_t, protocol_type), INT64_C(0), NULL},
-    {"ProtocolName", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 7, 127, -1, offsetof(kafka_join_group_response_t, protocol_name), INT64_C(0), NULL},
-    {"Leader", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, leader), INT64_C(0), NULL},
-    {"SkipAssignment", KAFKA__T_BOOL, 0, 0, 0, 0, 9, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, skip_assignment), INT64_C(0), NULL},
-    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, member_id), INT64_C(0), NULL},
-    {"Members", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, members), INT64_C(0), &s_join_group_response_member},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 2, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, error_code), INT64_C(0), NULL},
+    {"GenerationId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, generation_id), INT64_C(-1), NULL},
+    {"ProtocolType", KAFKA__T_STRING, 0, 0, 1, 1, 0, 7, 127, 7, 127, -1, offsetof(kafka_join_group_response_t, protocol_type), INT64_C(0), NULL},
+    {"ProtocolName", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 7, 127, -1, offsetof(kafka_join_group_response_t, protocol_name), INT64_C(0), NULL},
+    {"Leader", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, leader), INT64_C(0), NULL},
+    {"SkipAssignment", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 9, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, skip_assignment), INT64_C(0), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, member_id), INT64_C(0), NULL},
+    {"Members", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_join_group_response_t, members), INT64_C(0), &s_join_group_response_member},
 };
 static const kafka__schema_t s_join_group_response = {"JoinGroupResponse", sizeof(kafka_join_group_response_t), 9, f_join_group_response};
 
 static const kafka__field_t f_heartbeat_request[] = {
-    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_heartbeat_request_t, group_id), INT64_C(0), NULL},
-    {"GenerationId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_heartbeat_request_t, generation_id), INT64_C(0), NULL},
-    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_heartbeat_request_t, member_id), INT64_C(0), NULL},
-    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 3, 127, 3, 127, -1, offsetof(kafka_heartbeat_request_t, group_instance_id), INT64_C(0), NULL},
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_heartbeat_request_t, group_id), INT64_C(0), NULL},
+    {"GenerationId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_heartbeat_request_t, generation_id), INT64_C(0), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_heartbeat_request_t, member_id), INT64_C(0), NULL},
+    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 0, 3, 127, 3, 127, -1, offsetof(kafka_heartbeat_request_t, group_instance_id), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_heartbeat_request = {"HeartbeatRequest", sizeof(kafka_heartbeat_request_t), 4, f_heartbeat_request};
 
 static const kafka__field_t f_heartbeat_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_heartbeat_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_heartbeat_response_t, error_code), INT64_C(0), NULL},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_heartbeat_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_heartbeat_response_t, error_code), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_heartbeat_response = {"HeartbeatResponse", sizeof(kafka_heartbeat_response_t), 2, f_heartbeat_response};
 
 static const kafka__field_t f_leave_group_request_member_identity[] = {
-    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_leave_group_request_member_identity_t, member_id), INT64_C(0), NULL},
-    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 3, 127, 3, 127, -1, offsetof(kafka_leave_group_request_member_identity_t, group_instance_id), INT64_C(0), NULL},
-    {"Reason", KAFKA__T_STRING, 0, 0, 1, 1, 5, 127, 5, 127, -1, offsetof(kafka_leave_group_request_member_identity_t, reason), INT64_C(0), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_leave_group_request_member_identity_t, member_id), INT64_C(0), NULL},
+    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 0, 3, 127, 3, 127, -1, offsetof(kafka_leave_group_request_member_identity_t, group_instance_id), INT64_C(0), NULL},
+    {"Reason", KAFKA__T_STRING, 0, 0, 1, 1, 0, 5, 127, 5, 127, -1, offsetof(kafka_leave_group_request_member_identity_t, reason), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_leave_group_request_member_identity = {"MemberIdentity", sizeof(kafka_leave_group_request_member_identity_t), 3, f_leave_group_request_member_identity};
 
 static const kafka__field_t f_leave_group_request[] = {
-    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_leave_group_request_t, group_id), INT64_C(0), NULL},
-    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 2, 127, -1, -1, offsetof(kafka_leave_group_request_t, member_id), INT64_C(0), NULL},
-    {"Members", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_leave_group_request_t, members), INT64_C(0), &s_leave_group_request_member_identity},
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_leave_group_request_t, group_id), INT64_C(0), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 2, 127, -1, -1, offsetof(kafka_leave_group_request_t, member_id), INT64_C(0), NULL},
+    {"Members", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_leave_group_request_t, members), INT64_C(0), &s_leave_group_request_member_identity},
 };
 static const kafka__schema_t s_leave_group_request = {"LeaveGroupRequest", sizeof(kafka_leave_group_request_t), 3, f_leave_group_request};
 
 static const kafka__field_t f_leave_group_response_member_response[] = {
-    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_leave_group_response_member_response_t, member_id), INT64_C(0), NULL},
-    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 0, 3, 127, 3, 127, -1, offsetof(kafka_leave_group_response_member_response_t, group_instance_id), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_leave_group_response_member_response_t, error_code), INT64_C(0), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_leave_group_response_member_response_t, member_id), INT64_C(0), NULL},
+    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 3, 127, 3, 127, -1, offsetof(kafka_leave_group_response_member_response_t, group_instance_id), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_leave_group_response_member_response_t, error_code), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_leave_group_response_member_response = {"MemberResponse", sizeof(kafka_leave_group_response_member_response_t), 3, f_leave_group_response_member_response};
 
 static const kafka__field_t f_leave_group_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_leave_group_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_leave_group_response_t, error_code), INT64_C(0), NULL},
-    {"Members", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_leave_group_response_t, members), INT64_C(0), &s_leave_group_response_member_response},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_leave_group_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_leave_group_response_t, error_code), INT64_C(0), NULL},
+    {"Members", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_leave_group_response_t, members), INT64_C(0), &s_leave_group_response_member_response},
 };
 static const kafka__schema_t s_leave_group_response = {"LeaveGroupResponse", sizeof(kafka_leave_group_response_t), 3, f_leave_group_response};
 
 static const kafka__field_t f_sync_group_request_assignment[] = {
-    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_request_assignment_t, member_id), INT64_C(0), NULL},
-    {"Assignment", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_request_assignment_t, assignment), INT64_C(0), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_request_assignment_t, member_id), INT64_C(0), NULL},
+    {"Assignment", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_request_assignment_t, assignment), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_sync_group_request_assignment = {"SyncGroupRequestAssignment", sizeof(kafka_sync_group_request_assignment_t), 2, f_sync_group_request_assignment};
 
 static const kafka__field_t f_sync_group_request[] = {
-    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_request_t, group_id), INT64_C(0), NULL},
-    {"GenerationId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_request_t, generation_id), INT64_C(0), NULL},
-    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_request_t, member_id), INT64_C(0), NULL},
-    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 3, 127, 3, 127, -1, offsetof(kafka_sync_group_request_t, group_instance_id), INT64_C(0), NULL},
-    {"ProtocolType", KAFKA__T_STRING, 0, 0, 1, 1, 5, 127, 5, 127, -1, offsetof(kafka_sync_group_request_t, protocol_type), INT64_C(0), NULL},
-    {"ProtocolName", KAFKA__T_STRING, 0, 0, 1, 1, 5, 127, 5, 127, -1, offsetof(kafka_sync_group_request_t, protocol_name), INT64_C(0), NULL},
-    {"Assignments", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_request_t, assignments), INT64_C(0), &s_sync_group_request_assignment},
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_request_t, group_id), INT64_C(0), NULL},
+    {"GenerationId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_request_t, generation_id), INT64_C(0), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_request_t, member_id), INT64_C(0), NULL},
+    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 0, 3, 127, 3, 127, -1, offsetof(kafka_sync_group_request_t, group_instance_id), INT64_C(0), NULL},
+    {"ProtocolType", KAFKA__T_STRING, 0, 0, 1, 1, 0, 5, 127, 5, 127, -1, offsetof(kafka_sync_group_request_t, protocol_type), INT64_C(0), NULL},
+    {"ProtocolName", KAFKA__T_STRING, 0, 0, 1, 1, 0, 5, 127, 5, 127, -1, offsetof(kafka_sync_group_request_t, protocol_name), INT64_C(0), NULL},
+    {"Assignments", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_request_t, assignments), INT64_C(0), &s_sync_group_request_assignment},
 };
 static const kafka__schema_t s_sync_group_request = {"SyncGroupRequest", sizeof(kafka_sync_group_request_t), 7, f_sync_group_request};
 
 static const kafka__field_t f_sync_group_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_sync_group_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_response_t, error_code), INT64_C(0), NULL},
-    {"ProtocolType", KAFKA__T_STRING, 0, 0, 1, 1, 5, 127, 5, 127, -1, offsetof(kafka_sync_group_response_t, protocol_type), INT64_C(0), NULL},
-    {"ProtocolName", KAFKA__T_STRING, 0, 0, 1, 1, 5, 127, 5, 127, -1, offsetof(kafka_sync_group_response_t, protocol_name), INT64_C(0), NULL},
-    {"Assignment", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_response_t, assignment), INT64_C(0), NULL},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_sync_group_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_response_t, error_code), INT64_C(0), NULL},
+    {"ProtocolType", KAFKA__T_STRING, 0, 0, 1, 1, 0, 5, 127, 5, 127, -1, offsetof(kafka_sync_group_response_t, protocol_type), INT64_C(0), NULL},
+    {"ProtocolName", KAFKA__T_STRING, 0, 0, 1, 1, 0, 5, 127, 5, 127, -1, offsetof(kafka_sync_group_response_t, protocol_name), INT64_C(0), NULL},
+    {"Assignment", KAFKA__T_BYTES, 0, 0, 0, 0, 1, 0, 127, 127, -1, -1, offsetof(kafka_sync_group_response_t, assignment), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_sync_group_response = {"SyncGroupResponse", sizeof(kafka_sync_group_response_t), 5, f_sync_group_response};
 
 static const kafka__field_t f_describe_groups_request[] = {
-    {"Groups", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_request_t, groups), INT64_C(0), NULL},
-    {"IncludeAuthorizedOperations", KAFKA__T_BOOL, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_describe_groups_request_t, include_authorized_operations), INT64_C(0), NULL},
+    {"Groups", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_request_t, groups), INT64_C(0), NULL},
+    {"IncludeAuthorizedOperations", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_describe_groups_request_t, include_authorized_operations), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_describe_groups_request = {"DescribeGroupsRequest", sizeof(kafka_describe_groups_request_t), 2, f_describe_groups_request};
 
 static const kafka__field_t f_describe_groups_response_described_group_member[] = {
-    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_member_t, member_id), INT64_C(0), NULL},
-    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 1, 1, 4, 127, 4, 127, -1, offsetof(kafka_describe_groups_response_described_group_member_t, group_instance_id), INT64_C(0), NULL},
-    {"ClientId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_member_t, client_id), INT64_C(0), NULL},
-    {"ClientHost", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_member_t, client_host), INT64_C(0), NULL},
-    {"MemberMetadata", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_member_t, member_metadata), INT64_C(0), NULL},
-    {"MemberAssignment", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_member_t, member_assignment), INT64_C(0), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_member_t, member_id), INT64_C(0), NULL},
+    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 1, 1, 0, 4, 127, 4, 127, -1, offsetof(kafka_describe_groups_response_described_group_member_t, group_instance_id), INT64_C(0), NULL},
+    {"ClientId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_member_t, client_id), INT64_C(0), NULL},
+    {"ClientHost", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_member_t, client_host), INT64_C(0), NULL},
+    {"MemberMetadata", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_member_t, member_metadata), INT64_C(0), NULL},
+    {"MemberAssignment", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_member_t, member_assignment), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_describe_groups_response_described_group_member = {"DescribedGroupMember", sizeof(kafka_describe_groups_response_described_group_member_t), 6, f_describe_groups_response_described_group_member};
 
 static const kafka__field_t f_describe_groups_response_described_group[] = {
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, error_code), INT64_C(0), NULL},
-    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 0, 1, 6, 127, 6, 127, -1, offsetof(kafka_describe_groups_response_described_group_t, error_message), INT64_C(0), NULL},
-    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, group_id), INT64_C(0), NULL},
-    {"GroupState", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, group_state), INT64_C(0), NULL},
-    {"ProtocolType", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, protocol_type), INT64_C(0), NULL},
-    {"ProtocolData", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, protocol_data), INT64_C(0), NULL},
-    {"Members", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, members), INT64_C(0), &s_describe_groups_response_described_group_member},
-    {"AuthorizedOperations", KAFKA__T_INT32, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, authorized_operations), INT64_C(-2147483648), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, error_code), INT64_C(0), NULL},
+    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 0, 1, 0, 6, 127, 6, 127, -1, offsetof(kafka_describe_groups_response_described_group_t, error_message), INT64_C(0), NULL},
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, group_id), INT64_C(0), NULL},
+    {"GroupState", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, group_state), INT64_C(0), NULL},
+    {"ProtocolType", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, protocol_type), INT64_C(0), NULL},
+    {"ProtocolData", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, protocol_data), INT64_C(0), NULL},
+    {"Members", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, members), INT64_C(0), &s_describe_groups_response_described_group_member},
+    {"AuthorizedOperations", KAFKA__T_INT32, 0, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_described_group_t, authorized_operations), INT64_C(-2147483648), NULL},
 };
 static const kafka__schema_t s_describe_groups_response_described_group = {"DescribedGroup", sizeof(kafka_describe_groups_response_described_group_t), 8, f_describe_groups_response_described_group};
 
 static const kafka__field_t f_describe_groups_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"Groups", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_t, groups), INT64_C(0), &s_describe_groups_response_described_group},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"Groups", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_groups_response_t, groups), INT64_C(0), &s_describe_groups_response_described_group},
 };
 static const kafka__schema_t s_describe_groups_response = {"DescribeGroupsResponse", sizeof(kafka_describe_groups_response_t), 2, f_describe_groups_response};
 
 static const kafka__field_t f_list_groups_request[] = {
-    {"StatesFilter", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_list_groups_request_t, states_filter), INT64_C(0), NULL},
-    {"TypesFilter", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_list_groups_request_t, types_filter), INT64_C(0), NULL},
+    {"StatesFilter", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_list_groups_request_t, states_filter), INT64_C(0), NULL},
+    {"TypesFilter", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_list_groups_request_t, types_filter), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_list_groups_request = {"ListGroupsRequest", sizeof(kafka_list_groups_request_t), 2, f_list_groups_request};
 
 static const kafka__field_t f_list_groups_response_listed_group[] = {
-    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_groups_response_listed_group_t, group_id), INT64_C(0), NULL},
-    {"ProtocolType", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_groups_response_listed_group_t, protocol_type), INT64_C(0), NULL},
-    {"GroupState", KAFKA__T_STRING, 0, 0, 1, 0, 4, 127, 127, -1, -1, offsetof(kafka_list_groups_response_listed_group_t, group_state), INT64_C(0), NULL},
-    {"GroupType", KAFKA__T_STRING, 0, 0, 1, 0, 5, 127, 127, -1, -1, offsetof(kafka_list_groups_response_listed_group_t, group_type), INT64_C(0), NULL},
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_groups_response_listed_group_t, group_id), INT64_C(0), NULL},
+    {"ProtocolType", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_groups_response_listed_group_t, protocol_type), INT64_C(0), NULL},
+    {"GroupState", KAFKA__T_STRING, 0, 0, 1, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_list_groups_response_listed_group_t, group_state), INT64_C(0), NULL},
+    {"GroupType", KAFKA__T_STRING, 0, 0, 1, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_list_groups_response_listed_group_t, group_type), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_list_groups_response_listed_group = {"ListedGroup", sizeof(kafka_list_groups_response_listed_group_t), 4, f_list_groups_response_listed_group};
 
 static const kafka__field_t f_list_groups_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_list_groups_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_groups_response_t, error_code), INT64_C(0), NULL},
-    {"Groups", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_groups_response_t, groups), INT64_C(0), &s_list_groups_response_listed_group},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_list_groups_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_groups_response_t, error_code), INT64_C(0), NULL},
+    {"Groups", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_groups_response_t, groups), INT64_C(0), &s_list_groups_response_listed_group},
 };
 static const kafka__schema_t s_list_groups_response = {"ListGroupsResponse", sizeof(kafka_list_groups_response_t), 3, f_list_groups_response};
 
 static const kafka__field_t f_sasl_handshake_request[] = {
-    {"Mechanism", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_handshake_request_t, mechanism), INT64_C(0), NULL},
+    {"Mechanism", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_handshake_request_t, mechanism), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_sasl_handshake_request = {"SaslHandshakeRequest", sizeof(kafka_sasl_handshake_request_t), 1, f_sasl_handshake_request};
 
 static const kafka__field_t f_sasl_handshake_response[] = {
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_handshake_response_t, error_code), INT64_C(0), NULL},
-    {"Mechanisms", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_handshake_response_t, mechanisms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_handshake_response_t, error_code), INT64_C(0), NULL},
+    {"Mechanisms", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_handshake_response_t, mechanisms), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_sasl_handshake_response = {"SaslHandshakeResponse", sizeof(kafka_sasl_handshake_response_t), 2, f_sasl_handshake_response};
 
 static const kafka__field_t f_api_versions_request[] = {
-    {"ClientSoftwareName", KAFKA__T_STRING, 0, 0, 1, 0, 3, 127, 127, -1, -1, offsetof(kafka_api_versions_request_t, client_software_name), INT64_C(0), NULL},
-    {"ClientSoftwareVersion", KAFKA__T_STRING, 0, 0, 1, 0, 3, 127, 127, -1, -1, offsetof(kafka_api_versions_request_t, client_software_version), INT64_C(0), NULL},
+    {"ClientSoftwareName", KAFKA__T_STRING, 0, 0, 1, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_api_versions_request_t, client_software_name), INT64_C(0), NULL},
+    {"ClientSoftwareVersion", KAFKA__T_STRING, 0, 0, 1, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_api_versions_request_t, client_software_version), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_api_versions_request = {"ApiVersionsRequest", sizeof(kafka_api_versions_request_t), 2, f_api_versions_request};
 
 static const kafka__field_t f_api_versions_response_api_version[] = {
-    {"ApiKey", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_api_versions_response_api_version_t, api_key), INT64_C(0), NULL},
-    {"MinVersion", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_api_versions_response_api_version_t, min_version), INT64_C(0), NULL},
-    {"MaxVersion", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_api_versions_response_api_version_t, max_version), INT64_C(0), NULL},
+    {"ApiKey", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_api_versions_response_api_version_t, api_key), INT64_C(0), NULL},
+    {"MinVersion", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_api_versions_response_api_version_t, min_version), INT64_C(0), NULL},
+    {"MaxVersion", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_api_versions_response_api_version_t, max_version), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_api_versions_response_api_version = {"ApiVersion", sizeof(kafka_api_versions_response_api_version_t), 3, f_api_versions_response_api_version};
 
 static const kafka__field_t f_api_versions_response_supported_feature_key[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_api_versions_response_supported_feature_key_t, name), INT64_C(0), NULL},
-    {"MinVersion", KAFKA__T_INT16, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_api_versions_response_supported_feature_key_t, min_version), INT64_C(0), NULL},
-    {"MaxVersion", KAFKA__T_INT16, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_api_versions_response_supported_feature_key_t, max_version), INT64_C(0), NULL},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_api_versions_response_supported_feature_key_t, name), INT64_C(0), NULL},
+    {"MinVersion", KAFKA__T_INT16, 0, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_api_versions_response_supported_feature_key_t, min_version), INT64_C(0), NULL},
+    {"MaxVersion", KAFKA__T_INT16, 0, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_api_versions_response_supported_feature_key_t, max_version), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_api_versions_response_supported_feature_key = {"SupportedFeatureKey", sizeof(kafka_api_versions_response_supported_feature_key_t), 3, f_api_versions_response_supported_feature_key};
 
 static const kafka__field_t f_api_versions_response_finalized_feature_key[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_api_versions_response_finalized_feature_key_t, name), INT64_C(0), NULL},
-    {"MaxVersionLevel", KAFKA__T_INT16, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_api_versions_response_finalized_feature_key_t, max_version_level), INT64_C(0), NULL},
-    {"MinVersionLevel", KAFKA__T_INT16, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_api_versions_response_finalized_feature_key_t, min_version_level), INT64_C(0), NULL},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_api_versions_response_finalized_feature_key_t, name), INT64_C(0), NULL},
+    {"MaxVersionLevel", KAFKA__T_INT16, 0, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_api_versions_response_finalized_feature_key_t, max_version_level), INT64_C(0), NULL},
+    {"MinVersionLevel", KAFKA__T_INT16, 0, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_api_versions_response_finalized_feature_key_t, min_version_level), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_api_versions_response_finalized_feature_key = {"FinalizedFeatureKey", sizeof(kafka_api_versions_response_finalized_feature_key_t), 3, f_api_versions_response_finalized_feature_key};
 
 static const kafka__field_t f_api_versions_response[] = {
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_api_versions_response_t, error_code), INT64_C(0), NULL},
-    {"ApiKeys", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_api_versions_response_t, api_keys), INT64_C(0), &s_api_versions_response_api_version},
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_api_versions_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"SupportedFeatures", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 1, 0, 3, 127, 127, -1, 0, offsetof(kafka_api_versions_response_t, supported_features), INT64_C(0), &s_api_versions_response_supported_feature_key},
-    {"FinalizedFeaturesEpoch", KAFKA__T_INT64, 0, 0, 1, 0, 3, 127, 127, -1, 1, offsetof(kafka_api_versions_response_t, finalized_features_epoch), INT64_C(-1), NULL},
-    {"FinalizedFeatures", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 1, 0, 3, 127, 127, -1, 2, offsetof(kafka_api_versions_response_t, finalized_features), INT64_C(0), &s_api_versions_response_finalized_feature_key},
-    {"ZkMigrationReady", KAFKA__T_BOOL, 0, 0, 1, 0, 3, 127, 127, -1, 3, offsetof(kafka_api_versions_response_t, zk_migration_ready), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_api_versions_response_t, error_code), INT64_C(0), NULL},
+    {"ApiKeys", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_api_versions_response_t, api_keys), INT64_C(0), &s_api_versions_response_api_version},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_api_versions_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"SupportedFeatures", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 1, 0, 0, 3, 127, 127, -1, 0, offsetof(kafka_api_versions_response_t, supported_features), INT64_C(0), &s_api_versions_response_supported_feature_key},
+    {"FinalizedFeaturesEpoch", KAFKA__T_INT64, 0, 0, 1, 0, 0, 3, 127, 127, -1, 1, offsetof(kafka_api_versions_response_t, finalized_features_epoch), INT64_C(-1), NULL},
+    {"FinalizedFeatures", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 1, 0, 0, 3, 127, 127, -1, 2, offsetof(kafka_api_versions_response_t, finalized_features), INT64_C(0), &s_api_versions_response_finalized_feature_key},
+    {"ZkMigrationReady", KAFKA__T_BOOL, 0, 0, 1, 0, 0, 3, 127, 127, -1, 3, offsetof(kafka_api_versions_response_t, zk_migration_ready), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_api_versions_response = {"ApiVersionsResponse", sizeof(kafka_api_versions_response_t), 7, f_api_versions_response};
 
 static const kafka__field_t f_create_topics_request_creatable_replica_assignment[] = {
-    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_replica_assignment_t, partition_index), INT64_C(0), NULL},
-    {"BrokerIds", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_replica_assignment_t, broker_ids), INT64_C(0), NULL},
+    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_replica_assignment_t, partition_index), INT64_C(0), NULL},
+    {"BrokerIds", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_replica_assignment_t, broker_ids), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_create_topics_request_creatable_replica_assignment = {"CreatableReplicaAssignment", sizeof(kafka_create_topics_request_creatable_replica_assignment_t), 2, f_create_topics_request_creatable_replica_assignment};
 
 static const kafka__field_t f_create_topics_request_creatable_topic_config[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_topic_config_t, name), INT64_C(0), NULL},
-    {"Value", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_create_topics_request_creatable_topic_config_t, value), INT64_C(0), NULL},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_topic_config_t, name), INT64_C(0), NULL},
+    {"Value", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_create_topics_request_creatable_topic_config_t, value), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_create_topics_request_creatable_topic_config = {"CreatableTopicConfig", sizeof(kafka_create_topics_request_creatable_topic_config_t), 2, f_create_topics_request_creatable_topic_config};
 
 static const kafka__field_t f_create_topics_request_creatable_topic[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_topic_t, name), INT64_C(0), NULL},
-    {"NumPartitions", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_topic_t, num_partitions), INT64_C(0), NULL},
-    {"ReplicationFactor", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_topic_t, replication_factor), INT64_C(0), NULL},
-    {"Assignments", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_topic_t, assignments), INT64_C(0), &s_create_topics_request_creatable_replica_assignment},
-    {"Configs", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_topic_t, configs), INT64_C(0), &s_create_topics_request_creatable_topic_config},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_topic_t, name), INT64_C(0), NULL},
+    {"NumPartitions", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_topic_t, num_partitions), INT64_C(0), NULL},
+    {"ReplicationFactor", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_topic_t, replication_factor), INT64_C(0), NULL},
+    {"Assignments", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_topic_t, assignments), INT64_C(0), &s_create_topics_request_creatable_replica_assignment},
+    {"Configs", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_creatable_topic_t, configs), INT64_C(0), &s_create_topics_request_creatable_topic_config},
 };
 static const kafka__schema_t s_create_topics_request_creatable_topic = {"CreatableTopic", sizeof(kafka_create_topics_request_creatable_topic_t), 5, f_create_topics_request_creatable_topic};
 
 static const kafka__field_t f_create_topics_request[] = {
-    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_t, topics), INT64_C(0), &s_create_topics_request_creatable_topic},
-    {"timeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_t, timeout_ms), INT64_C(60000), NULL},
-    {"validateOnly", KAFKA__T_BOOL, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_create_topics_request_t, validate_only), INT64_C(0), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_t, topics), INT64_C(0), &s_create_topics_request_creatable_topic},
+    {"timeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_request_t, timeout_ms), INT64_C(60000), NULL},
+    {"validateOnly", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_create_topics_request_t, validate_only), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_create_topics_request = {"CreateTopicsRequest", sizeof(kafka_create_topics_request_t), 3, f_create_topics_request};
 
 static const kafka__field_t f_create_topics_response_creatable_topic_configs[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_configs_t, name), INT64_C(0), NULL},
-    {"Value", KAFKA__T_STRING, 0, 0, 0, 0, 5, 127, 5, 127, -1, offsetof(kafka_create_topics_response_creatable_topic_configs_t, value), INT64_C(0), NULL},
-    {"ReadOnly", KAFKA__T_BOOL, 0, 0, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_configs_t, read_only), INT64_C(0), NULL},
-    {"ConfigSource", KAFKA__T_INT8, 0, 0, 1, 0, 5, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_configs_t, config_source), INT64_C(-1), NULL},
-    {"IsSensitive", KAFKA__T_BOOL, 0, 0, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_configs_t, is_sensitive), INT64_C(0), NULL},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_configs_t, name), INT64_C(0), NULL},
+    {"Value", KAFKA__T_STRING, 0, 0, 0, 0, 0, 5, 127, 5, 127, -1, offsetof(kafka_create_topics_response_creatable_topic_configs_t, value), INT64_C(0), NULL},
+    {"ReadOnly", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_configs_t, read_only), INT64_C(0), NULL},
+    {"ConfigSource", KAFKA__T_INT8, 0, 0, 1, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_configs_t, config_source), INT64_C(-1), NULL},
+    {"IsSensitive", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_configs_t, is_sensitive), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_create_topics_response_creatable_topic_configs = {"CreatableTopicConfigs", sizeof(kafka_create_topics_response_creatable_topic_configs_t), 5, f_create_topics_response_creatable_topic_configs};
 
 static const kafka__field_t f_create_topics_response_creatable_topic_result[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, name), INT64_C(0), NULL},
-    {"TopicId", KAFKA__T_UUID, 0, 0, 1, 0, 7, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, topic_id), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, error_code), INT64_C(0), NULL},
-    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 1, 0, 1, 127, 0, 127, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, error_message), INT64_C(0), NULL},
-    {"NumPartitions", KAFKA__T_INT32, 0, 0, 1, 0, 5, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, num_partitions), INT64_C(-1), NULL},
-    {"ReplicationFactor", KAFKA__T_INT16, 0, 0, 1, 0, 5, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, replication_factor), INT64_C(-1), NULL},
-    {"Configs", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 1, 0, 5, 127, 5, 127, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, configs), INT64_C(0), &s_create_topics_response_creatable_topic_configs},
-    {"TopicConfigErrorCode", KAFKA__T_INT16, 0, 0, 1, 0, 5, 127, 127, -1, 0, offsetof(kafka_create_topics_response_creatable_topic_result_t, topic_config_error_code), INT64_C(0), NULL},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, name), INT64_C(0), NULL},
+    {"TopicId", KAFKA__T_UUID, 0, 0, 1, 0, 0, 7, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, topic_id), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, error_code), INT64_C(0), NULL},
+    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 1, 0, 0, 1, 127, 0, 127, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, error_message), INT64_C(0), NULL},
+    {"NumPartitions", KAFKA__T_INT32, 0, 0, 1, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, num_partitions), INT64_C(-1), NULL},
+    {"ReplicationFactor", KAFKA__T_INT16, 0, 0, 1, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, replication_factor), INT64_C(-1), NULL},
+    {"Configs", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 1, 0, 0, 5, 127, 5, 127, -1, offsetof(kafka_create_topics_response_creatable_topic_result_t, configs), INT64_C(0), &s_create_topics_response_creatable_topic_configs},
+    {"TopicConfigErrorCode", KAFKA__T_INT16, 0, 0, 1, 0, 0, 5, 127, 127, -1, 0, offsetof(kafka_create_topics_response_creatable_topic_result_t, topic_config_error_code), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_create_topics_response_creatable_topic_result = {"CreatableTopicResult", sizeof(kafka_create_topics_response_creatable_topic_result_t), 8, f_create_topics_response_creatable_topic_result};
 
 static const kafka__field_t f_create_topics_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 2, 127, 127, -1, -1, offsetof(kafka_create_topics_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_response_t, topics), INT64_C(0), &s_create_topics_response_creatable_topic_result},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 2, 127, 127, -1, -1, offsetof(kafka_create_topics_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_topics_response_t, topics), INT64_C(0), &s_create_topics_response_creatable_topic_result},
 };
 static const kafka__schema_t s_create_topics_response = {"CreateTopicsResponse", sizeof(kafka_create_topics_response_t), 2, f_create_topics_response};
 
 static const kafka__field_t f_delete_topics_request_delete_topic_state[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 1, 6, 127, 6, 127, -1, offsetof(kafka_delete_topics_request_delete_topic_state_t, name), INT64_C(0), NULL},
-    {"TopicId", KAFKA__T_UUID, 0, 0, 0, 0, 6, 127, 127, -1, -1, offsetof(kafka_delete_topics_request_delete_topic_state_t, topic_id), INT64_C(0), NULL},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 1, 0, 6, 127, 6, 127, -1, offsetof(kafka_delete_topics_request_delete_topic_state_t, name), INT64_C(0), NULL},
+    {"TopicId", KAFKA__T_UUID, 0, 0, 0, 0, 0, 6, 127, 127, -1, -1, offsetof(kafka_delete_topics_request_delete_topic_state_t, topic_id), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_delete_topics_request_delete_topic_state = {"DeleteTopicState", sizeof(kafka_delete_topics_request_delete_topic_state_t), 2, f_delete_topics_request_delete_topic_state};
 
 static const kafka__field_t f_delete_topics_request[] = {
-    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 6, 127, 127, -1, -1, offsetof(kafka_delete_topics_request_t, topics), INT64_C(0), &s_delete_topics_request_delete_topic_state},
-    {"TopicNames", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 1, 0, 0, 5, 127, -1, -1, offsetof(kafka_delete_topics_request_t, topic_names), INT64_C(0), NULL},
-    {"TimeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_delete_topics_request_t, timeout_ms), INT64_C(0), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 6, 127, 127, -1, -1, offsetof(kafka_delete_topics_request_t, topics), INT64_C(0), &s_delete_topics_request_delete_topic_state},
+    {"TopicNames", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 1, 0, 0, 0, 5, 127, -1, -1, offsetof(kafka_delete_topics_request_t, topic_names), INT64_C(0), NULL},
+    {"TimeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_delete_topics_request_t, timeout_ms), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_delete_topics_request = {"DeleteTopicsRequest", sizeof(kafka_delete_topics_request_t), 3, f_delete_topics_request};
 
 static const kafka__field_t f_delete_topics_response_deletable_topic_result[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 6, 127, -1, offsetof(kafka_delete_topics_response_deletable_topic_result_t, name), INT64_C(0), NULL},
-    {"TopicId", KAFKA__T_UUID, 0, 0, 1, 0, 6, 127, 127, -1, -1, offsetof(kafka_delete_topics_response_deletable_topic_result_t, topic_id), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_delete_topics_response_deletable_topic_result_t, error_code), INT64_C(0), NULL},
-    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 1, 1, 5, 127, 5, 127, -1, offsetof(kafka_delete_topics_response_deletable_topic_result_t, error_message), INT64_C(0), NULL},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 6, 127, -1, offsetof(kafka_delete_topics_response_deletable_topic_result_t, name), INT64_C(0), NULL},
+    {"TopicId", KAFKA__T_UUID, 0, 0, 1, 0, 0, 6, 127, 127, -1, -1, offsetof(kafka_delete_topics_response_deletable_topic_result_t, topic_id), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_delete_topics_response_deletable_topic_result_t, error_code), INT64_C(0), NULL},
+    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 1, 1, 0, 5, 127, 5, 127, -1, offsetof(kafka_delete_topics_response_deletable_topic_result_t, error_message), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_delete_topics_response_deletable_topic_result = {"DeletableTopicResult", sizeof(kafka_delete_topics_response_deletable_topic_result_t), 4, f_delete_topics_response_deletable_topic_result};
 
 static const kafka__field_t f_delete_topics_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_delete_topics_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"Responses", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_delete_topics_response_t, responses), INT64_C(0), &s_delete_topics_response_deletable_topic_result},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_delete_topics_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"Responses", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_delete_topics_response_t, responses), INT64_C(0), &s_delete_topics_response_deletable_topic_result},
 };
 static const kafka__schema_t s_delete_topics_response = {"DeleteTopicsResponse", sizeof(kafka_delete_topics_response_t), 2, f_delete_topics_response};
 
 static const kafka__field_t f_init_producer_id_request[] = {
-    {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_init_producer_id_request_t, transactional_id), INT64_C(0), NULL},
-    {"TransactionTimeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_init_producer_id_request_t, transaction_timeout_ms), INT64_C(0), NULL},
-    {"ProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_init_producer_id_request_t, producer_id), INT64_C(-1), NULL},
-    {"ProducerEpoch", KAFKA__T_INT16, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_init_producer_id_request_t, producer_epoch), INT64_C(-1), NULL},
+    {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_init_producer_id_request_t, transactional_id), INT64_C(0), NULL},
+    {"TransactionTimeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_init_producer_id_request_t, transaction_timeout_ms), INT64_C(0), NULL},
+    {"ProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_init_producer_id_request_t, producer_id), INT64_C(-1), NULL},
+    {"ProducerEpoch", KAFKA__T_INT16, 0, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_init_producer_id_request_t, producer_epoch), INT64_C(-1), NULL},
 };
 static const kafka__schema_t s_init_producer_id_request = {"InitProducerIdRequest", sizeof(kafka_init_producer_id_request_t), 4, f_init_producer_id_request};
 
 static const kafka__field_t f_init_producer_id_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 127, 127, -1, -1, offsetof(kafka_init_producer_id_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_init_producer_id_response_t, error_code), INT64_C(0), NULL},
-    {"ProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_init_producer_id_response_t, producer_id), INT64_C(-1), NULL},
-    {"ProducerEpoch", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_init_producer_id_response_t, producer_epoch), INT64_C(0), NULL},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_init_producer_id_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_init_producer_id_response_t, error_code), INT64_C(0), NULL},
+    {"ProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_init_producer_id_response_t, producer_id), INT64_C(-1), NULL},
+    {"ProducerEpoch", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_init_producer_id_response_t, producer_epoch), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_init_producer_id_response = {"InitProducerIdResponse", sizeof(kafka_init_producer_id_response_t), 4, f_init_producer_id_response};
 
 static const kafka__field_t f_add_partitions_to_txn_request_topic[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_topic_t, name), INT64_C(0), NULL},
-    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_topic_t, partitions), INT64_C(0), NULL},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_topic_t, name), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_topic_t, partitions), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_add_partitions_to_txn_request_topic = {"AddPartitionsToTxnTopic", sizeof(kafka_add_partitions_to_txn_request_topic_t), 2, f_add_partitions_to_txn_request_topic};
 
 static const kafka__field_t f_add_partitions_to_txn_request_transaction[] = {
-    {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_transaction_t, transactional_id), INT64_C(0), NULL},
-    {"ProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_transaction_t, producer_id), INT64_C(0), NULL},
-    {"ProducerEpoch", KAFKA__T_INT16, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_transaction_t, producer_epoch), INT64_C(0), NULL},
-    {"VerifyOnly", KAFKA__T_BOOL, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_transaction_t, verify_only), INT64_C(0), NULL},
-    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_transaction_t, topics), INT64_C(0), &s_add_partitions_to_txn_request_topic},
+    {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_transaction_t, transactional_id), INT64_C(0), NULL},
+    {"ProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_transaction_t, producer_id), INT64_C(0), NULL},
+    {"ProducerEpoch", KAFKA__T_INT16, 0, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_transaction_t, producer_epoch), INT64_C(0), NULL},
+    {"VerifyOnly", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_transaction_t, verify_only), INT64_C(0), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_transaction_t, topics), INT64_C(0), &s_add_partitions_to_txn_request_topic},
 };
 static const kafka__schema_t s_add_partitions_to_txn_request_transaction = {"AddPartitionsToTxnTransaction", sizeof(kafka_add_partitions_to_txn_request_transaction_t), 5, f_add_partitions_to_txn_request_transaction};
 
 static const kafka__field_t f_add_partitions_to_txn_request[] = {
-    {"Transactions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_t, transactions), INT64_C(0), &s_add_partitions_to_txn_request_transaction},
-    {"V3AndBelowTransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_t, v3_and_below_transactional_id), INT64_C(0), NULL},
-    {"V3AndBelowProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_t, v3_and_below_producer_id), INT64_C(0), NULL},
-    {"V3AndBelowProducerEpoch", KAFKA__T_INT16, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_t, v3_and_below_producer_epoch), INT64_C(0), NULL},
-    {"V3AndBelowTopics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_t, v3_and_below_topics), INT64_C(0), &s_add_partitions_to_txn_request_topic},
+    {"Transactions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_t, transactions), INT64_C(0), &s_add_partitions_to_txn_request_transaction},
+    {"V3AndBelowTransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_t, v3_and_below_transactional_id), INT64_C(0), NULL},
+    {"V3AndBelowProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_t, v3_and_below_producer_id), INT64_C(0), NULL},
+    {"V3AndBelowProducerEpoch", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_t, v3_and_below_producer_epoch), INT64_C(0), NULL},
+    {"V3AndBelowTopics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_t, v3_and_below_topics), INT64_C(0), &s_add_partitions_to_txn_request_topic},
 };
 static const kafka__schema_t s_add_partitions_to_txn_request = {"AddPartitionsToTxnRequest", sizeof(kafka_add_partitions_to_txn_request_t), 5, f_add_partitions_to_txn_request};
 
 static const kafka__field_t f_add_partitions_to_txn_response_partition_result[] = {
-    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_partition_result_t, partition_index), INT64_C(0), NULL},
-    {"PartitionErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_partition_result_t, partition_error_code), INT64_C(0), NULL},
+    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_partition_result_t, partition_index), INT64_C(0), NULL},
+    {"PartitionErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_partition_result_t, partition_error_code), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_add_partitions_to_txn_response_partition_result = {"AddPartitionsToTxnPartitionResult", sizeof(kafka_add_partitions_to_txn_response_partition_result_t), 2, f_add_partitions_to_txn_response_partition_result};
 
 static const kafka__field_t f_add_partitions_to_txn_response_topic_result[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_topic_result_t, name), INT64_C(0), NULL},
-    {"ResultsByPartition", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_topic_result_t, results_by_partition), INT64_C(0), &s_add_partitions_to_txn_response_partition_result},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_topic_result_t, name), INT64_C(0), NULL},
+    {"ResultsByPartition", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_topic_result_t, results_by_partition), INT64_C(0), &s_add_partitions_to_txn_response_partition_result},
 };
 static const kafka__schema_t s_add_partitions_to_txn_response_topic_result = {"AddPartitionsToTxnTopicResult", sizeof(kafka_add_partitions_to_txn_response_topic_result_t), 2, f_add_partitions_to_txn_response_topic_result};
 
 static const kafka__field_t f_add_partitions_to_txn_response_result[] = {
-    {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_result_t, transactional_id), INT64_C(0), NULL},
-    {"TopicResults", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_result_t, topic_results), INT64_C(0), &s_add_partitions_to_txn_response_topic_result},
+    {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_result_t, transactional_id), INT64_C(0), NULL},
+    {"TopicResults", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_result_t, topic_results), INT64_C(0), &s_add_partitions_to_txn_response_topic_result},
 };
 static const kafka__schema_t s_add_partitions_to_txn_response_result = {"AddPartitionsToTxnResult", sizeof(kafka_add_partitions_to_txn_response_result_t), 2, f_add_partitions_to_txn_response_result};
 
 static const kafka__field_t f_add_partitions_to_txn_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 1, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_t, error_code), INT64_C(0), NULL},
-    {"ResultsByTransaction", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_t, results_by_transaction), INT64_C(0), &s_add_partitions_to_txn_response_result},
-    {"ResultsByTopicV3AndBelow", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_t, results_by_topic_v3_and_below), INT64_C(0), &s_add_partitions_to_txn_response_topic_result},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 1, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_t, error_code), INT64_C(0), NULL},
+    {"ResultsByTransaction", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 4, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_t, results_by_transaction), INT64_C(0), &s_add_partitions_to_txn_response_result},
+    {"ResultsByTopicV3AndBelow", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 3, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_response_t, results_by_topic_v3_and_below), INT64_C(0), &s_add_partitions_to_txn_response_topic_result},
 };
 static const kafka__schema_t s_add_partitions_to_txn_response = {"AddPartitionsToTxnResponse", sizeof(kafka_add_partitions_to_txn_response_t), 4, f_add_partitions_to_txn_response};
 
 static const kafka__field_t f_add_offsets_to_txn_request[] = {
-    {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_offsets_to_txn_request_t, transactional_id), INT64_C(0), NULL},
-    {"ProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_offsets_to_txn_request_t, producer_id), INT64_C(0), NULL},
-    {"ProducerEpoch", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_offsets_to_txn_request_t, producer_epoch), INT64_C(0), NULL},
-    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_offsets_to_txn_request_t, group_id), INT64_C(0), NULL},
+    {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_offsets_to_txn_request_t, transactional_id), INT64_C(0), NULL},
+    {"ProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_offsets_to_txn_request_t, producer_id), INT64_C(0), NULL},
+    {"ProducerEpoch", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_offsets_to_txn_request_t, producer_epoch), INT64_C(0), NULL},
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_offsets_to_txn_request_t, group_id), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_add_offsets_to_txn_request = {"AddOffsetsToTxnRequest", sizeof(kafka_add_offsets_to_txn_request_t), 4, f_add_offsets_to_txn_request};
 
 static const kafka__field_t f_add_offsets_to_txn_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_offsets_to_txn_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_offsets_to_txn_response_t, error_code), INT64_C(0), NULL},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_offsets_to_txn_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_offsets_to_txn_response_t, error_code), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_add_offsets_to_txn_response = {"AddOffsetsToTxnResponse", sizeof(kafka_add_offsets_to_txn_response_t), 2, f_add_offsets_to_txn_response};
 
 static const kafka__field_t f_end_txn_request[] = {
-    {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_end_txn_request_t, transactional_id), INT64_C(0), NULL},
-    {"ProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_end_txn_request_t, producer_id), INT64_C(0), NULL},
-    {"ProducerEpoch", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_end_txn_request_t, producer_epoch), INT64_C(0), NULL},
-    {"Committed", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_end_txn_request_t, committed), INT64_C(0), NULL},
+    {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_end_txn_request_t, transactional_id), INT64_C(0), NULL},
+    {"ProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_end_txn_request_t, producer_id), INT64_C(0), NULL},
+    {"ProducerEpoch", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_end_txn_request_t, producer_epoch), INT64_C(0), NULL},
+    {"Committed", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_end_txn_request_t, committed), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_end_txn_request = {"EndTxnRequest", sizeof(kafka_end_txn_request_t), 4, f_end_txn_request};
 
 static const kafka__field_t f_end_txn_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_end_txn_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_end_txn_response_t, error_code), INT64_C(0), NULL},
-    {"ProducerId", KAFKA__T_INT64, 0, 0, 1, 0, 5, 127, 127, -1, -1, offsetof(kafka_end_txn_response_t, producer_id), INT64_C(-1), NULL},
-    {"ProducerEpoch", KAFKA__T_INT16, 0, 0, 1, 0, 5, 127, 127, -1, -1, offsetof(kafka_end_txn_response_t, producer_epoch), INT64_C(-1), NULL},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_end_txn_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_end_txn_response_t, error_code), INT64_C(0), NULL},
+    {"ProducerId", KAFKA__T_INT64, 0, 0, 1, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_end_txn_response_t, producer_id), INT64_C(-1), NULL},
+    {"ProducerEpoch", KAFKA__T_INT16, 0, 0, 1, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_end_txn_response_t, producer_epoch), INT64_C(-1), NULL},
 };
 static const kafka__schema_t s_end_txn_response = {"EndTxnResponse", sizeof(kafka_end_txn_response_t), 4, f_end_txn_response};
 
 static const kafka__field_t f_txn_offset_commit_request_partition[] = {
-    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_partition_t, partition_index), INT64_C(0), NULL},
-    {"CommittedOffset", KAFKA__T_INT64, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_partition_t, committed_offset), INT64_C(0), NULL},
-    {"CommittedLeaderEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 2, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_partition_t, committed_leader_epoch), INT64_C(-1), NULL},
-    {"CommittedMetadata", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_txn_offset_commit_request_partition_t, committed_metadata), INT64_C(0), NULL},
+    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_partition_t, partition_index), INT64_C(0), NULL},
+    {"CommittedOffset", KAFKA__T_INT64, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_partition_t, committed_offset), INT64_C(0), NULL},
+    {"CommittedLeaderEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 0, 2, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_partition_t, committed_leader_epoch), INT64_C(-1), NULL},
+    {"CommittedMetadata", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_txn_offset_commit_request_partition_t, committed_metadata), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_txn_offset_commit_request_partition = {"TxnOffsetCommitRequestPartition", sizeof(kafka_txn_offset_commit_request_partition_t), 4, f_txn_offset_commit_request_partition};
 
 static const kafka__field_t f_txn_offset_commit_request_topic[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_topic_t, name), INT64_C(0), NULL},
-    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_topic_t, partitions), INT64_C(0), &s_txn_offset_commit_request_partition},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_topic_t, name), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_topic_t, partitions), INT64_C(0), &s_txn_offset_commit_request_partition},
 };
 static const kafka__schema_t s_txn_offset_commit_request_topic = {"TxnOffsetCommitRequestTopic", sizeof(kafka_txn_offset_commit_request_topic_t), 2, f_txn_offset_commit_request_topic};
 
 static const kafka__field_t f_txn_offset_commit_request[] = {
-    {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, transactional_id), INT64_C(0), NULL},
-    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, group_id), INT64_C(0), NULL},
-    {"ProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, producer_id), INT64_C(0), NULL},
-    {"ProducerEpoch", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, producer_epoch), INT64_C(0), NULL},
-    {"GenerationId", KAFKA__T_INT32, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, generation_id), INT64_C(-1), NULL},
-    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, member_id), INT64_C(0), NULL},
-    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 3, 127, 3, 127, -1, offsetof(kafka_txn_offset_commit_request_t, group_instance_id), INT64_C(0), NULL},
-    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, topics), INT64_C(0), &s_txn_offset_commit_request_topic},
+    {"TransactionalId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, transactional_id), INT64_C(0), NULL},
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, group_id), INT64_C(0), NULL},
+    {"ProducerId", KAFKA__T_INT64, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, producer_id), INT64_C(0), NULL},
+    {"ProducerEpoch", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, producer_epoch), INT64_C(0), NULL},
+    {"GenerationId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, generation_id), INT64_C(-1), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, member_id), INT64_C(0), NULL},
+    {"GroupInstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 0, 3, 127, 3, 127, -1, offsetof(kafka_txn_offset_commit_request_t, group_instance_id), INT64_C(0), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_request_t, topics), INT64_C(0), &s_txn_offset_commit_request_topic},
 };
 static const kafka__schema_t s_txn_offset_commit_request = {"TxnOffsetCommitRequest", sizeof(kafka_txn_offset_commit_request_t), 8, f_txn_offset_commit_request};
 
 static const kafka__field_t f_txn_offset_commit_response_partition[] = {
-    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_response_partition_t, partition_index), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_response_partition_t, error_code), INT64_C(0), NULL},
+    {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_response_partition_t, partition_index), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_response_partition_t, error_code), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_txn_offset_commit_response_partition = {"TxnOffsetCommitResponsePartition", sizeof(kafka_txn_offset_commit_response_partition_t), 2, f_txn_offset_commit_response_partition};
 
 static const kafka__field_t f_txn_offset_commit_response_topic[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_response_topic_t, name), INT64_C(0), NULL},
-    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_response_topic_t, partitions), INT64_C(0), &s_txn_offset_commit_response_partition},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_response_topic_t, name), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_response_topic_t, partitions), INT64_C(0), &s_txn_offset_commit_response_partition},
 };
 static const kafka__schema_t s_txn_offset_commit_response_topic = {"TxnOffsetCommitResponseTopic", sizeof(kafka_txn_offset_commit_response_topic_t), 2, f_txn_offset_commit_response_topic};
 
 static const kafka__field_t f_txn_offset_commit_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_response_t, topics), INT64_C(0), &s_txn_offset_commit_response_topic},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_txn_offset_commit_response_t, topics), INT64_C(0), &s_txn_offset_commit_response_topic},
 };
 static const kafka__schema_t s_txn_offset_commit_response = {"TxnOffsetCommitResponse", sizeof(kafka_txn_offset_commit_response_t), 2, f_txn_offset_commit_response};
 
 static const kafka__field_t f_describe_configs_request_resource[] = {
-    {"ResourceType", KAFKA__T_INT8, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_request_resource_t, resource_type), INT64_C(0), NULL},
-    {"ResourceName", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_request_resource_t, resource_name), INT64_C(0), NULL},
-    {"ConfigurationKeys", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_describe_configs_request_resource_t, configuration_keys), INT64_C(0), NULL},
+    {"ResourceType", KAFKA__T_INT8, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_request_resource_t, resource_type), INT64_C(0), NULL},
+    {"ResourceName", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_request_resource_t, resource_name), INT64_C(0), NULL},
+    {"ConfigurationKeys", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_describe_configs_request_resource_t, configuration_keys), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_describe_configs_request_resource = {"DescribeConfigsResource", sizeof(kafka_describe_configs_request_resource_t), 3, f_describe_configs_request_resource};
 
 static const kafka__field_t f_describe_configs_request[] = {
-    {"Resources", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_request_t, resources), INT64_C(0), &s_describe_configs_request_resource},
-    {"IncludeSynonyms", KAFKA__T_BOOL, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_describe_configs_request_t, include_synonyms), INT64_C(0), NULL},
-    {"IncludeDocumentation", KAFKA__T_BOOL, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_describe_configs_request_t, include_documentation), INT64_C(0), NULL},
+    {"Resources", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_request_t, resources), INT64_C(0), &s_describe_configs_request_resource},
+    {"IncludeSynonyms", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_describe_configs_request_t, include_synonyms), INT64_C(0), NULL},
+    {"IncludeDocumentation", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_describe_configs_request_t, include_documentation), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_describe_configs_request = {"DescribeConfigsRequest", sizeof(kafka_describe_configs_request_t), 3, f_describe_configs_request};
 
 static const kafka__field_t f_describe_configs_response_synonym[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_synonym_t, name), INT64_C(0), NULL},
-    {"Value", KAFKA__T_STRING, 0, 0, 0, 0, 1, 127, 0, 127, -1, offsetof(kafka_describe_configs_response_synonym_t, value), INT64_C(0), NULL},
-    {"Source", KAFKA__T_INT8, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_synonym_t, source), INT64_C(0), NULL},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_synonym_t, name), INT64_C(0), NULL},
+    {"Value", KAFKA__T_STRING, 0, 0, 0, 0, 0, 1, 127, 0, 127, -1, offsetof(kafka_describe_configs_response_synonym_t, value), INT64_C(0), NULL},
+    {"Source", KAFKA__T_INT8, 0, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_synonym_t, source), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_describe_configs_response_synonym = {"DescribeConfigsSynonym", sizeof(kafka_describe_configs_response_synonym_t), 3, f_describe_configs_response_synonym};
 
 static const kafka__field_t f_describe_configs_response_resource_result[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, name), INT64_C(0), NULL},
-    {"Value", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_describe_configs_response_resource_result_t, value), INT64_C(0), NULL},
-    {"ReadOnly", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, read_only), INT64_C(0), NULL},
-    {"IsDefault", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 0, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, is_default), INT64_C(0), NULL},
-    {"ConfigSource", KAFKA__T_INT8, 0, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, config_source), INT64_C(-1), NULL},
-    {"IsSensitive", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, is_sensitive), INT64_C(0), NULL},
-    {"Synonyms", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 1, 0, 1, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, synonyms), INT64_C(0), &s_describe_configs_response_synonym},
-    {"ConfigType", KAFKA__T_INT8, 0, 0, 1, 0, 3, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, config_type), INT64_C(0), NULL},
-    {"Documentation", KAFKA__T_STRING, 0, 0, 1, 0, 3, 127, 0, 127, -1, offsetof(kafka_describe_configs_response_resource_result_t, documentation), INT64_C(0), NULL},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, name), INT64_C(0), NULL},
+    {"Value", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_describe_configs_response_resource_result_t, value), INT64_C(0), NULL},
+    {"ReadOnly", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, read_only), INT64_C(0), NULL},
+    {"IsDefault", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 0, 0, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, is_default), INT64_C(0), NULL},
+    {"ConfigSource", KAFKA__T_INT8, 0, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, config_source), INT64_C(-1), NULL},
+    {"IsSensitive", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, is_sensitive), INT64_C(0), NULL},
+    {"Synonyms", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, synonyms), INT64_C(0), &s_describe_configs_response_synonym},
+    {"ConfigType", KAFKA__T_INT8, 0, 0, 1, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_resource_result_t, config_type), INT64_C(0), NULL},
+    {"Documentation", KAFKA__T_STRING, 0, 0, 1, 0, 0, 3, 127, 0, 127, -1, offsetof(kafka_describe_configs_response_resource_result_t, documentation), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_describe_configs_response_resource_result = {"DescribeConfigsResourceResult", sizeof(kafka_describe_configs_response_resource_result_t), 9, f_describe_configs_response_resource_result};
 
 static const kafka__field_t f_describe_configs_response_result[] = {
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_result_t, error_code), INT64_C(0), NULL},
-    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_describe_configs_response_result_t, error_message), INT64_C(0), NULL},
-    {"ResourceType", KAFKA__T_INT8, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_result_t, resource_type), INT64_C(0), NULL},
-    {"ResourceName", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_result_t, resource_name), INT64_C(0), NULL},
-    {"Configs", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_result_t, configs), INT64_C(0), &s_describe_configs_response_resource_result},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_result_t, error_code), INT64_C(0), NULL},
+    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_describe_configs_response_result_t, error_message), INT64_C(0), NULL},
+    {"ResourceType", KAFKA__T_INT8, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_result_t, resource_type), INT64_C(0), NULL},
+    {"ResourceName", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_result_t, resource_name), INT64_C(0), NULL},
+    {"Configs", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_result_t, configs), INT64_C(0), &s_describe_configs_response_resource_result},
 };
 static const kafka__schema_t s_describe_configs_response_result = {"DescribeConfigsResult", sizeof(kafka_describe_configs_response_result_t), 5, f_describe_configs_response_result};
 
 static const kafka__field_t f_describe_configs_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"Results", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_t, results), INT64_C(0), &s_describe_configs_response_result},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"Results", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_describe_configs_response_t, results), INT64_C(0), &s_describe_configs_response_result},
 };
 static const kafka__schema_t s_describe_configs_response = {"DescribeConfigsResponse", sizeof(kafka_describe_configs_response_t), 2, f_describe_configs_response};
 
 static const kafka__field_t f_sasl_authenticate_request[] = {
-    {"AuthBytes", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_authenticate_request_t, auth_bytes), INT64_C(0), NULL},
+    {"AuthBytes", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_authenticate_request_t, auth_bytes), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_sasl_authenticate_request = {"SaslAuthenticateRequest", sizeof(kafka_sasl_authenticate_request_t), 1, f_sasl_authenticate_request};
 
 static const kafka__field_t f_sasl_authenticate_response[] = {
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_authenticate_response_t, error_code), INT64_C(0), NULL},
-    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_sasl_authenticate_response_t, error_message), INT64_C(0), NULL},
-    {"AuthBytes", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_authenticate_response_t, auth_bytes), INT64_C(0), NULL},
-    {"SessionLifetimeMs", KAFKA__T_INT64, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_sasl_authenticate_response_t, session_lifetime_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_authenticate_response_t, error_code), INT64_C(0), NULL},
+    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_sasl_authenticate_response_t, error_message), INT64_C(0), NULL},
+    {"AuthBytes", KAFKA__T_BYTES, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_sasl_authenticate_response_t, auth_bytes), INT64_C(0), NULL},
+    {"SessionLifetimeMs", KAFKA__T_INT64, 0, 0, 0, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_sasl_authenticate_response_t, session_lifetime_ms), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_sasl_authenticate_response = {"SaslAuthenticateResponse", sizeof(kafka_sasl_authenticate_response_t), 4, f_sasl_authenticate_response};
 
 static const kafka__field_t f_create_partitions_request_assignment[] = {
-    {"BrokerIds", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_request_assignment_t, broker_ids), INT64_C(0), NULL},
+    {"BrokerIds", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_request_assignment_t, broker_ids), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_create_partitions_request_assignment = {"CreatePartitionsAssignment", sizeof(kafka_create_partitions_request_assignment_t), 1, f_create_partitions_request_assignment};
 
 static const kafka__field_t f_create_partitions_request_topic[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_request_topic_t, name), INT64_C(0), NULL},
-    {"Count", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_request_topic_t, count), INT64_C(0), NULL},
-    {"Assignments", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_create_partitions_request_topic_t, assignments), INT64_C(0), &s_create_partitions_request_assignment},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_request_topic_t, name), INT64_C(0), NULL},
+    {"Count", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_request_topic_t, count), INT64_C(0), NULL},
+    {"Assignments", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 0, 127, -1, offsetof(kafka_create_partitions_request_topic_t, assignments), INT64_C(0), &s_create_partitions_request_assignment},
 };
 static const kafka__schema_t s_create_partitions_request_topic = {"CreatePartitionsTopic", sizeof(kafka_create_partitions_request_topic_t), 3, f_create_partitions_request_topic};
 
 static const kafka__field_t f_create_partitions_request[] = {
-    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_request_t, topics), INT64_C(0), &s_create_partitions_request_topic},
-    {"TimeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_request_t, timeout_ms), INT64_C(0), NULL},
-    {"ValidateOnly", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_request_t, validate_only), INT64_C(0), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_request_t, topics), INT64_C(0), &s_create_partitions_request_topic},
+    {"TimeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_request_t, timeout_ms), INT64_C(0), NULL},
+    {"ValidateOnly", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_request_t, validate_only), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_create_partitions_request = {"CreatePartitionsRequest", sizeof(kafka_create_partitions_request_t), 3, f_create_partitions_request};
 
 static const kafka__field_t f_create_partitions_response_topic_result[] = {
-    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_response_topic_result_t, name), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_response_topic_result_t, error_code), INT64_C(0), NULL},
-    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 0, 1, 0, 127, 0, 127, -1, offsetof(kafka_create_partitions_response_topic_result_t, error_message), INT64_C(0), NULL},
+    {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_response_topic_result_t, name), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_response_topic_result_t, error_code), INT64_C(0), NULL},
+    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 0, 1, 0, 0, 127, 0, 127, -1, offsetof(kafka_create_partitions_response_topic_result_t, error_message), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_create_partitions_response_topic_result = {"CreatePartitionsTopicResult", sizeof(kafka_create_partitions_response_topic_result_t), 3, f_create_partitions_response_topic_result};
 
 static const kafka__field_t f_create_partitions_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"Results", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_response_t, results), INT64_C(0), &s_create_partitions_response_topic_result},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"Results", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_create_partitions_response_t, results), INT64_C(0), &s_create_partitions_response_topic_result},
 };
 static const kafka__schema_t s_create_partitions_response = {"CreatePartitionsResponse", sizeof(kafka_create_partitions_response_t), 2, f_create_partitions_response};
 
 static const kafka__field_t f_consumer_group_heartbeat_request_topic_partitions[] = {
-    {"TopicId", KAFKA__T_UUID, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_request_topic_partitions_t, topic_id), INT64_C(0), NULL},
-    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_request_topic_partitions_t, partitions), INT64_C(0), NULL},
+    {"TopicId", KAFKA__T_UUID, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_request_topic_partitions_t, topic_id), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_request_topic_partitions_t, partitions), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_consumer_group_heartbeat_request_topic_partitions = {"TopicPartitions", sizeof(kafka_consumer_group_heartbeat_request_topic_partitions_t), 2, f_consumer_group_heartbeat_request_topic_partitions};
 
 static const kafka__field_t f_consumer_group_heartbeat_request[] = {
-    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_request_t, group_id), INT64_C(0), NULL},
-    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_request_t, member_id), INT64_C(0), NULL},
-    {"MemberEpoch", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_request_t, member_epoch), INT64_C(0), NULL},
-    {"InstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_request_t, instance_id), INT64_C(0), NULL},
-    {"RackId", KAFKA__T_STRING, 0, 0, 0, 1, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_request_t, rack_id), INT64_C(0), NULL},
-    {"RebalanceTimeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_request_t, rebalance_timeout_ms), INT64_C(-1), NULL},
-    {"SubscribedTopicNames", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 1, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_request_t, subscribed_topic_names), INT64_C(0), NULL},
-    {"SubscribedTopicRegex", KAFKA__T_STRING, 0, 0, 0, 1, 1, 127, 1, 127, -1, offsetof(kafka_consumer_group_heartbeat_request_t, subscribed_topic_regex), INT64_C(0), NULL},
-    {"ServerAssignor", KAFKA__T_STRING, 0, 0, 0, 1, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_request_t, server_assignor), INT64_C(0), NULL},
-    {"TopicPartitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 1, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_request_t, topic_partitions), INT64_C(0), &s_consumer_group_heartbeat_request_topic_partitions},
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_request_t, group_id), INT64_C(0), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_request_t, member_id), INT64_C(0), NULL},
+    {"MemberEpoch", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_request_t, member_epoch), INT64_C(0), NULL},
+    {"InstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 0, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_request_t, instance_id), INT64_C(0), NULL},
+    {"RackId", KAFKA__T_STRING, 0, 0, 0, 1, 0, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_request_t, rack_id), INT64_C(0), NULL},
+    {"RebalanceTimeoutMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_request_t, rebalance_timeout_ms), INT64_C(-1), NULL},
+    {"SubscribedTopicNames", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 1, 0, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_request_t, subscribed_topic_names), INT64_C(0), NULL},
+    {"SubscribedTopicRegex", KAFKA__T_STRING, 0, 0, 0, 1, 0, 1, 127, 1, 127, -1, offsetof(kafka_consumer_group_heartbeat_request_t, subscribed_topic_regex), INT64_C(0), NULL},
+    {"ServerAssignor", KAFKA__T_STRING, 0, 0, 0, 1, 0, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_request_t, server_assignor), INT64_C(0), NULL},
+    {"TopicPartitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 1, 0, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_request_t, topic_partitions), INT64_C(0), &s_consumer_group_heartbeat_request_topic_partitions},
 };
 static const kafka__schema_t s_consumer_group_heartbeat_request = {"ConsumerGroupHeartbeatRequest", sizeof(kafka_consumer_group_heartbeat_request_t), 10, f_consumer_group_heartbeat_request};
 
 static const kafka__field_t f_consumer_group_heartbeat_response_topic_partitions[] = {
-    {"TopicId", KAFKA__T_UUID, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_topic_partitions_t, topic_id), INT64_C(0), NULL},
-    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_topic_partitions_t, partitions), INT64_C(0), NULL},
+    {"TopicId", KAFKA__T_UUID, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_topic_partitions_t, topic_id), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_topic_partitions_t, partitions), INT64_C(0), NULL},
 };
 static const kafka__schema_t s_consumer_group_heartbeat_response_topic_partitions = {"TopicPartitions", sizeof(kafka_consumer_group_heartbeat_response_topic_partitions_t), 2, f_consumer_group_heartbeat_response_topic_partitions};
 
 static const kafka__field_t f_consumer_group_heartbeat_response_assignment[] = {
-    {"TopicPartitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_assignment_t, topic_partitions), INT64_C(0), &s_consumer_group_heartbeat_response_topic_partitions},
+    {"TopicPartitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_assignment_t, topic_partitions), INT64_C(0), &s_consumer_group_heartbeat_response_topic_partitions},
 };
 static const kafka__schema_t s_consumer_group_heartbeat_response_assignment = {"Assignment", sizeof(kafka_consumer_group_heartbeat_response_assignment_t), 1, f_consumer_group_heartbeat_response_assignment};
 
 static const kafka__field_t f_consumer_group_heartbeat_response[] = {
-    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_t, throttle_time_ms), INT64_C(0), NULL},
-    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_t, error_code), INT64_C(0), NULL},
-    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 0, 1, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_response_t, error_message), INT64_C(0), NULL},
-    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 1, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_response_t, member_id), INT64_C(0), NULL},
-    {"MemberEpoch", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_t, member_epoch), INT64_C(0), NULL},
-    {"HeartbeatIntervalMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_t, heartbeat_interval_ms), INT64_C(0), NULL},
-    {"Assignment", KAFKA__T_NSTRUCT, 0, 0, 0, 1, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_response_t, assignment), INT64_C(0), &s_consumer_group_heartbeat_response_assignment},
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_t, error_code), INT64_C(0), NULL},
+    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 0, 1, 0, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_response_t, error_message), INT64_C(0), NULL},
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 1, 0, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_response_t, member_id), INT64_C(0), NULL},
+    {"MemberEpoch", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_t, member_epoch), INT64_C(0), NULL},
+    {"HeartbeatIntervalMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_heartbeat_response_t, heartbeat_interval_ms), INT64_C(0), NULL},
+    {"Assignment", KAFKA__T_NSTRUCT, 0, 0, 0, 1, 0, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_heartbeat_response_t, assignment), INT64_C(0), &s_consumer_group_heartbeat_response_assignment},
 };
 static const kafka__schema_t s_consumer_group_heartbeat_response = {"ConsumerGroupHeartbeatResponse", sizeof(kafka_consumer_group_heartbeat_response_t), 7, f_consumer_group_heartbeat_response};
 
