@@ -51,6 +51,11 @@ kmock_result_t kmock__handle_fetch(kmock_req_t *rq, kafka_response_u *resp) {
                 pr->error_code = KAFKA_ERR_NOT_LEADER_OR_FOLLOWER;
                 pr->current_leader.leader_id = p->leader;
                 pr->current_leader.leader_epoch = p->leader_epoch;
+            } else if (v >= 9 && fp->current_leader_epoch >= 0 && fp->current_leader_epoch != p->leader_epoch) {
+                /* KIP-320: a fetcher with older metadata is fenced; a newer epoch is unknown here */
+                pr->error_code = fp->current_leader_epoch < p->leader_epoch ? KAFKA_ERR_FENCED_LEADER_EPOCH
+                                                                            : KAFKA_ERR_UNKNOWN_LEADER_EPOCH;
+                pr->high_watermark = pr->last_stable_offset = pr->log_start_offset = -1;
             } else {
                 size_t max = fp->partition_max_bytes > 0 ? (size_t)fp->partition_max_bytes : 0;
                 if (max > budget - total)
