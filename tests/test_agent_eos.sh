@@ -7,6 +7,8 @@
 #     whole scenario N times (default 1; 10 for the full check).
 #   - fencing: a second agent with the same agent.id makes the first stop with exit 1
 #     and a message naming the cause; the lines are still there once each.
+#   - abortable: Produce answered INVALID_RECORD: the transaction is aborted and its
+#     lines read again, each once in the end.
 #   - config: exactly-once without agent.id, and transactional.id in the file, are
 #     refused naming the key (exit 2).
 #   - consume and bench consume take -X isolation.level=read_committed: an aborted
@@ -42,7 +44,7 @@ config() { # config FILE TOPIC AGENT-ID GLOB [top-level lines]
     printf '[input.app]\ntype = file\npath = %s\ntopic = %s\n' "$glob" "$topic" >>"$f"
 }
 
-start_mock --brokers 3 --topic fence:2:3 --topic rc:1:1
+start_mock --brokers 3 --topic fence:2:3 --topic rc:1:1 --topic abort:2:3
 
 # ---- config errors ----
 mkdir -p "$TMP/bad"
@@ -139,6 +141,21 @@ for i in $(seq 1 50); do [ "$(consume_committed fence | wc -l)" -ge 1000 ] && br
 kill -TERM "$RUN2_PID"; wait "$RUN2_PID"; check "fencing: the second agent exits 0 on SIGTERM" 0 $?; RUN2_PID=
 consume_committed fence >"$TMP/fence/got"
 check "fencing: every line once" "1000 1000" "$(wc -l <"$TMP/fence/got") $(sort -u "$TMP/fence/got" | wc -l)"
+
+# ---- abortable: a failed batch aborts the transaction; its lines are read again ----
+mkdir -p "$TMP/abort/logs"
+config "$TMP/abort/a.conf" abort ab "$TMP/abort/logs/*.log"
+for i in $(seq 1 1000); do echo "x-$i"; done >"$TMP/abort/logs/x.log"
+"$AGENT" run -c "$TMP/abort/a.conf" 2>"$TMP/abort/a.err" &
+RUN_PID=$!
+for i in $(seq 1 50); do [ "$(consume_committed abort | wc -l)" -ge 1000 ] && break; sleep 0.2; done
+mock_cmd "error Produce 2 INVALID_RECORD"
+for i in $(seq 1001 2000); do echo "x-$i"; done >>"$TMP/abort/logs/x.log"
+for i in $(seq 1 50); do [ "$(consume_committed abort | wc -l)" -ge 2000 ] && break; sleep 0.2; done
+kill -TERM "$RUN_PID"; wait "$RUN_PID"; check "abortable: exit 0 on SIGTERM" 0 $?; RUN_PID=
+contains "abortable: the transaction was aborted and read again" "transaction aborted (commit_transaction: a message of the transaction failed" "$TMP/abort/a.err"
+consume_committed abort >"$TMP/abort/got"
+check "abortable: every line once" "2000 2000" "$(wc -l <"$TMP/abort/got") $(sort -u "$TMP/abort/got" | wc -l)"
 
 # ---- consume / bench consume with -X isolation.level=read_committed ----
 # An agent whose transaction stays open (transaction.interval.ms of a minute): its lines

@@ -157,7 +157,7 @@ typedef struct run_s {
     bool txn_full;              /* the transaction reached the batch limits: commit now */
     int64_t txn_lines, txn_bytes, txn_start;
     int64_t txn_max_lines, txn_max_bytes;
-    atomic_llong committed, txns, aborts, txn_msg_failed;
+    atomic_llong committed, txns, aborts; /* lines committed, transactions committed, aborted */
     struct {
         unsigned long long dev, ino;
     } *tomb; /* files forgotten: a tombstone each in the next transaction */
@@ -192,14 +192,14 @@ static void on_delivery(const kafka_delivery_t *d, void *arg) {
     inflight_t *e = d->opaque;
     if (e)
         atomic_fetch_sub_explicit(&r->queue_bytes, e->len, memory_order_relaxed);
-    if (d->err && r->eos) {
-        atomic_fetch_add(&r->txn_msg_failed, 1); /* the commit fails: aborted and sent again */
-    } else if (d->err) {
+    /* exactly-once: a failed message fails the commit, which names it; the transaction is
+     * aborted and its lines read again (counted in aborts, not here). */
+    if (d->err && !r->eos) {
         atomic_fetch_add(&r->failed, 1);
         agent_reasons_add(&r->fail_reasons, d->err);
         if (!atomic_flag_test_and_set(&r->have_err))
             snprintf(r->first_err, sizeof(r->first_err), "%.200s: %.300s", e ? e->file->path : "?", d->errstr);
-    } else {
+    } else if (!d->err) {
         atomic_fetch_add(&r->delivered, 1);
     }
     if (e)
@@ -689,8 +689,12 @@ static int send_line(run_t *r, tfile_t *f, const char *line, size_t len, int64_t
         atomic_fetch_add_explicit(&is->bytes, (long long)len, memory_order_relaxed);
     }
     r->progress = true;
-    if (r->eos && (++r->txn_lines >= r->txn_max_lines || (r->txn_bytes += (int64_t)len) >= r->txn_max_bytes))
-        r->txn_full = true;
+    if (r->eos) {
+        r->txn_lines++;
+        r->txn_bytes += (int64_t)len;
+        if (r->txn_lines >= r->txn_max_lines || r->txn_bytes >= r->txn_max_bytes)
+            r->txn_full = true;
+    }
     return AGENT_OK;
 }
 
@@ -927,6 +931,14 @@ static void collect(agent_page_t *pg, void *arg) {
     agent_page_metric(pg, "kafka_agent_queue_bytes", "gauge",
                       "Key and value bytes of the messages produced and not reported yet",
                       atomic_load(&r->queue_bytes));
+    if (r->eos) {
+        agent_page_metric(pg, "kafka_agent_lines_committed_total", "counter",
+                          "Lines in committed transactions (exactly-once)", atomic_load(&r->committed));
+        agent_page_metric(pg, "kafka_agent_transactions_committed_total", "counter",
+                          "Transactions committed (exactly-once)", atomic_load(&r->txns));
+        agent_page_metric(pg, "kafka_agent_transactions_aborted_total", "counter",
+                          "Transactions aborted, their lines read again (exactly-once)", atomic_load(&r->aborts));
+    }
     agent_metrics_producer(pg, r->p);
 }
 
