@@ -178,7 +178,9 @@ for i in $(seq 1 50); do
 done
 check "read_uncommitted: the open transaction's 300 lines are seen" 300 \
     "$(timeout 10 "$AGENT" consume -b "$BS" -t rc -e 2>/dev/null | wc -l)"
-check "consume -X isolation.level=read_committed: none of the open transaction" 0 "$(consume_committed rc | wc -l)"
+timeout 10 "$AGENT" consume -b "$BS" -t rc -e -X isolation.level=read_committed >"$TMP/rc/open.out" 2>/dev/null
+check "consume -e -X isolation.level=read_committed: ends at the last stable offset" 0 $?
+check "consume -X isolation.level=read_committed: none of the open transaction" 0 "$(wc -l <"$TMP/rc/open.out")"
 kill -TERM "$RUN_PID"; wait "$RUN_PID"; check "read_committed: the agent commits on SIGTERM" 0 $?; RUN_PID=
 check "consume -X isolation.level=read_committed: the 300 once committed" 300 "$(consume_committed rc | sort -u | wc -l)"
 timeout 20 "$AGENT" bench consume -b "$BS" -t rc -n 300 -X isolation.level=read_committed >"$TMP/rc/bench.out" 2>"$TMP/rc/bench.err"
