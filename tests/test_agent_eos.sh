@@ -91,7 +91,7 @@ crash_round() { # crash_round K
     for i in 1 2 3 4 5 6; do
         "$AGENT" run -c "$d/agent.conf" 2>>"$d/run.err" &
         RUN_PID=$!
-        sleep "0.$((RANDOM % 7 + 3))$((RANDOM % 10))"
+        sleep "0.$((RANDOM % 6 + 2))$((RANDOM % 10))"
         [ "$i" -eq 2 ] && mock_cmd "txn-move kafka-agent-eos-$k $((RANDOM % 3 + 1))"
         [ "$i" -eq 3 ] && mock_cmd "down $((RANDOM % 3 + 1))"
         [ "$i" -eq 4 ] && mock_cmd "error EndTxn 2 CONCURRENT_TRANSACTIONS"
@@ -138,7 +138,7 @@ RUN_PID=$!
 for i in $(seq 1 50); do [ "$(consume_committed fence | wc -l)" -ge 500 ] && break; sleep 0.2; done
 "$AGENT" run -c "$TMP/fence/b.conf" 2>"$TMP/fence/b.err" &
 RUN2_PID=$!
-sleep 2
+sleep 1
 for i in $(seq 501 1000); do echo "f-$i"; done >>"$TMP/fence/logs/x.log"
 timeout 20 tail --pid="$RUN_PID" -f /dev/null
 wait "$RUN_PID"; check "fencing: the first agent exits 1" 1 $?; RUN_PID=
