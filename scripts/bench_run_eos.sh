@@ -9,8 +9,9 @@
 # The time is from the agent's start until its stats.file says every line is delivered
 # (at-least-once: "delivered") or committed (exactly-once: "committed"), polled every
 # 20 ms; the agent writes stats every 100 ms, so each time is up to ~0.1 s late. Prints
-# one line per run and the ratio of the medians (exactly-once / at-least-once
-# lines per second; the target is >= 0.8).
+# one line per run (with the agent's CPU seconds), the ratios of each pair and the ratio
+# of the medians (exactly-once / at-least-once lines per second; the target is >= 0.8).
+# PARTS=N: topics of N partitions (default 4).
 set -eu
 BUILD=${1:-build/release}
 LINES=${2:-2000000}
@@ -41,7 +42,7 @@ now() { date +%s.%N; }
 run_one() { # run_one MODE K
     local mode=$1 k=$2 d="$TMP/$1-$2" field topic="t-$1-$2"
     mkdir -p "$d"
-    printf 'topic %s 4 3\n' "$topic" >&"$MIN"
+    printf 'topic %s %d 3\n' "$topic" "${PARTS:-4}" >&"$MIN"
     sleep 0.2
     {
         printf 'bootstrap.servers = %s\nstats.interval.ms = 100\nstats.file = %s/stats.json\n' "$BS" "$d"
@@ -65,14 +66,21 @@ run_one() { # run_one MODE K
         sleep 0.02
     done
     t1=$(now)
+    # The agent's CPU (user + system, all threads) until then: less sensitive than the
+    # wall time to other work on the machine.
+    local cpu
+    cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$pid/stat")
     kill -TERM "$pid"; wait "$pid" || true
-    awk -v a="$t0" -v b="$t1" -v n="$LINES" -v m="$mode" \
-        'BEGIN { printf "%-4s %d lines in %.3f s: %.0f lines/s\n", m, n, b - a, n / (b - a) }' | tee -a "$TMP/results"
+    awk -v a="$t0" -v b="$t1" -v n="$LINES" -v m="$mode" -v c="$cpu" \
+        'BEGIN { printf "%-4s %d lines in %.3f s, agent CPU %.2f s: %.0f lines/s\n", m, n, b - a, c, n / (b - a) }' |
+        tee -a "$TMP/results"
 }
 for k in $(seq 1 "$REPEATS"); do
     run_one alo "$k"
     run_one eos "$k"
 done
+# The ratio of each alternating pair too (less sensitive to a busy machine's swings).
+awk '$1 == "alo" { a = $(NF-1); ac = $9 } $1 == "eos" { printf "pair %d: lines/s ratio %.2f, CPU ratio %.2f\n", ++k, $(NF-1) / a, $9 / ac }' "$TMP/results"
 awk '{ r[$1] = r[$1] " " $(NF-1) } END {
     for (m in r) { n = split(substr(r[m], 2), v, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
         med[m] = v[int((n + 1) / 2)] }
