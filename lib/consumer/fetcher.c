@@ -194,6 +194,12 @@ static void take_partition(kafka__fetcher_t *f, entry_t *e, const kafka_fetch_re
                            kafka__frame_t *frame, int16_t version) {
     kafka_consumer_t *c = f->loop->c;
     e->high_watermark = pr->high_watermark;
+    /* read_committed reads up to the last stable offset: that is its end (as Java's
+     * endOffsets and lag), or a reader waiting for the high watermark would wait for an
+     * open transaction. */
+    if (c->isolation_level == KAFKA_ISOLATION_READ_COMMITTED && pr->last_stable_offset >= 0 &&
+        pr->last_stable_offset < pr->high_watermark)
+        e->high_watermark = pr->last_stable_offset;
     e->log_start = pr->log_start_offset;
     if (pr->error_code) {
         kafka__bconn_note_error(f->broker.bc, KAFKA_API_FETCH, (kafka_err_t)pr->error_code);
