@@ -3,7 +3,8 @@
 # agents split a topic and print each message once; one killed with SIGKILL loses its
 # partitions to the other after session.timeout.ms, and what it printed was committed
 # (nothing printed twice); SIGTERM, -c and -e leave the group; -t repeats; -v tells the
-# assignment on stderr.
+# assignment on stderr. With kcat installed, kcat -G (librdkafka's balanced consumer, a
+# member we did not write) shares a group with one of ours: each message printed once.
 # Usage: test_agent_group.sh PATH/TO/kafka-agent PATH/TO/kafka-mock
 set -u
 AGENT=${1:?usage: test_agent_group.sh kafka-agent kafka-mock}
@@ -11,7 +12,7 @@ MOCK_BIN=${2:?usage: test_agent_group.sh kafka-agent kafka-mock}
 TMP=$(mktemp -d)
 . "$(dirname "$0")/agent_lib.sh"
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; stop_mock; rm -rf "$TMP"' EXIT
+trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; stop_mock; [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
 A() { timeout 60 "$AGENT" "$@"; }
 # mock_reply LINE: one stdin command; its reply in REPLY.
 mock_reply() { printf '%s\n' "$1" >&"$MOCK_IN"; REPLY=; read -r -t 5 -u "$MOCK_OUT" REPLY; }
@@ -27,7 +28,7 @@ unique() { cat "$@" 2>/dev/null | sort -u | wc -l; }
 has_lines() { local n=$1; shift; [ "$(unique "$@")" -ge "$n" ]; }
 GROUP_OPTS=(-X auto.offset.reset=earliest -X session.timeout.ms=3000 -X heartbeat.interval.ms=300 -f '%p %o %s\n')
 
-start_mock --brokers 3 --topic gl:6:1 --topic gm:2:1
+start_mock --brokers 3 --topic gl:6:1 --topic gm:2:1 --topic gk:6:1
 produce 1 1000 gl; check "produce 1000: exit 0" 0 $?
 
 # Two members.
@@ -83,6 +84,27 @@ A consume -b "$BS" -t '^g[lm]$' -G g3 "${GROUP_OPTS[@]}" -e >"$TMP/c7" 2>"$TMP/e
 check "-t ^pattern: both topics" 3150 "$(lines "$TMP/c7")"
 A consume -b "$BS" -t gl -t gm >/dev/null 2>"$TMP/e"; check "two -t without -G: exit 2" 2 $?
 A consume -b "$BS" -t gl -G g4 -o 5 >/dev/null 2>"$TMP/e"; check "-G with -o OFFSET: exit 2" 2 $?
+
+# kcat -G and kafka-agent consume -G in one group (range, both sides' default).
+if command -v kcat >/dev/null; then
+    produce 1 600 gk
+    "$AGENT" consume -b "$BS" -t gk -G gk1 -v "${GROUP_OPTS[@]}" >"$TMP/k1" 2>"$TMP/ek1" & PK1=$!; PIDS+=($PK1)
+    wait_for 20 has_lines 600 "$TMP/k1"
+    timeout 60 kcat -b "$BS" -G gk1 -q -u -f '%p %o %s\n' -X auto.offset.reset=earliest -X session.timeout.ms=3000 \
+        -X heartbeat.interval.ms=300 -X log_level=2 gk >"$TMP/k2" 2>"$TMP/ek2" & PK2=$!; PIDS+=($PK2)
+    wait_for 30 eval 'mock_reply "group gk1"; [[ "$REPLY" == *state=Stable*members=2* ]]'
+    check "kcat -G joined our member's group: stable with 2" "yes" \
+        "$([[ "$REPLY" == *state=Stable*members=2* ]] && echo yes || echo "$REPLY")"
+    produce 601 1600 gk
+    wait_for 30 has_lines 1600 "$TMP/k1" "$TMP/k2"
+    check "kcat -G + ours: every message printed" 1600 "$(unique "$TMP/k1" "$TMP/k2")"
+    check "kcat -G + ours: nothing printed twice" 1600 "$(lines "$TMP/k1" "$TMP/k2")"
+    check "kcat printed its share" yes "$([ "$(awk '$3 > 600' "$TMP/k2" | wc -l)" -gt 100 ] && echo yes || lines "$TMP/k2")"
+    check "ours printed its share" yes "$([ "$(awk '$3 > 600' "$TMP/k1" | wc -l)" -gt 100 ] && echo yes || lines "$TMP/k1")"
+    kill -TERM $PK1 $PK2; wait $PK1 $PK2 2>/dev/null
+else
+    echo "kcat not found: the kcat -G group skipped"
+fi
 stop_mock
 
 echo "$passed passed, $failed failed"
