@@ -4,7 +4,8 @@
 # consumed with commits: lag N - M, per partition end - committed), first empty, then with
 # two consume -G members (members, assignment, owner of each partition), paused with
 # SIGSTOP while more is produced; --json; a group that does not exist; a coordinator not
-# available (retried, then named).
+# available (retried, then named). And bench consume -G --consumers 3 on --mock: the RESULT
+# line with consumers= and rebalance_ms=, every message counted once, a stable assignment.
 # Usage: test_agent_groups.sh PATH/TO/kafka-agent PATH/TO/kafka-mock
 set -u
 AGENT=${1:?usage: test_agent_groups.sh kafka-agent kafka-mock}
@@ -109,6 +110,13 @@ check "coordinator never available: exit 1" 1 $?
 contains "coordinator never available: named" 'COORDINATOR_NOT_AVAILABLE: FindCoordinator for group gd: COORDINATOR_NOT_AVAILABLE (the coordinator of group "gd" still not available after' "$TMP/e"
 A groups -b "$BS" -G >"$TMP/o" 2>"$TMP/e"; check "-G without a group: exit 2" 2 $?
 stop_mock
+
+# bench consume -G --consumers 3 on the embedded mock.
+A bench consume --mock -t bg -n 30000 -s 50 -G gb --consumers 3 -X heartbeat.interval.ms=200 >"$TMP/b" 2>"$TMP/be"
+check "bench consume -G --consumers 3: exit 0" 0 $?
+check "bench consume -G: RESULT line" 1 "$(grep -cE '^RESULT mode=consume msgs=30000 bytes=1500000 wall_s=[0-9.]+ msgs_per_s=[0-9.]+ mb_per_s=[0-9.]+ consumers=3 rebalance_ms=[0-9.]+$' "$TMP/b")"
+[ "$(grep -c RESULT "$TMP/b")" == 1 ] || cat "$TMP/b" "$TMP/be"
+contains "bench consume -G: every member had partitions" "stable assignment: 3 members" "$TMP/be"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
