@@ -203,7 +203,8 @@ kafka_group_list_t *kafka_connection_list_groups(kafka_connection_t *c, int time
         *errp = first;
         return NULL;
     }
-    qsort(gl->e, (size_t)gl->n, sizeof(*gl->e), listing_by_id);
+    if (gl->n > 1)
+        qsort(gl->e, (size_t)gl->n, sizeof(*gl->e), listing_by_id);
     /* A group that moved while we asked is listed by two brokers: keep one. */
     int w = 0;
     for (int i = 0; i < gl->n; i++) {
@@ -354,12 +355,14 @@ static kafka_err_t take_described(kafka_group_t *g, const kafka_describe_groups_
                     }
                     tps[m->nassigned++].partition = asg.partitions[t].partitions[p];
                 }
-            qsort(tps, (size_t)m->nassigned, sizeof(*tps), gtp_by_tp);
+            if (m->nassigned > 1)
+                qsort(tps, (size_t)m->nassigned, sizeof(*tps), gtp_by_tp);
             m->assignment_decoded = true;
         }
         kafka__arena_free(&a);
     }
-    qsort(g->members, (size_t)g->nmembers, sizeof(*g->members), member_by_id);
+    if (g->nmembers > 1)
+        qsort(g->members, (size_t)g->nmembers, sizeof(*g->members), member_by_id);
     return KAFKA_OK;
 }
 
@@ -727,7 +730,8 @@ kafka_group_t *kafka_connection_describe_group(kafka_connection_t *c, const char
             }
             p->member = i;
         }
-    qsort(g->parts, (size_t)g->nparts, sizeof(*g->parts), part_by_tp);
+    if (g->nparts > 1)
+        qsort(g->parts, (size_t)g->nparts, sizeof(*g->parts), part_by_tp);
     fetch_ends(c, g, deadline);
     *errp = KAFKA_OK;
     return g;
