@@ -698,12 +698,22 @@ kafka_group_t *kafka_connection_describe_group(kafka_connection_t *c, const char
     char why[700] = "";
     kafka_err_t e;
     int attempts = 0;
+    kafka_err_t broker_e = KAFKA_OK; /* the coordinator's last answer, what a last attempt cut short by the */
+    char broker_why[700] = "";       /* deadline would otherwise hide */
     for (;;) {
         attempts++;
         e = describe_at_coordinator(c, group_id, deadline, &g, why, sizeof(why));
         if (!e || !coord_retriable(e) || call_fatal(e))
             break;
+        if (e > KAFKA_OK) {
+            broker_e = e;
+            snprintf(broker_why, sizeof(broker_why), "%s", why);
+        }
         if (!backoff_sleep(&bo, deadline)) {
+            if (e < KAFKA_OK && broker_e) {
+                e = broker_e;
+                snprintf(why, sizeof(why), "%s", broker_why);
+            }
             size_t n = strlen(why);
             snprintf(why + n, sizeof(why) - n, " (the coordinator of group \"%s\" still not available after %d attempts over %lld ms)",
                      group_id, attempts, (long long)(kafka__now_ms() - start));
