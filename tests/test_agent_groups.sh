@@ -3,7 +3,8 @@
 # with its committed offsets, end offsets and lag, exact to the message (N produced, M
 # consumed with commits: lag N - M, per partition end - committed), first empty, then with
 # two consume -G members (members, assignment, owner of each partition), paused with
-# SIGSTOP while more is produced; --json; a group that does not exist; a coordinator not
+# SIGSTOP while more is produced; a kcat -G member (librdkafka's assignment bytes);
+# --json; a group that does not exist; a coordinator not
 # available (retried, then named). And bench consume -G --consumers 3 on --mock: the RESULT
 # line with consumers= and rebalance_ms=, every message counted once, a stable assignment.
 # Usage: test_agent_groups.sh PATH/TO/kafka-agent PATH/TO/kafka-mock
@@ -97,6 +98,21 @@ check "resumed: lag 0" 0 "$(total_lag "$TMP/d")"
 check "resumed: committed sum 1200" 1200 "$(sum_col 3 "$TMP/d")"
 kill -TERM $P1 $P2; wait $P1 $P2 2>/dev/null
 check "every message consumed once" 1200 "$(cat "$TMP/c0" "$TMP/c1" "$TMP/c2" | sort -u | wc -l)"
+
+# A member we did not write: kcat -G (librdkafka), its assignment bytes decoded.
+if command -v kcat >/dev/null; then
+    timeout 60 kcat -b "$BS" -G gk -X auto.offset.reset=earliest -X heartbeat.interval.ms=200 \
+        -X auto.commit.interval.ms=200 -q gt >"$TMP/k1" 2>"$TMP/ke" & KP=$!; PIDS+=($KP)
+    kcat_caught_up() { A groups -b "$BS" -G gk >"$TMP/dk" 2>&1 && [ "$(sum_col 3 "$TMP/dk")" == 1200 ]; }
+    wait_for 30 kcat_caught_up
+    contains "kcat member: stable" 'group "gk": state Stable, protocol consumer/range' "$TMP/dk"
+    check "kcat member: its assignment decoded" 1 "$(grep -cE '^  member rdkafka-[^,]*, client rdkafka, host [^:]*: gt/0 gt/1 gt/2 gt/3$' "$TMP/dk")"
+    check "kcat member: committed 1200, lag 0" "1200 0" "$(sum_col 3 "$TMP/dk") $(total_lag "$TMP/dk")"
+    check "kcat member: owns every partition" 4 "$(parts "$TMP/dk" | awk '$6 ~ /^rdkafka-/' | wc -l)"
+    kill $KP; wait $KP 2>/dev/null
+else
+    echo "skip kcat member (no kcat)"
+fi
 
 # Errors name the cause.
 A groups -b "$BS" -G nosuch >"$TMP/o" 2>"$TMP/e"; check "unknown group: exit 1" 1 $?
