@@ -237,7 +237,8 @@ int agent_bench_consume_group(agent_ctx_t *ctx, const bench_opts_t *o, int npart
     kafka_conf_destroy(conf);
     for (int i = 0; rc == AGENT_OK && i < nparts; i++) {
         int64_t lo = 0;
-        kafka_err_t e = agent_bench_log_offset(ms[0].c, o->topic, i, KAFKA_OFFSET_EARLIEST, &lo, errstr, sizeof(errstr));
+        kafka_err_t e =
+            agent_bench_log_offset(ms[0].c, o->topic, i, KAFKA_OFFSET_EARLIEST, &lo, errstr, sizeof(errstr));
         if (e) {
             agent_err(ctx, "%s", errstr);
             rc = AGENT_FAIL;
@@ -317,9 +318,9 @@ int agent_bench_consume_group(agent_ctx_t *ctx, const bench_opts_t *o, int npart
                   "bench consume: the assignment was never stable (every partition assigned, every member holding "
                   "some) during the run; rebalance_ms=-1");
     if (o->json) {
-        printf("{\"mode\":\"consume\",\"topic\":\"%s\",\"msgs\":%lld,\"bytes\":%lld,\"wall_s\":%.3f,\"msgs_per_s\":%.1f,"
-               "\"mb_per_s\":%.2f,\"invalid\":%lld,\"partitions\":%d,\"consumers\":%d,\"rebalance_ms\":%.1f,"
-               "\"read_again\":%lld",
+        printf("{\"mode\":\"consume\",\"topic\":\"%s\",\"msgs\":%lld,\"bytes\":%lld,\"wall_s\":%.3f,"
+               "\"msgs_per_s\":%.1f,\"mb_per_s\":%.2f,\"invalid\":%lld,\"partitions\":%d,\"consumers\":%d,"
+               "\"rebalance_ms\":%.1f,\"read_again\":%lld",
                o->topic, (long long)seen, (long long)bytes, wall, mps, mbps, (long long)atomic_load(&b->invalid),
                nparts, n, rebalance_ms, (long long)atomic_load(&b->again));
         report_json_tail(stdout, rep);

@@ -157,7 +157,8 @@ kafka_group_list_t *kafka_connection_list_groups(kafka_connection_t *c, int time
         return NULL;
     }
     int64_t deadline = kafka__admin_deadline(c, timeout_ms);
-    kafka_metadata_t *md = kafka_connection_metadata(c, NULL, 0, kafka__admin_left(deadline), errp, errstr, errstr_size);
+    kafka_metadata_t *md =
+        kafka_connection_metadata(c, NULL, 0, kafka__admin_left(deadline), errp, errstr, errstr_size);
     if (!md)
         return NULL;
     int nb = kafka_metadata_broker_count(md);
@@ -577,7 +578,8 @@ static void fetch_ends(kafka_connection_t *c, kafka_group_t *g, int64_t deadline
             topics[nt++] = g->parts[i].topic;
     kafka_err_t e;
     char why[512];
-    kafka_metadata_t *md = kafka_connection_metadata(c, (const char *const *)topics, nt, kafka__admin_left(deadline), &e, why, sizeof(why));
+    kafka_metadata_t *md = kafka_connection_metadata(c, (const char *const *)topics, nt, kafka__admin_left(deadline),
+                                                     &e, why, sizeof(why));
     for (int i = 0; i < g->nparts; i++) {
         kafka_group_partition_t *p = &g->parts[i];
         leader[i] = -1;
@@ -608,8 +610,7 @@ static void fetch_ends(kafka_connection_t *c, kafka_group_t *g, int64_t deadline
         kafka_arena_t a = KAFKA_ARENA_INIT;
         kafka_list_offsets_request_t req;
         kafka_request_init(KAFKA_API_LIST_OFFSETS, &req);
-        kafka_list_offsets_request_topic_t *ts =
-            kafka__arena_alloc(&a, sizeof(*ts) * (size_t)g->nparts);
+        kafka_list_offsets_request_topic_t *ts = kafka__arena_alloc(&a, sizeof(*ts) * (size_t)g->nparts);
         kafka_list_offsets_request_partition_t *ps = kafka__arena_alloc(&a, sizeof(*ps) * (size_t)g->nparts);
         if (bc && v < 0)
             e = KAFKA_ERR__UNKNOWN_APIKEY;
@@ -715,8 +716,9 @@ kafka_group_t *kafka_connection_describe_group(kafka_connection_t *c, const char
                 snprintf(why, sizeof(why), "%s", broker_why);
             }
             size_t n = strlen(why);
-            snprintf(why + n, sizeof(why) - n, " (the coordinator of group \"%s\" still not available after %d attempts over %lld ms)",
-                     group_id, attempts, (long long)(kafka__now_ms() - start));
+            snprintf(why + n, sizeof(why) - n,
+                     " (the coordinator of group \"%s\" still not available after %d attempts over %lld ms)", group_id,
+                     attempts, (long long)(kafka__now_ms() - start));
             break;
         }
         /* The coordinator may have moved: ask the cluster where the brokers are now. */
