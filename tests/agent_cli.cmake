@@ -51,3 +51,9 @@ set_tests_properties(test_agent_admin PROPERTIES TIMEOUT 180 LABELS integration)
 add_test(NAME test_agent_group
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_group.sh $<TARGET_FILE:kafka-agent> $<TARGET_FILE:kafka-mock>)
 set_tests_properties(test_agent_group PROPERTIES TIMEOUT 180 LABELS integration)
+
+# kafka-agent groups: list, describe with exact committed offsets and lag (an empty group,
+# two consume -G members, paused), --json, errors; bench consume -G --consumers 3.
+add_test(NAME test_agent_groups
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_groups.sh $<TARGET_FILE:kafka-agent> $<TARGET_FILE:kafka-mock>)
+set_tests_properties(test_agent_groups PROPERTIES TIMEOUT 120 LABELS integration)

@@ -13,6 +13,7 @@
 
 #include "core/broker.h"
 #include "core/connection_int.h"
+#include "core/coord.h"
 #include "kafka/consumer.h"
 #include "util/backoff.h"
 
@@ -119,15 +120,6 @@ void kafka__consumer_set_next(kafka_consumer_t *c, const char *topic, int32_t pa
 /* @thread any  @locks c->lock */
 const char *kafka__consumer_intern(kafka_consumer_t *c, const char *topic);
 const char *kafka__consumer_intern_n(kafka_consumer_t *c, const char *topic, size_t len);
-
-/* ---- FindCoordinator (coord.c) ---- */
-
-/* One FindCoordinator for group on bc: the coordinator's id, host (host_size bytes) and
- * port. *conn_ok false when the connection is out of step (close it). A broker error
- * (COORDINATOR_NOT_AVAILABLE, ...) or an answer without an address: the error with why. */
-/* @thread owner of bc  @locks none */
-kafka_err_t kafka__find_coordinator(kafka__bconn_t *bc, const char *group, int32_t *id, char *host, size_t host_size,
-                                    int *port, bool *conn_ok, char *why, size_t why_size);
 
 /* ---- idle connections (conns.c) ---- */
 
