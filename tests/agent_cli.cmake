@@ -52,6 +52,12 @@ add_test(NAME test_agent_group
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_group.sh $<TARGET_FILE:kafka-agent> $<TARGET_FILE:kafka-mock>)
 set_tests_properties(test_agent_group PROPERTIES TIMEOUT 180 LABELS integration)
 
+# A group under churn: consume -G members join, leave, are SIGKILLed and the coordinator
+# moves while 60,000 messages (KAFKA_CHURN_MESSAGES) are consumed with commits.
+add_test(NAME test_agent_group_churn
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_group_churn.sh $<TARGET_FILE:kafka-agent> $<TARGET_FILE:kafka-mock>)
+set_tests_properties(test_agent_group_churn PROPERTIES TIMEOUT 120 LABELS integration)
+
 # kafka-agent groups: list, describe with exact committed offsets and lag (an empty group,
 # two consume -G members, paused), --json, errors; bench consume -G --consumers 3.
 add_test(NAME test_agent_groups
