@@ -4,7 +4,8 @@
  * sessions on, evicted and skewed mid-stream, off, on a release without them (0.11),
  * across a changed assignment, and on librdkafka's mock cluster (no sessions there:
  * SessionId 0, full fetches); an idle consumer's Fetch requests are a fraction of the
- * size of sessionless ones (the request statistics' bytes). */
+ * size of sessionless ones (the request statistics' bytes), and the starts of an
+ * assignment take one ListOffsets per leader. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,16 +195,21 @@ static void seen_init(seen_t *s, size_t n) {
     s->count = calloc(n, 1);
 }
 
-/* Fetch request bytes and requests of c so far. */
-static void fetch_bytes(kafka_consumer_t *c, int64_t *bytes, int64_t *requests) {
+/* Request bytes and requests of api_key c sent so far. */
+static void api_bytes(kafka_consumer_t *c, int16_t api_key, int64_t *bytes, int64_t *requests) {
     kafka_request_stats_t rows[64];
     size_t n = kafka_consumer_request_stats(c, rows, 64);
     *bytes = *requests = 0;
     for (size_t i = 0; i < n && i < 64; i++)
-        if (rows[i].api_key == KAFKA_API_FETCH) {
+        if (rows[i].api_key == api_key) {
             *bytes += rows[i].request_bytes;
             *requests += rows[i].requests;
+            CU_ASSERT(rows[i].response_bytes > 0);
         }
+}
+
+static void fetch_bytes(kafka_consumer_t *c, int64_t *bytes, int64_t *requests) {
+    api_bytes(c, KAFKA_API_FETCH, bytes, requests);
 }
 
 /* Every message once, with sessions on or off; then, caught up and idle, the mean
@@ -222,6 +228,8 @@ static double read_all(bool sessions, int64_t *incremental) {
     CU_ASSERT_EQUAL(s.dups, 0);
     CU_ASSERT_EQUAL(s.other, 0);
     int64_t b0, r0, b1, r1;
+    api_bytes(c, KAFKA_API_LIST_OFFSETS, &b0, &r0);
+    CU_ASSERT(r0 >= 1 && r0 <= 3); /* the 64 starts: one ListOffsets per leader */
     fetch_bytes(c, &b0, &r0);
     int64_t until = kafka_test_now_ms() + 600;
     while (kafka_test_now_ms() < until) {

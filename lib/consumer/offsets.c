@@ -188,10 +188,9 @@ void kafka__list_offsets_batch(kafka_consumer_t *c, const kafka_topic_partition_
                                int64_t *out) {
     for (size_t i = 0; i < n; i++)
         out[i] = -1;
-    for (size_t i = 0; i < n; i++)
-        if (want[i] && (i == 0 || strcmp(tps[i].topic, tps[i - 1].topic) != 0) &&
-            kafka__connection_add_topic(c->cluster, tps[i].topic))
-            kafka__connection_refresh_wait(c->cluster, (int)c->request_timeout_ms, NULL, 0);
+    for (size_t i = 0; i < n; i++) /* the topics' metadata (a topic new to the connection: a refresh) */
+        if (want[i] && (i == 0 || strcmp(tps[i].topic, tps[i - 1].topic) != 0))
+            kafka_connection_wait_metadata(c->cluster, tps[i].topic, (int)c->request_timeout_ms, NULL, 0);
     kafka__metadata_t *md = kafka__connection_metadata(c->cluster);
     int32_t *leader = malloc((n ? n : 1) * sizeof(*leader));
     size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
