@@ -9,6 +9,14 @@ add_test(NAME test_agent_run
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_run.sh $<TARGET_FILE:kafka-agent> $<TARGET_FILE:kafka-mock>)
 set_tests_properties(test_agent_run PROPERTIES TIMEOUT 240 LABELS integration)
 
+# kafka-agent run, delivery.guarantee=exactly-once: SIGKILLs at random instants while
+# files rotate and a broker goes down (lost = 0, duplicated = 0 with read_committed),
+# fencing by a second agent, consume / bench consume -X isolation.level=read_committed.
+# One round here; KAFKA_EOS_ROUNDS=10 for the full check.
+add_test(NAME test_agent_eos
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_agent_eos.sh $<TARGET_FILE:kafka-agent> $<TARGET_FILE:kafka-mock>)
+set_tests_properties(test_agent_eos PROPERTIES TIMEOUT 240 LABELS integration)
+
 # kafka-agent's Prometheus endpoint: exact counters, promtool, bad requests, /healthz
 # through an outage.
 add_test(NAME test_agent_metrics

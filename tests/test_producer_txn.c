@@ -159,6 +159,19 @@ static void test_commit_abort_visibility(void) {
     CU_ASSERT_EQUAL(kafka_mock_partition_lso(m, "tv", 0, &lso), KAFKA_OK);
     CU_ASSERT_EQUAL(kafka_mock_partition_offsets(m, "tv", 0, &ls, &hw), KAFKA_OK);
     CU_ASSERT(lso < hw);
+    /* ListOffsets latest: the LSO for read_committed (v2+), the high watermark otherwise. */
+    for (int committed = 0; committed < 2; committed++) {
+        const char *kv[] = {"isolation.level", committed ? "read_committed" : "read_uncommitted", NULL};
+        kafka_consumer_t *c = kafka_test_consumer(bs, kv);
+        int64_t *offs = NULL;
+        size_t n = 0;
+        OK(kafka_consumer_offsets(c, "tv", 0, KAFKA_OFFSET_LATEST, 1, &offs, &n, ERRSTR));
+        CU_ASSERT_EQUAL(n, 1);
+        if (n == 1)
+            CU_ASSERT_EQUAL(offs[0], committed ? lso : hw);
+        free(offs);
+        kafka_consumer_destroy(c);
+    }
 
     int dups, total;
     CU_ASSERT_EQUAL(count_prefix(bs, "tv", true, "c1", 100, &dups, &total), 100);
@@ -234,6 +247,15 @@ static void test_consumer_loop_read_committed(void) {
     total = 0;
     CU_ASSERT_EQUAL(poll_count(c, "lo", 500, &total), 0);
     CU_ASSERT_EQUAL(total, 0);
+    /* Its end is the LSO (where consume -e stops), reached: not the high watermark. */
+    for (int i = 0; i < NPARTS; i++) {
+        int64_t lso, ls, hw;
+        kafka_mock_partition_lso(m, "tl", i, &lso);
+        kafka_mock_partition_offsets(m, "tl", i, &ls, &hw);
+        CU_ASSERT_EQUAL(kafka_consumer_high_watermark(c, "tl", i), lso);
+        CU_ASSERT_EQUAL(kafka_consumer_position(c, "tl", i), lso);
+        CU_ASSERT(lso < hw || hw == ls);
+    }
     OK(kafka_producer_commit_transaction(p, 10000, ERRSTR));
     CU_ASSERT_EQUAL(poll_count(c, "lo", 1000, &total), 6);
     kafka_consumer_destroy(c);
@@ -618,8 +640,10 @@ static void test_our_producer_rdkafka_mock(void) {
 
 static CU_TestInfo tests[] = {
     {"conf: transactional.id implies idempotence", test_conf},
-    {"commit visible to read_committed, abort never; LSO holds readers back", test_commit_abort_visibility},
-    {"consumer loop, read_committed: commits only, position past markers, LSO", test_consumer_loop_read_committed},
+    {"commit visible to read_committed, abort never; LSO holds readers back (ListOffsets too)",
+     test_commit_abort_visibility},
+    {"consumer loop, read_committed: commits only, position past markers, LSO (also its end)",
+     test_consumer_loop_read_committed},
     {"a second instance fences the first (fatal), its open transaction aborted", test_fencing},
     {"send_offsets_to_transaction: stored at commit only", test_send_offsets},
     {"transaction timeout: aborted by the coordinator, producer fenced", test_timeout},

@@ -166,6 +166,19 @@ kafka_err_t kafka__list_offsets_on(kafka__bconn_t *bc, kafka_consumer_t *c, cons
 void kafka__list_offsets_batch(kafka_consumer_t *c, const kafka_topic_partition_t *tps, const bool *want, size_t n,
                                int64_t *out);
 
+/* ---- leader epochs (epochs.c) ---- */
+
+/* One OffsetForLeaderEpoch round trip on bc (the partition's leader, named broker in
+ * why), no retry: where leader epoch `epoch` ended in the log (*end, and in *end_epoch
+ * the largest epoch at or below it the log has; -1 both when the broker does not know
+ * it), with current as CurrentLeaderEpoch. *unsupported when the broker does not speak
+ * the API, *broken when the connection is to be closed. A partition error (FENCED or
+ * UNKNOWN_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER...) is returned with why. */
+/* @thread owner of bc  @locks none */
+kafka_err_t kafka__epoch_end_on(kafka__bconn_t *bc, const char *broker, const char *topic, int32_t partition,
+                                int32_t current, int32_t epoch, int64_t *end, int32_t *end_epoch, bool *unsupported,
+                                bool *broken, char *why, size_t why_size);
+
 /* ---- Fetch (fetch.c) ---- */
 
 /* A Fetch request with the consumer's settings (fetch.min.bytes, fetch.max.wait.ms at

@@ -34,6 +34,7 @@ typedef struct entry_s {
     int32_t partition;
     int64_t offset;
     uint64_t epoch;
+    int32_t leader_epoch; /* lp's when picked: CurrentLeaderEpoch */
     kafka_err_t err;
     kafka__msgset_t *set;
     kafka__scan_t scan;
@@ -64,7 +65,8 @@ static int by_topic(const void *a, const void *b) {
 }
 
 /* The partitions to fetch now into b (marked in flight); *wake_ms: when a backed-off
- * one becomes due (or -1). A partition waiting for auto.offset.reset into *reset. */
+ * one becomes due (or -1). A partition waiting for auto.offset.reset or for its
+ * validation after a leader epoch change into *reset. */
 static void pick(kafka__fetcher_t *f, batch_t *b, kafka__lpart_t **reset, int64_t *wake_ms) {
     kafka__loop_t *loop = f->loop;
     int64_t now = kafka__now_ms();
@@ -82,7 +84,7 @@ static void pick(kafka__fetcher_t *f, batch_t *b, kafka__lpart_t **reset, int64_
                 *wake_ms = lp->not_before_ms;
             continue;
         }
-        if (lp->state == LP_RESET) {
+        if (lp->state == LP_RESET || lp->state == LP_VALIDATE) {
             if (!*reset)
                 *reset = lp;
             continue;
@@ -106,6 +108,7 @@ static void pick(kafka__fetcher_t *f, batch_t *b, kafka__lpart_t **reset, int64_
         e->partition = lp->partition;
         e->offset = lp->fetch_offset;
         e->epoch = lp->epoch;
+        e->leader_epoch = lp->leader_epoch;
         e->high_watermark = e->log_start = -1;
         lp->in_flight = true;
     }
@@ -215,6 +218,12 @@ static void take_partition(kafka__fetcher_t *f, entry_t *e, const kafka_fetch_re
                            kafka__frame_t *frame, int16_t version) {
     kafka_consumer_t *c = f->loop->c;
     e->high_watermark = pr->high_watermark;
+    /* read_committed reads up to the last stable offset: that is its end (as Java's
+     * endOffsets and lag), or a reader waiting for the high watermark would wait for an
+     * open transaction. */
+    if (c->isolation_level == KAFKA_ISOLATION_READ_COMMITTED && pr->last_stable_offset >= 0 &&
+        pr->last_stable_offset < pr->high_watermark)
+        e->high_watermark = pr->last_stable_offset;
     e->log_start = pr->log_start_offset;
     if (pr->error_code) {
         kafka__bconn_note_error(f->broker.bc, KAFKA_API_FETCH, (kafka_err_t)pr->error_code);
@@ -262,7 +271,7 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
     size_t nforget = 0;
     if (want && send) {
         for (size_t i = 0; i < b->n; i++) {
-            want[i] = (kafka__fspart_t){b->e[i].topic, b->e[i].partition, b->e[i].offset};
+            want[i] = (kafka__fspart_t){b->e[i].topic, b->e[i].partition, b->e[i].offset, b->e[i].leader_epoch};
             send[i] = true;
         }
         if (incremental && !kafka__fsession_diff(&f->fs, want, b->n, send, &forget, &nforget)) {
@@ -295,8 +304,10 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
     for (size_t i = 0; i < b->n; i++) {
         if (!send[i])
             continue;
-        parts[nparts] = (kafka_fetch_request_partition_t){b->e[i].partition, -1, b->e[i].offset, -1, -1,
-                                                           c->max_partition_fetch_bytes};
+        /* CurrentLeaderEpoch (v9+) fences a fetch with stale metadata; LastFetchedEpoch
+         * stays -1 (DivergingEpoch answers are not read: epochs.c validates instead). */
+        parts[nparts] = (kafka_fetch_request_partition_t){b->e[i].partition, b->e[i].leader_epoch, b->e[i].offset, -1,
+                                                           -1, c->max_partition_fetch_bytes};
         if (!prev || strcmp(b->e[i].topic, prev) != 0)
             topics[ntopics++] = (kafka_fetch_request_topic_t){kafka_str(b->e[i].topic), {&parts[nparts], 0}};
         prev = b->e[i].topic;
@@ -461,7 +472,8 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
     kafka_consumer_t *c = loop->c;
     lp->in_flight = false;
     loop->st.fetch_errors += e->err != KAFKA_OK;
-    if (lp->removed || lp->epoch != e->epoch) { /* unassigned or moved meanwhile */
+    if (lp->removed || lp->epoch != e->epoch || lp->state != LP_FETCH) {
+        /* unassigned or moved meanwhile, or to be validated first (a new leader epoch) */
         kafka__msgset_free(e->set);
         if (lp->removed)
             kafka__lpart_destroy(lp);
@@ -498,6 +510,8 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
         if (!advance(loop, lp, e->set, next, malloc(sizeof(kafka__lbuf_t)))) {
             kafka__msgset_free(e->set);
             backoff(loop, lp, KAFKA_ERR__NO_MEMORY, "out of memory filing fetched messages");
+        } else if (e->scan.last_epoch >= 0) {
+            lp->last_epoch = e->scan.last_epoch;
         }
         return;
     }
@@ -539,6 +553,7 @@ static void note_skip(kafka__fetcher_t *f, kafka__lpart_t *lp, const char *polic
              "offsets %lld..%lld were not read",
              lp->topic, (int)lp->partition, (long long)lp->oor_offset, f->broker.who, range,
              policy, (long long)to, (long long)lp->oor_offset, (long long)(to - 1));
+    lp->notice_err = KAFKA_ERR__AUTO_OFFSET_RESET;
     if (queued)
         lp->tail->notice = true;
     else
@@ -612,6 +627,84 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     }
 }
 
+/* After a leader epoch change: OffsetForLeaderEpoch on lp's leader for the epoch of the
+ * last batch fetched, lp in flight and the lock released meanwhile. The log still
+ * holding everything up to the fetch offset: fetching goes on. Truncated before it (an
+ * unclean leader election): what waits for poll() of the lost history is dropped, the
+ * position moves back to where the histories part, and poll() reports
+ * KAFKA_ERR__LOG_TRUNCATION once when it had returned lost messages (under
+ * auto.offset.reset=error the partition fails with it instead). A broker without the
+ * API (before 0.11) or an epoch it no longer knows: no check, fetching goes on. */
+static void validate_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
+    kafka__loop_t *loop = f->loop;
+    kafka_consumer_t *c = loop->c;
+    uint64_t epoch = lp->epoch;
+    const char *topic = lp->topic;
+    int32_t partition = lp->partition, current = lp->leader_epoch, last = lp->last_epoch;
+    lp->in_flight = true;
+    pthread_mutex_unlock(&loop->lock);
+    int64_t end = -1;
+    int32_t end_epoch = -1;
+    bool unsupported = false, broken = false;
+    char why[600];
+    kafka_err_t err = connect_broker(f, why, sizeof(why));
+    if (!err) {
+        err = kafka__epoch_end_on(f->broker.bc, f->broker.who, topic, partition, current, last, &end, &end_epoch,
+                                  &unsupported, &broken, why, sizeof(why));
+        if (broken)
+            kafka__broker_down(&f->broker, err, why);
+    }
+    pthread_mutex_lock(&loop->lock);
+    lp->in_flight = false;
+    if (lp->removed) {
+        kafka__lpart_destroy(lp);
+        return;
+    }
+    if (lp->epoch != epoch || lp->state != LP_VALIDATE || err == KAFKA_ERR__DESTROYED)
+        return;
+    if (err && !unsupported) {
+        backoff(loop, lp, err, why);
+        kafka_connection_refresh(c->cluster);
+        return;
+    }
+    lp->state = LP_FETCH;
+    kafka__backoff_reset(&lp->backoff);
+    if (unsupported || end < 0 || end >= lp->fetch_offset) {
+        pthread_cond_broadcast(&loop->work);
+        return;
+    }
+    /* Truncated at `end`, behind what was fetched. */
+    int64_t fetched = lp->fetch_offset, returned = lp->position;
+    char cause[900];
+    snprintf(cause, sizeof(cause),
+             "%s/%d: the log on %s was truncated at offset %lld (leader epoch %d ended there; the consumer had read "
+             "epoch %d up to offset %lld): an unclean leader election lost offsets %lld..%lld",
+             topic, (int)partition, f->broker.who, (long long)end, (int)end_epoch, (int)last, (long long)(fetched - 1),
+             (long long)end, (long long)(fetched - 1));
+    kafka__log(c->conf, KAFKA__LOG_WARNING, "TRUNCATION", NULL, "%s", cause);
+    if (!kafka__fetch_outcome_reset(c, NULL, NULL)) {
+        fail_partition(loop, lp, KAFKA_ERR__LOG_TRUNCATION, cause);
+        return;
+    }
+    kafka__lpart_drop_buffered(loop, lp);
+    loop->st.offset_resets++;
+    lp->fetch_offset = end;
+    lp->epoch++; /* the fetch offset was set other than by a fetch */
+    lp->last_epoch = end_epoch;
+    if (returned > end) {
+        lp->position = end;
+        snprintf(lp->notice, sizeof(lp->notice),
+                 "%.500s; poll() had returned offsets %lld..%lld of the lost history, reading goes on at %lld", cause,
+                 (long long)end, (long long)(returned - 1), (long long)end);
+        lp->notice_err = KAFKA_ERR__LOG_TRUNCATION;
+        lp->notice_due = true;
+        pthread_cond_broadcast(&loop->ready);
+    } else { /* nothing lost was returned: what was dropped unread is fetched again */
+        lp->fetch_offset = lp->position;
+    }
+    pthread_cond_broadcast(&loop->work);
+}
+
 static void *run(void *arg) {
     kafka__fetcher_t *f = arg;
     kafka__loop_t *loop = f->loop;
@@ -624,7 +717,10 @@ static void *run(void *arg) {
         if (reset) { /* first: the others are picked again right after */
             for (size_t i = 0; i < b.n; i++)
                 b.e[i].lp->in_flight = false;
-            reset_partition(f, reset);
+            if (reset->state == LP_VALIDATE)
+                validate_partition(f, reset);
+            else
+                reset_partition(f, reset);
             continue;
         }
         if (!b.n) {

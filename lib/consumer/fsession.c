@@ -51,8 +51,8 @@ bool kafka__fsession_diff(const kafka__fsession_t *s, const kafka__fspart_t *wan
         int r = i == n ? 1 : j == s->n ? -1 : cmp(&want[i], &s->parts[j]);
         if (r < 0) { /* added */
             send[i++] = true;
-        } else if (r == 0) { /* kept: listed again only when its offset moved */
-            send[i] = want[i].offset != s->parts[j].offset;
+        } else if (r == 0) { /* kept: listed again only when its offset or leader epoch moved */
+            send[i] = want[i].offset != s->parts[j].offset || want[i].leader_epoch != s->parts[j].leader_epoch;
             i++, j++;
         } else { /* no longer fetched */
             if (*nforget == cap) {
@@ -100,7 +100,7 @@ void kafka__fsession_answered(kafka__fsession_t *s, kafka_consumer_t *c, const k
         }
         last = want[i].topic;
         last_interned = topic;
-        parts[i] = (kafka__fspart_t){topic, want[i].partition, want[i].offset};
+        parts[i] = (kafka__fspart_t){topic, want[i].partition, want[i].offset, want[i].leader_epoch};
     }
     free(s->parts);
     s->parts = parts;

@@ -10,12 +10,14 @@
 
 #include "consumer/consumer_int.h"
 
-/* A partition of a Fetch: topic (the session keeps interned names), partition and the
- * fetch offset sent. Arrays of them are sorted by topic (strcmp), then partition. */
+/* A partition of a Fetch: topic (the session keeps interned names), partition, and the
+ * fetch offset and CurrentLeaderEpoch sent. Arrays of them are sorted by topic (strcmp),
+ * then partition. */
 typedef struct kafka__fspart_s {
     const char *topic;
     int32_t partition;
     int64_t offset;
+    int32_t leader_epoch;
 } kafka__fspart_t;
 
 typedef struct kafka__fsession_s {
@@ -38,7 +40,7 @@ void kafka__fsession_reset(kafka__fsession_t *s, bool keep_id);
 bool kafka__fsession_header(const kafka__fsession_t *s, int16_t version, int32_t *id, int32_t *epoch);
 
 /* An incremental Fetch of want[0..n) (sorted): whether want[i] must be listed (*send,
- * n of them: added, or its offset changed), and the session's partitions not in want,
+ * n of them: added, or its offset or leader epoch changed), and the session's partitions not in want,
  * to forget (*forget, malloc'd, *nforget; NULL when none). false when out of memory. */
 bool kafka__fsession_diff(const kafka__fsession_t *s, const kafka__fspart_t *want, size_t n, bool *send,
                           kafka__fspart_t **forget, size_t *nforget);

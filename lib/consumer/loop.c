@@ -171,6 +171,15 @@ void kafka__loop_route(kafka__loop_t *loop, kafka__metadata_t *md) {
             leaderless = true;
             continue;
         }
+        int32_t epoch = t->partitions[lp->partition].leader_epoch;
+        if (epoch > lp->leader_epoch) {
+            /* A new leader epoch (KIP-320): what was fetched under an older one is checked
+             * against the log before fetching on (the fetcher's OffsetForLeaderEpoch). */
+            if (lp->leader_epoch >= 0 && lp->last_epoch >= 0 && lp->state == LP_FETCH)
+                lp->state = LP_VALIDATE;
+            lp->leader_epoch = epoch;
+            lp->not_before_ms = 0;
+        }
         if (leader != lp->leader && fetcher_for(loop, leader)) {
             lp->leader = leader;
             lp->not_before_ms = 0; /* a new leader: no reason to wait */
@@ -279,6 +288,7 @@ static kafka__lpart_t *lpart_new(const kafka_consumer_t *c, const kafka_topic_pa
     lp->stored = -1;
     lp->high_watermark = -1;
     lp->leader = -1;
+    lp->leader_epoch = lp->last_epoch = -1;
     return lp;
 }
 
@@ -501,6 +511,7 @@ kafka_err_t kafka_consumer_seek(kafka_consumer_t *c, const char *topic, int32_t 
     if (lp) {
         kafka__lpart_drop_buffered(loop, lp);
         lp->fetch_offset = lp->position = offset;
+        lp->last_epoch = -1; /* a position of unknown history: nothing to validate */
         lp->epoch++; /* a fetch in flight is dropped when it comes back */
         lp->state = LP_FETCH;
         lp->not_before_ms = 0;
@@ -633,7 +644,7 @@ kafka_err_t kafka_consumer_poll(kafka_consumer_t *c, int timeout_ms, kafka_messa
         kafka__lpart_t *lp = noticed(loop);
         if (lp) {
             lp->notice_due = false;
-            err = KAFKA_ERR__AUTO_OFFSET_RESET;
+            err = lp->notice_err ? lp->notice_err : KAFKA_ERR__AUTO_OFFSET_RESET;
             if (errstr && errstr_size)
                 snprintf(errstr, errstr_size, "%s", lp->notice);
             break;

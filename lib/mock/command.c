@@ -27,6 +27,8 @@ static const char help[] =
     "  damage TOPIC PARTITION OFFSET [crc|payload]\n"
     "                                       flip a byte in the stored batch holding OFFSET: its CRC fails\n"
     "                                       (crc, the default), or the CRC is rewritten (payload)\n"
+    "  truncate TOPIC PARTITION OFFSET      unclean leader election: the log loses the batches from OFFSET\n"
+    "                                       on, the leader epoch is bumped\n"
     "  group GROUP                          print a group's state, generation and member count\n"
     "  group-move GROUP BROKER              move a group's coordinator (members get NOT_COORDINATOR)\n"
     "  group-expire GROUP [MEMBER]          end a member's session (every member's without MEMBER)\n"
@@ -196,6 +198,14 @@ kafka_err_t kafka_mock_command(kafka_mock_t *m, const char *line, char *reply, s
         err = kafka_mock_partition_damage(m, argv[1], (int)a, b, keep_crc);
         return err ? FAIL(err, "damage %s/%ld at %ld: %s", argv[1], a, b, kafka_err2str(err))
                    : REPLY("ok %s/%ld damaged at offset %ld (%s)", argv[1], a, b, keep_crc ? "payload" : "crc");
+    }
+    if (!strcmp(cmd, "truncate")) {
+        int64_t end = -1;
+        if (argc < 4 || !parse_int(argv[2], 0, 100000, &a) || !parse_int(argv[3], 0, LONG_MAX, &b))
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: truncate TOPIC PARTITION OFFSET");
+        err = kafka_mock_partition_truncate(m, argv[1], (int)a, b, &end);
+        return err ? FAIL(err, "truncate %s/%ld at %ld: %s", argv[1], a, b, kafka_err2str(err))
+                   : REPLY("ok %s/%ld truncated: log end %lld", argv[1], a, (long long)end);
     }
     if (!strcmp(cmd, "group")) {
         char state[32];

@@ -35,8 +35,8 @@ static void aborted(kmock_req_t *rq, kmock_partition_t *p, int64_t from, int64_t
 
 /* Reads one partition for the answer pr: records from fetch_offset within max_bytes and
  * what is left of the request's budget (*total counts what was taken). */
-static void read_partition(kmock_req_t *rq, kafka_str_t topic_name, int32_t partition, int64_t fetch_offset,
-                           int32_t max_bytes, size_t budget, size_t *total,
+static void read_partition(kmock_req_t *rq, kafka_str_t topic_name, int32_t partition, int32_t leader_epoch,
+                           int64_t fetch_offset, int32_t max_bytes, size_t budget, size_t *total,
                            kafka_fetch_response_partition_data_t *pr) {
     kafka_mock_t *m = rq->m;
     kafka_fetch_request_t *req = &rq->body->fetch;
@@ -51,6 +51,11 @@ static void read_partition(kmock_req_t *rq, kafka_str_t topic_name, int32_t part
         pr->error_code = KAFKA_ERR_NOT_LEADER_OR_FOLLOWER;
         pr->current_leader.leader_id = p->leader;
         pr->current_leader.leader_epoch = p->leader_epoch;
+    } else if (v >= 9 && leader_epoch >= 0 && leader_epoch != p->leader_epoch) {
+        /* KIP-320: a fetcher with older metadata is fenced; a newer epoch is unknown here */
+        pr->error_code =
+            leader_epoch < p->leader_epoch ? KAFKA_ERR_FENCED_LEADER_EPOCH : KAFKA_ERR_UNKNOWN_LEADER_EPOCH;
+        pr->high_watermark = pr->last_stable_offset = pr->log_start_offset = -1;
     } else {
         size_t max = max_bytes > 0 ? (size_t)max_bytes : 0;
         if (max > budget - *total)
@@ -98,8 +103,8 @@ static kmock_result_t full_fetch(kmock_req_t *rq, kafka_fetch_response_t *r, siz
         for (int32_t i = 0; i < tr->partitions.count; i++) {
             kafka_fetch_request_partition_t *fp = &ft->partitions.items[i];
             kafka_fetch_response_partition_data_t *pr = &tr->partitions.items[i];
-            read_partition(rq, ft->topic, fp->partition, fp->fetch_offset, fp->partition_max_bytes, budget, &total,
-                           pr);
+            read_partition(rq, ft->topic, fp->partition, fp->current_leader_epoch, fp->fetch_offset,
+                           fp->partition_max_bytes, budget, &total, pr);
             errors |= pr->error_code != 0;
         }
     }
@@ -143,6 +148,7 @@ static kmock_result_t open_session(kmock_req_t *rq, kafka_fetch_response_t *r, s
             }
             sp->fetch_offset = fp->fetch_offset;
             sp->max_bytes = fp->partition_max_bytes;
+            sp->leader_epoch = fp->current_leader_epoch;
             remember(sp, &r->responses.items[t].partitions.items[i]);
         }
     }
@@ -160,6 +166,7 @@ static int16_t apply_changes(kmock_fsession_t *s, const kafka_fetch_request_t *r
                 return KAFKA_ERR_UNKNOWN_SERVER_ERROR;
             sp->fetch_offset = fp->fetch_offset;
             sp->max_bytes = fp->partition_max_bytes;
+            sp->leader_epoch = fp->current_leader_epoch;
             sp->forgotten = false;
         }
     }
@@ -206,7 +213,8 @@ static kmock_result_t incremental_fetch(kmock_req_t *rq, kafka_fetch_response_t 
         size_t i = (s->rr + k) % s->n;
         kmock_fspart_t *sp = &s->parts[i];
         kafka_fetch_response_partition_data_t *pr = &prs[i];
-        read_partition(rq, kafka_str(sp->topic), sp->partition, sp->fetch_offset, sp->max_bytes, budget, &total, pr);
+        read_partition(rq, kafka_str(sp->topic), sp->partition, sp->leader_epoch, sp->fetch_offset, sp->max_bytes,
+                       budget, &total, pr);
         errors |= pr->error_code != 0;
         if (pr->records.len > 0)
             last_data = i + 1;

@@ -212,6 +212,7 @@ typedef struct kmock_fspart_s {
     int32_t partition;
     int64_t fetch_offset;
     int32_t max_bytes;
+    int32_t leader_epoch; /* CurrentLeaderEpoch (v9+), -1 none */
     int64_t hw, lso, log_start; /* -2: never answered */
     bool forgotten;
 } kmock_fspart_t;
@@ -397,6 +398,7 @@ typedef struct kmock_api_s {
 kmock_result_t kmock__handle_produce(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_fetch(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_list_offsets(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_offset_for_leader_epoch(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_metadata(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_offset_commit(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_offset_fetch(kmock_req_t *rq, kafka_response_u *resp);
@@ -603,6 +605,14 @@ kafka_err_t kmock__log_append_marker(kmock_partition_t *p, int64_t producer_id, 
 /* Damages the stored entry holding offset in place (one byte of its records flipped),
  * with its CRC written again when keep_crc. */
 kafka_err_t kmock__log_damage(kmock_partition_t *p, int64_t offset, bool keep_crc);
+/* Unclean leader election's loss: the log ends before the batch holding offset (*end, the
+ * new high watermark); transactions and producer states of the lost part go. The caller
+ * bumps the leader epoch. KAFKA_ERR_OFFSET_OUT_OF_RANGE outside [log start, end]. */
+kafka_err_t kmock__log_truncate(kmock_partition_t *p, int64_t offset, int64_t *end);
+/* OffsetForLeaderEpoch's answer for `epoch`: the offset where it ended (the first batch
+ * of a later epoch; the log end for the current epoch) and, in *found_epoch, the largest
+ * epoch <= `epoch` the log has (-1 with -1 returned for an epoch above the current). */
+int64_t kmock__log_epoch_end(const kmock_partition_t *p, int32_t epoch, int32_t *found_epoch);
 /* The first offset whose batch max timestamp >= ts (hw when none). */
 int64_t kmock__log_offset_for_time(kmock_partition_t *p, int64_t ts, int64_t *found_ts);
 void kmock__log_free(kmock_partition_t *p);

@@ -234,7 +234,9 @@ kafka_err_t kafka_consumer_poll(kafka_consumer_t *c, int timeout_ms, kafka_messa
 int64_t kafka_consumer_position(kafka_consumer_t *c, const char *topic, int32_t partition);
 /* The partition's high watermark in the last Fetch response (-1 before one came or when
  * it is not assigned): position == high watermark means everything written so far was
- * returned. */
+ * returned. With isolation.level=read_committed it is the last stable offset when that is
+ * lower (the end of what read_committed can read while a transaction is open), as Java's
+ * endOffsets. */
 int64_t kafka_consumer_high_watermark(kafka_consumer_t *c, const char *topic, int32_t partition);
 
 /* Record bytes fetched ahead and waiting for poll() (at most about

@@ -176,6 +176,13 @@ void kafka_mock_sasl_stats(kafka_mock_t *m, kafka_mock_sasl_stats_t *stats);
  * KAFKA_ERR_OFFSET_OUT_OF_RANGE when no live entry holds offset. */
 kafka_err_t kafka_mock_partition_damage(kafka_mock_t *m, const char *topic, int partition, int64_t offset,
                                        bool keep_crc);
+/* An unclean leader election: an out-of-sync replica becomes leader, so the log loses
+ * everything from the batch holding offset on (a batch goes whole) and the partition's
+ * leader epoch is bumped; *end (optional) gets the new log end. Consumers that had read
+ * past it must detect the truncation (OffsetForLeaderEpoch). Producer and transaction
+ * state of the lost part goes too. KAFKA_ERR_OFFSET_OUT_OF_RANGE outside the log. */
+kafka_err_t kafka_mock_partition_truncate(kafka_mock_t *m, const char *topic, int partition, int64_t offset,
+                                         int64_t *end);
 /* Group coordinator (classic groups). */
 /* Moves a group's coordinator to broker_id (the group is created, empty, if unknown):
  * its members get NOT_COORDINATOR from the old one and find the new one, which has the
