@@ -150,6 +150,14 @@ kafka_err_t kafka__list_offsets_on(kafka__bconn_t *bc, kafka_consumer_t *c, cons
                                    int32_t partition, int64_t time, int max_number, int64_t **offsets, size_t *count,
                                    bool *final, bool *broken, char *why, size_t why_size);
 
+/* The offsets of many partitions at once, for an assignment's start: tps[i] with want[i]
+ * (offset BEGINNING or END) asked in one ListOffsets per leader broker; out[i] the
+ * offset, or -1 when it was not asked or not answered (then resolved alone, with the
+ * retries and the error a single partition gets). */
+/* @thread any  @locks c->lock briefly */
+void kafka__list_offsets_batch(kafka_consumer_t *c, const kafka_topic_partition_t *tps, const bool *want, size_t n,
+                               int64_t *out);
+
 /* ---- leader epochs (epochs.c) ---- */
 
 /* One OffsetForLeaderEpoch round trip on bc (the partition's leader, named broker in

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "consumer/fsession.h"
 #include "consumer/loop.h"
 #include "consumer/outcome.h"
 #include "core/log.h"
@@ -23,6 +24,7 @@ struct kafka__fetcher_s {
     pthread_t thread;
     kafka__broker_t broker; /* its connection (broker.bc), reconnect backoff, log state */
     int fd;                 /* broker.bc's socket while open, for kafka__fetcher_interrupt (loop->lock) */
+    kafka__fsession_t fs;   /* the fetch session on broker.bc (the fetcher's thread only) */
 };
 
 /* One partition in a request, and what the response said of it. */
@@ -45,6 +47,7 @@ typedef struct batch_s {
     size_t n, cap;
     int16_t version;
     bool short_wait; /* only caught-up partitions while others wait for room */
+    bool incremental; /* sent within a fetch session */
 } batch_t;
 
 /* fetch.max.wait.ms cut to this while partitions with data wait for room: the broker
@@ -131,6 +134,8 @@ static void on_state(kafka__broker_t *b, kafka__bconn_t *bc, kafka_err_t err, co
     pthread_mutex_lock(&f->loop->lock);
     bool was_up = f->fd >= 0;
     f->fd = bc ? kafka_io_fd(bc->io) : -1;
+    if (bc) /* a session lives as long as its connection */
+        kafka__fsession_reset(&f->fs, false);
     if (bc)
         f->loop->st.connects++;
     else if (was_up && err != KAFKA_ERR__DESTROYED)
@@ -175,12 +180,31 @@ static kafka_err_t connect_broker(kafka__fetcher_t *f, char *why, size_t why_siz
     return f->broker.err ? f->broker.err : KAFKA_ERR__TRANSPORT;
 }
 
+/* topic/partition against e's, in by_topic's order. */
+static int cmp_entry(const kafka_str_t *topic, int32_t partition, const entry_t *e) {
+    size_t len = topic->len > 0 ? (size_t)topic->len : 0;
+    int r = strncmp(topic->str ? topic->str : "", e->topic, len);
+    if (!r && e->topic[len])
+        r = -1;
+    return r ? r : (partition > e->partition) - (partition < e->partition);
+}
+
+/* The entry of a partition of the answer: at hint when the answer keeps the request's
+ * order, else by binary search (b is sorted). */
 static entry_t *find_entry(batch_t *b, size_t hint, const kafka_str_t *topic, int32_t partition) {
     if (hint < b->n && b->e[hint].partition == partition && kafka_str_eq(*topic, b->e[hint].topic))
         return &b->e[hint];
-    for (size_t i = 0; i < b->n; i++)
-        if (b->e[i].partition == partition && kafka_str_eq(*topic, b->e[i].topic))
-            return &b->e[i];
+    size_t lo = 0, hi = b->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int r = cmp_entry(topic, partition, &b->e[mid]);
+        if (!r)
+            return &b->e[mid];
+        if (r < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
     return NULL;
 }
 
@@ -225,6 +249,7 @@ static void take_partition(kafka__fetcher_t *f, entry_t *e, const kafka_fetch_re
 static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
     kafka_consumer_t *c = f->loop->c;
     char why[500];
+    b->incremental = false;
     kafka_err_t err = connect_broker(f, why, sizeof(why));
     if (err) {
         for (size_t i = 0; i < b->n; i++) {
@@ -234,12 +259,39 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
         }
         return false;
     }
+    /* The session: an incremental Fetch lists only the partitions added or moved on, and
+     * forgets those no longer picked (held back for room, paused, unassigned, moved). */
+    int16_t version = kafka__bconn_version(f->broker.bc, KAFKA_API_FETCH);
+    kafka_fetch_request_t req;
+    kafka__fetch_request_init(c, &req, f->loop->fetch_max_bytes);
+    bool incremental = kafka__fsession_header(&f->fs, version, &req.session_id, &req.session_epoch);
+    kafka__fspart_t *want = malloc((b->n ? b->n : 1) * sizeof(*want));
+    bool *send = malloc((b->n ? b->n : 1) * sizeof(*send));
+    kafka__fspart_t *forget = NULL;
+    size_t nforget = 0;
+    if (want && send) {
+        for (size_t i = 0; i < b->n; i++) {
+            want[i] = (kafka__fspart_t){b->e[i].topic, b->e[i].partition, b->e[i].offset, b->e[i].leader_epoch};
+            send[i] = true;
+        }
+        if (incremental && !kafka__fsession_diff(&f->fs, want, b->n, send, &forget, &nforget)) {
+            free(want); /* out of memory: reported below */
+            want = NULL;
+        }
+    }
     /* Partitions grouped by topic (b is sorted). */
-    kafka_fetch_request_partition_t *parts = malloc(b->n * sizeof(*parts));
-    kafka_fetch_request_topic_t *topics = malloc(b->n * sizeof(*topics));
-    if (!parts || !topics) {
+    kafka_fetch_request_partition_t *parts = malloc((b->n ? b->n : 1) * sizeof(*parts));
+    kafka_fetch_request_topic_t *topics = malloc((b->n ? b->n : 1) * sizeof(*topics));
+    int32_t *fparts = malloc((nforget ? nforget : 1) * sizeof(*fparts));
+    kafka_fetch_request_forgotten_topic_t *ftopics = malloc((nforget ? nforget : 1) * sizeof(*ftopics));
+    if (!parts || !topics || !want || !send || !fparts || !ftopics) {
         free(parts);
         free(topics);
+        free(want);
+        free(send);
+        free(forget);
+        free(fparts);
+        free(ftopics);
         for (size_t i = 0; i < b->n; i++) {
             b->e[i].err = KAFKA_ERR__NO_MEMORY;
             snprintf(b->e[i].why, sizeof(b->e[i].why), "fetching %s/%d: out of memory", b->e[i].topic,
@@ -247,18 +299,30 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
         }
         return false;
     }
-    int32_t ntopics = 0;
+    int32_t ntopics = 0, nparts = 0;
+    const char *prev = NULL;
     for (size_t i = 0; i < b->n; i++) {
+        if (!send[i])
+            continue;
         /* CurrentLeaderEpoch (v9+) fences a fetch with stale metadata; LastFetchedEpoch
          * stays -1 (DivergingEpoch answers are not read: epochs.c validates instead). */
-        parts[i] = (kafka_fetch_request_partition_t){b->e[i].partition, b->e[i].leader_epoch, b->e[i].offset, -1, -1,
-                                                      c->max_partition_fetch_bytes};
-        if (i == 0 || strcmp(b->e[i].topic, b->e[i - 1].topic) != 0)
-            topics[ntopics++] = (kafka_fetch_request_topic_t){kafka_str(b->e[i].topic), {&parts[i], 0}};
+        parts[nparts] = (kafka_fetch_request_partition_t){b->e[i].partition, b->e[i].leader_epoch, b->e[i].offset, -1,
+                                                           -1, c->max_partition_fetch_bytes};
+        if (!prev || strcmp(b->e[i].topic, prev) != 0)
+            topics[ntopics++] = (kafka_fetch_request_topic_t){kafka_str(b->e[i].topic), {&parts[nparts], 0}};
+        prev = b->e[i].topic;
         topics[ntopics - 1].partitions.count++;
+        nparts++;
     }
-    kafka_fetch_request_t req;
-    kafka__fetch_request_init(c, &req, f->loop->fetch_max_bytes);
+    int32_t nftopics = 0;
+    for (size_t i = 0; i < nforget; i++) {
+        fparts[i] = forget[i].partition;
+        if (i == 0 || strcmp(forget[i].topic, forget[i - 1].topic) != 0)
+            ftopics[nftopics++] = (kafka_fetch_request_forgotten_topic_t){kafka_str(forget[i].topic), {&fparts[i], 0}};
+        ftopics[nftopics - 1].partitions.count++;
+    }
+    req.forgotten_topics_data.items = ftopics;
+    req.forgotten_topics_data.count = nftopics;
     if (b->short_wait && req.max_wait_ms > SHORT_WAIT_MS)
         req.max_wait_ms = SHORT_WAIT_MS;
     req.topics.items = topics;
@@ -269,6 +333,28 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
     err = kafka__bconn_request(f->broker.bc, KAFKA_API_FETCH, &req, &resp, &arena, &data, &b->version);
     free(parts);
     free(topics);
+    free(forget);
+    free(fparts);
+    free(ftopics);
+    free(send);
+    bool session_lost = false; /* the broker lost or refused the session: fetch again at once, full */
+    if (!err && (resp.error_code == KAFKA_ERR_FETCH_SESSION_ID_NOT_FOUND ||
+                 resp.error_code == KAFKA_ERR_INVALID_FETCH_SESSION_EPOCH)) {
+        kafka__bconn_note_error(f->broker.bc, KAFKA_API_FETCH, (kafka_err_t)resp.error_code);
+        kafka__fsession_reset(&f->fs, resp.error_code == KAFKA_ERR_INVALID_FETCH_SESSION_EPOCH);
+        pthread_mutex_lock(&f->loop->lock);
+        f->loop->st.fetch_session_resets++;
+        pthread_mutex_unlock(&f->loop->lock);
+        session_lost = true;
+    } else if (!err && !resp.error_code && b->version >= 7 && req.session_epoch >= 0) {
+        kafka__fsession_answered(&f->fs, c, want, b->n, req.session_epoch, resp.session_id);
+    } else if (req.session_epoch >= 0) { /* failed: the next Fetch opens a new session */
+        kafka__fsession_reset(&f->fs, !err);
+    }
+    free(want);
+    /* An incremental answer leaves out the partitions with nothing new. */
+    bool partial = incremental || session_lost;
+    b->incremental = incremental;
     kafka__frame_t *frame = NULL;
     if (!err) {
         kafka__broker_ok(&f->broker);
@@ -276,6 +362,11 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
         data = NULL;
         if (!frame)
             err = KAFKA_ERR__NO_MEMORY;
+    }
+    if (session_lost) {
+        kafka__frame_release(frame);
+        kafka__arena_free(&arena);
+        return true; /* every entry: nothing came, fetched again at once */
     }
     if (!err && resp.error_code) {
         err = (kafka_err_t)resp.error_code;
@@ -306,7 +397,7 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
                     take_partition(f, e, &tr->partitions.items[i], frame, b->version);
             }
         }
-        for (size_t i = 0; i < b->n; i++)
+        for (size_t i = 0; i < b->n && !partial; i++)
             if (!b->e[i].set && !b->e[i].err && !b->e[i].why[0]) {
                 /* Left out of the answer (a broker may when fetch.max.bytes is reached). */
                 b->e[i].err = KAFKA_ERR__PARTITION_DOES_NOT_MATCH;
@@ -397,6 +488,8 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
     kafka__fetch_at_t at = fetch_at(f, e, version);
     char why[1000];
     kafka_err_t err;
+    if (!e->err && !e->set) /* left out of an incremental answer: nothing new */
+        return;
     if (!e->err) {
         int64_t next;
         kafka__fetched_t got = kafka__fetch_outcome(e->set, &e->scan, e->offset, &next);
@@ -639,6 +732,7 @@ static void *run(void *arg) {
         bool sent = round_trip(f, &b);
         pthread_mutex_lock(&loop->lock);
         loop->st.fetch_requests += sent;
+        loop->st.fetch_incremental += sent && b.incremental;
         bool refresh = false;
         for (size_t i = 0; i < b.n; i++)
             file_entry(f, loop, &b.e[i], b.version, &refresh);
@@ -648,6 +742,7 @@ static void *run(void *arg) {
     pthread_mutex_unlock(&loop->lock);
     free(b.e);
     kafka__broker_close(&f->broker);
+    kafka__fsession_free(&f->fs);
     return NULL;
 }
 
@@ -658,6 +753,7 @@ kafka__fetcher_t *kafka__fetcher_start(kafka__loop_t *loop, int32_t broker_id) {
     f->loop = loop;
     f->fd = -1;
     kafka_consumer_t *c = loop->c;
+    kafka__fsession_init(&f->fs, kafka_conf_bool(c->conf, KAFKA_CONF_ENABLE_FETCH_SESSIONS));
     kafka__broker_init(&f->broker, c->conf, kafka__connection_vcaps(c->cluster), "FETCH", broker_id, "", 0, on_state,
                        f); /* its address from the metadata when it connects */
     if (pthread_create(&f->thread, NULL, run, f) != 0) {

@@ -394,18 +394,36 @@ static kafka_err_t assign_locked(kafka_consumer_t *c, kafka__loop_t *loop, const
     if (n && !fresh)
         return kafka__consumer_fail(c, KAFKA_ERR__NO_MEMORY, "assign: out of memory", errstr, errstr_size);
     kafka_err_t err = KAFKA_OK;
+    /* BEGINNING and END of many partitions: one ListOffsets per leader, not one each. */
+    bool *batch = n ? calloc(n, sizeof(*batch)) : NULL;
+    int64_t *starts = n ? malloc(n * sizeof(*starts)) : NULL;
+    bool any = false;
+    for (size_t i = 0; batch && starts && i < n; i++) {
+        bool keep = keeps_position(loop, &tps[i]);
+        batch[i] = !keep && (tps[i].offset == KAFKA_OFFSET_BEGINNING || tps[i].offset == KAFKA_OFFSET_END);
+        any |= batch[i];
+    }
+    if (batch && starts && any && n > 1)
+        kafka__list_offsets_batch(c, tps, batch, n, starts);
+    else if (starts)
+        for (size_t i = 0; i < n; i++)
+            starts[i] = -1;
     for (size_t i = 0; i < n && !err; i++) {
         if (keeps_position(loop, &tps[i]))
             continue;
         int64_t offset = -1, committed = -1;
         err = check_exists(c, &tps[i], why, sizeof(why));
-        if (!err)
+        if (!err && starts && starts[i] >= 0)
+            offset = starts[i];
+        else if (!err)
             err = resolve_start(c, &tps[i], &offset, &committed, why, sizeof(why));
         if (!err && !(fresh[i] = lpart_new(c, &tps[i], offset, committed))) {
             err = KAFKA_ERR__NO_MEMORY;
             snprintf(why, sizeof(why), "assign: out of memory");
         }
     }
+    free(batch);
+    free(starts);
     kafka__lpart_t **parts = n ? malloc(n * sizeof(*parts)) : NULL;
     if (!err && n && !parts) {
         err = KAFKA_ERR__NO_MEMORY;

@@ -273,6 +273,10 @@ typedef struct kafka_consumer_stats_s {
     int64_t lag;     /* sum over the assigned partitions of high watermark - position, of those a
                         Fetch response gave a high watermark for */
     int64_t max_lag; /* the largest of those lags */
+    /* Totals, fetch sessions (KIP-227, enable.fetch.sessions). */
+    int64_t fetch_incremental;    /* of fetch_requests, those sent incremental (within a session) */
+    int64_t fetch_session_resets; /* sessions the broker lost or refused (FETCH_SESSION_ID_NOT_FOUND,
+                                     INVALID_FETCH_SESSION_EPOCH): the next Fetch opened a new one */
 } kafka_consumer_stats_t;
 
 /* Fills *stats (all zero before the first loop call). */
