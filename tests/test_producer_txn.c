@@ -334,6 +334,82 @@ static void test_send_offsets(void) {
     kafka_mock_destroy(m);
 }
 
+/* Consume-transform-produce with a group member's metadata: the commit carries its
+ * generation and member id; one from a generation the member is not in (a zombie) or an
+ * unknown member is refused, abortable, and nothing of it is stored. */
+static void test_send_offsets_group_member(void) {
+    kafka_mock_t *m = mock_with_topic("tg");
+    const char *bs = kafka_mock_bootstrap(m);
+    const char *ckv[] = {"group.id", "tgroup", "enable.auto.commit", "false", "session.timeout.ms", "6000",
+                         "heartbeat.interval.ms", "100", NULL};
+    kafka_consumer_t *c = kafka_test_consumer(bs, ckv);
+    const char *topics[] = {"tg"};
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(kafka_consumer_subscribe(c, topics, 1, err, sizeof(err)), KAFKA_OK);
+    kafka_consumer_group_info_t info;
+    for (int64_t end = kafka_test_now_ms() + 10000; kafka_test_now_ms() < end;) {
+        kafka_message_t *msgs[4];
+        size_t n = 0;
+        kafka_consumer_poll(c, 100, msgs, 4, &n, err, sizeof(err));
+        for (size_t i = 0; i < n; i++)
+            kafka_message_destroy(msgs[i]);
+        if (kafka_consumer_group_info(c, &info) == KAFKA_OK && !strcmp(info.state, "stable"))
+            break;
+    }
+    CU_ASSERT_STRING_EQUAL_FATAL(info.state, "stable");
+    kafka_group_metadata_t meta;
+    CU_ASSERT_EQUAL_FATAL(kafka_consumer_group_metadata(c, &meta), KAFKA_OK);
+    CU_ASSERT_STRING_EQUAL(meta.group_id, "tgroup");
+    CU_ASSERT_EQUAL(meta.generation_id, info.generation);
+    CU_ASSERT(meta.generation_id >= 1);
+    CU_ASSERT_STRING_EQUAL(meta.member_id, info.member_id);
+    CU_ASSERT_STRING_EQUAL(meta.group_instance_id, "");
+
+    kafka_producer_t *p = txn_producer(bs, "txn-ctp", "60000");
+    OK(kafka_producer_init_transactions(p, 10000, ERRSTR));
+    OK(kafka_producer_begin_transaction(p, ERRSTR));
+    CU_ASSERT_EQUAL(produce_n(p, "tg", "g", 3), KAFKA_OK);
+    kafka_topic_partition_t off = {"tg", 1, 11};
+    OK(kafka_producer_send_offsets_to_transaction_group(p, &off, 1, &meta, ERRSTR));
+    OK(kafka_producer_commit_transaction(p, 10000, ERRSTR));
+    CU_ASSERT_EQUAL(committed_offset(bs, "tgroup", "tg", 1), 11);
+
+    /* A zombie: a generation the member is not in. */
+    kafka_group_metadata_t old = meta;
+    old.generation_id = meta.generation_id + 7;
+    OK(kafka_producer_begin_transaction(p, ERRSTR));
+    off.offset = 12;
+    CU_ASSERT_EQUAL(kafka_producer_send_offsets_to_transaction_group(p, &off, 1, &old, err, sizeof(err)),
+                    KAFKA_ERR_ILLEGAL_GENERATION);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "ILLEGAL_GENERATION"));
+    CU_ASSERT_EQUAL(kafka_producer_txn_error_class(p), KAFKA_TXN_ERROR_ABORTABLE);
+    OK(kafka_producer_abort_transaction(p, 10000, ERRSTR));
+    /* An unknown member. */
+    kafka_group_metadata_t stranger = meta;
+    snprintf(stranger.member_id, sizeof(stranger.member_id), "nobody");
+    OK(kafka_producer_begin_transaction(p, ERRSTR));
+    CU_ASSERT_EQUAL(kafka_producer_send_offsets_to_transaction_group(p, &off, 1, &stranger, err, sizeof(err)),
+                    KAFKA_ERR_UNKNOWN_MEMBER_ID);
+    OK(kafka_producer_abort_transaction(p, 10000, ERRSTR));
+    CU_ASSERT_EQUAL(committed_offset(bs, "tgroup", "tg", 1), 11);
+    CU_ASSERT_EQUAL(kafka_producer_send_offsets_to_transaction_group(p, &off, 1, NULL, err, sizeof(err)),
+                    KAFKA_ERR__INVALID_ARG);
+    /* Not subscribed: a simple consumer's identity. */
+    const char *skv[] = {"group.id", "simple", NULL};
+    kafka_consumer_t *sc = kafka_test_consumer(bs, skv);
+    CU_ASSERT_EQUAL(kafka_consumer_group_metadata(sc, &old), KAFKA_OK);
+    CU_ASSERT_EQUAL(old.generation_id, -1);
+    CU_ASSERT_STRING_EQUAL(old.member_id, "");
+    kafka_consumer_destroy(sc);
+    const char *nkv[] = {NULL};
+    sc = kafka_test_consumer(bs, nkv);
+    CU_ASSERT_EQUAL(kafka_consumer_group_metadata(sc, &old), KAFKA_ERR__STATE);
+    kafka_consumer_destroy(sc);
+    kafka_producer_destroy(p);
+    kafka_consumer_destroy(c);
+    kafka_mock_destroy(m);
+}
+
 /* AddPartitionsToTxn requests p made. */
 static int64_t add_partition_requests(kafka_producer_t *p) {
     kafka_request_stats_t st[64];
@@ -691,6 +767,7 @@ static CU_TestInfo tests[] = {
     {"a second instance fences the first (fatal), its open transaction aborted", test_fencing},
     {"send_offsets_to_transaction: stored at commit only", test_send_offsets},
     {"the previous transaction's partitions added together", test_partitions_added_together},
+    {"send_offsets_to_transaction_group: a member's generation, zombies refused", test_send_offsets_group_member},
     {"transaction timeout: aborted by the coordinator, producer fenced", test_timeout},
     {"coordinator errors and moves retried; an abortable error, abort, go on", test_coordinator_errors},
     {"the coordinator's broker down before the commit", test_coordinator_down},

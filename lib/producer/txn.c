@@ -441,8 +441,11 @@ static kafka_err_t batch_error(kafka_producer_t *p, char *why, size_t why_size) 
 }
 
 /* Group coordinator: TxnOffsetCommit of offsets, retried; the first error with why. */
+/* meta: the member's identity (generation -1: a simple consumer's commit). */
 static kafka_err_t txn_offset_commit(kafka_producer_t *p, const kafka_topic_partition_t *offsets, size_t n,
-                                     const char *group, int64_t deadline, char *why, size_t why_size) {
+                                     const kafka_group_metadata_t *meta, int64_t deadline, char *why,
+                                     size_t why_size) {
+    const char *group = meta->group_id;
     kafka_txn_offset_commit_request_t req;
     kafka_request_init(KAFKA_API_TXN_OFFSET_COMMIT, &req);
     kafka_txn_offset_commit_request_topic_t *ts = calloc(n, sizeof(*ts));
@@ -466,7 +469,9 @@ static kafka_err_t txn_offset_commit(kafka_producer_t *p, const kafka_topic_part
     req.transactional_id = kafka_str(p->txn_id);
     req.group_id = kafka_str(group);
     current_pid(p, &req.producer_id, &req.producer_epoch);
-    req.member_id = kafka_str("");
+    req.generation_id = meta->generation_id;
+    req.member_id = kafka_str(meta->member_id);
+    req.group_instance_id = kafka_str(meta->group_instance_id[0] ? meta->group_instance_id : NULL);
     req.topics.items = ts;
     req.topics.count = (int32_t)n;
     kafka__backoff_t bo;
@@ -507,9 +512,40 @@ static kafka_err_t txn_offset_commit(kafka_producer_t *p, const kafka_topic_part
     return e;
 }
 
+static kafka_err_t send_offsets(kafka_producer_t *p, const kafka_topic_partition_t *offsets, size_t n,
+                                const kafka_group_metadata_t *meta, char *errstr, size_t errstr_size);
+
 kafka_err_t kafka_producer_send_offsets_to_transaction(kafka_producer_t *p, const kafka_topic_partition_t *offsets,
                                                        size_t n, const char *group_id, char *errstr,
                                                        size_t errstr_size) {
+    kafka_group_metadata_t meta;
+    memset(&meta, 0, sizeof(meta));
+    meta.generation_id = -1;
+    if (group_id && strlen(group_id) >= sizeof(meta.group_id)) {
+        if (errstr && errstr_size)
+            snprintf(errstr, errstr_size, "send_offsets_to_transaction: group id longer than %zu bytes",
+                     sizeof(meta.group_id) - 1);
+        return KAFKA_ERR__INVALID_ARG;
+    }
+    snprintf(meta.group_id, sizeof(meta.group_id), "%s", group_id ? group_id : "");
+    return send_offsets(p, offsets, n, &meta, errstr, errstr_size);
+}
+
+kafka_err_t kafka_producer_send_offsets_to_transaction_group(kafka_producer_t *p,
+                                                             const kafka_topic_partition_t *offsets, size_t n,
+                                                             const kafka_group_metadata_t *meta, char *errstr,
+                                                             size_t errstr_size) {
+    if (!meta) {
+        if (errstr && errstr_size)
+            snprintf(errstr, errstr_size, "send_offsets_to_transaction: no group metadata");
+        return KAFKA_ERR__INVALID_ARG;
+    }
+    return send_offsets(p, offsets, n, meta, errstr, errstr_size);
+}
+
+static kafka_err_t send_offsets(kafka_producer_t *p, const kafka_topic_partition_t *offsets, size_t n,
+                                const kafka_group_metadata_t *meta, char *errstr, size_t errstr_size) {
+    const char *group_id = meta->group_id;
     pthread_mutex_lock(&p->txn_lock);
     kafka_err_t e = state_error(p, "send_offsets_to_transaction", true, errstr, errstr_size);
     if (!e && (!group_id || !*group_id || (n && !offsets)))
@@ -535,7 +571,7 @@ kafka_err_t kafka_producer_send_offsets_to_transaction(kafka_producer_t *p, cons
     kafka__arena_free(&arena);
     if (!e) {
         p->txn_started = true;
-        e = txn_offset_commit(p, offsets, n, group_id, deadline, why, sizeof(why));
+        e = txn_offset_commit(p, offsets, n, meta, deadline, why, sizeof(why));
     }
     e = done(p, errstr, errstr_size, e, classify(e), "send_offsets_to_transaction: %s", why);
     pthread_mutex_unlock(&p->txn_lock);

@@ -33,6 +33,7 @@
 
 #include "kafka/conf.h"
 #include "kafka/error.h"
+#include "kafka/groupmeta.h"
 #include "kafka/message.h"
 #include "kafka/reqstats.h"
 
@@ -395,6 +396,11 @@ typedef struct kafka_consumer_group_info_s {
 } kafka_consumer_group_info_t;
 /* Fills *info; KAFKA_ERR__STATE (state "none") when the consumer never subscribed. */
 kafka_err_t kafka_consumer_group_info(kafka_consumer_t *c, kafka_consumer_group_info_t *info);
+/* The member's group id, generation, member id and group.instance.id, for
+ * kafka_producer_send_offsets_to_transaction_group() (consume-transform-produce with
+ * exactly-once). A consumer with group.id but not subscribed gets generation -1 and no
+ * member id (a simple consumer's commit); KAFKA_ERR__STATE without group.id. */
+kafka_err_t kafka_consumer_group_metadata(kafka_consumer_t *c, kafka_group_metadata_t *meta);
 
 /* With enable.auto.offset.store=false, commits (commit_positions and auto commit) store
  * what the application marked done with this call, rather than poll()'s positions:

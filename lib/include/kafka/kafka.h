@@ -11,6 +11,7 @@
 #include "kafka/connection.h"
 #include "kafka/consumer.h"
 #include "kafka/error.h"
+#include "kafka/groupmeta.h"
 #include "kafka/io.h"
 #include "kafka/message.h"
 #include "kafka/mock.h"

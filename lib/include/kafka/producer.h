@@ -24,6 +24,7 @@
 #include "kafka/conf.h"
 #include "kafka/consumer.h" /* kafka_topic_partition_t */
 #include "kafka/error.h"
+#include "kafka/groupmeta.h"
 #include "kafka/protocol.h"
 #include "kafka/reqstats.h"
 
@@ -175,10 +176,20 @@ kafka_err_t kafka_producer_begin_transaction(kafka_producer_t *p, char *errstr, 
 /* Adds a consumer group's offsets to the transaction (AddOffsetsToTxn, then
  * TxnOffsetCommit to the group coordinator): stored when the transaction commits. Each
  * offset is the next one to read, as kafka_consumer_commit(). The commit is a simple
- * consumer's (generation -1, no member id). Bounded by request.timeout.ms. */
+ * consumer's (generation -1, no member id; see _group below for a group member's).
+ * Bounded by request.timeout.ms. */
 kafka_err_t kafka_producer_send_offsets_to_transaction(kafka_producer_t *p, const kafka_topic_partition_t *offsets,
                                                        size_t n, const char *group_id, char *errstr,
                                                        size_t errstr_size);
+/* The same for a group member (Java's sendOffsetsToTransaction(offsets, groupMetadata)):
+ * the commit carries meta's generation, member id and group.instance.id
+ * (TxnOffsetCommit v3+), so the coordinator refuses it (ILLEGAL_GENERATION,
+ * UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID: abortable) once the member left the generation
+ * whose partitions it consumed. meta from kafka_consumer_group_metadata(). */
+kafka_err_t kafka_producer_send_offsets_to_transaction_group(kafka_producer_t *p,
+                                                             const kafka_topic_partition_t *offsets, size_t n,
+                                                             const kafka_group_metadata_t *meta, char *errstr,
+                                                             size_t errstr_size);
 /* Waits (at most timeout_ms, -1: no limit) until every message of the transaction is
  * acknowledged, then commits it (EndTxn). A message that failed makes the commit fail
  * ABORTABLE, naming it. */
