@@ -105,6 +105,7 @@ static kafka__group_t *group_new(kafka_consumer_t *c) {
     if (!g->nstrategies)
         g->strategies[g->nstrategies++] = KAFKA__ASSIGNOR_RANGE;
     g->cooperative = strcmp(g->strategies[0], KAFKA__ASSIGNOR_COOPERATIVE_STICKY) == 0;
+    g->kip848 = kafka_conf_int(c->conf, KAFKA_CONF_GROUP_PROTOCOL) == KAFKA_GROUP_PROTOCOL_CONSUMER;
     g->generation = -1;
     g->state = KAFKA__GS_IDLE;
     g->ev_tail = &g->ev_head;
@@ -135,6 +136,9 @@ void kafka__group_destroy(kafka__group_t *g) {
     free(g->topics);
     free(g->owned);
     free(g->counts);
+    free(g->target);
+    free(g->revoking);
+    free(g->pending);
     pthread_cond_destroy(&g->cv);
     pthread_mutex_destroy(&g->lock);
     free((char *)g->group_id);
