@@ -22,7 +22,8 @@
 #define NPART 6
 #define NMSG 600
 #define WAIT_MS 20000
-#define SESSION_MS 1500
+#define SESSION_MS 1500    /* the coordinator's, where a test waits for it to pass */
+#define LONG_SESSION_MS 6000 /* where nobody is to expire, however loaded the machine */
 
 static const char *const kip848[] = {"group.protocol", "consumer", NULL};
 
@@ -37,12 +38,12 @@ static const char *const kip848[] = {"group.protocol", "consumer", NULL};
         ok_;                                                                                     \
     })
 
-static kafka_mock_t *mock848(const char *version) {
+static kafka_mock_t *mock848(const char *version, int32_t session_ms) {
     kafka_mock_conf_t conf;
     kafka_mock_conf_init(&conf);
     conf.brokers = 3;
     conf.kafka_version = version;
-    conf.consumer_session_timeout_ms = SESSION_MS;
+    conf.consumer_session_timeout_ms = session_ms;
     conf.consumer_heartbeat_interval_ms = 100;
     return kafka_test_mock_new(&conf);
 }
@@ -98,7 +99,7 @@ static bool subset_of(const int *a, const int *b) {
 /* Two members, then a third joins (incremental: the first two only give up), then it
  * leaves; each batch of messages is consumed exactly once, commits carry member epochs. */
 static void test_join_leave(void) {
-    kafka_mock_t *m = mock848(NULL);
+    kafka_mock_t *m = mock848(NULL, LONG_SESSION_MS);
     const char *bs = kafka_mock_bootstrap(m);
     const char *group = "g848", *topic = "t848";
     CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_create(m, topic, NPART, 1), KAFKA_OK);
@@ -260,7 +261,7 @@ static void raw_open(raw_t *r, kafka_mock_t *m, const char *topic) {
 
 /* The coordinator's rules, member by member. */
 static void test_coordinator(void) {
-    kafka_mock_t *m = mock848(NULL);
+    kafka_mock_t *m = mock848(NULL, SESSION_MS);
     const char *group = "g848-raw", *topic = "t848-raw";
     CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_create(m, topic, NPART, 1), KAFKA_OK);
     CU_ASSERT_EQUAL(kafka_mock_group_move(m, group, 1), KAFKA_OK);
@@ -368,7 +369,7 @@ static void test_coordinator(void) {
 /* A member that stops heartbeating (a raw one holding half the partitions): after the
  * session timeout ours gets them and consumes what they hold, each message once. */
 static void test_crash(void) {
-    kafka_mock_t *m = mock848(NULL);
+    kafka_mock_t *m = mock848(NULL, SESSION_MS);
     const char *bs = kafka_mock_bootstrap(m);
     const char *group = "g848-crash", *topic = "t848-crash";
     CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_create(m, topic, NPART, 1), KAFKA_OK);
@@ -411,7 +412,7 @@ static void test_crash(void) {
 /* A static member of ours closes (epoch -2) and a new consumer with its
  * group.instance.id takes its partitions over without the other member moving. */
 static void test_static(void) {
-    kafka_mock_t *m = mock848(NULL);
+    kafka_mock_t *m = mock848(NULL, LONG_SESSION_MS);
     const char *bs = kafka_mock_bootstrap(m);
     const char *group = "g848-static", *topic = "t848-static";
     CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_create(m, topic, NPART, 1), KAFKA_OK);
@@ -442,7 +443,7 @@ static void test_static(void) {
 
 /* group.protocol=consumer against a Kafka 3.0 coordinator: poll() says why. */
 static void test_unsupported(void) {
-    kafka_mock_t *m = mock848("3.0");
+    kafka_mock_t *m = mock848("3.0", LONG_SESSION_MS);
     const char *bs = kafka_mock_bootstrap(m);
     static int seen[1];
     gu_member_t a;

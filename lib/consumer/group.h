@@ -168,6 +168,13 @@ void kafka__group_identity(kafka__group_t *g, int32_t *generation, char *member_
 /* @thread any  @locks g->lock */
 void kafka__group_commit_refused(kafka__group_t *g, kafka_err_t err, int32_t generation);
 
+/* A commit was refused with STALE_MEMBER_EPOCH for epoch stale (KIP-848: the coordinator
+ * moved the member on in a heartbeat whose answer has not come yet): asks the group
+ * thread for a heartbeat now and waits up to timeout_ms for a newer epoch; true when
+ * one came (commit again with it). */
+/* @thread application  @locks g->lock */
+bool kafka__group_epoch_refresh(kafka__group_t *g, int32_t stale, int timeout_ms);
+
 /* Stops the group thread; a dynamic member leaves the group first (destroy). */
 /* @thread destroy  @locks g->lock */
 void kafka__group_destroy(kafka__group_t *g);
