@@ -229,9 +229,11 @@ static int16_t raw_hb(raw_t *r, const char *group, const char *topic, int32_t ep
     if (resp.assignment) {
         r->nparts = 0;
         for (int32_t t = 0; t < resp.assignment->topic_partitions.count; t++) {
-            CU_ASSERT(memcmp(resp.assignment->topic_partitions.items[t].topic_id.b, r->topic_id.b, 16) == 0);
-            for (int32_t p = 0; p < resp.assignment->topic_partitions.items[t].partitions.count && r->nparts < NPART; p++)
-                r->parts[r->nparts++] = resp.assignment->topic_partitions.items[t].partitions.items[p];
+            const kafka_consumer_group_heartbeat_response_topic_partitions_t *tp =
+                &resp.assignment->topic_partitions.items[t];
+            CU_ASSERT(memcmp(tp->topic_id.b, r->topic_id.b, 16) == 0);
+            for (int32_t p = 0; p < tp->partitions.count && r->nparts < NPART; p++)
+                r->parts[r->nparts++] = tp->partitions.items[p];
         }
     }
     return 0;

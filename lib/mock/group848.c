@@ -342,9 +342,9 @@ static bool take_subscription(kmock_cmember_t *mem, const kafka_consumer_group_h
         changed = true;
     }
     if (str_differs(mem->assignor, req->server_assignor)) {
+        kafka_str_t a = req->server_assignor;
         free(mem->assignor);
-        mem->assignor = req->server_assignor.len > 0 ? strndup(req->server_assignor.str, (size_t)req->server_assignor.len)
-                                                     : NULL;
+        mem->assignor = a.len > 0 ? strndup(a.str, (size_t)a.len) : NULL;
         changed = true;
     }
     if (req->rebalance_timeout_ms > 0)
@@ -527,7 +527,8 @@ void kmock__group848_heartbeat(kmock_req_t *rq, kmock_group_t *g, const kafka_co
         }
         /* ConsumerGroupMember epoch check: a member that lost our last answer may retry
          * with its previous epoch when it owns nothing beyond what it has now. */
-        if (epoch > mem->epoch || (epoch < mem->epoch && (epoch != mem->prev_epoch || !subset(owned, &mem->assigned)))) {
+        bool previous_ok = epoch == mem->prev_epoch && subset(owned, &mem->assigned);
+        if (epoch > mem->epoch || (epoch < mem->epoch && !previous_ok)) {
             fail(r, KAFKA_ERR_FENCED_MEMBER_EPOCH, "the member epoch is not the member's: it must rejoin with epoch 0");
             goto out;
         }
@@ -565,7 +566,8 @@ void kmock__group848_heartbeat(kmock_req_t *rq, kmock_group_t *g, const kafka_co
     }
     r->member_id = kafka_str(mem->id);
     r->member_epoch = mem->epoch;
-    if (mem->changed || epoch == 0 || (owned && !tpset_same(owned, &mem->assigned) && mem->state != KMOCK_CM_UNREVOKED)) {
+    bool owned_differs = owned && !tpset_same(owned, &mem->assigned) && mem->state != KMOCK_CM_UNREVOKED;
+    if (mem->changed || epoch == 0 || owned_differs) {
         fill_assignment(rq, mem, r);
         mem->changed = false;
     }
