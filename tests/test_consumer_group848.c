@@ -7,7 +7,8 @@
  * clear error. The coordinator's rules are checked with a raw client: epochs, the
  * revocation before a partition moves, the range assignor, commits with the member epoch
  * (STALE_MEMBER_EPOCH, UNSUPPORTED_VERSION below OffsetCommit v9), FENCED_MEMBER_EPOCH,
- * UNKNOWN_MEMBER_ID, UNRELEASED_INSTANCE_ID, UNSUPPORTED_ASSIGNOR, leaving with -1 / -2.
+ * UNKNOWN_MEMBER_ID, UNRELEASED_INSTANCE_ID, UNSUPPORTED_ASSIGNOR, leaving with -1 / -2,
+ * ListGroups' type and state.
  * Every wait has a deadline. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,6 +314,17 @@ static void test_coordinator(void) {
     char state[32];
     CU_ASSERT_EQUAL(kafka_mock_group_state(m, group, state, sizeof(state), NULL, NULL), KAFKA_OK);
     CU_ASSERT_STRING_EQUAL(state, "Stable");
+    kafka_list_groups_request_t lreq;
+    kafka_request_init(KAFKA_API_LIST_GROUPS, &lreq);
+    kafka_str_t type = kafka_str("consumer");
+    lreq.types_filter.items = &type;
+    lreq.types_filter.count = 1;
+    kafka_list_groups_response_t lresp;
+    CU_ASSERT_EQUAL_FATAL(kafka_test_client_call(&a.cl, KAFKA_API_LIST_GROUPS, 5, &lreq, &lresp), KAFKA_OK);
+    CU_ASSERT_EQUAL_FATAL(lresp.groups.count, 1);
+    CU_ASSERT(kafka_str_eq(lresp.groups.items[0].group_id, group));
+    CU_ASSERT(kafka_str_eq(lresp.groups.items[0].group_state, "Stable"));
+    CU_ASSERT(kafka_str_eq(lresp.groups.items[0].group_type, "consumer"));
     /* Epochs that are not the member's. */
     CU_ASSERT_EQUAL(raw_hb(&a, group, NULL, a.epoch + 5, true, NULL, NULL), KAFKA_ERR_FENCED_MEMBER_EPOCH);
     CU_ASSERT_EQUAL(raw_hb(&s, group, NULL, 3, true, NULL, NULL), KAFKA_ERR_UNKNOWN_MEMBER_ID);
