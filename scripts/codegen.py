@@ -18,7 +18,8 @@ pointer member (NULL for null). VERSIONS is N+ or N-M.
 encoding even in flexible versions (RequestHeader.ClientId); `ignorable` lets an encoder
 drop a non-default value at a version that lacks the field (otherwise that is an error);
 `readnull` lets the decoder take a null in a field Kafka declares non-nullable (as len -1):
-a peer's quirk we accept but never produce (our encoder still refuses the null).
+a peer's quirk we accept; the encoder writes such a null back (decode and re-encode stay
+a round trip) but our own code never sets one.
 """
 import os
 import re

@@ -22,7 +22,7 @@ APIS = [
     (8, "OffsetCommit", 9), (9, "OffsetFetch", 9), (10, "FindCoordinator", 4),
     (11, "JoinGroup", 9), (12, "Heartbeat", 4), (13, "LeaveGroup", 5), (14, "SyncGroup", 5),
     (15, "DescribeGroups", 6), (16, "ListGroups", 5),
-    (18, "ApiVersions", 3), (19, "CreateTopics", 7), (20, "DeleteTopics", 6), (22, "InitProducerId", 5),
+    (18, "ApiVersions", 3), (19, "CreateTopics", 7), (20, "DeleteTopics", 6), (22, "InitProducerId", 5), (23, "OffsetForLeaderEpoch", 4),
     (24, "AddPartitionsToTxn", 5), (25, "AddOffsetsToTxn", 4), (26, "EndTxn", 5), (28, "TxnOffsetCommit", 5),
     (32, "DescribeConfigs", 4), (37, "CreatePartitions", 3), (68, "ConsumerGroupHeartbeat", 1),
 ]

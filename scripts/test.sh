@@ -40,7 +40,7 @@ cmake --build "$build/tsan" -j"$jobs"
 # producer's flush; the reset report it checks runs under TSan in test_consumer_loop
 # (retention on our mock). test_mock_kcat too: a shell test of kcat against the mock
 # process, whose threads the C suites above already run under TSan (30 s saved).
-(cd "$build/tsan" && TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ctest --output-on-failure -j"$jobs" -R 'mock|io|accumulator|mpscq|broker|connection|producer|consumer|log|stats|version|sasl|tls|test_compress|test_agent_metrics' -E 'test_consumer_retention|test_mock_kcat')
+(cd "$build/tsan" && TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ctest --output-on-failure -j"$jobs" -R 'mock|io|accumulator|mpscq|broker|connection|producer|consumer|log|stats|version|sasl|tls|test_compress|test_agent_metrics|test_agent_eos|test_admin_groups' -E 'test_consumer_retention|test_mock_kcat')
 
 if [ "${KAFKA_SKIP_FUZZ:-0}" != 1 ]; then
   echo "== libFuzzer targets (${KAFKA_FUZZ_SECONDS:-10}s each)"

@@ -60,6 +60,8 @@ int gu_poll(gu_member_t *mb, int timeout_ms) {
     if (e) {
         mb->errors++;
         mb->last_err = e;
+        mb->sync_refused += e == KAFKA_ERR_INVALID_REQUEST && strstr(mb->errstr, "SyncGroup") != NULL;
+        fprintf(stderr, "member poll: %s: %s\n", kafka_err_name(e), mb->errstr);
     }
     size_t plen = strlen(mb->prefix);
     for (size_t i = 0; i < n; i++) {

@@ -21,6 +21,7 @@ typedef struct gu_member_s {
     size_t nmsg;
     int got;                  /* messages it polled */
     int errors;               /* poll errors */
+    int sync_refused;         /* of which SyncGroup INVALID_REQUEST (librdkafka's mock: a late follower) */
     kafka_err_t last_err;
     char errstr[600];
     bool commit_on_revoke;    /* the callback commits (enable.auto.commit=false) */

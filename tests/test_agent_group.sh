@@ -3,8 +3,10 @@
 # agents split a topic and print each message once; one killed with SIGKILL loses its
 # partitions to the other after session.timeout.ms, and what it printed was committed
 # (nothing printed twice); SIGTERM, -c and -e leave the group; -t repeats; -v tells the
-# assignment on stderr. The same with group.protocol=consumer (KIP-848): two agents split a
-# topic, a SIGKILL moves the partitions after the coordinator's session, SIGTERM leaves.
+# assignment on stderr. With kcat installed, kcat -G (librdkafka's balanced consumer, a
+# member we did not write) shares a group with one of ours: each message printed once.
+# The same with group.protocol=consumer (KIP-848): two agents split a topic, a SIGKILL
+# moves the partitions after the coordinator's session, SIGTERM leaves.
 # Usage: test_agent_group.sh PATH/TO/kafka-agent PATH/TO/kafka-mock
 set -u
 AGENT=${1:?usage: test_agent_group.sh kafka-agent kafka-mock}
@@ -12,7 +14,7 @@ MOCK_BIN=${2:?usage: test_agent_group.sh kafka-agent kafka-mock}
 TMP=$(mktemp -d)
 . "$(dirname "$0")/agent_lib.sh"
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; stop_mock; rm -rf "$TMP"' EXIT
+trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; stop_mock; [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
 A() { timeout 60 "$AGENT" "$@"; }
 # mock_reply LINE: one stdin command; its reply in REPLY.
 mock_reply() { printf '%s\n' "$1" >&"$MOCK_IN"; REPLY=; read -r -t 5 -u "$MOCK_OUT" REPLY; }
@@ -28,8 +30,8 @@ unique() { cat "$@" 2>/dev/null | sort -u | wc -l; }
 has_lines() { local n=$1; shift; [ "$(unique "$@")" -ge "$n" ]; }
 GROUP_OPTS=(-X auto.offset.reset=earliest -X session.timeout.ms=3000 -X heartbeat.interval.ms=300 -f '%p %o %s\n')
 
-start_mock --brokers 3 --topic gl:6:1 --topic gm:2:1 --topic gk:6:1 --consumer-session-timeout-ms 2000 \
-    --consumer-heartbeat-interval-ms 200
+start_mock --brokers 3 --topic gl:6:1 --topic gm:2:1 --topic gk:6:1 --topic gc:6:1 \
+    --consumer-session-timeout-ms 2000 --consumer-heartbeat-interval-ms 200
 produce 1 1000 gl; check "produce 1000: exit 0" 0 $?
 
 # Two members.
@@ -88,30 +90,51 @@ A consume -b "$BS" -t gl -G g4 -o 5 >/dev/null 2>"$TMP/e"; check "-G with -o OFF
 
 # group.protocol=consumer (KIP-848): the coordinator assigns.
 K_OPTS=(-X group.protocol=consumer -X auto.offset.reset=earliest -f '%p %o %s\n')
-produce 1 600 gk
-"$AGENT" consume -b "$BS" -t gk -G k1 -v "${K_OPTS[@]}" >"$TMP/k1" 2>"$TMP/ke1" & K1=$!; PIDS+=($K1)
-"$AGENT" consume -b "$BS" -t gk -G k1 -v "${K_OPTS[@]}" >"$TMP/k2" 2>"$TMP/ke2" & K2=$!; PIDS+=($K2)
-wait_for 20 has_lines 600 "$TMP/k1" "$TMP/k2"
+produce 1 600 gc
+"$AGENT" consume -b "$BS" -t gc -G k1 -v "${K_OPTS[@]}" >"$TMP/q1" 2>"$TMP/qe1" & K1=$!; PIDS+=($K1)
+"$AGENT" consume -b "$BS" -t gc -G k1 -v "${K_OPTS[@]}" >"$TMP/q2" 2>"$TMP/qe2" & K2=$!; PIDS+=($K2)
+wait_for 20 has_lines 600 "$TMP/q1" "$TMP/q2"
 wait_for 10 eval 'mock_reply "group k1"; [[ "$REPLY" == *state=Stable*members=2* ]]'
 check "consumer protocol: stable with 2 members" "yes" "$([[ "$REPLY" == *state=Stable*members=2* ]] && echo yes || echo "$REPLY")"
-contains "consumer protocol: -v tells the assignment" "group k1: assigned: gk/" "$TMP/ke2"
-produce 601 1200 gk
-wait_for 20 has_lines 1200 "$TMP/k1" "$TMP/k2"
-check "consumer protocol: 1200 printed once" "1200 1200" "$(lines "$TMP/k1" "$TMP/k2") $(unique "$TMP/k1" "$TMP/k2")"
+contains "consumer protocol: -v tells the assignment" "group k1: assigned: gc/" "$TMP/qe2"
+produce 601 1200 gc
+wait_for 20 has_lines 1200 "$TMP/q1" "$TMP/q2"
+check "consumer protocol: 1200 printed once" "1200 1200" "$(lines "$TMP/q1" "$TMP/q2") $(unique "$TMP/q1" "$TMP/q2")"
 check "consumer protocol: both members printed" yes \
-    "$([ "$(lines "$TMP/k1")" -gt 0 ] && [ "$(lines "$TMP/k2")" -gt 0 ] && echo yes || echo no)"
+    "$([ "$(lines "$TMP/q1")" -gt 0 ] && [ "$(lines "$TMP/q2")" -gt 0 ] && echo yes || echo no)"
 sleep 1.5
 kill -9 $K2; wait $K2 2>/dev/null
 wait_for 20 eval 'mock_reply "group k1"; [[ "$REPLY" == *state=Stable*members=1* ]]'
 check "consumer protocol: after the kill and the session: 1 member" "yes" \
     "$([[ "$REPLY" == *state=Stable*members=1* ]] && echo yes || echo "$REPLY")"
-produce 1201 1800 gk
-wait_for 20 has_lines 1800 "$TMP/k1" "$TMP/k2"
+produce 1201 1800 gc
+wait_for 20 has_lines 1800 "$TMP/q1" "$TMP/q2"
 check "consumer protocol: after the kill: 1800 printed once" "1800 1800" \
-    "$(lines "$TMP/k1" "$TMP/k2") $(unique "$TMP/k1" "$TMP/k2")"
+    "$(lines "$TMP/q1" "$TMP/q2") $(unique "$TMP/q1" "$TMP/q2")"
 kill -TERM $K1; wait $K1; check "consumer protocol: SIGTERM: exit 0" 0 $?
 mock_reply "group k1"
 check "consumer protocol: SIGTERM left the group" "yes" "$([[ "$REPLY" == *members=0* ]] && echo yes || echo "$REPLY")"
+
+# kcat -G and kafka-agent consume -G in one group (range, both sides' default).
+if command -v kcat >/dev/null; then
+    produce 1 600 gk
+    "$AGENT" consume -b "$BS" -t gk -G gk1 -v "${GROUP_OPTS[@]}" >"$TMP/k1" 2>"$TMP/ek1" & PK1=$!; PIDS+=($PK1)
+    wait_for 20 has_lines 600 "$TMP/k1"
+    timeout 60 kcat -b "$BS" -G gk1 -q -u -f '%p %o %s\n' -X auto.offset.reset=earliest -X session.timeout.ms=3000 \
+        -X heartbeat.interval.ms=300 -X log_level=2 gk >"$TMP/k2" 2>"$TMP/ek2" & PK2=$!; PIDS+=($PK2)
+    wait_for 30 eval 'mock_reply "group gk1"; [[ "$REPLY" == *state=Stable*members=2* ]]'
+    check "kcat -G joined our member's group: stable with 2" "yes" \
+        "$([[ "$REPLY" == *state=Stable*members=2* ]] && echo yes || echo "$REPLY")"
+    produce 601 1600 gk
+    wait_for 30 has_lines 1600 "$TMP/k1" "$TMP/k2"
+    check "kcat -G + ours: every message printed" 1600 "$(unique "$TMP/k1" "$TMP/k2")"
+    check "kcat -G + ours: nothing printed twice" 1600 "$(lines "$TMP/k1" "$TMP/k2")"
+    check "kcat printed its share" yes "$([ "$(awk '$3 > 600' "$TMP/k2" | wc -l)" -gt 100 ] && echo yes || lines "$TMP/k2")"
+    check "ours printed its share" yes "$([ "$(awk '$3 > 600' "$TMP/k1" | wc -l)" -gt 100 ] && echo yes || lines "$TMP/k1")"
+    kill -TERM $PK1 $PK2; wait $PK1 $PK2 2>/dev/null
+else
+    echo "kcat not found: the kcat -G group skipped"
+fi
 stop_mock
 
 echo "$passed passed, $failed failed"

@@ -44,7 +44,8 @@ static void test_negotiation_modern(void) {
     CU_ASSERT_EQUAL(kafka__bconn_version(bc, KAFKA_API_JOIN_GROUP), KAFKA_API_JOIN_GROUP_MAX_VERSION);
     CU_ASSERT_EQUAL(kafka__bconn_version(bc, KAFKA_API_END_TXN), KAFKA_API_END_TXN_MAX_VERSION);
     CU_ASSERT_EQUAL(kafka__bconn_version(bc, KAFKA_API_CREATE_PARTITIONS), KAFKA_API_CREATE_PARTITIONS_MAX_VERSION);
-    CU_ASSERT_EQUAL(kafka__bconn_version(bc, 23), -1); /* OffsetForLeaderEpoch: neither side speaks it */
+    CU_ASSERT_EQUAL(kafka__bconn_version(bc, KAFKA_API_OFFSET_FOR_LEADER_EPOCH),
+                    KAFKA_API_OFFSET_FOR_LEADER_EPOCH_MAX_VERSION);
     CU_ASSERT_EQUAL(kafka__bconn_version(bc, KAFKA_API_CONSUMER_GROUP_HEARTBEAT),
                     KAFKA_API_CONSUMER_GROUP_HEARTBEAT_MAX_VERSION); /* KIP-848 */
     const char *topics[] = {"alpha", "beta"};

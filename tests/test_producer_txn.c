@@ -12,6 +12,7 @@
 #include "kafka/message.h"
 #include "kafka/mock.h"
 #include "kafka/producer.h"
+#include "kafka/reqstats.h"
 #include "testutil.h"
 #ifdef KAFKA_HAVE_RDKAFKA
 #include "rdk_data.h"
@@ -159,6 +160,19 @@ static void test_commit_abort_visibility(void) {
     CU_ASSERT_EQUAL(kafka_mock_partition_lso(m, "tv", 0, &lso), KAFKA_OK);
     CU_ASSERT_EQUAL(kafka_mock_partition_offsets(m, "tv", 0, &ls, &hw), KAFKA_OK);
     CU_ASSERT(lso < hw);
+    /* ListOffsets latest: the LSO for read_committed (v2+), the high watermark otherwise. */
+    for (int committed = 0; committed < 2; committed++) {
+        const char *kv[] = {"isolation.level", committed ? "read_committed" : "read_uncommitted", NULL};
+        kafka_consumer_t *c = kafka_test_consumer(bs, kv);
+        int64_t *offs = NULL;
+        size_t n = 0;
+        OK(kafka_consumer_offsets(c, "tv", 0, KAFKA_OFFSET_LATEST, 1, &offs, &n, ERRSTR));
+        CU_ASSERT_EQUAL(n, 1);
+        if (n == 1)
+            CU_ASSERT_EQUAL(offs[0], committed ? lso : hw);
+        free(offs);
+        kafka_consumer_destroy(c);
+    }
 
     int dups, total;
     CU_ASSERT_EQUAL(count_prefix(bs, "tv", true, "c1", 100, &dups, &total), 100);
@@ -234,6 +248,15 @@ static void test_consumer_loop_read_committed(void) {
     total = 0;
     CU_ASSERT_EQUAL(poll_count(c, "lo", 500, &total), 0);
     CU_ASSERT_EQUAL(total, 0);
+    /* Its end is the LSO (where consume -e stops), reached: not the high watermark. */
+    for (int i = 0; i < NPARTS; i++) {
+        int64_t lso, ls, hw;
+        kafka_mock_partition_lso(m, "tl", i, &lso);
+        kafka_mock_partition_offsets(m, "tl", i, &ls, &hw);
+        CU_ASSERT_EQUAL(kafka_consumer_high_watermark(c, "tl", i), lso);
+        CU_ASSERT_EQUAL(kafka_consumer_position(c, "tl", i), lso);
+        CU_ASSERT(lso < hw || hw == ls);
+    }
     OK(kafka_producer_commit_transaction(p, 10000, ERRSTR));
     CU_ASSERT_EQUAL(poll_count(c, "lo", 1000, &total), 6);
     kafka_consumer_destroy(c);
@@ -307,6 +330,49 @@ static void test_send_offsets(void) {
     CU_ASSERT_EQUAL(committed_offset(bs, "grp", "to", 0), 42);
     CU_ASSERT_EQUAL(kafka_producer_send_offsets_to_transaction(p, &later, 1, "grp", err, sizeof(err)),
                     KAFKA_ERR__STATE);
+    kafka_producer_destroy(p);
+    kafka_mock_destroy(m);
+}
+
+/* AddPartitionsToTxn requests p made. */
+static int64_t add_partition_requests(kafka_producer_t *p) {
+    kafka_request_stats_t st[64];
+    size_t n = kafka_producer_request_stats(p, st, 64);
+    int64_t k = 0;
+    for (size_t i = 0; i < n && i < 64; i++)
+        if (st[i].api_key == KAFKA_API_ADD_PARTITIONS_TO_TXN)
+            k += st[i].requests;
+    return k;
+}
+
+/* A transaction adds, with its first partition of a topic, the topic's partitions the
+ * previous one wrote to: one AddPartitionsToTxn instead of one per partition; the
+ * messages of both are committed and read once. */
+static void test_partitions_added_together(void) {
+    kafka_mock_t *m = mock_with_topic("ta");
+    const char *bs = kafka_mock_bootstrap(m);
+    kafka_producer_t *p = txn_producer(bs, "txn-add", "60000");
+    OK(kafka_producer_init_transactions(p, 10000, ERRSTR));
+    OK(kafka_producer_begin_transaction(p, ERRSTR));
+    CU_ASSERT_EQUAL(produce_n(p, "ta", "a", 30), KAFKA_OK);
+    OK(kafka_producer_commit_transaction(p, 10000, ERRSTR));
+    CU_ASSERT_EQUAL(add_partition_requests(p), NPARTS); /* one per partition the first time */
+    OK(kafka_producer_begin_transaction(p, ERRSTR));
+    CU_ASSERT_EQUAL(produce_n(p, "ta", "b", 30), KAFKA_OK);
+    OK(kafka_producer_commit_transaction(p, 10000, ERRSTR));
+    CU_ASSERT_EQUAL(add_partition_requests(p), NPARTS + 1); /* then all three at once */
+    /* A transaction writing one partition only: the others get just a marker. */
+    OK(kafka_producer_begin_transaction(p, ERRSTR));
+    kafka_produce_msg_t one = {NULL, -1, "c-0", 3, NULL, 0, 0};
+    OK(kafka_producer_produce(p, "ta", 1, &one, NULL, ERRSTR));
+    OK(kafka_producer_commit_transaction(p, 10000, ERRSTR));
+    CU_ASSERT_EQUAL(add_partition_requests(p), NPARTS + 2);
+    int dups = 0, total = 0;
+    CU_ASSERT_EQUAL(count_prefix(bs, "ta", true, "a", 30, &dups, &total), 30);
+    CU_ASSERT_EQUAL(count_prefix(bs, "ta", true, "b", 30, &dups, &total), 30);
+    CU_ASSERT_EQUAL(count_prefix(bs, "ta", true, "c", 1, &dups, &total), 1);
+    CU_ASSERT_EQUAL(dups, 0);
+    CU_ASSERT_EQUAL(total, 61);
     kafka_producer_destroy(p);
     kafka_mock_destroy(m);
 }
@@ -618,10 +684,13 @@ static void test_our_producer_rdkafka_mock(void) {
 
 static CU_TestInfo tests[] = {
     {"conf: transactional.id implies idempotence", test_conf},
-    {"commit visible to read_committed, abort never; LSO holds readers back", test_commit_abort_visibility},
-    {"consumer loop, read_committed: commits only, position past markers, LSO", test_consumer_loop_read_committed},
+    {"commit visible to read_committed, abort never; LSO holds readers back (ListOffsets too)",
+     test_commit_abort_visibility},
+    {"consumer loop, read_committed: commits only, position past markers, LSO (also its end)",
+     test_consumer_loop_read_committed},
     {"a second instance fences the first (fatal), its open transaction aborted", test_fencing},
     {"send_offsets_to_transaction: stored at commit only", test_send_offsets},
+    {"the previous transaction's partitions added together", test_partitions_added_together},
     {"transaction timeout: aborted by the coordinator, producer fenced", test_timeout},
     {"coordinator errors and moves retried; an abortable error, abort, go on", test_coordinator_errors},
     {"the coordinator's broker down before the commit", test_coordinator_down},

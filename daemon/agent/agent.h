@@ -44,6 +44,7 @@ int agent_bench(agent_ctx_t *ctx);
 int agent_run(agent_ctx_t *ctx);
 int agent_topics(agent_ctx_t *ctx);
 int agent_configs(agent_ctx_t *ctx);
+int agent_groups(agent_ctx_t *ctx);
 
 /* "kafka-agent MODE: " + message on stderr. */
 void agent_err(const agent_ctx_t *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

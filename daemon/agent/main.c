@@ -38,6 +38,8 @@ static const char *modes_help =
     "           [--delete NAME] [--describe NAME] [--alter NAME --partitions N]\n"
     "                                                    list, create, delete, grow, describe topics\n"
     "  configs  --describe (--topic T | --broker ID)     a topic's or a broker's configs\n"
+    "  groups   [-G GROUP] [--json]                      groups; one group's state, members, assignment,\n"
+    "                                                    committed offsets, lag\n"
     "\n"
     "kafka-agent MODE --help describes a mode.\n\n";
 
@@ -136,7 +138,7 @@ static const struct {
     mode_fn fn;
 } modes[] = {{"produce", agent_produce}, {"consume", agent_consume}, {"metadata", agent_metadata},
              {"offsets", agent_offsets}, {"bench", agent_bench},     {"run", agent_run},
-             {"topics", agent_topics},   {"configs", agent_configs}};
+             {"topics", agent_topics},   {"configs", agent_configs}, {"groups", agent_groups}};
 
 /* Takes the common options out of argv (the mode's stay, in order). */
 static int common_options(agent_ctx_t *ctx, int argc, char **argv) {

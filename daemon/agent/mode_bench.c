@@ -25,12 +25,19 @@ static const char help[] =
     "usage: kafka-agent bench produce|consume -t TOPIC -n COUNT -s SIZE [--rate R] [--json]\n"
     "                          [--report FILE.html] [--svg FILE.svg] [--compare OTHER.json]\n"
     "       kafka-agent bench produce -t TOPIC -n COUNT -s SIZE --sweep R1,R2,... [...]\n"
+    "       kafka-agent bench consume -t TOPIC -n COUNT -s SIZE -G GROUP [--consumers N] [...]\n"
     "\n"
     "produce: sends COUNT messages of SIZE bytes (null keys, the partitioner spreads them)\n"
     "as fast as the producer takes them, or at most R per second with --rate; measures\n"
     "the latency from produce to delivery report of every message.\n"
     "consume: reads COUNT messages of TOPIC from the beginning of every partition\n"
     "(producing them first when the topic holds fewer, e.g. on --mock).\n"
+    "consume -G GROUP --consumers N: N members of consumer group GROUP (threads of this\n"
+    "process, default 1) subscribe to TOPIC and read it together from its start (the\n"
+    "group's offsets are set to the log start first: a group without members is wanted;\n"
+    "the members auto-commit); each message counts once; the RESULT line gets\n"
+    "consumers=N rebalance_ms=T appended, T the time from the start until every partition\n"
+    "was assigned and every member held some, in one generation (-1: never).\n"
     "Progress every second on stderr; at the end, with --json, the whole report as one JSON\n"
     "object, then on the last line:\n"
     "  RESULT mode=produce msgs=N bytes=B wall_s=S msgs_per_s=R mb_per_s=M lat_avg_ms=A\n"
@@ -287,6 +294,13 @@ void agent_bench_settings(agent_ctx_t *ctx, const bench_opts_t *o, report_t *rep
         if (kafka_conf_get(ctx->conf, *k, v, sizeof(v)) == KAFKA_OK) /* a key this build lacks is left out */
             report_setting(rep, *k, "%s", v);
     }
+    if (o->group) {
+        report_setting(rep, "group.id", "%s", o->group);
+        report_setting(rep, "consumers", "%lld", (long long)o->consumers);
+        char v[160];
+        if (kafka_conf_get(ctx->conf, "partition.assignment.strategy", v, sizeof(v)) == KAFKA_OK)
+            report_setting(rep, "partition.assignment.strategy", "%s", v);
+    }
     char host[64] = "";
     gethostname(host, sizeof(host) - 1);
     report_setting(rep, "host", "%s, %ld CPUs", host, sysconf(_SC_NPROCESSORS_ONLN));
@@ -417,7 +431,7 @@ static bool parse_sweep(const char *s, bench_opts_t *o) {
 
 int agent_bench(agent_ctx_t *ctx) {
     const char *what = NULL;
-    bench_opts_t o = {.count = -1, .size = 100};
+    bench_opts_t o = {.count = -1, .size = 100, .consumers = 0};
     for (int i = 1; i < ctx->argc; i++) {
         const char *a = ctx->argv[i];
         bool v = i + 1 < ctx->argc;
@@ -444,6 +458,11 @@ int agent_bench(agent_ctx_t *ctx) {
                                        ctx->argv[i], REPORT_MAX_SWEEP);
         } else if (strcmp(a, "--json") == 0) {
             o.json = true;
+        } else if (strcmp(a, "-G") == 0 && v) {
+            o.group = ctx->argv[++i];
+        } else if (strcmp(a, "--consumers") == 0 && v) {
+            if (!agent_parse_i64(ctx->argv[++i], 1, 1000, &o.consumers))
+                return agent_usage_err(ctx, "--consumers %s: a count 1..1000", ctx->argv[i]);
         } else if (strcmp(a, "--report") == 0 && v) {
             o.report = ctx->argv[++i];
         } else if (strcmp(a, "--svg") == 0 && v) {
@@ -461,6 +480,14 @@ int agent_bench(agent_ctx_t *ctx) {
     o.consume = strcmp(what, "consume") == 0;
     if (o.nsweep && o.consume)
         return agent_usage_err(ctx, "--sweep is for bench produce");
+    if ((o.group || o.consumers) && !o.consume)
+        return agent_usage_err(ctx, "-G and --consumers are for bench consume");
+    if (o.consumers && !o.group)
+        return agent_usage_err(ctx, "--consumers N wants -G GROUP");
+    if (o.group && !*o.group)
+        return agent_usage_err(ctx, "-G wants a group id");
+    if (o.group && !o.consumers)
+        o.consumers = 1;
     if (o.nsweep && o.rate)
         return agent_usage_err(ctx, "--sweep and --rate exclude each other (--sweep sets the rates)");
     if (o.compare && !o.report && !o.svg)

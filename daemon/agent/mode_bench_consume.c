@@ -2,7 +2,8 @@
  * partition (producing the missing ones first when the topic holds fewer, e.g. on a fresh
  * --mock cluster), with a progress line per second on stderr and the RESULT line. It
  * reads with the consumer loop (assign every partition from the beginning, poll up to
- * 10,000 messages at a time): one prefetching fetcher per broker. */
+ * 10,000 messages at a time): one prefetching fetcher per broker. With -G GROUP the
+ * reading is mode_bench_group.c's: N members of a consumer group. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -38,9 +39,8 @@ static void count_message(cbench_t *b, const kafka_message_t *m) {
     b->seen++;
 }
 
-/* The partition's log start or end offset (0 when the broker gave none). */
-static kafka_err_t log_offset(kafka_consumer_t *c, const char *topic, int32_t partition, int64_t which, int64_t *out,
-                              char *errstr, size_t errstr_size) {
+kafka_err_t agent_bench_log_offset(kafka_consumer_t *c, const char *topic, int32_t partition, int64_t which,
+                                   int64_t *out, char *errstr, size_t errstr_size) {
     int64_t *offs = NULL;
     size_t k = 0;
     kafka_err_t e = kafka_consumer_offsets(c, topic, partition, which, 1, &offs, &k, errstr, errstr_size);
@@ -68,8 +68,8 @@ static void ended_why(kafka_consumer_t *c, const char *topic, int nparts, char *
     int moved = 0;
     for (int i = 0; i < nparts; i++) {
         int64_t lo, hi;
-        if (log_offset(c, topic, i, KAFKA_OFFSET_EARLIEST, &lo, errstr, sizeof(errstr)) ||
-            log_offset(c, topic, i, KAFKA_OFFSET_LATEST, &hi, errstr, sizeof(errstr))) {
+        if (agent_bench_log_offset(c, topic, i, KAFKA_OFFSET_EARLIEST, &lo, errstr, sizeof(errstr)) ||
+            agent_bench_log_offset(c, topic, i, KAFKA_OFFSET_LATEST, &hi, errstr, sizeof(errstr))) {
             snprintf(why, why_size, " (the log's range is unknown: %s)", errstr);
             return;
         }
@@ -167,8 +167,8 @@ int agent_bench_consume(agent_ctx_t *ctx, const bench_opts_t *o, const report_t 
         goto out;
     for (int i = 0; i < nparts && !e; i++) {
         int64_t lo = 0, hi = 0;
-        if (!(e = log_offset(c, topic, i, KAFKA_OFFSET_EARLIEST, &lo, errstr, sizeof(errstr))) &&
-            !(e = log_offset(c, topic, i, KAFKA_OFFSET_LATEST, &hi, errstr, sizeof(errstr))))
+        if (!(e = agent_bench_log_offset(c, topic, i, KAFKA_OFFSET_EARLIEST, &lo, errstr, sizeof(errstr))) &&
+            !(e = agent_bench_log_offset(c, topic, i, KAFKA_OFFSET_LATEST, &hi, errstr, sizeof(errstr))))
             held += hi - lo;
     }
     if (e) {
@@ -178,6 +178,10 @@ int agent_bench_consume(agent_ctx_t *ctx, const bench_opts_t *o, const report_t 
     }
     if (held < count && (rc = fill(ctx, topic, count - held, size)) != AGENT_OK)
         goto out;
+    if (o->group) {
+        rc = agent_bench_consume_group(ctx, o, nparts, rep, other);
+        goto out;
+    }
     kafka_topic_partition_t *tps = calloc((size_t)nparts, sizeof(*tps));
     for (int i = 0; i < nparts; i++)
         tps[i] = (kafka_topic_partition_t){topic, i, KAFKA_OFFSET_BEGINNING};

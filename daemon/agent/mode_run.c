@@ -19,6 +19,17 @@
  * SIGTERM/SIGINT: stop reading, flush (up to 30 s), write checkpoints, exit 0. SIGHUP:
  * reload the config (inputs, paths, topics) and rescan.
  *
+ * delivery.guarantee=exactly-once: the producer is transactional (transactional.id
+ * "kafka-agent-" + agent.id) and each cycle is one transaction: the lines read since the
+ * last commit, then a checkpoint record per file read in it (run_ckpt.h) in
+ * checkpoint.topic, committed every transaction.interval.ms or sooner at the batch
+ * limits. Here acked_off is a file's committed checkpoint and read_off the end of the
+ * transaction's last line of it (exact: reading stops at a line boundary). At start,
+ * InitProducerId fences an older instance and aborts its open transaction before the
+ * checkpoints are read with read_committed, so a restart resumes exactly after the
+ * committed lines. An abortable failure aborts and rewinds every file to its committed
+ * checkpoint; fenced (a newer agent with the same id) stops with exit 1.
+ *
  * metrics.listen (or --metrics) serves the counters below to Prometheus (metrics.h). The
  * endpoint's threads read them while this one and the producer's workers count: every
  * shared counter is an atomic, and per-input gauges (files, lag) are stored by the main
@@ -42,6 +53,7 @@
 #include "kafka/producer.h"
 #include "metrics.h"
 #include "notify.h"
+#include "run_ckpt.h"
 #include "run_conf.h"
 
 #define FP_MAX 256       /* bytes of a file's beginning in its fingerprint */
@@ -52,11 +64,18 @@ static const char help[] =
     "\n"
     "The log shipping service: follows the files (or stdin) of each [input.NAME] of the INI\n"
     "CONFIG and sends each line as a message, with a checkpoint per file in data.dir so that\n"
-    "a restart, even after kill -9, resumes after the last line Kafka acknowledged.\n"
+    "a restart, even after kill -9, resumes after the last line Kafka acknowledged\n"
+    "(at-least-once). With delivery.guarantee = exactly-once the lines and their\n"
+    "checkpoints go to Kafka in one transaction: read_committed readers see each line once.\n"
     "\n"
     "  # Kafka properties at the top level or in [kafka]\n"
     "  bootstrap.servers = 127.0.0.1:9092\n"
-    "  data.dir = /var/lib/kafka-agent      (required; checkpoints)\n"
+    "  data.dir = /var/lib/kafka-agent      (at-least-once, required there; checkpoints)\n"
+    "  delivery.guarantee = at-least-once   (or exactly-once)\n"
+    "  agent.id = web-1                     (exactly-once: required; transactional.id is\n"
+    "                                        kafka-agent-<agent.id>)\n"
+    "  checkpoint.topic = __kafka_agent_checkpoints  (exactly-once: created compacted)\n"
+    "  transaction.interval.ms = 100        (exactly-once: commit at least this often)\n"
     "  stats.interval.ms = 10000            (a stats line on stderr; 0: none)\n"
     "  stats.file = /run/kafka-agent.json   (optional JSON stats)\n"
     "  metrics.listen = 127.0.0.1:9464      (optional: Prometheus GET /metrics, GET /healthz)\n"
@@ -101,6 +120,7 @@ struct tfile_s {
     uint32_t gen;      /* bumped when the file is truncated */
     bool rotated;      /* the path now names another file (or none) */
     bool seen;         /* found by the last scan */
+    bool ckpt_new;     /* exactly-once: its state (new, truncated) has no committed checkpoint */
     inflight_t *head, *tail;
 };
 
@@ -130,7 +150,24 @@ typedef struct run_s {
     bool progress; /* lines were sent in this pass: do not sleep before the next */
     char *buf;
     size_t bufsize;
+    /* exactly-once (delivery.guarantee): acked_off is each file's committed checkpoint,
+     * read_off the end of the last line in the transaction under way */
+    bool eos;
+    bool txn_failed;            /* a produce of the transaction failed: abort, read again */
+    bool txn_full;              /* the transaction reached the batch limits: commit now */
+    int64_t txn_lines, txn_bytes, txn_start;
+    int64_t txn_max_lines, txn_max_bytes;
+    atomic_llong committed, txns, aborts; /* lines committed, transactions committed, aborted */
+    struct {
+        unsigned long long dev, ino;
+    } *tomb; /* files forgotten: a tombstone each in the next transaction */
+    int ntomb, captomb;
+    char txn_id[200];
 } run_t;
+
+/* send_line: the line was not sent and reading stops before it (stopping, or the
+ * transaction must end first). */
+#define SEND_HELD 3
 
 static uint64_t fnv1a(const uint8_t *p, size_t n) {
     uint64_t h = 1469598103934665603ull;
@@ -155,12 +192,14 @@ static void on_delivery(const kafka_delivery_t *d, void *arg) {
     inflight_t *e = d->opaque;
     if (e)
         atomic_fetch_sub_explicit(&r->queue_bytes, e->len, memory_order_relaxed);
-    if (d->err) {
+    /* exactly-once: a failed message fails the commit, which names it; the transaction is
+     * aborted and its lines read again (counted in aborts, not here). */
+    if (d->err && !r->eos) {
         atomic_fetch_add(&r->failed, 1);
         agent_reasons_add(&r->fail_reasons, d->err);
         if (!atomic_flag_test_and_set(&r->have_err))
             snprintf(r->first_err, sizeof(r->first_err), "%.200s: %.300s", e ? e->file->path : "?", d->errstr);
-    } else {
+    } else if (!d->err) {
         atomic_fetch_add(&r->delivered, 1);
     }
     if (e)
@@ -242,34 +281,7 @@ static bool advance(run_t *r) {
     return failed;
 }
 
-/* ---- checkpoints: "dev ino fp_len fp acked_off path" per line ---- */
-
-typedef struct ckpt_s {
-    unsigned long long dev, ino, fp;
-    int fp_len;
-    long long off;
-    char path[1024];
-} ckpt_t;
-
-static int ckpt_load(const char *dir, ckpt_t **out) {
-    char path[1100];
-    snprintf(path, sizeof(path), "%s/checkpoints", dir);
-    FILE *f = fopen(path, "r");
-    *out = NULL;
-    if (!f)
-        return 0;
-    int n = 0, cap = 0;
-    ckpt_t c;
-    while (fscanf(f, "%llu %llu %d %llx %lld %1023[^\n]", &c.dev, &c.ino, &c.fp_len, &c.fp, &c.off, c.path) == 6) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            *out = realloc(*out, sizeof(ckpt_t) * (size_t)cap);
-        }
-        (*out)[n++] = c;
-    }
-    fclose(f);
-    return n;
-}
+/* ---- checkpoints in data.dir: "dev ino fp_len fp acked_off path" per line ---- */
 
 static bool ckpt_save(run_t *r) {
     char tmp[1100], path[1100];
@@ -300,6 +312,161 @@ static bool ckpt_save(run_t *r) {
     return ok;
 }
 
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- exactly-once: transactions with their checkpoints (run_ckpt.h) ---- */
+
+/* The producer's transactional.id has a newer owner (or the coordinator aborted a
+ * transaction older than transaction.timeout.ms): said, AGENT_FAIL. */
+static int fenced(run_t *r, const char *why) {
+    agent_log(r->ctx, AGENT_LOG_ERR, true, (const char *[]){"agent_id", r->rc.agent_id, "error", why, NULL},
+              "fenced: another kafka-agent with agent.id=%s (transactional.id %s) started, or a transaction outlived "
+              "transaction.timeout.ms; stopping without committing (%s)",
+              r->rc.agent_id, r->txn_id, why);
+    return AGENT_FAIL;
+}
+
+/* A rotated file read to its end and committed: its checkpoint is removed by a
+ * tombstone in the next transaction. */
+static void forget(run_t *r, const tfile_t *f) {
+    if (r->ntomb == r->captomb) {
+        int cap = r->captomb ? r->captomb * 2 : 8;
+        void *n = realloc(r->tomb, sizeof(*r->tomb) * (size_t)cap);
+        if (!n)
+            return; /* the checkpoint stays: harmless, the file is read to its end */
+        r->tomb = n;
+        r->captomb = cap;
+    }
+    r->tomb[r->ntomb].dev = (unsigned long long)f->dev;
+    r->tomb[r->ntomb++].ino = (unsigned long long)f->ino;
+}
+
+static bool txn_has_work(run_t *r) {
+    if (r->txn_lines || r->ntomb || r->txn_failed)
+        return true;
+    for (tfile_t *f = r->files; f; f = f->next)
+        if (!f->input->is_stdin && (f->ckpt_new || f->read_off != f->acked_off))
+            return true;
+    return false;
+}
+
+/* Produces one checkpoint record (value NULL: a tombstone) into the transaction. */
+static kafka_err_t txn_produce(run_t *r, const char *key, size_t klen, const char *value, size_t vlen, char *errstr,
+                               size_t errstr_size) {
+    kafka_produce_msg_t m = {key, (int32_t)klen, value, value ? (int32_t)vlen : -1, NULL, 0, 0};
+    kafka_err_t err;
+    while ((err = kafka_producer_produce(r->p, r->rc.checkpoint_topic, KAFKA_PARTITION_ANY, &m, NULL, errstr,
+                                         errstr_size)) &&
+           err != KAFKA_ERR__STATE && kafka_err_retriable(err) &&
+           kafka_producer_txn_error_class(r->p) != KAFKA_TXN_ERROR_FATAL && !agent_stopping()) {
+        if (err != KAFKA_ERR__QUEUE_FULL && err != KAFKA_ERR__TIMED_OUT) {
+            struct timespec ts = {0, 100000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return err;
+}
+
+/* The checkpoints of the transaction: tombstones first (a reused inode's new
+ * checkpoint must win), then one record per file read or new in it. */
+static kafka_err_t txn_checkpoints(run_t *r, char *errstr, size_t errstr_size) {
+    char key[300], value[1200];
+    kafka_err_t err = KAFKA_OK;
+    for (int i = 0; i < r->ntomb && !err; i++) {
+        size_t kl = run_ckpt_key(key, sizeof(key), r->rc.agent_id, r->tomb[i].dev, r->tomb[i].ino);
+        err = txn_produce(r, key, kl, NULL, 0, errstr, errstr_size);
+    }
+    for (tfile_t *f = r->files; f && !err; f = f->next) {
+        if (f->input->is_stdin || (!f->ckpt_new && f->read_off == f->acked_off))
+            continue;
+        run_ckpt_t c = {(unsigned long long)f->dev, (unsigned long long)f->ino, f->fp, f->fp_len, f->read_off, ""};
+        snprintf(c.path, sizeof(c.path), "%s", f->path);
+        size_t kl = run_ckpt_key(key, sizeof(key), r->rc.agent_id, c.dev, c.ino);
+        size_t vl = run_ckpt_value(value, sizeof(value), &c);
+        err = txn_produce(r, key, kl, value, vl, errstr, errstr_size);
+    }
+    return err;
+}
+
+/* Retries a transactional call that failed RETRIABLE (a timeout: Kafka slow or away)
+ * until it is done; when stopping, for 30 s at most. */
+static kafka_err_t txn_retry(run_t *r, bool commit, char *errstr, size_t errstr_size) {
+    int64_t t0 = mono_ms();
+    kafka_err_t err;
+    for (;;) {
+        err = commit ? kafka_producer_commit_transaction(r->p, 1000, errstr, errstr_size)
+                     : kafka_producer_abort_transaction(r->p, 1000, errstr, errstr_size);
+        if (!err || kafka_producer_txn_error_class(r->p) != KAFKA_TXN_ERROR_RETRIABLE)
+            return err;
+        if (agent_stopping() && mono_ms() - t0 > 30000)
+            return err;
+        agent_notify_watchdog(mono_ms());
+    }
+}
+
+/* Ends the transaction under way: its checkpoints are produced into it, then it is
+ * committed, and each file's committed checkpoint moves to where its reading is. A
+ * transaction that cannot commit (a failed message, an abortable error) is aborted and
+ * every file goes back to its committed checkpoint: its lines are read again into the
+ * next transaction, so nothing is lost and, the aborted copy being invisible to
+ * read_committed readers, nothing is doubled. Then the next transaction begins (unless
+ * last). AGENT_OK, or AGENT_FAIL when fenced or when Kafka stayed away past the stop's
+ * 30 s (the transaction is left open: the next start aborts it). */
+static int txn_end(run_t *r, bool last) {
+    char errstr[700] = "";
+    kafka_err_t err = KAFKA_OK;
+    bool commit = !r->txn_failed;
+    if (commit && (err = txn_checkpoints(r, errstr, sizeof(errstr))))
+        commit = false;
+    if (commit && !(err = txn_retry(r, true, errstr, sizeof(errstr)))) {
+        for (tfile_t *f = r->files; f; f = f->next) {
+            f->acked_off = f->read_off;
+            f->ckpt_new = false;
+        }
+        r->ntomb = 0;
+        atomic_fetch_add(&r->committed, r->txn_lines);
+        atomic_fetch_add(&r->txns, 1);
+    } else {
+        kafka_txn_error_class_t cls = kafka_producer_txn_error_class(r->p);
+        if (cls == KAFKA_TXN_ERROR_FATAL)
+            return fenced(r, errstr);
+        if (cls == KAFKA_TXN_ERROR_RETRIABLE) {
+            agent_err(r->ctx, "stopping with the transaction open (its lines are sent again by the next start): %s",
+                      errstr);
+            return AGENT_FAIL;
+        }
+        char why[700];
+        snprintf(why, sizeof(why), "%s", errstr[0] ? errstr : "a produce of it failed");
+        if ((err = txn_retry(r, false, errstr, sizeof(errstr)))) {
+            if (kafka_producer_txn_error_class(r->p) == KAFKA_TXN_ERROR_FATAL)
+                return fenced(r, errstr);
+            agent_err(r->ctx, "cannot abort the transaction: %s", errstr);
+            return AGENT_FAIL;
+        }
+        char n[24];
+        snprintf(n, sizeof(n), "%lld", (long long)r->txn_lines);
+        agent_log(r->ctx, AGENT_LOG_WARNING, true, (const char *[]){"lines", n, "error", why, NULL},
+                  "transaction aborted (%s); its %s lines are read again", why, n);
+        for (tfile_t *f = r->files; f; f = f->next)
+            f->read_off = f->acked_off;
+        atomic_fetch_add(&r->aborts, 1);
+    }
+    r->txn_lines = r->txn_bytes = 0;
+    r->txn_full = r->txn_failed = false;
+    r->txn_start = mono_ms();
+    if (last)
+        return AGENT_OK;
+    if ((err = kafka_producer_begin_transaction(r->p, errstr, sizeof(errstr)))) {
+        agent_err(r->ctx, "begin_transaction: %s", errstr);
+        return AGENT_FAIL;
+    }
+    return AGENT_OK;
+}
+
 /* ---- files ---- */
 
 static tfile_t *track(run_t *r, run_input_t *in, const char *path, int fd, const struct stat *st, int64_t start) {
@@ -317,6 +484,7 @@ static tfile_t *track(run_t *r, run_input_t *in, const char *path, int fd, const
     f->read_off = f->acked_off = start;
     f->lineno_exact = start == 0;
     f->seen = true;
+    f->ckpt_new = true;
     f->next = r->files;
     r->files = f;
     r->dirty = true;
@@ -324,7 +492,7 @@ static tfile_t *track(run_t *r, run_input_t *in, const char *path, int fd, const
 }
 
 /* A checkpoint for this open file (same device, inode and fingerprint), or NULL. */
-static const ckpt_t *ckpt_find(const ckpt_t *cp, int n, int fd, const struct stat *st) {
+static const run_ckpt_t *ckpt_find(const run_ckpt_t *cp, int n, int fd, const struct stat *st) {
     for (int i = 0; i < n; i++) {
         if (cp[i].dev != (unsigned long long)st->st_dev || cp[i].ino != (unsigned long long)st->st_ino)
             continue;
@@ -338,7 +506,7 @@ static const ckpt_t *ckpt_find(const ckpt_t *cp, int n, int fd, const struct sta
 /* Scans the globs: new files are tracked (from their checkpoint, or per start= when
  * first seen at startup, else from 0), files whose path now names another inode are
  * marked rotated. */
-static void scan(run_t *r, const ckpt_t *cp, int ncp, bool startup) {
+static void scan(run_t *r, const run_ckpt_t *cp, int ncp, bool startup) {
     for (tfile_t *f = r->files; f; f = f->next)
         f->seen = false;
     for (int i = 0; i < r->rc.ninputs; i++) {
@@ -367,9 +535,11 @@ static void scan(run_t *r, const ckpt_t *cp, int ncp, bool startup) {
                 agent_err(r->ctx, "%s: %s", g.gl_pathv[k], strerror(errno));
                 continue;
             }
-            const ckpt_t *c = ckpt_find(cp, ncp, fd, &st);
+            const run_ckpt_t *c = ckpt_find(cp, ncp, fd, &st);
             int64_t start = c ? (c->off <= st.st_size ? c->off : 0) : startup && in->start_end ? st.st_size : 0;
-            track(r, in, g.gl_pathv[k], fd, &st, start);
+            tfile_t *f = track(r, in, g.gl_pathv[k], fd, &st, start);
+            if (f && c && c->off == start)
+                f->ckpt_new = false; /* its checkpoint says so already */
         }
         globfree(&g);
     }
@@ -414,8 +584,10 @@ static void scan(run_t *r, const ckpt_t *cp, int ncp, bool startup) {
                 }
                 if (in) {
                     tfile_t *f = track(r, in, p, fd, &st, cp[i].off <= st.st_size ? cp[i].off : 0);
-                    if (f)
+                    if (f) {
                         f->rotated = true;
+                        f->ckpt_new = f->acked_off != cp[i].off;
+                    }
                     fd = -1;
                 }
             }
@@ -442,7 +614,7 @@ static int send_line(run_t *r, tfile_t *f, const char *line, size_t len, int64_t
             m.value_len = (int32_t)(len - (size_t)(d - line) - in->delim_len);
         }
     }
-    inflight_t *e = calloc(1, sizeof(*e));
+    inflight_t *e = r->eos ? NULL : calloc(1, sizeof(*e));
     if (e) {
         e->file = f;
         e->end = end;
@@ -475,7 +647,16 @@ static int send_line(run_t *r, tfile_t *f, const char *line, size_t len, int64_t
     if (err && e)
         atomic_fetch_sub_explicit(&r->queue_bytes, e->len, memory_order_relaxed); /* no report follows */
     if (err && agent_stopping() && err != KAFKA_ERR__MSG_TOO_LARGE)
-        return AGENT_OK; /* stopping while waiting: not sent; its entry keeps the checkpoint before it */
+        return SEND_HELD; /* stopping while waiting: not sent; its entry keeps the checkpoint before it */
+    if (err && r->eos && err != KAFKA_ERR__MSG_TOO_LARGE) {
+        kafka_txn_error_class_t cls = kafka_producer_txn_error_class(r->p);
+        if (cls == KAFKA_TXN_ERROR_FATAL)
+            return fenced(r, errstr);
+        if (cls == KAFKA_TXN_ERROR_ABORTABLE || err == KAFKA_ERR__STATE) {
+            r->txn_failed = true; /* aborted, then read again from the committed checkpoints */
+            return SEND_HELD;
+        }
+    }
     if (err == KAFKA_ERR__MSG_TOO_LARGE) {
         atomic_fetch_add(&r->oversize, 1);
         const char *fields[] = {"file", f->path, "topic", f->input->topic, "error", errstr, NULL};
@@ -487,7 +668,9 @@ static int send_line(run_t *r, tfile_t *f, const char *line, size_t len, int64_t
                       f->path, (long long)end, len, errstr);
         if (e)
             atomic_store(&e->state, 1); /* skipped: the checkpoint may pass it */
-        return in->oversize_fail ? AGENT_FAIL : AGENT_OK;
+        if (in->oversize_fail)
+            return AGENT_FAIL;
+        return r->eos && r->txn_failed ? SEND_HELD : AGENT_OK;
     }
     if (err) {
         agent_log(r->ctx, AGENT_LOG_ERR, true, (const char *[]){"file", f->path, "topic", f->input->topic, "error", errstr, NULL},
@@ -506,6 +689,12 @@ static int send_line(run_t *r, tfile_t *f, const char *line, size_t len, int64_t
         atomic_fetch_add_explicit(&is->bytes, (long long)len, memory_order_relaxed);
     }
     r->progress = true;
+    if (r->eos) {
+        r->txn_lines++;
+        r->txn_bytes += (int64_t)len;
+        if (r->txn_lines >= r->txn_max_lines || r->txn_bytes >= r->txn_max_bytes)
+            r->txn_full = true;
+    }
     return AGENT_OK;
 }
 
@@ -513,10 +702,15 @@ static int send_line(run_t *r, tfile_t *f, const char *line, size_t len, int64_t
 static int read_file(run_t *r, tfile_t *f) {
     struct stat st;
     if (fstat(f->fd, &st) == 0 && st.st_size < f->read_off) {
-        /* Truncated in place (copytruncate): start again at 0, a new generation. */
+        /* Truncated in place (copytruncate): start again at 0, a new generation, a new
+         * fingerprint (a checkpoint must not name the content that is gone). */
         f->read_off = 0;
         f->acked_off = 0;
         f->gen++;
+        f->ckpt_new = true;
+        f->fp_len = fingerprint(f->fd, FP_MAX, &f->fp);
+        if (f->fp_len < 0)
+            f->fp_len = 0;
         f->lineno = 0;
         f->lineno_exact = true;
         r->dirty = true;
@@ -527,7 +721,7 @@ static int read_file(run_t *r, tfile_t *f) {
             f->fp_len = n;
     }
     int64_t limit = (int64_t)kafka_conf_int(r->ctx->conf, KAFKA_CONF_MESSAGE_MAX_BYTES) + 1;
-    for (int rounds = 0; rounds < 64 && !agent_stopping(); rounds++) {
+    for (int rounds = 0; rounds < 64 && !agent_stopping() && !r->txn_full && !r->txn_failed; rounds++) {
         ssize_t n = pread(f->fd, r->buf, r->bufsize, f->read_off);
         if (n <= 0)
             return AGENT_OK;
@@ -535,9 +729,15 @@ static int read_file(run_t *r, tfile_t *f) {
         for (size_t i = 0; i < (size_t)n; i++) {
             if (r->buf[i] != '\n')
                 continue;
-            if (agent_stopping())
-                return AGENT_OK; /* the rest stays unsent, after the checkpoint */
-            int rc = send_line(r, f, r->buf + start, i - start, f->read_off + (int64_t)i + 1);
+            /* Stopping, or the transaction must end first: the rest stays unsent, after
+             * read_off (exact: the end of the last line sent). */
+            int rc = agent_stopping() || r->txn_full || r->txn_failed
+                         ? SEND_HELD
+                         : send_line(r, f, r->buf + start, i - start, f->read_off + (int64_t)i + 1);
+            if (rc == SEND_HELD) {
+                f->read_off += (int64_t)start;
+                return AGENT_OK;
+            }
             if (rc != AGENT_OK)
                 return rc;
             start = i + 1;
@@ -554,6 +754,8 @@ static int read_file(run_t *r, tfile_t *f) {
                 }
             }
             int rc = send_line(r, f, r->buf, r->bufsize, f->read_off + (int64_t)r->bufsize);
+            if (rc == SEND_HELD)
+                return AGENT_OK;
             f->read_off += (int64_t)r->bufsize; /* the rest of that line follows as its own */
             if (rc != AGENT_OK)
                 return rc;
@@ -567,6 +769,8 @@ static int read_file(run_t *r, tfile_t *f) {
              * the file is rotated away and read to its end. */
             if (f->rotated) {
                 int rc = send_line(r, f, r->buf + start, (size_t)n - start, f->read_off + (int64_t)((size_t)n - start));
+                if (rc == SEND_HELD)
+                    return AGENT_OK;
                 f->read_off += (int64_t)((size_t)n - start);
                 return rc;
             }
@@ -603,14 +807,14 @@ static int read_stdin(run_t *r, tfile_t *f, stdin_buf_t *in) {
         in->open = false;
         int rc = in->len ? send_line(r, f, in->buf, in->len, 0) : AGENT_OK;
         in->len = 0;
-        return rc;
+        return rc == SEND_HELD ? AGENT_OK : rc;
     }
     in->len += (size_t)n;
     size_t start = 0;
     for (char *nl; (nl = memchr(in->buf + start, '\n', in->len - start));) {
         int rc = send_line(r, f, in->buf + start, (size_t)(nl - (in->buf + start)), 0);
         start = (size_t)(nl - in->buf) + 1;
-        if (rc != AGENT_OK)
+        if (rc != AGENT_OK && rc != SEND_HELD) /* stdin has no checkpoint: a held line is dropped */
             return rc;
     }
     memmove(in->buf, in->buf + start, in->len - start);
@@ -623,7 +827,10 @@ static void reap(run_t *r) {
     for (tfile_t **pp = &r->files; *pp;) {
         tfile_t *f = *pp;
         struct stat st;
-        if (f->rotated && !f->head && fstat(f->fd, &st) == 0 && f->read_off >= st.st_size) {
+        if (f->rotated && !f->head && fstat(f->fd, &st) == 0 && f->read_off >= st.st_size &&
+            (!r->eos || (f->acked_off == f->read_off && !f->ckpt_new))) {
+            if (r->eos)
+                forget(r, f);
             *pp = f->next;
             close(f->fd);
             free(f);
@@ -646,13 +853,37 @@ static void stats(run_t *r, FILE *out, bool json) {
     }
     long long delivered = atomic_load(&r->delivered), failed = atomic_load(&r->failed);
     long long oversize = atomic_load(&r->oversize);
-    if (json)
+    long long committed = atomic_load(&r->committed), txns = atomic_load(&r->txns), aborts = atomic_load(&r->aborts);
+    if (json && r->eos)
+        fprintf(out,
+                "{\"lines_read\":%lld,\"bytes\":%lld,\"delivered\":%lld,\"failed\":%lld,\"retried\":%lld,"
+                "\"in_flight\":%lld,\"oversize_skipped\":%lld,\"files\":%d,\"lag_bytes\":%lld,"
+                "\"committed\":%lld,\"transactions\":%lld,\"aborted\":%lld}\n",
+                lines, bytes, delivered, failed, (long long)st.retries, (long long)st.outstanding, oversize, nfiles,
+                lag, committed, txns, aborts);
+    else if (json)
         fprintf(out,
                 "{\"lines_read\":%lld,\"bytes\":%lld,\"delivered\":%lld,\"failed\":%lld,\"retried\":%lld,"
                 "\"in_flight\":%lld,\"oversize_skipped\":%lld,\"files\":%d,\"lag_bytes\":%lld}\n",
                 lines, bytes, delivered, failed, (long long)st.retries, (long long)st.outstanding, oversize, nfiles,
                 lag);
-    else {
+    else if (r->eos) {
+        char line[400];
+        snprintf(line, sizeof(line),
+                 "lines read %lld, bytes %lld, delivered %lld, committed %lld in %lld transactions, aborted %lld, "
+                 "retried %lld, in flight %lld, oversize skipped %lld, lag %lld bytes",
+                 lines, bytes, delivered, committed, txns, aborts, (long long)st.retries, (long long)st.outstanding,
+                 oversize, lag);
+        char s[6][24];
+        long long v[] = {lines, bytes, delivered, committed, txns, aborts};
+        for (int i = 0; i < 6; i++)
+            snprintf(s[i], sizeof(s[i]), "%lld", v[i]);
+        agent_log(r->ctx, AGENT_LOG_INFO, true,
+                  (const char *[]){"lines_read", s[0], "bytes", s[1], "delivered", s[2], "committed", s[3],
+                                   "transactions", s[4], "aborted", s[5], NULL},
+                  "%s", line);
+        agent_notify_status(line);
+    } else {
         long long v[] = {lines, bytes, delivered, failed, (long long)st.retries, (long long)st.outstanding, oversize, lag};
         char s[8][24];
         for (int i = 0; i < 8; i++)
@@ -700,6 +931,14 @@ static void collect(agent_page_t *pg, void *arg) {
     agent_page_metric(pg, "kafka_agent_queue_bytes", "gauge",
                       "Key and value bytes of the messages produced and not reported yet",
                       atomic_load(&r->queue_bytes));
+    if (r->eos) {
+        agent_page_metric(pg, "kafka_agent_lines_committed_total", "counter",
+                          "Lines in committed transactions (exactly-once)", atomic_load(&r->committed));
+        agent_page_metric(pg, "kafka_agent_transactions_committed_total", "counter",
+                          "Transactions committed (exactly-once)", atomic_load(&r->txns));
+        agent_page_metric(pg, "kafka_agent_transactions_aborted_total", "counter",
+                          "Transactions aborted, their lines read again (exactly-once)", atomic_load(&r->aborts));
+    }
     agent_metrics_producer(pg, r->p);
 }
 
@@ -721,12 +960,6 @@ static void write_stats_file(run_t *r) {
     stats(r, f, true);
     if (fclose(f) == 0)
         rename(tmp, r->rc.stats_file);
-}
-
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int agent_run(agent_ctx_t *ctx) {
@@ -757,10 +990,22 @@ int agent_run(agent_ctx_t *ctx) {
         kafka_conf_set(ctx->conf, "delivery.timeout.ms", "2147483647", ign, sizeof(ign));
     if (!r->rc.queue_full_timeout_set) /* a blocked produce looks at signals this often */
         kafka_conf_set(ctx->conf, "queue.full.timeout.ms", "500", ign, sizeof(ign));
+    r->eos = r->rc.exactly_once;
+    if (r->eos) {
+        snprintf(r->txn_id, sizeof(r->txn_id), "%s%s", RUN_TXN_ID_PREFIX, r->rc.agent_id);
+        kafka_conf_set(ctx->conf, "transactional.id", r->txn_id, ign, sizeof(ign));
+        r->txn_max_lines = kafka_conf_int(ctx->conf, KAFKA_CONF_QUEUE_BUFFERING_MAX_MESSAGES);
+        r->txn_max_bytes = kafka_conf_int(ctx->conf, KAFKA_CONF_QUEUE_BUFFERING_MAX_KBYTES) * 1024;
+    }
     int rc = agent_brokers(ctx);
     if (rc != AGENT_OK) {
         free(r);
         return rc;
+    }
+    if (r->eos && !run_ckpt_topic_ensure(ctx->conf, r->rc.checkpoint_topic, errstr, sizeof(errstr))) {
+        agent_err(ctx, "%s", errstr);
+        free(r);
+        return AGENT_FAIL;
     }
     if (!(r->p = kafka_producer_new(ctx->conf, errstr, sizeof(errstr)))) {
         agent_err(ctx, "%s", errstr);
@@ -780,8 +1025,33 @@ int agent_run(agent_ctx_t *ctx) {
     }
     r->bufsize = READ_CHUNK;
     r->buf = malloc(r->bufsize);
-    ckpt_t *cp = NULL;
-    int ncp = ckpt_load(r->rc.data_dir, &cp);
+    run_ckpt_t *cp = NULL;
+    int ncp = 0;
+    if (r->eos) {
+        /* InitProducerId first: it fences an older instance and aborts what it left open,
+         * so the checkpoints read after it are final. */
+        kafka_err_t err;
+        while ((err = kafka_producer_init_transactions(r->p, 10000, errstr, sizeof(errstr))) &&
+               kafka_producer_txn_error_class(r->p) == KAFKA_TXN_ERROR_RETRIABLE && !agent_stopping())
+            agent_log(ctx, AGENT_LOG_WARNING, false, (const char *[]){"error", errstr, NULL}, "%s (retrying)", errstr);
+        bool loaded = !err && run_ckpt_topic_load(ctx->conf, r->rc.checkpoint_topic, r->rc.agent_id, 60000, &cp,
+                                                  &ncp, errstr, sizeof(errstr));
+        if (loaded)
+            err = kafka_producer_begin_transaction(r->p, errstr, sizeof(errstr));
+        if (!loaded || err) {
+            if (err && kafka_producer_txn_error_class(r->p) == KAFKA_TXN_ERROR_FATAL)
+                fenced(r, errstr);
+            else
+                agent_err(ctx, "%s", errstr);
+            agent_metrics_stop(metrics);
+            kafka_producer_destroy(r->p);
+            free(r);
+            return AGENT_FAIL;
+        }
+        r->txn_start = mono_ms();
+    } else {
+        ncp = run_ckpt_load_file(r->rc.data_dir, &cp);
+    }
     scan(r, cp, ncp, true);
     free(cp);
     tfile_t *stdin_file = NULL;
@@ -805,6 +1075,12 @@ int agent_run(agent_ctx_t *ctx) {
             if (!run_conf_load(config, &nrc, ctx->conf, errstr, sizeof(errstr))) {
                 agent_log(ctx, AGENT_LOG_WARNING, false, (const char *[]){"config", config, NULL},
                           "%s (reload ignored)", errstr);
+            } else if (nrc.exactly_once != r->rc.exactly_once || strcmp(nrc.agent_id, r->rc.agent_id) ||
+                       strcmp(nrc.checkpoint_topic, r->rc.checkpoint_topic)) {
+                agent_log(ctx, AGENT_LOG_WARNING, false, (const char *[]){"config", config, NULL},
+                          "%s: delivery.guarantee, agent.id and checkpoint.topic change only with a restart "
+                          "(reload ignored)",
+                          config);
             } else {
                 /* Inputs are matched by name; tracked files keep their input's new settings. */
                 for (tfile_t *f = r->files; f; f = f->next) {
@@ -828,7 +1104,7 @@ int agent_run(agent_ctx_t *ctx) {
             scan(r, NULL, 0, false);
             last_scan = now;
         }
-        for (tfile_t *f = r->files; f && rc == AGENT_OK; f = f->next)
+        for (tfile_t *f = r->files; f && rc == AGENT_OK && !r->txn_full && !r->txn_failed; f = f->next)
             if (f != stdin_file)
                 rc = read_file(r, f);
         if (sin.open && rc == AGENT_OK) {
@@ -842,14 +1118,20 @@ int agent_run(agent_ctx_t *ctx) {
                 continue;
             }
         }
-        if (advance(r)) {
+        if (!r->eos && advance(r)) {
             agent_log(ctx, AGENT_LOG_ERR, true, (const char *[]){"error", r->first_err, NULL},
                       "a delivery failed (%s); stopping with the checkpoint before it", r->first_err);
             rc = AGENT_FAIL;
         }
-        reap(r);
         now = mono_ms();
-        if (r->dirty && now - last_ckpt >= 200) {
+        if (r->eos && rc == AGENT_OK &&
+            (r->txn_full || r->txn_failed || (now - r->txn_start >= r->rc.txn_interval_ms && txn_has_work(r)))) {
+            rc = txn_end(r, false);
+            if (rc == AGENT_OK)
+                r->progress = true; /* go on reading at once */
+        }
+        reap(r);
+        if (!r->eos && r->dirty && now - last_ckpt >= 200) {
             ckpt_save(r);
             last_ckpt = now;
         }
@@ -870,13 +1152,19 @@ int agent_run(agent_ctx_t *ctx) {
     }
     /* Stop: flush what was read, then the checkpoints over what Kafka acknowledged. */
     agent_notify_stopping();
-    kafka_producer_flush(r->p, 30000, NULL, 0);
-    if (advance(r) && rc == AGENT_OK) {
-        agent_log(ctx, AGENT_LOG_ERR, true, (const char *[]){"error", r->first_err, NULL}, "a delivery failed (%s)",
-                  r->first_err);
-        rc = AGENT_FAIL;
+    if (r->eos) {
+        /* What was read goes in a last transaction; fenced or failed: nothing more. */
+        if (rc == AGENT_OK)
+            rc = txn_end(r, true);
+    } else {
+        kafka_producer_flush(r->p, 30000, NULL, 0);
+        if (advance(r) && rc == AGENT_OK) {
+            agent_log(ctx, AGENT_LOG_ERR, true, (const char *[]){"error", r->first_err, NULL},
+                      "a delivery failed (%s)", r->first_err);
+            rc = AGENT_FAIL;
+        }
+        ckpt_save(r);
     }
-    ckpt_save(r);
     stats(r, stderr, false);
     write_stats_file(r);
     agent_metrics_stop(metrics);
@@ -895,6 +1183,7 @@ int agent_run(agent_ctx_t *ctx) {
     }
     free(sin.buf);
     free(r->buf);
+    free(r->tomb);
     free(r);
     return rc;
 }

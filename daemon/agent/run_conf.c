@@ -76,6 +76,8 @@ bool run_conf_load(const char *path, run_conf_t *rc, kafka_conf_t *conf, char *e
     snprintf(rc->path, sizeof(rc->path), "%s", path);
     rc->stats_interval_ms = 10000;
     rc->healthz_stall_ms = 60000;
+    rc->txn_interval_ms = 100;
+    snprintf(rc->checkpoint_topic, sizeof(rc->checkpoint_topic), "%s", RUN_CHECKPOINT_TOPIC);
     FILE *f = fopen(path, "r");
     if (!f)
         return bad(errstr, size, path, "cannot read: %s", strerror(errno));
@@ -141,6 +143,24 @@ bool run_conf_load(const char *path, run_conf_t *rc, kafka_conf_t *conf, char *e
                 else if (stat(val, &st) != 0 || !S_ISDIR(st.st_mode) || access(val, W_OK | X_OK) != 0)
                     ok = bad(errstr, size, where, "data.dir=%s: not a writable directory%s%s", val,
                              errno ? ": " : "", errno ? strerror(errno) : "");
+            } else if (strcmp(key, "delivery.guarantee") == 0) {
+                if (strcmp(val, "at-least-once") && strcmp(val, "exactly-once"))
+                    ok = bad(errstr, size, where, "delivery.guarantee=%s: at-least-once or exactly-once", val);
+                rc->exactly_once = strcmp(val, "exactly-once") == 0;
+            } else if (strcmp(key, "agent.id") == 0) {
+                if (!*val || strspn(val, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+                                 strlen(val) || !copy(rc->agent_id, sizeof(rc->agent_id), val))
+                    ok = bad(errstr, size, where, "agent.id=%s: 1..127 of [A-Za-z0-9._-] expected", val);
+            } else if (strcmp(key, "checkpoint.topic") == 0) {
+                if (!*val || strspn(val, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+                                 strlen(val) || !copy(rc->checkpoint_topic, sizeof(rc->checkpoint_topic), val))
+                    ok = bad(errstr, size, where, "checkpoint.topic=%s: a topic name is expected", val);
+            } else if (strcmp(key, "transaction.interval.ms") == 0) {
+                if (!agent_parse_i64(val, 1, 3600000, &rc->txn_interval_ms))
+                    ok = bad(errstr, size, where, "transaction.interval.ms=%s: 1..3600000 expected", val);
+            } else if (strcmp(key, "transactional.id") == 0) {
+                ok = bad(errstr, size, where,
+                         "transactional.id: run derives it from agent.id (\"" RUN_TXN_ID_PREFIX "\" + agent.id); set agent.id");
             } else if (strcmp(key, "stats.interval.ms") == 0) {
                 if (!agent_parse_i64(val, 0, 86400000, &rc->stats_interval_ms))
                     ok = bad(errstr, size, where, "stats.interval.ms=%s: 0..86400000 expected", val);
@@ -200,7 +220,10 @@ bool run_conf_load(const char *path, run_conf_t *rc, kafka_conf_t *conf, char *e
         ok = check_input(rc, in, errstr, size);
     if (!ok)
         return false;
-    if (!rc->data_dir[0])
+    if (rc->exactly_once && !rc->agent_id[0])
+        return bad(errstr, size, path,
+                   "delivery.guarantee=exactly-once needs agent.id= (the transactional.id and the checkpoints' key)");
+    if (!rc->data_dir[0] && !rc->exactly_once)
         return bad(errstr, size, path, "data.dir= is missing (the directory for checkpoints)");
     if (rc->ninputs == 0)
         return bad(errstr, size, path, "no [input.NAME] section");

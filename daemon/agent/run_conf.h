@@ -2,7 +2,12 @@
  *
  *   # Kafka properties at the top level or in [kafka]
  *   bootstrap.servers = 127.0.0.1:9092
- *   data.dir = /var/lib/kafka-agent       # checkpoints (required, must exist)
+ *   data.dir = /var/lib/kafka-agent       # checkpoints (required for at-least-once, must exist)
+ *   delivery.guarantee = at-least-once | exactly-once
+ *   agent.id = web-1                      # exactly-once: required; transactional.id is
+ *                                         # "kafka-agent-" + agent.id
+ *   checkpoint.topic = __kafka_agent_checkpoints   # exactly-once: the checkpoints' topic
+ *   transaction.interval.ms = 100         # exactly-once: a transaction at least this often
  *   stats.interval.ms = 10000             # a stats line on stderr (0: none)
  *   stats.file = /run/kafka-agent.json    # optional JSON stats, replaced atomically
  *   metrics.listen = 127.0.0.1:9464       # optional: GET /metrics and /healthz (metrics.h)
@@ -26,6 +31,8 @@
 #include "kafka/conf.h"
 
 #define RUN_MAX_INPUTS 64
+#define RUN_CHECKPOINT_TOPIC "__kafka_agent_checkpoints" /* checkpoint.topic's default */
+#define RUN_TXN_ID_PREFIX "kafka-agent-"                  /* transactional.id = this + agent.id */
 
 typedef struct run_input_s {
     char name[128];
@@ -42,6 +49,10 @@ typedef struct run_input_s {
 typedef struct run_conf_s {
     char path[1024]; /* the config file */
     char data_dir[1024];
+    bool exactly_once;           /* delivery.guarantee */
+    char agent_id[128];          /* "" when not set */
+    char checkpoint_topic[250];
+    int64_t txn_interval_ms;
     int64_t stats_interval_ms;
     char stats_file[1024];
     char metrics_listen[300];

@@ -13,6 +13,7 @@
 
 #include "core/broker.h"
 #include "core/connection_int.h"
+#include "core/coord.h"
 #include "kafka/consumer.h"
 #include "util/backoff.h"
 
@@ -120,15 +121,6 @@ void kafka__consumer_set_next(kafka_consumer_t *c, const char *topic, int32_t pa
 const char *kafka__consumer_intern(kafka_consumer_t *c, const char *topic);
 const char *kafka__consumer_intern_n(kafka_consumer_t *c, const char *topic, size_t len);
 
-/* ---- FindCoordinator (coord.c) ---- */
-
-/* One FindCoordinator for group on bc: the coordinator's id, host (host_size bytes) and
- * port. *conn_ok false when the connection is out of step (close it). A broker error
- * (COORDINATOR_NOT_AVAILABLE, ...) or an answer without an address: the error with why. */
-/* @thread owner of bc  @locks none */
-kafka_err_t kafka__find_coordinator(kafka__bconn_t *bc, const char *group, int32_t *id, char *host, size_t host_size,
-                                    int *port, bool *conn_ok, char *why, size_t why_size);
-
 /* ---- idle connections (conns.c) ---- */
 
 /* An idle connection to broker_id at host:port, or a new one (NULL with *errp / why). An
@@ -157,6 +149,27 @@ kafka_err_t kafka__list_offsets(kafka__call_t *k, int64_t time, int max_number, 
 kafka_err_t kafka__list_offsets_on(kafka__bconn_t *bc, kafka_consumer_t *c, const char *broker, const char *topic,
                                    int32_t partition, int64_t time, int max_number, int64_t **offsets, size_t *count,
                                    bool *final, bool *broken, char *why, size_t why_size);
+
+/* The offsets of many partitions at once, for an assignment's start: tps[i] with want[i]
+ * (offset BEGINNING or END) asked in one ListOffsets per leader broker; out[i] the
+ * offset, or -1 when it was not asked or not answered (then resolved alone, with the
+ * retries and the error a single partition gets). */
+/* @thread any  @locks c->lock briefly */
+void kafka__list_offsets_batch(kafka_consumer_t *c, const kafka_topic_partition_t *tps, const bool *want, size_t n,
+                               int64_t *out);
+
+/* ---- leader epochs (epochs.c) ---- */
+
+/* One OffsetForLeaderEpoch round trip on bc (the partition's leader, named broker in
+ * why), no retry: where leader epoch `epoch` ended in the log (*end, and in *end_epoch
+ * the largest epoch at or below it the log has; -1 both when the broker does not know
+ * it), with current as CurrentLeaderEpoch. *unsupported when the broker does not speak
+ * the API, *broken when the connection is to be closed. A partition error (FENCED or
+ * UNKNOWN_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER...) is returned with why. */
+/* @thread owner of bc  @locks none */
+kafka_err_t kafka__epoch_end_on(kafka__bconn_t *bc, const char *broker, const char *topic, int32_t partition,
+                                int32_t current, int32_t epoch, int64_t *end, int32_t *end_epoch, bool *unsupported,
+                                bool *broken, char *why, size_t why_size);
 
 /* ---- Fetch (fetch.c) ---- */
 

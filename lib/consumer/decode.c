@@ -163,6 +163,7 @@ kafka_err_t kafka__msgset_decode(kafka__msgset_t *s, const uint8_t *records, siz
     scan->next_offset = fetch_offset;
     scan->partial = 0;
     scan->partial_offset = scan->partial_size = -1;
+    scan->last_epoch = -1;
     if (!records || !len)
         return KAFKA_OK;
     txn_filter_t txn;
@@ -187,6 +188,8 @@ kafka_err_t kafka__msgset_decode(kafka__msgset_t *s, const uint8_t *records, siz
             continue;
         }
         advance(scan, rec.offset > b->last_offset ? rec.offset : b->last_offset);
+        if (b->magic == 2)
+            scan->last_epoch = b->partition_leader_epoch;
         if (txn_drop(&txn, b, &rec) || b->control || rec.offset < fetch_offset)
             continue;
         err = add_record(s, &rec, b->codec != KAFKA_COMPRESSION_NONE);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "consumer/fsession.h"
 #include "consumer/loop.h"
 #include "consumer/outcome.h"
 #include "core/log.h"
@@ -23,6 +24,7 @@ struct kafka__fetcher_s {
     pthread_t thread;
     kafka__broker_t broker; /* its connection (broker.bc), reconnect backoff, log state */
     int fd;                 /* broker.bc's socket while open, for kafka__fetcher_interrupt (loop->lock) */
+    kafka__fsession_t fs;   /* the fetch session on broker.bc (the fetcher's thread only) */
 };
 
 /* One partition in a request, and what the response said of it. */
@@ -32,6 +34,7 @@ typedef struct entry_s {
     int32_t partition;
     int64_t offset;
     uint64_t epoch;
+    int32_t leader_epoch; /* lp's when picked: CurrentLeaderEpoch */
     kafka_err_t err;
     kafka__msgset_t *set;
     kafka__scan_t scan;
@@ -44,6 +47,7 @@ typedef struct batch_s {
     size_t n, cap;
     int16_t version;
     bool short_wait; /* only caught-up partitions while others wait for room */
+    bool incremental; /* sent within a fetch session */
 } batch_t;
 
 /* fetch.max.wait.ms cut to this while partitions with data wait for room: the broker
@@ -61,7 +65,8 @@ static int by_topic(const void *a, const void *b) {
 }
 
 /* The partitions to fetch now into b (marked in flight); *wake_ms: when a backed-off
- * one becomes due (or -1). A partition waiting for auto.offset.reset into *reset. */
+ * one becomes due (or -1). A partition waiting for auto.offset.reset or for its
+ * validation after a leader epoch change into *reset. */
 static void pick(kafka__fetcher_t *f, batch_t *b, kafka__lpart_t **reset, int64_t *wake_ms) {
     kafka__loop_t *loop = f->loop;
     int64_t now = kafka__now_ms();
@@ -79,7 +84,7 @@ static void pick(kafka__fetcher_t *f, batch_t *b, kafka__lpart_t **reset, int64_
                 *wake_ms = lp->not_before_ms;
             continue;
         }
-        if (lp->state == LP_RESET) {
+        if (lp->state == LP_RESET || lp->state == LP_VALIDATE) {
             if (!*reset)
                 *reset = lp;
             continue;
@@ -103,6 +108,7 @@ static void pick(kafka__fetcher_t *f, batch_t *b, kafka__lpart_t **reset, int64_
         e->partition = lp->partition;
         e->offset = lp->fetch_offset;
         e->epoch = lp->epoch;
+        e->leader_epoch = lp->leader_epoch;
         e->high_watermark = e->log_start = -1;
         lp->in_flight = true;
     }
@@ -128,6 +134,8 @@ static void on_state(kafka__broker_t *b, kafka__bconn_t *bc, kafka_err_t err, co
     pthread_mutex_lock(&f->loop->lock);
     bool was_up = f->fd >= 0;
     f->fd = bc ? kafka_io_fd(bc->io) : -1;
+    if (bc) /* a session lives as long as its connection */
+        kafka__fsession_reset(&f->fs, false);
     if (bc)
         f->loop->st.connects++;
     else if (was_up && err != KAFKA_ERR__DESTROYED)
@@ -172,12 +180,31 @@ static kafka_err_t connect_broker(kafka__fetcher_t *f, char *why, size_t why_siz
     return f->broker.err ? f->broker.err : KAFKA_ERR__TRANSPORT;
 }
 
+/* topic/partition against e's, in by_topic's order. */
+static int cmp_entry(const kafka_str_t *topic, int32_t partition, const entry_t *e) {
+    size_t len = topic->len > 0 ? (size_t)topic->len : 0;
+    int r = strncmp(topic->str ? topic->str : "", e->topic, len);
+    if (!r && e->topic[len])
+        r = -1;
+    return r ? r : (partition > e->partition) - (partition < e->partition);
+}
+
+/* The entry of a partition of the answer: at hint when the answer keeps the request's
+ * order, else by binary search (b is sorted). */
 static entry_t *find_entry(batch_t *b, size_t hint, const kafka_str_t *topic, int32_t partition) {
     if (hint < b->n && b->e[hint].partition == partition && kafka_str_eq(*topic, b->e[hint].topic))
         return &b->e[hint];
-    for (size_t i = 0; i < b->n; i++)
-        if (b->e[i].partition == partition && kafka_str_eq(*topic, b->e[i].topic))
-            return &b->e[i];
+    size_t lo = 0, hi = b->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int r = cmp_entry(topic, partition, &b->e[mid]);
+        if (!r)
+            return &b->e[mid];
+        if (r < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
     return NULL;
 }
 
@@ -191,6 +218,12 @@ static void take_partition(kafka__fetcher_t *f, entry_t *e, const kafka_fetch_re
                            kafka__frame_t *frame, int16_t version) {
     kafka_consumer_t *c = f->loop->c;
     e->high_watermark = pr->high_watermark;
+    /* read_committed reads up to the last stable offset: that is its end (as Java's
+     * endOffsets and lag), or a reader waiting for the high watermark would wait for an
+     * open transaction. */
+    if (c->isolation_level == KAFKA_ISOLATION_READ_COMMITTED && pr->last_stable_offset >= 0 &&
+        pr->last_stable_offset < pr->high_watermark)
+        e->high_watermark = pr->last_stable_offset;
     e->log_start = pr->log_start_offset;
     if (pr->error_code) {
         kafka__bconn_note_error(f->broker.bc, KAFKA_API_FETCH, (kafka_err_t)pr->error_code);
@@ -216,6 +249,7 @@ static void take_partition(kafka__fetcher_t *f, entry_t *e, const kafka_fetch_re
 static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
     kafka_consumer_t *c = f->loop->c;
     char why[500];
+    b->incremental = false;
     kafka_err_t err = connect_broker(f, why, sizeof(why));
     if (err) {
         for (size_t i = 0; i < b->n; i++) {
@@ -225,12 +259,39 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
         }
         return false;
     }
+    /* The session: an incremental Fetch lists only the partitions added or moved on, and
+     * forgets those no longer picked (held back for room, paused, unassigned, moved). */
+    int16_t version = kafka__bconn_version(f->broker.bc, KAFKA_API_FETCH);
+    kafka_fetch_request_t req;
+    kafka__fetch_request_init(c, &req, f->loop->fetch_max_bytes);
+    bool incremental = kafka__fsession_header(&f->fs, version, &req.session_id, &req.session_epoch);
+    kafka__fspart_t *want = malloc((b->n ? b->n : 1) * sizeof(*want));
+    bool *send = malloc((b->n ? b->n : 1) * sizeof(*send));
+    kafka__fspart_t *forget = NULL;
+    size_t nforget = 0;
+    if (want && send) {
+        for (size_t i = 0; i < b->n; i++) {
+            want[i] = (kafka__fspart_t){b->e[i].topic, b->e[i].partition, b->e[i].offset, b->e[i].leader_epoch};
+            send[i] = true;
+        }
+        if (incremental && !kafka__fsession_diff(&f->fs, want, b->n, send, &forget, &nforget)) {
+            free(want); /* out of memory: reported below */
+            want = NULL;
+        }
+    }
     /* Partitions grouped by topic (b is sorted). */
-    kafka_fetch_request_partition_t *parts = malloc(b->n * sizeof(*parts));
-    kafka_fetch_request_topic_t *topics = malloc(b->n * sizeof(*topics));
-    if (!parts || !topics) {
+    kafka_fetch_request_partition_t *parts = malloc((b->n ? b->n : 1) * sizeof(*parts));
+    kafka_fetch_request_topic_t *topics = malloc((b->n ? b->n : 1) * sizeof(*topics));
+    int32_t *fparts = malloc((nforget ? nforget : 1) * sizeof(*fparts));
+    kafka_fetch_request_forgotten_topic_t *ftopics = malloc((nforget ? nforget : 1) * sizeof(*ftopics));
+    if (!parts || !topics || !want || !send || !fparts || !ftopics) {
         free(parts);
         free(topics);
+        free(want);
+        free(send);
+        free(forget);
+        free(fparts);
+        free(ftopics);
         for (size_t i = 0; i < b->n; i++) {
             b->e[i].err = KAFKA_ERR__NO_MEMORY;
             snprintf(b->e[i].why, sizeof(b->e[i].why), "fetching %s/%d: out of memory", b->e[i].topic,
@@ -238,16 +299,30 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
         }
         return false;
     }
-    int32_t ntopics = 0;
+    int32_t ntopics = 0, nparts = 0;
+    const char *prev = NULL;
     for (size_t i = 0; i < b->n; i++) {
-        parts[i] = (kafka_fetch_request_partition_t){b->e[i].partition, -1, b->e[i].offset, -1, -1,
-                                                      c->max_partition_fetch_bytes};
-        if (i == 0 || strcmp(b->e[i].topic, b->e[i - 1].topic) != 0)
-            topics[ntopics++] = (kafka_fetch_request_topic_t){kafka_str(b->e[i].topic), {&parts[i], 0}};
+        if (!send[i])
+            continue;
+        /* CurrentLeaderEpoch (v9+) fences a fetch with stale metadata; LastFetchedEpoch
+         * stays -1 (DivergingEpoch answers are not read: epochs.c validates instead). */
+        parts[nparts] = (kafka_fetch_request_partition_t){b->e[i].partition, b->e[i].leader_epoch, b->e[i].offset, -1,
+                                                           -1, c->max_partition_fetch_bytes};
+        if (!prev || strcmp(b->e[i].topic, prev) != 0)
+            topics[ntopics++] = (kafka_fetch_request_topic_t){kafka_str(b->e[i].topic), {&parts[nparts], 0}};
+        prev = b->e[i].topic;
         topics[ntopics - 1].partitions.count++;
+        nparts++;
     }
-    kafka_fetch_request_t req;
-    kafka__fetch_request_init(c, &req, f->loop->fetch_max_bytes);
+    int32_t nftopics = 0;
+    for (size_t i = 0; i < nforget; i++) {
+        fparts[i] = forget[i].partition;
+        if (i == 0 || strcmp(forget[i].topic, forget[i - 1].topic) != 0)
+            ftopics[nftopics++] = (kafka_fetch_request_forgotten_topic_t){kafka_str(forget[i].topic), {&fparts[i], 0}};
+        ftopics[nftopics - 1].partitions.count++;
+    }
+    req.forgotten_topics_data.items = ftopics;
+    req.forgotten_topics_data.count = nftopics;
     if (b->short_wait && req.max_wait_ms > SHORT_WAIT_MS)
         req.max_wait_ms = SHORT_WAIT_MS;
     req.topics.items = topics;
@@ -258,6 +333,28 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
     err = kafka__bconn_request(f->broker.bc, KAFKA_API_FETCH, &req, &resp, &arena, &data, &b->version);
     free(parts);
     free(topics);
+    free(forget);
+    free(fparts);
+    free(ftopics);
+    free(send);
+    bool session_lost = false; /* the broker lost or refused the session: fetch again at once, full */
+    if (!err && (resp.error_code == KAFKA_ERR_FETCH_SESSION_ID_NOT_FOUND ||
+                 resp.error_code == KAFKA_ERR_INVALID_FETCH_SESSION_EPOCH)) {
+        kafka__bconn_note_error(f->broker.bc, KAFKA_API_FETCH, (kafka_err_t)resp.error_code);
+        kafka__fsession_reset(&f->fs, resp.error_code == KAFKA_ERR_INVALID_FETCH_SESSION_EPOCH);
+        pthread_mutex_lock(&f->loop->lock);
+        f->loop->st.fetch_session_resets++;
+        pthread_mutex_unlock(&f->loop->lock);
+        session_lost = true;
+    } else if (!err && !resp.error_code && b->version >= 7 && req.session_epoch >= 0) {
+        kafka__fsession_answered(&f->fs, c, want, b->n, req.session_epoch, resp.session_id);
+    } else if (req.session_epoch >= 0) { /* failed: the next Fetch opens a new session */
+        kafka__fsession_reset(&f->fs, !err);
+    }
+    free(want);
+    /* An incremental answer leaves out the partitions with nothing new. */
+    bool partial = incremental || session_lost;
+    b->incremental = incremental;
     kafka__frame_t *frame = NULL;
     if (!err) {
         kafka__broker_ok(&f->broker);
@@ -265,6 +362,11 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
         data = NULL;
         if (!frame)
             err = KAFKA_ERR__NO_MEMORY;
+    }
+    if (session_lost) {
+        kafka__frame_release(frame);
+        kafka__arena_free(&arena);
+        return true; /* every entry: nothing came, fetched again at once */
     }
     if (!err && resp.error_code) {
         err = (kafka_err_t)resp.error_code;
@@ -295,7 +397,7 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
                     take_partition(f, e, &tr->partitions.items[i], frame, b->version);
             }
         }
-        for (size_t i = 0; i < b->n; i++)
+        for (size_t i = 0; i < b->n && !partial; i++)
             if (!b->e[i].set && !b->e[i].err && !b->e[i].why[0]) {
                 /* Left out of the answer (a broker may when fetch.max.bytes is reached). */
                 b->e[i].err = KAFKA_ERR__PARTITION_DOES_NOT_MATCH;
@@ -370,7 +472,8 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
     kafka_consumer_t *c = loop->c;
     lp->in_flight = false;
     loop->st.fetch_errors += e->err != KAFKA_OK;
-    if (lp->removed || lp->epoch != e->epoch) { /* unassigned or moved meanwhile */
+    if (lp->removed || lp->epoch != e->epoch || lp->state != LP_FETCH) {
+        /* unassigned or moved meanwhile, or to be validated first (a new leader epoch) */
         kafka__msgset_free(e->set);
         if (lp->removed)
             kafka__lpart_destroy(lp);
@@ -385,6 +488,8 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
     kafka__fetch_at_t at = fetch_at(f, e, version);
     char why[1000];
     kafka_err_t err;
+    if (!e->err && !e->set) /* left out of an incremental answer: nothing new */
+        return;
     if (!e->err) {
         int64_t next;
         kafka__fetched_t got = kafka__fetch_outcome(e->set, &e->scan, e->offset, &next);
@@ -405,6 +510,8 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
         if (!advance(loop, lp, e->set, next, malloc(sizeof(kafka__lbuf_t)))) {
             kafka__msgset_free(e->set);
             backoff(loop, lp, KAFKA_ERR__NO_MEMORY, "out of memory filing fetched messages");
+        } else if (e->scan.last_epoch >= 0) {
+            lp->last_epoch = e->scan.last_epoch;
         }
         return;
     }
@@ -446,6 +553,7 @@ static void note_skip(kafka__fetcher_t *f, kafka__lpart_t *lp, const char *polic
              "offsets %lld..%lld were not read",
              lp->topic, (int)lp->partition, (long long)lp->oor_offset, f->broker.who, range,
              policy, (long long)to, (long long)lp->oor_offset, (long long)(to - 1));
+    lp->notice_err = KAFKA_ERR__AUTO_OFFSET_RESET;
     if (queued)
         lp->tail->notice = true;
     else
@@ -519,6 +627,84 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     }
 }
 
+/* After a leader epoch change: OffsetForLeaderEpoch on lp's leader for the epoch of the
+ * last batch fetched, lp in flight and the lock released meanwhile. The log still
+ * holding everything up to the fetch offset: fetching goes on. Truncated before it (an
+ * unclean leader election): what waits for poll() of the lost history is dropped, the
+ * position moves back to where the histories part, and poll() reports
+ * KAFKA_ERR__LOG_TRUNCATION once when it had returned lost messages (under
+ * auto.offset.reset=error the partition fails with it instead). A broker without the
+ * API (before 0.11) or an epoch it no longer knows: no check, fetching goes on. */
+static void validate_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
+    kafka__loop_t *loop = f->loop;
+    kafka_consumer_t *c = loop->c;
+    uint64_t epoch = lp->epoch;
+    const char *topic = lp->topic;
+    int32_t partition = lp->partition, current = lp->leader_epoch, last = lp->last_epoch;
+    lp->in_flight = true;
+    pthread_mutex_unlock(&loop->lock);
+    int64_t end = -1;
+    int32_t end_epoch = -1;
+    bool unsupported = false, broken = false;
+    char why[600];
+    kafka_err_t err = connect_broker(f, why, sizeof(why));
+    if (!err) {
+        err = kafka__epoch_end_on(f->broker.bc, f->broker.who, topic, partition, current, last, &end, &end_epoch,
+                                  &unsupported, &broken, why, sizeof(why));
+        if (broken)
+            kafka__broker_down(&f->broker, err, why);
+    }
+    pthread_mutex_lock(&loop->lock);
+    lp->in_flight = false;
+    if (lp->removed) {
+        kafka__lpart_destroy(lp);
+        return;
+    }
+    if (lp->epoch != epoch || lp->state != LP_VALIDATE || err == KAFKA_ERR__DESTROYED)
+        return;
+    if (err && !unsupported) {
+        backoff(loop, lp, err, why);
+        kafka_connection_refresh(c->cluster);
+        return;
+    }
+    lp->state = LP_FETCH;
+    kafka__backoff_reset(&lp->backoff);
+    if (unsupported || end < 0 || end >= lp->fetch_offset) {
+        pthread_cond_broadcast(&loop->work);
+        return;
+    }
+    /* Truncated at `end`, behind what was fetched. */
+    int64_t fetched = lp->fetch_offset, returned = lp->position;
+    char cause[900];
+    snprintf(cause, sizeof(cause),
+             "%s/%d: the log on %s was truncated at offset %lld (leader epoch %d ended there; the consumer had read "
+             "epoch %d up to offset %lld): an unclean leader election lost offsets %lld..%lld",
+             topic, (int)partition, f->broker.who, (long long)end, (int)end_epoch, (int)last, (long long)(fetched - 1),
+             (long long)end, (long long)(fetched - 1));
+    kafka__log(c->conf, KAFKA__LOG_WARNING, "TRUNCATION", NULL, "%s", cause);
+    if (!kafka__fetch_outcome_reset(c, NULL, NULL)) {
+        fail_partition(loop, lp, KAFKA_ERR__LOG_TRUNCATION, cause);
+        return;
+    }
+    kafka__lpart_drop_buffered(loop, lp);
+    loop->st.offset_resets++;
+    lp->fetch_offset = end;
+    lp->epoch++; /* the fetch offset was set other than by a fetch */
+    lp->last_epoch = end_epoch;
+    if (returned > end) {
+        lp->position = end;
+        snprintf(lp->notice, sizeof(lp->notice),
+                 "%.500s; poll() had returned offsets %lld..%lld of the lost history, reading goes on at %lld", cause,
+                 (long long)end, (long long)(returned - 1), (long long)end);
+        lp->notice_err = KAFKA_ERR__LOG_TRUNCATION;
+        lp->notice_due = true;
+        pthread_cond_broadcast(&loop->ready);
+    } else { /* nothing lost was returned: what was dropped unread is fetched again */
+        lp->fetch_offset = lp->position;
+    }
+    pthread_cond_broadcast(&loop->work);
+}
+
 static void *run(void *arg) {
     kafka__fetcher_t *f = arg;
     kafka__loop_t *loop = f->loop;
@@ -531,7 +717,10 @@ static void *run(void *arg) {
         if (reset) { /* first: the others are picked again right after */
             for (size_t i = 0; i < b.n; i++)
                 b.e[i].lp->in_flight = false;
-            reset_partition(f, reset);
+            if (reset->state == LP_VALIDATE)
+                validate_partition(f, reset);
+            else
+                reset_partition(f, reset);
             continue;
         }
         if (!b.n) {
@@ -543,6 +732,7 @@ static void *run(void *arg) {
         bool sent = round_trip(f, &b);
         pthread_mutex_lock(&loop->lock);
         loop->st.fetch_requests += sent;
+        loop->st.fetch_incremental += sent && b.incremental;
         bool refresh = false;
         for (size_t i = 0; i < b.n; i++)
             file_entry(f, loop, &b.e[i], b.version, &refresh);
@@ -552,6 +742,7 @@ static void *run(void *arg) {
     pthread_mutex_unlock(&loop->lock);
     free(b.e);
     kafka__broker_close(&f->broker);
+    kafka__fsession_free(&f->fs);
     return NULL;
 }
 
@@ -562,6 +753,7 @@ kafka__fetcher_t *kafka__fetcher_start(kafka__loop_t *loop, int32_t broker_id) {
     f->loop = loop;
     f->fd = -1;
     kafka_consumer_t *c = loop->c;
+    kafka__fsession_init(&f->fs, kafka_conf_bool(c->conf, KAFKA_CONF_ENABLE_FETCH_SESSIONS));
     kafka__broker_init(&f->broker, c->conf, kafka__connection_vcaps(c->cluster), "FETCH", broker_id, "", 0, on_state,
                        f); /* its address from the metadata when it connects */
     if (pthread_create(&f->thread, NULL, run, f) != 0) {

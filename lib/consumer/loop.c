@@ -171,6 +171,15 @@ void kafka__loop_route(kafka__loop_t *loop, kafka__metadata_t *md) {
             leaderless = true;
             continue;
         }
+        int32_t epoch = t->partitions[lp->partition].leader_epoch;
+        if (epoch > lp->leader_epoch) {
+            /* A new leader epoch (KIP-320): what was fetched under an older one is checked
+             * against the log before fetching on (the fetcher's OffsetForLeaderEpoch). */
+            if (lp->leader_epoch >= 0 && lp->last_epoch >= 0 && lp->state == LP_FETCH)
+                lp->state = LP_VALIDATE;
+            lp->leader_epoch = epoch;
+            lp->not_before_ms = 0;
+        }
         if (leader != lp->leader && fetcher_for(loop, leader)) {
             lp->leader = leader;
             lp->not_before_ms = 0; /* a new leader: no reason to wait */
@@ -279,6 +288,7 @@ static kafka__lpart_t *lpart_new(const kafka_consumer_t *c, const kafka_topic_pa
     lp->stored = -1;
     lp->high_watermark = -1;
     lp->leader = -1;
+    lp->leader_epoch = lp->last_epoch = -1;
     return lp;
 }
 
@@ -384,18 +394,36 @@ static kafka_err_t assign_locked(kafka_consumer_t *c, kafka__loop_t *loop, const
     if (n && !fresh)
         return kafka__consumer_fail(c, KAFKA_ERR__NO_MEMORY, "assign: out of memory", errstr, errstr_size);
     kafka_err_t err = KAFKA_OK;
+    /* BEGINNING and END of many partitions: one ListOffsets per leader, not one each. */
+    bool *batch = n ? calloc(n, sizeof(*batch)) : NULL;
+    int64_t *starts = n ? malloc(n * sizeof(*starts)) : NULL;
+    bool any = false;
+    for (size_t i = 0; batch && starts && i < n; i++) {
+        bool keep = keeps_position(loop, &tps[i]);
+        batch[i] = !keep && (tps[i].offset == KAFKA_OFFSET_BEGINNING || tps[i].offset == KAFKA_OFFSET_END);
+        any |= batch[i];
+    }
+    if (batch && starts && any && n > 1)
+        kafka__list_offsets_batch(c, tps, batch, n, starts);
+    else if (starts)
+        for (size_t i = 0; i < n; i++)
+            starts[i] = -1;
     for (size_t i = 0; i < n && !err; i++) {
         if (keeps_position(loop, &tps[i]))
             continue;
         int64_t offset = -1, committed = -1;
         err = check_exists(c, &tps[i], why, sizeof(why));
-        if (!err)
+        if (!err && starts && starts[i] >= 0)
+            offset = starts[i];
+        else if (!err)
             err = resolve_start(c, &tps[i], &offset, &committed, why, sizeof(why));
         if (!err && !(fresh[i] = lpart_new(c, &tps[i], offset, committed))) {
             err = KAFKA_ERR__NO_MEMORY;
             snprintf(why, sizeof(why), "assign: out of memory");
         }
     }
+    free(batch);
+    free(starts);
     kafka__lpart_t **parts = n ? malloc(n * sizeof(*parts)) : NULL;
     if (!err && n && !parts) {
         err = KAFKA_ERR__NO_MEMORY;
@@ -483,6 +511,7 @@ kafka_err_t kafka_consumer_seek(kafka_consumer_t *c, const char *topic, int32_t 
     if (lp) {
         kafka__lpart_drop_buffered(loop, lp);
         lp->fetch_offset = lp->position = offset;
+        lp->last_epoch = -1; /* a position of unknown history: nothing to validate */
         lp->epoch++; /* a fetch in flight is dropped when it comes back */
         lp->state = LP_FETCH;
         lp->not_before_ms = 0;
@@ -615,7 +644,7 @@ kafka_err_t kafka_consumer_poll(kafka_consumer_t *c, int timeout_ms, kafka_messa
         kafka__lpart_t *lp = noticed(loop);
         if (lp) {
             lp->notice_due = false;
-            err = KAFKA_ERR__AUTO_OFFSET_RESET;
+            err = lp->notice_err ? lp->notice_err : KAFKA_ERR__AUTO_OFFSET_RESET;
             if (errstr && errstr_size)
                 snprintf(errstr, errstr_size, "%s", lp->notice);
             break;

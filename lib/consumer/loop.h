@@ -30,7 +30,9 @@ typedef struct kafka__lbuf_s {
     bool notice;        /* the jump of an auto.offset.reset that skipped messages: poll() says so here */
 } kafka__lbuf_t;
 
-typedef enum { LP_FETCH, LP_RESET, LP_FAILED } kafka__lstate_t;
+/* LP_VALIDATE: the leader's epoch moved on since the last batch fetched; before the
+ * next Fetch, OffsetForLeaderEpoch checks the log still holds what was read (epochs.c). */
+typedef enum { LP_FETCH, LP_RESET, LP_FAILED, LP_VALIDATE } kafka__lstate_t;
 
 /* An assigned partition. Freed by unassign, or, while a fetcher has it in a request
  * (in_flight), by that fetcher when the response is filed (removed set). */
@@ -44,6 +46,8 @@ typedef struct kafka__lpart_s {
     int64_t stored;           /* enable.auto.offset.store=false: what kafka_consumer_store_offset() marked; -1 none */
     int64_t high_watermark;   /* from the last response; -1 none */
     int32_t leader;           /* the broker fetching it (routed by metadata); -1 none */
+    int32_t leader_epoch;     /* the metadata's epoch of that leader, sent as CurrentLeaderEpoch; -1 unknown */
+    int32_t last_epoch;       /* the leader epoch of the last batch fetched; -1 none (no validation) */
     uint64_t epoch;           /* changes when fetch_offset is set other than by a fetch */
     bool in_flight, removed;
     int64_t not_before_ms;     /* retry backoff after an error */
@@ -55,9 +59,12 @@ typedef struct kafka__lpart_s {
     char errstr[1100];
     /* OFFSET_OUT_OF_RANGE of a Fetch: where it was, and the log's range the broker said. */
     int64_t oor_offset, oor_log_start, oor_high_watermark;
-    /* An auto.offset.reset that skipped messages (notice): poll() reports it once
-     * (KAFKA_ERR__AUTO_OFFSET_RESET) when the position reaches the jump (notice_due). */
+    /* An auto.offset.reset that skipped messages, or a truncation that took back messages
+     * already returned (notice): poll() reports it once (notice_err:
+     * KAFKA_ERR__AUTO_OFFSET_RESET, KAFKA_ERR__LOG_TRUNCATION) when the position reaches
+     * the jump (notice_due). */
     bool notice_due;
+    kafka_err_t notice_err;
     char notice[700];
 } kafka__lpart_t;
 

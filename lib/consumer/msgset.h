@@ -98,6 +98,7 @@ typedef struct kafka__scan_s {
     size_t partial;         /* bytes of a trailing partial batch or message (0: none) */
     int64_t partial_offset; /* its (base) offset; -1 when fewer than 8 bytes came */
     int64_t partial_size;   /* its whole size from its header; -1 when fewer than 12 bytes came */
+    int32_t last_epoch;     /* the partition leader epoch of the last RecordBatch passed; -1 none */
 } kafka__scan_t;
 
 /* A transaction the broker reported aborted (Fetch v4+, read_committed). */

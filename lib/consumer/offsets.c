@@ -132,3 +132,104 @@ kafka_err_t kafka_consumer_offsets(kafka_consumer_t *c, const char *topic, int32
                                           count_out, why, sizeof(why));
     return err ? kafka__consumer_fail(c, err, why, errstr, errstr_size) : KAFKA_OK;
 }
+
+/* The partitions of tps[idx[0..n)] led by one broker, in one ListOffsets at time on bc:
+ * out[idx[i]] for each it answered without an error. */
+static void list_many_on(kafka__bconn_t *bc, kafka_consumer_t *c, const kafka_topic_partition_t *tps,
+                         const size_t *idx, size_t n, int64_t time, int64_t *out, bool *broken) {
+    int16_t v = kafka__bconn_version(bc, KAFKA_API_LIST_OFFSETS);
+    kafka_list_offsets_request_t req;
+    kafka_request_init(KAFKA_API_LIST_OFFSETS, &req);
+    req.replica_id = -1;
+    if (v >= 2)
+        req.isolation_level = c->isolation_level;
+    kafka_list_offsets_request_partition_t *parts = malloc(n * sizeof(*parts));
+    kafka_list_offsets_request_topic_t *topics = malloc(n * sizeof(*topics));
+    if (!parts || !topics) {
+        free(parts);
+        free(topics);
+        return;
+    }
+    int32_t ntopics = 0;
+    for (size_t i = 0; i < n; i++) {
+        const kafka_topic_partition_t *tp = &tps[idx[i]];
+        parts[i] = (kafka_list_offsets_request_partition_t){tp->partition, -1, time, 1};
+        if (!ntopics || !kafka_str_eq(topics[ntopics - 1].name, tp->topic))
+            topics[ntopics++] = (kafka_list_offsets_request_topic_t){kafka_str(tp->topic), {&parts[i], 0}};
+        topics[ntopics - 1].partitions.count++;
+    }
+    req.topics.items = topics;
+    req.topics.count = ntopics;
+    kafka_list_offsets_response_t resp;
+    kafka_arena_t arena = KAFKA_ARENA_INIT;
+    uint8_t *frame = NULL;
+    kafka_err_t err = kafka__bconn_request(bc, KAFKA_API_LIST_OFFSETS, &req, &resp, &arena, &frame, &v);
+    *broken = err && err != KAFKA_ERR__UNKNOWN_APIKEY;
+    for (int32_t t = 0; !err && t < resp.topics.count; t++) {
+        const kafka_list_offsets_response_topic_response_t *tr = &resp.topics.items[t];
+        for (int32_t k = 0; k < tr->partitions.count; k++) {
+            const kafka_list_offsets_response_partition_response_t *pr = &tr->partitions.items[k];
+            int64_t off = v == 0 ? (pr->old_style_offsets.count > 0 ? pr->old_style_offsets.items[0] : -1)
+                                 : pr->offset;
+            if (pr->error_code || off < 0)
+                continue;
+            for (size_t i = 0; i < n; i++)
+                if (tps[idx[i]].partition == pr->partition_index && kafka_str_eq(tr->name, tps[idx[i]].topic))
+                    out[idx[i]] = off;
+        }
+    }
+    free(parts);
+    free(topics);
+    free(frame);
+    kafka__arena_free(&arena);
+}
+
+void kafka__list_offsets_batch(kafka_consumer_t *c, const kafka_topic_partition_t *tps, const bool *want, size_t n,
+                               int64_t *out) {
+    for (size_t i = 0; i < n; i++)
+        out[i] = -1;
+    for (size_t i = 0; i < n; i++) /* the topics' metadata (a topic new to the connection: a refresh) */
+        if (want[i] && (i == 0 || strcmp(tps[i].topic, tps[i - 1].topic) != 0))
+            kafka_connection_wait_metadata(c->cluster, tps[i].topic, (int)c->request_timeout_ms, NULL, 0);
+    kafka__metadata_t *md = kafka__connection_metadata(c->cluster);
+    int32_t *leader = malloc((n ? n : 1) * sizeof(*leader));
+    size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
+    if (!md || !leader || !idx) {
+        kafka__metadata_release(md);
+        free(leader);
+        free(idx);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const kafka__md_topic_t *t = want[i] ? kafka__metadata_topic(md, tps[i].topic) : NULL;
+        leader[i] = t && !t->err && tps[i].partition < t->npartitions ? t->partitions[tps[i].partition].leader : -1;
+    }
+    /* One request per leader broker and start (BEGINNING, END). */
+    for (size_t i = 0; i < n; i++) {
+        if (leader[i] < 0)
+            continue;
+        int32_t id = leader[i];
+        int64_t time = tps[i].offset;
+        size_t k = 0;
+        for (size_t j = i; j < n; j++)
+            if (leader[j] == id && tps[j].offset == time) {
+                idx[k++] = j;
+                leader[j] = -1;
+            }
+        const kafka__md_broker_t *b = kafka__metadata_broker(md, id);
+        kafka_err_t err;
+        char why[300];
+        kafka__bconn_t *bc = b ? kafka__conn_take(c, id, b->host, b->port, &err, why, sizeof(why)) : NULL;
+        if (!bc)
+            continue;
+        bool broken = false;
+        list_many_on(bc, c, tps, idx, k, time, out, &broken);
+        if (broken)
+            kafka__bconn_close(bc);
+        else
+            kafka__conn_give(c, id, bc);
+    }
+    kafka__metadata_release(md);
+    free(leader);
+    free(idx);
+}

@@ -95,7 +95,7 @@ static kafka_err_t ask_versions(kafka__bconn_t *bc, int16_t version, kafka_api_v
     kafka_err_t e = kafka_request_encode(&out, &hdr, &req, why, why_size);
     int64_t t0 = kafka__now_us();
     if (!e) {
-        kafka__rm_request(bc->rm, KAFKA_API_API_VERSIONS);
+        kafka__rm_request(bc->rm, KAFKA_API_API_VERSIONS, out.len);
         e = kafka_io_send(bc->io, out.data, out.len, bc->request_timeout_ms);
     }
     kafka__buf_free(&out);
@@ -107,7 +107,7 @@ static kafka_err_t ask_versions(kafka__bconn_t *bc, int16_t version, kafka_api_v
         snprintf(why, why_size, "%s", kafka_io_last_error(bc->io));
         return e;
     }
-    kafka__rm_response(bc->rm, KAFKA_API_API_VERSIONS, kafka__now_us() - t0);
+    kafka__rm_response(bc->rm, KAFKA_API_API_VERSIONS, kafka__now_us() - t0, len + 4);
     e = kafka_response_decode(*frame, len, KAFKA_API_API_VERSIONS, version, arena, NULL, resp, why, why_size);
     /* A broker that does not know our version answers at v0 with UNSUPPORTED_VERSION;
      * some (librdkafka's mock) send a body that fits neither version: its leading
@@ -339,7 +339,10 @@ kafka_err_t kafka__bconn_sendv(kafka__bconn_t *bc, int16_t api_key, int16_t vers
         bc->wait[(bc->wait_head + bc->wait_n++) % bc->wait_cap] =
             (kafka__bconn_req_t){corr, api_key, version, kafka__now_us()};
     }
-    kafka__rm_request(bc->rm, api_key);
+    size_t bytes = 0;
+    for (int i = 0; i < iovcnt; i++)
+        bytes += iov[i].iov_len;
+    kafka__rm_request(bc->rm, api_key, bytes);
     kafka_err_t e = kafka_io_sendv(bc->io, iov, iovcnt, bc->request_timeout_ms);
     if (e) {
         kafka__rm_error(bc->rm, api_key, e, 1);
@@ -363,7 +366,7 @@ kafka_err_t kafka__bconn_receive(kafka__bconn_t *bc, void *resp, struct kafka_ar
     if (e)
         kafka__rm_error(bc->rm, r.api_key, e, 1);
     else
-        kafka__rm_response(bc->rm, r.api_key, kafka__now_us() - r.sent_us);
+        kafka__rm_response(bc->rm, r.api_key, kafka__now_us() - r.sent_us, len + 4);
     /* Hung up on ApiVersions, then on a v0 request a 0.8 broker would answer: no Kafka
      * speaks like that, a TLS listener does (a plaintext client cannot tell more). */
     if (e == KAFKA_ERR__CANT_RECV && bc->fell_back && !bc->answered &&

@@ -269,6 +269,11 @@ static const conf_def_t props[KAFKA_CONF__COUNT] = {
     P_BOOL(KAFKA_CONF_ENABLE_AUTO_OFFSET_STORE, "enable.auto.offset.store", "true",
            "poll() stores each partition's position for the next commit; false: only offsets given to "
            "kafka_consumer_store_offset() are committed (librdkafka's semantics)."),
+    P_BOOL(KAFKA_CONF_ENABLE_FETCH_SESSIONS, "enable.fetch.sessions", "true",
+           "The consumer loop's fetchers use incremental fetch sessions (KIP-227) with brokers that "
+           "serve Fetch v7+ (Kafka 1.1+): after the first Fetch only partitions whose fetch offset "
+           "changed are sent, and the broker answers only partitions with news. false: every Fetch "
+           "lists every partition (sessionless, epoch -1)."),
 };
 
 __attribute__((format(printf, 3, 4)))

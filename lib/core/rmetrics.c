@@ -14,7 +14,7 @@ const double kafka_latency_bounds_s[KAFKA_LATENCY_BUCKETS - 1] = {0.0005, 0.001,
                                                                   1,      2.5,   5,      10,    30};
 
 typedef struct rmapi_s {
-    atomic_llong requests, responses, errors, latency_sum_us;
+    atomic_llong requests, responses, errors, latency_sum_us, request_bytes, response_bytes;
     atomic_llong latency[KAFKA_LATENCY_BUCKETS];
 } rmapi_t;
 
@@ -74,12 +74,14 @@ kafka__rmbroker_t *kafka__rmetrics_broker(kafka__rmetrics_t *rm, const char *hos
 
 static bool api_ok(int16_t api_key) { return api_key >= 0 && api_key <= KAFKA__MAX_API_KEY; }
 
-void kafka__rm_request(kafka__rmbroker_t *b, int16_t api_key) {
-    if (b && api_ok(api_key))
-        atomic_fetch_add_explicit(&b->api[api_key].requests, 1, memory_order_relaxed);
+void kafka__rm_request(kafka__rmbroker_t *b, int16_t api_key, size_t bytes) {
+    if (!b || !api_ok(api_key))
+        return;
+    atomic_fetch_add_explicit(&b->api[api_key].requests, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&b->api[api_key].request_bytes, (long long)bytes, memory_order_relaxed);
 }
 
-void kafka__rm_response(kafka__rmbroker_t *b, int16_t api_key, int64_t latency_us) {
+void kafka__rm_response(kafka__rmbroker_t *b, int16_t api_key, int64_t latency_us, size_t bytes) {
     if (!b || !api_ok(api_key))
         return;
     rmapi_t *a = &b->api[api_key];
@@ -90,6 +92,7 @@ void kafka__rm_response(kafka__rmbroker_t *b, int16_t api_key, int64_t latency_u
         k++;
     atomic_fetch_add_explicit(&a->latency[k], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&a->latency_sum_us, latency_us, memory_order_relaxed);
+    atomic_fetch_add_explicit(&a->response_bytes, (long long)bytes, memory_order_relaxed);
     atomic_fetch_add_explicit(&a->responses, 1, memory_order_relaxed);
 }
 
@@ -136,6 +139,8 @@ size_t kafka__rmetrics_read(kafka__rmetrics_t *rm, kafka_request_stats_t *out, s
                 s->latency_sum_s = (double)atomic_load_explicit(&a->latency_sum_us, memory_order_relaxed) / 1e6;
                 for (int j = 0; j < KAFKA_LATENCY_BUCKETS; j++)
                     s->latency[j] = atomic_load_explicit(&a->latency[j], memory_order_relaxed);
+                s->request_bytes = atomic_load_explicit(&a->request_bytes, memory_order_relaxed);
+                s->response_bytes = atomic_load_explicit(&a->response_bytes, memory_order_relaxed);
             }
             rows++;
         }

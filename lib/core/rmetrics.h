@@ -26,8 +26,8 @@ void kafka__rmetrics_destroy(kafka__rmetrics_t *rm);
 kafka__rmbroker_t *kafka__rmetrics_broker(kafka__rmetrics_t *rm, const char *host, int port);
 
 /* @thread any  @locks none (b NULL: no-op) */
-void kafka__rm_request(kafka__rmbroker_t *b, int16_t api_key);
-void kafka__rm_response(kafka__rmbroker_t *b, int16_t api_key, int64_t latency_us);
+void kafka__rm_request(kafka__rmbroker_t *b, int16_t api_key, size_t bytes);
+void kafka__rm_response(kafka__rmbroker_t *b, int16_t api_key, int64_t latency_us, size_t bytes);
 void kafka__rm_error(kafka__rmbroker_t *b, int16_t api_key, kafka_err_t err, int64_t n);
 
 /* Copies the rows with any request into out (at most max); how many rows there are. */

@@ -21,6 +21,7 @@ const kmock_api_t kmock__apis[] = {
     {KAFKA_API_API_VERSIONS, 0, KAFKA_API_API_VERSIONS_MAX_VERSION, -1, kmock__handle_api_versions},
     {KAFKA_API_SASL_HANDSHAKE, 0, KAFKA_API_SASL_HANDSHAKE_MAX_VERSION, -1, kmock__handle_sasl_handshake},
     {KAFKA_API_INIT_PRODUCER_ID, 0, KAFKA_API_INIT_PRODUCER_ID_MAX_VERSION, -1, kmock__handle_init_producer_id},
+    {KAFKA_API_OFFSET_FOR_LEADER_EPOCH, 0, KAFKA_API_OFFSET_FOR_LEADER_EPOCH_MAX_VERSION, 0, kmock__handle_offset_for_leader_epoch},
     {KAFKA_API_ADD_PARTITIONS_TO_TXN, 0, KAFKA_API_ADD_PARTITIONS_TO_TXN_MAX_VERSION, -1, kmock__handle_add_partitions_to_txn},
     {KAFKA_API_ADD_OFFSETS_TO_TXN, 0, KAFKA_API_ADD_OFFSETS_TO_TXN_MAX_VERSION, -1, kmock__handle_add_offsets_to_txn},
     {KAFKA_API_END_TXN, 0, KAFKA_API_END_TXN_MAX_VERSION, -1, kmock__handle_end_txn},

@@ -598,6 +598,7 @@ void kafka_mock_destroy(kafka_mock_t *m) {
     }
     kmock__groups_free(m);
     kmock__txns_free(m);
+    kmock__fsessions_free(m);
     for (kmock_commit_t *c = m->commits, *n; c; c = n) {
         n = c->next;
         free(c->group);

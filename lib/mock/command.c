@@ -27,12 +27,17 @@ static const char help[] =
     "  damage TOPIC PARTITION OFFSET [crc|payload]\n"
     "                                       flip a byte in the stored batch holding OFFSET: its CRC fails\n"
     "                                       (crc, the default), or the CRC is rewritten (payload)\n"
+    "  truncate TOPIC PARTITION OFFSET      unclean leader election: the log loses the batches from OFFSET\n"
+    "                                       on, the leader epoch is bumped\n"
     "  group GROUP                          print a group's state, generation and member count\n"
     "  group-move GROUP BROKER              move a group's coordinator (members get NOT_COORDINATOR)\n"
     "  group-expire GROUP [MEMBER]          end a member's session (every member's without MEMBER)\n"
     "  txn ID                               print a transactional id's state, producer id, epoch, partitions\n"
     "  txn-move ID BROKER                   move a transactional id's coordinator (NOT_COORDINATOR on the old)\n"
     "  lso TOPIC PARTITION                  print a partition's last stable offset\n"
+    "  fetch-sessions [evict|skew] [BROKER] print the fetch session counters (KIP-227); evict: drop the\n"
+    "                                       sessions (their next Fetch: FETCH_SESSION_ID_NOT_FOUND); skew:\n"
+    "                                       move their epochs on (INVALID_FETCH_SESSION_EPOCH)\n"
     "  help                                 this text\n";
 
 const char *kafka_mock_command_help(void) { return help; }
@@ -108,6 +113,24 @@ kafka_err_t kafka_mock_command(kafka_mock_t *m, const char *line, char *reply, s
         return e2 ? FAIL(e2, "error: %s", kafka_err2str(e2))
                   : REPLY("ok %s x%ld -> %s", kafka_api_name(api), a, kafka_err_name(err));
     }
+    if (!strcmp(cmd, "fetch-sessions")) {
+        bool evict = argc > 1 && !strcmp(argv[1], "evict"), skew = argc > 1 && !strcmp(argv[1], "skew");
+        if ((argc > 1 && !evict && !skew) || (argc > 2 && !parse_int(argv[2], 1, m->nbrokers, &a)))
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: fetch-sessions [evict|skew] [BROKER]");
+        int broker = argc > 2 ? (int)a : -1;
+        if (evict || skew) {
+            int n = evict ? kafka_mock_fetch_sessions_evict(m, broker) : kafka_mock_fetch_sessions_skew(m, broker);
+            return REPLY("ok %s %d sessions", evict ? "evicted" : "skewed", n);
+        }
+        kafka_mock_fetch_stats_t st;
+        kafka_mock_fetch_stats(m, &st);
+        return REPLY("ok sessions=%lld created=%lld evicted=%lld full=%lld incremental=%lld session_errors=%lld "
+                     "fetches=%lld partitions=%lld forgotten=%lld",
+                     (long long)st.sessions, (long long)st.created, (long long)st.evicted,
+                     (long long)st.full_fetches, (long long)st.incremental_fetches, (long long)st.session_errors,
+                     (long long)st.fetch_requests, (long long)st.request_partitions,
+                     (long long)st.forgotten_partitions);
+    }
     if (!strcmp(cmd, "leader")) {
         if (argc < 4 || !parse_int(argv[2], 0, 100000, &a) || !parse_int(argv[3], 1, m->nbrokers, &b))
             return FAIL(KAFKA_ERR__INVALID_ARG, "usage: leader TOPIC PARTITION BROKER");
@@ -175,6 +198,14 @@ kafka_err_t kafka_mock_command(kafka_mock_t *m, const char *line, char *reply, s
         err = kafka_mock_partition_damage(m, argv[1], (int)a, b, keep_crc);
         return err ? FAIL(err, "damage %s/%ld at %ld: %s", argv[1], a, b, kafka_err2str(err))
                    : REPLY("ok %s/%ld damaged at offset %ld (%s)", argv[1], a, b, keep_crc ? "payload" : "crc");
+    }
+    if (!strcmp(cmd, "truncate")) {
+        int64_t end = -1;
+        if (argc < 4 || !parse_int(argv[2], 0, 100000, &a) || !parse_int(argv[3], 0, LONG_MAX, &b))
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: truncate TOPIC PARTITION OFFSET");
+        err = kafka_mock_partition_truncate(m, argv[1], (int)a, b, &end);
+        return err ? FAIL(err, "truncate %s/%ld at %ld: %s", argv[1], a, b, kafka_err2str(err))
+                   : REPLY("ok %s/%ld truncated: log end %lld", argv[1], a, (long long)end);
     }
     if (!strcmp(cmd, "group")) {
         char state[32];

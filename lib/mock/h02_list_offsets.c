@@ -1,5 +1,7 @@
 /* ListOffsets (key 2), versions 0-7: earliest (-2), latest (-1), max timestamp (-3) or
- * the first offset at or after a timestamp (at batch granularity). v0 answers a list of
+ * the first offset at or after a timestamp (at batch granularity). Latest is the high
+ * watermark, or with v2+'s isolation level read_committed the last stable offset (the
+ * first offset of the oldest open transaction), as Kafka. v0 answers a list of
  * at most max_num_offsets offsets (here one: the requested position). */
 #include "mock/mock_int.h"
 
@@ -31,7 +33,8 @@ kmock_result_t kmock__handle_list_offsets(kmock_req_t *rq, kafka_response_u *res
             }
             pr->leader_epoch = p->leader_epoch;
             if (lp->timestamp == -1) {
-                pr->offset = p->high_watermark;
+                pr->offset = rq->hdr->request_api_version >= 2 && req->isolation_level == 1 ? kmock__lso(p)
+                                                                                             : p->high_watermark;
             } else if (lp->timestamp == -2) {
                 pr->offset = p->log_start;
             } else if (lp->timestamp == -3) {

@@ -445,6 +445,77 @@ kafka_err_t kmock__log_damage(kmock_partition_t *p, int64_t offset, bool keep_cr
     return KAFKA_OK;
 }
 
+kafka_err_t kmock__log_truncate(kmock_partition_t *p, int64_t offset, int64_t *end) {
+    if (offset < p->log_start || offset > p->high_watermark)
+        return KAFKA_ERR_OFFSET_OUT_OF_RANGE;
+    size_t i = find_entry(p, offset);
+    if (i < p->nentries) {
+        /* Every entry from i on goes (a batch holding offset goes whole, as Kafka truncates
+         * a segment at a batch's position); later segments are unmapped. */
+        kmock_entry_t *e = &p->entries[i];
+        for (size_t k = e->seg + 1; k < p->nsegs; k++)
+            if (p->segs[k].data)
+                munmap(p->segs[k].data, p->segs[k].cap);
+        p->nsegs = e->seg + 1;
+        p->segs[e->seg].len = e->pos;
+        for (size_t k = i; k < p->nentries; k++)
+            p->bytes -= p->entries[k].len;
+        p->high_watermark = e->base_offset;
+        p->nentries = i;
+    }
+    /* The transaction and producer state of the lost history goes with it (Kafka rebuilds
+     * it from the log; here producers start over at sequence 0). */
+    size_t n = 0;
+    for (size_t k = 0; k < p->naborted; k++)
+        if (p->aborted[k].last_offset < p->high_watermark)
+            p->aborted[n++] = p->aborted[k];
+    p->naborted = n;
+    n = 0;
+    for (size_t k = 0; k < p->nopen; k++)
+        if (p->open_txns[k].first_offset < p->high_watermark)
+            p->open_txns[n++] = p->open_txns[k];
+    p->nopen = n;
+    while (p->producers) {
+        kmock_pstate_t *next = p->producers->next;
+        free(p->producers);
+        p->producers = next;
+    }
+    *end = p->high_watermark;
+    return KAFKA_OK;
+}
+
+/* A stored entry's partition leader epoch (RecordBatch v2), -1 for a MessageSet. */
+static int32_t entry_epoch(const kmock_partition_t *p, const kmock_entry_t *e) {
+    const uint8_t *b = p->segs[e->seg].data + e->pos;
+    return e->len > 16 && b[16] == 2 ? (int32_t)kafka__ld_be32(b + 12) : -1;
+}
+
+int64_t kmock__log_epoch_end(const kmock_partition_t *p, int32_t epoch, int32_t *found_epoch) {
+    *found_epoch = -1;
+    if (epoch == p->leader_epoch) {
+        *found_epoch = epoch;
+        return p->high_watermark;
+    }
+    if (epoch > p->leader_epoch)
+        return -1;
+    /* The first batch of a later epoch starts where `epoch` ended; the largest epoch at
+     * or below it that the log holds is the one answered (`epoch` itself when the log has
+     * none at or below it, as Kafka's leader epoch cache answers). */
+    int32_t below = -1;
+    for (size_t i = p->first_entry; i < p->nentries; i++) {
+        int32_t e = entry_epoch(p, &p->entries[i]);
+        if (e > epoch) {
+            *found_epoch = below < 0 ? epoch : below;
+            return p->entries[i].base_offset;
+        }
+        if (e > below)
+            below = e;
+    }
+    /* No later batch is stored: the epoch (or the largest below it) runs to the end. */
+    *found_epoch = below < 0 ? epoch : below;
+    return p->high_watermark;
+}
+
 int64_t kmock__log_offset_for_time(kmock_partition_t *p, int64_t ts, int64_t *found_ts) {
     for (size_t i = p->first_entry; i < p->nentries; i++) {
         if (p->entries[i].max_timestamp >= ts) {

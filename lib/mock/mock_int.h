@@ -249,6 +249,31 @@ typedef struct kmock_fault_s {
     struct kmock_fault_s *next;
 } kmock_fault_t;
 
+/* A partition of a fetch session (fsession.c): what the client last sent, and what the
+ * broker last answered (an incremental Fetch answers it again only when that changed or
+ * records came). */
+typedef struct kmock_fspart_s {
+    char *topic;
+    int32_t partition;
+    int64_t fetch_offset;
+    int32_t max_bytes;
+    int32_t leader_epoch; /* CurrentLeaderEpoch (v9+), -1 none */
+    int64_t hw, lso, log_start; /* -2: never answered */
+    bool forgotten;
+} kmock_fspart_t;
+
+/* An incremental fetch session (KIP-227) cached by one broker. */
+typedef struct kmock_fsession_s {
+    int32_t id;
+    int broker;
+    int32_t epoch; /* the epoch its next Fetch must carry */
+    int64_t last_used_ms;
+    kmock_fspart_t *parts; /* sorted by topic, partition */
+    size_t n, cap;
+    size_t rr; /* where the next answer starts: partitions that got records go last, as Kafka */
+    struct kmock_fsession_s *next;
+} kmock_fsession_t;
+
 typedef struct kmock_conn_s kmock_conn_t;
 
 /* Files of the generated TLS certificates ("" when not written). */
@@ -317,6 +342,9 @@ struct kafka_mock_s {
     int sasl_fail_next; /* authentications still to fail (kafka_mock_sasl_fail) */
     kafka_mock_sasl_stats_t sasl_stats;
     const kmock_profile_t *profile; /* the Kafka release it behaves as (profiles.c) */
+    kmock_fsession_t *fsessions; /* every broker's fetch sessions (fsession.c) */
+    int32_t next_fsession_id;
+    kafka_mock_fetch_stats_t fstats;
 };
 
 /* A connection's SASL state (sasl.c), on a cluster with conf.sasl_mechanisms. */
@@ -415,6 +443,7 @@ typedef struct kmock_api_s {
 kmock_result_t kmock__handle_produce(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_fetch(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_list_offsets(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_offset_for_leader_epoch(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_metadata(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_offset_commit(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_offset_fetch(kmock_req_t *rq, kafka_response_u *resp);
@@ -474,6 +503,21 @@ bool kmock__profile_range(const kafka_mock_t *m, int16_t key, int16_t *min, int1
  * every entry already has a readable magic. */
 kafka_err_t kmock__downconvert(kmock_req_t *rq, int16_t version, int64_t fetch_offset, const uint8_t **data,
                                size_t *len);
+
+/* Fetch sessions (fsession.c); callers hold m->lock. */
+#define KMOCK_FSESSION_SLOTS 1000         /* Kafka's max.incremental.fetch.session.cache.slots */
+#define KMOCK_FSESSION_EVICTION_MS 120000 /* Kafka's min.incremental.fetch.session.eviction.ms */
+kmock_fsession_t *kmock__fsession_find(kafka_mock_t *m, int broker, int32_t id);
+void kmock__fsession_remove(kafka_mock_t *m, kmock_fsession_t *s);
+/* A new session of broker with room for n partitions, evicting one per Kafka's rule when
+ * the broker's cache is full; NULL when it gets none (full, or out of memory). */
+kmock_fsession_t *kmock__fsession_create(kafka_mock_t *m, int broker, size_t n, int64_t now_ms);
+/* The session's partition topic/partition, added (hw -2) when absent and add is set;
+ * NULL when absent (or out of memory). Keeps parts sorted. */
+kmock_fspart_t *kmock__fsession_part(kmock_fsession_t *s, kafka_str_t topic, int32_t partition, bool add);
+/* Drops the partitions marked forgotten. */
+void kmock__fsession_compact(kmock_fsession_t *s);
+void kmock__fsessions_free(kafka_mock_t *m);
 
 /* Cluster state helpers (callers hold m->lock). */
 kmock_topic_t *kmock__topic_find(kafka_mock_t *m, const char *name, int32_t len);
@@ -639,6 +683,14 @@ kafka_err_t kmock__log_append_marker(kmock_partition_t *p, int64_t producer_id, 
 /* Damages the stored entry holding offset in place (one byte of its records flipped),
  * with its CRC written again when keep_crc. */
 kafka_err_t kmock__log_damage(kmock_partition_t *p, int64_t offset, bool keep_crc);
+/* Unclean leader election's loss: the log ends before the batch holding offset (*end, the
+ * new high watermark); transactions and producer states of the lost part go. The caller
+ * bumps the leader epoch. KAFKA_ERR_OFFSET_OUT_OF_RANGE outside [log start, end]. */
+kafka_err_t kmock__log_truncate(kmock_partition_t *p, int64_t offset, int64_t *end);
+/* OffsetForLeaderEpoch's answer for `epoch`: the offset where it ended (the first batch
+ * of a later epoch; the log end for the current epoch) and, in *found_epoch, the largest
+ * epoch <= `epoch` the log has (-1 with -1 returned for an epoch above the current). */
+int64_t kmock__log_epoch_end(const kmock_partition_t *p, int32_t epoch, int32_t *found_epoch);
 /* The first offset whose batch max timestamp >= ts (hw when none). */
 int64_t kmock__log_offset_for_time(kmock_partition_t *p, int64_t ts, int64_t *found_ts);
 void kmock__log_free(kmock_partition_t *p);

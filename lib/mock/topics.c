@@ -229,6 +229,20 @@ kafka_err_t kafka_mock_partition_damage(kafka_mock_t *m, const char *topic, int 
     return err;
 }
 
+kafka_err_t kafka_mock_partition_truncate(kafka_mock_t *m, const char *topic, int partition, int64_t offset,
+                                         int64_t *end) {
+    pthread_mutex_lock(&m->lock);
+    kmock_partition_t *p = kmock__partition(kmock__topic_find(m, topic, (int32_t)strlen(topic)), partition);
+    int64_t e = -1;
+    kafka_err_t err = p ? kmock__log_truncate(p, offset, &e) : KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    if (!err)
+        p->leader_epoch++; /* an out-of-sync replica took over */
+    pthread_mutex_unlock(&m->lock);
+    if (end)
+        *end = e;
+    return err;
+}
+
 /* ---- fault injection: every ErrorCode of a response ---- */
 
 /* "ErrorCode", or a name ending in it (AddPartitionsToTxn's PartitionErrorCode). */

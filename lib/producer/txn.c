@@ -221,14 +221,21 @@ static kafka_err_t add_offsets_err(const void *r) {
     return (kafka_err_t)((const kafka_add_offsets_to_txn_response_t *)r)->error_code;
 }
 /* AddPartitionsToTxn v0-3: the one partition's error. */
+/* The first partition error, one other than OPERATION_NOT_ATTEMPTED (what the broker
+ * answers the rest of a request one partition failed) when there is one. */
 static kafka_err_t add_partitions_err(const void *r) {
     const kafka_add_partitions_to_txn_response_t *a = r;
+    kafka_err_t first = KAFKA_OK;
     for (int32_t t = 0; t < a->results_by_topic_v3_and_below.count; t++)
         for (int32_t i = 0; i < a->results_by_topic_v3_and_below.items[t].results_by_partition.count; i++) {
             int16_t e = a->results_by_topic_v3_and_below.items[t].results_by_partition.items[i].partition_error_code;
-            if (e)
+            if (e && e != KAFKA_ERR_OPERATION_NOT_ATTEMPTED)
                 return (kafka_err_t)e;
+            if (e && !first)
+                first = (kafka_err_t)e;
         }
+    if (first)
+        return first;
     return a->results_by_topic_v3_and_below.count == 1 ? KAFKA_OK : KAFKA_ERR__PARTITION_DOES_NOT_MATCH;
 }
 
@@ -350,6 +357,10 @@ kafka_err_t kafka_producer_begin_transaction(kafka_producer_t *p, char *errstr, 
     return e;
 }
 
+/* The partitions of pp's topic the previous transaction wrote to are added with pp, in
+ * one AddPartitionsToTxn (a producer writing a topic's partitions in turn, as the sticky
+ * partitioner does, would otherwise wait for one round trip per partition of every
+ * transaction). One added but not written to costs only its marker at EndTxn. */
 kafka_err_t kafka__txn_add_partition(kafka_producer_t *p, kafka__ppart_t *pp, char *errstr, size_t errstr_size) {
     pthread_mutex_lock(&p->txn_lock);
     kafka_err_t e = state_error(p, "produce", true, errstr, errstr_size);
@@ -357,10 +368,30 @@ kafka_err_t kafka__txn_add_partition(kafka_producer_t *p, kafka__ppart_t *pp, ch
         pthread_mutex_unlock(&p->txn_lock);
         return e;
     }
+    kafka__pparts_t *parts = atomic_load_explicit(&pp->topic->parts, memory_order_acquire);
+    kafka__ppart_t *one[1] = {pp};
+    kafka__ppart_t **add = parts->n > 1 ? malloc((size_t)parts->n * sizeof(*add)) : NULL;
+    int32_t *ids = parts->n > 1 ? malloc((size_t)parts->n * sizeof(*ids)) : NULL;
+    int32_t n = 1, first_id = pp->ap.partition;
+    if (add && ids) {
+        add[0] = pp;
+        ids[0] = pp->ap.partition;
+        for (int32_t i = 0; i < parts->n; i++) {
+            kafka__ppart_t *q = parts->p[i];
+            if (q != pp && q->txn_seq && q->txn_seq == p->txn_seq - 1) {
+                add[n] = q;
+                ids[n++] = q->ap.partition;
+            }
+        }
+    } else {
+        free(add);
+        free(ids);
+        add = one;
+        ids = &first_id;
+    }
     kafka_add_partitions_to_txn_request_t req;
     kafka_request_init(KAFKA_API_ADD_PARTITIONS_TO_TXN, &req);
-    int32_t part = pp->ap.partition;
-    kafka_add_partitions_to_txn_request_topic_t t = {kafka_str(pp->topic->name), {&part, 1}};
+    kafka_add_partitions_to_txn_request_topic_t t = {kafka_str(pp->topic->name), {ids, n}};
     req.v3_and_below_transactional_id = kafka_str(p->txn_id);
     current_pid(p, &req.v3_and_below_producer_id, &req.v3_and_below_producer_epoch);
     req.v3_and_below_topics.items = &t;
@@ -374,12 +405,17 @@ kafka_err_t kafka__txn_add_partition(kafka_producer_t *p, kafka__ppart_t *pp, ch
     free(frame);
     kafka__arena_free(&arena);
     if (!e) {
-        pp->txn_seq = p->txn_seq;
+        for (int32_t i = 0; i < n; i++)
+            add[i]->txn_seq = p->txn_seq;
         p->txn_started = true;
     }
+    if (add != one) {
+        free(add);
+        free(ids);
+    }
     /* A retriable failure (a timeout) fails this produce; the transaction can still commit. */
-    e = done(p, errstr, errstr_size, e, classify(e), "%s/%d: AddPartitionsToTxn: %s", pp->topic->name, (int)part,
-             why);
+    e = done(p, errstr, errstr_size, e, classify(e), "%s/%d: AddPartitionsToTxn: %s", pp->topic->name,
+             (int)pp->ap.partition, why);
     pthread_mutex_unlock(&p->txn_lock);
     return e;
 }

@@ -227,7 +227,7 @@ static void enc_value(enc_t *e, const kafka__schema_t *s, const kafka__field_t *
         kafka_str_t v;
         memcpy(&v, p, sizeof(v));
         if (v.len < 0 || !v.str) {
-            if (!field_nullable(f, e->version))
+            if (!field_nullable(f, e->version) && !f->readnull)
                 enc_fail(e, s, f, "null in a non-nullable string");
             enc_len(out, compact, false, -1);
         } else if (v.len > INT16_MAX) {
@@ -245,7 +245,7 @@ static void enc_value(enc_t *e, const kafka__schema_t *s, const kafka__field_t *
         if (!v.data && v.len > 0) {
             enc_fail(e, s, f, "bytes with a length but no data");
         } else if (v.len < 0) {
-            if (!field_nullable(f, e->version))
+            if (!field_nullable(f, e->version) && !f->readnull)
                 enc_fail(e, s, f, "null in non-nullable bytes");
             enc_len(out, compact, true, -1);
         } else {

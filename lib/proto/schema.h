@@ -39,7 +39,7 @@ typedef struct kafka__field_s {
     uint8_t noflex;       /* classic encoding even in flexible versions */
     uint8_t ignorable;    /* a non-default value may be dropped where the version lacks it */
     uint8_t default_null; /* a nullable string/bytes/array whose default is null */
-    uint8_t readnull;     /* a null read where Kafka forbids it is taken (a peer's quirk) */
+    uint8_t readnull;     /* a null where Kafka forbids it is taken (a peer's quirk), and written back */
     int8_t vmin, vmax;    /* on the wire in versions vmin..vmax */
     int8_t nmin, nmax;    /* nullable in versions nmin..nmax (nmin > nmax: never) */
     int16_t tag;          /* tagged field number, -1 for a regular field */

@@ -1,6 +1,8 @@
-/* Admin calls on a kafka_connection_t (what kafka-topics.sh and kafka-configs.sh do):
- * create topics, delete topics, add partitions to a topic, describe a topic's or a
- * broker's configs; and kafka_configs_t, the configs a describe call returns.
+/* Admin calls on a kafka_connection_t (what kafka-topics.sh, kafka-configs.sh and
+ * kafka-consumer-groups.sh do): create topics, delete topics, add partitions to a topic,
+ * describe a topic's or a broker's configs (kafka_configs_t), list the consumer groups
+ * (kafka_group_list_t) and describe one with its committed offsets and lag
+ * (kafka_group_t).
  *
  * CreateTopics, DeleteTopics and CreatePartitions go to the controller (the
  * ControllerId of the connection's metadata); a topic answered NOT_CONTROLLER (the
@@ -109,6 +111,101 @@ const kafka_config_entry_t *kafka_configs_entry(const kafka_configs_t *cf, int i
 const kafka_config_entry_t *kafka_configs_find(const kafka_configs_t *cf, const char *name);
 /* NULL is a no-op. */
 void kafka_configs_destroy(kafka_configs_t *cf);
+
+/* ---- Consumer groups ------------------------------------------------------------- */
+
+/* One group as ListGroups names it. */
+typedef struct kafka_group_listing_s {
+    const char *group_id;
+    const char *protocol_type; /* "consumer" for consumer groups, "" for groups of offsets only */
+    const char *state;         /* "Stable", "Empty", "PreparingRebalance", ...; "" from brokers before
+                                  Kafka 2.6 (ListGroups v4 brought the state) */
+    int32_t coordinator;       /* the broker that listed it: its coordinator */
+} kafka_group_listing_t;
+
+/* The groups of a cluster, sorted by id; owned by the caller. */
+typedef struct kafka_group_list_s kafka_group_list_t;
+
+/* Lists the groups of every broker of the cluster (ListGroups to each: a broker lists the
+ * groups it coordinates). NULL on failure with *errp (optional) and errstr naming each
+ * broker that failed and why: a broker's error (COORDINATOR_LOAD_IN_PROGRESS, ... after
+ * the call's retries), one that cannot be reached, or the call's failure as for the topic
+ * calls. A list from some brokers only is never returned. */
+kafka_group_list_t *kafka_connection_list_groups(kafka_connection_t *c, int timeout_ms, kafka_err_t *errp,
+                                                 char *errstr, size_t errstr_size);
+int kafka_group_list_count(const kafka_group_list_t *gl);
+/* The i-th group (NULL out of range); valid until kafka_group_list_destroy(). */
+const kafka_group_listing_t *kafka_group_list_entry(const kafka_group_list_t *gl, int i);
+/* NULL is a no-op. */
+void kafka_group_list_destroy(kafka_group_list_t *gl);
+
+/* A topic-partition of a group member's assignment. */
+typedef struct kafka_group_tp_s {
+    const char *topic;
+    int32_t partition;
+} kafka_group_tp_t;
+
+/* One member of a group, as DescribeGroups shows it. */
+typedef struct kafka_group_member_s {
+    const char *member_id;
+    const char *group_instance_id; /* static membership (KIP-345); NULL for a dynamic member */
+    const char *client_id;
+    const char *client_host;       /* as the coordinator saw it, e.g. "/10.0.0.5" */
+    const kafka_group_tp_t *assigned; /* its partitions, sorted, decoded from the ConsumerProtocol
+                                         assignment bytes (protocol type "consumer") */
+    int nassigned;
+    bool assignment_decoded;       /* false: not a consumer group, or the bytes did not decode
+                                      (then nassigned is 0) */
+} kafka_group_member_t;
+
+/* One partition of a group: committed to, or assigned to a member, or both. */
+typedef struct kafka_group_partition_s {
+    const char *topic;
+    int32_t partition;
+    int64_t committed; /* the group's committed offset, -1 when none */
+    int64_t end;       /* the partition's log end offset (high watermark), -1 when unknown */
+    int64_t lag;       /* end - committed (0 when committed is past end), -1 when either is unknown */
+    int member;        /* index of the member it is assigned to (kafka_group_member()), -1 when none */
+    kafka_err_t err;   /* why committed or end is unknown: the broker's error for it (e.g.
+                          UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER), KAFKA_OK otherwise */
+} kafka_group_partition_t;
+
+/* A described group; owned by the caller. */
+typedef struct kafka_group_s kafka_group_t;
+
+/* Describes group_id as kafka-consumer-groups.sh --describe does: finds its coordinator
+ * (FindCoordinator; COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS,
+ * NOT_COORDINATOR and lost connections are retried with retry.backoff.ms doubling up to
+ * retry.backoff.max.ms, while timeout_ms lasts), asks it for the group (DescribeGroups:
+ * state, protocol, members, assignments) and its committed offsets (OffsetFetch), and
+ * each partition's leader for its end offset (ListOffsets, latest). NULL on failure with
+ * *errp (optional) and errstr: KAFKA_ERR_GROUP_ID_NOT_FOUND for a group the coordinator
+ * does not know (state "Dead", or the error from Kafka 4.0 on) and that holds no
+ * committed offsets; the coordinator's last error after the retries, with how long they
+ * took; GROUP_AUTHORIZATION_FAILED; or the call's failure as for the topic calls. A
+ * partition whose end offset cannot be had is not a failure: its end and lag are -1 with
+ * its err. */
+kafka_group_t *kafka_connection_describe_group(kafka_connection_t *c, const char *group_id, int timeout_ms,
+                                               kafka_err_t *errp, char *errstr, size_t errstr_size);
+const char *kafka_group_id(const kafka_group_t *g);
+/* "Stable", "Empty", "PreparingRebalance", "CompletingRebalance" (or "AwaitingSync"), ... */
+const char *kafka_group_state(const kafka_group_t *g);
+/* The protocol type ("consumer") and the protocol the members agreed on (the assignor:
+ * "range", "cooperative-sticky", ...; "" while rebalancing). */
+const char *kafka_group_protocol_type(const kafka_group_t *g);
+const char *kafka_group_protocol(const kafka_group_t *g);
+/* The coordinator's broker id. */
+int32_t kafka_group_coordinator(const kafka_group_t *g);
+int kafka_group_member_count(const kafka_group_t *g);
+/* The i-th member, sorted by member id (NULL out of range). */
+const kafka_group_member_t *kafka_group_member(const kafka_group_t *g, int i);
+int kafka_group_partition_count(const kafka_group_t *g);
+/* The i-th partition, sorted by topic and partition (NULL out of range). */
+const kafka_group_partition_t *kafka_group_partition(const kafka_group_t *g, int i);
+/* The sum of the partitions' lag (those whose lag is known). */
+int64_t kafka_group_total_lag(const kafka_group_t *g);
+/* NULL is a no-op; everything the accessors returned is freed with it. */
+void kafka_group_destroy(kafka_group_t *g);
 
 #ifdef __cplusplus
 }

@@ -92,6 +92,7 @@ typedef enum kafka_conf_prop_e {
     KAFKA_CONF_HEARTBEAT_INTERVAL_MS = 60,        /* heartbeat.interval.ms */
     KAFKA_CONF_MAX_POLL_INTERVAL_MS = 61,         /* max.poll.interval.ms */
     KAFKA_CONF_ENABLE_AUTO_OFFSET_STORE = 62,     /* enable.auto.offset.store */
+    KAFKA_CONF_ENABLE_FETCH_SESSIONS = 63,        /* enable.fetch.sessions */
     KAFKA_CONF__COUNT /* one past the last number: grows with every new property */
 } kafka_conf_prop_t;
 

@@ -234,7 +234,9 @@ kafka_err_t kafka_consumer_poll(kafka_consumer_t *c, int timeout_ms, kafka_messa
 int64_t kafka_consumer_position(kafka_consumer_t *c, const char *topic, int32_t partition);
 /* The partition's high watermark in the last Fetch response (-1 before one came or when
  * it is not assigned): position == high watermark means everything written so far was
- * returned. */
+ * returned. With isolation.level=read_committed it is the last stable offset when that is
+ * lower (the end of what read_committed can read while a transaction is open), as Java's
+ * endOffsets. */
 int64_t kafka_consumer_high_watermark(kafka_consumer_t *c, const char *topic, int32_t partition);
 
 /* Record bytes fetched ahead and waiting for poll() (at most about
@@ -271,6 +273,10 @@ typedef struct kafka_consumer_stats_s {
     int64_t lag;     /* sum over the assigned partitions of high watermark - position, of those a
                         Fetch response gave a high watermark for */
     int64_t max_lag; /* the largest of those lags */
+    /* Totals, fetch sessions (KIP-227, enable.fetch.sessions). */
+    int64_t fetch_incremental;    /* of fetch_requests, those sent incremental (within a session) */
+    int64_t fetch_session_resets; /* sessions the broker lost or refused (FETCH_SESSION_ID_NOT_FOUND,
+                                     INVALID_FETCH_SESSION_EPOCH): the next Fetch opened a new one */
 } kafka_consumer_stats_t;
 
 /* Fills *stats (all zero before the first loop call). */

@@ -82,10 +82,16 @@ typedef struct kafka_mock_conf_s {
                                   session ended is closed on any request but SaslHandshake,
                                   SaslAuthenticate and ApiVersions, and may authenticate again on the
                                   same socket (not twice within a second, as Kafka); default 0: none */
+    int fetch_session_slots;   /* incremental fetch sessions (KIP-227, Fetch v7+) each broker keeps, Kafka's
+                                  max.incremental.fetch.session.cache.slots: 0 = Kafka's default, 1000;
+                                  -1 = none (every Fetch is answered sessionless, SessionId 0). A full
+                                  fetch past the limit evicts the least recently used session idle for
+                                  2 minutes, else the smallest session with fewer partitions, else gets
+                                  no session (Kafka's rule). */
     /* KIP-848 consumer groups (ConsumerGroupHeartbeat): Kafka's group.consumer.session.timeout.ms
      * (0: its default 45000), group.consumer.heartbeat.interval.ms (0: 5000) and
      * group.consumer.assignors' first, the assignor of members naming none ("uniform" or
-     * "range"; NULL: uniform). Not kept after kafka_mock_new (the assignor is copied). */
+     * "range"; NULL: uniform). Not referenced after kafka_mock_new. */
     int32_t consumer_session_timeout_ms;
     int32_t consumer_heartbeat_interval_ms;
     const char *consumer_assignor;
@@ -177,6 +183,13 @@ void kafka_mock_sasl_stats(kafka_mock_t *m, kafka_mock_sasl_stats_t *stats);
  * KAFKA_ERR_OFFSET_OUT_OF_RANGE when no live entry holds offset. */
 kafka_err_t kafka_mock_partition_damage(kafka_mock_t *m, const char *topic, int partition, int64_t offset,
                                        bool keep_crc);
+/* An unclean leader election: an out-of-sync replica becomes leader, so the log loses
+ * everything from the batch holding offset on (a batch goes whole) and the partition's
+ * leader epoch is bumped; *end (optional) gets the new log end. Consumers that had read
+ * past it must detect the truncation (OffsetForLeaderEpoch). Producer and transaction
+ * state of the lost part goes too. KAFKA_ERR_OFFSET_OUT_OF_RANGE outside the log. */
+kafka_err_t kafka_mock_partition_truncate(kafka_mock_t *m, const char *topic, int partition, int64_t offset,
+                                         int64_t *end);
 /* Group coordinator: classic groups, and KIP-848 consumer groups (ConsumerGroupHeartbeat,
  * server-side uniform / range assignment, member epochs; see consumer_* in the conf). */
 /* Moves a group's coordinator to broker_id (the group is created, empty, if unknown):
@@ -210,6 +223,26 @@ kafka_err_t kafka_mock_partition_lso(kafka_mock_t *m, const char *topic, int par
 /* Offsets of a partition (for tests): log start and high watermark. */
 kafka_err_t kafka_mock_partition_offsets(kafka_mock_t *m, const char *topic, int partition, int64_t *log_start,
                                          int64_t *high_watermark);
+
+/* Fetch sessions (KIP-227): what the brokers' session caches did, summed over brokers. */
+typedef struct kafka_mock_fetch_stats_s {
+    int64_t sessions;             /* cached now */
+    int64_t created, evicted;     /* evicted: by the limit or kafka_mock_fetch_sessions_evict() */
+    int64_t full_fetches;         /* Fetch v7+ answered with SessionEpoch 0 or -1 */
+    int64_t incremental_fetches;  /* answered within a session */
+    int64_t session_errors;       /* FETCH_SESSION_ID_NOT_FOUND and INVALID_FETCH_SESSION_EPOCH answered */
+    int64_t fetch_requests;       /* every Fetch (any version) */
+    int64_t request_partitions;   /* partitions listed in them */
+    int64_t forgotten_partitions; /* listed in ForgottenTopicsData */
+} kafka_mock_fetch_stats_t;
+void kafka_mock_fetch_stats(kafka_mock_t *m, kafka_mock_fetch_stats_t *stats);
+/* Drops every fetch session of broker_id (-1: of every broker), as a broker restart or a
+ * full cache does: the next incremental Fetch of each gets FETCH_SESSION_ID_NOT_FOUND.
+ * How many were dropped. */
+int kafka_mock_fetch_sessions_evict(kafka_mock_t *m, int broker_id);
+/* Moves the expected epoch of every session of broker_id (-1: every broker) one ahead,
+ * so that the next incremental Fetch of each gets INVALID_FETCH_SESSION_EPOCH. How many. */
+int kafka_mock_fetch_sessions_skew(kafka_mock_t *m, int broker_id);
 
 /* One text command, as kafka-mock reads them on stdin (see kafka_mock_command_help()).
  * KAFKA_OK and a reply line in reply, or an error with the reason in reply. */

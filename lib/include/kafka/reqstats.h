@@ -32,6 +32,8 @@ typedef struct kafka_request_stats_s {
     int64_t errors;    /* of any kind (the breakdown: kafka_request_error_t) */
     double latency_sum_s;
     int64_t latency[KAFKA_LATENCY_BUCKETS]; /* responses per bucket (not cumulative) */
+    int64_t request_bytes;  /* written, size prefix included */
+    int64_t response_bytes; /* received, size prefix included */
 } kafka_request_stats_t;
 
 typedef struct kafka_request_error_s {

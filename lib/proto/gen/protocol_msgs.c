@@ -709,6 +709,45 @@ static const kafka__field_t f_init_producer_id_response[] = {
 };
 static const kafka__schema_t s_init_producer_id_response = {"InitProducerIdResponse", sizeof(kafka_init_producer_id_response_t), 4, f_init_producer_id_response};
 
+static const kafka__field_t f_offset_for_leader_epoch_request_offset_for_leader_partition[] = {
+    {"Partition", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_for_leader_epoch_request_offset_for_leader_partition_t, partition), INT64_C(0), NULL},
+    {"CurrentLeaderEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 0, 2, 127, 127, -1, -1, offsetof(kafka_offset_for_leader_epoch_request_offset_for_leader_partition_t, current_leader_epoch), INT64_C(-1), NULL},
+    {"LeaderEpoch", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_for_leader_epoch_request_offset_for_leader_partition_t, leader_epoch), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_offset_for_leader_epoch_request_offset_for_leader_partition = {"OffsetForLeaderPartition", sizeof(kafka_offset_for_leader_epoch_request_offset_for_leader_partition_t), 3, f_offset_for_leader_epoch_request_offset_for_leader_partition};
+
+static const kafka__field_t f_offset_for_leader_epoch_request_offset_for_leader_topic[] = {
+    {"Topic", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_for_leader_epoch_request_offset_for_leader_topic_t, topic), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_for_leader_epoch_request_offset_for_leader_topic_t, partitions), INT64_C(0), &s_offset_for_leader_epoch_request_offset_for_leader_partition},
+};
+static const kafka__schema_t s_offset_for_leader_epoch_request_offset_for_leader_topic = {"OffsetForLeaderTopic", sizeof(kafka_offset_for_leader_epoch_request_offset_for_leader_topic_t), 2, f_offset_for_leader_epoch_request_offset_for_leader_topic};
+
+static const kafka__field_t f_offset_for_leader_epoch_request[] = {
+    {"ReplicaId", KAFKA__T_INT32, 0, 0, 1, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_offset_for_leader_epoch_request_t, replica_id), INT64_C(-2), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_for_leader_epoch_request_t, topics), INT64_C(0), &s_offset_for_leader_epoch_request_offset_for_leader_topic},
+};
+static const kafka__schema_t s_offset_for_leader_epoch_request = {"OffsetForLeaderEpochRequest", sizeof(kafka_offset_for_leader_epoch_request_t), 2, f_offset_for_leader_epoch_request};
+
+static const kafka__field_t f_offset_for_leader_epoch_response_epoch_end_offset[] = {
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_for_leader_epoch_response_epoch_end_offset_t, error_code), INT64_C(0), NULL},
+    {"Partition", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_for_leader_epoch_response_epoch_end_offset_t, partition), INT64_C(0), NULL},
+    {"LeaderEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_offset_for_leader_epoch_response_epoch_end_offset_t, leader_epoch), INT64_C(-1), NULL},
+    {"EndOffset", KAFKA__T_INT64, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_for_leader_epoch_response_epoch_end_offset_t, end_offset), INT64_C(-1), NULL},
+};
+static const kafka__schema_t s_offset_for_leader_epoch_response_epoch_end_offset = {"EpochEndOffset", sizeof(kafka_offset_for_leader_epoch_response_epoch_end_offset_t), 4, f_offset_for_leader_epoch_response_epoch_end_offset};
+
+static const kafka__field_t f_offset_for_leader_epoch_response_offset_for_leader_topic_result[] = {
+    {"Topic", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_for_leader_epoch_response_offset_for_leader_topic_result_t, topic), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_for_leader_epoch_response_offset_for_leader_topic_result_t, partitions), INT64_C(0), &s_offset_for_leader_epoch_response_epoch_end_offset},
+};
+static const kafka__schema_t s_offset_for_leader_epoch_response_offset_for_leader_topic_result = {"OffsetForLeaderTopicResult", sizeof(kafka_offset_for_leader_epoch_response_offset_for_leader_topic_result_t), 2, f_offset_for_leader_epoch_response_offset_for_leader_topic_result};
+
+static const kafka__field_t f_offset_for_leader_epoch_response[] = {
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 2, 127, 127, -1, -1, offsetof(kafka_offset_for_leader_epoch_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"Topics", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_offset_for_leader_epoch_response_t, topics), INT64_C(0), &s_offset_for_leader_epoch_response_offset_for_leader_topic_result},
+};
+static const kafka__schema_t s_offset_for_leader_epoch_response = {"OffsetForLeaderEpochResponse", sizeof(kafka_offset_for_leader_epoch_response_t), 2, f_offset_for_leader_epoch_response};
+
 static const kafka__field_t f_add_partitions_to_txn_request_topic[] = {
     {"Name", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_topic_t, name), INT64_C(0), NULL},
     {"Partitions", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_add_partitions_to_txn_request_topic_t, partitions), INT64_C(0), NULL},
@@ -988,6 +1027,7 @@ const kafka__api_t kafka__apis[KAFKA_API_COUNT] = {
     {19, "CreateTopics", 0, 7, 5, &s_create_topics_request, &s_create_topics_response},
     {20, "DeleteTopics", 0, 6, 4, &s_delete_topics_request, &s_delete_topics_response},
     {22, "InitProducerId", 0, 5, 2, &s_init_producer_id_request, &s_init_producer_id_response},
+    {23, "OffsetForLeaderEpoch", 0, 4, 4, &s_offset_for_leader_epoch_request, &s_offset_for_leader_epoch_response},
     {24, "AddPartitionsToTxn", 0, 5, 3, &s_add_partitions_to_txn_request, &s_add_partitions_to_txn_response},
     {25, "AddOffsetsToTxn", 0, 4, 3, &s_add_offsets_to_txn_request, &s_add_offsets_to_txn_response},
     {26, "EndTxn", 0, 5, 3, &s_end_txn_request, &s_end_txn_response},

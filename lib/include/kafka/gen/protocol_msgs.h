@@ -24,6 +24,7 @@ enum kafka_api_key_e {
     KAFKA_API_CREATE_TOPICS = 19,
     KAFKA_API_DELETE_TOPICS = 20,
     KAFKA_API_INIT_PRODUCER_ID = 22,
+    KAFKA_API_OFFSET_FOR_LEADER_EPOCH = 23,
     KAFKA_API_ADD_PARTITIONS_TO_TXN = 24,
     KAFKA_API_ADD_OFFSETS_TO_TXN = 25,
     KAFKA_API_END_TXN = 26,
@@ -52,6 +53,7 @@ enum kafka_api_max_version_e {
     KAFKA_API_CREATE_TOPICS_MAX_VERSION = 7,
     KAFKA_API_DELETE_TOPICS_MAX_VERSION = 6,
     KAFKA_API_INIT_PRODUCER_ID_MAX_VERSION = 5,
+    KAFKA_API_OFFSET_FOR_LEADER_EPOCH_MAX_VERSION = 4,
     KAFKA_API_ADD_PARTITIONS_TO_TXN_MAX_VERSION = 5,
     KAFKA_API_ADD_OFFSETS_TO_TXN_MAX_VERSION = 4,
     KAFKA_API_END_TXN_MAX_VERSION = 5,
@@ -61,7 +63,7 @@ enum kafka_api_max_version_e {
     KAFKA_API_CREATE_PARTITIONS_MAX_VERSION = 3,
     KAFKA_API_CONSUMER_GROUP_HEARTBEAT_MAX_VERSION = 1,
 };
-#define KAFKA_API_COUNT 26
+#define KAFKA_API_COUNT 27
 
 typedef struct kafka_request_header_s {
     int16_t request_api_key;
@@ -672,6 +674,39 @@ typedef struct kafka_init_producer_id_response_s {
     int16_t producer_epoch;
 } kafka_init_producer_id_response_t;
 
+typedef struct kafka_offset_for_leader_epoch_request_offset_for_leader_partition_s {
+    int32_t partition;
+    int32_t current_leader_epoch;
+    int32_t leader_epoch;
+} kafka_offset_for_leader_epoch_request_offset_for_leader_partition_t;
+
+typedef struct kafka_offset_for_leader_epoch_request_offset_for_leader_topic_s {
+    kafka_str_t topic;
+    struct { kafka_offset_for_leader_epoch_request_offset_for_leader_partition_t *items; int32_t count; } partitions;
+} kafka_offset_for_leader_epoch_request_offset_for_leader_topic_t;
+
+typedef struct kafka_offset_for_leader_epoch_request_s {
+    int32_t replica_id;
+    struct { kafka_offset_for_leader_epoch_request_offset_for_leader_topic_t *items; int32_t count; } topics;
+} kafka_offset_for_leader_epoch_request_t;
+
+typedef struct kafka_offset_for_leader_epoch_response_epoch_end_offset_s {
+    int16_t error_code;
+    int32_t partition;
+    int32_t leader_epoch;
+    int64_t end_offset;
+} kafka_offset_for_leader_epoch_response_epoch_end_offset_t;
+
+typedef struct kafka_offset_for_leader_epoch_response_offset_for_leader_topic_result_s {
+    kafka_str_t topic;
+    struct { kafka_offset_for_leader_epoch_response_epoch_end_offset_t *items; int32_t count; } partitions;
+} kafka_offset_for_leader_epoch_response_offset_for_leader_topic_result_t;
+
+typedef struct kafka_offset_for_leader_epoch_response_s {
+    int32_t throttle_time_ms;
+    struct { kafka_offset_for_leader_epoch_response_offset_for_leader_topic_result_t *items; int32_t count; } topics;
+} kafka_offset_for_leader_epoch_response_t;
+
 typedef struct kafka_add_partitions_to_txn_request_topic_s {
     kafka_str_t name;
     struct { int32_t *items; int32_t count; } partitions;
@@ -917,6 +952,7 @@ typedef union kafka_request_u {
     kafka_create_topics_request_t create_topics;
     kafka_delete_topics_request_t delete_topics;
     kafka_init_producer_id_request_t init_producer_id;
+    kafka_offset_for_leader_epoch_request_t offset_for_leader_epoch;
     kafka_add_partitions_to_txn_request_t add_partitions_to_txn;
     kafka_add_offsets_to_txn_request_t add_offsets_to_txn;
     kafka_end_txn_request_t end_txn;
@@ -945,6 +981,7 @@ typedef union kafka_response_u {
     kafka_create_topics_response_t create_topics;
     kafka_delete_topics_response_t delete_topics;
     kafka_init_producer_id_response_t init_producer_id;
+    kafka_offset_for_leader_epoch_response_t offset_for_leader_epoch;
     kafka_add_partitions_to_txn_response_t add_partitions_to_txn;
     kafka_add_offsets_to_txn_response_t add_offsets_to_txn;
     kafka_end_txn_response_t end_txn;

@@ -1,10 +1,9 @@
-/* FindCoordinator for a group (key type 0), shared by the consumer's offset calls
- * (commit.c) and the group thread (member.c): v0-3 answer one coordinator, v4+ a list
- * for the keys asked. */
+/* FindCoordinator for a group (key type 0), core/coord.h: v0-3 answer one coordinator,
+ * v4+ a list for the keys asked. */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "consumer/consumer_int.h"
+#include "core/coord.h"
 #include "util/arena.h"
 
 kafka_err_t kafka__find_coordinator(kafka__bconn_t *bc, const char *group, int32_t *id, char *host, size_t host_size,
