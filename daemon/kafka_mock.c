@@ -5,6 +5,8 @@
  *              [--tls [CERT,KEY]] [--tls-cert-name NAME] [--tls-cert-expired] [--tls-client-auth]
  *              [--sasl MECH[,MECH]...] [--user NAME:PASSWORD]... [--sasl-scram-lenient]
  *              [--sasl-session-lifetime-ms MS] [--listener PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL]...
+ *              [--consumer-session-timeout-ms MS] [--consumer-heartbeat-interval-ms MS]
+ *              [--consumer-assignor uniform|range]
  *
  * Prints "BOOTSTRAP host:port,..." on stdout (the first listener), then
  * "BOOTSTRAP_<PROTOCOL> host:port,..." for every listener but a first PLAINTEXT one
@@ -13,6 +15,7 @@
  * fault-injection commands on stdin, one per line (--help lists them), answering each
  * with one line. Exits 0 on EOF of stdin or on SIGTERM/SIGINT; 2 on a usage error. */
 #include <errno.h>
+#include <stdint.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +35,8 @@ static void usage(FILE *f) {
             "                  [--tls-client-auth] [--sasl MECH[,MECH]...] [--user NAME:PASSWORD]...\n"
             "                  [--sasl-scram-lenient] [--sasl-session-lifetime-ms MS]\n"
             "                  [--listener PROTOCOL]...\n"
+            "                  [--consumer-session-timeout-ms MS] [--consumer-heartbeat-interval-ms MS]\n"
+            "                  [--consumer-assignor uniform|range]\n"
             "\n"
             "Starts an in-memory Kafka cluster of N brokers on 127.0.0.1 and prints\n"
             "  BOOTSTRAP 127.0.0.1:PORT,...\n"
@@ -83,6 +88,11 @@ static void usage(FILE *f) {
             "up; 0 keeps everything); --message-max-bytes is the brokers' message.max.bytes (a\n"
             "Produce partition with a larger batch gets MESSAGE_TOO_LARGE; default: no limit, or\n"
             "the --kafka-version release's).\n"
+            "KIP-848 consumer groups (ConsumerGroupHeartbeat): --consumer-session-timeout-ms\n"
+            "(default 45000), --consumer-heartbeat-interval-ms (default 5000) and\n"
+            "--consumer-assignor (uniform, the default, or range) are Kafka's\n"
+            "group.consumer.session.timeout.ms, group.consumer.heartbeat.interval.ms and\n"
+            "group.consumer.assignors.\n"
             "It then reads commands on stdin, one per line, and answers each on stdout; it\n"
             "exits on end of input, SIGTERM or SIGINT.\n\n%s",
             kafka_mock_command_help());
@@ -173,6 +183,15 @@ int main(int argc, char **argv) {
             listeners_len += (size_t)snprintf(listeners + listeners_len, sizeof(listeners) - listeners_len, "%s%s",
                                               listeners_len ? "," : "", val);
             conf.listeners = listeners;
+            i++;
+        } else if (!strcmp(a, "--consumer-session-timeout-ms") && val && parse_long(val, 1, INT32_MAX, &v)) {
+            conf.consumer_session_timeout_ms = (int32_t)v;
+            i++;
+        } else if (!strcmp(a, "--consumer-heartbeat-interval-ms") && val && parse_long(val, 1, INT32_MAX, &v)) {
+            conf.consumer_heartbeat_interval_ms = (int32_t)v;
+            i++;
+        } else if (!strcmp(a, "--consumer-assignor") && val) {
+            conf.consumer_assignor = val;
             i++;
         } else if (!strcmp(a, "--sasl-scram-lenient")) {
             conf.sasl_scram_lenient = true;

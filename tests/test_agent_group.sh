@@ -5,6 +5,8 @@
 # (nothing printed twice); SIGTERM, -c and -e leave the group; -t repeats; -v tells the
 # assignment on stderr. With kcat installed, kcat -G (librdkafka's balanced consumer, a
 # member we did not write) shares a group with one of ours: each message printed once.
+# The same with group.protocol=consumer (KIP-848): two agents split a topic, a SIGKILL
+# moves the partitions after the coordinator's session, SIGTERM leaves.
 # Usage: test_agent_group.sh PATH/TO/kafka-agent PATH/TO/kafka-mock
 set -u
 AGENT=${1:?usage: test_agent_group.sh kafka-agent kafka-mock}
@@ -28,7 +30,8 @@ unique() { cat "$@" 2>/dev/null | sort -u | wc -l; }
 has_lines() { local n=$1; shift; [ "$(unique "$@")" -ge "$n" ]; }
 GROUP_OPTS=(-X auto.offset.reset=earliest -X session.timeout.ms=3000 -X heartbeat.interval.ms=300 -f '%p %o %s\n')
 
-start_mock --brokers 3 --topic gl:6:1 --topic gm:2:1 --topic gk:6:1
+start_mock --brokers 3 --topic gl:6:1 --topic gm:2:1 --topic gk:6:1 --topic gc:6:1 \
+    --consumer-session-timeout-ms 2000 --consumer-heartbeat-interval-ms 200
 produce 1 1000 gl; check "produce 1000: exit 0" 0 $?
 
 # Two members.
@@ -84,6 +87,33 @@ A consume -b "$BS" -t '^g[lm]$' -G g3 "${GROUP_OPTS[@]}" -e >"$TMP/c7" 2>"$TMP/e
 check "-t ^pattern: both topics" 3150 "$(lines "$TMP/c7")"
 A consume -b "$BS" -t gl -t gm >/dev/null 2>"$TMP/e"; check "two -t without -G: exit 2" 2 $?
 A consume -b "$BS" -t gl -G g4 -o 5 >/dev/null 2>"$TMP/e"; check "-G with -o OFFSET: exit 2" 2 $?
+
+# group.protocol=consumer (KIP-848): the coordinator assigns.
+K_OPTS=(-X group.protocol=consumer -X auto.offset.reset=earliest -f '%p %o %s\n')
+produce 1 600 gc
+"$AGENT" consume -b "$BS" -t gc -G k1 -v "${K_OPTS[@]}" >"$TMP/q1" 2>"$TMP/qe1" & K1=$!; PIDS+=($K1)
+"$AGENT" consume -b "$BS" -t gc -G k1 -v "${K_OPTS[@]}" >"$TMP/q2" 2>"$TMP/qe2" & K2=$!; PIDS+=($K2)
+wait_for 20 has_lines 600 "$TMP/q1" "$TMP/q2"
+wait_for 10 eval 'mock_reply "group k1"; [[ "$REPLY" == *state=Stable*members=2* ]]'
+check "consumer protocol: stable with 2 members" "yes" "$([[ "$REPLY" == *state=Stable*members=2* ]] && echo yes || echo "$REPLY")"
+contains "consumer protocol: -v tells the assignment" "group k1: assigned: gc/" "$TMP/qe2"
+produce 601 1200 gc
+wait_for 20 has_lines 1200 "$TMP/q1" "$TMP/q2"
+check "consumer protocol: 1200 printed once" "1200 1200" "$(lines "$TMP/q1" "$TMP/q2") $(unique "$TMP/q1" "$TMP/q2")"
+check "consumer protocol: both members printed" yes \
+    "$([ "$(lines "$TMP/q1")" -gt 0 ] && [ "$(lines "$TMP/q2")" -gt 0 ] && echo yes || echo no)"
+sleep 1.5
+kill -9 $K2; wait $K2 2>/dev/null
+wait_for 20 eval 'mock_reply "group k1"; [[ "$REPLY" == *state=Stable*members=1* ]]'
+check "consumer protocol: after the kill and the session: 1 member" "yes" \
+    "$([[ "$REPLY" == *state=Stable*members=1* ]] && echo yes || echo "$REPLY")"
+produce 1201 1800 gc
+wait_for 20 has_lines 1800 "$TMP/q1" "$TMP/q2"
+check "consumer protocol: after the kill: 1800 printed once" "1800 1800" \
+    "$(lines "$TMP/q1" "$TMP/q2") $(unique "$TMP/q1" "$TMP/q2")"
+kill -TERM $K1; wait $K1; check "consumer protocol: SIGTERM: exit 0" 0 $?
+mock_reply "group k1"
+check "consumer protocol: SIGTERM left the group" "yes" "$([[ "$REPLY" == *members=0* ]] && echo yes || echo "$REPLY")"
 
 # kcat -G and kafka-agent consume -G in one group (range, both sides' default).
 if command -v kcat >/dev/null; then

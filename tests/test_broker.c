@@ -46,7 +46,8 @@ static void test_negotiation_modern(void) {
     CU_ASSERT_EQUAL(kafka__bconn_version(bc, KAFKA_API_CREATE_PARTITIONS), KAFKA_API_CREATE_PARTITIONS_MAX_VERSION);
     CU_ASSERT_EQUAL(kafka__bconn_version(bc, KAFKA_API_OFFSET_FOR_LEADER_EPOCH),
                     KAFKA_API_OFFSET_FOR_LEADER_EPOCH_MAX_VERSION);
-    CU_ASSERT_EQUAL(kafka__bconn_version(bc, 68), -1); /* ConsumerGroupHeartbeat: the mock does not serve it */
+    CU_ASSERT_EQUAL(kafka__bconn_version(bc, KAFKA_API_CONSUMER_GROUP_HEARTBEAT),
+                    KAFKA_API_CONSUMER_GROUP_HEARTBEAT_MAX_VERSION); /* KIP-848 */
     const char *topics[] = {"alpha", "beta"};
     kafka_err_t err;
     char errstr[256];

@@ -39,7 +39,7 @@ static const sample_t samples[] = {
     {"fetch.min.bytes", "1", "0", "0", "-1"},
     {"group.id", "", "g1", "g1", NULL},
     {"group.instance.id", "", "host-1", "host-1", NULL},
-    {"group.protocol", "classic", "CLASSIC", "classic", "consumer"},
+    {"group.protocol", "classic", "CONSUMER", "consumer", "kip848"},
     {"heartbeat.interval.ms", "3000", "1000", "1000", "0"},
     {"isolation.level", "read_uncommitted", "read_committed", "read_committed", "committed"},
     {"linger.ms", "5", "0", "0", "900001"},

@@ -442,8 +442,8 @@ static void test_subscribe_errors(void) {
     CU_ASSERT_EQUAL(kafka_conf_set(conf, "partition.assignment.strategy", "RoundRobin, range", err, sizeof(err)),
                     KAFKA_OK);
     CU_ASSERT_STRING_EQUAL(kafka_conf_str(conf, KAFKA_CONF_PARTITION_ASSIGNMENT_STRATEGY), "roundrobin,range");
-    CU_ASSERT_EQUAL(kafka_conf_set(conf, "group.protocol", "consumer", err, sizeof(err)), KAFKA_ERR__INVALID_CONF);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "KIP-848"));
+    CU_ASSERT_EQUAL(kafka_conf_set(conf, "group.protocol", "consumer", err, sizeof(err)), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_conf_int(conf, KAFKA_CONF_GROUP_PROTOCOL), KAFKA_GROUP_PROTOCOL_CONSUMER);
     CU_ASSERT_EQUAL(kafka_conf_set(conf, "session.timeout.ms", "3000", err, sizeof(err)), KAFKA_OK);
     CU_ASSERT_EQUAL(kafka_conf_validate(conf, err, sizeof(err)), KAFKA_ERR__INVALID_CONF); /* heartbeat 3000 */
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "heartbeat.interval.ms"));

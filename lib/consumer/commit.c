@@ -149,6 +149,8 @@ static kafka__bconn_t *coordinator(kafka_consumer_t *c, const char *group, int32
     return kafka__conn_take(c, *id, host, port, errp, why, why_size);
 }
 
+#define STALE_WAIT_MS 2000 /* a KIP-848 member's next epoch comes with its next heartbeat */
+
 /* One OffsetCommit; the first error (request or partition) with why. */
 static kafka_err_t commit_once(kafka_consumer_t *c, kafka__bconn_t *bc, const char *group,
                                const kafka_topic_partition_t *tps, size_t n, bool *conn_ok, char *why,
@@ -221,6 +223,11 @@ static kafka_err_t commit_once(kafka_consumer_t *c, kafka__bconn_t *bc, const ch
                  " (refused for generation %d, member \"%s\": the group rebalanced; the member rejoins)",
                  (int)generation, member);
         kafka__group_commit_refused(g, e, generation);
+    } else if (g && e == KAFKA_ERR_STALE_MEMBER_EPOCH && !kafka__group_epoch_refresh(g, generation, STALE_WAIT_MS)) {
+        size_t len = strlen(why);
+        snprintf(why + len, why_size > len ? why_size - len : 0, " (member epoch %d, no newer one came)",
+                 (int)generation);
+        e = KAFKA_ERR__STATE; /* not retried */
     }
     free(frame);
     kafka__arena_free(&arena);
@@ -304,7 +311,8 @@ static kafka_err_t at_coordinator(kafka_consumer_t *c, const char *group, const 
             else
                 kafka__bconn_close(bc);
         }
-        if (!e || !(coordinator_error(e) || kafka__call_retriable(e)) ||
+        /* STALE_MEMBER_EPOCH: commit_once waited for the member's next epoch (KIP-848). */
+        if (!e || !(coordinator_error(e) || kafka__call_retriable(e) || e == KAFKA_ERR_STALE_MEMBER_EPOCH) ||
             kafka__now_ms() + kafka__backoff_peek(&backoff) >= deadline)
             break;
         kafka__sleep_ms(kafka__backoff_next(&backoff));

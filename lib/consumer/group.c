@@ -105,6 +105,7 @@ static kafka__group_t *group_new(kafka_consumer_t *c) {
     if (!g->nstrategies)
         g->strategies[g->nstrategies++] = KAFKA__ASSIGNOR_RANGE;
     g->cooperative = strcmp(g->strategies[0], KAFKA__ASSIGNOR_COOPERATIVE_STICKY) == 0;
+    g->kip848 = kafka_conf_int(c->conf, KAFKA_CONF_GROUP_PROTOCOL) == KAFKA_GROUP_PROTOCOL_CONSUMER;
     g->generation = -1;
     g->state = KAFKA__GS_IDLE;
     g->ev_tail = &g->ev_head;
@@ -120,7 +121,7 @@ void kafka__group_destroy(kafka__group_t *g) {
         return;
     pthread_mutex_lock(&g->lock);
     g->stop = true;
-    if (g->in_call && g->coord_fd >= 0)
+    if (g->in_call && g->coord_fd >= 0 && !g->kip848) /* KIP-848 calls are short: let the leave follow */
         shutdown(g->coord_fd, SHUT_RDWR); /* a JoinGroup waiting at the barrier */
     pthread_cond_broadcast(&g->cv);
     bool started = g->started;
@@ -135,6 +136,9 @@ void kafka__group_destroy(kafka__group_t *g) {
     free(g->topics);
     free(g->owned);
     free(g->counts);
+    free(g->target);
+    free(g->revoking);
+    free(g->pending);
     pthread_cond_destroy(&g->cv);
     pthread_mutex_destroy(&g->lock);
     free((char *)g->group_id);
@@ -461,6 +465,21 @@ void kafka__group_commit_refused(kafka__group_t *g, kafka_err_t err, int32_t gen
         pthread_cond_broadcast(&g->cv);
     }
     pthread_mutex_unlock(&g->lock);
+}
+
+bool kafka__group_epoch_refresh(kafka__group_t *g, int32_t stale, int timeout_ms) {
+    int64_t until = kafka__now_ms() + timeout_ms;
+    pthread_mutex_lock(&g->lock);
+    g->next_hb_ms = 0; /* the group thread heartbeats now */
+    pthread_cond_broadcast(&g->cv);
+    while (g->generation == stale && !g->stop && kafka__now_ms() < until) {
+        pthread_mutex_unlock(&g->lock);
+        kafka__sleep_ms(10);
+        pthread_mutex_lock(&g->lock);
+    }
+    bool changed = g->generation != stale && g->generation >= 0;
+    pthread_mutex_unlock(&g->lock);
+    return changed;
 }
 
 static const char *state_name(kafka__gstate_t s) {

@@ -51,6 +51,12 @@ typedef struct kafka__gevent_s {
     char errstr[600];
 } kafka__gevent_t;
 
+/* A partition of a KIP-848 assignment, by topic id. */
+typedef struct kafka__tp848_s {
+    kafka_uuid_t topic;
+    int32_t partition;
+} kafka__tp848_t;
+
 typedef enum {
     KAFKA__GS_IDLE,          /* no subscription */
     KAFKA__GS_COORDINATOR,   /* looking for the coordinator */
@@ -122,6 +128,18 @@ typedef struct kafka__group_s {
     uint32_t find_rr; /* the broker asked next (FindCoordinator, patterns' metadata) */
     int coord_fd;
     bool in_call; /* a JoinGroup/SyncGroup may wait long: destroy shuts coord_fd */
+    /* KIP-848, group.protocol=consumer (member848.c): generation is the member epoch. */
+    bool kip848;                         /* immutable */
+    bool leaving;                        /* the leave heartbeat may go out while stopping */
+    bool in_group848;                    /* the coordinator counts it a member (leave tells it) */
+    kafka_topic_partition_t *target;     /* the coordinator's last assignment (interned names) */
+    size_t ntarget;
+    kafka_topic_partition_t *revoking;   /* posted as REVOKE: still owned until acknowledged */
+    size_t nrevoking;
+    kafka__tp848_t *pending;             /* an assignment with topic ids the metadata does not know yet */
+    size_t npending;
+    bool has_pending;
+    int64_t next_hb_ms;
 } kafka__group_t;
 
 /* ---- group.c: the application's side ---- */
@@ -150,6 +168,13 @@ void kafka__group_identity(kafka__group_t *g, int32_t *generation, char *member_
 /* @thread any  @locks g->lock */
 void kafka__group_commit_refused(kafka__group_t *g, kafka_err_t err, int32_t generation);
 
+/* A commit was refused with STALE_MEMBER_EPOCH for epoch stale (KIP-848: the coordinator
+ * moved the member on in a heartbeat whose answer has not come yet): asks the group
+ * thread for a heartbeat now and waits up to timeout_ms for a newer epoch; true when
+ * one came (commit again with it). */
+/* @thread application  @locks g->lock */
+bool kafka__group_epoch_refresh(kafka__group_t *g, int32_t stale, int timeout_ms);
+
 /* Stops the group thread; a dynamic member leaves the group first (destroy). */
 /* @thread destroy  @locks g->lock */
 void kafka__group_destroy(kafka__group_t *g);
@@ -175,6 +200,34 @@ void *kafka__group_main(void *arg);
 /* The coordinator connection's state callback: keeps g->coord_fd. */
 /* @thread group  @locks g->lock */
 void kafka__group_coord_state(kafka__broker_t *b, kafka__bconn_t *bc, kafka_err_t err, const char *why, void *arg);
+
+/* Shared with member848.c, g->lock held unless said otherwise: */
+/* A request to the coordinator (not held on entry; a broken connection is dropped). */
+kafka_err_t kafka__group_coord_call(kafka__group_t *g, int16_t api, const void *req, void *resp, kafka_arena_t *arena,
+                                    uint8_t **frame, int timeout_ms, char *why, size_t why_size);
+/* Releases g->lock while poll() is woken. */
+void kafka__group_wake_locked(kafka__group_t *g);
+/* Posts an event for tps (a copy; REVOKE gets its sequence); false when out of memory. */
+bool kafka__group_post_tps(kafka__group_t *g, kafka__gev_kind_t kind, const kafka_topic_partition_t *tps, size_t n);
+__attribute__((format(printf, 3, 4))) void kafka__group_post_error(kafka__group_t *g, kafka_err_t err,
+                                                                   const char *fmt, ...);
+/* The partitions owned are gone: LOST, no generation, rejoin. */
+void kafka__group_lose(kafka__group_t *g, const char *why);
+/* What an error answered to `what` means for the member (coordinator errors, fenced...). */
+void kafka__group_on_error(kafka__group_t *g, kafka_err_t e, const char *what, const char *why);
+/* a[0..na) minus b[0..nb) (interned topics), malloc'd into *out (NULL when empty). */
+size_t kafka__tp_minus(const kafka_topic_partition_t *a, size_t na, const kafka_topic_partition_t *b, size_t nb,
+                       kafka_topic_partition_t **out);
+
+/* ---- member848.c: the group thread, group.protocol=consumer ---- */
+
+/* One turn of the KIP-848 member: heartbeat when due (at once after a subscription
+ * change, a rejoin or an acknowledged revocation), apply the assignment, wait. */
+/* @thread group  @locks g->lock held on entry and return, released during I/O */
+void kafka__group848_step(kafka__group_t *g, kafka__backoff_t *backoff);
+/* Leaves with epoch -1 (a static member: -2, it keeps its place for the session). */
+/* @thread group  @locks g->lock held on entry and return, released during I/O */
+void kafka__group848_leave(kafka__group_t *g, const char *reason);
 
 /* ---- leader.c: the leader's assignment ---- */
 

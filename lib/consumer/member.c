@@ -18,7 +18,9 @@
  *    connections: find the coordinator again with backoff;
  *  - no poll() for max.poll.interval.ms: LOST, LeaveGroup, MAX_POLL_EXCEEDED for the
  *    next poll, which makes it join again.
- * A dynamic member sends LeaveGroup on unsubscribe and close; a static one does not. */
+ * A dynamic member sends LeaveGroup on unsubscribe and close; a static one does not.
+ * With group.protocol=consumer the member speaks KIP-848 instead (member848.c), after the
+ * same coordinator lookup, poll-interval and pattern handling. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +37,7 @@
 #define LONG_CALL_MARGIN_MS 5000 /* JoinGroup/SyncGroup wait up to the rebalance timeout, plus this */
 
 /* @thread group  @locks g->lock held (released while poll() is woken) */
-static void wake_poll(kafka__group_t *g) {
+void kafka__group_wake_locked(kafka__group_t *g) {
     pthread_mutex_unlock(&g->lock);
     kafka__group_wake_poll(g);
     pthread_mutex_lock(&g->lock);
@@ -48,15 +50,15 @@ static bool is_member(const kafka__group_t *g) {
 /* A request to the coordinator; a broken connection is dropped (reconnect with
  * backoff). timeout_ms: the longest wait for the answer. */
 /* @thread group  @locks g->lock briefly (not held on entry) */
-static kafka_err_t coord_call(kafka__group_t *g, int16_t api, const void *req, void *resp, kafka_arena_t *arena,
-                              uint8_t **frame, int timeout_ms, char *why, size_t why_size) {
+kafka_err_t kafka__group_coord_call(kafka__group_t *g, int16_t api, const void *req, void *resp, kafka_arena_t *arena,
+                                    uint8_t **frame, int timeout_ms, char *why, size_t why_size) {
     kafka__bconn_t *bc = kafka__broker_up(&g->coord, kafka__now_ms());
     if (!bc) {
         snprintf(why, why_size, "coordinator %s: %s", g->coord.who, g->coord.why[0] ? g->coord.why : "backing off");
         return g->coord.err ? g->coord.err : KAFKA_ERR__TRANSPORT;
     }
     pthread_mutex_lock(&g->lock);
-    bool stop = g->stop && api != KAFKA_API_LEAVE_GROUP;
+    bool stop = g->stop && api != KAFKA_API_LEAVE_GROUP && !g->leaving;
     g->in_call = !stop;
     pthread_mutex_unlock(&g->lock);
     if (stop) {
@@ -148,7 +150,7 @@ static bool tp_in(const kafka_topic_partition_t *tps, size_t n, const kafka_topi
 }
 
 /* a[0..na) minus b[0..nb), malloc'd into *out (NULL when empty). */
-static size_t tp_minus(const kafka_topic_partition_t *a, size_t na, const kafka_topic_partition_t *b, size_t nb,
+size_t kafka__tp_minus(const kafka_topic_partition_t *a, size_t na, const kafka_topic_partition_t *b, size_t nb,
                        kafka_topic_partition_t **out) {
     *out = na ? malloc(na * sizeof(**out)) : NULL;
     size_t k = 0;
@@ -159,7 +161,7 @@ static size_t tp_minus(const kafka_topic_partition_t *a, size_t na, const kafka_
 }
 
 /* Posts kind for tps (a copy); false when out of memory. g->lock held. */
-static bool post(kafka__group_t *g, kafka__gev_kind_t kind, const kafka_topic_partition_t *tps, size_t n) {
+bool kafka__group_post_tps(kafka__group_t *g, kafka__gev_kind_t kind, const kafka_topic_partition_t *tps, size_t n) {
     kafka__gevent_t *ev = kafka__gevent_new(kind, tps, n);
     if (!ev)
         return false;
@@ -169,8 +171,7 @@ static bool post(kafka__group_t *g, kafka__gev_kind_t kind, const kafka_topic_pa
     return true;
 }
 
-__attribute__((format(printf, 3, 4))) static void post_error(kafka__group_t *g, kafka_err_t err, const char *fmt,
-                                                              ...) {
+void kafka__group_post_error(kafka__group_t *g, kafka_err_t err, const char *fmt, ...) {
     kafka__gevent_t *ev = kafka__gevent_new(KAFKA__GEV_ERROR, NULL, 0);
     if (!ev)
         return;
@@ -184,13 +185,15 @@ __attribute__((format(printf, 3, 4))) static void post_error(kafka__group_t *g, 
 
 /* The partitions owned are gone (fenced, timed out, left): LOST for the application,
  * no revoke waited for. g->lock held. */
-static void lose(kafka__group_t *g, const char *why) {
+void kafka__group_lose(kafka__group_t *g, const char *why) {
     if (g->nowned) {
         kafka__log(g->c->conf, KAFKA__LOG_NOTICE, "GROUP", NULL, "group %s: %zu partitions lost: %s", g->group_id,
                    g->nowned, why);
-        post(g, KAFKA__GEV_LOST, g->owned, g->nowned);
+        kafka__group_post_tps(g, KAFKA__GEV_LOST, g->owned, g->nowned);
     }
     g->nowned = 0;
+    g->nrevoking = g->ntarget = 0; /* KIP-848: the assignment being reconciled is gone too */
+    g->has_pending = false;
     g->revoke_acked = g->revoke_seq; /* nothing to wait for */
     g->generation = -1;
     g->leader = false;
@@ -198,7 +201,7 @@ static void lose(kafka__group_t *g, const char *why) {
     snprintf(g->rejoin_why, sizeof(g->rejoin_why), "%s", why);
     if (g->state != KAFKA__GS_FATAL)
         g->state = KAFKA__GS_JOINING;
-    wake_poll(g);
+    kafka__group_wake_locked(g);
 }
 
 static bool coordinator_error(kafka_err_t e) {
@@ -208,7 +211,7 @@ static bool coordinator_error(kafka_err_t e) {
 
 /* What an error answered to what (JoinGroup, SyncGroup, Heartbeat) means for the
  * member. g->lock held. */
-static void on_error(kafka__group_t *g, kafka_err_t e, const char *what, const char *why) {
+void kafka__group_on_error(kafka__group_t *g, kafka_err_t e, const char *what, const char *why) {
     char msg[700];
     snprintf(msg, sizeof(msg), "%s: %s", what, why);
     if (e < 0 || coordinator_error(e)) {
@@ -222,19 +225,19 @@ static void on_error(kafka__group_t *g, kafka_err_t e, const char *what, const c
         g->rejoin = true;
     } else if (e == KAFKA_ERR_UNKNOWN_MEMBER_ID) {
         g->member_id[0] = 0;
-        lose(g, msg);
+        kafka__group_lose(g, msg);
     } else if (e == KAFKA_ERR_ILLEGAL_GENERATION) {
-        lose(g, msg);
+        kafka__group_lose(g, msg);
     } else if (e == KAFKA_ERR_FENCED_INSTANCE_ID) {
         g->state = KAFKA__GS_FATAL;
-        lose(g, msg);
-        post_error(g, e, "group %s: static member %s was fenced by another member with the same "
+        kafka__group_lose(g, msg);
+        kafka__group_post_error(g, e, "group %s: static member %s was fenced by another member with the same "
                          "group.instance.id: %s", g->group_id, g->instance_id ? g->instance_id : "", msg);
-        wake_poll(g);
+        kafka__group_wake_locked(g);
     } else {
-        post_error(g, e, "group %s: %s", g->group_id, msg);
+        kafka__group_post_error(g, e, "group %s: %s", g->group_id, msg);
         g->rejoin = true;
-        wake_poll(g);
+        kafka__group_wake_locked(g);
     }
 }
 
@@ -314,7 +317,7 @@ static kafka_err_t join_sync(kafka__group_t *g, kafka_topic_partition_t **tps, s
     uint8_t *frame = NULL;
     for (int attempt = 0;; attempt++) {
         req.member_id = kafka_str(member);
-        e = coord_call(g, KAFKA_API_JOIN_GROUP, &req, &resp, &arena, &frame, long_ms, why, why_size);
+        e = kafka__group_coord_call(g, KAFKA_API_JOIN_GROUP, &req, &resp, &arena, &frame, long_ms, why, why_size);
         if (!e && (e = (kafka_err_t)resp.error_code) == KAFKA_ERR_MEMBER_ID_REQUIRED && attempt < 2 &&
             resp.member_id.len > 0 && (size_t)resp.member_id.len < sizeof(member)) {
             /* KIP-394: the coordinator named us; join again with that id. */
@@ -375,7 +378,7 @@ static kafka_err_t join_sync(kafka__group_t *g, kafka_topic_partition_t **tps, s
     *what = "SyncGroup";
     kafka_sync_group_response_t sresp;
     uint8_t *sframe = NULL;
-    e = coord_call(g, KAFKA_API_SYNC_GROUP, &sreq, &sresp, &arena, &sframe, long_ms, why, why_size);
+    e = kafka__group_coord_call(g, KAFKA_API_SYNC_GROUP, &sreq, &sresp, &arena, &sframe, long_ms, why, why_size);
     if (!e && (e = (kafka_err_t)sresp.error_code))
         snprintf(why, why_size, "%s", kafka_err_name(e));
     kafka__group_assignment_t a = {0};
@@ -429,17 +432,17 @@ static void assigned(kafka__group_t *g, kafka_topic_partition_t *tps, size_t n) 
         return;
     }
     kafka_topic_partition_t *revoked = NULL, *added = NULL;
-    size_t nrevoked = tp_minus(g->owned, g->nowned, tps, n, &revoked);
-    size_t nadded = tp_minus(tps, n, g->owned, g->nowned, &added);
+    size_t nrevoked = kafka__tp_minus(g->owned, g->nowned, tps, n, &revoked);
+    size_t nadded = kafka__tp_minus(tps, n, g->owned, g->nowned, &added);
     if (nrevoked) { /* cooperative only: eager ones owned nothing when they joined */
-        post(g, KAFKA__GEV_REVOKE, revoked, nrevoked);
+        kafka__group_post_tps(g, KAFKA__GEV_REVOKE, revoked, nrevoked);
         g->state = KAFKA__GS_REVOKING;
         g->rejoin = true; /* KIP-429: the partitions given up go to their new owner next round */
         snprintf(g->rejoin_why, sizeof(g->rejoin_why), "%zu partitions revoked (cooperative)", nrevoked);
     } else {
         g->state = KAFKA__GS_STABLE;
     }
-    post(g, KAFKA__GEV_ASSIGN, added, nadded);
+    kafka__group_post_tps(g, KAFKA__GEV_ASSIGN, added, nadded);
     free(g->owned);
     g->owned = tps;
     g->nowned = n;
@@ -450,7 +453,7 @@ static void assigned(kafka__group_t *g, kafka_topic_partition_t *tps, size_t n) 
                (int)g->generation, g->protocol, g->leader ? ", leader" : "", n, nadded, nrevoked);
     free(revoked);
     free(added);
-    wake_poll(g);
+    kafka__group_wake_locked(g);
 }
 
 /* ---- Heartbeat, LeaveGroup ---- */
@@ -471,7 +474,7 @@ static kafka_err_t heartbeat(kafka__group_t *g, char *why, size_t why_size) {
     kafka_heartbeat_response_t resp;
     kafka_arena_t arena = KAFKA_ARENA_INIT;
     uint8_t *frame = NULL;
-    kafka_err_t e = coord_call(g, KAFKA_API_HEARTBEAT, &req, &resp, &arena, &frame, 0, why, why_size);
+    kafka_err_t e = kafka__group_coord_call(g, KAFKA_API_HEARTBEAT, &req, &resp, &arena, &frame, 0, why, why_size);
     if (!e && (e = (kafka_err_t)resp.error_code))
         snprintf(why, why_size, "%s", kafka_err_name(e));
     free(frame);
@@ -481,9 +484,13 @@ static kafka_err_t heartbeat(kafka__group_t *g, char *why, size_t why_size) {
 }
 
 /* A dynamic member leaves (static ones keep their place for session.timeout.ms); the
- * member id and generation are forgotten either way. */
+ * member id and generation are forgotten either way. KIP-848 members: member848.c. */
 /* @thread group  @locks g->lock held on entry and return, released during I/O */
 static void leave(kafka__group_t *g, const char *reason) {
+    if (g->kip848) {
+        kafka__group848_leave(g, reason);
+        return;
+    }
     char member[256];
     snprintf(member, sizeof(member), "%s", g->member_id);
     bool send = member[0] && !g->instance_id;
@@ -510,7 +517,7 @@ static void leave(kafka__group_t *g, const char *reason) {
     kafka_arena_t arena = KAFKA_ARENA_INIT;
     uint8_t *frame = NULL;
     char why[600];
-    kafka_err_t e = coord_call(g, KAFKA_API_LEAVE_GROUP, &req, &resp, &arena, &frame, 0, why, sizeof(why));
+    kafka_err_t e = kafka__group_coord_call(g, KAFKA_API_LEAVE_GROUP, &req, &resp, &arena, &frame, 0, why, sizeof(why));
     if (!e)
         e = (kafka_err_t)resp.error_code;
     kafka__log(g->c->conf, e ? KAFKA__LOG_NOTICE : KAFKA__LOG_INFO, "GROUP", NULL, "group %s: member %s %s (%s)%s%s",
@@ -645,11 +652,11 @@ void *kafka__group_main(void *arg) {
                      "and its partitions were lost; it rejoins now",
                      g->group_id, (long long)idle, (int)g->max_poll_ms, g->member_id);
             kafka__log(c->conf, KAFKA__LOG_WARNING, "GROUP", NULL, "%s", why);
-            lose(g, "max.poll.interval.ms passed");
-            post_error(g, KAFKA_ERR__MAX_POLL_EXCEEDED, "%s", why);
+            kafka__group_lose(g, "max.poll.interval.ms passed");
+            kafka__group_post_error(g, KAFKA_ERR__MAX_POLL_EXCEEDED, "%s", why);
             g->state = KAFKA__GS_POLL_EXCEEDED;
             g->exceeded_at_ms = now;
-            wake_poll(g);
+            kafka__group_wake_locked(g);
             leave(g, "max.poll.interval.ms passed");
             continue;
         }
@@ -681,12 +688,16 @@ void *kafka__group_main(void *arg) {
             kafka_err_t e = g->refused;
             g->refused = KAFKA_OK;
             if (is_member(g))
-                on_error(g, e, "OffsetCommit", kafka_err_name(e));
+                kafka__group_on_error(g, e, "OffsetCommit", kafka_err_name(e));
+            continue;
+        }
+        if (g->kip848) {
+            kafka__group848_step(g, &backoff);
             continue;
         }
         if (is_member(g) && now - g->last_hb_ok_ms > g->session_ms) {
             snprintf(why, sizeof(why), "no heartbeat answered for session.timeout.ms %d", (int)g->session_ms);
-            lose(g, why);
+            kafka__group_lose(g, why);
             continue;
         }
         bool revoking = g->revoke_acked < g->revoke_seq;
@@ -694,10 +705,10 @@ void *kafka__group_main(void *arg) {
             g->state = g->rejoin ? KAFKA__GS_JOINING : KAFKA__GS_STABLE;
         if (!revoking && (g->rejoin || !is_member(g))) {
             if (!g->cooperative && g->nowned) { /* eager: give everything up before joining */
-                post(g, KAFKA__GEV_REVOKE, g->owned, g->nowned);
+                kafka__group_post_tps(g, KAFKA__GEV_REVOKE, g->owned, g->nowned);
                 g->nowned = 0;
                 g->state = KAFKA__GS_REVOKING;
-                wake_poll(g);
+                kafka__group_wake_locked(g);
                 continue;
             }
             g->state = KAFKA__GS_JOINING;
@@ -713,7 +724,7 @@ void *kafka__group_main(void *arg) {
             if (e) {
                 kafka__log(c->conf, KAFKA__LOG_NOTICE, "GROUP", "join", "group %s: %s: %s", g->group_id, what, why);
                 g->rejoin = true;
-                on_error(g, e, what, why);
+                kafka__group_on_error(g, e, what, why);
                 if (e != KAFKA_ERR_REBALANCE_IN_PROGRESS && e != KAFKA_ERR_UNKNOWN_MEMBER_ID)
                     wait_until(g, kafka__now_ms() + kafka__backoff_next(&backoff));
                 continue;
@@ -731,7 +742,7 @@ void *kafka__group_main(void *arg) {
             if (!e) {
                 check_counts(g);
             } else if (!g->stop) {
-                on_error(g, e, "Heartbeat", why);
+                kafka__group_on_error(g, e, "Heartbeat", why);
             }
             continue;
         }

@@ -90,9 +90,7 @@ static const conf_enum_t security_values[] = {{"PLAINTEXT", KAFKA_SECURITY_PLAIN
                                               {"SASL_SSL", KAFKA_SECURITY_SASL_SSL},
                                               {NULL, 0}};
 #define NO_GSSAPI "GSSAPI (Kerberos) is not implemented (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER are)"
-#define NO_KIP848 "the consumer group protocol of KIP-848 is not implemented yet (classic is)"
-static const conf_refused_t refused[] = {{KAFKA_CONF_SASL_MECHANISM, "GSSAPI", NO_GSSAPI},
-                                         {KAFKA_CONF_GROUP_PROTOCOL, "consumer", NO_KIP848}};
+static const conf_refused_t refused[] = {{KAFKA_CONF_SASL_MECHANISM, "GSSAPI", NO_GSSAPI}};
 static const conf_enum_t group_protocol_values[] = {{"classic", KAFKA_GROUP_PROTOCOL_CLASSIC},
                                                     {"consumer", KAFKA_GROUP_PROTOCOL_CONSUMER},
                                                     {NULL, 0}};
@@ -250,7 +248,11 @@ static const conf_def_t props[KAFKA_CONF__COUNT] = {
           "group on close. Empty: a dynamic member."),
     P_ENUM(KAFKA_CONF_GROUP_PROTOCOL, "group.protocol", "classic", group_protocol_values,
            "Group protocol of kafka_consumer_subscribe: classic (JoinGroup, SyncGroup, Heartbeat, "
-           "client-side assignors)."),
+           "client-side assignors) or consumer (KIP-848: ConsumerGroupHeartbeat, the coordinator "
+           "assigns; Kafka 4.0+). With consumer, a coordinator that does not offer "
+           "ConsumerGroupHeartbeat is an error poll() returns (UNSUPPORTED_VERSION), as Java's "
+           "consumer fails; there is no fallback to classic. partition.assignment.strategy and "
+           "session.timeout.ms are the coordinator's then (group.consumer.*)."),
     P_STR(KAFKA_CONF_PARTITION_ASSIGNMENT_STRATEGY, "partition.assignment.strategy", "range,roundrobin",
           check_strategy,
           "Assignors offered to the group, preferred first: range, roundrobin (eager: every partition "

@@ -76,6 +76,7 @@ static bool build(kafka__metadata_t *md, const kafka_metadata_response_t *r, cha
             return false;
         md->ntopics++;
         mt->err = rt->error_code;
+        mt->id = rt->topic_id;
         int32_t np = rt->partitions.count > 0 ? rt->partitions.count : 0;
         mt->partitions = calloc((size_t)(np ? np : 1), sizeof(*mt->partitions));
         if (!mt->partitions)
@@ -178,8 +179,18 @@ void kafka__metadata_release(kafka__metadata_t *md) {
 }
 
 const kafka__md_topic_t *kafka__metadata_topic(const kafka__metadata_t *md, const char *name) {
-    kafka__md_topic_t key = {(char *)name, 0, 0, NULL};
+    kafka__md_topic_t key = {.name = (char *)name};
     return bsearch(&key, md->topics, (size_t)md->ntopics, sizeof(*md->topics), cmp_topic);
+}
+
+const kafka__md_topic_t *kafka__metadata_topic_by_id(const kafka__metadata_t *md, const kafka_uuid_t *id) {
+    static const kafka_uuid_t zero;
+    if (memcmp(id->b, zero.b, sizeof(zero.b)) == 0)
+        return NULL;
+    for (int32_t t = 0; t < md->ntopics; t++)
+        if (memcmp(md->topics[t].id.b, id->b, sizeof(id->b)) == 0)
+            return &md->topics[t];
+    return NULL;
 }
 
 const kafka__md_broker_t *kafka__metadata_broker(const kafka__metadata_t *md, int32_t id) {

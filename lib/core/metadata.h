@@ -30,6 +30,7 @@ typedef struct kafka__md_topic_s {
     int16_t err; /* UNKNOWN_TOPIC_OR_PARTITION etc. */
     int32_t npartitions;
     kafka__md_partition_t *partitions; /* sorted by id, ids 0..npartitions-1 */
+    kafka_uuid_t id;                   /* Metadata v10+, else zero */
 } kafka__md_topic_t;
 
 typedef struct kafka__metadata_s {
@@ -56,6 +57,8 @@ void kafka__metadata_release(kafka__metadata_t *md);
 /* Lookups (binary search); NULL when absent. */
 const kafka__md_topic_t *kafka__metadata_topic(const kafka__metadata_t *md, const char *name);
 const kafka__md_broker_t *kafka__metadata_broker(const kafka__metadata_t *md, int32_t id);
+/* The topic of a topic id (linear); NULL when absent or for the zero id. */
+const kafka__md_topic_t *kafka__metadata_topic_by_id(const kafka__metadata_t *md, const kafka_uuid_t *id);
 
 /* The application's kafka_metadata_t (kafka/connection.h) around md, whose reference it
  * takes over, with bc's address and API versions as those of the broker that answered.

@@ -491,6 +491,17 @@ kafka_mock_t *kafka_mock_new(const kafka_mock_conf_t *conf, char *errstr, size_t
         free(m);
         return NULL;
     }
+    const char *assignor = m->conf.consumer_assignor;
+    if (assignor && strcmp(assignor, "uniform") != 0 && strcmp(assignor, "range") != 0) {
+        snprintf(errstr, errstr_size, "consumer_assignor must be uniform or range (got %s)", assignor);
+        free(m);
+        return NULL;
+    }
+    m->conf.consumer_assignor = assignor && strcmp(assignor, "range") == 0 ? "range" : "uniform";
+    if (m->conf.consumer_session_timeout_ms <= 0)
+        m->conf.consumer_session_timeout_ms = 45000;
+    if (m->conf.consumer_heartbeat_interval_ms <= 0)
+        m->conf.consumer_heartbeat_interval_ms = 5000;
     const char *mechs = m->conf.sasl_mechanisms, *users = m->conf.sasl_users;
     m->conf.sasl_mechanisms = m->conf.sasl_users = NULL;
     if (!kmock__sasl_conf_ok(mechs, errstr, errstr_size)) {

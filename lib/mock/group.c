@@ -1,4 +1,4 @@
-/* Classic consumer groups of the group coordinator: members, sessions, the join round
+/* Classic consumer groups of the group coordinator (KIP-848 ones: group848.c): members, sessions, the join round
  * (PreparingRebalance -> CompletingRebalance -> Stable) and its completion. The
  * handlers (h11-h16, h08) drive it; parked JoinGroup/SyncGroup requests look again
  * whenever a group changes (m->parked_recheck) and at kmock__group_deadline(). */
@@ -204,6 +204,8 @@ static void complete_join(kafka_mock_t *m, kmock_group_t *g, int64_t now_ms) {
 }
 
 void kmock__group_tick(kafka_mock_t *m, kmock_group_t *g, int64_t now_ms) {
+    if (g->kip848)
+        kmock__group848_tick(m, g, now_ms);
     for (kmock_pending_t **pp = &g->pending; *pp;) {
         kmock_pending_t *p = *pp;
         if (p->expires_ms <= now_ms) {
@@ -246,6 +248,7 @@ int64_t kmock__group_deadline(const kmock_group_t *g, int64_t now_ms) {
 static void group_free(kmock_group_t *g) {
     while (g->members)
         kmock__member_remove(g, g->members);
+    kmock__group848_free(g);
     for (kmock_pending_t *p = g->pending, *n; p; p = n) {
         n = p->next;
         free(p->id);
@@ -288,6 +291,12 @@ kafka_err_t kafka_mock_group_expire(kafka_mock_t *m, const char *group, const ch
     pthread_mutex_lock(&m->lock);
     kmock_group_t *g = group ? kmock__group_find(m, kafka_str(group)) : NULL;
     kafka_err_t err = g ? KAFKA_OK : KAFKA_ERR_GROUP_ID_NOT_FOUND;
+    if (g && g->kip848) {
+        err = (kafka_err_t)kmock__group848_expire(g, member_id);
+        pthread_mutex_unlock(&m->lock);
+        kmock__wake(m);
+        return err;
+    }
     if (g && member_id) {
         kmock_member_t *mem = kmock__member_find(g, kafka_str(member_id));
         if (mem)
@@ -315,10 +324,12 @@ kafka_err_t kafka_mock_group_state(kafka_mock_t *m, const char *group, char *sta
     if (g) {
         kmock__group_tick(m, g, kafka__now_ms());
         if (state && state_size)
-            snprintf(state, state_size, "%s", kmock__group_state_name(g->state));
+            snprintf(state, state_size, "%s", g->kip848 ? kmock__group848_state(g) : kmock__group_state_name(g->state));
         if (generation)
-            *generation = g->generation;
-        if (members) {
+            *generation = g->kip848 ? g->group_epoch : g->generation;
+        if (members && g->kip848) {
+            *members = kmock__group848_count(g);
+        } else if (members) {
             *members = 0;
             for (kmock_member_t *mem = g->members; mem; mem = mem->next)
                 (*members)++;

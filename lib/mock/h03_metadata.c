@@ -1,5 +1,5 @@
-/* Metadata (key 3), versions 0-12: live brokers, topics (auto-created when allowed),
- * partitions with leaders, replicas and ISRs (the live replicas). */
+/* Metadata (key 3), versions 0-12: live brokers, topics (auto-created when allowed) with
+ * their ids (v10+), partitions with leaders, replicas and ISRs (the live replicas). */
 #include <string.h>
 
 #include "mock/mock_int.h"
@@ -7,6 +7,7 @@
 static void fill_topic(kmock_req_t *rq, kafka_metadata_response_topic_t *out, kmock_topic_t *t) {
     kafka_mock_t *m = rq->m;
     out->name = kafka_str(t->name);
+    out->topic_id = t->id;
     KMOCK_ARRAY(out->partitions, rq, "MetadataResponsePartition", t->npartitions);
     for (int32_t i = 0; i < out->partitions.count; i++) {
         kmock_partition_t *p = &t->partitions[i];

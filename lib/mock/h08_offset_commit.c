@@ -3,7 +3,7 @@
  * generation (FENCED_INSTANCE_ID, UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION), and none while
  * it waits for its leader's assignment (REBALANCE_IN_PROGRESS); an empty or unknown
  * group takes "simple" commits (generation -1) of a consumer that assigns partitions
- * itself, as Kafka does. */
+ * itself, as Kafka does. A KIP-848 group checks the member epoch instead (group848.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +44,8 @@ static int16_t member_error(kmock_req_t *rq, const kafka_offset_commit_request_t
     if (g)
         kmock__group_tick(rq->m, g, rq->now_ms);
     int32_t gen = req->generation_id_or_member_epoch;
+    if (g && g->kip848)
+        return kmock__group848_commit_check(g, req->member_id, gen, rq->hdr->request_api_version);
     if (!g || g->state == KMOCK_GROUP_EMPTY)
         return gen < 0 ? 0 : g ? KAFKA_ERR_UNKNOWN_MEMBER_ID : KAFKA_ERR_ILLEGAL_GENERATION;
     kmock_member_t *mem;

@@ -284,6 +284,11 @@ kmock_result_t kmock__handle_join_group(kmock_req_t *rq, kafka_response_u *resp)
         return KMOCK_RESPOND;
     }
     kmock__group_tick(rq->m, g, rq->now_ms);
+    if (g->kip848 && g->cmembers) { /* KIP-848 members: the classic protocol may not join */
+        r->error_code = KAFKA_ERR_INCONSISTENT_GROUP_PROTOCOL;
+        return KMOCK_RESPOND;
+    }
+    g->kip848 = false;
     kmock_member_t *mem;
     if (!rq->deadline_ms) {
         bool done;

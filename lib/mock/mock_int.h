@@ -93,6 +93,7 @@ typedef struct kmock_tconfig_s {
 
 typedef struct kmock_topic_s {
     char *name;
+    kafka_uuid_t id; /* random at creation, served in Metadata v10+ and used by KIP-848 groups */
     int npartitions;
     kmock_partition_t *partitions;
     kmock_tconfig_t *configs;
@@ -133,6 +134,45 @@ typedef struct kmock_pending_s {
     struct kmock_pending_s *next;
 } kmock_pending_t;
 
+/* A topic-partition of a KIP-848 group, by topic id. */
+typedef struct kmock_tp848_s {
+    kafka_uuid_t topic;
+    int32_t partition;
+} kmock_tp848_t;
+
+typedef struct kmock_tpset_s {
+    kmock_tp848_t *v;
+    int n, cap;
+} kmock_tpset_t;
+
+/* Where a KIP-848 member's reconciliation stands (Kafka's MemberState). */
+typedef enum kmock_cmember_state_e {
+    KMOCK_CM_STABLE = 0,   /* has its target at the group's assignment epoch */
+    KMOCK_CM_UNREVOKED,    /* must give up `revoking` (its epoch stays until it does) */
+    KMOCK_CM_UNRELEASED    /* at the new epoch, waiting for partitions others still hold */
+} kmock_cmember_state_t;
+
+/* A member of a KIP-848 consumer group (group848.c). */
+typedef struct kmock_cmember_s {
+    char *id;
+    char *instance_id;            /* static member, else NULL */
+    int32_t epoch, prev_epoch;
+    kmock_cmember_state_t state;
+    char **topics;                /* SubscribedTopicNames */
+    int ntopics;
+    char *regex;                  /* SubscribedTopicRegex (v1), NULL: none */
+    void *re;                     /* its compiled regex_t */
+    char *assignor;               /* ServerAssignor, NULL: the group's default */
+    int32_t rebalance_timeout_ms;
+    kmock_tpset_t assigned;       /* what it may consume now */
+    kmock_tpset_t revoking;       /* what it must give up before it moves on */
+    kmock_tpset_t target;         /* its share of the target assignment */
+    int64_t last_seen_ms, revoking_since_ms;
+    bool left_static;             /* left with epoch -2: kept for its session timeout */
+    bool changed;                 /* assigned changed since the last response that carried it */
+    struct kmock_cmember_s *next;
+} kmock_cmember_t;
+
 typedef enum kmock_group_state_e {
     KMOCK_GROUP_EMPTY = 0,
     KMOCK_GROUP_PREPARING,  /* PreparingRebalance: waiting for the members to rejoin */
@@ -153,6 +193,11 @@ typedef struct kmock_group_s {
     int64_t rebalance_deadline_ms;
     int coordinator;     /* broker id it was moved to (kafka_mock_group_move), 0: by hash */
     uint32_t member_seq;
+    /* KIP-848 (group848.c): a group of ConsumerGroupHeartbeat members. */
+    bool kip848;
+    int32_t group_epoch, assignment_epoch;
+    uint64_t subscribed_sig; /* the subscribed topics' ids and partition counts when the epoch moved */
+    kmock_cmember_t *cmembers;
     struct kmock_group_s *next;
 } kmock_group_t;
 
@@ -409,6 +454,7 @@ kmock_result_t kmock__handle_leave_group(kmock_req_t *rq, kafka_response_u *resp
 kmock_result_t kmock__handle_sync_group(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_describe_groups(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_list_groups(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_consumer_group_heartbeat(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_api_versions(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_init_producer_id(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_add_partitions_to_txn(kmock_req_t *rq, kafka_response_u *resp);
@@ -479,6 +525,10 @@ kmock_topic_t *kmock__topic_find(kafka_mock_t *m, const char *name, int32_t len)
 kmock_topic_t *kmock__topic_get(kafka_mock_t *m, const char *name, int32_t len, bool create);
 kafka_err_t kmock__topic_create(kafka_mock_t *m, const char *name, int32_t len, int partitions, int rf);
 kmock_partition_t *kmock__partition(kmock_topic_t *t, int32_t id);
+/* The topic of a topic id, or NULL. */
+kmock_topic_t *kmock__topic_by_id(kafka_mock_t *m, const kafka_uuid_t *id);
+/* A random (version 4) UUID: a topic's id. */
+void kmock__uuid_random(kafka_uuid_t *id);
 /* Unlinks a topic from m->topics and frees it with its logs and configs. */
 void kmock__topic_delete(kafka_mock_t *m, kmock_topic_t *t);
 /* Frees a topic that is not linked (its logs and configs). */
@@ -548,6 +598,34 @@ void kmock__member_remove(kmock_group_t *g, kmock_member_t *mem);
 int64_t kmock__group_deadline(const kmock_group_t *g, int64_t now_ms);
 const char *kmock__group_state_name(kmock_group_state_t s);
 void kmock__groups_free(kafka_mock_t *m);
+
+/* KIP-848 consumer groups (group848.c); callers hold m->lock. */
+/* Time passes: members past their session or rebalance timeout are removed. */
+void kmock__group848_tick(kafka_mock_t *m, kmock_group_t *g, int64_t now_ms);
+/* Frees g's KIP-848 members. */
+void kmock__group848_free(kmock_group_t *g);
+/* Removes one member (or all with NULL); the group epoch moves on. UNKNOWN_MEMBER_ID. */
+int16_t kmock__group848_expire(kmock_group_t *g, const char *member_id);
+/* Kafka's state names: Empty, Assigning, Reconciling, Stable. */
+const char *kmock__group848_state(const kmock_group_t *g);
+int kmock__group848_count(const kmock_group_t *g);
+/* The OffsetCommit check of a KIP-848 group (ConsumerGroup.validateOffsetCommit): a
+ * member's commit needs OffsetCommit v9+ (UNSUPPORTED_VERSION) and its current epoch
+ * (STALE_MEMBER_EPOCH); UNKNOWN_MEMBER_ID; an empty group takes epoch -1 commits. */
+int16_t kmock__group848_commit_check(kmock_group_t *g, kafka_str_t member_id, int32_t epoch, int16_t version);
+/* Partition sets (group848.c): add is false when out of memory. */
+bool kmock__tpset_has(const kmock_tpset_t *s, const kmock_tp848_t *tp);
+bool kmock__tpset_add(kmock_tpset_t *s, const kmock_tp848_t *tp);
+void kmock__tpset_clear(kmock_tpset_t *s);
+void kmock__tpset_free(kmock_tpset_t *s);
+/* Whether mem's subscription (names or regex) takes topic t. */
+bool kmock__cmember_subscribes(const kmock_cmember_t *mem, const kmock_topic_t *t);
+/* Computes every member's target with assignor ("uniform" or "range"), assign848.c;
+ * false when out of memory. */
+bool kmock__assign848(kafka_mock_t *m, kmock_group_t *g, const char *assignor);
+/* One ConsumerGroupHeartbeat (h68). */
+void kmock__group848_heartbeat(kmock_req_t *rq, kmock_group_t *g, const kafka_consumer_group_heartbeat_request_t *req,
+                               kafka_consumer_group_heartbeat_response_t *r);
 
 /* Transactions (txn.c); callers hold m->lock. */
 kmock_txn_t *kmock__txn_find(kafka_mock_t *m, kafka_str_t id);

@@ -3,9 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "mock/mock_int.h"
 #include "proto/schema.h"
+#include "util/clock.h"
 
 kmock_topic_t *kmock__topic_find(kafka_mock_t *m, const char *name, int32_t len) {
     for (kmock_topic_t *t = m->topics; t; t = t->next)
@@ -68,6 +70,7 @@ kafka_err_t kmock__topic_create(kafka_mock_t *m, const char *name, int32_t len, 
         return KAFKA_ERR__NO_MEMORY;
     }
     t->npartitions = partitions;
+    kmock__uuid_random(&t->id);
     for (int i = 0; i < partitions; i++)
         place(m, t, i, rf, NULL);
     t->next = m->topics;
@@ -135,6 +138,24 @@ kmock_topic_t *kmock__topic_get(kafka_mock_t *m, const char *name, int32_t len, 
         kmock__topic_create(m, name, len, m->conf.default_partitions, m->nbrokers < 3 ? m->nbrokers : 3) == KAFKA_OK)
         t = kmock__topic_find(m, name, len);
     return t;
+}
+
+void kmock__uuid_random(kafka_uuid_t *id) {
+    if (getrandom(id->b, sizeof(id->b), 0) != (ssize_t)sizeof(id->b)) { /* never on Linux >= 3.17 for 16 bytes */
+        static _Atomic uint64_t seq;
+        uint64_t x = (uint64_t)kafka__now_ms() * 0x9e3779b97f4a7c15u + ++seq;
+        memcpy(id->b, &x, 8);
+        memcpy(id->b + 8, &seq, 8);
+    }
+    id->b[6] = (uint8_t)((id->b[6] & 0x0f) | 0x40); /* version 4, as Java's Uuid.randomUuid */
+    id->b[8] = (uint8_t)((id->b[8] & 0x3f) | 0x80);
+}
+
+kmock_topic_t *kmock__topic_by_id(kafka_mock_t *m, const kafka_uuid_t *id) {
+    for (kmock_topic_t *t = m->topics; t; t = t->next)
+        if (memcmp(t->id.b, id->b, sizeof(id->b)) == 0)
+            return t;
+    return NULL;
 }
 
 kmock_partition_t *kmock__partition(kmock_topic_t *t, int32_t id) {

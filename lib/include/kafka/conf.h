@@ -111,7 +111,7 @@ typedef enum kafka_isolation_level_e {
 } kafka_isolation_level_t;
 
 /* group.protocol: the classic group protocol (JoinGroup/SyncGroup/Heartbeat) or KIP-848's
- * (ConsumerGroupHeartbeat; not implemented yet, refused). */
+ * (ConsumerGroupHeartbeat, server-side assignment; needs a coordinator offering it). */
 typedef enum kafka_group_protocol_e {
     KAFKA_GROUP_PROTOCOL_CLASSIC = 0,
     KAFKA_GROUP_PROTOCOL_CONSUMER = 1

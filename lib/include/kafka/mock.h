@@ -88,6 +88,13 @@ typedef struct kafka_mock_conf_s {
                                   fetch past the limit evicts the least recently used session idle for
                                   2 minutes, else the smallest session with fewer partitions, else gets
                                   no session (Kafka's rule). */
+    /* KIP-848 consumer groups (ConsumerGroupHeartbeat): Kafka's group.consumer.session.timeout.ms
+     * (0: its default 45000), group.consumer.heartbeat.interval.ms (0: 5000) and
+     * group.consumer.assignors' first, the assignor of members naming none ("uniform" or
+     * "range"; NULL: uniform). Not referenced after kafka_mock_new. */
+    int32_t consumer_session_timeout_ms;
+    int32_t consumer_heartbeat_interval_ms;
+    const char *consumer_assignor;
 } kafka_mock_conf_t;
 
 /* The default log bound per partition: 8 MiB. Past it the oldest 2 MiB segments go and
@@ -183,7 +190,8 @@ kafka_err_t kafka_mock_partition_damage(kafka_mock_t *m, const char *topic, int 
  * state of the lost part goes too. KAFKA_ERR_OFFSET_OUT_OF_RANGE outside the log. */
 kafka_err_t kafka_mock_partition_truncate(kafka_mock_t *m, const char *topic, int partition, int64_t offset,
                                          int64_t *end);
-/* Group coordinator (classic groups). */
+/* Group coordinator: classic groups, and KIP-848 consumer groups (ConsumerGroupHeartbeat,
+ * server-side uniform / range assignment, member epochs; see consumer_* in the conf). */
 /* Moves a group's coordinator to broker_id (the group is created, empty, if unknown):
  * its members get NOT_COORDINATOR from the old one and find the new one, which has the
  * group's state, as after a __consumer_offsets leadership change. */
@@ -192,8 +200,9 @@ kafka_err_t kafka_mock_group_move(kafka_mock_t *m, const char *group, int broker
  * leaves and the group rebalances. KAFKA_ERR_GROUP_ID_NOT_FOUND,
  * KAFKA_ERR_UNKNOWN_MEMBER_ID. */
 kafka_err_t kafka_mock_group_expire(kafka_mock_t *m, const char *group, const char *member_id);
-/* A group's state ("Empty", "PreparingRebalance", "CompletingRebalance", "Stable"),
- * generation and member count (each output optional); KAFKA_ERR_GROUP_ID_NOT_FOUND. */
+/* A group's state ("Empty", "PreparingRebalance", "CompletingRebalance", "Stable"; a
+ * KIP-848 group's "Empty", "Assigning", "Reconciling", "Stable"), generation (a KIP-848
+ * group's epoch) and member count (each output optional); KAFKA_ERR_GROUP_ID_NOT_FOUND. */
 kafka_err_t kafka_mock_group_state(kafka_mock_t *m, const char *group, char *state, size_t state_size,
                                    int32_t *generation, int *members);
 
