@@ -44,7 +44,9 @@ EOF
 LISTEN_PID=$!
 for _ in $(seq 1 50); do [ -S "$TMP/notify.sock" ] && break; sleep 0.1; done
 
-NOTIFY_SOCKET=$TMP/notify.sock WATCHDOG_USEC=400000 timeout 60 "$AGENT" run -c "$TMP/agent.conf" 2>"$TMP/run.err" &
+# --foreground: timeout passes a signal to the agent once (without it, also to its
+# process group: a SIGHUP would arrive twice and reload twice).
+NOTIFY_SOCKET=$TMP/notify.sock WATCHDOG_USEC=400000 timeout --foreground 60 "$AGENT" run -c "$TMP/agent.conf" 2>"$TMP/run.err" &
 RUN_PID=$!
 for _ in $(seq 1 300); do grep -q "delivered 300," "$TMP/notes" 2>/dev/null && break; sleep 0.1; done
 sleep 1
@@ -66,7 +68,7 @@ check "every line delivered" 300 "$(timeout 60 "$AGENT" consume -b "$BS" -t sd -
 
 # A WATCHDOG_PID that is not ours (systemd sets it for the main process only): no pings.
 : >"$TMP/notes"
-NOTIFY_SOCKET=$TMP/notify.sock WATCHDOG_USEC=200000 WATCHDOG_PID=1 timeout 60 "$AGENT" run -c "$TMP/agent.conf" 2>/dev/null &
+NOTIFY_SOCKET=$TMP/notify.sock WATCHDOG_USEC=200000 WATCHDOG_PID=1 timeout --foreground 60 "$AGENT" run -c "$TMP/agent.conf" 2>/dev/null &
 RUN_PID=$!
 sleep 1.5
 kill -TERM "$RUN_PID"; wait "$RUN_PID"; RUN_PID=
