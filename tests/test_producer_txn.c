@@ -408,6 +408,25 @@ static void test_send_offsets_group_member(void) {
     kafka_producer_destroy(p);
     kafka_consumer_destroy(c);
     kafka_mock_destroy(m);
+
+    /* Kafka 2.4's coordinator (TxnOffsetCommit v0-2) cannot take a member's identity:
+     * refused before sending, fatal, naming the version needed. */
+    kafka_mock_conf_t mc;
+    kafka_mock_conf_init(&mc);
+    mc.brokers = 1;
+    mc.kafka_version = "2.4";
+    m = kafka_test_mock_new(&mc);
+    CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_create(m, "tg", NPARTS, 1), KAFKA_OK);
+    p = txn_producer(kafka_mock_bootstrap(m), "txn-old", "60000");
+    OK(kafka_producer_init_transactions(p, 10000, ERRSTR));
+    OK(kafka_producer_begin_transaction(p, ERRSTR));
+    kafka_group_metadata_t member = {"tgroup", 3, "m-1", ""};
+    CU_ASSERT_EQUAL(kafka_producer_send_offsets_to_transaction_group(p, &off, 1, &member, err, sizeof(err)),
+                    KAFKA_ERR__UNSUPPORTED_VERSION);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "need v3 (Kafka 2.5+)"));
+    CU_ASSERT_EQUAL(kafka_producer_txn_error_class(p), KAFKA_TXN_ERROR_FATAL);
+    kafka_producer_destroy(p);
+    kafka_mock_destroy(m);
 }
 
 /* AddPartitionsToTxn requests p made. */
@@ -441,14 +460,24 @@ static void test_partitions_added_together(void) {
     OK(kafka_producer_begin_transaction(p, ERRSTR));
     kafka_produce_msg_t one = {NULL, -1, "c-0", 3, NULL, 0, 0};
     OK(kafka_producer_produce(p, "ta", 1, &one, NULL, ERRSTR));
+    int nparts = -1;
+    CU_ASSERT_EQUAL(kafka_mock_txn_state(m, "txn-add", NULL, 0, NULL, NULL, &nparts), KAFKA_OK);
+    CU_ASSERT_EQUAL(nparts, NPARTS); /* 1 written, 0 and 2 carried from the previous one */
     OK(kafka_producer_commit_transaction(p, 10000, ERRSTR));
     CU_ASSERT_EQUAL(add_partition_requests(p), NPARTS + 2);
+    /* Only what that one wrote is carried on: partition 1 alone. */
+    OK(kafka_producer_begin_transaction(p, ERRSTR));
+    kafka_produce_msg_t two = {NULL, -1, "c-1", 3, NULL, 0, 0};
+    OK(kafka_producer_produce(p, "ta", 0, &two, NULL, ERRSTR));
+    CU_ASSERT_EQUAL(kafka_mock_txn_state(m, "txn-add", NULL, 0, NULL, NULL, &nparts), KAFKA_OK);
+    CU_ASSERT_EQUAL(nparts, 2);
+    OK(kafka_producer_commit_transaction(p, 10000, ERRSTR));
     int dups = 0, total = 0;
     CU_ASSERT_EQUAL(count_prefix(bs, "ta", true, "a", 30, &dups, &total), 30);
     CU_ASSERT_EQUAL(count_prefix(bs, "ta", true, "b", 30, &dups, &total), 30);
-    CU_ASSERT_EQUAL(count_prefix(bs, "ta", true, "c", 1, &dups, &total), 1);
+    CU_ASSERT_EQUAL(count_prefix(bs, "ta", true, "c", 2, &dups, &total), 2);
     CU_ASSERT_EQUAL(dups, 0);
-    CU_ASSERT_EQUAL(total, 61);
+    CU_ASSERT_EQUAL(total, 62);
     kafka_producer_destroy(p);
     kafka_mock_destroy(m);
 }

@@ -613,6 +613,7 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     }
     lp->state = LP_FETCH;
     kafka__backoff_reset(&lp->backoff);
+    lp->last_epoch = -1; /* a position of another history: nothing to validate until a batch comes */
     /* What waits for poll() is still handed out; the position jumps after it. */
     bool queued = lp->head != NULL;
     if (!advance(loop, lp, NULL, to, malloc(sizeof(kafka__lbuf_t)))) {
@@ -641,6 +642,8 @@ static void validate_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     uint64_t epoch = lp->epoch;
     const char *topic = lp->topic;
     int32_t partition = lp->partition, current = lp->leader_epoch, last = lp->last_epoch;
+    /* In flight and LP_VALIDATE, only a seek (which bumps epoch) moves the fetch offset. */
+    int64_t fetched = lp->fetch_offset;
     lp->in_flight = true;
     pthread_mutex_unlock(&loop->lock);
     int64_t end = -1;
@@ -654,6 +657,16 @@ static void validate_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
         if (broken)
             kafka__broker_down(&f->broker, err, why);
     }
+    bool truncated = !err && end >= 0 && end < fetched;
+    char cause[900] = "";
+    if (truncated) { /* said here, without the loop's lock: the log callback is the application's */
+        snprintf(cause, sizeof(cause),
+                 "%s/%d: the log on %s was truncated at offset %lld (leader epoch %d ended there; the consumer had "
+                 "read epoch %d up to offset %lld): an unclean leader election lost offsets %lld..%lld",
+                 topic, (int)partition, f->broker.who, (long long)end, (int)end_epoch, (int)last,
+                 (long long)(fetched - 1), (long long)end, (long long)(fetched - 1));
+        kafka__log(c->conf, KAFKA__LOG_WARNING, "TRUNCATION", NULL, "%s", cause);
+    }
     pthread_mutex_lock(&loop->lock);
     lp->in_flight = false;
     if (lp->removed) {
@@ -662,26 +675,28 @@ static void validate_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     }
     if (lp->epoch != epoch || lp->state != LP_VALIDATE || err == KAFKA_ERR__DESTROYED)
         return;
+    if (lp->leader_epoch != current || lp->leader != f->broker.id) {
+        /* Another leader change meanwhile: check again against the newest leader. */
+        pthread_cond_broadcast(&loop->work);
+        return;
+    }
     if (err && !unsupported) {
-        backoff(loop, lp, err, why);
-        kafka_connection_refresh(c->cluster);
+        if (kafka__call_retriable(err) || err == KAFKA_ERR__PARTITION_DOES_NOT_MATCH) {
+            backoff(loop, lp, err, why);
+            kafka_connection_refresh(c->cluster);
+        } else {
+            fail_partition(loop, lp, err, why); /* e.g. not authorized: poll() says so */
+        }
         return;
     }
     lp->state = LP_FETCH;
     kafka__backoff_reset(&lp->backoff);
-    if (unsupported || end < 0 || end >= lp->fetch_offset) {
+    if (!truncated) {
         pthread_cond_broadcast(&loop->work);
         return;
     }
     /* Truncated at `end`, behind what was fetched. */
-    int64_t fetched = lp->fetch_offset, returned = lp->position;
-    char cause[900];
-    snprintf(cause, sizeof(cause),
-             "%s/%d: the log on %s was truncated at offset %lld (leader epoch %d ended there; the consumer had read "
-             "epoch %d up to offset %lld): an unclean leader election lost offsets %lld..%lld",
-             topic, (int)partition, f->broker.who, (long long)end, (int)end_epoch, (int)last, (long long)(fetched - 1),
-             (long long)end, (long long)(fetched - 1));
-    kafka__log(c->conf, KAFKA__LOG_WARNING, "TRUNCATION", NULL, "%s", cause);
+    int64_t returned = lp->position;
     if (!kafka__fetch_outcome_reset(c, NULL, NULL)) {
         fail_partition(loop, lp, KAFKA_ERR__LOG_TRUNCATION, cause);
         return;

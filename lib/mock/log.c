@@ -466,15 +466,26 @@ kafka_err_t kmock__log_truncate(kmock_partition_t *p, int64_t offset, int64_t *e
     /* The transaction and producer state of the lost history goes with it (Kafka rebuilds
      * it from the log; here producers start over at sequence 0). */
     size_t n = 0;
-    for (size_t k = 0; k < p->naborted; k++)
-        if (p->aborted[k].last_offset < p->high_watermark)
-            p->aborted[n++] = p->aborted[k];
-    p->naborted = n;
-    n = 0;
     for (size_t k = 0; k < p->nopen; k++)
         if (p->open_txns[k].first_offset < p->high_watermark)
             p->open_txns[n++] = p->open_txns[k];
     p->nopen = n;
+    /* An aborted transaction whose ABORT marker went but some data stayed is open again
+     * (read_committed readers must not take its records as committed). */
+    n = 0;
+    for (size_t k = 0; k < p->naborted; k++) {
+        kmock_aborted_t a = p->aborted[k];
+        if (a.last_offset < p->high_watermark) {
+            p->aborted[n++] = a;
+        } else if (a.first_offset < p->high_watermark) {
+            kmock_open_txn_t *o = kafka__vec_grow(p->open_txns, &p->capopen, p->nopen, sizeof(*o), 4);
+            if (o) {
+                p->open_txns = o;
+                p->open_txns[p->nopen++] = (kmock_open_txn_t){a.producer_id, a.first_offset};
+            }
+        }
+    }
+    p->naborted = n;
     while (p->producers) {
         kmock_pstate_t *next = p->producers->next;
         free(p->producers);

@@ -42,6 +42,7 @@ typedef struct kafka__ppart_s {
     kafka_err_t last_err;         /* the last failure's code and cause, for reports */
     char why[200];
     uint32_t txn_seq;             /* p->txn_seq of the transaction it was added to (p->txn_lock) */
+    uint32_t txn_written;         /* p->txn_seq of the last transaction that produced to it (p->txn_lock) */
 } kafka__ppart_t;
 
 /* The partitions of a topic: replaced as a whole when the count grows. */

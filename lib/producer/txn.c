@@ -365,6 +365,8 @@ kafka_err_t kafka__txn_add_partition(kafka_producer_t *p, kafka__ppart_t *pp, ch
     pthread_mutex_lock(&p->txn_lock);
     kafka_err_t e = state_error(p, "produce", true, errstr, errstr_size);
     if (e || pp->txn_seq == p->txn_seq) {
+        if (!e)
+            pp->txn_written = p->txn_seq;
         pthread_mutex_unlock(&p->txn_lock);
         return e;
     }
@@ -378,7 +380,7 @@ kafka_err_t kafka__txn_add_partition(kafka_producer_t *p, kafka__ppart_t *pp, ch
         ids[0] = pp->ap.partition;
         for (int32_t i = 0; i < parts->n; i++) {
             kafka__ppart_t *q = parts->p[i];
-            if (q != pp && q->txn_seq && q->txn_seq == p->txn_seq - 1) {
+            if (q != pp && q->txn_written && q->txn_written == p->txn_seq - 1 && q->txn_seq != p->txn_seq) {
                 add[n] = q;
                 ids[n++] = q->ap.partition;
             }
@@ -407,6 +409,7 @@ kafka_err_t kafka__txn_add_partition(kafka_producer_t *p, kafka__ppart_t *pp, ch
     if (!e) {
         for (int32_t i = 0; i < n; i++)
             add[i]->txn_seq = p->txn_seq;
+        pp->txn_written = p->txn_seq; /* the others only when produced to: unwritten ones are not carried on */
         p->txn_started = true;
     }
     if (add != one) {
@@ -482,6 +485,16 @@ static kafka_err_t txn_offset_commit(kafka_producer_t *p, const kafka_topic_part
         e = coordinator_open(p, 0, group, &bc, why, why_size);
         if (!e) {
             cap_version(bc, KAFKA_API_TXN_OFFSET_COMMIT, TXN_OFFSET_COMMIT_MAX_VERSION);
+            if (meta->generation_id >= 0 && kafka__bconn_version(bc, KAFKA_API_TXN_OFFSET_COMMIT) < 3) {
+                /* A member's identity needs v3 (Kafka 2.5): refused, as Java does, not sent without it. */
+                snprintf(why, why_size,
+                         "group %.100s's coordinator speaks TxnOffsetCommit up to v%d: a member's generation and "
+                         "member id need v3 (Kafka 2.5+); use send_offsets_to_transaction() without them",
+                         group, (int)kafka__bconn_version(bc, KAFKA_API_TXN_OFFSET_COMMIT));
+                kafka__bconn_close(bc);
+                e = KAFKA_ERR__UNSUPPORTED_VERSION;
+                break;
+            }
             kafka_txn_offset_commit_response_t resp;
             kafka_arena_t arena = KAFKA_ARENA_INIT;
             uint8_t *frame = NULL;
@@ -573,7 +586,9 @@ static kafka_err_t send_offsets(kafka_producer_t *p, const kafka_topic_partition
         p->txn_started = true;
         e = txn_offset_commit(p, offsets, n, meta, deadline, why, sizeof(why));
     }
-    e = done(p, errstr, errstr_size, e, classify(e), "send_offsets_to_transaction: %s", why);
+    /* A broker too old for the member's identity: nothing retrying or aborting can mend. */
+    e = done(p, errstr, errstr_size, e, e == KAFKA_ERR__UNSUPPORTED_VERSION ? KAFKA_TXN_ERROR_FATAL : classify(e),
+             "send_offsets_to_transaction: %s", why);
     pthread_mutex_unlock(&p->txn_lock);
     return e;
 }
