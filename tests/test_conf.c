@@ -600,30 +600,6 @@ static void test_security(void) {
     kafka_conf_destroy(conf);
 }
 
-/* Whether the mapping holding addr has VmFlag flag ("dd": left out of core dumps) in
- * /proc/self/smaps: 1 yes, 0 no, -1 no mapping holds addr. */
-static int vmflag(const void *addr, const char *flag) {
-    FILE *f = fopen("/proc/self/smaps", "r");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    char line[512];
-    bool inside = false;
-    int found = -1;
-    uintptr_t a = (uintptr_t)addr;
-    while (found < 0 && fgets(line, sizeof(line), f)) {
-        unsigned long lo, hi;
-        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-            inside = a >= lo && a < hi;
-        } else if (inside && strncmp(line, "VmFlags:", 8) == 0) {
-            char want[8];
-            snprintf(want, sizeof(want), " %s", flag);
-            char *hit = strstr(line + 8, want);
-            found = hit && (hit[strlen(want)] == ' ' || hit[strlen(want)] == '\n');
-        }
-    }
-    fclose(f);
-    return found;
-}
-
 /* Secret values (sasl.password, ssl.key.password, and SCRAM's copy of the password) live
  * in pages core dumps leave out, each in its own page-aligned mapping; other strings
  * stay on the heap. */
@@ -637,9 +613,9 @@ static void test_secrets_not_dumped(void) {
     const char *kpw = kafka_conf_str(conf, KAFKA_CONF_SSL_KEY_PASSWORD);
     CU_ASSERT_STRING_EQUAL(pw, "wonder-pa55");
     CU_ASSERT_STRING_EQUAL(kpw, "pa55-w0rd");
-    CU_ASSERT_EQUAL(vmflag(pw, "dd"), 1);
-    CU_ASSERT_EQUAL(vmflag(kpw, "dd"), 1);
-    CU_ASSERT_EQUAL(vmflag(kafka_conf_str(conf, KAFKA_CONF_CLIENT_ID), "dd"), 0);
+    CU_ASSERT_EQUAL(kafka_test_vmflag(pw, "dd"), 1);
+    CU_ASSERT_EQUAL(kafka_test_vmflag(kpw, "dd"), 1);
+    CU_ASSERT_EQUAL(kafka_test_vmflag(kafka_conf_str(conf, KAFKA_CONF_CLIENT_ID), "dd"), 0);
     long page = sysconf(_SC_PAGESIZE);
     CU_ASSERT((uintptr_t)pw / (uintptr_t)page != (uintptr_t)kpw / (uintptr_t)page); /* a mapping each */
     CU_ASSERT_EQUAL((uintptr_t)pw % (uintptr_t)page, 16); /* just after the mapping's size */
@@ -649,7 +625,7 @@ static void test_secrets_not_dumped(void) {
     const char *cpw = kafka_conf_str(copy, KAFKA_CONF_SASL_PASSWORD);
     CU_ASSERT_PTR_NOT_EQUAL(cpw, pw);
     CU_ASSERT_STRING_EQUAL(cpw, "wonder-pa55");
-    CU_ASSERT_EQUAL(vmflag(cpw, "dd"), 1);
+    CU_ASSERT_EQUAL(kafka_test_vmflag(cpw, "dd"), 1);
     kafka_conf_destroy(conf);
     char big[10000];
     memset(big, 'x', sizeof(big) - 1);
@@ -657,8 +633,8 @@ static void test_secrets_not_dumped(void) {
     CU_ASSERT_EQUAL(kafka_conf_set(copy, "sasl.password", big, NULL, 0), KAFKA_OK);
     const char *bpw = kafka_conf_str(copy, KAFKA_CONF_SASL_PASSWORD);
     CU_ASSERT_STRING_EQUAL(bpw, big);
-    CU_ASSERT_EQUAL(vmflag(bpw, "dd"), 1);
-    CU_ASSERT_EQUAL(vmflag(bpw + sizeof(big) - 1, "dd"), 1); /* its last page too */
+    CU_ASSERT_EQUAL(kafka_test_vmflag(bpw, "dd"), 1);
+    CU_ASSERT_EQUAL(kafka_test_vmflag(bpw + sizeof(big) - 1, "dd"), 1); /* its last page too */
     /* A properties file's secret, and the SCRAM exchange's copy of the password. */
     char path[] = "/tmp/kafka-conf-secret-XXXXXX";
     int fd = mkstemp(path);
@@ -670,12 +646,12 @@ static void test_secrets_not_dumped(void) {
     CU_ASSERT_EQUAL(kafka_conf_set_file(copy, path, errstr, sizeof(errstr)), KAFKA_OK);
     unlink(path);
     CU_ASSERT_STRING_EQUAL(kafka_conf_str(copy, KAFKA_CONF_SASL_PASSWORD), "from-a-file");
-    CU_ASSERT_EQUAL(vmflag(kafka_conf_str(copy, KAFKA_CONF_SASL_PASSWORD), "dd"), 1);
+    CU_ASSERT_EQUAL(kafka_test_vmflag(kafka_conf_str(copy, KAFKA_CONF_SASL_PASSWORD), "dd"), 1);
     kafka__scram_client_t sc;
     char out[KAFKA__SCRAM_MAX_MSG], why[128];
     CU_ASSERT_FATAL(kafka__scram_client_start(&sc, "SCRAM-SHA-256", "alice", kafka_conf_str(copy,
                                               KAFKA_CONF_SASL_PASSWORD), NULL, out, sizeof(out), why, sizeof(why)));
-    CU_ASSERT_EQUAL(vmflag(sc.password, "dd"), 1);
+    CU_ASSERT_EQUAL(kafka_test_vmflag(sc.password, "dd"), 1);
     kafka__scram_client_free(&sc);
     kafka_conf_destroy(copy);
 }

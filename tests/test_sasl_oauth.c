@@ -198,6 +198,7 @@ static kafka_err_t token_of(kafka_conf_t *conf, char *tok, size_t tok_size, char
     char *t = NULL, p[256];
     kafka_err_t e = kafka__oauth_token(kafka__conf_oauth(conf), conf, &t, p, sizeof(p), why, why_size);
     if (!e) {
+        CU_ASSERT_EQUAL(kafka_test_vmflag(t, "dd"), 1); /* the token copy is left out of core dumps */
         if (tok)
             snprintf(tok, tok_size, "%s", t);
         if (principal)

@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -376,4 +378,28 @@ int kafka_test_exec(const char *prog, char *out, size_t out_size, const char *fm
         ;
     int st = pclose(p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Whether the mapping holding addr has VmFlag flag ("dd": left out of core dumps) in
+ * /proc/self/smaps: 1 yes, 0 no, -1 no mapping holds addr. */
+int kafka_test_vmflag(const void *addr, const char *flag) {
+    FILE *f = fopen("/proc/self/smaps", "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    char line[512];
+    bool inside = false;
+    int found = -1;
+    uintptr_t a = (uintptr_t)addr;
+    while (found < 0 && fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+            inside = a >= lo && a < hi;
+        } else if (inside && strncmp(line, "VmFlags:", 8) == 0) {
+            char want[8];
+            snprintf(want, sizeof(want), " %s", flag);
+            char *hit = strstr(line + 8, want);
+            found = hit && (hit[strlen(want)] == ' ' || hit[strlen(want)] == '\n');
+        }
+    }
+    fclose(f);
+    return found;
 }

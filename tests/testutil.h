@@ -107,4 +107,8 @@ size_t kafka_test_consume(const char *bootstrap, const char *const *kv, const ch
  * repeats the first (every codec halves it). Returns len. */
 int kafka_test_filler(char *buf, const char *prefix, size_t i, int len, bool half);
 
+/* Whether the mapping holding addr has VmFlag flag ("dd": left out of core dumps) in
+ * /proc/self/smaps: 1 yes, 0 no, -1 no mapping holds addr. */
+int kafka_test_vmflag(const void *addr, const char *flag);
+
 #endif

@@ -23,6 +23,7 @@
 #include "sasl/jwt.h"
 #include "sasl/oauthbearer.h"
 #include "util/clock.h"
+#include "util/secret.h"
 
 extern char **environ;
 
@@ -51,12 +52,7 @@ kafka__oauth_t *kafka__oauth_new(void) {
     return o;
 }
 
-void kafka__oauth_token_free(char *token) {
-    if (!token)
-        return;
-    OPENSSL_cleanse(token, strlen(token));
-    free(token);
-}
+void kafka__oauth_token_free(char *token) { kafka__secret_free(token); }
 
 static void drop(kafka__oauth_t *o) {
     kafka__oauth_token_free(o->token);
@@ -422,11 +418,20 @@ static kafka_err_t accept(kafka__oauth_t *o, char *raw, const char *src, int64_t
         free(raw);
         return err;
     }
-    memmove(raw, s, len);
-    OPENSSL_cleanse(raw + len, strlen(raw + len));
-    raw[len] = 0;
+    /* The token held lives in secret memory (left out of core dumps); the source's
+     * buffer is wiped. */
+    char saved = s[len];
+    s[len] = 0;
+    char *held = kafka__secret_dup(s);
+    s[len] = saved;
+    OPENSSL_cleanse(raw, strlen(raw));
+    free(raw);
+    if (!held) {
+        snprintf(why, why_size, "%s: out of memory holding the token", src);
+        return KAFKA_ERR__NO_MEMORY;
+    }
     kafka__oauth_token_free(o->token);
-    o->token = raw;
+    o->token = held;
     o->jwt = jwt;
     o->got_ms = now_ms;
     o->refresh_ms = jwt.has_exp ? now_ms + (jwt.exp_ms - now_ms) * REFRESH_PERMILLE / 1000 : INT64_MAX;
@@ -507,7 +512,7 @@ kafka_err_t kafka__oauth_token(kafka__oauth_t *o, const kafka_conf_t *conf, char
         pthread_mutex_unlock(&o->lock);
         return e;
     }
-    *token = strdup(o->token);
+    *token = kafka__secret_dup(o->token);
     snprintf(principal, principal_size, "%s", o->jwt.sub);
     pthread_mutex_unlock(&o->lock);
     if (!*token) {

@@ -12,7 +12,8 @@
  *
  * A failed refresh keeps the token held while it has not expired (logged as a warning);
  * an expired token is never sent. The token is a secret: never logged, never put in an
- * error message; copies handed out are wiped by kafka__oauth_token_free().
+ * error message; the one held and the copies handed out live in secret memory
+ * (util/secret.h: left out of core dumps) and are wiped by kafka__oauth_token_free().
  *
  * Thread-safe: broker threads ask concurrently; one lock, held while a token is read or
  * a command runs, so a command runs once for all of them. */
@@ -32,7 +33,7 @@ kafka__oauth_t *kafka__oauth_new(void);
 void kafka__oauth_destroy(kafka__oauth_t *o);
 
 /* The token to authenticate with now, fetched or refreshed as conf says: KAFKA_OK with
- * *token (malloc'd, for kafka__oauth_token_free) and the principal (the JWT's sub, "" when
+ * *token (secret memory, for kafka__oauth_token_free) and the principal (the JWT's sub, "" when
  * none) for messages. Otherwise KAFKA_ERR__AUTHENTICATION (retriable: the file may be
  * put back, the command may work next time) with why naming the cause: the file and
  * strerror, the command's exit status and the first line of its stderr, a token that is
