@@ -116,3 +116,44 @@ bool gu_all_stable(gu_member_t **mbs, int n) {
     }
     return true;
 }
+
+bool gu_all_seen(const int *seen, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!seen[i])
+            return false;
+    return true;
+}
+
+bool gu_split_ok(gu_member_t **mbs, int n, int npart) {
+    for (int p = 0; p < npart; p++) {
+        int holders = 0;
+        for (int i = 0; i < n; i++)
+            holders += mbs[i]->c && mbs[i]->assigned[p];
+        if (holders != 1)
+            return false;
+    }
+    return true;
+}
+
+void gu_expect_once(const int *seen, size_t n, const char *what) {
+    size_t none, once, more;
+    gu_tally(seen, n, &none, &once, &more);
+    if (none || more)
+        fprintf(stderr, "%s: %zu never consumed, %zu once, %zu more than once\n", what, none, once, more);
+    CU_ASSERT_EQUAL(none, 0);
+    CU_ASSERT_EQUAL(more, 0);
+}
+
+int64_t gu_committed_sum(const char *bootstrap, const char *group, const char *topic, int npart) {
+    const char *kv[] = {"group.id", group, NULL};
+    kafka_consumer_t *c = kafka_test_consumer(bootstrap, kv);
+    int64_t sum = 0;
+    for (int p = 0; p < npart; p++) {
+        int64_t off = -1;
+        char err[512];
+        CU_ASSERT_EQUAL(kafka_consumer_committed(c, topic, p, &off, err, sizeof(err)), KAFKA_OK);
+        sum += off > 0 ? off : 0;
+    }
+    kafka_consumer_destroy(c);
+    return sum;
+}

@@ -42,5 +42,14 @@ void gu_stop(gu_member_t *mb);
 void gu_tally(const int *seen, size_t n, size_t *none, size_t *once, size_t *more);
 /* The group's state on its coordinator: stable with members at generation (any when -1). */
 bool gu_all_stable(gu_member_t **mbs, int n);
+/* Every message index below n polled at least once. */
+bool gu_all_seen(const int *seen, size_t n);
+/* Each of partitions 0..npart-1 held by exactly one of the live members. */
+bool gu_split_ok(gu_member_t **mbs, int n, int npart);
+/* Asserts each message index below n was polled exactly once (says how it was not). */
+void gu_expect_once(const int *seen, size_t n, const char *what);
+/* The committed offsets of the topic's npart partitions, summed, read by a consumer
+ * outside the group. */
+int64_t gu_committed_sum(const char *bootstrap, const char *group, const char *topic, int npart);
 
 #endif

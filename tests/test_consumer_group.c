@@ -31,49 +31,6 @@
         ok_;                                                                                     \
     })
 
-static bool all_seen(const int *seen, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if (!seen[i])
-            return false;
-    return true;
-}
-
-/* Each partition held by exactly one of the members. */
-static bool split_ok(gu_member_t **mbs, int n) {
-    for (int p = 0; p < NPART; p++) {
-        int holders = 0;
-        for (int i = 0; i < n; i++)
-            holders += mbs[i]->c && mbs[i]->assigned[p];
-        if (holders != 1)
-            return false;
-    }
-    return true;
-}
-
-static void expect_once(const int *seen, size_t n, const char *what) {
-    size_t none, once, more;
-    gu_tally(seen, n, &none, &once, &more);
-    if (none || more)
-        fprintf(stderr, "%s: %zu never consumed, %zu once, %zu more than once\n", what, none, once, more);
-    CU_ASSERT_EQUAL(none, 0);
-    CU_ASSERT_EQUAL(more, 0);
-}
-
-/* The committed offsets of the topic, summed, read by a consumer outside the group. */
-static int64_t committed_sum(const char *bs, const char *group, const char *topic) {
-    const char *kv[] = {"group.id", group, NULL};
-    kafka_consumer_t *c = kafka_test_consumer(bs, kv);
-    int64_t sum = 0;
-    for (int p = 0; p < NPART; p++) {
-        int64_t off = -1;
-        char err[512];
-        CU_ASSERT_EQUAL(kafka_consumer_committed(c, topic, p, &off, err, sizeof(err)), KAFKA_OK);
-        sum += off > 0 ? off : 0;
-    }
-    kafka_consumer_destroy(c);
-    return sum;
-}
-
 /* Two members split the topic with strategy; what was written before and after they
  * settled is consumed once. leave: then one member closes, the other takes everything
  * and what comes next is consumed once more, nothing of before again. */
@@ -94,12 +51,12 @@ static void two_members(const char *strategy, bool leave) {
     gu_start(&a, bs, group, strategy, topic, NULL, seen1, NMSG, "a-");
     gu_start(&b, bs, group, strategy, topic, NULL, seen1, NMSG, "a-");
     int64_t t0 = kafka_test_now_ms();
-    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_stable(mbs, 2) && split_ok(mbs, 2) && all_seen(seen1, NMSG)));
+    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_stable(mbs, 2) && gu_split_ok(mbs, 2, NPART) && gu_all_seen(seen1, NMSG)));
     fprintf(stderr, "%s: settled in %lld ms: %d + %d partitions\n", strategy, (long long)(kafka_test_now_ms() - t0),
             gu_nassigned(&a), gu_nassigned(&b));
     CU_ASSERT(gu_nassigned(&a) > 0 && gu_nassigned(&b) > 0);
     CU_ASSERT(gu_nassigned(&a) + gu_nassigned(&b) == NPART);
-    expect_once(seen1, NMSG, "written before the group settled");
+    gu_expect_once(seen1, NMSG, "written before the group settled");
     kafka_consumer_group_info_t ia, ib;
     CU_ASSERT_EQUAL(kafka_consumer_group_info(a.c, &ia), KAFKA_OK);
     CU_ASSERT_EQUAL(kafka_consumer_group_info(b.c, &ib), KAFKA_OK);
@@ -113,13 +70,13 @@ static void two_members(const char *strategy, bool leave) {
     a.prefix = b.prefix = "b-";
     int got_a = a.got, got_b = b.got;
     kafka_test_produce(bs, NULL, topic, NPART, NMSG, 40, "b-");
-    CU_ASSERT(POLL_UNTIL(mbs, 2, all_seen(seen2, NMSG)));
-    expect_once(seen2, NMSG, "written after the group settled");
+    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_seen(seen2, NMSG)));
+    gu_expect_once(seen2, NMSG, "written after the group settled");
     CU_ASSERT(a.got > got_a && b.got > got_b); /* both members consumed */
     char err[600];
     CU_ASSERT_EQUAL(kafka_consumer_commit_positions(a.c, false, err, sizeof(err)), KAFKA_OK);
     CU_ASSERT_EQUAL(kafka_consumer_commit_positions(b.c, false, err, sizeof(err)), KAFKA_OK);
-    CU_ASSERT_EQUAL(committed_sum(bs, group, topic), 2 * NMSG);
+    CU_ASSERT_EQUAL(gu_committed_sum(bs, group, topic, NPART), 2 * NMSG);
     CU_ASSERT_EQUAL(a.errors + b.errors, 0);
 
     if (leave) {
@@ -128,9 +85,9 @@ static void two_members(const char *strategy, bool leave) {
         a.seen = seen3;
         a.prefix = "c-";
         kafka_test_produce(bs, NULL, topic, NPART, NMSG, 40, "c-");
-        CU_ASSERT(POLL_UNTIL(mbs, 1, all_seen(seen3, NMSG)));
-        expect_once(seen3, NMSG, "written after a member left");
-        expect_once(seen2, NMSG, "written before it left (nothing read again)");
+        CU_ASSERT(POLL_UNTIL(mbs, 1, gu_all_seen(seen3, NMSG)));
+        gu_expect_once(seen3, NMSG, "written after a member left");
+        gu_expect_once(seen2, NMSG, "written before it left (nothing read again)");
         CU_ASSERT_EQUAL(a.errors, 0);
     }
     gu_stop(&a);
@@ -158,7 +115,7 @@ static kafka_mock_t *settled(const char *group, const char *topic, const char *s
     gu_start(a, bs, group, strategy, topic, kva, seen, NMSG, "a-");
     gu_start(b, bs, group, strategy, topic, kvb, seen, NMSG, "a-");
     gu_member_t *mbs[] = {a, b};
-    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_stable(mbs, 2) && split_ok(mbs, 2)));
+    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_stable(mbs, 2) && gu_split_ok(mbs, 2, NPART)));
     return m;
 }
 
@@ -180,7 +137,7 @@ static void test_session_expired(void) {
     kafka_consumer_group_info(b.c, &ib);
     CU_ASSERT_EQUAL(kafka_mock_group_expire(m, "grp-expire", ib.member_id), KAFKA_OK);
     CU_ASSERT(POLL_UNTIL(mbs, 2, b.events[KAFKA_REBALANCE_LOST] > 0));
-    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_stable(mbs, 2) && split_ok(mbs, 2)));
+    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_stable(mbs, 2) && gu_split_ok(mbs, 2, NPART)));
     kafka_consumer_group_info_t ib2;
     kafka_consumer_group_info(b.c, &ib2);
     CU_ASSERT_STRING_NOT_EQUAL(ib2.member_id, ib.member_id); /* a new member */
@@ -188,7 +145,7 @@ static void test_session_expired(void) {
     kafka_test_produce(bs, NULL, "gt-expire", NPART, NMSG, 40, "a-"); /* indexes 0..NMSG: the first half twice */
     for (int i = 0; i < NMSG / 2; i++)
         seen[i] -= 1; /* written twice: once each is the expectation */
-    CU_ASSERT(POLL_UNTIL(mbs, 2, all_seen(seen, NMSG)));
+    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_seen(seen, NMSG)));
     size_t none, once, more;
     gu_tally(seen, NMSG, &none, &once, &more);
     fprintf(stderr, "session expired: %zu read once, %zu more than once (polled after the last commit)\n", once,
@@ -221,13 +178,13 @@ static void test_coordinator_moves(void) {
     kafka_test_produce(bs, NULL, "gt-move", NPART, NMSG, 40, "a-");
     for (int i = 0; i < NMSG / 2; i++)
         seen[i] -= 1;
-    CU_ASSERT(POLL_UNTIL(mbs, 2, all_seen(seen, NMSG)));
+    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_seen(seen, NMSG)));
     until = kafka_test_now_ms() + 800;
     POLL_UNTIL(mbs, 2, kafka_test_now_ms() > until); /* heartbeats at the new coordinator */
     CU_ASSERT_EQUAL(kafka_mock_group_state(m, "grp-move", NULL, 0, &gen1, NULL), KAFKA_OK);
     CU_ASSERT_EQUAL(gen1, gen0);
     CU_ASSERT(gu_all_stable(mbs, 2));
-    expect_once(seen, NMSG, "while the coordinator moved");
+    gu_expect_once(seen, NMSG, "while the coordinator moved");
     CU_ASSERT_EQUAL(a.errors + b.errors, 0);
     char err[600];
     CU_ASSERT_EQUAL(kafka_consumer_commit_positions(a.c, false, err, sizeof(err)), KAFKA_OK);
@@ -259,14 +216,14 @@ static void test_static_rejoin(void) {
     CU_ASSERT_EQUAL(kafka_mock_group_state(m, "grp-static", NULL, 0, NULL, &members), KAFKA_OK);
     CU_ASSERT_EQUAL(members, 2);
     gu_start(&b, bs, "grp-static", "range", "gt-static", kvb, seen, NMSG, "a-");
-    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_stable(mbs, 2) && split_ok(mbs, 2)));
+    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_stable(mbs, 2) && gu_split_ok(mbs, 2, NPART)));
     CU_ASSERT_EQUAL(kafka_mock_group_state(m, "grp-static", NULL, 0, &gen1, &members), KAFKA_OK);
     CU_ASSERT_EQUAL(gen1, gen0);
     CU_ASSERT_EQUAL(memcmp(held, b.assigned, sizeof(held)), 0);
     CU_ASSERT_EQUAL(a.events[KAFKA_REBALANCE_REVOKED] + a.events[KAFKA_REBALANCE_ASSIGNED], a_events);
     kafka_test_produce(bs, NULL, "gt-static", NPART, NMSG, 40, "a-");
-    CU_ASSERT(POLL_UNTIL(mbs, 2, all_seen(seen, NMSG)));
-    expect_once(seen, NMSG, "after the static member came back");
+    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_seen(seen, NMSG)));
+    gu_expect_once(seen, NMSG, "after the static member came back");
     gu_stop(&a);
     gu_stop(&b);
     CU_ASSERT_EQUAL(kafka_mock_group_state(m, "grp-static", NULL, 0, NULL, &members), KAFKA_OK);
@@ -293,14 +250,14 @@ static void test_max_poll_exceeded(void) {
     CU_ASSERT_EQUAL(b.last_err, KAFKA_ERR__MAX_POLL_EXCEEDED);
     CU_ASSERT_PTR_NOT_NULL(strstr(b.errstr, "max.poll.interval.ms"));
     CU_ASSERT_EQUAL(b.events[KAFKA_REBALANCE_LOST], 1);
-    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_stable(mbs, 2) && split_ok(mbs, 2)));
+    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_stable(mbs, 2) && gu_split_ok(mbs, 2, NPART)));
     CU_ASSERT_EQUAL(b.errors, 1); /* reported once */
     kafka_consumer_group_info_t after;
     kafka_consumer_group_info(b.c, &after);
     CU_ASSERT(after.generation > before.generation);
     kafka_test_produce(kafka_mock_bootstrap(m), NULL, "gt-poll", NPART, NMSG, 40, "a-");
-    CU_ASSERT(POLL_UNTIL(mbs, 2, all_seen(seen, NMSG)));
-    expect_once(seen, NMSG, "after the member rejoined");
+    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_seen(seen, NMSG)));
+    gu_expect_once(seen, NMSG, "after the member rejoined");
     gu_stop(&a);
     gu_stop(&b);
     kafka_mock_destroy(m);

@@ -49,47 +49,6 @@ static kafka_mock_t *mock848(const char *version, int32_t session_ms) {
     return kafka_test_mock_new(&conf);
 }
 
-static bool all_seen(const int *seen, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if (!seen[i])
-            return false;
-    return true;
-}
-
-static bool split_ok(gu_member_t **mbs, int n) {
-    for (int p = 0; p < NPART; p++) {
-        int holders = 0;
-        for (int i = 0; i < n; i++)
-            holders += mbs[i]->c && mbs[i]->assigned[p];
-        if (holders != 1)
-            return false;
-    }
-    return true;
-}
-
-static void expect_once(const int *seen, size_t n, const char *what) {
-    size_t none, once, more;
-    gu_tally(seen, n, &none, &once, &more);
-    if (none || more)
-        fprintf(stderr, "%s: %zu never consumed, %zu once, %zu more than once\n", what, none, once, more);
-    CU_ASSERT_EQUAL(none, 0);
-    CU_ASSERT_EQUAL(more, 0);
-}
-
-static int64_t committed_sum(const char *bs, const char *group, const char *topic) {
-    const char *kv[] = {"group.id", group, NULL};
-    kafka_consumer_t *c = kafka_test_consumer(bs, kv);
-    int64_t sum = 0;
-    for (int p = 0; p < NPART; p++) {
-        int64_t off = -1;
-        char err[512];
-        CU_ASSERT_EQUAL(kafka_consumer_committed(c, topic, p, &off, err, sizeof(err)), KAFKA_OK);
-        sum += off > 0 ? off : 0;
-    }
-    kafka_consumer_destroy(c);
-    return sum;
-}
-
 static bool subset_of(const int *a, const int *b) {
     for (int p = 0; p < NPART; p++)
         if (a[p] && !b[p])
@@ -111,16 +70,16 @@ static void test_join_leave(void) {
     int64_t t0 = kafka_test_now_ms();
     gu_start(&a, bs, group, "range", topic, kip848, seen1, NMSG, "a-");
     gu_start(&b, bs, group, "range", topic, kip848, seen1, NMSG, "a-");
-    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_stable(mbs, 2) && split_ok(mbs, 2) && all_seen(seen1, NMSG)));
+    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_stable(mbs, 2) && gu_split_ok(mbs, 2, NPART) && gu_all_seen(seen1, NMSG)));
     fprintf(stderr, "two members settled in %lld ms: %d + %d partitions\n", (long long)(kafka_test_now_ms() - t0),
             gu_nassigned(&a), gu_nassigned(&b));
     CU_ASSERT_EQUAL(gu_nassigned(&a), NPART / 2);
     CU_ASSERT_EQUAL(gu_nassigned(&b), NPART / 2);
-    expect_once(seen1, NMSG, "two members");
+    gu_expect_once(seen1, NMSG, "two members");
     char err[600];
     CU_ASSERT_EQUAL(kafka_consumer_commit_positions(a.c, false, err, sizeof(err)), KAFKA_OK);
     CU_ASSERT_EQUAL(kafka_consumer_commit_positions(b.c, false, err, sizeof(err)), KAFKA_OK);
-    CU_ASSERT_EQUAL(committed_sum(bs, group, topic), NMSG);
+    CU_ASSERT_EQUAL(gu_committed_sum(bs, group, topic, NPART), NMSG);
     char state[32];
     int32_t epoch = -1;
     int members = 0;
@@ -139,7 +98,7 @@ static void test_join_leave(void) {
     gu_start(&c, bs, group, "range", topic, kip848, seen2, NMSG, "b-");
     a.seen = b.seen = seen2;
     a.prefix = b.prefix = "b-";
-    CU_ASSERT(POLL_UNTIL(mbs, 3, gu_all_stable(mbs, 3) && split_ok(mbs, 3) && gu_nassigned(&c) == 2));
+    CU_ASSERT(POLL_UNTIL(mbs, 3, gu_all_stable(mbs, 3) && gu_split_ok(mbs, 3, NPART) && gu_nassigned(&c) == 2));
     fprintf(stderr, "third member consuming after %lld ms: %d + %d + %d partitions\n",
             (long long)(kafka_test_now_ms() - t0), gu_nassigned(&a), gu_nassigned(&b), gu_nassigned(&c));
     CU_ASSERT(subset_of(a.assigned, before_a)); /* only given up, nothing moved between a and b */
@@ -148,25 +107,25 @@ static void test_join_leave(void) {
     CU_ASSERT_EQUAL(gu_nassigned(&b), 2);
     CU_ASSERT_EQUAL(a.events[KAFKA_REBALANCE_LOST] + b.events[KAFKA_REBALANCE_LOST], lost_before);
     kafka_test_produce(bs, NULL, topic, NPART, NMSG, 40, "b-");
-    CU_ASSERT(POLL_UNTIL(mbs, 3, all_seen(seen2, NMSG)));
-    expect_once(seen2, NMSG, "three members");
-    expect_once(seen1, NMSG, "before the third joined (nothing read again)");
+    CU_ASSERT(POLL_UNTIL(mbs, 3, gu_all_seen(seen2, NMSG)));
+    gu_expect_once(seen2, NMSG, "three members");
+    gu_expect_once(seen1, NMSG, "before the third joined (nothing read again)");
     CU_ASSERT(c.got > 0);
 
     gu_stop(&c); /* commits, leaves with epoch -1 */
     a.seen = b.seen = seen3;
     a.prefix = b.prefix = "c-";
-    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_stable(mbs, 2) && split_ok(mbs, 2)));
+    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_stable(mbs, 2) && gu_split_ok(mbs, 2, NPART)));
     kafka_test_produce(bs, NULL, topic, NPART, NMSG, 40, "c-");
-    CU_ASSERT(POLL_UNTIL(mbs, 2, all_seen(seen3, NMSG)));
-    expect_once(seen3, NMSG, "after the third left");
-    expect_once(seen2, NMSG, "before it left (nothing read again)");
+    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_seen(seen3, NMSG)));
+    gu_expect_once(seen3, NMSG, "after the third left");
+    gu_expect_once(seen2, NMSG, "before it left (nothing read again)");
     CU_ASSERT_EQUAL(a.errors + b.errors + c.errors, 0);
     if (a.errors + b.errors)
         fprintf(stderr, "poll error: %s %s\n", a.errstr, b.errstr);
     gu_stop(&a);
     gu_stop(&b);
-    CU_ASSERT_EQUAL(committed_sum(bs, group, topic), 3 * NMSG);
+    CU_ASSERT_EQUAL(gu_committed_sum(bs, group, topic, NPART), 3 * NMSG);
     CU_ASSERT_EQUAL(kafka_mock_group_state(m, group, state, sizeof(state), NULL, &members), KAFKA_OK);
     CU_ASSERT_STRING_EQUAL(state, "Empty");
     CU_ASSERT_EQUAL(members, 0);
@@ -408,12 +367,12 @@ static void test_crash(void) {
     raw_hb(&r, group, NULL, r.epoch, true, NULL, NULL); /* the acknowledgement */
     CU_ASSERT(POLL_UNTIL(mbs, 1, gu_nassigned(&a) == NPART / 2));
     int64_t t0 = kafka_test_now_ms();
-    CU_ASSERT(POLL_UNTIL(mbs, 1, gu_nassigned(&a) == NPART && all_seen(seen, NMSG)));
+    CU_ASSERT(POLL_UNTIL(mbs, 1, gu_nassigned(&a) == NPART && gu_all_seen(seen, NMSG)));
     int64_t took = kafka_test_now_ms() - t0;
     fprintf(stderr, "the crashed member's partitions were consumed %lld ms later (session %d ms)\n", (long long)took,
             SESSION_MS);
     CU_ASSERT(took >= SESSION_MS - 300);
-    expect_once(seen, NMSG, "after a member crashed");
+    gu_expect_once(seen, NMSG, "after a member crashed");
     int members = -1;
     CU_ASSERT_EQUAL(kafka_mock_group_state(m, group, NULL, 0, NULL, &members), KAFKA_OK);
     CU_ASSERT_EQUAL(members, 1);
@@ -436,7 +395,7 @@ static void test_static(void) {
     gu_member_t *mbs[] = {&a, &b};
     gu_start(&a, bs, group, "range", topic, kip848, seen, NMSG, "a-");
     gu_start(&b, bs, group, "range", topic, kv, seen, NMSG, "a-");
-    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_stable(mbs, 2) && split_ok(mbs, 2)));
+    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_stable(mbs, 2) && gu_split_ok(mbs, 2, NPART)));
     int held[NPART];
     memcpy(held, b.assigned, sizeof(held));
     int32_t epoch = -1;
@@ -444,7 +403,7 @@ static void test_static(void) {
     int events_a = a.events[KAFKA_REBALANCE_ASSIGNED] + a.events[KAFKA_REBALANCE_REVOKED];
     gu_stop(&b);
     gu_start(&b, bs, group, "range", topic, kv, seen, NMSG, "a-");
-    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_stable(mbs, 2) && split_ok(mbs, 2)));
+    CU_ASSERT(POLL_UNTIL(mbs, 2, gu_all_stable(mbs, 2) && gu_split_ok(mbs, 2, NPART)));
     CU_ASSERT(memcmp(held, b.assigned, sizeof(held)) == 0);
     int32_t after = -1;
     CU_ASSERT_EQUAL(kafka_mock_group_state(m, group, NULL, 0, &after, NULL), KAFKA_OK);

@@ -59,11 +59,7 @@ static int poll_some(kafka_consumer_t *c, read_t *r, int want) {
 static int64_t validations(kafka_consumer_t *c) {
     kafka_request_stats_t st[64];
     size_t n = kafka_consumer_request_stats(c, st, 64);
-    int64_t k = 0;
-    for (size_t i = 0; i < n && i < 64; i++)
-        if (st[i].api_key == KAFKA_API_OFFSET_FOR_LEADER_EPOCH)
-            k += st[i].requests;
-    return k;
+    return kafka_test_api_requests(st, n < 64 ? n : 64, KAFKA_API_OFFSET_FOR_LEADER_EPOCH);
 }
 
 static kafka_consumer_t *consumer(const char *bs, const char *reset) {

@@ -433,11 +433,7 @@ static void test_send_offsets_group_member(void) {
 static int64_t add_partition_requests(kafka_producer_t *p) {
     kafka_request_stats_t st[64];
     size_t n = kafka_producer_request_stats(p, st, 64);
-    int64_t k = 0;
-    for (size_t i = 0; i < n && i < 64; i++)
-        if (st[i].api_key == KAFKA_API_ADD_PARTITIONS_TO_TXN)
-            k += st[i].requests;
-    return k;
+    return kafka_test_api_requests(st, n < 64 ? n : 64, KAFKA_API_ADD_PARTITIONS_TO_TXN);
 }
 
 /* A transaction adds, with its first partition of a topic, the topic's partitions the

@@ -403,3 +403,11 @@ int kafka_test_vmflag(const void *addr, const char *flag) {
     fclose(f);
     return found;
 }
+
+int64_t kafka_test_api_requests(const kafka_request_stats_t *st, size_t n, int16_t api_key) {
+    int64_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (st[i].api_key == api_key)
+            k += st[i].requests;
+    return k;
+}

@@ -111,4 +111,7 @@ int kafka_test_filler(char *buf, const char *prefix, size_t i, int len, bool hal
  * /proc/self/smaps: 1 yes, 0 no, -1 no mapping holds addr. */
 int kafka_test_vmflag(const void *addr, const char *flag);
 
+/* The requests of API api_key in st[0..n) (request statistics rows, every broker). */
+int64_t kafka_test_api_requests(const kafka_request_stats_t *st, size_t n, int16_t api_key);
+
 #endif
