@@ -34,7 +34,7 @@ KEYS = {
     15: "DescribeGroups", 16: "ListGroups", 17: "SaslHandshake", 18: "ApiVersions", 19: "CreateTopics",
     20: "DeleteTopics", 22: "InitProducerId", 23: "OffsetForLeaderEpoch", 24: "AddPartitionsToTxn",
     25: "AddOffsetsToTxn", 26: "EndTxn", 28: "TxnOffsetCommit", 32: "DescribeConfigs",
-    36: "SaslAuthenticate", 37: "CreatePartitions", 68: "ConsumerGroupHeartbeat",
+    36: "SaslAuthenticate", 37: "CreatePartitions", 68: "ConsumerGroupHeartbeat", 69: "ConsumerGroupDescribe",
 }
 # Older file names of some requests.
 ALIASES = {"ListOffsets": ["ListOffset"], "FindCoordinator": ["GroupCoordinator"],
@@ -60,9 +60,11 @@ RELEASES = [
 # v0-2, Fetch v0-3, ListOffsets v0, OffsetCommit v0-1, OffsetFetch v0, JoinGroup v0-1,
 # CreateTopics v0-1, DeleteTopics v0, DescribeConfigs v0, OffsetForLeaderEpoch v0-1; 4.0
 # added Produce v12 and Metadata v13 (KIP-890, KIP-1102), DescribeGroups v6 (KIP-1043) and
-# made ConsumerGroupHeartbeat v0-1 stable (KIP-848). Ranges as in DESIGN.md.
+# made ConsumerGroupHeartbeat v0-1 stable (KIP-848), ConsumerGroupDescribe v0-1 (KIP-848,
+# KIP-1099 added v1). Ranges as in DESIGN.md.
 FOUR_ZERO = {0: (3, 12), 1: (4, 17), 2: (1, 10), 3: (0, 13), 8: (2, 9), 9: (1, 9), 11: (2, 9),
-             15: (0, 6), 19: (2, None), 20: (1, None), 23: (2, None), 32: (1, None), 68: (0, 1)}
+             15: (0, 6), 19: (2, None), 20: (1, None), 23: (2, None), 32: (1, None), 68: (0, 1),
+             69: (0, 1)}
 
 
 def git(repo, *args):

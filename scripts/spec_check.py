@@ -25,6 +25,7 @@ APIS = [
     (18, "ApiVersions", 3), (19, "CreateTopics", 7), (20, "DeleteTopics", 6), (22, "InitProducerId", 5), (23, "OffsetForLeaderEpoch", 4),
     (24, "AddPartitionsToTxn", 5), (25, "AddOffsetsToTxn", 4), (26, "EndTxn", 5), (28, "TxnOffsetCommit", 5),
     (32, "DescribeConfigs", 4), (37, "CreatePartitions", 3), (68, "ConsumerGroupHeartbeat", 1),
+    (69, "ConsumerGroupDescribe", 1),
 ]
 HEADERS = [("RequestHeader", 2), ("ResponseHeader", 1)]
 # Lines where our spec adds `readnull` (a null read where Kafka forbids it): peers that

@@ -3,7 +3,8 @@
 # with its committed offsets, end offsets and lag, exact to the message (N produced, M
 # consumed with commits: lag N - M, per partition end - committed), first empty, then with
 # two consume -G members (members, assignment, owner of each partition), paused with
-# SIGSTOP while more is produced; a kcat -G member (librdkafka's assignment bytes);
+# SIGSTOP while more is produced; a kcat -G member (librdkafka's assignment bytes); a
+# KIP-848 group of two consume -G members (ConsumerGroupDescribe: epochs, assignments);
 # --json; a group that does not exist; a coordinator not
 # available (retried, then named). And bench consume -G --consumers 3 on --mock: the RESULT
 # line with consumers= and rebalance_ms=, every message counted once, a stable assignment.
@@ -113,6 +114,41 @@ if command -v kcat >/dev/null; then
 else
     echo "skip kcat member (no kcat)"
 fi
+
+# A KIP-848 group (group.protocol=consumer): described with ConsumerGroupDescribe, the
+# group and member epochs, each member's partitions and the per-partition lag.
+O8=(-X auto.offset.reset=earliest -X group.protocol=consumer -X client.id=tg8)
+"$AGENT" consume -b "$BS" -t gt -G g848 "${O8[@]}" >"$TMP/c81" 2>"$TMP/ce81" & P81=$!; PIDS+=($P81)
+"$AGENT" consume -b "$BS" -t gt -G g848 "${O8[@]}" >"$TMP/c82" 2>"$TMP/ce82" & P82=$!; PIDS+=($P82)
+kip848_caught_up() {
+    A groups -b "$BS" -G g848 >"$TMP/d8" 2>&1 && grep -q 'state Stable.* 2 members' "$TMP/d8" &&
+        [ "$(sum_col 3 "$TMP/d8")" == 1200 ] && [ "$(parts "$TMP/d8" | awk '$6 != "-"' | wc -l)" == 4 ]
+}
+wait_for 30 kip848_caught_up
+contains "KIP-848 group: stable, the server assignor" 'group "g848": state Stable, protocol consumer/uniform' "$TMP/d8"
+epoch8=$(sed -n 's/.*KIP-848 group epoch \([0-9]*\), assignment epoch \([0-9]*\)$/\1 \2/p' "$TMP/d8")
+check "KIP-848 group: group epoch = assignment epoch" yes "$(awk '{print ($1 == $2 && $1 >= 2) ? "yes" : "no: " $0}' <<<"${epoch8:-x y}")"
+check "KIP-848 group: members at the group epoch, two partitions each" "2 2" \
+    "$(grep -E "^  member [^,]*, client tg8, host /127.0.0.1, epoch ${epoch8%% *}: " "$TMP/d8" | awk '{print NF - 8}' | tr '\n' ' ' | sed 's/ $//')"
+check "KIP-848 group: no target line (reconciled)" 0 "$(grep -c '^    target:' "$TMP/d8")"
+check "KIP-848 group: committed 1200, lag 0" "1200 0" "$(sum_col 3 "$TMP/d8") $(total_lag "$TMP/d8")"
+owners_ok=yes
+while read -r t p c e l m; do
+    grep -q "^  member $m, .* $t/$p\( \|$\)" "$TMP/d8" || owners_ok="no: $t/$p $m"
+done < <(parts "$TMP/d8")
+check "KIP-848 group: each partition's owner lists it" yes "$owners_ok"
+A groups -b "$BS" -G g848 --json >"$TMP/j8" 2>&1; check "KIP-848 group --json: exit 0" 0 $?
+check "KIP-848 group --json" "consumer uniform 2 2,2 yes 0" "$(python3 -c '
+import json,sys; g = json.load(open(sys.argv[1])); ms = g["members"]
+print(g["type"], g["protocol"], len(ms), ",".join(str(len(m["assignment"])) for m in ms),
+      "yes" if all(m["member_epoch"] == g["group_epoch"] == g["assignment_epoch"] and
+                   m["assignment"] == m["target_assignment"] for m in ms) else "no", g["total_lag"])' "$TMP/j8")"
+kill -TERM $P81 $P82; wait $P81 $P82 2>/dev/null
+check "KIP-848 group: every message consumed once" "1200 1200" \
+    "$(cat "$TMP/c81" "$TMP/c82" | wc -l) $(cat "$TMP/c81" "$TMP/c82" | sort -u | wc -l)"
+A groups -b "$BS" -G g848 >"$TMP/d8" 2>&1
+contains "KIP-848 group, members gone: Empty" 'group "g848": state Empty, protocol consumer/uniform' "$TMP/d8"
+check "KIP-848 group, members gone: offsets kept" "1200 0" "$(sum_col 3 "$TMP/d8") $(total_lag "$TMP/d8")"
 
 # Errors name the cause.
 A groups -b "$BS" -G nosuch >"$TMP/o" 2>"$TMP/e"; check "unknown group: exit 1" 1 $?

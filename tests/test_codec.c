@@ -218,13 +218,13 @@ static void test_roundtrip_all(void) {
             }
         }
     }
-    /* 27 APIs: Produce 10 + Fetch 13 + ListOffsets 8 + Metadata 13 + OffsetCommit 10 +
+    /* 28 APIs: Produce 10 + Fetch 13 + ListOffsets 8 + Metadata 13 + OffsetCommit 10 +
      * OffsetFetch 10 + FindCoordinator 5 + JoinGroup 10 + Heartbeat 5 + LeaveGroup 6 +
      * SyncGroup 6 + DescribeGroups 7 + ListGroups 6 + SaslHandshake 2 + ApiVersions 4 +
      * CreateTopics 8 + DeleteTopics 7 + InitProducerId 6 + OffsetForLeaderEpoch 5 + AddPartitionsToTxn 6 +
      * AddOffsetsToTxn 5 + EndTxn 6 + TxnOffsetCommit 6 + DescribeConfigs 5 + SaslAuthenticate 3 +
-     * CreatePartitions 4 + ConsumerGroupHeartbeat 2 versions. */
-    CU_ASSERT_EQUAL(combos, 178 * 2 * 4);
+     * CreatePartitions 4 + ConsumerGroupHeartbeat 2 + ConsumerGroupDescribe 2 versions. */
+    CU_ASSERT_EQUAL(combos, 180 * 2 * 4);
     CU_ASSERT(count_fields_checked > 10000);
 }
 
@@ -519,6 +519,79 @@ static void test_nullable_struct(void) {
     for (size_t cut = 17; cut < b.len; cut++)
         CU_ASSERT_NOT_EQUAL(kafka_body_decode(b.data, cut, KAFKA_API_CONSUMER_GROUP_HEARTBEAT, 1, false, &a, &out,
                                               NULL, 0),
+                            KAFKA_OK);
+    kafka__buf_free(&b);
+    kafka__arena_free(&a);
+}
+
+/* ConsumerGroupDescribe (KIP-848): the request's bytes; a response's two assignments (a
+ * struct, not nullable, twice) and v1's MemberType (ignorable: dropped at v0). */
+static void test_consumer_group_describe(void) {
+    kafka_buf_t b = KAFKA_BUF_INIT;
+    kafka_arena_t a = KAFKA_ARENA_INIT;
+    kafka_consumer_group_describe_request_t req;
+    kafka_request_init(KAFKA_API_CONSUMER_GROUP_DESCRIBE, &req);
+    kafka_str_t gid = kafka_str("g");
+    req.group_ids.items = &gid;
+    req.group_ids.count = 1;
+    body(KAFKA_API_CONSUMER_GROUP_DESCRIBE, true, 0, &req, &b);
+    BYTES_ARE(b, 2, 2, 'g', 0, 0);
+
+    kafka_consumer_group_describe_response_t r, out;
+    kafka_response_init(KAFKA_API_CONSUMER_GROUP_DESCRIBE, &r);
+    kafka_consumer_group_describe_response_described_group_t dg;
+    kafka_consumer_group_describe_response_member_t mem;
+    memset(&dg, 0, sizeof(dg));
+    memset(&mem, 0, sizeof(mem));
+    kafka_consumer_group_describe_response_topic_partitions_t tp;
+    memset(&tp.topic_id, 7, sizeof(tp.topic_id));
+    tp.topic_name = kafka_str("t");
+    int32_t parts[2] = {0, 2};
+    tp.partitions.items = parts;
+    tp.partitions.count = 2;
+    mem.member_id = kafka_str("m");
+    mem.instance_id = mem.rack_id = mem.subscribed_topic_regex = (kafka_str_t){NULL, -1};
+    mem.member_epoch = 5;
+    mem.client_id = kafka_str("c");
+    mem.client_host = kafka_str("/h");
+    mem.subscribed_topic_names.items = &tp.topic_name;
+    mem.subscribed_topic_names.count = 1;
+    mem.assignment.topic_partitions.items = &tp;
+    mem.assignment.topic_partitions.count = 1;
+    mem.member_type = 1;
+    dg.error_message = (kafka_str_t){NULL, -1};
+    dg.group_id = kafka_str("g");
+    dg.group_state = kafka_str("Stable");
+    dg.group_epoch = dg.assignment_epoch = 5;
+    dg.assignor_name = kafka_str("uniform");
+    dg.members.items = &mem;
+    dg.members.count = 1;
+    dg.authorized_operations = INT32_MIN;
+    r.groups.items = &dg;
+    r.groups.count = 1;
+    body(KAFKA_API_CONSUMER_GROUP_DESCRIBE, false, 0, &r, &b);
+    size_t len0 = b.len;
+    CU_ASSERT_EQUAL(kafka_body_decode(b.data, b.len, KAFKA_API_CONSUMER_GROUP_DESCRIBE, 0, false, &a, &out, NULL, 0),
+                    KAFKA_OK);
+    CU_ASSERT_EQUAL_FATAL(out.groups.count, 1);
+    CU_ASSERT_EQUAL_FATAL(out.groups.items[0].members.count, 1);
+    const kafka_consumer_group_describe_response_member_t *om = &out.groups.items[0].members.items[0];
+    CU_ASSERT_EQUAL(om->member_type, -1); /* v0 has none: the default */
+    CU_ASSERT_EQUAL(om->member_epoch, 5);
+    CU_ASSERT_EQUAL(om->instance_id.len, -1);
+    CU_ASSERT_EQUAL_FATAL(om->assignment.topic_partitions.count, 1);
+    CU_ASSERT(kafka_str_eq(om->assignment.topic_partitions.items[0].topic_name, "t"));
+    CU_ASSERT_EQUAL(om->assignment.topic_partitions.items[0].partitions.items[1], 2);
+    CU_ASSERT_EQUAL(om->target_assignment.topic_partitions.count, 0);
+    CU_ASSERT(kafka_str_eq(out.groups.items[0].assignor_name, "uniform"));
+    body(KAFKA_API_CONSUMER_GROUP_DESCRIBE, false, 1, &r, &b);
+    CU_ASSERT_EQUAL(b.len, len0 + 1); /* MemberType, one byte */
+    CU_ASSERT_EQUAL(kafka_body_decode(b.data, b.len, KAFKA_API_CONSUMER_GROUP_DESCRIBE, 1, false, &a, &out, NULL, 0),
+                    KAFKA_OK);
+    CU_ASSERT_EQUAL(out.groups.items[0].members.items[0].member_type, 1);
+    for (size_t cut = 0; cut < b.len; cut++)
+        CU_ASSERT_NOT_EQUAL(kafka_body_decode(b.data, cut, KAFKA_API_CONSUMER_GROUP_DESCRIBE, 1, false, &a, &out, NULL,
+                                              0),
                             KAFKA_OK);
     kafka__buf_free(&b);
     kafka__arena_free(&a);
@@ -921,6 +994,7 @@ static CU_TestInfo tests[] = {
     {"known bytes of the transaction APIs", test_txn_known_bytes},
     {"known bytes of the admin APIs", test_admin_known_bytes},
     {"nullable struct (ConsumerGroupHeartbeat Assignment)", test_nullable_struct},
+    {"ConsumerGroupDescribe v0-1", test_consumer_group_describe},
     {"SyncGroup's null assignment from a peer is read as empty", test_readnull_sync_group},
     {"tagged fields written, read, unknown skipped", test_tagged_fields},
     {"absent fields decode to defaults", test_defaults_for_absent_fields},

@@ -143,7 +143,7 @@ static void test_modern_produce_fetch_offsets(void) {
     kafka_request_init(KAFKA_API_API_VERSIONS, &avr);
     kafka_api_versions_response_t av;
     CU_ASSERT_EQUAL(call(&c, KAFKA_API_API_VERSIONS, 3, &avr, &av), KAFKA_OK);
-    CU_ASSERT_EQUAL(av.api_keys.count, 27);
+    CU_ASSERT_EQUAL(av.api_keys.count, 28);
     kafka_metadata_response_t md = metadata(&c, 12, "t");
     CU_ASSERT_EQUAL(md.brokers.count, 3);
     CU_ASSERT_EQUAL(md.topics.items[0].partitions.count, 3);

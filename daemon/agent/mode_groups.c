@@ -16,7 +16,9 @@ static const char help[] =
     "Without -G: every group of the cluster (ListGroups on each broker), one a line: group id,\n"
     "protocol type, state (\"-\" from brokers before Kafka 2.6) and coordinator.\n"
     "With -G GROUP: the group's state, assignor and members (member id, group.instance.id,\n"
-    "client id, host, assigned partitions), then one line per partition it committed to or\n"
+    "client id, host, assigned partitions; for a KIP-848 group, described with\n"
+    "ConsumerGroupDescribe, also the group and assignment epochs, each member's epoch and\n"
+    "its target assignment when it differs), then one line per partition it committed to or\n"
     "has assigned: topic, partition, committed offset, log end offset, lag (end - committed)\n"
     "and the member consuming it (\"-\" for none or unknown), and the total lag.\n"
     "--json prints one JSON object instead. --timeout MS bounds the call, retries of a\n"
@@ -72,6 +74,25 @@ static int list_groups(agent_ctx_t *ctx, agent_admin_t *adm, int timeout_ms, boo
     return AGENT_OK;
 }
 
+static void json_tps(const kafka_group_tp_t *tps, int n) {
+    printf("[");
+    for (int k = 0; k < n; k++) {
+        printf("%s{\"topic\":", k ? "," : "");
+        json_str(tps[k].topic);
+        printf(",\"partition\":%" PRId32 "}", tps[k].partition);
+    }
+    printf("]");
+}
+
+static bool same_tps(const kafka_group_member_t *m) {
+    if (m->nassigned != m->ntarget)
+        return false;
+    for (int k = 0; k < m->nassigned; k++)
+        if (m->assigned[k].partition != m->target[k].partition || strcmp(m->assigned[k].topic, m->target[k].topic))
+            return false;
+    return true;
+}
+
 static void print_json(const kafka_group_t *g) {
     printf("{\"group\":");
     json_str(kafka_group_id(g));
@@ -81,6 +102,10 @@ static void print_json(const kafka_group_t *g) {
     json_str(kafka_group_protocol_type(g));
     printf(",\"protocol\":");
     json_str(kafka_group_protocol(g));
+    printf(",\"type\":");
+    json_str(kafka_group_type(g));
+    printf(",\"group_epoch\":%" PRId32 ",\"assignment_epoch\":%" PRId32, kafka_group_epoch(g),
+           kafka_group_assignment_epoch(g));
     printf(",\"coordinator\":%" PRId32 ",\"members\":[", kafka_group_coordinator(g));
     for (int i = 0; i < kafka_group_member_count(g); i++) {
         const kafka_group_member_t *m = kafka_group_member(g, i);
@@ -95,13 +120,18 @@ static void print_json(const kafka_group_t *g) {
         json_str(m->client_id);
         printf(",\"host\":");
         json_str(m->client_host);
-        printf(",\"assignment\":[");
-        for (int k = 0; k < m->nassigned; k++) {
-            printf("%s{\"topic\":", k ? "," : "");
-            json_str(m->assigned[k].topic);
-            printf(",\"partition\":%" PRId32 "}", m->assigned[k].partition);
+        printf(",\"assignment\":");
+        json_tps(m->assigned, m->nassigned);
+        if (strcmp(kafka_group_type(g), "consumer") == 0) {
+            printf(",\"member_epoch\":%" PRId32 ",\"rack_id\":", m->member_epoch);
+            if (m->rack_id)
+                json_str(m->rack_id);
+            else
+                printf("null");
+            printf(",\"target_assignment\":");
+            json_tps(m->target, m->ntarget);
         }
-        printf("]}");
+        printf("}");
     }
     printf("],\"partitions\":[");
     for (int i = 0; i < kafka_group_partition_count(g); i++) {
@@ -128,16 +158,24 @@ static void print_json(const kafka_group_t *g) {
 static void print_text(const kafka_group_t *g) {
     const char *proto = kafka_group_protocol(g);
     int nm = kafka_group_member_count(g);
-    printf("group \"%s\": state %s, protocol %s%s%s, coordinator broker %" PRId32 ", %d member%s\n",
+    bool kip848 = strcmp(kafka_group_type(g), "consumer") == 0;
+    printf("group \"%s\": state %s, protocol %s%s%s, coordinator broker %" PRId32 ", %d member%s",
            kafka_group_id(g), kafka_group_state(g),
            kafka_group_protocol_type(g)[0] ? kafka_group_protocol_type(g) : "-", proto[0] ? "/" : "", proto,
            kafka_group_coordinator(g), nm, nm == 1 ? "" : "s");
+    if (kip848)
+        printf(", KIP-848 group epoch %" PRId32 ", assignment epoch %" PRId32, kafka_group_epoch(g),
+               kafka_group_assignment_epoch(g));
+    printf("\n");
     for (int i = 0; i < nm; i++) {
         const kafka_group_member_t *m = kafka_group_member(g, i);
         printf("  member %s", m->member_id);
         if (m->group_instance_id)
             printf(" (group.instance.id %s)", m->group_instance_id);
-        printf(", client %s, host %s: ", m->client_id, m->client_host);
+        printf(", client %s, host %s", m->client_id, m->client_host);
+        if (kip848)
+            printf(", epoch %" PRId32, m->member_epoch);
+        printf(": ");
         if (!m->assignment_decoded)
             printf("assignment not readable");
         else if (!m->nassigned)
@@ -145,6 +183,14 @@ static void print_text(const kafka_group_t *g) {
         for (int k = 0; k < m->nassigned; k++)
             printf("%s%s/%" PRId32, k ? " " : "", m->assigned[k].topic, m->assigned[k].partition);
         printf("\n");
+        if (kip848 && !same_tps(m)) {
+            printf("    target:");
+            if (!m->ntarget)
+                printf(" no partitions");
+            for (int k = 0; k < m->ntarget; k++)
+                printf(" %s/%" PRId32, m->target[k].topic, m->target[k].partition);
+            printf("\n");
+        }
     }
     int np = kafka_group_partition_count(g);
     if (np)

@@ -226,6 +226,8 @@ kafka_group_list_t *kafka_connection_list_groups(kafka_connection_t *c, int time
 
 struct kafka_group_s {
     char *id, *state, *protocol_type, *protocol;
+    bool kip848;
+    int32_t group_epoch, assignment_epoch; /* -1 unless kip848 */
     int32_t coordinator;
     int nmembers;
     kafka_group_member_t *members; /* strings and assigned[] malloc'ed */
@@ -237,6 +239,9 @@ const char *kafka_group_id(const kafka_group_t *g) { return g ? g->id : NULL; }
 const char *kafka_group_state(const kafka_group_t *g) { return g ? g->state : NULL; }
 const char *kafka_group_protocol_type(const kafka_group_t *g) { return g ? g->protocol_type : NULL; }
 const char *kafka_group_protocol(const kafka_group_t *g) { return g ? g->protocol : NULL; }
+const char *kafka_group_type(const kafka_group_t *g) { return g ? g->kip848 ? "consumer" : "classic" : NULL; }
+int32_t kafka_group_epoch(const kafka_group_t *g) { return g ? g->group_epoch : -1; }
+int32_t kafka_group_assignment_epoch(const kafka_group_t *g) { return g ? g->assignment_epoch : -1; }
 int32_t kafka_group_coordinator(const kafka_group_t *g) { return g ? g->coordinator : -1; }
 int kafka_group_member_count(const kafka_group_t *g) { return g ? g->nmembers : 0; }
 const kafka_group_member_t *kafka_group_member(const kafka_group_t *g, int i) {
@@ -264,9 +269,13 @@ void kafka_group_destroy(kafka_group_t *g) {
         free((char *)m->group_instance_id);
         free((char *)m->client_id);
         free((char *)m->client_host);
+        free((char *)m->rack_id);
         for (int k = 0; k < m->nassigned; k++)
             free((char *)m->assigned[k].topic);
         free((void *)m->assigned);
+        for (int k = 0; k < m->ntarget; k++)
+            free((char *)m->target[k].topic);
+        free((void *)m->target);
     }
     free(g->members);
     for (int i = 0; i < g->nparts; i++)
@@ -326,6 +335,7 @@ static kafka_err_t take_described(kafka_group_t *g, const kafka_describe_groups_
     for (int32_t i = 0; i < dg->members.count; i++) {
         const kafka_describe_groups_response_described_group_member_t *dm = &dg->members.items[i];
         kafka_group_member_t *m = &g->members[g->nmembers++];
+        m->member_epoch = -1;
         if (!(m->member_id = dup_str(dm->member_id)) || !(m->client_id = dup_str(dm->client_id)) ||
             !(m->client_host = dup_str(dm->client_host)) ||
             (dm->group_instance_id.len >= 0 && dm->group_instance_id.str &&
@@ -361,6 +371,61 @@ static kafka_err_t take_described(kafka_group_t *g, const kafka_describe_groups_
             m->assignment_decoded = true;
         }
         kafka__arena_free(&a);
+    }
+    if (g->nmembers > 1)
+        qsort(g->members, (size_t)g->nmembers, sizeof(*g->members), member_by_id);
+    return KAFKA_OK;
+}
+
+/* A KIP-848 assignment (topic names and partitions) as sorted topic-partitions; false when
+ * out of memory. */
+static bool take_tps(const kafka_consumer_group_describe_response_assignment_t *a, const kafka_group_tp_t **out,
+                     int *nout) {
+    int n = 0;
+    for (int32_t t = 0; t < a->topic_partitions.count; t++)
+        n += a->topic_partitions.items[t].partitions.count > 0 ? a->topic_partitions.items[t].partitions.count : 0;
+    if (!n)
+        return true;
+    kafka_group_tp_t *tps = calloc((size_t)n, sizeof(*tps));
+    if (!tps)
+        return false;
+    *out = tps;
+    for (int32_t t = 0; t < a->topic_partitions.count; t++) {
+        const kafka_consumer_group_describe_response_topic_partitions_t *tp = &a->topic_partitions.items[t];
+        for (int32_t p = 0; p < tp->partitions.count; p++) {
+            if (!(tps[*nout].topic = dup_str(tp->topic_name)))
+                return false;
+            tps[(*nout)++].partition = tp->partitions.items[p];
+        }
+    }
+    if (*nout > 1)
+        qsort(tps, (size_t)*nout, sizeof(*tps), gtp_by_tp);
+    return true;
+}
+
+/* Takes a ConsumerGroupDescribe answer's group into g; KAFKA_ERR__NO_MEMORY or OK. */
+static kafka_err_t take_described848(kafka_group_t *g,
+                                     const kafka_consumer_group_describe_response_described_group_t *dg) {
+    g->kip848 = true;
+    g->group_epoch = dg->group_epoch;
+    g->assignment_epoch = dg->assignment_epoch;
+    if (!(g->state = dup_str(dg->group_state)) || !(g->protocol_type = strdup("consumer")) ||
+        !(g->protocol = dup_str(dg->assignor_name)))
+        return KAFKA_ERR__NO_MEMORY;
+    if (dg->members.count > 0 && !(g->members = calloc((size_t)dg->members.count, sizeof(*g->members))))
+        return KAFKA_ERR__NO_MEMORY;
+    for (int32_t i = 0; i < dg->members.count; i++) {
+        const kafka_consumer_group_describe_response_member_t *dm = &dg->members.items[i];
+        kafka_group_member_t *m = &g->members[g->nmembers++];
+        m->member_epoch = dm->member_epoch;
+        m->assignment_decoded = true;
+        if (!(m->member_id = dup_str(dm->member_id)) || !(m->client_id = dup_str(dm->client_id)) ||
+            !(m->client_host = dup_str(dm->client_host)) ||
+            (dm->instance_id.len >= 0 && dm->instance_id.str && !(m->group_instance_id = dup_str(dm->instance_id))) ||
+            (dm->rack_id.len >= 0 && dm->rack_id.str && !(m->rack_id = dup_str(dm->rack_id))) ||
+            !take_tps(&dm->assignment, &m->assigned, &m->nassigned) ||
+            !take_tps(&dm->target_assignment, &m->target, &m->ntarget))
+            return KAFKA_ERR__NO_MEMORY;
     }
     if (g->nmembers > 1)
         qsort(g->members, (size_t)g->nmembers, sizeof(*g->members), member_by_id);
@@ -479,8 +544,102 @@ static kafka_err_t fetch_committed(kafka__bconn_t *bc, kafka_group_t *g, char *w
     return e;
 }
 
-/* One round at the coordinator: FindCoordinator through any broker, DescribeGroups and
- * OffsetFetch at it. The group into *out, or the error with why. */
+/* A new group of id described by broker coordinator; NULL when out of memory. */
+static kafka_group_t *group_new(const char *group_id, int32_t coordinator) {
+    kafka_group_t *g = calloc(1, sizeof(*g));
+    if (!g || !(g->id = strdup(group_id))) {
+        free(g);
+        return NULL;
+    }
+    g->coordinator = coordinator;
+    g->group_epoch = g->assignment_epoch = -1;
+    return g;
+}
+
+/* ConsumerGroupDescribe of group_id at its coordinator bc (broker id): the KIP-848 group
+ * into *out; GROUP_ID_NOT_FOUND (with why) for a group that is not one, classic or none;
+ * the coordinator's or the call's error with why. */
+static kafka_err_t describe848(kafka__bconn_t *bc, const char *group_id, int32_t id, kafka_group_t **out, char *why,
+                               size_t why_size) {
+    kafka_consumer_group_describe_request_t req;
+    kafka_request_init(KAFKA_API_CONSUMER_GROUP_DESCRIBE, &req);
+    kafka_str_t gid = kafka_str(group_id);
+    req.group_ids.items = &gid;
+    req.group_ids.count = 1;
+    kafka_consumer_group_describe_response_t resp;
+    kafka_arena_t a = KAFKA_ARENA_INIT;
+    uint8_t *frame = NULL;
+    kafka_err_t e = kafka__bconn_request(bc, KAFKA_API_CONSUMER_GROUP_DESCRIBE, &req, &resp, &a, &frame, NULL);
+    if (e) {
+        snprintf(why, why_size, "ConsumerGroupDescribe: %s", kafka__bconn_last_error(bc));
+    } else if (resp.groups.count != 1 || !kafka_str_eq(resp.groups.items[0].group_id, group_id)) {
+        e = KAFKA_ERR__REQUEST_OR_RESPONSE;
+        snprintf(why, why_size, "%s:%d's ConsumerGroupDescribe response does not describe group \"%s\"", bc->host,
+                 bc->port, group_id);
+    } else if (resp.groups.items[0].error_code) {
+        const kafka_consumer_group_describe_response_described_group_t *dg = &resp.groups.items[0];
+        e = (kafka_err_t)dg->error_code;
+        if (e != KAFKA_ERR_GROUP_ID_NOT_FOUND)
+            kafka__bconn_note_error(bc, KAFKA_API_CONSUMER_GROUP_DESCRIBE, e);
+        snprintf(why, why_size, "ConsumerGroupDescribe of group \"%s\" at broker %d: %s%s%.*s", group_id, id,
+                 kafka_err_name(e), dg->error_message.len > 0 ? ": " : "",
+                 dg->error_message.len > 0 ? (int)dg->error_message.len : 0,
+                 dg->error_message.str ? dg->error_message.str : "");
+    } else if (!(*out = group_new(group_id, id)) || take_described848(*out, &resp.groups.items[0]) != KAFKA_OK) {
+        e = KAFKA_ERR__NO_MEMORY;
+        snprintf(why, why_size, "out of memory");
+    }
+    free(frame);
+    kafka__arena_free(&a);
+    return e;
+}
+
+/* DescribeGroups of group_id at its coordinator bc (broker id): the group into *out,
+ * *gone when the coordinator does not know it (state Dead, or GROUP_ID_NOT_FOUND from v6);
+ * the coordinator's or the call's error with why. */
+static kafka_err_t describe_classic(kafka__bconn_t *bc, const char *group_id, int32_t id, kafka_group_t **out,
+                                    bool *gone, char *why, size_t why_size) {
+    if (kafka__bconn_version(bc, KAFKA_API_DESCRIBE_GROUPS) < 0) {
+        snprintf(why, why_size, "%s:%d speaks no DescribeGroups version this client does", bc->host, bc->port);
+        return KAFKA_ERR__UNKNOWN_APIKEY;
+    }
+    kafka_describe_groups_request_t req;
+    kafka_request_init(KAFKA_API_DESCRIBE_GROUPS, &req);
+    kafka_str_t gid = kafka_str(group_id);
+    req.groups.items = &gid;
+    req.groups.count = 1;
+    kafka_describe_groups_response_t resp;
+    kafka_arena_t a = KAFKA_ARENA_INIT;
+    uint8_t *frame = NULL;
+    kafka_err_t e = kafka__bconn_request(bc, KAFKA_API_DESCRIBE_GROUPS, &req, &resp, &a, &frame, NULL);
+    if (e) {
+        snprintf(why, why_size, "DescribeGroups: %s", kafka__bconn_last_error(bc));
+    } else if (resp.groups.count != 1 || !kafka_str_eq(resp.groups.items[0].group_id, group_id)) {
+        e = KAFKA_ERR__REQUEST_OR_RESPONSE;
+        snprintf(why, why_size, "%s:%d's DescribeGroups response does not describe group \"%s\"", bc->host, bc->port,
+                 group_id);
+    } else if (resp.groups.items[0].error_code && resp.groups.items[0].error_code != KAFKA_ERR_GROUP_ID_NOT_FOUND) {
+        const kafka_describe_groups_response_described_group_t *dg = &resp.groups.items[0];
+        e = (kafka_err_t)dg->error_code;
+        kafka__bconn_note_error(bc, KAFKA_API_DESCRIBE_GROUPS, e);
+        snprintf(why, why_size, "DescribeGroups of group \"%s\" at broker %d: %s%s%.*s", group_id, id,
+                 kafka_err_name(e), dg->error_message.len > 0 ? ": " : "",
+                 dg->error_message.len > 0 ? (int)dg->error_message.len : 0,
+                 dg->error_message.str ? dg->error_message.str : "");
+    } else if (!(*out = group_new(group_id, id)) || take_described(*out, &resp.groups.items[0]) != KAFKA_OK) {
+        e = KAFKA_ERR__NO_MEMORY;
+        snprintf(why, why_size, "out of memory");
+    } else {
+        *gone = resp.groups.items[0].error_code == KAFKA_ERR_GROUP_ID_NOT_FOUND || strcmp((*out)->state, "Dead") == 0;
+    }
+    free(frame);
+    kafka__arena_free(&a);
+    return e;
+}
+
+/* One round at the coordinator: FindCoordinator through any broker, ConsumerGroupDescribe
+ * (when it speaks it) or DescribeGroups, and OffsetFetch at it. The group into *out, or
+ * the error with why. */
 static kafka_err_t describe_at_coordinator(kafka_connection_t *c, const char *group_id, int64_t deadline,
                                            kafka_group_t **out, char *why, size_t why_size) {
     kafka_err_t e;
@@ -498,41 +657,14 @@ static kafka_err_t describe_at_coordinator(kafka_connection_t *c, const char *gr
         return e;
     if (!(bc = kafka__admin_open(c, id, deadline, NULL, &own, &e, why, why_size)))
         return e;
-    if (kafka__bconn_version(bc, KAFKA_API_DESCRIBE_GROUPS) < 0) {
-        snprintf(why, why_size, "%s:%d speaks no DescribeGroups version this client does", bc->host, bc->port);
-        kafka__admin_close(bc, own);
-        return KAFKA_ERR__UNKNOWN_APIKEY;
-    }
-    kafka_describe_groups_request_t req;
-    kafka_request_init(KAFKA_API_DESCRIBE_GROUPS, &req);
-    kafka_str_t gid = kafka_str(group_id);
-    req.groups.items = &gid;
-    req.groups.count = 1;
-    kafka_describe_groups_response_t resp;
-    kafka_arena_t a = KAFKA_ARENA_INIT;
-    uint8_t *frame = NULL;
     kafka_group_t *g = NULL;
-    e = kafka__bconn_request(bc, KAFKA_API_DESCRIBE_GROUPS, &req, &resp, &a, &frame, NULL);
-    if (e) {
-        snprintf(why, why_size, "DescribeGroups: %s", kafka__bconn_last_error(bc));
-    } else if (resp.groups.count != 1 || !kafka_str_eq(resp.groups.items[0].group_id, group_id)) {
-        e = KAFKA_ERR__REQUEST_OR_RESPONSE;
-        snprintf(why, why_size, "%s:%d's DescribeGroups response does not describe group \"%s\"", bc->host, bc->port,
-                 group_id);
-    } else if (resp.groups.items[0].error_code && resp.groups.items[0].error_code != KAFKA_ERR_GROUP_ID_NOT_FOUND) {
-        const kafka_describe_groups_response_described_group_t *dg = &resp.groups.items[0];
-        e = (kafka_err_t)dg->error_code;
-        kafka__bconn_note_error(bc, KAFKA_API_DESCRIBE_GROUPS, e);
-        snprintf(why, why_size, "DescribeGroups of group \"%s\" at broker %d: %s%s%.*s", group_id, id,
-                 kafka_err_name(e), dg->error_message.len > 0 ? ": " : "",
-                 dg->error_message.len > 0 ? (int)dg->error_message.len : 0,
-                 dg->error_message.str ? dg->error_message.str : "");
-    } else if (!(g = calloc(1, sizeof(*g))) || !(g->id = strdup(group_id)) ||
-               (g->coordinator = id, take_described(g, &resp.groups.items[0])) != KAFKA_OK) {
-        e = KAFKA_ERR__NO_MEMORY;
-        snprintf(why, why_size, "out of memory");
-    } else {
-        bool gone = resp.groups.items[0].error_code == KAFKA_ERR_GROUP_ID_NOT_FOUND || strcmp(g->state, "Dead") == 0;
+    bool gone = false;
+    e = KAFKA_ERR_GROUP_ID_NOT_FOUND;
+    if (kafka__bconn_version(bc, KAFKA_API_CONSUMER_GROUP_DESCRIBE) >= 0)
+        e = describe848(bc, group_id, id, &g, why, why_size);
+    if (e == KAFKA_ERR_GROUP_ID_NOT_FOUND) /* not a KIP-848 group (or none): ask the classic way */
+        e = describe_classic(bc, group_id, id, &g, &gone, why, why_size);
+    if (!e) {
         e = fetch_committed(bc, g, why, why_size);
         if (!e && gone && g->nparts == 0) {
             e = KAFKA_ERR_GROUP_ID_NOT_FOUND;
@@ -547,8 +679,6 @@ static kafka_err_t describe_at_coordinator(kafka_connection_t *c, const char *gr
                 e = KAFKA_ERR__NO_MEMORY;
         }
     }
-    free(frame);
-    kafka__arena_free(&a);
     kafka__admin_close(bc, own);
     if (e) {
         kafka_group_destroy(g);

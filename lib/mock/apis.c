@@ -33,6 +33,8 @@ const kmock_api_t kmock__apis[] = {
     {KAFKA_API_CREATE_PARTITIONS, 0, KAFKA_API_CREATE_PARTITIONS_MAX_VERSION, -1, kmock__handle_create_partitions},
     {KAFKA_API_CONSUMER_GROUP_HEARTBEAT, 0, KAFKA_API_CONSUMER_GROUP_HEARTBEAT_MAX_VERSION, -1,
      kmock__handle_consumer_group_heartbeat},
+    {KAFKA_API_CONSUMER_GROUP_DESCRIBE, 0, KAFKA_API_CONSUMER_GROUP_DESCRIBE_MAX_VERSION, -1,
+     kmock__handle_consumer_group_describe},
 };
 const int kmock__napis = (int)(sizeof(kmock__apis) / sizeof(kmock__apis[0]));
 

@@ -97,6 +97,8 @@ static void cmember_free(kmock_cmember_t *mem) {
     kmock__tpset_free(&mem->target);
     free(mem->id);
     free(mem->instance_id);
+    free(mem->client_id);
+    free(mem->rack_id);
     free(mem->assignor);
     free(mem);
 }
@@ -390,7 +392,11 @@ static kmock_cmember_t *join(kmock_req_t *rq, kmock_group_t *g, const kafka_cons
     }
     mem->id = strdup(id);
     mem->instance_id = req->instance_id.len > 0 ? strndup(req->instance_id.str, (size_t)req->instance_id.len) : NULL;
-    if (!mem->id || (req->instance_id.len > 0 && !mem->instance_id)) {
+    kafka_str_t client = rq->hdr->client_id;
+    mem->client_id = strndup(client.len > 0 ? client.str : "", client.len > 0 ? (size_t)client.len : 0);
+    mem->rack_id = req->rack_id.len >= 0 && req->rack_id.str ? strndup(req->rack_id.str, (size_t)req->rack_id.len) : NULL;
+    if (!mem->id || (req->instance_id.len > 0 && !mem->instance_id) || !mem->client_id ||
+        (req->rack_id.len >= 0 && req->rack_id.str && !mem->rack_id)) {
         cmember_free(mem);
         fail(r, KAFKA_ERR_UNKNOWN_SERVER_ERROR, "out of memory");
         return NULL;
@@ -559,6 +565,7 @@ void kmock__group848_heartbeat(kmock_req_t *rq, kmock_group_t *g, const kafka_co
             goto out;
         }
         g->assignment_epoch = g->group_epoch;
+        g->assignor848 = strcmp(assignor, "range") == 0 ? "range" : "uniform";
     }
     if (!reconcile(g, mem, owned, rq->now_ms)) {
         fail(r, KAFKA_ERR_UNKNOWN_SERVER_ERROR, "out of memory");

@@ -156,6 +156,7 @@ typedef enum kmock_cmember_state_e {
 typedef struct kmock_cmember_s {
     char *id;
     char *instance_id;            /* static member, else NULL */
+    char *client_id, *rack_id;    /* from its joining heartbeat (rack_id NULL: none) */
     int32_t epoch, prev_epoch;
     kmock_cmember_state_t state;
     char **topics;                /* SubscribedTopicNames */
@@ -196,6 +197,7 @@ typedef struct kmock_group_s {
     /* KIP-848 (group848.c): a group of ConsumerGroupHeartbeat members. */
     bool kip848;
     int32_t group_epoch, assignment_epoch;
+    const char *assignor848; /* the assignor of the target assignment: "uniform" or "range" */
     uint64_t subscribed_sig; /* the subscribed topics' ids and partition counts when the epoch moved */
     kmock_cmember_t *cmembers;
     struct kmock_group_s *next;
@@ -455,6 +457,7 @@ kmock_result_t kmock__handle_sync_group(kmock_req_t *rq, kafka_response_u *resp)
 kmock_result_t kmock__handle_describe_groups(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_list_groups(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_consumer_group_heartbeat(kmock_req_t *rq, kafka_response_u *resp);
+kmock_result_t kmock__handle_consumer_group_describe(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_api_versions(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_init_producer_id(kmock_req_t *rq, kafka_response_u *resp);
 kmock_result_t kmock__handle_add_partitions_to_txn(kmock_req_t *rq, kafka_response_u *resp);

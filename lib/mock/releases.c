@@ -61,10 +61,10 @@ const kmock_release_t kmock__releases[] = {
       {37, 0, 3}, {68, 0, 0}}},
     /* Kafka 4.0: trunk 1eb7644349cb (2024-10-25) + KIP-896 and the 4.0 additions, clients/src/main/resources/common/message/<Name>Request.json (validVersions, listeners, latestVersionUnstable) */
     {"4.0",
-     27,
+     28,
      {{0, 3, 12}, {1, 4, 17}, {2, 1, 10}, {3, 0, 13}, {8, 2, 9}, {9, 1, 9}, {10, 0, 6}, {11, 2, 9}, {12,
       0, 4}, {13, 0, 5}, {14, 0, 5}, {15, 0, 6}, {16, 0, 5}, {17, 0, 1}, {18, 0, 4}, {19, 2, 7}, {20, 1,
       6}, {22, 0, 5}, {23, 2, 4}, {24, 0, 5}, {25, 0, 4}, {26, 0, 4}, {28, 0, 4}, {32, 1, 4}, {36, 0, 2},
-      {37, 0, 3}, {68, 0, 1}}},
+      {37, 0, 3}, {68, 0, 1}, {69, 0, 1}}},
 };
 const int kmock__nreleases = (int)(sizeof(kmock__releases) / sizeof(kmock__releases[0]));

@@ -145,17 +145,24 @@ typedef struct kafka_group_tp_s {
     int32_t partition;
 } kafka_group_tp_t;
 
-/* One member of a group, as DescribeGroups shows it. */
+/* One member of a group, as DescribeGroups (or ConsumerGroupDescribe) shows it. */
 typedef struct kafka_group_member_s {
     const char *member_id;
     const char *group_instance_id; /* static membership (KIP-345); NULL for a dynamic member */
     const char *client_id;
     const char *client_host;       /* as the coordinator saw it, e.g. "/10.0.0.5" */
     const kafka_group_tp_t *assigned; /* its partitions, sorted, decoded from the ConsumerProtocol
-                                         assignment bytes (protocol type "consumer") */
+                                         assignment bytes (protocol type "consumer"); a KIP-848
+                                         member's: what it owns now */
     int nassigned;
     bool assignment_decoded;       /* false: not a consumer group, or the bytes did not decode
                                       (then nassigned is 0) */
+    /* KIP-848 groups (kafka_group_type() "consumer", ConsumerGroupDescribe): */
+    int32_t member_epoch;          /* the member's epoch; -1 in a classic group */
+    const char *rack_id;           /* client.rack, NULL when none (and in a classic group) */
+    const kafka_group_tp_t *target; /* its target assignment, sorted: where the coordinator moves
+                                       it (assigned once it has reconciled); NULL/0 in a classic group */
+    int ntarget;
 } kafka_group_member_t;
 
 /* One partition of a group: committed to, or assigned to a member, or both. */
@@ -176,8 +183,11 @@ typedef struct kafka_group_s kafka_group_t;
 /* Describes group_id as kafka-consumer-groups.sh --describe does: finds its coordinator
  * (FindCoordinator; COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS,
  * NOT_COORDINATOR and lost connections are retried with retry.backoff.ms doubling up to
- * retry.backoff.max.ms, while timeout_ms lasts), asks it for the group (DescribeGroups:
- * state, protocol, members, assignments) and its committed offsets (OffsetFetch), and
+ * retry.backoff.max.ms, while timeout_ms lasts), asks it for the group (a coordinator that
+ * speaks ConsumerGroupDescribe, Kafka 4.0 on, is asked that first: a KIP-848 group's state,
+ * epochs, assignor, members with their epochs, assignments and target assignments; a group
+ * it says GROUP_ID_NOT_FOUND of, as it says of a classic group, is then asked with
+ * DescribeGroups: state, protocol, members, assignments) and its committed offsets (OffsetFetch), and
  * each partition's leader for its end offset (ListOffsets, latest). NULL on failure with
  * *errp (optional) and errstr: KAFKA_ERR_GROUP_ID_NOT_FOUND for a group the coordinator
  * does not know (state "Dead", or the error from Kafka 4.0 on) and that holds no
@@ -188,12 +198,20 @@ typedef struct kafka_group_s kafka_group_t;
 kafka_group_t *kafka_connection_describe_group(kafka_connection_t *c, const char *group_id, int timeout_ms,
                                                kafka_err_t *errp, char *errstr, size_t errstr_size);
 const char *kafka_group_id(const kafka_group_t *g);
-/* "Stable", "Empty", "PreparingRebalance", "CompletingRebalance" (or "AwaitingSync"), ... */
+/* "Stable", "Empty", "PreparingRebalance", "CompletingRebalance" (or "AwaitingSync"), ...;
+ * a KIP-848 group: "Empty", "Assigning", "Reconciling", "Stable". */
 const char *kafka_group_state(const kafka_group_t *g);
 /* The protocol type ("consumer") and the protocol the members agreed on (the assignor:
  * "range", "cooperative-sticky", ...; "" while rebalancing). */
 const char *kafka_group_protocol_type(const kafka_group_t *g);
 const char *kafka_group_protocol(const kafka_group_t *g);
+/* "consumer" for a KIP-848 group (described with ConsumerGroupDescribe; its protocol is the
+ * coordinator's assignor, "uniform" or "range"), "classic" otherwise (Kafka's group types). */
+const char *kafka_group_type(const kafka_group_t *g);
+/* A KIP-848 group's epoch and the epoch of its target assignment (they differ while the
+ * coordinator has yet to assign); -1 for a classic group. */
+int32_t kafka_group_epoch(const kafka_group_t *g);
+int32_t kafka_group_assignment_epoch(const kafka_group_t *g);
 /* The coordinator's broker id. */
 int32_t kafka_group_coordinator(const kafka_group_t *g);
 int kafka_group_member_count(const kafka_group_t *g);

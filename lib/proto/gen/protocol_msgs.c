@@ -1008,6 +1008,58 @@ static const kafka__field_t f_consumer_group_heartbeat_response[] = {
 };
 static const kafka__schema_t s_consumer_group_heartbeat_response = {"ConsumerGroupHeartbeatResponse", sizeof(kafka_consumer_group_heartbeat_response_t), 7, f_consumer_group_heartbeat_response};
 
+static const kafka__field_t f_consumer_group_describe_request[] = {
+    {"GroupIds", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_request_t, group_ids), INT64_C(0), NULL},
+    {"IncludeAuthorizedOperations", KAFKA__T_BOOL, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_request_t, include_authorized_operations), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_consumer_group_describe_request = {"ConsumerGroupDescribeRequest", sizeof(kafka_consumer_group_describe_request_t), 2, f_consumer_group_describe_request};
+
+static const kafka__field_t f_consumer_group_describe_response_topic_partitions[] = {
+    {"TopicId", KAFKA__T_UUID, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_topic_partitions_t, topic_id), INT64_C(0), NULL},
+    {"TopicName", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_topic_partitions_t, topic_name), INT64_C(0), NULL},
+    {"Partitions", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_topic_partitions_t, partitions), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_consumer_group_describe_response_topic_partitions = {"TopicPartitions", sizeof(kafka_consumer_group_describe_response_topic_partitions_t), 3, f_consumer_group_describe_response_topic_partitions};
+
+static const kafka__field_t f_consumer_group_describe_response_assignment[] = {
+    {"TopicPartitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_assignment_t, topic_partitions), INT64_C(0), &s_consumer_group_describe_response_topic_partitions},
+};
+static const kafka__schema_t s_consumer_group_describe_response_assignment = {"Assignment", sizeof(kafka_consumer_group_describe_response_assignment_t), 1, f_consumer_group_describe_response_assignment};
+
+static const kafka__field_t f_consumer_group_describe_response_member[] = {
+    {"MemberId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_member_t, member_id), INT64_C(0), NULL},
+    {"InstanceId", KAFKA__T_STRING, 0, 0, 0, 1, 0, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_describe_response_member_t, instance_id), INT64_C(0), NULL},
+    {"RackId", KAFKA__T_STRING, 0, 0, 0, 1, 0, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_describe_response_member_t, rack_id), INT64_C(0), NULL},
+    {"MemberEpoch", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_member_t, member_epoch), INT64_C(0), NULL},
+    {"ClientId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_member_t, client_id), INT64_C(0), NULL},
+    {"ClientHost", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_member_t, client_host), INT64_C(0), NULL},
+    {"SubscribedTopicNames", KAFKA__T_ARRAY, KAFKA__T_STRING, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_member_t, subscribed_topic_names), INT64_C(0), NULL},
+    {"SubscribedTopicRegex", KAFKA__T_STRING, 0, 0, 0, 1, 0, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_describe_response_member_t, subscribed_topic_regex), INT64_C(0), NULL},
+    {"Assignment", KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_member_t, assignment), INT64_C(0), &s_consumer_group_describe_response_assignment},
+    {"TargetAssignment", KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_member_t, target_assignment), INT64_C(0), &s_consumer_group_describe_response_assignment},
+    {"MemberType", KAFKA__T_INT8, 0, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_member_t, member_type), INT64_C(-1), NULL},
+};
+static const kafka__schema_t s_consumer_group_describe_response_member = {"Member", sizeof(kafka_consumer_group_describe_response_member_t), 11, f_consumer_group_describe_response_member};
+
+static const kafka__field_t f_consumer_group_describe_response_described_group[] = {
+    {"ErrorCode", KAFKA__T_INT16, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_described_group_t, error_code), INT64_C(0), NULL},
+    {"ErrorMessage", KAFKA__T_STRING, 0, 0, 0, 1, 0, 0, 127, 0, 127, -1, offsetof(kafka_consumer_group_describe_response_described_group_t, error_message), INT64_C(0), NULL},
+    {"GroupId", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_described_group_t, group_id), INT64_C(0), NULL},
+    {"GroupState", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_described_group_t, group_state), INT64_C(0), NULL},
+    {"GroupEpoch", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_described_group_t, group_epoch), INT64_C(0), NULL},
+    {"AssignmentEpoch", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_described_group_t, assignment_epoch), INT64_C(0), NULL},
+    {"AssignorName", KAFKA__T_STRING, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_described_group_t, assignor_name), INT64_C(0), NULL},
+    {"Members", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_described_group_t, members), INT64_C(0), &s_consumer_group_describe_response_member},
+    {"AuthorizedOperations", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_described_group_t, authorized_operations), INT64_C(-2147483648), NULL},
+};
+static const kafka__schema_t s_consumer_group_describe_response_described_group = {"DescribedGroup", sizeof(kafka_consumer_group_describe_response_described_group_t), 9, f_consumer_group_describe_response_described_group};
+
+static const kafka__field_t f_consumer_group_describe_response[] = {
+    {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_t, throttle_time_ms), INT64_C(0), NULL},
+    {"Groups", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_consumer_group_describe_response_t, groups), INT64_C(0), &s_consumer_group_describe_response_described_group},
+};
+static const kafka__schema_t s_consumer_group_describe_response = {"ConsumerGroupDescribeResponse", sizeof(kafka_consumer_group_describe_response_t), 2, f_consumer_group_describe_response};
+
 const kafka__api_t kafka__apis[KAFKA_API_COUNT] = {
     {0, "Produce", 0, 9, 9, &s_produce_request, &s_produce_response},
     {1, "Fetch", 0, 12, 12, &s_fetch_request, &s_fetch_response},
@@ -1036,4 +1088,5 @@ const kafka__api_t kafka__apis[KAFKA_API_COUNT] = {
     {36, "SaslAuthenticate", 0, 2, 2, &s_sasl_authenticate_request, &s_sasl_authenticate_response},
     {37, "CreatePartitions", 0, 3, 2, &s_create_partitions_request, &s_create_partitions_response},
     {68, "ConsumerGroupHeartbeat", 0, 1, 0, &s_consumer_group_heartbeat_request, &s_consumer_group_heartbeat_response},
+    {69, "ConsumerGroupDescribe", 0, 1, 0, &s_consumer_group_describe_request, &s_consumer_group_describe_response},
 };

@@ -33,6 +33,7 @@ enum kafka_api_key_e {
     KAFKA_API_SASL_AUTHENTICATE = 36,
     KAFKA_API_CREATE_PARTITIONS = 37,
     KAFKA_API_CONSUMER_GROUP_HEARTBEAT = 68,
+    KAFKA_API_CONSUMER_GROUP_DESCRIBE = 69,
 };
 enum kafka_api_max_version_e {
     KAFKA_API_PRODUCE_MAX_VERSION = 9,
@@ -62,8 +63,9 @@ enum kafka_api_max_version_e {
     KAFKA_API_SASL_AUTHENTICATE_MAX_VERSION = 2,
     KAFKA_API_CREATE_PARTITIONS_MAX_VERSION = 3,
     KAFKA_API_CONSUMER_GROUP_HEARTBEAT_MAX_VERSION = 1,
+    KAFKA_API_CONSUMER_GROUP_DESCRIBE_MAX_VERSION = 1,
 };
-#define KAFKA_API_COUNT 27
+#define KAFKA_API_COUNT 28
 
 typedef struct kafka_request_header_s {
     int16_t request_api_key;
@@ -932,6 +934,52 @@ typedef struct kafka_consumer_group_heartbeat_response_s {
     kafka_consumer_group_heartbeat_response_assignment_t *assignment; /* NULL: null */
 } kafka_consumer_group_heartbeat_response_t;
 
+typedef struct kafka_consumer_group_describe_request_s {
+    struct { kafka_str_t *items; int32_t count; } group_ids;
+    bool include_authorized_operations;
+} kafka_consumer_group_describe_request_t;
+
+typedef struct kafka_consumer_group_describe_response_topic_partitions_s {
+    kafka_uuid_t topic_id;
+    kafka_str_t topic_name;
+    struct { int32_t *items; int32_t count; } partitions;
+} kafka_consumer_group_describe_response_topic_partitions_t;
+
+typedef struct kafka_consumer_group_describe_response_assignment_s {
+    struct { kafka_consumer_group_describe_response_topic_partitions_t *items; int32_t count; } topic_partitions;
+} kafka_consumer_group_describe_response_assignment_t;
+
+typedef struct kafka_consumer_group_describe_response_member_s {
+    kafka_str_t member_id;
+    kafka_str_t instance_id;
+    kafka_str_t rack_id;
+    int32_t member_epoch;
+    kafka_str_t client_id;
+    kafka_str_t client_host;
+    struct { kafka_str_t *items; int32_t count; } subscribed_topic_names;
+    kafka_str_t subscribed_topic_regex;
+    kafka_consumer_group_describe_response_assignment_t assignment;
+    kafka_consumer_group_describe_response_assignment_t target_assignment;
+    int8_t member_type;
+} kafka_consumer_group_describe_response_member_t;
+
+typedef struct kafka_consumer_group_describe_response_described_group_s {
+    int16_t error_code;
+    kafka_str_t error_message;
+    kafka_str_t group_id;
+    kafka_str_t group_state;
+    int32_t group_epoch;
+    int32_t assignment_epoch;
+    kafka_str_t assignor_name;
+    struct { kafka_consumer_group_describe_response_member_t *items; int32_t count; } members;
+    int32_t authorized_operations;
+} kafka_consumer_group_describe_response_described_group_t;
+
+typedef struct kafka_consumer_group_describe_response_s {
+    int32_t throttle_time_ms;
+    struct { kafka_consumer_group_describe_response_described_group_t *items; int32_t count; } groups;
+} kafka_consumer_group_describe_response_t;
+
 /* Any request or response body; the API key says which member is in use. */
 typedef union kafka_request_u {
     kafka_produce_request_t produce;
@@ -961,6 +1009,7 @@ typedef union kafka_request_u {
     kafka_sasl_authenticate_request_t sasl_authenticate;
     kafka_create_partitions_request_t create_partitions;
     kafka_consumer_group_heartbeat_request_t consumer_group_heartbeat;
+    kafka_consumer_group_describe_request_t consumer_group_describe;
 } kafka_request_u;
 typedef union kafka_response_u {
     kafka_produce_response_t produce;
@@ -990,6 +1039,7 @@ typedef union kafka_response_u {
     kafka_sasl_authenticate_response_t sasl_authenticate;
     kafka_create_partitions_response_t create_partitions;
     kafka_consumer_group_heartbeat_response_t consumer_group_heartbeat;
+    kafka_consumer_group_describe_response_t consumer_group_describe;
 } kafka_response_u;
 
 #endif
