@@ -209,6 +209,7 @@ static void run_kip848(const char *version) {
     kafka_mock_conf_init(&mc);
     mc.brokers = 3;
     mc.kafka_version = version;
+    mc.consumer_heartbeat_interval_ms = 100; /* the members hear of changes quickly */
     kafka_mock_t *m = kafka_test_mock_new(&mc);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     const char *bs = kafka_mock_bootstrap(m);

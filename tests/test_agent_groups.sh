@@ -31,7 +31,7 @@ total_lag() { awk '/^total lag/ {print $3}' "$1"; }
 describe() { A groups -b "$BS" -G gd >"$TMP/d" 2>"$TMP/de"; }
 json_ok() { python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$1" 2>&1 && echo yes; }
 
-start_mock --brokers 3 --topic gt:4:1
+start_mock --brokers 3 --topic gt:4:1 --consumer-heartbeat-interval-ms 200
 A groups -b "$BS" >"$TMP/l0" 2>&1; check "no groups: exit 0" 0 $?
 contains "no groups: said" "0 groups" "$TMP/l0"
 
