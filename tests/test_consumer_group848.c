@@ -215,6 +215,98 @@ static int16_t raw_commit(raw_t *r, const char *group, const char *topic, int16_
     return resp.topics.items[0].partitions.items[0].error_code;
 }
 
+/* The partitions of a described assignment (one topic: name checked), in order, into
+ * parts; their count. */
+static int described_parts(const kafka_consumer_group_describe_response_assignment_t *a, const char *topic,
+                           int32_t *parts) {
+    int n = 0;
+    for (int32_t t = 0; t < a->topic_partitions.count; t++) {
+        CU_ASSERT(kafka_str_eq(a->topic_partitions.items[t].topic_name, topic));
+        for (int32_t p = 0; p < a->topic_partitions.items[t].partitions.count && n < NPART; p++)
+            parts[n++] = a->topic_partitions.items[t].partitions.items[p];
+    }
+    return n;
+}
+
+/* ConsumerGroupDescribe (v0, v1) and DescribeGroups (v5, v6) of a group that b joined and
+ * a (epoch e1) has yet to give up half of: Reconciling, a owns all six at e1 and targets
+ * the first three, b at the new epoch owns none and targets the rest. */
+static void check_described(kafka_mock_t *m, raw_t *r, const char *group, const char *topic, int32_t e1, int32_t e2) {
+    /* An unknown group that broker 1 (r's) would coordinate, and a classic one there. */
+    char nosuch[32] = "";
+    for (int i = 0; i < 100 && !nosuch[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "nosuch848-%d", i);
+        kafka_find_coordinator_request_t freq;
+        kafka_request_init(KAFKA_API_FIND_COORDINATOR, &freq);
+        freq.key = kafka_str(name);
+        kafka_find_coordinator_response_t fresp;
+        CU_ASSERT_EQUAL_FATAL(kafka_test_client_call(&r->cl, KAFKA_API_FIND_COORDINATOR, 2, &freq, &fresp), KAFKA_OK);
+        if (fresp.node_id == 1)
+            snprintf(nosuch, sizeof(nosuch), "%s", name);
+    }
+    CU_ASSERT_FATAL(nosuch[0] != 0);
+    CU_ASSERT_EQUAL_FATAL(kafka_mock_group_move(m, "classic848", 1), KAFKA_OK);
+    kafka_consumer_group_describe_request_t req;
+    kafka_request_init(KAFKA_API_CONSUMER_GROUP_DESCRIBE, &req);
+    kafka_str_t ids[3] = {kafka_str(group), kafka_str(nosuch), kafka_str("classic848")};
+    req.group_ids.items = ids;
+    req.group_ids.count = 3;
+    for (int16_t v = 0; v <= 1; v++) {
+        kafka_consumer_group_describe_response_t resp;
+        CU_ASSERT_EQUAL_FATAL(kafka_test_client_call(&r->cl, KAFKA_API_CONSUMER_GROUP_DESCRIBE, v, &req, &resp),
+                              KAFKA_OK);
+        CU_ASSERT_EQUAL_FATAL(resp.groups.count, 3);
+        const kafka_consumer_group_describe_response_described_group_t *dg = &resp.groups.items[0];
+        CU_ASSERT_EQUAL(dg->error_code, 0);
+        CU_ASSERT(kafka_str_eq(dg->group_id, group));
+        CU_ASSERT(kafka_str_eq(dg->group_state, "Reconciling"));
+        CU_ASSERT_EQUAL(dg->group_epoch, e2);
+        CU_ASSERT_EQUAL(dg->assignment_epoch, e2);
+        CU_ASSERT(kafka_str_eq(dg->assignor_name, "range"));
+        CU_ASSERT_EQUAL_FATAL(dg->members.count, 2);
+        for (int32_t i = 0; i < 2; i++) {
+            const kafka_consumer_group_describe_response_member_t *mem = &dg->members.items[i];
+            bool is_a = kafka_str_eq(mem->member_id, "member-a");
+            CU_ASSERT(is_a || kafka_str_eq(mem->member_id, "member-b"));
+            CU_ASSERT_EQUAL(mem->member_epoch, is_a ? e1 : e2);
+            CU_ASSERT(kafka_str_eq(mem->client_id, "raw848"));
+            CU_ASSERT_EQUAL(mem->instance_id.len, -1);
+            CU_ASSERT_EQUAL_FATAL(mem->subscribed_topic_names.count, 1);
+            CU_ASSERT(kafka_str_eq(mem->subscribed_topic_names.items[0], topic));
+            CU_ASSERT_EQUAL(mem->member_type, v >= 1 ? 1 : -1);
+            int32_t owned[NPART], target[NPART];
+            int no = described_parts(&mem->assignment, topic, owned);
+            int nt = described_parts(&mem->target_assignment, topic, target);
+            CU_ASSERT_EQUAL(no, is_a ? NPART : 0); /* a owns what it has yet to revoke */
+            CU_ASSERT_EQUAL_FATAL(nt, NPART / 2);
+            for (int k = 0; k < nt; k++)
+                CU_ASSERT_EQUAL(target[k], (is_a ? 0 : NPART / 2) + k);
+            if (mem->assignment.topic_partitions.count)
+                CU_ASSERT(memcmp(mem->assignment.topic_partitions.items[0].topic_id.b, r->topic_id.b, 16) == 0);
+        }
+        CU_ASSERT_EQUAL(resp.groups.items[1].error_code, KAFKA_ERR_GROUP_ID_NOT_FOUND);
+        char msg[64];
+        snprintf(msg, sizeof(msg), "Group %s not found.", nosuch);
+        CU_ASSERT(kafka_str_eq(resp.groups.items[1].error_message, msg));
+        CU_ASSERT_EQUAL(resp.groups.items[2].error_code, KAFKA_ERR_GROUP_ID_NOT_FOUND);
+        CU_ASSERT(kafka_str_eq(resp.groups.items[2].error_message, "Group classic848 is not a consumer group."));
+    }
+    /* DescribeGroups takes classic groups only: Dead, GROUP_ID_NOT_FOUND from v6. */
+    kafka_describe_groups_request_t dreq;
+    kafka_request_init(KAFKA_API_DESCRIBE_GROUPS, &dreq);
+    dreq.groups.items = ids;
+    dreq.groups.count = 1;
+    for (int16_t v = 5; v <= 6; v++) {
+        kafka_describe_groups_response_t dresp;
+        CU_ASSERT_EQUAL_FATAL(kafka_test_client_call(&r->cl, KAFKA_API_DESCRIBE_GROUPS, v, &dreq, &dresp), KAFKA_OK);
+        CU_ASSERT_EQUAL_FATAL(dresp.groups.count, 1);
+        CU_ASSERT(kafka_str_eq(dresp.groups.items[0].group_state, "Dead"));
+        CU_ASSERT_EQUAL(dresp.groups.items[0].error_code, v >= 6 ? KAFKA_ERR_GROUP_ID_NOT_FOUND : 0);
+        CU_ASSERT_EQUAL(dresp.groups.items[0].members.count, 0);
+    }
+}
+
 static void raw_open(raw_t *r, kafka_mock_t *m, const char *topic) {
     memset(r, 0, sizeof(*r));
     kafka_test_client_open(&r->cl, m, 1, "raw848");
@@ -254,6 +346,7 @@ static void test_coordinator(void) {
         CU_ASSERT_EQUAL(a.parts[i], i); /* range: member-a sorts first */
     CU_ASSERT_EQUAL(raw_hb(&b, group, NULL, b.epoch, true, NULL, NULL), 0);
     CU_ASSERT_EQUAL(b.nparts, 0); /* not released yet */
+    check_described(m, &a, group, topic, e1, b.epoch);
     /* a's commits still go at its epoch while it revokes; not at another, nor below v9. */
     CU_ASSERT_EQUAL(raw_commit(&a, group, topic, 9, e1), 0);
     CU_ASSERT_EQUAL(raw_commit(&a, group, topic, 9, e1 - 1), KAFKA_ERR_STALE_MEMBER_EPOCH);

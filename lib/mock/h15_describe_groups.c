@@ -1,6 +1,8 @@
 /* DescribeGroups (key 15), versions 0-6: state, protocol and members (metadata of the
  * chosen protocol and assignment) of each group this broker coordinates. An unknown
- * group is "Dead" before v6, GROUP_ID_NOT_FOUND from v6 (KIP-1043). */
+ * group is "Dead" before v6, GROUP_ID_NOT_FOUND from v6 (KIP-1043); so is a KIP-848 group
+ * (Kafka 4.0's describeGroups takes classic groups only: ConsumerGroupDescribe, h69,
+ * describes those). */
 #include <string.h>
 
 #include "mock/mock_int.h"
@@ -20,11 +22,11 @@ kmock_result_t kmock__handle_describe_groups(kmock_req_t *rq, kafka_response_u *
         kmock_group_t *g = kmock__group_find(rq->m, dg->group_id);
         if (g)
             kmock__group_tick(rq->m, g, rq->now_ms);
-        if (!g || (v >= 6 && g->state == KMOCK_GROUP_EMPTY && !g->generation)) {
+        if (!g || g->kip848 || (v >= 6 && g->state == KMOCK_GROUP_EMPTY && !g->generation)) {
             dg->group_state = kafka_str("Dead");
             if (v >= 6) {
                 dg->error_code = KAFKA_ERR_GROUP_ID_NOT_FOUND;
-                dg->error_message = kafka_str("Group not found.");
+                dg->error_message = kafka_str(g ? "Group is not a classic group." : "Group not found.");
             }
             continue;
         }

@@ -52,9 +52,11 @@ static void describe_member(kmock_req_t *rq, const kmock_cmember_t *mem,
     dm->member_epoch = mem->epoch;
     dm->client_id = kafka_str(mem->client_id ? mem->client_id : "");
     dm->client_host = kafka_str("/127.0.0.1");
-    KMOCK_ARRAY(dm->subscribed_topic_names, rq, "SubscribedTopicNames", mem->ntopics);
-    for (int32_t i = 0; i < dm->subscribed_topic_names.count; i++)
-        dm->subscribed_topic_names.items[i] = kafka_str(mem->topics[i]);
+    kafka_str_t *names = kafka__arena_alloc(rq->arena, (size_t)(mem->ntopics + 1) * sizeof(*names));
+    for (int i = 0; names && i < mem->ntopics; i++)
+        names[i] = kafka_str(mem->topics[i]);
+    dm->subscribed_topic_names.items = names;
+    dm->subscribed_topic_names.count = names ? mem->ntopics : 0;
     dm->subscribed_topic_regex = kafka_str(mem->regex);
     /* What it owns: what it may consume plus what it has yet to give up. */
     kmock_tpset_t owned = {0};
