@@ -286,9 +286,11 @@ static void test_token_shared(void) {
     CU_ASSERT_EQUAL(token_of(other, tok, sizeof(tok), who, why, sizeof(why)), KAFKA_OK);
     CU_ASSERT_STRING_EQUAL(tok, b);
     CU_ASSERT_STRING_EQUAL(who, "bob");
-    kafka_conf_destroy(conf); /* the copies still hold the holder */
+    kafka_conf_destroy(conf); /* the copy still holds the holder, and its token */
     CU_ASSERT_EQUAL(token_of(copy, tok, sizeof(tok), who, why, sizeof(why)), KAFKA_OK);
     CU_ASSERT_STRING_EQUAL(tok, a);
+    CU_ASSERT_EQUAL(stat(runs, &st), 0);
+    CU_ASSERT_EQUAL(st.st_size, 4); /* not run again */
     kafka_conf_destroy(copy);
     kafka_conf_destroy(other);
     unlink(path);

@@ -571,6 +571,9 @@ static kafka_err_t set_prop(kafka_conf_t *conf, int p, const char *value, bool s
     conf->sval[p] = sval;
     conf->ival[p] = ival;
     conf->set[p] = set;
+    if (conf->oauth && (p == KAFKA_CONF_SASL_OAUTHBEARER_TOKEN_FILE || p == KAFKA_CONF_SASL_OAUTHBEARER_TOKEN_COMMAND ||
+                        p == KAFKA_CONF_SASL_OAUTHBEARER_CONFIG || p == KAFKA_CONF_ENABLE_SASL_OAUTHBEARER_UNSECURE_JWT))
+        conf->oauth = kafka__oauth_unshare(conf->oauth); /* other token settings: a holder of its own */
     return KAFKA_OK;
 }
 

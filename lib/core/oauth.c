@@ -70,6 +70,16 @@ static void drop(kafka__oauth_t *o) {
     o->have_id = false;
 }
 
+kafka__oauth_t *kafka__oauth_unshare(kafka__oauth_t *o) {
+    if (atomic_load_explicit(&o->refs, memory_order_acquire) == 1)
+        return o;
+    kafka__oauth_t *own = kafka__oauth_new();
+    if (!own)
+        return o; /* still right: the holder checks the settings it is asked with */
+    kafka__oauth_destroy(o);
+    return own;
+}
+
 void kafka__oauth_destroy(kafka__oauth_t *o) {
     if (!o || atomic_fetch_sub_explicit(&o->refs, 1, memory_order_acq_rel) != 1)
         return;

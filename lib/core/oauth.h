@@ -32,6 +32,9 @@ kafka__oauth_t *kafka__oauth_new(void);
 /* o shared once more (kafka_conf_dup: the copies of a conf ask one holder, so a client
  * and its connections run a token command once per refresh); returns o. */
 kafka__oauth_t *kafka__oauth_ref(kafka__oauth_t *o);
+/* o when not shared; otherwise a new empty holder, o's share given up (kafka_conf_set of a
+ * token setting: the copy's token comes from its own settings from then on). */
+kafka__oauth_t *kafka__oauth_unshare(kafka__oauth_t *o);
 /* Gives up one share; the last frees it, the token wiped; NULL is a no-op. */
 void kafka__oauth_destroy(kafka__oauth_t *o);
 
@@ -52,8 +55,8 @@ void kafka__oauth_token_free(char *token);
 bool kafka__oauth_config_parse(const char *config, char *principal, size_t principal_size, int64_t *life_ms,
                                char *why, size_t why_size);
 
-/* The conf's holder (lib/core/conf.c): shared by a conf and its copies. A copy changed
- * to other token settings makes the holder drop the token and fetch one from them. */
+/* The conf's holder (lib/core/conf.c): shared by a conf and its copies until a token
+ * setting of one is set (it gets a holder of its own). */
 kafka__oauth_t *kafka__conf_oauth(const kafka_conf_t *conf);
 
 #endif /* KAFKA_CORE_OAUTH_H */
