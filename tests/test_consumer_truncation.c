@@ -171,10 +171,51 @@ static void test_leader_change_no_truncation(void) {
     kafka_mock_destroy(m);
 }
 
+/* Unclean elections in 8 partitions at once: each reported, in one OffsetForLeaderEpoch
+ * per leader broker (the fetcher checks every partition waiting for it together), not one
+ * request per partition. */
+static void test_truncations_checked_together(void) {
+    kafka_mock_conf_t conf;
+    kafka_mock_conf_init(&conf);
+    conf.brokers = 3;
+    kafka_mock_t *m = kafka_test_mock_new(&conf);
+    CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_create(m, TOPIC, 8, 3), KAFKA_OK);
+    const char *bs = kafka_mock_bootstrap(m);
+    const char *small[] = {"batch.size", "1000", NULL};
+    kafka_test_produce(bs, small, TOPIC, 8, 160, 40, "o-");
+    const char *kv[] = {"auto.offset.reset", "earliest", "retry.backoff.ms", "20", "metadata.max.age.ms", "60000",
+                        NULL};
+    kafka_consumer_t *c = kafka_test_consumer(bs, kv);
+    kafka_topic_partition_t tps[8];
+    for (int p = 0; p < 8; p++)
+        tps[p] = (kafka_topic_partition_t){TOPIC, p, KAFKA_OFFSET_BEGINNING};
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(kafka_consumer_assign(c, tps, 8, err, sizeof(err)), KAFKA_OK);
+    read_t r;
+    memset(&r, 0, sizeof(r));
+    CU_ASSERT_EQUAL(poll_some(c, &r, 160), 160);
+    int64_t before = validations(c);
+    for (int p = 0; p < 8; p++)
+        CU_ASSERT_EQUAL_FATAL(kafka_mock_partition_truncate(m, TOPIC, p, 15, NULL), KAFKA_OK);
+    kafka_test_produce(bs, NULL, TOPIC, 8, 80, 40, "n-");
+    CU_ASSERT_EQUAL(poll_some(c, &r, 80), 80);
+    int64_t checks = validations(c) - before;
+    fprintf(stderr, "  %lld OffsetForLeaderEpoch requests for 8 partitions\n", (long long)checks);
+    CU_ASSERT(checks >= 1 && checks < 8);
+    CU_ASSERT_EQUAL(r.truncations, 8);
+    for (int i = 0; i < 80; i++)
+        CU_ASSERT_EQUAL(r.new_seen[i], 1);
+    for (int i = 0; i < 160; i++)
+        CU_ASSERT_EQUAL(r.old_seen[i], 1); /* nothing of the old history read again */
+    kafka_consumer_destroy(c);
+    kafka_mock_destroy(m);
+}
+
 static CU_TestInfo tests[] = {
     {"an unclean election behind the consumer: LOG_TRUNCATION, then the new history", test_truncation_reported},
     {"auto.offset.reset=error: the partition fails with LOG_TRUNCATION", test_truncation_under_reset_error},
     {"leader changes without loss: validated, nothing read twice", test_leader_change_no_truncation},
+    {"truncations in 8 partitions: each reported, checked in one request per broker", test_truncations_checked_together},
     CU_TEST_INFO_NULL,
 };
 

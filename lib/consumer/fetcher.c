@@ -628,54 +628,40 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     }
 }
 
-/* After a leader epoch change: OffsetForLeaderEpoch on lp's leader for the epoch of the
- * last batch fetched, lp in flight and the lock released meanwhile. The log still
- * holding everything up to the fetch offset: fetching goes on. Truncated before it (an
- * unclean leader election): what waits for poll() of the lost history is dropped, the
- * position moves back to where the histories part, and poll() reports
- * KAFKA_ERR__LOG_TRUNCATION once when it had returned lost messages (under
- * auto.offset.reset=error the partition fails with it instead). A broker without the
- * API (before 0.11) or an epoch it no longer knows: no check, fetching goes on. */
-static void validate_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
+/* One partition of validate_partitions(): lp and what it was when the check was sent. */
+typedef struct vpart_s {
+    kafka__lpart_t *lp; /* in flight meanwhile */
+    uint64_t epoch;
+    int64_t fetched; /* in flight and LP_VALIDATE, only a seek (which bumps epoch) moves the fetch offset */
+    char cause[900]; /* a truncation found: what was lost */
+} vpart_t;
+
+static int by_lpart(const void *a, const void *b) {
+    const vpart_t *x = a, *y = b;
+    int r = strcmp(x->lp->topic, y->lp->topic);
+    return r ? r : (x->lp->partition > y->lp->partition) - (x->lp->partition < y->lp->partition);
+}
+
+/* v's check answered (q) or failed for all (err, unsupported, why), the lock held again:
+ * fetching goes on, or the truncation is handled, or the partition backs off or fails. */
+static void validated(kafka__fetcher_t *f, vpart_t *v, const kafka__epoch_q_t *q, kafka_err_t err, bool unsupported,
+                      const char *why) {
     kafka__loop_t *loop = f->loop;
     kafka_consumer_t *c = loop->c;
-    uint64_t epoch = lp->epoch;
-    const char *topic = lp->topic;
-    int32_t partition = lp->partition, current = lp->leader_epoch, last = lp->last_epoch;
-    /* In flight and LP_VALIDATE, only a seek (which bumps epoch) moves the fetch offset. */
-    int64_t fetched = lp->fetch_offset;
-    lp->in_flight = true;
-    pthread_mutex_unlock(&loop->lock);
-    int64_t end = -1;
-    int32_t end_epoch = -1;
-    bool unsupported = false, broken = false;
-    char why[600];
-    kafka_err_t err = connect_broker(f, why, sizeof(why));
-    if (!err) {
-        err = kafka__epoch_end_on(f->broker.bc, f->broker.who, topic, partition, current, last, &end, &end_epoch,
-                                  &unsupported, &broken, why, sizeof(why));
-        if (broken)
-            kafka__broker_down(&f->broker, err, why);
-    }
-    bool truncated = !err && end >= 0 && end < fetched;
-    char cause[900] = "";
-    if (truncated) { /* said here, without the loop's lock: the log callback is the application's */
-        snprintf(cause, sizeof(cause),
-                 "%s/%d: the log on %s was truncated at offset %lld (leader epoch %d ended there; the consumer had "
-                 "read epoch %d up to offset %lld): an unclean leader election lost offsets %lld..%lld",
-                 topic, (int)partition, f->broker.who, (long long)end, (int)end_epoch, (int)last,
-                 (long long)(fetched - 1), (long long)end, (long long)(fetched - 1));
-        kafka__log(c->conf, KAFKA__LOG_WARNING, "TRUNCATION", NULL, "%s", cause);
-    }
-    pthread_mutex_lock(&loop->lock);
+    kafka__lpart_t *lp = v->lp;
     lp->in_flight = false;
     if (lp->removed) {
         kafka__lpart_destroy(lp);
         return;
     }
-    if (lp->epoch != epoch || lp->state != LP_VALIDATE || err == KAFKA_ERR__DESTROYED)
+    if (!err) { /* the request was answered: the partition's own result */
+        err = q->err;
+        why = q->why;
+    }
+    bool truncated = !err && q->end >= 0 && q->end < v->fetched;
+    if (lp->epoch != v->epoch || lp->state != LP_VALIDATE || err == KAFKA_ERR__DESTROYED)
         return;
-    if (lp->leader_epoch != current || lp->leader != f->broker.id) {
+    if (lp->leader_epoch != q->current || lp->leader != f->broker.id) {
         /* Another leader change meanwhile: check again against the newest leader. */
         pthread_cond_broadcast(&loop->work);
         return;
@@ -696,20 +682,20 @@ static void validate_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
         return;
     }
     /* Truncated at `end`, behind what was fetched. */
-    int64_t returned = lp->position;
+    int64_t end = q->end, returned = lp->position;
     if (!kafka__fetch_outcome_reset(c, NULL, NULL)) {
-        fail_partition(loop, lp, KAFKA_ERR__LOG_TRUNCATION, cause);
+        fail_partition(loop, lp, KAFKA_ERR__LOG_TRUNCATION, v->cause);
         return;
     }
     kafka__lpart_drop_buffered(loop, lp);
     loop->st.offset_resets++;
     lp->fetch_offset = end;
     lp->epoch++; /* the fetch offset was set other than by a fetch */
-    lp->last_epoch = end_epoch;
+    lp->last_epoch = q->end_epoch;
     if (returned > end) {
         lp->position = end;
         snprintf(lp->notice, sizeof(lp->notice),
-                 "%.500s; poll() had returned offsets %lld..%lld of the lost history, reading goes on at %lld", cause,
+                 "%.500s; poll() had returned offsets %lld..%lld of the lost history, reading goes on at %lld", v->cause,
                  (long long)end, (long long)(returned - 1), (long long)end);
         lp->notice_err = KAFKA_ERR__LOG_TRUNCATION;
         lp->notice_due = true;
@@ -718,6 +704,83 @@ static void validate_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
         lp->fetch_offset = lp->position;
     }
     pthread_cond_broadcast(&loop->work);
+}
+
+/* After a leader epoch change: OffsetForLeaderEpoch on the leader for the epoch of the
+ * last batch fetched, for every partition of this fetcher waiting for it (first among
+ * them) in one request, those in flight and the lock released meanwhile. The log still
+ * holding everything up to the fetch offset: fetching goes on. Truncated before it (an
+ * unclean leader election): what waits for poll() of the lost history is dropped, the
+ * position moves back to where the histories part, and poll() reports
+ * KAFKA_ERR__LOG_TRUNCATION once when it had returned lost messages (under
+ * auto.offset.reset=error the partition fails with it instead). A broker without the
+ * API (before 0.11) or an epoch it no longer knows: no check, fetching goes on. */
+static void validate_partitions(kafka__fetcher_t *f, kafka__lpart_t *first) {
+    kafka__loop_t *loop = f->loop;
+    kafka_consumer_t *c = loop->c;
+    int64_t now = kafka__now_ms();
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < loop->nparts; i++) {
+        const kafka__lpart_t *lp = loop->parts[i];
+        cap += lp->leader == f->broker.id && !lp->in_flight && lp->state == LP_VALIDATE && lp->not_before_ms <= now;
+    }
+    vpart_t one;
+    kafka__epoch_q_t qone;
+    vpart_t *v = malloc((cap ? cap : 1) * sizeof(*v));
+    kafka__epoch_q_t *q = malloc((cap ? cap : 1) * sizeof(*q));
+    if (!v || !q) { /* out of memory: the first alone */
+        free(v);
+        free(q);
+        v = &one;
+        q = &qone;
+        cap = 1;
+    }
+    v[n++].lp = first;
+    for (size_t i = 0; i < loop->nparts && n < cap; i++) {
+        kafka__lpart_t *lp = loop->parts[i];
+        if (lp != first && lp->leader == f->broker.id && !lp->in_flight && lp->state == LP_VALIDATE &&
+            lp->not_before_ms <= now)
+            v[n++].lp = lp;
+    }
+    qsort(v, n, sizeof(*v), by_lpart);
+    for (size_t i = 0; i < n; i++) {
+        kafka__lpart_t *lp = v[i].lp;
+        v[i].epoch = lp->epoch;
+        v[i].fetched = lp->fetch_offset;
+        v[i].cause[0] = '\0';
+        q[i] = (kafka__epoch_q_t){.topic = lp->topic, /* immutable, and lp lives while in flight */
+                                  .partition = lp->partition,
+                                  .current = lp->leader_epoch,
+                                  .epoch = lp->last_epoch};
+        lp->in_flight = true;
+    }
+    pthread_mutex_unlock(&loop->lock);
+    bool unsupported = false, broken = false;
+    char why[600];
+    kafka_err_t err = connect_broker(f, why, sizeof(why));
+    if (!err) {
+        err = kafka__epoch_ends_on(f->broker.bc, f->broker.who, q, n, &unsupported, &broken, why, sizeof(why));
+        if (broken)
+            kafka__broker_down(&f->broker, err, why);
+    }
+    for (size_t i = 0; i < n && !err; i++) {
+        if (q[i].err || q[i].end < 0 || q[i].end >= v[i].fetched)
+            continue;
+        /* said here, without the loop's lock: the log callback is the application's */
+        snprintf(v[i].cause, sizeof(v[i].cause),
+                 "%s/%d: the log on %s was truncated at offset %lld (leader epoch %d ended there; the consumer had "
+                 "read epoch %d up to offset %lld): an unclean leader election lost offsets %lld..%lld",
+                 q[i].topic, (int)q[i].partition, f->broker.who, (long long)q[i].end, (int)q[i].end_epoch,
+                 (int)q[i].epoch, (long long)(v[i].fetched - 1), (long long)q[i].end, (long long)(v[i].fetched - 1));
+        kafka__log(c->conf, KAFKA__LOG_WARNING, "TRUNCATION", NULL, "%s", v[i].cause);
+    }
+    pthread_mutex_lock(&loop->lock);
+    for (size_t i = 0; i < n; i++)
+        validated(f, &v[i], &q[i], err, unsupported, why);
+    if (v != &one) {
+        free(v);
+        free(q);
+    }
 }
 
 static void *run(void *arg) {
@@ -733,7 +796,7 @@ static void *run(void *arg) {
             for (size_t i = 0; i < b.n; i++)
                 b.e[i].lp->in_flight = false;
             if (reset->state == LP_VALIDATE)
-                validate_partition(f, reset);
+                validate_partitions(f, reset);
             else
                 reset_partition(f, reset);
             continue;
