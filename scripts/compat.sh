@@ -159,7 +159,7 @@ run_case() {
     } >"$d/agent.conf"
     "$AGENT" run -c "$d/agent.conf" 2>"$d/run.err" &
     RUN_PID=$!
-    local got= n=0 alive=1
+    local got='' n=0 alive=1
     for _ in $(seq 100); do
         sleep 0.1
         kill -0 "$RUN_PID" 2>/dev/null || { alive=0; break; }
