@@ -218,13 +218,13 @@ static void test_roundtrip_all(void) {
             }
         }
     }
-    /* 27 APIs: Produce 10 + Fetch 13 + ListOffsets 8 + Metadata 13 + OffsetCommit 10 +
+    /* 27 APIs: Produce 10 + Fetch 18 + ListOffsets 8 + Metadata 13 + OffsetCommit 10 +
      * OffsetFetch 10 + FindCoordinator 5 + JoinGroup 10 + Heartbeat 5 + LeaveGroup 6 +
      * SyncGroup 6 + DescribeGroups 7 + ListGroups 6 + SaslHandshake 2 + ApiVersions 4 +
      * CreateTopics 8 + DeleteTopics 7 + InitProducerId 6 + OffsetForLeaderEpoch 5 + AddPartitionsToTxn 6 +
      * AddOffsetsToTxn 5 + EndTxn 6 + TxnOffsetCommit 6 + DescribeConfigs 5 + SaslAuthenticate 3 +
      * CreatePartitions 4 + ConsumerGroupHeartbeat 2 versions. */
-    CU_ASSERT_EQUAL(combos, 178 * 2 * 4);
+    CU_ASSERT_EQUAL(combos, 183 * 2 * 4);
     CU_ASSERT(count_fields_checked > 10000);
 }
 

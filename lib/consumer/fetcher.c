@@ -35,6 +35,7 @@ typedef struct entry_s {
     int64_t offset;
     uint64_t epoch;
     int32_t leader_epoch; /* lp's when picked: CurrentLeaderEpoch */
+    kafka_uuid_t topic_id; /* lp's when picked: the topic of Fetch v13+ */
     kafka_err_t err;
     kafka__msgset_t *set;
     kafka__scan_t scan;
@@ -109,6 +110,7 @@ static void pick(kafka__fetcher_t *f, batch_t *b, kafka__lpart_t **reset, int64_
         e->offset = lp->fetch_offset;
         e->epoch = lp->epoch;
         e->leader_epoch = lp->leader_epoch;
+        e->topic_id = lp->topic_id;
         e->high_watermark = e->log_start = -1;
         lp->in_flight = true;
     }
@@ -244,6 +246,25 @@ static void take_partition(kafka__fetcher_t *f, entry_t *e, const kafka_fetch_re
     }
 }
 
+/* The Fetch version for b: the connection's, but below v13 (topics by name) while a
+ * partition's topic id is not known (metadata below v10). */
+static int16_t fetch_version(const kafka__fetcher_t *f, const batch_t *b) {
+    static const kafka_uuid_t zero;
+    int16_t version = kafka__bconn_version(f->broker.bc, KAFKA_API_FETCH);
+    for (size_t i = 0; i < b->n && version >= 13; i++)
+        if (!memcmp(b->e[i].topic_id.b, zero.b, sizeof(zero.b)))
+            version = 12;
+    return version;
+}
+
+/* The topic name of a topic id of a v13+ answer, from b's entries; NULL: none of them. */
+static const char *topic_of_id(const batch_t *b, const kafka_uuid_t *id) {
+    for (size_t i = 0; i < b->n; i++)
+        if ((i == 0 || b->e[i].topic != b->e[i - 1].topic) && !memcmp(b->e[i].topic_id.b, id->b, sizeof(id->b)))
+            return b->e[i].topic;
+    return NULL;
+}
+
 /* Sends the Fetch for b and decodes the answer into its entries; a failure of the whole
  * request is set on every entry. Whether a request was sent. */
 static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
@@ -261,19 +282,22 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
     }
     /* The session: an incremental Fetch lists only the partitions added or moved on, and
      * forgets those no longer picked (held back for room, paused, unassigned, moved). */
-    int16_t version = kafka__bconn_version(f->broker.bc, KAFKA_API_FETCH);
+    int16_t version = fetch_version(f, b);
     kafka_fetch_request_t req;
     kafka__fetch_request_init(c, &req, f->loop->fetch_max_bytes);
-    bool incremental = kafka__fsession_header(&f->fs, version, &req.session_id, &req.session_epoch);
     kafka__fspart_t *want = malloc((b->n ? b->n : 1) * sizeof(*want));
     bool *send = malloc((b->n ? b->n : 1) * sizeof(*send));
     kafka__fspart_t *forget = NULL;
     size_t nforget = 0;
+    bool incremental = false;
     if (want && send) {
         for (size_t i = 0; i < b->n; i++) {
-            want[i] = (kafka__fspart_t){b->e[i].topic, b->e[i].partition, b->e[i].offset, b->e[i].leader_epoch};
+            want[i] = (kafka__fspart_t){b->e[i].topic, b->e[i].partition, b->e[i].offset, b->e[i].leader_epoch,
+                                        b->e[i].topic_id};
             send[i] = true;
         }
+        kafka__fsession_check(&f->fs, version, want, b->n);
+        incremental = kafka__fsession_header(&f->fs, version, &req.session_id, &req.session_epoch);
         if (incremental && !kafka__fsession_diff(&f->fs, want, b->n, send, &forget, &nforget)) {
             free(want); /* out of memory: reported below */
             want = NULL;
@@ -307,9 +331,10 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
         /* CurrentLeaderEpoch (v9+) fences a fetch with stale metadata; LastFetchedEpoch
          * stays -1 (DivergingEpoch answers are not read: epochs.c validates instead). */
         parts[nparts] = (kafka_fetch_request_partition_t){b->e[i].partition, b->e[i].leader_epoch, b->e[i].offset, -1,
-                                                           -1, c->max_partition_fetch_bytes};
+                                                           -1, c->max_partition_fetch_bytes, {{0}}};
         if (!prev || strcmp(b->e[i].topic, prev) != 0)
-            topics[ntopics++] = (kafka_fetch_request_topic_t){kafka_str(b->e[i].topic), {&parts[nparts], 0}};
+            topics[ntopics++] = (kafka_fetch_request_topic_t){
+                .topic = kafka_str(b->e[i].topic), .topic_id = b->e[i].topic_id, .partitions = {&parts[nparts], 0}};
         prev = b->e[i].topic;
         topics[ntopics - 1].partitions.count++;
         nparts++;
@@ -318,7 +343,8 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
     for (size_t i = 0; i < nforget; i++) {
         fparts[i] = forget[i].partition;
         if (i == 0 || strcmp(forget[i].topic, forget[i - 1].topic) != 0)
-            ftopics[nftopics++] = (kafka_fetch_request_forgotten_topic_t){kafka_str(forget[i].topic), {&fparts[i], 0}};
+            ftopics[nftopics++] = (kafka_fetch_request_forgotten_topic_t){
+                .topic = kafka_str(forget[i].topic), .topic_id = forget[i].topic_id, .partitions = {&fparts[i], 0}};
         ftopics[nftopics - 1].partitions.count++;
     }
     req.forgotten_topics_data.items = ftopics;
@@ -330,7 +356,7 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
     kafka_fetch_response_t resp;
     kafka_arena_t arena = KAFKA_ARENA_INIT;
     uint8_t *data = NULL;
-    err = kafka__bconn_request(f->broker.bc, KAFKA_API_FETCH, &req, &resp, &arena, &data, &b->version);
+    err = kafka__bconn_request_upto(f->broker.bc, KAFKA_API_FETCH, version, &req, &resp, &arena, &data, &b->version);
     free(parts);
     free(topics);
     free(forget);
@@ -391,8 +417,10 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
         size_t hint = 0;
         for (int32_t t = 0; t < resp.responses.count; t++) {
             const kafka_fetch_response_fetchable_topic_response_t *tr = &resp.responses.items[t];
+            /* v13+ names the topic by id only */
+            kafka_str_t topic = b->version >= 13 ? kafka_str(topic_of_id(b, &tr->topic_id)) : tr->topic;
             for (int32_t i = 0; i < tr->partitions.count; i++, hint++) {
-                entry_t *e = find_entry(b, hint, &tr->topic, tr->partitions.items[i].partition_index);
+                entry_t *e = topic.str ? find_entry(b, hint, &topic, tr->partitions.items[i].partition_index) : NULL;
                 if (e && !e->set && !e->err)
                     take_partition(f, e, &tr->partitions.items[i], frame, b->version);
             }
@@ -570,6 +598,7 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     uint64_t epoch = lp->epoch;
     const char *topic = lp->topic; /* immutable, and lp lives while in flight */
     int32_t partition = lp->partition;
+    bool check_id = kafka__lpart_check_id_first(lp);
     lp->in_flight = true;
     pthread_mutex_unlock(&loop->lock);
     int64_t time;
@@ -579,6 +608,8 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     size_t n = 0;
     bool final = false, broken = false;
     char why[600];
+    if (check_id)
+        kafka__connection_refresh_wait(c->cluster, (int)c->request_timeout_ms, why, sizeof(why));
     kafka_err_t err = connect_broker(f, why, sizeof(why));
     if (!err) {
         err = kafka__list_offsets_on(f->broker.bc, c, f->broker.who, topic, partition, time, 1, &offs, &n, &final,
@@ -598,6 +629,8 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
         kafka__lpart_destroy(lp);
         return;
     }
+    if (check_id) /* re-created: lp's epoch moved, it is reset again as such */
+        kafka__lpart_check_recreated(loop, lp);
     if (lp->epoch != epoch || lp->state != LP_RESET || err == KAFKA_ERR__DESTROYED)
         return;
     if (err) {
@@ -622,6 +655,10 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
         return;
     }
     loop->st.offset_resets++;
+    if (lp->recreated) { /* the re-creation was reported instead (topicid.c) */
+        lp->recreated = false;
+        return;
+    }
     if (to > lp->oor_offset) { /* forward past messages never returned: poll() says so */
         loop->st.offsets_skipped += to - lp->oor_offset;
         note_skip(f, lp, policy, to, queued);

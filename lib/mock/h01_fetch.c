@@ -1,4 +1,4 @@
-/* Fetch (key 1), versions 0-12: whole entries from the fetch offset, bounded by the
+/* Fetch (key 1), versions 0-17: whole entries from the fetch offset, bounded by the
  * partition and request max bytes (at least one entry so a large batch is never stuck);
  * read_committed (v4+ isolation level 1): none at or past the last stable offset, and
  * the aborted transactions that overlap what is returned;
@@ -10,11 +10,48 @@
  * epoch n (else INVALID_FETCH_SESSION_EPOCH; unknown: FETCH_SESSION_ID_NOT_FOUND): its
  * partitions are added or updated, ForgottenTopicsData removed, and the answer holds
  * only the session's partitions with records, an error, or a high watermark, last
- * stable offset or log start offset that changed since they were last answered. */
+ * stable offset or log start offset that changed since they were last answered.
+ * v13+ names topics by id (KIP-516): an id no topic has is answered UNKNOWN_TOPIC_ID in
+ * each of its partitions (Kafka's FetchSession), so a topic deleted and re-created
+ * under the same name is another topic; a session opened by v13+ keeps its partitions
+ * by topic id, and a session used across the v12/v13 line is answered
+ * FETCH_SESSION_TOPIC_ID_ERROR (Kafka's FetchManager). v15+ carries ReplicaId in
+ * ReplicaState, v17 a ReplicaDirectoryId, both only of followers (ignored). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mock/mock_int.h"
+
+/* A session key of a topic at v13+: "#" and the id in hex (no topic name has '#'). */
+#define IDKEY_LEN 33
+
+static kafka_str_t id_key(const kafka_uuid_t *id, char buf[IDKEY_LEN + 1]) {
+    buf[0] = '#';
+    for (int i = 0; i < 16; i++)
+        snprintf(buf + 1 + 2 * i, 3, "%02x", id->b[i]);
+    return (kafka_str_t){buf, IDKEY_LEN};
+}
+
+/* The topic id of an id key; false for a topic name. */
+static bool key_id(kafka_str_t key, kafka_uuid_t *id) {
+    if (key.len != IDKEY_LEN || key.str[0] != '#')
+        return false;
+    for (int i = 0; i < 16; i++) {
+        unsigned x = 0;
+        sscanf(key.str + 1 + 2 * i, "%2x", &x);
+        id->b[i] = (uint8_t)x;
+    }
+    return true;
+}
+
+/* The topic of a request's (v13+: id) key, or NULL. */
+static kmock_topic_t *key_topic(kafka_mock_t *m, kafka_str_t key) {
+    kafka_uuid_t id;
+    if (key_id(key, &id))
+        return kmock__topic_by_id(m, &id);
+    return key.len > 0 ? kmock__topic_find(m, key.str, key.len) : NULL;
+}
 
 /* The aborted transactions of p overlapping [from, to): Kafka's list for a read_committed
  * fetch (any transaction whose ABORT marker is at or past from and that began before to). */
@@ -41,11 +78,14 @@ static void read_partition(kmock_req_t *rq, kafka_str_t topic_name, int32_t part
     kafka_mock_t *m = rq->m;
     kafka_fetch_request_t *req = &rq->body->fetch;
     int16_t v = rq->hdr->request_api_version;
-    kmock_topic_t *topic = kmock__topic_find(m, topic_name.str, topic_name.len);
+    kmock_topic_t *topic = key_topic(m, topic_name);
     pr->partition_index = partition;
     pr->records.len = 0;
     kmock_partition_t *p = kmock__partition(topic, partition);
-    if (!p) {
+    if (!topic && v >= 13) {
+        pr->error_code = KAFKA_ERR_UNKNOWN_TOPIC_ID;
+        pr->high_watermark = pr->last_stable_offset = pr->log_start_offset = -1;
+    } else if (!p) {
         pr->error_code = KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     } else if (p->leader != rq->broker->id) {
         pr->error_code = KAFKA_ERR_NOT_LEADER_OR_FOLLOWER;
@@ -99,11 +139,14 @@ static kmock_result_t full_fetch(kmock_req_t *rq, kafka_fetch_response_t *r, siz
         kafka_fetch_request_topic_t *ft = &req->topics.items[t];
         kafka_fetch_response_fetchable_topic_response_t *tr = &r->responses.items[t];
         tr->topic = ft->topic;
+        tr->topic_id = ft->topic_id;
+        char buf[IDKEY_LEN + 1];
+        kafka_str_t key = rq->hdr->request_api_version >= 13 ? id_key(&ft->topic_id, buf) : ft->topic;
         KMOCK_ARRAY(tr->partitions, rq, "PartitionData", ft->partitions.count);
         for (int32_t i = 0; i < tr->partitions.count; i++) {
             kafka_fetch_request_partition_t *fp = &ft->partitions.items[i];
             kafka_fetch_response_partition_data_t *pr = &tr->partitions.items[i];
-            read_partition(rq, ft->topic, fp->partition, fp->current_leader_epoch, fp->fetch_offset,
+            read_partition(rq, key, fp->partition, fp->current_leader_epoch, fp->fetch_offset,
                            fp->partition_max_bytes, budget, &total, pr);
             errors |= pr->error_code != 0;
         }
@@ -137,11 +180,14 @@ static kmock_result_t open_session(kmock_req_t *rq, kafka_fetch_response_t *r, s
     kmock_fsession_t *s = kmock__fsession_create(m, rq->broker->id, n, rq->now_ms);
     if (!s)
         return KMOCK_RESPOND;
+    s->by_id = rq->hdr->request_api_version >= 13;
     for (int32_t t = 0; t < req->topics.count; t++) {
         kafka_fetch_request_topic_t *ft = &req->topics.items[t];
+        char buf[IDKEY_LEN + 1];
+        kafka_str_t key = s->by_id ? id_key(&ft->topic_id, buf) : ft->topic;
         for (int32_t i = 0; i < ft->partitions.count; i++) {
             kafka_fetch_request_partition_t *fp = &ft->partitions.items[i];
-            kmock_fspart_t *sp = kmock__fsession_part(s, ft->topic, fp->partition, true);
+            kmock_fspart_t *sp = kmock__fsession_part(s, key, fp->partition, true);
             if (!sp) { /* out of memory: no session */
                 kmock__fsession_remove(m, s);
                 return KMOCK_RESPOND;
@@ -159,9 +205,11 @@ static kmock_result_t open_session(kmock_req_t *rq, kafka_fetch_response_t *r, s
 static int16_t apply_changes(kmock_fsession_t *s, const kafka_fetch_request_t *req) {
     for (int32_t t = 0; t < req->topics.count; t++) {
         kafka_fetch_request_topic_t *ft = &req->topics.items[t];
+        char buf[IDKEY_LEN + 1];
+        kafka_str_t key = s->by_id ? id_key(&ft->topic_id, buf) : ft->topic;
         for (int32_t i = 0; i < ft->partitions.count; i++) {
             kafka_fetch_request_partition_t *fp = &ft->partitions.items[i];
-            kmock_fspart_t *sp = kmock__fsession_part(s, ft->topic, fp->partition, true);
+            kmock_fspart_t *sp = kmock__fsession_part(s, key, fp->partition, true);
             if (!sp)
                 return KAFKA_ERR_UNKNOWN_SERVER_ERROR;
             sp->fetch_offset = fp->fetch_offset;
@@ -172,8 +220,10 @@ static int16_t apply_changes(kmock_fsession_t *s, const kafka_fetch_request_t *r
     }
     for (int32_t t = 0; t < req->forgotten_topics_data.count; t++) {
         kafka_fetch_request_forgotten_topic_t *ft = &req->forgotten_topics_data.items[t];
+        char buf[IDKEY_LEN + 1];
+        kafka_str_t key = s->by_id ? id_key(&ft->topic_id, buf) : ft->topic;
         for (int32_t i = 0; i < ft->partitions.count; i++) {
-            kmock_fspart_t *sp = kmock__fsession_part(s, ft->topic, ft->partitions.items[i], false);
+            kmock_fspart_t *sp = kmock__fsession_part(s, key, ft->partitions.items[i], false);
             if (sp)
                 sp->forgotten = true;
         }
@@ -189,7 +239,8 @@ static kmock_result_t incremental_fetch(kmock_req_t *rq, kafka_fetch_response_t 
     kmock_fsession_t *s = kmock__fsession_find(m, rq->broker->id, req->session_id);
     r->error_code = !s                                ? KAFKA_ERR_FETCH_SESSION_ID_NOT_FOUND
                     : s->epoch != req->session_epoch ? KAFKA_ERR_INVALID_FETCH_SESSION_EPOCH
-                                                      : apply_changes(s, req);
+                    : s->by_id != (rq->hdr->request_api_version >= 13) ? KAFKA_ERR_FETCH_SESSION_TOPIC_ID_ERROR
+                                                                        : apply_changes(s, req);
     if (r->error_code) {
         m->fstats.session_errors += r->error_code != KAFKA_ERR_UNKNOWN_SERVER_ERROR;
         return KMOCK_RESPOND;
@@ -236,6 +287,7 @@ static kmock_result_t incremental_fetch(kmock_req_t *rq, kafka_fetch_response_t 
             end++;
         kafka_fetch_response_fetchable_topic_response_t *tr = &r->responses.items[t];
         tr->topic = kafka_str(s->parts[ans[k]].topic);
+        key_id(tr->topic, &tr->topic_id);
         KMOCK_ARRAY(tr->partitions, rq, "PartitionData", (int32_t)(end - k));
         for (int32_t j = 0; j < tr->partitions.count; j++) {
             tr->partitions.items[j] = prs[ans[k + (size_t)j]];
@@ -260,6 +312,7 @@ kmock_result_t kmock__handle_fetch(kmock_req_t *rq, kafka_response_u *resp) {
     size_t budget = v >= 3 && req->max_bytes > 0 ? (size_t)req->max_bytes : SIZE_MAX;
     if (!rq->deadline_ms) { /* once per request, not again for a parked one */
         m->fstats.fetch_requests++;
+        m->fstats.by_topic_id += v >= 13;
         for (int32_t t = 0; t < req->topics.count; t++)
             m->fstats.request_partitions += req->topics.items[t].partitions.count;
         for (int32_t t = 0; t < req->forgotten_topics_data.count; t++)

@@ -271,6 +271,7 @@ typedef struct kmock_fsession_s {
     kmock_fspart_t *parts; /* sorted by topic, partition */
     size_t n, cap;
     size_t rr; /* where the next answer starts: partitions that got records go last, as Kafka */
+    bool by_id; /* opened by Fetch v13+: parts' topics are "#" + the topic id in hex (h01_fetch.c) */
     struct kmock_fsession_s *next;
 } kmock_fsession_t;
 
