@@ -36,6 +36,9 @@ typedef struct entry_s {
     uint64_t epoch;
     int32_t leader_epoch; /* lp's when picked: CurrentLeaderEpoch */
     kafka_uuid_t topic_id; /* lp's when picked: the topic of Fetch v13+ */
+    int32_t last_epoch;    /* lp's when picked: LastFetchedEpoch (v12+) */
+    int32_t diverging_epoch; /* the answer's DivergingEpoch (v12+; -1 none) and its end */
+    int64_t diverging_end;
     kafka_err_t err;
     kafka__msgset_t *set;
     kafka__scan_t scan;
@@ -111,6 +114,8 @@ static void pick(kafka__fetcher_t *f, batch_t *b, kafka__lpart_t **reset, int64_
         e->epoch = lp->epoch;
         e->leader_epoch = lp->leader_epoch;
         e->topic_id = lp->topic_id;
+        e->last_epoch = lp->last_epoch;
+        e->diverging_epoch = -1;
         e->high_watermark = e->log_start = -1;
         lp->in_flight = true;
     }
@@ -227,6 +232,12 @@ static void take_partition(kafka__fetcher_t *f, entry_t *e, const kafka_fetch_re
         pr->last_stable_offset < pr->high_watermark)
         e->high_watermark = pr->last_stable_offset;
     e->log_start = pr->log_start_offset;
+    if (!pr->error_code && version >= 13 && pr->diverging_epoch.epoch >= 0) {
+        /* The log parted from what was fetched (no records come with it): file_entry. */
+        e->diverging_epoch = pr->diverging_epoch.epoch;
+        e->diverging_end = pr->diverging_epoch.end_offset;
+        return;
+    }
     if (pr->error_code) {
         kafka__bconn_note_error(f->broker.bc, KAFKA_API_FETCH, (kafka_err_t)pr->error_code);
         kafka__fetch_at_t at = fetch_at(f, e, version);
@@ -329,9 +340,12 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
         if (!send[i])
             continue;
         /* CurrentLeaderEpoch (v9+) fences a fetch with stale metadata; LastFetchedEpoch
-         * stays -1 (DivergingEpoch answers are not read: epochs.c validates instead). */
-        parts[nparts] = (kafka_fetch_request_partition_t){b->e[i].partition, b->e[i].leader_epoch, b->e[i].offset, -1,
-                                                           -1, c->max_partition_fetch_bytes, {{0}}};
+         * lets the broker tell a log that parted from what was fetched (DivergingEpoch),
+         * without an OffsetForLeaderEpoch round trip: sent by topic id only (v13+), as
+         * by name a topic re-created under it would look like a truncated log. */
+        parts[nparts] = (kafka_fetch_request_partition_t){b->e[i].partition, b->e[i].leader_epoch, b->e[i].offset,
+                                                           version >= 13 ? b->e[i].last_epoch : -1, -1,
+                                                           c->max_partition_fetch_bytes, {{0}}};
         if (!prev || strcmp(b->e[i].topic, prev) != 0)
             topics[ntopics++] = (kafka_fetch_request_topic_t){
                 .topic = kafka_str(b->e[i].topic), .topic_id = b->e[i].topic_id, .partitions = {&parts[nparts], 0}};
@@ -495,6 +509,23 @@ static bool advance(kafka__loop_t *loop, kafka__lpart_t *lp, kafka__msgset_t *se
     return true;
 }
 
+static void truncate_at(kafka__loop_t *loop, kafka__lpart_t *lp, int64_t end, int32_t end_epoch, const char *cause);
+
+/* A Fetch v13+ answered lp with DivergingEpoch: the log no longer holds the history
+ * fetched (LastFetchedEpoch ended at e->diverging_end, before the fetch offset): a
+ * truncation, told without an OffsetForLeaderEpoch round trip. */
+static void diverged(kafka__fetcher_t *f, kafka__lpart_t *lp, const entry_t *e) {
+    int64_t end = e->diverging_end < e->offset ? e->diverging_end : e->offset;
+    char cause[900];
+    snprintf(cause, sizeof(cause),
+             "%s/%d: the log on %s was truncated at offset %lld (leader epoch %d ended there; the consumer had "
+             "read epoch %d up to offset %lld): an unclean leader election lost offsets %lld..%lld",
+             lp->topic, (int)lp->partition, f->broker.who, (long long)end, (int)e->diverging_epoch,
+             (int)e->last_epoch, (long long)(e->offset - 1), (long long)end, (long long)(e->offset - 1));
+    kafka__backoff_reset(&lp->backoff);
+    truncate_at(f->loop, lp, end, e->diverging_epoch, cause);
+}
+
 static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int16_t version, bool *refresh) {
     kafka__lpart_t *lp = e->lp;
     kafka_consumer_t *c = loop->c;
@@ -516,6 +547,10 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
     kafka__fetch_at_t at = fetch_at(f, e, version);
     char why[1000];
     kafka_err_t err;
+    if (!e->err && e->diverging_epoch >= 0) {
+        diverged(f, lp, e);
+        return;
+    }
     if (!e->err && !e->set) /* left out of an incremental answer: nothing new */
         return;
     if (!e->err) {
@@ -672,13 +707,16 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
  * position moves back to where the histories part, and poll() reports
  * KAFKA_ERR__LOG_TRUNCATION once when it had returned lost messages (under
  * auto.offset.reset=error the partition fails with it instead). A broker without the
- * API (before 0.11) or an epoch it no longer knows: no check, fetching goes on. */
+ * API (before 0.11) or an epoch it no longer knows: no check, fetching goes on. With
+ * Fetch v13+ and the topic's id (Kafka 3.1 on) no request: the next Fetch's
+ * LastFetchedEpoch checks. */
 static void validate_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     kafka__loop_t *loop = f->loop;
     kafka_consumer_t *c = loop->c;
     uint64_t epoch = lp->epoch;
     const char *topic = lp->topic;
     int32_t partition = lp->partition, current = lp->leader_epoch, last = lp->last_epoch;
+    bool has_id = kafka__lpart_has_topic_id(lp);
     /* In flight and LP_VALIDATE, only a seek (which bumps epoch) moves the fetch offset. */
     int64_t fetched = lp->fetch_offset;
     lp->in_flight = true;
@@ -688,7 +726,10 @@ static void validate_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     bool unsupported = false, broken = false;
     char why[600];
     kafka_err_t err = connect_broker(f, why, sizeof(why));
-    if (!err) {
+    /* Fetch v13+ (by topic id) carries LastFetchedEpoch: the broker answers a log that
+     * parted from it with DivergingEpoch (diverged()), no round trip needed first. */
+    bool by_fetch = !err && has_id && kafka__bconn_version(f->broker.bc, KAFKA_API_FETCH) >= 13;
+    if (!err && !by_fetch) {
         err = kafka__epoch_end_on(f->broker.bc, f->broker.who, topic, partition, current, last, &end, &end_epoch,
                                   &unsupported, &broken, why, sizeof(why));
         if (broken)
@@ -732,7 +773,15 @@ static void validate_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
         pthread_cond_broadcast(&loop->work);
         return;
     }
-    /* Truncated at `end`, behind what was fetched. */
+    truncate_at(loop, lp, end, end_epoch, cause);
+}
+
+/* lp's log was truncated at `end` (where epoch end_epoch ended), behind what was fetched
+ * (cause says so): what waits for poll() goes, the position moves back to end, poll()
+ * reports it once when it had returned lost messages (auto.offset.reset=error: lp fails
+ * with it). */
+static void truncate_at(kafka__loop_t *loop, kafka__lpart_t *lp, int64_t end, int32_t end_epoch, const char *cause) {
+    kafka_consumer_t *c = loop->c;
     int64_t returned = lp->position;
     if (!kafka__fetch_outcome_reset(c, NULL, NULL)) {
         fail_partition(loop, lp, KAFKA_ERR__LOG_TRUNCATION, cause);

@@ -153,6 +153,9 @@ void kafka__lpart_drop_buffered(kafka__loop_t *loop, kafka__lpart_t *lp);
 /* @thread any  @locks loop->lock held */
 void kafka__lpart_topic_id(kafka__loop_t *loop, kafka__lpart_t *lp, const kafka_uuid_t *id);
 
+/* Whether lp's topic id is known. */
+bool kafka__lpart_has_topic_id(const kafka__lpart_t *lp);
+
 /* Whether an auto.offset.reset of lp (OFFSET_OUT_OF_RANGE) looks at fresh metadata
  * first: a Fetch by name (below v13) of a topic re-created under its name sees only
  * offsets out of range, and the new id is what tells (lp's topic id known, and lp not

@@ -7,7 +7,6 @@
 
 #include "consumer/loop.h"
 #include "consumer/outcome.h"
-#include "core/log.h"
 
 static bool uuid_zero(const kafka_uuid_t *id) {
     static const kafka_uuid_t zero;
@@ -52,7 +51,6 @@ void kafka__lpart_topic_id(kafka__loop_t *loop, kafka__lpart_t *lp, const kafka_
              "log; %s%s",
              lp->topic, (int)lp->partition, lp->topic, was, now, (long long)lp->position,
              reset ? "auto.offset.reset=" : "auto.offset.reset=error: the partition stops", reset ? policy : "");
-    kafka__log(c->conf, KAFKA__LOG_WARNING, "RECREATED", NULL, "%s", cause);
     /* What a fetcher has in flight is of the old log: epoch tells it so when it files. */
     lp->epoch++;
     lp->leader_epoch = lp->last_epoch = -1; /* the new topic's epochs start anew */
@@ -90,4 +88,8 @@ void kafka__lpart_check_recreated(kafka__loop_t *loop, kafka__lpart_t *lp) {
     if (t)
         kafka__lpart_topic_id(loop, lp, &t->id);
     kafka__metadata_release(md);
+}
+
+bool kafka__lpart_has_topic_id(const kafka__lpart_t *lp) {
+    return !uuid_zero(&lp->topic_id);
 }

@@ -15,7 +15,11 @@
  * each of its partitions (Kafka's FetchSession), so a topic deleted and re-created
  * under the same name is another topic; a session opened by v13+ keeps its partitions
  * by topic id, and a session used across the v12/v13 line is answered
- * FETCH_SESSION_TOPIC_ID_ERROR (Kafka's FetchManager). v15+ carries ReplicaId in
+ * FETCH_SESSION_TOPIC_ID_ERROR (Kafka's FetchManager). v12+: a LastFetchedEpoch whose
+ * history the log no longer has (the epoch ended before the fetch offset, or the log has
+ * no such epoch: an unclean leader election truncated it) gets no records but the
+ * DivergingEpoch, the largest epoch the log has up to it and where that one ends
+ * (Kafka's Partition.fetchRecords, KIP-595/KIP-320). v15+ carries ReplicaId in
  * ReplicaState, v17 a ReplicaDirectoryId, both only of followers (ignored). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,11 +74,14 @@ static void aborted(kmock_req_t *rq, kmock_partition_t *p, int64_t from, int64_t
     }
 }
 
+static bool diverged(kmock_partition_t *p, int16_t v, int32_t last_fetched_epoch, int64_t fetch_offset,
+                     kafka_fetch_response_partition_data_t *pr);
+
 /* Reads one partition for the answer pr: records from fetch_offset within max_bytes and
  * what is left of the request's budget (*total counts what was taken). */
 static void read_partition(kmock_req_t *rq, kafka_str_t topic_name, int32_t partition, int32_t leader_epoch,
-                           int64_t fetch_offset, int32_t max_bytes, size_t budget, size_t *total,
-                           kafka_fetch_response_partition_data_t *pr) {
+                           int32_t last_fetched_epoch, int64_t fetch_offset, int32_t max_bytes, size_t budget,
+                           size_t *total, kafka_fetch_response_partition_data_t *pr) {
     kafka_mock_t *m = rq->m;
     kafka_fetch_request_t *req = &rq->body->fetch;
     int16_t v = rq->hdr->request_api_version;
@@ -96,7 +103,7 @@ static void read_partition(kmock_req_t *rq, kafka_str_t topic_name, int32_t part
         pr->error_code =
             leader_epoch < p->leader_epoch ? KAFKA_ERR_FENCED_LEADER_EPOCH : KAFKA_ERR_UNKNOWN_LEADER_EPOCH;
         pr->high_watermark = pr->last_stable_offset = pr->log_start_offset = -1;
-    } else {
+    } else if (!diverged(p, v, last_fetched_epoch, fetch_offset, pr)) {
         size_t max = max_bytes > 0 ? (size_t)max_bytes : 0;
         if (max > budget - *total)
             max = budget - *total;
@@ -117,6 +124,24 @@ static void read_partition(kmock_req_t *rq, kafka_str_t topic_name, int32_t part
         pr->records.len = (int32_t)len;
         *total += len;
     }
+}
+
+/* v12+: whether the log diverged from the fetcher's history before fetch_offset (then pr
+ * says where, with the partition's offsets and no records). */
+static bool diverged(kmock_partition_t *p, int16_t v, int32_t last_fetched_epoch, int64_t fetch_offset,
+                     kafka_fetch_response_partition_data_t *pr) {
+    if (v < 12 || last_fetched_epoch < 0)
+        return false;
+    int32_t found = -1;
+    int64_t end = kmock__log_epoch_end(p, last_fetched_epoch, &found);
+    if (end < 0 || (found >= last_fetched_epoch && end >= fetch_offset))
+        return false;
+    pr->diverging_epoch.epoch = found;
+    pr->diverging_epoch.end_offset = end;
+    pr->high_watermark = p->high_watermark;
+    pr->last_stable_offset = kmock__lso(p);
+    pr->log_start_offset = p->log_start;
+    return true;
 }
 
 /* Whether to hold the answer for min bytes: no error to report and the wait not over. */
@@ -146,7 +171,7 @@ static kmock_result_t full_fetch(kmock_req_t *rq, kafka_fetch_response_t *r, siz
         for (int32_t i = 0; i < tr->partitions.count; i++) {
             kafka_fetch_request_partition_t *fp = &ft->partitions.items[i];
             kafka_fetch_response_partition_data_t *pr = &tr->partitions.items[i];
-            read_partition(rq, key, fp->partition, fp->current_leader_epoch, fp->fetch_offset,
+            read_partition(rq, key, fp->partition, fp->current_leader_epoch, fp->last_fetched_epoch, fp->fetch_offset,
                            fp->partition_max_bytes, budget, &total, pr);
             errors |= pr->error_code != 0;
         }
@@ -195,6 +220,7 @@ static kmock_result_t open_session(kmock_req_t *rq, kafka_fetch_response_t *r, s
             sp->fetch_offset = fp->fetch_offset;
             sp->max_bytes = fp->partition_max_bytes;
             sp->leader_epoch = fp->current_leader_epoch;
+            sp->last_fetched_epoch = fp->last_fetched_epoch;
             remember(sp, &r->responses.items[t].partitions.items[i]);
         }
     }
@@ -215,6 +241,7 @@ static int16_t apply_changes(kmock_fsession_t *s, const kafka_fetch_request_t *r
             sp->fetch_offset = fp->fetch_offset;
             sp->max_bytes = fp->partition_max_bytes;
             sp->leader_epoch = fp->current_leader_epoch;
+            sp->last_fetched_epoch = fp->last_fetched_epoch;
             sp->forgotten = false;
         }
     }
@@ -264,12 +291,12 @@ static kmock_result_t incremental_fetch(kmock_req_t *rq, kafka_fetch_response_t 
         size_t i = (s->rr + k) % s->n;
         kmock_fspart_t *sp = &s->parts[i];
         kafka_fetch_response_partition_data_t *pr = &prs[i];
-        read_partition(rq, kafka_str(sp->topic), sp->partition, sp->leader_epoch, sp->fetch_offset, sp->max_bytes,
-                       budget, &total, pr);
+        read_partition(rq, kafka_str(sp->topic), sp->partition, sp->leader_epoch, sp->last_fetched_epoch,
+                       sp->fetch_offset, sp->max_bytes, budget, &total, pr);
         errors |= pr->error_code != 0;
         if (pr->records.len > 0)
             last_data = i + 1;
-        if (pr->records.len > 0 || pr->error_code || pr->high_watermark != sp->hw ||
+        if (pr->records.len > 0 || pr->error_code || pr->diverging_epoch.epoch >= 0 || pr->high_watermark != sp->hw ||
             pr->last_stable_offset != sp->lso || pr->log_start_offset != sp->log_start) {
             ntopics += !nans || strcmp(s->parts[ans[nans - 1]].topic, sp->topic) != 0;
             ans[nans++] = i;

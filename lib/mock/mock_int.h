@@ -258,6 +258,7 @@ typedef struct kmock_fspart_s {
     int64_t fetch_offset;
     int32_t max_bytes;
     int32_t leader_epoch; /* CurrentLeaderEpoch (v9+), -1 none */
+    int32_t last_fetched_epoch; /* LastFetchedEpoch (v12+), -1 none */
     int64_t hw, lso, log_start; /* -2: never answered */
     bool forgotten;
 } kmock_fspart_t;
