@@ -19,7 +19,7 @@
 #define TOPIC "tid"
 
 typedef struct read_s {
-    int old_seen[400], new_seen[400]; /* per index of "o-"/"n-" messages: how often read */
+    int old_seen[400], new_seen[400], x_seen[400]; /* per index of "o-"/"n-"/"x-" messages: how often read */
     int recreated;
     kafka_err_t other;
     char why[1200];
@@ -49,7 +49,7 @@ static int poll_some(kafka_consumer_t *c, read_t *r, int want) {
             const char *v = kafka_message_payload(msgs[i], &len);
             unsigned long idx = strtoul(v + 2, NULL, 10);
             if (idx < 400)
-                (v[0] == 'o' ? r->old_seen : r->new_seen)[idx]++;
+                (v[0] == 'o' ? r->old_seen : v[0] == 'n' ? r->new_seen : r->x_seen)[idx]++;
             kafka_message_destroy(msgs[i]);
             got++;
         }
@@ -135,8 +135,8 @@ static void test_40_fetches_by_id(void) {
     CU_ASSERT_EQUAL(by_id, fetches);
 }
 
-/* UNKNOWN_TOPIC_ID (a broker whose metadata lags): a metadata refresh, fetching goes on,
- * nothing lost or read twice. */
+/* UNKNOWN_TOPIC_ID, then INCONSISTENT_TOPIC_ID (a broker whose metadata lags): a
+ * metadata refresh, fetching goes on, nothing lost or read twice. */
 static void test_unknown_topic_id(void) {
     kafka_mock_t *m = cluster("latest", 2);
     const char *bs = kafka_mock_bootstrap(m);
@@ -147,8 +147,11 @@ static void test_unknown_topic_id(void) {
     CU_ASSERT_EQUAL(poll_some(c, &r, 100), 100);
     int64_t md_before = requests(c, KAFKA_API_METADATA);
     CU_ASSERT_EQUAL(kafka_mock_push_error(m, KAFKA_API_FETCH, -1, 3, KAFKA_ERR_UNKNOWN_TOPIC_ID), KAFKA_OK);
-    kafka_test_produce(bs, NULL, TOPIC, 2, 200, 40, "n-");
-    CU_ASSERT_EQUAL(poll_some(c, &r, 200), 200);
+    kafka_test_produce(bs, NULL, TOPIC, 2, 100, 40, "n-");
+    CU_ASSERT_EQUAL(poll_some(c, &r, 100), 100);
+    CU_ASSERT_EQUAL(kafka_mock_push_error(m, KAFKA_API_FETCH, -1, 2, KAFKA_ERR_INCONSISTENT_TOPIC_ID), KAFKA_OK);
+    kafka_test_produce(bs, NULL, TOPIC, 2, 100, 40, "x-");
+    CU_ASSERT_EQUAL(poll_some(c, &r, 100), 100);
     kafka_consumer_stats_t st;
     kafka_consumer_stats(c, &st);
     CU_ASSERT(st.fetch_errors >= 1); /* the injected errors came */
@@ -159,8 +162,8 @@ static void test_unknown_topic_id(void) {
     CU_ASSERT(requests(c, KAFKA_API_METADATA) > md_before);
     for (int i = 0; i < 100; i++)
         CU_ASSERT_EQUAL(r.old_seen[i], 1);
-    for (int i = 0; i < 200; i++)
-        CU_ASSERT_EQUAL(r.new_seen[i], 1);
+    for (int i = 0; i < 100; i++)
+        CU_ASSERT_EQUAL(r.new_seen[i] * 10 + r.x_seen[i], 11);
     CU_ASSERT_EQUAL(r.recreated, 0);
     CU_ASSERT_EQUAL(r.other, KAFKA_OK);
     kafka_consumer_destroy(c);
@@ -299,11 +302,96 @@ static void test_producer_across_recreation(void) {
     kafka_mock_destroy(m);
 }
 
+/* One topic of a raw Fetch: partitions 0..n-1 from offset 0, the topic named by id. */
+static void raw_fetch(kafka_fetch_request_t *req, kafka_fetch_request_topic_t *t, kafka_fetch_request_partition_t *p,
+                      int n, const uint8_t id[16], int32_t session_id, int32_t epoch) {
+    kafka_request_init(KAFKA_API_FETCH, req);
+    req->max_wait_ms = 0;
+    req->min_bytes = 0;
+    req->session_id = session_id;
+    req->session_epoch = epoch;
+    for (int i = 0; i < n; i++)
+        p[i] = (kafka_fetch_request_partition_t){i, -1, 0, -1, -1, 1 << 20, {{0}}};
+    memset(t, 0, sizeof(*t));
+    t->topic = kafka_str(TOPIC);
+    memcpy(t->topic_id.b, id, 16);
+    t->partitions.items = p;
+    t->partitions.count = n;
+    req->topics.items = t;
+    req->topics.count = n ? 1 : 0;
+}
+
+/* kafka-mock's side: by id at v13+, an unknown id UNKNOWN_TOPIC_ID in each partition,
+ * a session by id, FETCH_SESSION_TOPIC_ID_ERROR across the v12/v13 line, and a deleted
+ * topic's id unknown in its session. */
+static void test_mock_fetch_by_id(void) {
+    kafka_mock_t *m = kafka_test_mock(1, true);
+    CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_create(m, TOPIC, 2, 1), KAFKA_OK);
+    kafka_test_produce(kafka_mock_bootstrap(m), NULL, TOPIC, 2, 10, 40, "o-");
+    uint8_t id[16], bogus[16];
+    CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_id(m, TOPIC, id), KAFKA_OK);
+    memcpy(bogus, id, 16);
+    bogus[0] ^= 0xff;
+    kafka_test_client_t cl;
+    kafka_test_client_open(&cl, m, 1, "raw");
+    kafka_fetch_request_t req;
+    kafka_fetch_request_topic_t t;
+    kafka_fetch_request_partition_t p[2];
+    kafka_fetch_response_t resp;
+    for (int16_t v = 13; v <= 17; v++) {
+        raw_fetch(&req, &t, p, 2, bogus, 0, -1);
+        CU_ASSERT_EQUAL_FATAL(kafka_test_client_call(&cl, KAFKA_API_FETCH, v, &req, &resp), KAFKA_OK);
+        CU_ASSERT_EQUAL(resp.error_code, 0);
+        CU_ASSERT_EQUAL_FATAL(resp.responses.count, 1);
+        CU_ASSERT(!memcmp(resp.responses.items[0].topic_id.b, bogus, 16));
+        CU_ASSERT_EQUAL_FATAL(resp.responses.items[0].partitions.count, 2);
+        for (int i = 0; i < 2; i++)
+            CU_ASSERT_EQUAL(resp.responses.items[0].partitions.items[i].error_code, KAFKA_ERR_UNKNOWN_TOPIC_ID);
+        raw_fetch(&req, &t, p, 2, id, 0, -1);
+        CU_ASSERT_EQUAL_FATAL(kafka_test_client_call(&cl, KAFKA_API_FETCH, v, &req, &resp), KAFKA_OK);
+        CU_ASSERT_EQUAL_FATAL(resp.responses.count, 1);
+        CU_ASSERT(!memcmp(resp.responses.items[0].topic_id.b, id, 16));
+        for (int i = 0; i < 2; i++) {
+            CU_ASSERT_EQUAL(resp.responses.items[0].partitions.items[i].error_code, 0);
+            CU_ASSERT_EQUAL(resp.responses.items[0].partitions.items[i].high_watermark, 5);
+            CU_ASSERT(resp.responses.items[0].partitions.items[i].records.len > 0);
+        }
+    }
+    /* A session opened at v13 by id: incremental at v13 answers by id; at v12 refused. */
+    raw_fetch(&req, &t, p, 2, id, 0, 0);
+    CU_ASSERT_EQUAL_FATAL(kafka_test_client_call(&cl, KAFKA_API_FETCH, 13, &req, &resp), KAFKA_OK);
+    int32_t sid = resp.session_id;
+    CU_ASSERT(sid != 0);
+    raw_fetch(&req, &t, p, 0, id, sid, 1);
+    CU_ASSERT_EQUAL_FATAL(kafka_test_client_call(&cl, KAFKA_API_FETCH, 13, &req, &resp), KAFKA_OK);
+    CU_ASSERT_EQUAL(resp.error_code, 0);
+    CU_ASSERT_EQUAL_FATAL(resp.responses.count, 1); /* offsets still 0: records again */
+    CU_ASSERT(!memcmp(resp.responses.items[0].topic_id.b, id, 16));
+    raw_fetch(&req, &t, p, 0, id, sid, 2);
+    CU_ASSERT_EQUAL_FATAL(kafka_test_client_call(&cl, KAFKA_API_FETCH, 12, &req, &resp), KAFKA_OK);
+    CU_ASSERT_EQUAL(resp.error_code, KAFKA_ERR_FETCH_SESSION_TOPIC_ID_ERROR);
+    /* The topic deleted and re-created: the session's partitions (old id) are unknown. */
+    CU_ASSERT_EQUAL(kafka_mock_topic_delete(m, TOPIC), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_mock_topic_create(m, TOPIC, 2, 1), KAFKA_OK);
+    raw_fetch(&req, &t, p, 0, id, sid, 2);
+    CU_ASSERT_EQUAL_FATAL(kafka_test_client_call(&cl, KAFKA_API_FETCH, 13, &req, &resp), KAFKA_OK);
+    CU_ASSERT_EQUAL(resp.error_code, 0);
+    CU_ASSERT_EQUAL_FATAL(resp.responses.count, 1);
+    for (int32_t i = 0; i < resp.responses.items[0].partitions.count; i++)
+        CU_ASSERT_EQUAL(resp.responses.items[0].partitions.items[i].error_code, KAFKA_ERR_UNKNOWN_TOPIC_ID);
+    kafka_mock_fetch_stats_t st;
+    kafka_mock_fetch_stats(m, &st);
+    CU_ASSERT(st.by_topic_id >= 13);
+    kafka_test_client_close(&cl);
+    kafka_mock_destroy(m);
+}
+
 static CU_TestInfo tests[] = {
     {"latest (Fetch v17): every Fetch names its topic by id, nothing lost", test_latest_fetches_by_id},
     {"2.8 (Fetch v12): topics by name", test_28_fetches_by_name},
     {"4.0 (Fetch v17): topics by id", test_40_fetches_by_id},
-    {"UNKNOWN_TOPIC_ID: metadata refresh, nothing lost or twice", test_unknown_topic_id},
+    {"UNKNOWN_TOPIC_ID, INCONSISTENT_TOPIC_ID: metadata refresh, nothing lost or twice", test_unknown_topic_id},
+    {"kafka-mock: Fetch v13-17 by id, unknown ids, sessions by id", test_mock_fetch_by_id},
     {"a topic deleted and re-created: TOPIC_RECREATED once per partition, then the new topic", test_recreated_topic},
     {"2.8 (Fetch v12, Metadata v11): the re-creation told by the id as well", test_recreated_topic_28},
     {"auto.offset.reset=error: the partition fails with TOPIC_RECREATED", test_recreated_under_reset_error},
