@@ -322,11 +322,13 @@ static void raw_fetch(kafka_fetch_request_t *req, kafka_fetch_request_topic_t *t
 }
 
 /* kafka-mock's side: by id at v13+, an unknown id UNKNOWN_TOPIC_ID in each partition,
- * a session by id, FETCH_SESSION_TOPIC_ID_ERROR across the v12/v13 line, and a deleted
- * topic's id unknown in its session. */
+ * a session by id, FETCH_SESSION_TOPIC_ID_ERROR across the v12/v13 line, a deleted
+ * topic's id unknown in its session; v16's NodeEndpoints for NOT_LEADER_OR_FOLLOWER. */
 static void test_mock_fetch_by_id(void) {
-    kafka_mock_t *m = kafka_test_mock(1, true);
-    CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_create(m, TOPIC, 2, 1), KAFKA_OK);
+    kafka_mock_t *m = kafka_test_mock(2, true);
+    CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_create(m, TOPIC, 2, 2), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_mock_partition_set_leader(m, TOPIC, 0, 1), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_mock_partition_set_leader(m, TOPIC, 1, 1), KAFKA_OK);
     kafka_test_produce(kafka_mock_bootstrap(m), NULL, TOPIC, 2, 10, 40, "o-");
     uint8_t id[16], bogus[16];
     CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_id(m, TOPIC, id), KAFKA_OK);
@@ -372,13 +374,31 @@ static void test_mock_fetch_by_id(void) {
     CU_ASSERT_EQUAL(resp.error_code, KAFKA_ERR_FETCH_SESSION_TOPIC_ID_ERROR);
     /* The topic deleted and re-created: the session's partitions (old id) are unknown. */
     CU_ASSERT_EQUAL(kafka_mock_topic_delete(m, TOPIC), KAFKA_OK);
-    CU_ASSERT_EQUAL(kafka_mock_topic_create(m, TOPIC, 2, 1), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_mock_topic_create(m, TOPIC, 2, 2), KAFKA_OK);
     raw_fetch(&req, &t, p, 0, id, sid, 2);
     CU_ASSERT_EQUAL_FATAL(kafka_test_client_call(&cl, KAFKA_API_FETCH, 13, &req, &resp), KAFKA_OK);
     CU_ASSERT_EQUAL(resp.error_code, 0);
     CU_ASSERT_EQUAL_FATAL(resp.responses.count, 1);
     for (int32_t i = 0; i < resp.responses.items[0].partitions.count; i++)
         CU_ASSERT_EQUAL(resp.responses.items[0].partitions.items[i].error_code, KAFKA_ERR_UNKNOWN_TOPIC_ID);
+    /* Not the leader: CurrentLeader, and from v16 its address (NodeEndpoints). */
+    CU_ASSERT_EQUAL(kafka_mock_partition_set_leader(m, TOPIC, 0, 2), KAFKA_OK);
+    CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_id(m, TOPIC, id), KAFKA_OK);
+    for (int16_t v = 15; v <= 16; v++) {
+        raw_fetch(&req, &t, p, 1, id, 0, -1);
+        CU_ASSERT_EQUAL_FATAL(kafka_test_client_call(&cl, KAFKA_API_FETCH, v, &req, &resp), KAFKA_OK);
+        CU_ASSERT_EQUAL_FATAL(resp.responses.count, 1);
+        const kafka_fetch_response_partition_data_t *pd = &resp.responses.items[0].partitions.items[0];
+        CU_ASSERT_EQUAL(pd->error_code, KAFKA_ERR_NOT_LEADER_OR_FOLLOWER);
+        CU_ASSERT_EQUAL(pd->current_leader.leader_id, 2);
+        CU_ASSERT_EQUAL(resp.node_endpoints.count, v >= 16 ? 1 : 0);
+        if (v >= 16 && resp.node_endpoints.count == 1) {
+            char addr[64];
+            snprintf(addr, sizeof(addr), "127.0.0.1:%d", (int)resp.node_endpoints.items[0].port);
+            CU_ASSERT_EQUAL(resp.node_endpoints.items[0].node_id, 2);
+            CU_ASSERT_PTR_NOT_NULL(strstr(kafka_mock_bootstrap(m), addr));
+        }
+    }
     kafka_mock_fetch_stats_t st;
     kafka_mock_fetch_stats(m, &st);
     CU_ASSERT(st.by_topic_id >= 13);

@@ -19,7 +19,8 @@
  * history the log no longer has (the epoch ended before the fetch offset, or the log has
  * no such epoch: an unclean leader election truncated it) gets no records but the
  * DivergingEpoch, the largest epoch the log has up to it and where that one ends
- * (Kafka's Partition.fetchRecords, KIP-595/KIP-320). v15+ carries ReplicaId in
+ * (Kafka's Partition.fetchRecords, KIP-595/KIP-320). NOT_LEADER_OR_FOLLOWER and
+ * FENCED_LEADER_EPOCH name the CurrentLeader; v16+ adds its NodeEndpoints (KIP-951). v15+ carries ReplicaId in
  * ReplicaState, v17 a ReplicaDirectoryId, both only of followers (ignored). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,8 @@ static void read_partition(kmock_req_t *rq, kafka_str_t topic_name, int32_t part
         /* KIP-320: a fetcher with older metadata is fenced; a newer epoch is unknown here */
         pr->error_code =
             leader_epoch < p->leader_epoch ? KAFKA_ERR_FENCED_LEADER_EPOCH : KAFKA_ERR_UNKNOWN_LEADER_EPOCH;
+        pr->current_leader.leader_id = p->leader;
+        pr->current_leader.leader_epoch = p->leader_epoch;
         pr->high_watermark = pr->last_stable_offset = pr->log_start_offset = -1;
     } else if (!diverged(p, v, last_fetched_epoch, fetch_offset, pr)) {
         size_t max = max_bytes > 0 ? (size_t)max_bytes : 0;
@@ -331,7 +334,45 @@ static kmock_result_t incremental_fetch(kmock_req_t *rq, kafka_fetch_response_t 
     return KMOCK_RESPOND;
 }
 
+/* v16+: the address of every current leader named in a NOT_LEADER_OR_FOLLOWER or
+ * FENCED_LEADER_EPOCH answer (KIP-951), so the client need not ask Metadata first. */
+static void node_endpoints(kmock_req_t *rq, kafka_fetch_response_t *r) {
+    int32_t ids[KMOCK_MAX_BROKERS];
+    int n = 0;
+    for (int32_t t = 0; t < r->responses.count; t++)
+        for (int32_t i = 0; i < r->responses.items[t].partitions.count; i++) {
+            const kafka_fetch_response_partition_data_t *pr = &r->responses.items[t].partitions.items[i];
+            if ((pr->error_code != KAFKA_ERR_NOT_LEADER_OR_FOLLOWER && pr->error_code != KAFKA_ERR_FENCED_LEADER_EPOCH) ||
+                !kmock__broker(rq->m, pr->current_leader.leader_id))
+                continue;
+            bool seen = false;
+            for (int k = 0; k < n && !seen; k++)
+                seen = ids[k] == pr->current_leader.leader_id;
+            if (!seen && n < KMOCK_MAX_BROKERS)
+                ids[n++] = pr->current_leader.leader_id;
+        }
+    if (!n)
+        return;
+    KMOCK_ARRAY(r->node_endpoints, rq, "NodeEndpoint", n);
+    for (int32_t k = 0; k < r->node_endpoints.count; k++) {
+        kafka_fetch_response_node_endpoint_t *ne = &r->node_endpoints.items[k];
+        ne->node_id = ids[k];
+        ne->host = kafka_str("127.0.0.1");
+        ne->port = kmock__advertised_port(rq, kmock__broker(rq->m, ids[k]));
+        ne->rack = kafka_str(NULL);
+    }
+}
+
+static kmock_result_t serve_fetch(kmock_req_t *rq, kafka_response_u *resp);
+
 kmock_result_t kmock__handle_fetch(kmock_req_t *rq, kafka_response_u *resp) {
+    kmock_result_t res = serve_fetch(rq, resp);
+    if (res == KMOCK_RESPOND && rq->hdr->request_api_version >= 16 && !rq->inject)
+        node_endpoints(rq, &resp->fetch);
+    return res;
+}
+
+static kmock_result_t serve_fetch(kmock_req_t *rq, kafka_response_u *resp) {
     kafka_mock_t *m = rq->m;
     kafka_fetch_request_t *req = &rq->body->fetch;
     kafka_fetch_response_t *r = &resp->fetch;
