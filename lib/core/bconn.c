@@ -418,11 +418,26 @@ static kafka_err_t send_one(kafka__bconn_t *bc, int16_t api_key, int16_t version
     return e;
 }
 
+/* The version of api_key to use, at most max_version: -1 when that is below the lowest
+ * the broker speaks. */
+static int16_t version_upto(const kafka__bconn_t *bc, int16_t api_key, int16_t max_version) {
+    int16_t v = kafka__bconn_version(bc, api_key);
+    if (v > max_version)
+        v = max_version < bc->floor[api_key] ? -1 : max_version;
+    return v;
+}
+
 kafka_err_t kafka__bconn_request(kafka__bconn_t *bc, int16_t api_key, const void *req, void *resp,
                                  struct kafka_arena_s *arena, uint8_t **frame, int16_t *version_out) {
+    return kafka__bconn_request_upto(bc, api_key, INT16_MAX, req, resp, arena, frame, version_out);
+}
+
+kafka_err_t kafka__bconn_request_upto(kafka__bconn_t *bc, int16_t api_key, int16_t max_version, const void *req,
+                                      void *resp, struct kafka_arena_s *arena, uint8_t **frame,
+                                      int16_t *version_out) {
     for (;;) {
         *frame = NULL;
-        int16_t v = kafka__bconn_version(bc, api_key);
+        int16_t v = version_upto(bc, api_key, max_version);
         if (version_out)
             *version_out = v;
         if (v < 0) {
@@ -442,7 +457,7 @@ kafka_err_t kafka__bconn_request(kafka__bconn_t *bc, int16_t api_key, const void
         /* A whole frame came (so the stream is in step) but did not decode at v, and
          * receive stepped the API down: the same request again, lower. */
         bool undecodable = *frame && (e == KAFKA_ERR__BAD_MSG || e == KAFKA_ERR__TRUNCATED);
-        if (!undecodable || kafka__bconn_version(bc, api_key) >= v || kafka__bconn_version(bc, api_key) < 0)
+        if (!undecodable || version_upto(bc, api_key, max_version) >= v || version_upto(bc, api_key, max_version) < 0)
             return e;
         free(*frame);
         kafka__arena_free(arena);
