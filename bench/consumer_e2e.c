@@ -8,8 +8,10 @@
  * librdkafka: rd_kafka_assign + rd_kafka_consume_batch_queue), max.partition.fetch.bytes
  * 4 MiB for both, other settings default; each message's length is checked. Per run:
  * wall from client creation to the last message (and the rate from the first message
- * on, which leaves out start-up), msgs/s, the process's CPU (getrusage; the broker is
- * another process).
+ * on, which leaves out start-up; ours: how long kafka_consumer_assign took), msgs/s, the
+ * process's CPU (getrusage; the broker is another process). Round r starts with client
+ * r mod 2 (3 with sessions=both): the first run of all pays for the fresh memory of this
+ * process and of the broker, a different client's each round.
  *
  *   consumer_e2e BROKER [MESSAGES (2000000)] [ROUNDS (3)] [tls=true] [partitions=N (8)] [sessions=both]
  *
@@ -80,8 +82,9 @@ static int preload(const char *bs, long long n) {
     return st.delivered == n ? 0 : -1;
 }
 
-/* When the first message came (for the rate after start-up). */
-static double first_at;
+/* When the first message came (for the rate after start-up); how long our
+ * kafka_consumer_assign took (metadata and the ListOffsets of BEGINNING, one per leader). */
+static double first_at, assign_s;
 
 static long long run_ours(const char *bs, long long n) {
     char err[512];
@@ -97,7 +100,9 @@ static long long run_ours(const char *bs, long long n) {
     kafka_topic_partition_t *tps = calloc((size_t)partitions, sizeof(*tps));
     for (int p = 0; p < partitions; p++)
         tps[p] = (kafka_topic_partition_t){"e2e", p, KAFKA_OFFSET_BEGINNING};
+    double a0 = e2e_now_s();
     kafka_err_t aerr = kafka_consumer_assign(c, tps, (size_t)partitions, err, sizeof(err));
+    assign_s = e2e_now_s() - a0;
     free(tps);
     if (aerr) {
         fprintf(stderr, "ours: %s\n", err);
@@ -241,10 +246,15 @@ int main(int argc, char **argv) {
     static const char *const names[3] = {"ours", "librdkafka", "ours-nosess"};
     double rate[3][20], cpu[3][20], steady[3][20], rbps[3][20], fbps[3][20];
     int bad = 0, nwho = both ? 3 : 2;
+    /* The first run of the process and of the broker pays for their fresh memory (page
+     * faults of the heap both grow to hold tens of MB of responses): each round starts
+     * with another client, so that run is a different client's each round. */
     for (int r = 0; r < rounds; r++)
-        for (int who = 0; who < nwho; who++) {
+        for (int k = 0; k < nwho; k++) {
+            int who = (r + k) % nwho;
             double c0 = e2e_cpu_s(), t0 = e2e_now_s();
             first_at = 0;
+            assign_s = 0;
             no_sessions = who == 2;
             long long got = who == 1 ? run_rdkafka(bs, n) : run_ours(bs, n);
             double wall = e2e_now_s() - t0, c = e2e_cpu_s() - c0;
@@ -261,7 +271,7 @@ int main(int argc, char **argv) {
                    r + 1, names[who], rate[who][r], wall, first_at > 0 ? first_at - t0 : wall, steady[who][r], c,
                    cpu[who][r], got, rbps[who][r]);
             if (who != 1)
-                printf(" (Fetch %.0f)", fbps[who][r]);
+                printf(" (Fetch %.0f)  assign %.3f s", fbps[who][r], assign_s);
             printf("\n");
             fflush(stdout);
         }

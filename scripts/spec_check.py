@@ -18,7 +18,7 @@ import sys
 
 # (api key, request/response JSON base name, our spec file, max version we speak)
 APIS = [
-    (0, "Produce", 9), (1, "Fetch", 12), (2, "ListOffsets", 7), (3, "Metadata", 12),
+    (0, "Produce", 9), (1, "Fetch", 17), (2, "ListOffsets", 7), (3, "Metadata", 12),
     (8, "OffsetCommit", 9), (9, "OffsetFetch", 9), (10, "FindCoordinator", 4),
     (11, "JoinGroup", 9), (12, "Heartbeat", 4), (13, "LeaveGroup", 5), (14, "SyncGroup", 5),
     (15, "DescribeGroups", 6), (16, "ListGroups", 5),

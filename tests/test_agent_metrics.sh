@@ -9,7 +9,10 @@
 #     503 too while lines wait undelivered longer than healthz.stall.ms (Produce failing)
 #   - a stdin input's lines count as delivered too (they did not before); its name,
 #     in"x\y, is escaped in the label value
-#   - `--metrics` on the command line serves `produce` and `consume` too
+#   - `--metrics` on the command line serves `produce` and `consume` too; produce counts an
+#     oversize line skipped and a message the broker refuses for good by its reason
+#   - the rest of the list is there with its value: input bytes, connections, messages
+#     retried, Produce errors answered per broker and error
 # Usage: test_agent_metrics.sh PATH/TO/kafka-agent PATH/TO/kafka-mock
 set -u
 AGENT=${1:?usage: test_agent_metrics.sh kafka-agent kafka-mock}
@@ -86,6 +89,11 @@ check "delivered_total = $N after $N lines" "$N" "$(wait_metric kafka_agent_mess
 check "input lines_total = $N" "$N" "$(wait_metric 'kafka_agent_input_lines_total{input="app"}' "$N" 5)"
 check "input lag 0 once delivered" 0 "$(wait_metric 'kafka_agent_input_lag_bytes{input="app"}' 0 5)"
 check "input files 1" 1 "$(metric 'kafka_agent_input_files{input="app"}')"
+check "input bytes_total = the lines' bytes without newlines" "$(tr -d '\n' <"$TMP/logs/a.log" | wc -c)" \
+    "$(metric 'kafka_agent_input_bytes_total{input="app"}')"
+c=$(metric kafka_client_connections)
+if [ "${c:-0}" -ge 1 ] 2>/dev/null && [ "$c" -le 2 ]; then pass "connections open: $c (2 brokers)"; else fail "connections open" "1..2" "$c"; fi
+check "nothing failed yet: no failed_total sample" "" "$(grep '^kafka_agent_messages_failed_total' <(scrape))"
 check "in flight 0" 0 "$(wait_metric kafka_agent_in_flight_messages 0 5)"
 check "queue bytes 0" 0 "$(wait_metric kafka_agent_queue_bytes 0 5)"
 scrape >"$TMP/page"
@@ -152,6 +160,10 @@ check "/healthz 200 once they are delivered" 200 "$(wait_health 200 30)"
 check "delivered_total = $N after the stall" "$N" "$(wait_metric kafka_agent_messages_delivered_total "$N" 10)"
 r=$(metric kafka_agent_batches_retried_total)
 if [ "${r:-0}" -gt 0 ]; then pass "retries counted ($r)"; else fail "retries counted" "> 0" "$r"; fi
+r=$(metric kafka_agent_messages_retried_total)
+if [ "${r:-0}" -gt 0 ]; then pass "messages retried counted ($r)"; else fail "messages retried counted" "> 0" "$r"; fi
+r=$(scrape | awk '/^kafka_client_request_errors_total\{.*api="Produce".*error="NOT_LEADER_OR_FOLLOWER"/ { s += $2 } END { print s + 0 }')
+if [ "$r" -gt 0 ]; then pass "Produce's NOT_LEADER_OR_FOLLOWER answers counted per broker ($r)"; else fail "request errors counted" "> 0" "$r"; fi
 kill -TERM "$RUN_PID"
 wait "$RUN_PID"
 check "run: SIGTERM exits 0" 0 $?
@@ -183,17 +195,28 @@ contains "run, stdin input: the stats line counts them" "delivered 200," "$TMP/r
 
 # ---- --metrics on the command line (produce) and a bad address ----
 mkfifo "$TMP/produce.in"
-"$AGENT" produce -b "$BS" -t m --metrics 127.0.0.1:0 <"$TMP/produce.in" 2>"$TMP/produce.err" &
+"$AGENT" produce -b "$BS" -t m -X message.max.bytes=2000 --metrics 127.0.0.1:0 <"$TMP/produce.in" 2>"$TMP/produce.err" &
 RUN_PID=$!
 exec {PIN}>"$TMP/produce.in"
 seq 1 300 >&"$PIN"
 PORT=$(metrics_port "$TMP/produce.err") || { echo "FAIL produce: no 'metrics at' line"; cat "$TMP/produce.err"; exit 1; }
 check "produce --metrics: delivered_total = 300" 300 "$(wait_metric kafka_agent_messages_delivered_total 300)"
+# a line over message.max.bytes is skipped and counted
+head -c 5000 /dev/zero | tr '\0' o >&"$PIN"
+echo >&"$PIN"
+check "produce: oversize_skipped_total = 1" 1 "$(wait_metric kafka_agent_oversize_skipped_total 1)"
+# a message the broker refuses for good is counted by its reason
+mock_cmd "error Produce 1 INVALID_RECORD"
+echo refused >&"$PIN"
+check "produce: failed_total{reason=INVALID_RECORD} = 1" 1 \
+    "$(wait_metric 'kafka_agent_messages_failed_total{reason="INVALID_RECORD"}' 1)"
+check "produce: still delivered_total = 300" 300 "$(metric kafka_agent_messages_delivered_total)"
 scrape >"$TMP/page"
 if promtool check metrics <"$TMP/page" >"$TMP/promtool.out" 2>&1; then pass "produce: promtool check metrics"; else fail "produce: promtool check metrics" "no problem" "$(cat "$TMP/promtool.out")"; fi
 exec {PIN}>&-
 wait "$RUN_PID"
-check "produce: exit 0" 0 $?
+check "produce: exit 1 (one message failed)" 1 $?
+contains "produce: the failure names its cause" "INVALID_RECORD" "$TMP/produce.err"
 RUN_PID=
 # consume: everything in the topic read, the lag 0
 "$AGENT" consume -b "$BS" -t m -o beginning --metrics 127.0.0.1:0 >"$TMP/consumed" 2>"$TMP/consume.err" &

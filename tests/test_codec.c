@@ -218,13 +218,13 @@ static void test_roundtrip_all(void) {
             }
         }
     }
-    /* 28 APIs: Produce 10 + Fetch 13 + ListOffsets 8 + Metadata 13 + OffsetCommit 10 +
+    /* 28 APIs: Produce 10 + Fetch 18 + ListOffsets 8 + Metadata 13 + OffsetCommit 10 +
      * OffsetFetch 10 + FindCoordinator 5 + JoinGroup 10 + Heartbeat 5 + LeaveGroup 6 +
      * SyncGroup 6 + DescribeGroups 7 + ListGroups 6 + SaslHandshake 2 + ApiVersions 4 +
      * CreateTopics 8 + DeleteTopics 7 + InitProducerId 6 + OffsetForLeaderEpoch 5 + AddPartitionsToTxn 6 +
      * AddOffsetsToTxn 5 + EndTxn 6 + TxnOffsetCommit 6 + DescribeConfigs 5 + SaslAuthenticate 3 +
      * CreatePartitions 4 + ConsumerGroupHeartbeat 2 + ConsumerGroupDescribe 2 versions. */
-    CU_ASSERT_EQUAL(combos, 180 * 2 * 4);
+    CU_ASSERT_EQUAL(combos, 185 * 2 * 4);
     CU_ASSERT(count_fields_checked > 10000);
 }
 
@@ -642,6 +642,144 @@ static void test_defaults_for_absent_fields(void) {
     kafka__arena_free(&a);
 }
 
+/* A Fetch request with both a topic name and a topic id in each topic: v0-12 write the
+ * name, v13+ the id (KIP-516); ReplicaId moves into the tagged ReplicaState at v15, and
+ * v17 tags a partition's ReplicaDirectoryId. */
+static void fetch_request(kafka_fetch_request_t *req, kafka_fetch_request_topic_t *t,
+                          kafka_fetch_request_partition_t *p, kafka_fetch_request_forgotten_topic_t *ft,
+                          int32_t *forgot) {
+    kafka_request_init(KAFKA_API_FETCH, req);
+    memset(t, 0, sizeof(*t));
+    memset(p, 0, sizeof(*p));
+    memset(ft, 0, sizeof(*ft));
+    *p = (kafka_fetch_request_partition_t){3, 7, 42, -1, -1, 1 << 20, {{0}}};
+    t->topic = ft->topic = kafka_str("topic-a");
+    for (int i = 0; i < 16; i++)
+        t->topic_id.b[i] = ft->topic_id.b[i] = (uint8_t)(0xa0 + i);
+    t->partitions.items = p;
+    t->partitions.count = 1;
+    *forgot = 9;
+    ft->partitions.items = forgot;
+    ft->partitions.count = 1;
+    req->topics.items = t;
+    req->topics.count = 1;
+    req->forgotten_topics_data.items = ft;
+    req->forgotten_topics_data.count = 1;
+    req->session_id = 5;
+    req->session_epoch = 2;
+}
+
+static void test_fetch_topic_ids(void) {
+    static const kafka_uuid_t zero;
+    for (int16_t v = 12; v <= 17; v++) {
+        kafka_arena_t a = KAFKA_ARENA_INIT;
+        kafka_buf_t b = KAFKA_BUF_INIT;
+        kafka_fetch_request_t req, out;
+        kafka_fetch_request_topic_t t;
+        kafka_fetch_request_partition_t p;
+        kafka_fetch_request_forgotten_topic_t ft;
+        int32_t forgot;
+        fetch_request(&req, &t, &p, &ft, &forgot);
+        if (v == 17)
+            p.replica_directory_id.b[0] = 1;
+        kafka_request_header_t hdr = {KAFKA_API_FETCH, v, 1, kafka_str("c")}, h2;
+        char err[256] = "";
+        CU_ASSERT_EQUAL_FATAL(kafka_request_encode(&b, &hdr, &req, err, sizeof(err)), KAFKA_OK);
+        CU_ASSERT_EQUAL_FATAL(
+            kafka_request_decode(b.data + 4, b.len - 4, &a, &h2, (kafka_request_u *)&out, err, sizeof(err)), KAFKA_OK);
+        CU_ASSERT_EQUAL_FATAL(out.topics.count, 1);
+        CU_ASSERT_EQUAL_FATAL(out.forgotten_topics_data.count, 1);
+        const kafka_fetch_request_topic_t *ot = &out.topics.items[0];
+        const kafka_fetch_request_forgotten_topic_t *of = &out.forgotten_topics_data.items[0];
+        if (v < 13) {
+            CU_ASSERT(kafka_str_eq(ot->topic, "topic-a") && kafka_str_eq(of->topic, "topic-a"));
+            CU_ASSERT(!memcmp(ot->topic_id.b, zero.b, 16) && !memcmp(of->topic_id.b, zero.b, 16));
+        } else {
+            CU_ASSERT(ot->topic.len <= 0 && of->topic.len <= 0); /* the name is not on the wire */
+            CU_ASSERT(!memcmp(ot->topic_id.b, t.topic_id.b, 16) && !memcmp(of->topic_id.b, t.topic_id.b, 16));
+        }
+        CU_ASSERT_EQUAL(ot->partitions.items[0].fetch_offset, 42);
+        CU_ASSERT_EQUAL(ot->partitions.items[0].current_leader_epoch, 7);
+        CU_ASSERT_EQUAL(of->partitions.items[0], 9);
+        CU_ASSERT_EQUAL(out.replica_id, -1);
+        CU_ASSERT_EQUAL(out.replica_state.replica_id, -1);
+        CU_ASSERT_EQUAL(out.replica_state.replica_epoch, -1);
+        CU_ASSERT_EQUAL(ot->partitions.items[0].replica_directory_id.b[0], v == 17 ? 1 : 0);
+        kafka__buf_free(&b);
+        kafka__arena_free(&a);
+    }
+    /* A follower's ReplicaId: a field of its own to v14, in ReplicaState from v15. */
+    kafka_arena_t a = KAFKA_ARENA_INIT;
+    kafka_buf_t b = KAFKA_BUF_INIT;
+    kafka_fetch_request_t req, out;
+    kafka_request_init(KAFKA_API_FETCH, &req);
+    req.replica_state.replica_id = 2;
+    req.replica_state.replica_epoch = 11;
+    kafka_request_header_t hdr = {KAFKA_API_FETCH, 15, 1, kafka_str("c")}, h2;
+    CU_ASSERT_EQUAL(kafka_request_encode(&b, &hdr, &req, NULL, 0), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_request_decode(b.data + 4, b.len - 4, &a, &h2, (kafka_request_u *)&out, NULL, 0), KAFKA_OK);
+    CU_ASSERT_EQUAL(out.replica_state.replica_id, 2);
+    CU_ASSERT_EQUAL(out.replica_state.replica_epoch, 11);
+    kafka__buf_free(&b);
+    /* ReplicaId 2 cannot go at v15 (not ignorable there). */
+    kafka_request_init(KAFKA_API_FETCH, &req);
+    req.replica_id = 2;
+    CU_ASSERT_EQUAL(kafka_request_encode(&b, &hdr, &req, NULL, 0), KAFKA_ERR__INVALID_ARG);
+    kafka__arena_free(&a);
+    kafka__buf_free(&b);
+}
+
+/* The response: TopicId from v13, NodeEndpoints (tagged) from v16. */
+static void test_fetch_response_topic_ids(void) {
+    for (int16_t v = 12; v <= 17; v++) {
+        kafka_arena_t a = KAFKA_ARENA_INIT;
+        kafka_buf_t b = KAFKA_BUF_INIT;
+        kafka_fetch_response_t r, out;
+        memset(&r, 0, sizeof(r));
+        kafka_fetch_response_partition_data_t pd;
+        memset(&pd, 0, sizeof(pd));
+        pd.partition_index = 1;
+        pd.error_code = KAFKA_ERR_UNKNOWN_TOPIC_ID;
+        pd.high_watermark = pd.last_stable_offset = pd.log_start_offset = -1;
+        pd.diverging_epoch.epoch = pd.current_leader.leader_id = pd.current_leader.leader_epoch = -1;
+        pd.diverging_epoch.end_offset = pd.snapshot_id.end_offset = -1;
+        pd.snapshot_id.epoch = pd.preferred_read_replica = -1;
+        pd.records = (kafka_bytes_t){NULL, -1};
+        pd.aborted_transactions.count = -1;
+        kafka_fetch_response_fetchable_topic_response_t tr;
+        memset(&tr, 0, sizeof(tr));
+        tr.topic = kafka_str("topic-a");
+        tr.topic_id.b[15] = 0x42;
+        tr.partitions.items = &pd;
+        tr.partitions.count = 1;
+        r.responses.items = &tr;
+        r.responses.count = 1;
+        kafka_fetch_response_node_endpoint_t ne = {2, kafka_str("h2"), 9093, kafka_str(NULL)};
+        if (v >= 16) {
+            r.node_endpoints.items = &ne;
+            r.node_endpoints.count = 1;
+        }
+        char err[256] = "";
+        CU_ASSERT_EQUAL_FATAL(kafka_response_encode(&b, KAFKA_API_FETCH, v, 7, &r, err, sizeof(err)), KAFKA_OK);
+        int32_t corr = 0;
+        CU_ASSERT_EQUAL_FATAL(
+            kafka_response_decode(b.data + 4, b.len - 4, KAFKA_API_FETCH, v, &a, &corr, &out, err, sizeof(err)),
+            KAFKA_OK);
+        CU_ASSERT_EQUAL_FATAL(out.responses.count, 1);
+        CU_ASSERT_EQUAL(out.responses.items[0].topic_id.b[15], v >= 13 ? 0x42 : 0);
+        CU_ASSERT(v >= 13 ? out.responses.items[0].topic.len <= 0 : kafka_str_eq(out.responses.items[0].topic, "topic-a"));
+        CU_ASSERT_EQUAL(out.responses.items[0].partitions.items[0].error_code, KAFKA_ERR_UNKNOWN_TOPIC_ID);
+        CU_ASSERT_EQUAL(out.node_endpoints.count, v >= 16 ? 1 : 0);
+        if (v >= 16) {
+            CU_ASSERT_EQUAL(out.node_endpoints.items[0].port, 9093);
+            CU_ASSERT(kafka_str_eq(out.node_endpoints.items[0].host, "h2"));
+            CU_ASSERT_EQUAL(out.node_endpoints.items[0].rack.len, -1);
+        }
+        kafka__buf_free(&b);
+        kafka__arena_free(&a);
+    }
+}
+
 static void test_encode_rejects_unrepresentable(void) {
     kafka_buf_t b = KAFKA_BUF_INIT;
     kafka_metadata_request_t req;
@@ -998,6 +1136,8 @@ static CU_TestInfo tests[] = {
     {"SyncGroup's null assignment from a peer is read as empty", test_readnull_sync_group},
     {"tagged fields written, read, unknown skipped", test_tagged_fields},
     {"absent fields decode to defaults", test_defaults_for_absent_fields},
+    {"Fetch v13+ requests name topics by id, v15+ carry ReplicaState, v17 ReplicaDirectoryId", test_fetch_topic_ids},
+    {"Fetch v13+ responses name topics by id, v16+ carry NodeEndpoints", test_fetch_response_topic_ids},
     {"encode rejects unrepresentable values", test_encode_rejects_unrepresentable},
     {"malformed input gets a clear error", test_malformed},
     CU_TEST_INFO_NULL,

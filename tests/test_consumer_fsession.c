@@ -32,8 +32,8 @@ static void fetch_req(kafka_fetch_request_t *req, int32_t id, int32_t epoch, int
     req->session_id = id;
     req->session_epoch = epoch;
     for (int i = 0; i < nparts; i++)
-        parts3[i] = (kafka_fetch_request_partition_t){first + i, -1, 0, -1, -1, 1 << 20};
-    topic1 = (kafka_fetch_request_topic_t){kafka_str("fs"), {parts3, nparts}};
+        parts3[i] = (kafka_fetch_request_partition_t){first + i, -1, 0, -1, -1, 1 << 20, {{0}}};
+    topic1 = (kafka_fetch_request_topic_t){.topic = kafka_str("fs"), .partitions = {parts3, nparts}};
     req->topics.items = &topic1;
     req->topics.count = nparts ? 1 : 0;
 }
@@ -70,7 +70,7 @@ static void test_mock_sessions(void) {
     fetch_req(&req, id, 2, 2, 0);
     parts3[0].fetch_offset = parts3[1].fetch_offset = 2;
     int32_t forgot = 2;
-    kafka_fetch_request_forgotten_topic_t ft = {kafka_str("fs"), {&forgot, 1}};
+    kafka_fetch_request_forgotten_topic_t ft = {.topic = kafka_str("fs"), .partitions = {&forgot, 1}};
     req.forgotten_topics_data.items = &ft;
     req.forgotten_topics_data.count = 1;
     CU_ASSERT_EQUAL_FATAL(kafka_test_client_call(&cl, KAFKA_API_FETCH, 12, &req, &resp), KAFKA_OK);

@@ -3,7 +3,9 @@
  * epoch change the consumer asks OffsetForLeaderEpoch where the epoch it read ended.
  * An unclean leader election that truncated the log behind the consumer is reported
  * (KAFKA_ERR__LOG_TRUNCATION, naming the offsets lost) and reading goes on in the new
- * history; an ordinary leader change costs nothing: no error, no message twice. */
+ * history; an ordinary leader change costs nothing: no error, no message twice. With
+ * Fetch v13+ (the latest profile) the Fetch's LastFetchedEpoch tells it instead
+ * (DivergingEpoch), no OffsetForLeaderEpoch sent; 2.4 (Fetch v11) asks. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,17 +74,21 @@ static kafka_consumer_t *consumer(const char *bs, const char *reset) {
     return c;
 }
 
-static kafka_mock_t *cluster(void) {
+static kafka_mock_t *cluster_of(const char *version) {
     kafka_mock_conf_t conf;
     kafka_mock_conf_init(&conf);
     conf.brokers = 3;
+    conf.kafka_version = version;
     kafka_mock_t *m = kafka_test_mock_new(&conf);
     CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_create(m, TOPIC, 1, 3), KAFKA_OK);
     return m;
 }
 
-static void test_truncation_reported(void) {
-    kafka_mock_t *m = cluster();
+static kafka_mock_t *cluster(void) { return cluster_of(NULL); }
+
+static void truncation_reported(const char *version) {
+    bool by_fetch = !version; /* latest: Fetch v17 */
+    kafka_mock_t *m = cluster_of(version);
     const char *bs = kafka_mock_bootstrap(m);
     const char *small[] = {"batch.size", "1000", NULL}; /* ~10 messages a batch: the truncation keeps a prefix */
     kafka_test_produce(bs, small, TOPIC, 1, 100, 40, "o-");
@@ -100,7 +106,7 @@ static void test_truncation_reported(void) {
     int got = poll_some(c, &r, 30);
     CU_ASSERT_EQUAL(got, 30);
     CU_ASSERT_EQUAL(r.truncations, 1);
-    CU_ASSERT(validations(c) >= 1);
+    CU_ASSERT(by_fetch ? validations(c) == 0 : validations(c) >= 1);
     char want[128];
     snprintf(want, sizeof(want), "truncated at offset %lld", (long long)end);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.why, want));
@@ -116,6 +122,9 @@ static void test_truncation_reported(void) {
     kafka_consumer_destroy(c);
     kafka_mock_destroy(m);
 }
+
+static void test_truncation_reported(void) { truncation_reported(NULL); }
+static void test_truncation_reported_24(void) { truncation_reported("2.4"); }
 
 /* auto.offset.reset=error: the partition fails with the cause instead of moving. */
 static void test_truncation_under_reset_error(void) {
@@ -142,8 +151,9 @@ static void test_truncation_under_reset_error(void) {
 }
 
 /* Leadership moves (epoch bumps) without loss: validated, no error, nothing twice. */
-static void test_leader_change_no_truncation(void) {
-    kafka_mock_t *m = cluster();
+static void leader_change_no_truncation(const char *version) {
+    bool by_fetch = !version;
+    kafka_mock_t *m = cluster_of(version);
     const char *bs = kafka_mock_bootstrap(m);
     kafka_test_produce(bs, NULL, TOPIC, 1, 40, 40, "o-");
     kafka_consumer_t *c = consumer(bs, "earliest");
@@ -165,16 +175,68 @@ static void test_leader_change_no_truncation(void) {
     }
     for (int i = 0; i < 80; i++)
         CU_ASSERT_EQUAL(r.x_seen[i], 1);
-    CU_ASSERT(validations(c) >= 2); /* one check per epoch change, each passed */
+    /* latest: each Fetch's LastFetchedEpoch checked; 2.4: one check per epoch change */
+    CU_ASSERT(by_fetch ? validations(c) == 0 : validations(c) >= 2);
     CU_ASSERT_EQUAL(r.last_offset, 159);
     kafka_consumer_destroy(c);
     kafka_mock_destroy(m);
 }
 
+/* Unclean elections in 8 partitions at once: each reported. On 2.4 in one
+ * OffsetForLeaderEpoch per leader broker (the fetcher checks every partition waiting for
+ * it together), not one request per partition; on latest (Fetch v13+) by DivergingEpoch,
+ * with no request at all. */
+static void truncations_checked_together(const char *version) {
+    kafka_mock_conf_t conf;
+    kafka_mock_conf_init(&conf);
+    conf.brokers = 3;
+    conf.kafka_version = version;
+    kafka_mock_t *m = kafka_test_mock_new(&conf);
+    CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_create(m, TOPIC, 8, 3), KAFKA_OK);
+    const char *bs = kafka_mock_bootstrap(m);
+    const char *small[] = {"batch.size", "1000", NULL};
+    kafka_test_produce(bs, small, TOPIC, 8, 160, 40, "o-");
+    const char *kv[] = {"auto.offset.reset", "earliest", "retry.backoff.ms", "20", "metadata.max.age.ms", "60000",
+                        NULL};
+    kafka_consumer_t *c = kafka_test_consumer(bs, kv);
+    kafka_topic_partition_t tps[8];
+    for (int p = 0; p < 8; p++)
+        tps[p] = (kafka_topic_partition_t){TOPIC, p, KAFKA_OFFSET_BEGINNING};
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(kafka_consumer_assign(c, tps, 8, err, sizeof(err)), KAFKA_OK);
+    read_t r;
+    memset(&r, 0, sizeof(r));
+    CU_ASSERT_EQUAL(poll_some(c, &r, 160), 160);
+    int64_t before = validations(c);
+    for (int p = 0; p < 8; p++)
+        CU_ASSERT_EQUAL_FATAL(kafka_mock_partition_truncate(m, TOPIC, p, 15, NULL), KAFKA_OK);
+    kafka_test_produce(bs, NULL, TOPIC, 8, 80, 40, "n-");
+    CU_ASSERT_EQUAL(poll_some(c, &r, 80), 80);
+    int64_t checks = validations(c) - before;
+    fprintf(stderr, "  %lld OffsetForLeaderEpoch requests for 8 partitions\n", (long long)checks);
+    CU_ASSERT(version ? checks >= 1 && checks < 8 : checks == 0);
+    CU_ASSERT_EQUAL(r.truncations, 8);
+    for (int i = 0; i < 80; i++)
+        CU_ASSERT_EQUAL(r.new_seen[i], 1);
+    for (int i = 0; i < 160; i++)
+        CU_ASSERT_EQUAL(r.old_seen[i], 1); /* nothing of the old history read again */
+    kafka_consumer_destroy(c);
+    kafka_mock_destroy(m);
+}
+static void test_truncations_checked_together(void) { truncations_checked_together(NULL); }
+static void test_truncations_checked_together_24(void) { truncations_checked_together("2.4"); }
+static void test_leader_change_no_truncation(void) { leader_change_no_truncation(NULL); }
+static void test_leader_change_no_truncation_24(void) { leader_change_no_truncation("2.4"); }
+
 static CU_TestInfo tests[] = {
     {"an unclean election behind the consumer: LOG_TRUNCATION, then the new history", test_truncation_reported},
     {"auto.offset.reset=error: the partition fails with LOG_TRUNCATION", test_truncation_under_reset_error},
     {"leader changes without loss: validated, nothing read twice", test_leader_change_no_truncation},
+    {"2.4 (Fetch v11): the unclean election told by OffsetForLeaderEpoch", test_truncation_reported_24},
+    {"2.4: leader changes validated by OffsetForLeaderEpoch, nothing read twice", test_leader_change_no_truncation_24},
+    {"truncations in 8 partitions: each reported, by DivergingEpoch with no request", test_truncations_checked_together},
+    {"2.4: truncations in 8 partitions: each reported, checked in one request per broker",
+     test_truncations_checked_together_24},
     CU_TEST_INFO_NULL,
 };
 

@@ -94,7 +94,7 @@ static int16_t fetch(client_t *c, int16_t v, const char *topic, int32_t part, in
     fp.current_leader_epoch = -1;
     fp.last_fetched_epoch = -1;
     fp.log_start_offset = -1;
-    kafka_fetch_request_topic_t ft = {kafka_str(topic), {&fp, 1}};
+    kafka_fetch_request_topic_t ft = {.topic = kafka_str(topic), .partitions = {&fp, 1}};
     req.topics.items = &ft;
     req.topics.count = 1;
     req.min_bytes = min_bytes;

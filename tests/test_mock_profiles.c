@@ -14,6 +14,7 @@
 #include "kafka/consumer.h"
 #include "kafka/mock.h"
 #include "kafka/message.h"
+#include "kafka/producer.h"
 #include "kafka/protocol.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -46,9 +47,9 @@ static const expect_t expects[] = {
     {"2.4", true, {0}, {8, 11, 5, 9, 8, 6, 3, 6, 4, 4, 4, 5, 3, 3, 1, 2, 3, 1, 1, 1, 2, 1, 5, 4, 2, 1, -1, -1}},
     {"2.8", true, {0}, {9, 12, 6, 11, 8, 7, 3, 7, 4, 4, 5, 5, 4, 3, 1, 4, 4, 3, 3, 3, 3, 2, 7, 6, 4, 3, -1, -1}},
     {"3.0", true, {0}, {9, 12, 7, 11, 8, 8, 4, 7, 4, 4, 5, 5, 4, 3, 1, 4, 4, 3, 3, 3, 3, 2, 7, 6, 4, 3, -1, -1}},
-    {"3.7", true, {0}, {9, 12, 7, 12, 9, 9, 4, 9, 4, 5, 5, 5, 4, 3, 1, 4, 4, 4, 3, 3, 3, 2, 7, 6, 4, 3, 0, -1}},
-    {"4.0", true, {3, 4, 1, 0, 2, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 2, 1, 1, 0, 0, 0}, {9, 12, 7, 12, 9, 9, 4, 9, 4, 5, 5, 6, 5, 3, 1, 5, 4, 5, 4, 4, 4, 2, 7, 6, 4, 3, 1, 1}},
-    {"latest", true, {0}, {9, 12, 7, 12, 9, 9, 4, 9, 4, 5, 5, 6, 5, 3, 1, 5, 4, 5, 4, 5, 5, 2, 7, 6, 4, 3, 1, 1}},
+    {"3.7", true, {0}, {9, 16, 7, 12, 9, 9, 4, 9, 4, 5, 5, 5, 4, 3, 1, 4, 4, 4, 3, 3, 3, 2, 7, 6, 4, 3, 0, -1}},
+    {"4.0", true, {3, 4, 1, 0, 2, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 2, 1, 1, 0, 0, 0}, {9, 17, 7, 12, 9, 9, 4, 9, 4, 5, 5, 6, 5, 3, 1, 5, 4, 5, 4, 4, 4, 2, 7, 6, 4, 3, 1, 1}},
+    {"latest", true, {0}, {9, 17, 7, 12, 9, 9, 4, 9, 4, 5, 5, 6, 5, 3, 1, 5, 4, 5, 4, 5, 5, 2, 7, 6, 4, 3, 1, 1}},
 };
 #define NEXPECTS ((int)(sizeof(expects) / sizeof(expects[0])))
 
@@ -248,6 +249,89 @@ static void check_client(const char *bootstrap, const expect_t *x) {
     kafka_consumer_destroy(c);
 }
 
+/* Group consumption (subscribe) on the profiles that do not answer ApiVersions: the
+ * client takes them for Kafka 0.8, which has no JoinGroup, and poll() fails at once naming
+ * the API (it used to retry forever, dropping the coordinator's connection each time). A
+ * 0.9 broker told as such (api.version.request=false, broker.version.fallback=0.9.0) serves
+ * the group APIs at v0: every message is read once. */
+static void check_group(const char *bootstrap, const expect_t *x) {
+    if (x->api_versions)
+        return; /* the agent matrix (scripts/compat.sh) joins groups on the others */
+    char topic[64], prefix[64];
+    snprintf(topic, sizeof(topic), "profile-%s", x->version);
+    snprintf(prefix, sizeof(prefix), "p%s-", x->version);
+    const char *kv[] = {"group.id", "profiles-group", "auto.offset.reset", "earliest", NULL};
+    kafka_consumer_t *c = kafka_test_consumer(bootstrap, kv);
+    char err[1024];
+    const char *topics[] = {topic};
+    CU_ASSERT_EQUAL_FATAL(kafka_consumer_subscribe(c, topics, 1, err, sizeof(err)), KAFKA_OK);
+    kafka_message_t *msgs[64];
+    size_t n = 0;
+    kafka_err_t e = KAFKA_OK;
+    int64_t deadline = kafka_test_now_ms() + 5000;
+    while (!e && kafka_test_now_ms() < deadline) {
+        e = kafka_consumer_poll(c, 100, msgs, 64, &n, err, sizeof(err));
+        for (size_t i = 0; !e && i < n; i++)
+            kafka_message_destroy(msgs[i]);
+    }
+    CU_ASSERT_EQUAL(e, KAFKA_ERR__UNKNOWN_APIKEY);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "JoinGroup"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "broker.version.fallback=0.9.0"));
+    kafka_consumer_destroy(c);
+    if (strcmp(x->version, "0.9") != 0)
+        return;
+    const char *kv9[] = {"group.id", "profiles-group", "auto.offset.reset", "earliest", "api.version.request", "false",
+                         "broker.version.fallback", "0.9.0", NULL};
+    c = kafka_test_consumer(bootstrap, kv9);
+    CU_ASSERT_EQUAL_FATAL(kafka_consumer_subscribe(c, topics, 1, err, sizeof(err)), KAFKA_OK);
+    char seen[N] = {0};
+    size_t got = 0, bad = 0;
+    deadline = kafka_test_now_ms() + 10000;
+    while (got < N && kafka_test_now_ms() < deadline) {
+        e = kafka_consumer_poll(c, 100, msgs, 64, &n, err, sizeof(err));
+        if (e) {
+            fprintf(stderr, "0.9 group: %s\n", err);
+            CU_FAIL("poll in a 0.9 group");
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            int32_t vl = 0;
+            const char *v = kafka_message_payload(msgs[i], &vl);
+            size_t pl = strlen(prefix);
+            long idx = vl > (int32_t)pl && memcmp(v, prefix, pl) == 0 ? strtol(v + pl, NULL, 10) : -1;
+            /* message i went to partition i % 2 at offset i / 2 */
+            if (idx < 0 || idx >= N || seen[idx] || kafka_message_offset(msgs[i]) != idx / 2 ||
+                kafka_message_partition(msgs[i]) != idx % 2)
+                bad++;
+            else
+                seen[idx] = 1, got++;
+            kafka_message_destroy(msgs[i]);
+        }
+    }
+    CU_ASSERT_EQUAL(got, N);
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT_EQUAL(kafka_consumer_commit_positions(c, false, err, sizeof(err)), KAFKA_OK);
+    kafka_consumer_destroy(c);
+}
+
+/* A transactional producer on a release before 0.11 (no InitProducerId): init fails at
+ * once naming the API, classed fatal (kafka-agent run's exactly-once took it for fencing). */
+static void check_txn(const char *bootstrap, const expect_t *x) {
+    if (x->max[key_index(KAFKA_API_INIT_PRODUCER_ID)] >= 0)
+        return;
+    kafka_conf_t *conf = kafka_test_conf(bootstrap, (const char *const[]){"transactional.id", "profiles", NULL});
+    char err[1024];
+    kafka_producer_t *p = kafka_producer_new(conf, err, sizeof(err));
+    kafka_conf_destroy(conf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    int64_t t0 = kafka_test_now_ms();
+    CU_ASSERT_EQUAL(kafka_producer_init_transactions(p, 5000, err, sizeof(err)), KAFKA_ERR__UNKNOWN_APIKEY);
+    CU_ASSERT(kafka_test_now_ms() - t0 < 4000);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "speaks no InitProducerId version"));
+    CU_ASSERT_EQUAL(kafka_producer_txn_error_class(p), KAFKA_TXN_ERROR_FATAL);
+    kafka_producer_destroy(p);
+}
+
 static void test_profiles(void) {
     for (int i = 0; i < NEXPECTS; i++) {
         const expect_t *x = &expects[i];
@@ -256,6 +340,8 @@ static void test_profiles(void) {
         check_refused(m, x);
         check_negotiated(kafka_mock_bootstrap(m), x);
         check_client(kafka_mock_bootstrap(m), x);
+        check_group(kafka_mock_bootstrap(m), x);
+        check_txn(kafka_mock_bootstrap(m), x);
         kafka_mock_destroy(m);
     }
 }
@@ -387,60 +473,91 @@ static void test_record_formats(void) {
 }
 
 #ifdef KAFKA_HAVE_RDKAFKA
+/* librdkafka reads "rdk" (N messages of kafka_test_produce) from the beginning, told the
+ * broker version by fallback (NULL: it asks ApiVersions): every message once, its payload
+ * the one written at that offset. */
+static void rdkafka_read(const char *profile, const char *bootstrap, const char *fallback) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char err[512], group[64];
+    snprintf(group, sizeof(group), "rdk-%s", fallback ? fallback : "av");
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err));
+    rd_kafka_conf_set(conf, "group.id", group, err, sizeof(err));
+    rd_kafka_conf_set(conf, "enable.partition.eof", "false", err, sizeof(err));
+    rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err));
+    if (fallback) {
+        rd_kafka_conf_set(conf, "api.version.request", "false", err, sizeof(err));
+        rd_kafka_conf_set(conf, "broker.version.fallback", fallback, err, sizeof(err));
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rk);
+    rd_kafka_topic_partition_list_t *tp = rd_kafka_topic_partition_list_new(2);
+    for (int p = 0; p < 2; p++)
+        rd_kafka_topic_partition_list_add(tp, "rdk", p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    CU_ASSERT_EQUAL(rd_kafka_assign(rk, tp), RD_KAFKA_RESP_ERR_NO_ERROR);
+    rd_kafka_topic_partition_list_destroy(tp);
+    char seen[N] = {0};
+    int got = 0, bad = 0;
+    int64_t deadline = kafka_test_now_ms() + 20000;
+    while (got < N && kafka_test_now_ms() < deadline) {
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(rk, 50);
+        if (!msg)
+            continue;
+        if (!msg->err) {
+            /* message i went to partition i % 2 at offset i / 2 */
+            long long i = msg->offset * 2 + msg->partition;
+            char want[32];
+            int l = snprintf(want, sizeof(want), "rdk-%lld|", i);
+            if (i < 0 || i >= N || seen[i] || msg->len != 64 || memcmp(msg->payload, want, (size_t)l) != 0)
+                bad++;
+            else
+                seen[i] = 1, got++;
+        } else {
+            fprintf(stderr, "%s/%s: %s\n", profile, fallback ? fallback : "-", rd_kafka_message_errstr(msg));
+        }
+        rd_kafka_message_destroy(msg);
+    }
+    if (got != N || bad)
+        fprintf(stderr, "librdkafka on %s (fallback %s): %d of %d read, %d wrong\n", profile,
+                fallback ? fallback : "-", got, N, bad);
+    CU_ASSERT_EQUAL(got, N);
+    CU_ASSERT_EQUAL(bad, 0);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+}
+
 /* librdkafka 2.0.2's consumer reads what our producer wrote: from 0.10.2 (MessageSet v1 as
- * written), 0.9 (MessageSet v0; it must be told the version) and a 2.4 log of RecordBatch
- * v2 fetched as 0.10.0 (Fetch v2-3, down-converted to v1) and as 0.9.0 (Fetch v0-1, v0). */
+ * written) and 0.9 (MessageSet v0; it must be told the version). */
 static void test_rdkafka(void) {
     static const struct {
         const char *profile, *fallback;
-    } cases[] = {{"0.10.2", NULL}, {"0.9", "0.9.0"}, {"2.4", "0.10.0"}, {"2.4", "0.9.0"}};
+    } cases[] = {{"0.10.2", NULL}, {"0.9", "0.9.0"}};
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
         kafka_mock_t *m = start(cases[c].profile, 2);
-        const char *bootstrap = kafka_mock_bootstrap(m);
-        kafka_test_produce(bootstrap, NULL, "rdk", 2, N, 64, "rdk-");
-        rd_kafka_conf_t *conf = rd_kafka_conf_new();
-        char err[512];
-        rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err));
-        rd_kafka_conf_set(conf, "group.id", "rdk-profiles", err, sizeof(err));
-        rd_kafka_conf_set(conf, "enable.partition.eof", "false", err, sizeof(err));
-        if (cases[c].fallback) {
-            rd_kafka_conf_set(conf, "api.version.request", "false", err, sizeof(err));
-            rd_kafka_conf_set(conf, "broker.version.fallback", cases[c].fallback, err, sizeof(err));
-        }
-        rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
-        CU_ASSERT_PTR_NOT_NULL_FATAL(rk);
-        rd_kafka_topic_partition_list_t *tp = rd_kafka_topic_partition_list_new(2);
-        for (int p = 0; p < 2; p++)
-            rd_kafka_topic_partition_list_add(tp, "rdk", p)->offset = RD_KAFKA_OFFSET_BEGINNING;
-        CU_ASSERT_EQUAL(rd_kafka_assign(rk, tp), RD_KAFKA_RESP_ERR_NO_ERROR);
-        rd_kafka_topic_partition_list_destroy(tp);
-        int seen = 0, bad = 0;
-        int64_t deadline = kafka_test_now_ms() + 20000;
-        while (seen < N && kafka_test_now_ms() < deadline) {
-            rd_kafka_message_t *msg = rd_kafka_consumer_poll(rk, 50);
-            if (!msg)
-                continue;
-            if (!msg->err) {
-                /* message i went to partition i % 2 at offset i / 2 */
-                char want[32];
-                int l = snprintf(want, sizeof(want), "rdk-%lld|", (long long)(msg->offset * 2 + msg->partition));
-                bad += msg->len != 64 || memcmp(msg->payload, want, (size_t)l) != 0;
-                seen++;
-            } else {
-                fprintf(stderr, "%s/%s: %s\n", cases[c].profile, cases[c].fallback ? cases[c].fallback : "-",
-                        rd_kafka_message_errstr(msg));
-            }
-            rd_kafka_message_destroy(msg);
-        }
-        if (seen != N || bad)
-            fprintf(stderr, "librdkafka on %s (fallback %s): %d of %d read, %d wrong\n", cases[c].profile,
-                    cases[c].fallback ? cases[c].fallback : "-", seen, N, bad);
-        CU_ASSERT_EQUAL(seen, N);
-        CU_ASSERT_EQUAL(bad, 0);
-        rd_kafka_consumer_close(rk);
-        rd_kafka_destroy(rk);
+        kafka_test_produce(kafka_mock_bootstrap(m), NULL, "rdk", 2, N, 64, "rdk-");
+        rdkafka_read(cases[c].profile, kafka_mock_bootstrap(m), cases[c].fallback);
         kafka_mock_destroy(m);
     }
+}
+
+/* Every down-converting profile: a log of RecordBatch v2 (Produce v3+) that still serves
+ * Fetch v0-3, read by librdkafka told 0.10.0 (Fetch v2, MessageSet v1) and 0.9.0 (Fetch
+ * v0-1, MessageSet v0). Every other profile's log is gzip-compressed: down-conversion
+ * writes it uncompressed. */
+static void test_rdkafka_downconverted(void) {
+    int fetch = key_index(KAFKA_API_FETCH), produce = key_index(KAFKA_API_PRODUCE), profiles = 0;
+    for (int i = 0; i < NEXPECTS; i++) {
+        const expect_t *x = &expects[i];
+        if (!x->api_versions || x->min[fetch] > 0 || x->max[produce] < 3)
+            continue;
+        kafka_mock_t *m = start(x->version, 2);
+        const char *gz[] = {"compression.type", "gzip", NULL};
+        kafka_test_produce(kafka_mock_bootstrap(m), profiles % 2 ? gz : NULL, "rdk", 2, N, 64, "rdk-");
+        rdkafka_read(x->version, kafka_mock_bootstrap(m), "0.10.0");
+        rdkafka_read(x->version, kafka_mock_bootstrap(m), "0.9.0");
+        kafka_mock_destroy(m);
+        profiles++;
+    }
+    CU_ASSERT(profiles >= 6); /* 0.11, 1.1, 2.4, 2.8, 3.0, 3.7 and latest */
 }
 #endif
 
@@ -451,6 +568,7 @@ static CU_TestInfo tests[] = {
     {"record formats per release", test_record_formats},
 #ifdef KAFKA_HAVE_RDKAFKA
     {"librdkafka reads the old-format profiles", test_rdkafka},
+    {"librdkafka reads every down-converting profile at Fetch v0 and v2", test_rdkafka_downconverted},
 #endif
     CU_TEST_INFO_NULL,
 };

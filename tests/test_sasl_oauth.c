@@ -259,6 +259,47 @@ static void test_token_file(void) {
     kafka_conf_destroy(conf);
 }
 
+/* The copies of a conf share its token (a command runs once for all of them); a copy set
+ * to other token settings gets its token from those, and the others keep theirs. */
+static void test_token_shared(void) {
+    const char *path = tmp_path("shared.jwt"), *path2 = tmp_path("shared2.jwt"), *runs = tmp_path("shared-runs");
+    unlink(runs);
+    char *a = make_jwt("none", "alice", 3600), *b = make_jwt("none", "bob", 3600);
+    write_file(path, a);
+    write_file(path2, b);
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "echo run >> '%s'; cat '%s'", runs, path);
+    kafka_conf_t *conf = oauth_conf("sasl.oauthbearer.token.command", cmd);
+    kafka_conf_t *copy = kafka_conf_dup(conf), *other = kafka_conf_dup(conf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(other);
+    CU_ASSERT_EQUAL(kafka_conf_set(other, "sasl.oauthbearer.token.command", "", NULL, 0), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_conf_set(other, "sasl.oauthbearer.token.file", path2, NULL, 0), KAFKA_OK);
+    char tok[2048], who[256], why[512];
+    CU_ASSERT_EQUAL(token_of(conf, tok, sizeof(tok), who, why, sizeof(why)), KAFKA_OK);
+    CU_ASSERT_STRING_EQUAL(who, "alice");
+    CU_ASSERT_EQUAL(token_of(copy, tok, sizeof(tok), who, why, sizeof(why)), KAFKA_OK);
+    CU_ASSERT_STRING_EQUAL(tok, a);
+    struct stat st;
+    CU_ASSERT_EQUAL(stat(runs, &st), 0);
+    CU_ASSERT_EQUAL(st.st_size, 4); /* one "run\n" for the conf and its copy */
+    CU_ASSERT_EQUAL(token_of(other, tok, sizeof(tok), who, why, sizeof(why)), KAFKA_OK);
+    CU_ASSERT_STRING_EQUAL(tok, b);
+    CU_ASSERT_STRING_EQUAL(who, "bob");
+    kafka_conf_destroy(conf); /* the copy still holds the holder, and its token */
+    CU_ASSERT_EQUAL(token_of(copy, tok, sizeof(tok), who, why, sizeof(why)), KAFKA_OK);
+    CU_ASSERT_STRING_EQUAL(tok, a);
+    CU_ASSERT_EQUAL(stat(runs, &st), 0);
+    CU_ASSERT_EQUAL(st.st_size, 4); /* not run again */
+    kafka_conf_destroy(copy);
+    kafka_conf_destroy(other);
+    unlink(path);
+    unlink(path2);
+    unlink(runs);
+    free(a);
+    free(b);
+}
+
 static void test_token_command(void) {
     const char *src = tmp_path("cmd-token"), *runs = tmp_path("cmd-runs");
     char cmd[700], tok[2048], who[256], why[512];
@@ -546,10 +587,18 @@ static void test_clients(void) {
                           "sasl.oauthbearer.token.file", path, NULL};
     CU_ASSERT_EQUAL(produce_and_consume(m, file, "oauth-file", 2000), 2000);
     char cmd[400];
-    snprintf(cmd, sizeof(cmd), "cat '%s'", path);
+    const char *runs = tmp_path("clients-runs");
+    unlink(runs);
+    snprintf(cmd, sizeof(cmd), "echo run >> '%s'; cat '%s'", runs, path);
     const char *command[] = {"security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "OAUTHBEARER",
                              "sasl.oauthbearer.token.command", cmd, NULL};
     CU_ASSERT_EQUAL(produce_and_consume(m, command, "oauth-command", 2000), 2000);
+    /* One run per client: a client's broker threads and its metadata connection (copies of
+     * its conf) share one token. */
+    struct stat st;
+    CU_ASSERT_EQUAL(stat(runs, &st), 0);
+    CU_ASSERT_EQUAL(st.st_size, 8); /* "run\n": the producer's, the consumer's */
+    unlink(runs);
     const char *unsecured[] = {"security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "OAUTHBEARER",
                                "enable.sasl.oauthbearer.unsecure.jwt", "true", "sasl.oauthbearer.config",
                                "principal=alice", NULL};
@@ -856,6 +905,7 @@ static CU_TestInfo tests[] = {
     {"OAUTHBEARER client message: built, parsed, malformed ones refused", test_message},
     {"token file: missing, replaced, removed, expired, not a JWT, unreadable", test_token_file},
     {"token command: refresh at 80%, exit status and stderr, killed, timed out", test_token_command},
+    {"copies of a conf share the token; a copy with other settings has its own", test_token_shared},
     {"unsecured JWT from sasl.oauthbearer.config", test_unsecured_jwt},
     {"the mock's validator: bad and expired tokens, sasl-fail, stats", test_mock_validator},
     {"KIP-368: lifetime, re-authentication in place, expiry close, token expiry", test_session_lifetime},

@@ -1039,8 +1039,11 @@ int agent_run(agent_ctx_t *ctx) {
         if (loaded)
             err = kafka_producer_begin_transaction(r->p, errstr, sizeof(errstr));
         if (!loaded || err) {
-            if (err && kafka_producer_txn_error_class(r->p) == KAFKA_TXN_ERROR_FATAL)
+            /* A broker without transactions (before Kafka 0.11) is no fencing. */
+            if (err && err != KAFKA_ERR__UNKNOWN_APIKEY && kafka_producer_txn_error_class(r->p) == KAFKA_TXN_ERROR_FATAL)
                 fenced(r, errstr);
+            else if (err == KAFKA_ERR__UNKNOWN_APIKEY)
+                agent_err(ctx, "delivery.guarantee=exactly-once: %s", errstr);
             else
                 agent_err(ctx, "%s", errstr);
             agent_metrics_stop(metrics);

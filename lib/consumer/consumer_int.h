@@ -160,16 +160,28 @@ void kafka__list_offsets_batch(kafka_consumer_t *c, const kafka_topic_partition_
 
 /* ---- leader epochs (epochs.c) ---- */
 
-/* One OffsetForLeaderEpoch round trip on bc (the partition's leader, named broker in
- * why), no retry: where leader epoch `epoch` ended in the log (*end, and in *end_epoch
- * the largest epoch at or below it the log has; -1 both when the broker does not know
- * it), with current as CurrentLeaderEpoch. *unsupported when the broker does not speak
- * the API, *broken when the connection is to be closed. A partition error (FENCED or
- * UNKNOWN_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER...) is returned with why. */
+/* One partition of an OffsetForLeaderEpoch request: where leader epoch `epoch` ended in
+ * its log (end, and in end_epoch the largest epoch at or below it the log has; -1 both
+ * when the broker does not know it), with current as CurrentLeaderEpoch; or the
+ * partition's error (FENCED or UNKNOWN_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER...) with
+ * why. */
+typedef struct kafka__epoch_q_s {
+    const char *topic; /* in: borrowed */
+    int32_t partition, current, epoch;
+    int64_t end; /* out */
+    int32_t end_epoch;
+    kafka_err_t err;
+    char why[400];
+} kafka__epoch_q_t;
+
+/* One OffsetForLeaderEpoch round trip on bc (the partitions' leader, named broker in
+ * why) for all n partitions of q, which are sorted by topic; no retry. A failure of the
+ * whole request is returned with why (the entries' results then mean nothing):
+ * *unsupported when the broker does not speak the API, *broken when the connection is
+ * to be closed. Otherwise each entry has its own result. */
 /* @thread owner of bc  @locks none */
-kafka_err_t kafka__epoch_end_on(kafka__bconn_t *bc, const char *broker, const char *topic, int32_t partition,
-                                int32_t current, int32_t epoch, int64_t *end, int32_t *end_epoch, bool *unsupported,
-                                bool *broken, char *why, size_t why_size);
+kafka_err_t kafka__epoch_ends_on(kafka__bconn_t *bc, const char *broker, kafka__epoch_q_t *q, size_t n,
+                                 bool *unsupported, bool *broken, char *why, size_t why_size);
 
 /* ---- Fetch (fetch.c) ---- */
 

@@ -23,11 +23,12 @@ typedef struct fetched_s {
 } fetched_t;
 
 static const kafka_fetch_response_partition_data_t *
-find_partition(const kafka__call_t *k, const kafka_fetch_response_t *resp, bool *topic_seen) {
+find_partition(const kafka__call_t *k, const kafka_uuid_t *id, int16_t version, const kafka_fetch_response_t *resp,
+               bool *topic_seen) {
     *topic_seen = false;
     for (int32_t t = 0; t < resp->responses.count; t++) {
         const kafka_fetch_response_fetchable_topic_response_t *tr = &resp->responses.items[t];
-        if (!kafka_str_eq(tr->topic, k->topic))
+        if (version >= 13 ? memcmp(tr->topic_id.b, id->b, sizeof(id->b)) != 0 : !kafka_str_eq(tr->topic, k->topic))
             continue;
         *topic_seen = true;
         for (int32_t i = 0; i < tr->partitions.count; i++)
@@ -75,18 +76,34 @@ static kafka_err_t decode(kafka__call_t *k, const kafka_fetch_response_partition
 /* One Fetch round trip on k->bc, which is given back or closed. On success f->set holds
  * the messages; a partition error is returned with why (f->high_watermark and
  * f->log_start filled for OFFSET_OUT_OF_RANGE). */
+/* The topic id the metadata has for k's topic (zero: none, then Fetch stays below v13,
+ * which names topics by id only). */
+static kafka_uuid_t topic_id(const kafka__call_t *k) {
+    kafka_uuid_t id = {{0}};
+    kafka__metadata_t *md = kafka__connection_metadata(k->c->cluster);
+    const kafka__md_topic_t *t = md ? kafka__metadata_topic(md, k->topic) : NULL;
+    if (t)
+        id = t->id;
+    kafka__metadata_release(md);
+    return id;
+}
+
 static kafka_err_t fetch_once(kafka__call_t *k, int64_t offset, int32_t max_bytes, fetched_t *f, char *why,
                               size_t why_size) {
+    static const kafka_uuid_t zero;
     kafka_fetch_request_t req;
     kafka__fetch_request_init(k->c, &req, max_bytes);
-    kafka_fetch_request_partition_t part = {k->partition, -1, offset, -1, -1, max_bytes};
-    kafka_fetch_request_topic_t topic = {kafka_str(k->topic), {&part, 1}};
+    kafka_fetch_request_partition_t part = {k->partition, -1, offset, -1, -1, max_bytes, {{0}}};
+    kafka_uuid_t id = topic_id(k);
+    kafka_fetch_request_topic_t topic = {.topic = kafka_str(k->topic), .topic_id = id, .partitions = {&part, 1}};
     req.topics.items = &topic;
     req.topics.count = 1;
     kafka_fetch_response_t resp;
     kafka_arena_t arena = KAFKA_ARENA_INIT;
     uint8_t *frame = NULL;
-    kafka_err_t err = kafka__bconn_request(k->bc, KAFKA_API_FETCH, &req, &resp, &arena, &frame, &f->version);
+    int16_t max_version = memcmp(id.b, zero.b, sizeof(zero.b)) ? INT16_MAX : 12;
+    kafka_err_t err = kafka__bconn_request_upto(k->bc, KAFKA_API_FETCH, max_version, &req, &resp, &arena, &frame,
+                                                &f->version);
     bool healthy = !err;
     f->high_watermark = f->log_start = -1;
     if (err == KAFKA_ERR__UNKNOWN_APIKEY) {
@@ -99,7 +116,7 @@ static kafka_err_t fetch_once(kafka__call_t *k, int64_t offset, int32_t max_byte
                  (int)k->partition, (long long)offset, k->broker, kafka__bconn_last_error(k->bc));
     } else {
         bool topic_seen;
-        const kafka_fetch_response_partition_data_t *pr = find_partition(k, &resp, &topic_seen);
+        const kafka_fetch_response_partition_data_t *pr = find_partition(k, &id, f->version, &resp, &topic_seen);
         if (resp.error_code || (pr && pr->error_code)) {
             if (pr) {
                 f->high_watermark = pr->high_watermark;

@@ -35,6 +35,10 @@ typedef struct entry_s {
     int64_t offset;
     uint64_t epoch;
     int32_t leader_epoch; /* lp's when picked: CurrentLeaderEpoch */
+    kafka_uuid_t topic_id; /* lp's when picked: the topic of Fetch v13+ */
+    int32_t last_epoch;    /* lp's when picked: LastFetchedEpoch (v12+) */
+    int32_t diverging_epoch; /* the answer's DivergingEpoch (v12+; -1 none) and its end */
+    int64_t diverging_end;
     kafka_err_t err;
     kafka__msgset_t *set;
     kafka__scan_t scan;
@@ -109,6 +113,9 @@ static void pick(kafka__fetcher_t *f, batch_t *b, kafka__lpart_t **reset, int64_
         e->offset = lp->fetch_offset;
         e->epoch = lp->epoch;
         e->leader_epoch = lp->leader_epoch;
+        e->topic_id = lp->topic_id;
+        e->last_epoch = lp->last_epoch;
+        e->diverging_epoch = -1;
         e->high_watermark = e->log_start = -1;
         lp->in_flight = true;
     }
@@ -225,6 +232,12 @@ static void take_partition(kafka__fetcher_t *f, entry_t *e, const kafka_fetch_re
         pr->last_stable_offset < pr->high_watermark)
         e->high_watermark = pr->last_stable_offset;
     e->log_start = pr->log_start_offset;
+    if (!pr->error_code && version >= 13 && pr->diverging_epoch.epoch >= 0) {
+        /* The log parted from what was fetched (no records come with it): file_entry. */
+        e->diverging_epoch = pr->diverging_epoch.epoch;
+        e->diverging_end = pr->diverging_epoch.end_offset;
+        return;
+    }
     if (pr->error_code) {
         kafka__bconn_note_error(f->broker.bc, KAFKA_API_FETCH, (kafka_err_t)pr->error_code);
         kafka__fetch_at_t at = fetch_at(f, e, version);
@@ -244,6 +257,25 @@ static void take_partition(kafka__fetcher_t *f, entry_t *e, const kafka_fetch_re
     }
 }
 
+/* The Fetch version for b: the connection's, but below v13 (topics by name) while a
+ * partition's topic id is not known (metadata below v10). */
+static int16_t fetch_version(const kafka__fetcher_t *f, const batch_t *b) {
+    static const kafka_uuid_t zero;
+    int16_t version = kafka__bconn_version(f->broker.bc, KAFKA_API_FETCH);
+    for (size_t i = 0; i < b->n && version >= 13; i++)
+        if (!memcmp(b->e[i].topic_id.b, zero.b, sizeof(zero.b)))
+            version = 12;
+    return version;
+}
+
+/* The topic name of a topic id of a v13+ answer, from b's entries; NULL: none of them. */
+static const char *topic_of_id(const batch_t *b, const kafka_uuid_t *id) {
+    for (size_t i = 0; i < b->n; i++)
+        if ((i == 0 || b->e[i].topic != b->e[i - 1].topic) && !memcmp(b->e[i].topic_id.b, id->b, sizeof(id->b)))
+            return b->e[i].topic;
+    return NULL;
+}
+
 /* Sends the Fetch for b and decodes the answer into its entries; a failure of the whole
  * request is set on every entry. Whether a request was sent. */
 static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
@@ -261,19 +293,22 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
     }
     /* The session: an incremental Fetch lists only the partitions added or moved on, and
      * forgets those no longer picked (held back for room, paused, unassigned, moved). */
-    int16_t version = kafka__bconn_version(f->broker.bc, KAFKA_API_FETCH);
+    int16_t version = fetch_version(f, b);
     kafka_fetch_request_t req;
     kafka__fetch_request_init(c, &req, f->loop->fetch_max_bytes);
-    bool incremental = kafka__fsession_header(&f->fs, version, &req.session_id, &req.session_epoch);
     kafka__fspart_t *want = malloc((b->n ? b->n : 1) * sizeof(*want));
     bool *send = malloc((b->n ? b->n : 1) * sizeof(*send));
     kafka__fspart_t *forget = NULL;
     size_t nforget = 0;
+    bool incremental = false;
     if (want && send) {
         for (size_t i = 0; i < b->n; i++) {
-            want[i] = (kafka__fspart_t){b->e[i].topic, b->e[i].partition, b->e[i].offset, b->e[i].leader_epoch};
+            want[i] = (kafka__fspart_t){b->e[i].topic, b->e[i].partition, b->e[i].offset, b->e[i].leader_epoch,
+                                        b->e[i].topic_id};
             send[i] = true;
         }
+        kafka__fsession_check(&f->fs, version, want, b->n);
+        incremental = kafka__fsession_header(&f->fs, version, &req.session_id, &req.session_epoch);
         if (incremental && !kafka__fsession_diff(&f->fs, want, b->n, send, &forget, &nforget)) {
             free(want); /* out of memory: reported below */
             want = NULL;
@@ -305,11 +340,15 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
         if (!send[i])
             continue;
         /* CurrentLeaderEpoch (v9+) fences a fetch with stale metadata; LastFetchedEpoch
-         * stays -1 (DivergingEpoch answers are not read: epochs.c validates instead). */
-        parts[nparts] = (kafka_fetch_request_partition_t){b->e[i].partition, b->e[i].leader_epoch, b->e[i].offset, -1,
-                                                           -1, c->max_partition_fetch_bytes};
+         * lets the broker tell a log that parted from what was fetched (DivergingEpoch),
+         * without an OffsetForLeaderEpoch round trip: sent by topic id only (v13+), as
+         * by name a topic re-created under it would look like a truncated log. */
+        parts[nparts] = (kafka_fetch_request_partition_t){b->e[i].partition, b->e[i].leader_epoch, b->e[i].offset,
+                                                           version >= 13 ? b->e[i].last_epoch : -1, -1,
+                                                           c->max_partition_fetch_bytes, {{0}}};
         if (!prev || strcmp(b->e[i].topic, prev) != 0)
-            topics[ntopics++] = (kafka_fetch_request_topic_t){kafka_str(b->e[i].topic), {&parts[nparts], 0}};
+            topics[ntopics++] = (kafka_fetch_request_topic_t){
+                .topic = kafka_str(b->e[i].topic), .topic_id = b->e[i].topic_id, .partitions = {&parts[nparts], 0}};
         prev = b->e[i].topic;
         topics[ntopics - 1].partitions.count++;
         nparts++;
@@ -318,7 +357,8 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
     for (size_t i = 0; i < nforget; i++) {
         fparts[i] = forget[i].partition;
         if (i == 0 || strcmp(forget[i].topic, forget[i - 1].topic) != 0)
-            ftopics[nftopics++] = (kafka_fetch_request_forgotten_topic_t){kafka_str(forget[i].topic), {&fparts[i], 0}};
+            ftopics[nftopics++] = (kafka_fetch_request_forgotten_topic_t){
+                .topic = kafka_str(forget[i].topic), .topic_id = forget[i].topic_id, .partitions = {&fparts[i], 0}};
         ftopics[nftopics - 1].partitions.count++;
     }
     req.forgotten_topics_data.items = ftopics;
@@ -330,7 +370,7 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
     kafka_fetch_response_t resp;
     kafka_arena_t arena = KAFKA_ARENA_INIT;
     uint8_t *data = NULL;
-    err = kafka__bconn_request(f->broker.bc, KAFKA_API_FETCH, &req, &resp, &arena, &data, &b->version);
+    err = kafka__bconn_request_upto(f->broker.bc, KAFKA_API_FETCH, version, &req, &resp, &arena, &data, &b->version);
     free(parts);
     free(topics);
     free(forget);
@@ -391,8 +431,10 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
         size_t hint = 0;
         for (int32_t t = 0; t < resp.responses.count; t++) {
             const kafka_fetch_response_fetchable_topic_response_t *tr = &resp.responses.items[t];
+            /* v13+ names the topic by id only */
+            kafka_str_t topic = b->version >= 13 ? kafka_str(topic_of_id(b, &tr->topic_id)) : tr->topic;
             for (int32_t i = 0; i < tr->partitions.count; i++, hint++) {
-                entry_t *e = find_entry(b, hint, &tr->topic, tr->partitions.items[i].partition_index);
+                entry_t *e = topic.str ? find_entry(b, hint, &topic, tr->partitions.items[i].partition_index) : NULL;
                 if (e && !e->set && !e->err)
                     take_partition(f, e, &tr->partitions.items[i], frame, b->version);
             }
@@ -467,6 +509,23 @@ static bool advance(kafka__loop_t *loop, kafka__lpart_t *lp, kafka__msgset_t *se
     return true;
 }
 
+static void truncate_at(kafka__loop_t *loop, kafka__lpart_t *lp, int64_t end, int32_t end_epoch, const char *cause);
+
+/* A Fetch v13+ answered lp with DivergingEpoch: the log no longer holds the history
+ * fetched (LastFetchedEpoch ended at e->diverging_end, before the fetch offset): a
+ * truncation, told without an OffsetForLeaderEpoch round trip. */
+static void diverged(kafka__fetcher_t *f, kafka__lpart_t *lp, const entry_t *e) {
+    int64_t end = e->diverging_end < e->offset ? e->diverging_end : e->offset;
+    char cause[900];
+    snprintf(cause, sizeof(cause),
+             "%s/%d: the log on %s was truncated at offset %lld (leader epoch %d ended there; the consumer had "
+             "read epoch %d up to offset %lld): an unclean leader election lost offsets %lld..%lld",
+             lp->topic, (int)lp->partition, f->broker.who, (long long)end, (int)e->diverging_epoch,
+             (int)e->last_epoch, (long long)(e->offset - 1), (long long)end, (long long)(e->offset - 1));
+    kafka__backoff_reset(&lp->backoff);
+    truncate_at(f->loop, lp, end, e->diverging_epoch, cause);
+}
+
 static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int16_t version, bool *refresh) {
     kafka__lpart_t *lp = e->lp;
     kafka_consumer_t *c = loop->c;
@@ -488,6 +547,10 @@ static void file_entry(kafka__fetcher_t *f, kafka__loop_t *loop, entry_t *e, int
     kafka__fetch_at_t at = fetch_at(f, e, version);
     char why[1000];
     kafka_err_t err;
+    if (!e->err && e->diverging_epoch >= 0) {
+        diverged(f, lp, e);
+        return;
+    }
     if (!e->err && !e->set) /* left out of an incremental answer: nothing new */
         return;
     if (!e->err) {
@@ -570,6 +633,7 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     uint64_t epoch = lp->epoch;
     const char *topic = lp->topic; /* immutable, and lp lives while in flight */
     int32_t partition = lp->partition;
+    bool check_id = kafka__lpart_check_id_first(lp);
     lp->in_flight = true;
     pthread_mutex_unlock(&loop->lock);
     int64_t time;
@@ -579,6 +643,8 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     size_t n = 0;
     bool final = false, broken = false;
     char why[600];
+    if (check_id)
+        kafka__connection_refresh_wait(c->cluster, (int)c->request_timeout_ms, why, sizeof(why));
     kafka_err_t err = connect_broker(f, why, sizeof(why));
     if (!err) {
         err = kafka__list_offsets_on(f->broker.bc, c, f->broker.who, topic, partition, time, 1, &offs, &n, &final,
@@ -598,6 +664,8 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
         kafka__lpart_destroy(lp);
         return;
     }
+    if (check_id) /* re-created: lp's epoch moved, it is reset again as such */
+        kafka__lpart_check_recreated(loop, lp);
     if (lp->epoch != epoch || lp->state != LP_RESET || err == KAFKA_ERR__DESTROYED)
         return;
     if (err) {
@@ -622,60 +690,51 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
         return;
     }
     loop->st.offset_resets++;
+    if (lp->recreated) { /* the re-creation was reported instead (topicid.c) */
+        lp->recreated = false;
+        return;
+    }
     if (to > lp->oor_offset) { /* forward past messages never returned: poll() says so */
         loop->st.offsets_skipped += to - lp->oor_offset;
         note_skip(f, lp, policy, to, queued);
     }
 }
 
-/* After a leader epoch change: OffsetForLeaderEpoch on lp's leader for the epoch of the
- * last batch fetched, lp in flight and the lock released meanwhile. The log still
- * holding everything up to the fetch offset: fetching goes on. Truncated before it (an
- * unclean leader election): what waits for poll() of the lost history is dropped, the
- * position moves back to where the histories part, and poll() reports
- * KAFKA_ERR__LOG_TRUNCATION once when it had returned lost messages (under
- * auto.offset.reset=error the partition fails with it instead). A broker without the
- * API (before 0.11) or an epoch it no longer knows: no check, fetching goes on. */
-static void validate_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
+/* One partition of validate_partitions(): lp and what it was when the check was sent. */
+typedef struct vpart_s {
+    kafka__lpart_t *lp; /* in flight meanwhile */
+    uint64_t epoch;
+    int64_t fetched; /* in flight and LP_VALIDATE, only a seek (which bumps epoch) moves the fetch offset */
+    bool has_id;     /* its topic's id is known: Fetch v13+ checks it (LastFetchedEpoch) */
+    char cause[900]; /* a truncation found: what was lost */
+} vpart_t;
+
+static int by_lpart(const void *a, const void *b) {
+    const vpart_t *x = a, *y = b;
+    int r = strcmp(x->lp->topic, y->lp->topic);
+    return r ? r : (x->lp->partition > y->lp->partition) - (x->lp->partition < y->lp->partition);
+}
+
+/* v's check answered (q) or failed for all (err, unsupported, why), the lock held again:
+ * fetching goes on, or the truncation is handled, or the partition backs off or fails. */
+static void validated(kafka__fetcher_t *f, vpart_t *v, const kafka__epoch_q_t *q, kafka_err_t err, bool unsupported,
+                      const char *why) {
     kafka__loop_t *loop = f->loop;
     kafka_consumer_t *c = loop->c;
-    uint64_t epoch = lp->epoch;
-    const char *topic = lp->topic;
-    int32_t partition = lp->partition, current = lp->leader_epoch, last = lp->last_epoch;
-    /* In flight and LP_VALIDATE, only a seek (which bumps epoch) moves the fetch offset. */
-    int64_t fetched = lp->fetch_offset;
-    lp->in_flight = true;
-    pthread_mutex_unlock(&loop->lock);
-    int64_t end = -1;
-    int32_t end_epoch = -1;
-    bool unsupported = false, broken = false;
-    char why[600];
-    kafka_err_t err = connect_broker(f, why, sizeof(why));
-    if (!err) {
-        err = kafka__epoch_end_on(f->broker.bc, f->broker.who, topic, partition, current, last, &end, &end_epoch,
-                                  &unsupported, &broken, why, sizeof(why));
-        if (broken)
-            kafka__broker_down(&f->broker, err, why);
-    }
-    bool truncated = !err && end >= 0 && end < fetched;
-    char cause[900] = "";
-    if (truncated) { /* said here, without the loop's lock: the log callback is the application's */
-        snprintf(cause, sizeof(cause),
-                 "%s/%d: the log on %s was truncated at offset %lld (leader epoch %d ended there; the consumer had "
-                 "read epoch %d up to offset %lld): an unclean leader election lost offsets %lld..%lld",
-                 topic, (int)partition, f->broker.who, (long long)end, (int)end_epoch, (int)last,
-                 (long long)(fetched - 1), (long long)end, (long long)(fetched - 1));
-        kafka__log(c->conf, KAFKA__LOG_WARNING, "TRUNCATION", NULL, "%s", cause);
-    }
-    pthread_mutex_lock(&loop->lock);
+    kafka__lpart_t *lp = v->lp;
     lp->in_flight = false;
     if (lp->removed) {
         kafka__lpart_destroy(lp);
         return;
     }
-    if (lp->epoch != epoch || lp->state != LP_VALIDATE || err == KAFKA_ERR__DESTROYED)
+    if (!err) { /* the request was answered: the partition's own result */
+        err = q->err;
+        why = q->why;
+    }
+    bool truncated = !err && q->end >= 0 && q->end < v->fetched;
+    if (lp->epoch != v->epoch || lp->state != LP_VALIDATE || err == KAFKA_ERR__DESTROYED)
         return;
-    if (lp->leader_epoch != current || lp->leader != f->broker.id) {
+    if (lp->leader_epoch != q->current || lp->leader != f->broker.id) {
         /* Another leader change meanwhile: check again against the newest leader. */
         pthread_cond_broadcast(&loop->work);
         return;
@@ -695,7 +754,15 @@ static void validate_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
         pthread_cond_broadcast(&loop->work);
         return;
     }
-    /* Truncated at `end`, behind what was fetched. */
+    truncate_at(loop, lp, q->end, q->end_epoch, v->cause);
+}
+
+/* lp's log was truncated at `end` (where epoch end_epoch ended), behind what was fetched
+ * (cause says so): what waits for poll() goes, the position moves back to end, poll()
+ * reports it once when it had returned lost messages (auto.offset.reset=error: lp fails
+ * with it). */
+static void truncate_at(kafka__loop_t *loop, kafka__lpart_t *lp, int64_t end, int32_t end_epoch, const char *cause) {
+    kafka_consumer_t *c = loop->c;
     int64_t returned = lp->position;
     if (!kafka__fetch_outcome_reset(c, NULL, NULL)) {
         fail_partition(loop, lp, KAFKA_ERR__LOG_TRUNCATION, cause);
@@ -720,6 +787,119 @@ static void validate_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     pthread_cond_broadcast(&loop->work);
 }
 
+/* After a leader epoch change: OffsetForLeaderEpoch on the leader for the epoch of the
+ * last batch fetched, for every partition of this fetcher waiting for it (first among
+ * them) in one request, those in flight and the lock released meanwhile. The log still
+ * holding everything up to the fetch offset: fetching goes on. Truncated before it (an
+ * unclean leader election): what waits for poll() of the lost history is dropped, the
+ * position moves back to where the histories part, and poll() reports
+ * KAFKA_ERR__LOG_TRUNCATION once when it had returned lost messages (under
+ * auto.offset.reset=error the partition fails with it instead). A broker without the
+ * API (before 0.11) or an epoch it no longer knows: no check, fetching goes on. */
+static void validate_partitions(kafka__fetcher_t *f, kafka__lpart_t *first) {
+    kafka__loop_t *loop = f->loop;
+    kafka_consumer_t *c = loop->c;
+    int64_t now = kafka__now_ms();
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < loop->nparts; i++) {
+        const kafka__lpart_t *lp = loop->parts[i];
+        cap += lp->leader == f->broker.id && !lp->in_flight && lp->state == LP_VALIDATE && lp->not_before_ms <= now;
+    }
+    vpart_t one;
+    kafka__epoch_q_t qone;
+    vpart_t *v = malloc((cap ? cap : 1) * sizeof(*v));
+    kafka__epoch_q_t *q = malloc((cap ? cap : 1) * sizeof(*q));
+    if (!v || !q) { /* out of memory: the first alone */
+        free(v);
+        free(q);
+        v = &one;
+        q = &qone;
+        cap = 1;
+    }
+    v[n++].lp = first;
+    for (size_t i = 0; i < loop->nparts && n < cap; i++) {
+        kafka__lpart_t *lp = loop->parts[i];
+        if (lp != first && lp->leader == f->broker.id && !lp->in_flight && lp->state == LP_VALIDATE &&
+            lp->not_before_ms <= now)
+            v[n++].lp = lp;
+    }
+    qsort(v, n, sizeof(*v), by_lpart);
+    for (size_t i = 0; i < n; i++) {
+        kafka__lpart_t *lp = v[i].lp;
+        v[i].epoch = lp->epoch;
+        v[i].fetched = lp->fetch_offset;
+        v[i].has_id = kafka__lpart_has_topic_id(lp);
+        v[i].cause[0] = '\0';
+        q[i] = (kafka__epoch_q_t){.topic = lp->topic, /* immutable, and lp lives while in flight */
+                                  .partition = lp->partition,
+                                  .current = lp->leader_epoch,
+                                  .epoch = lp->last_epoch};
+        lp->in_flight = true;
+    }
+    pthread_mutex_unlock(&loop->lock);
+    bool unsupported = false, broken = false;
+    char why[600];
+    kafka_err_t err = connect_broker(f, why, sizeof(why));
+    /* Fetch v13+ (by topic id) carries LastFetchedEpoch: the broker answers a log that
+     * parted from it with DivergingEpoch (diverged()), no round trip needed first. Those
+     * partitions are left out of the request (end -1: fetching goes on). */
+    size_t nask = n;
+    if (!err && kafka__bconn_version(f->broker.bc, KAFKA_API_FETCH) >= 13) {
+        nask = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (v[i].has_id) {
+                q[i].err = KAFKA_OK;
+                q[i].end = -1;
+                q[i].end_epoch = -1;
+                q[i].why[0] = '\0';
+            } else {
+                nask++;
+            }
+        }
+    }
+    if (!err && nask == n) {
+        err = kafka__epoch_ends_on(f->broker.bc, f->broker.who, q, n, &unsupported, &broken, why, sizeof(why));
+    } else if (!err && nask) { /* those asked, gathered in front, then put back in their places */
+        kafka__epoch_q_t *ask = malloc(nask * sizeof(*ask));
+        size_t k = 0;
+        if (!ask) {
+            err = KAFKA_ERR__NO_MEMORY;
+            snprintf(why, sizeof(why), "out of memory asking OffsetForLeaderEpoch");
+        } else {
+            for (size_t i = 0; i < n; i++)
+                if (!v[i].has_id)
+                    ask[k++] = q[i];
+            err = kafka__epoch_ends_on(f->broker.bc, f->broker.who, ask, nask, &unsupported, &broken, why,
+                                       sizeof(why));
+            k = 0;
+            for (size_t i = 0; i < n; i++)
+                if (!v[i].has_id)
+                    q[i] = ask[k++];
+            free(ask);
+        }
+    }
+    if (broken)
+        kafka__broker_down(&f->broker, err, why);
+    for (size_t i = 0; i < n && !err; i++) {
+        if (q[i].err || q[i].end < 0 || q[i].end >= v[i].fetched)
+            continue;
+        /* said here, without the loop's lock: the log callback is the application's */
+        snprintf(v[i].cause, sizeof(v[i].cause),
+                 "%s/%d: the log on %s was truncated at offset %lld (leader epoch %d ended there; the consumer had "
+                 "read epoch %d up to offset %lld): an unclean leader election lost offsets %lld..%lld",
+                 q[i].topic, (int)q[i].partition, f->broker.who, (long long)q[i].end, (int)q[i].end_epoch,
+                 (int)q[i].epoch, (long long)(v[i].fetched - 1), (long long)q[i].end, (long long)(v[i].fetched - 1));
+        kafka__log(c->conf, KAFKA__LOG_WARNING, "TRUNCATION", NULL, "%s", v[i].cause);
+    }
+    pthread_mutex_lock(&loop->lock);
+    for (size_t i = 0; i < n; i++)
+        validated(f, &v[i], &q[i], err, unsupported, why);
+    if (v != &one) {
+        free(v);
+        free(q);
+    }
+}
+
 static void *run(void *arg) {
     kafka__fetcher_t *f = arg;
     kafka__loop_t *loop = f->loop;
@@ -733,7 +913,7 @@ static void *run(void *arg) {
             for (size_t i = 0; i < b.n; i++)
                 b.e[i].lp->in_flight = false;
             if (reset->state == LP_VALIDATE)
-                validate_partition(f, reset);
+                validate_partitions(f, reset);
             else
                 reset_partition(f, reset);
             continue;

@@ -26,6 +26,23 @@ void kafka__fsession_reset(kafka__fsession_t *s, bool keep_id) {
     s->n = 0;
 }
 
+void kafka__fsession_check(kafka__fsession_t *s, int16_t version, const kafka__fspart_t *want, size_t n) {
+    bool by_id = version >= 13;
+    bool changed = s->epoch > 0 && s->by_id != by_id;
+    for (size_t i = 0, j = 0; i < n && j < s->n && by_id && !changed;) {
+        int r = strcmp(want[i].topic, s->parts[j].topic);
+        if (r < 0)
+            i++;
+        else if (r > 0)
+            j++;
+        else
+            changed = memcmp(want[i++].topic_id.b, s->parts[j].topic_id.b, sizeof(want[0].topic_id.b)) != 0;
+    }
+    if (changed)
+        kafka__fsession_reset(s, true);
+    s->by_id = by_id;
+}
+
 bool kafka__fsession_header(const kafka__fsession_t *s, int16_t version, int32_t *id, int32_t *epoch) {
     if (!s->enabled || version < 7) {
         *id = 0;
@@ -100,7 +117,7 @@ void kafka__fsession_answered(kafka__fsession_t *s, kafka_consumer_t *c, const k
         }
         last = want[i].topic;
         last_interned = topic;
-        parts[i] = (kafka__fspart_t){topic, want[i].partition, want[i].offset, want[i].leader_epoch};
+        parts[i] = (kafka__fspart_t){topic, want[i].partition, want[i].offset, want[i].leader_epoch, want[i].topic_id};
     }
     free(s->parts);
     s->parts = parts;

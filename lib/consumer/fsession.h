@@ -18,12 +18,14 @@ typedef struct kafka__fspart_s {
     int32_t partition;
     int64_t offset;
     int32_t leader_epoch;
+    kafka_uuid_t topic_id; /* Fetch v13+ names the topic by it (zero: not known) */
 } kafka__fspart_t;
 
 typedef struct kafka__fsession_s {
     bool enabled;    /* enable.fetch.sessions */
     int32_t id;      /* the broker's session id; 0: none */
     int32_t epoch;   /* the next Fetch's SessionEpoch: 0 full (opens a session), > 0 incremental */
+    bool by_id;      /* the session's Fetches name topics by id (v13+) */
     kafka__fspart_t *parts; /* what the broker's session holds (epoch > 0) */
     size_t n, cap;
 } kafka__fsession_t;
@@ -34,6 +36,12 @@ void kafka__fsession_free(kafka__fsession_t *s);
 /* The next Fetch starts a new session: a full one (keep_id: SessionId names the old one,
  * which the broker closes; else 0, for an id the broker no longer knows). */
 void kafka__fsession_reset(kafka__fsession_t *s, bool keep_id);
+
+/* Before a Fetch of want[0..n) (sorted) at version: a session kept by topic name and a
+ * Fetch by id (or the other way round), or a topic whose id is not the one the session
+ * holds (re-created), cannot go on incrementally (Kafka answers
+ * FETCH_SESSION_TOPIC_ID_ERROR): the next Fetch is a full one. */
+void kafka__fsession_check(kafka__fsession_t *s, int16_t version, const kafka__fspart_t *want, size_t n);
 
 /* SessionId and SessionEpoch of a Fetch at version (-1: sessionless, the only choice
  * below v7 or with sessions off); whether it is incremental. */

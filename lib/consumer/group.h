@@ -64,7 +64,7 @@ typedef enum {
     KAFKA__GS_JOINING,       /* JoinGroup / SyncGroup */
     KAFKA__GS_STABLE,        /* heartbeating */
     KAFKA__GS_POLL_EXCEEDED, /* left for max.poll.interval.ms; rejoins at the next poll */
-    KAFKA__GS_FATAL          /* fenced static member: no more joins */
+    KAFKA__GS_FATAL          /* fenced static member, or no group APIs: no more joins */
 } kafka__gstate_t;
 
 /* One subscription entry: a topic name, or a "^regex" (POSIX extended). */

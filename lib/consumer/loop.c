@@ -171,6 +171,7 @@ void kafka__loop_route(kafka__loop_t *loop, kafka__metadata_t *md) {
             leaderless = true;
             continue;
         }
+        kafka__lpart_topic_id(loop, lp, &t->id); /* first: a re-created topic's epochs start anew */
         int32_t epoch = t->partitions[lp->partition].leader_epoch;
         if (epoch > lp->leader_epoch) {
             /* A new leader epoch (KIP-320): what was fetched under an older one is checked

@@ -66,6 +66,10 @@ typedef struct kafka__lpart_s {
     bool notice_due;
     kafka_err_t notice_err;
     char notice[700];
+    /* The topic's id (Metadata v10+; zero: not known), sent in Fetch v13+. A new id for
+     * the name is a topic deleted and re-created: recreated until the position is reset. */
+    kafka_uuid_t topic_id;
+    bool recreated;
 } kafka__lpart_t;
 
 typedef struct kafka__fetcher_s kafka__fetcher_t; /* fetcher.c */
@@ -140,6 +144,30 @@ void kafka__lpart_destroy(kafka__lpart_t *lp);
 /* Drops lp's buffered messages (never handed out) and unaccounts their bytes. */
 /* @thread any  @locks loop->lock held */
 void kafka__lpart_drop_buffered(kafka__loop_t *loop, kafka__lpart_t *lp);
+
+/* The metadata gives lp's topic the id `id` (zero: the metadata has none): taken when
+ * lp has none; another id than lp's is the topic deleted and re-created under its name,
+ * whose offsets belong to another log: what waits for poll() goes, the position is
+ * reset per auto.offset.reset (poll() reports KAFKA_ERR__TOPIC_RECREATED once, naming
+ * both ids; under auto.offset.reset=error the partition fails with it). (topicid.c) */
+/* @thread any  @locks loop->lock held */
+void kafka__lpart_topic_id(kafka__loop_t *loop, kafka__lpart_t *lp, const kafka_uuid_t *id);
+
+/* Whether lp's topic id is known. */
+bool kafka__lpart_has_topic_id(const kafka__lpart_t *lp);
+
+/* Whether an auto.offset.reset of lp (OFFSET_OUT_OF_RANGE) looks at fresh metadata
+ * first: a Fetch by name (below v13) of a topic re-created under its name sees only
+ * offsets out of range, and the new id is what tells (lp's topic id known, and lp not
+ * reset for a re-creation already). */
+/* @locks loop->lock held */
+bool kafka__lpart_check_id_first(const kafka__lpart_t *lp);
+/* The connection's metadata's id for lp's topic, through kafka__lpart_topic_id. */
+/* @locks loop->lock held (takes the connection's briefly) */
+void kafka__lpart_check_recreated(kafka__loop_t *loop, kafka__lpart_t *lp);
+
+/* A topic id as Kafka prints it (base64url, no padding: 22 characters). */
+void kafka__uuid_format(const kafka_uuid_t *id, char out[23]);
 
 /* Routes every partition to its leader per md (starting fetchers as needed) and wakes
  * the fetchers. */

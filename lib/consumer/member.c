@@ -14,6 +14,8 @@
  *  - fenced out of the generation (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, no heartbeat
  *    answered for session.timeout.ms): partitions LOST, rejoin (as a new member for
  *    UNKNOWN_MEMBER_ID); FENCED_INSTANCE_ID ends membership (an error poll() returns);
+ *  - a coordinator that speaks no JoinGroup/SyncGroup/Heartbeat version (Kafka 0.8):
+ *    an error poll() returns, naming the API; no more joins;
  *  - NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS and broken
  *    connections: find the coordinator again with backoff;
  *  - no poll() for max.poll.interval.ms: LOST, LeaveGroup, MAX_POLL_EXCEEDED for the
@@ -73,7 +75,9 @@ kafka_err_t kafka__group_coord_call(kafka__group_t *g, int16_t api, const void *
     pthread_mutex_lock(&g->lock);
     g->in_call = false;
     pthread_mutex_unlock(&g->lock);
-    if (e) {
+    if (e == KAFKA_ERR__UNKNOWN_APIKEY) { /* nothing was sent: the connection is fine */
+        snprintf(why, why_size, "%s", kafka__bconn_last_error(bc));
+    } else if (e) {
         snprintf(why, why_size, "%s", kafka__bconn_last_error(bc));
         kafka__broker_down(&g->coord, e, why);
     } else {
@@ -214,7 +218,11 @@ static bool coordinator_error(kafka_err_t e) {
 void kafka__group_on_error(kafka__group_t *g, kafka_err_t e, const char *what, const char *why) {
     char msg[700];
     snprintf(msg, sizeof(msg), "%s: %s", what, why);
-    if (e < 0 || coordinator_error(e)) {
+    if (e == KAFKA_ERR__UNKNOWN_APIKEY) { /* a coordinator before Kafka 0.9: asking again cannot help */
+        g->state = KAFKA__GS_FATAL;
+        kafka__group_post_error(g, e, "group %s: %s", g->group_id, msg);
+        kafka__group_wake_locked(g);
+    } else if (e < 0 || coordinator_error(e)) {
         g->coord_known = false; /* found again, with backoff */
         g->state = KAFKA__GS_COORDINATOR;
         if (e == KAFKA_ERR__TRANSPORT || e < 0)

@@ -48,7 +48,8 @@ bool kafka__bconn_version_failed(kafka__bconn_t *bc, int16_t api_key, int16_t ve
 
 /* What Kafka releases served before ApiVersions existed (protocol facts): 0.8.0/0.8.1
  * v0 of everything but group coordination; 0.8.2 added OffsetCommit/OffsetFetch v1 and
- * ConsumerMetadata (FindCoordinator v0); 0.9 Produce/Fetch v1 and OffsetCommit v2;
+ * ConsumerMetadata (FindCoordinator v0); 0.9 Produce/Fetch v1, OffsetCommit v2 and v0 of
+ * the group APIs (JoinGroup, Heartbeat, LeaveGroup, SyncGroup, DescribeGroups, ListGroups);
  * 0.10.0 Produce/Fetch v2, Metadata v1 and ApiVersions itself. */
 void kafka__fallback_versions(const char *release, int16_t version[KAFKA__MAX_API_KEY + 1]) {
     int a = 0, b = 0, c = 0;
@@ -63,6 +64,10 @@ void kafka__fallback_versions(const char *release, int16_t version[KAFKA__MAX_AP
     version[KAFKA_API_OFFSET_COMMIT] = rel >= 900 ? 2 : rel >= 802 ? 1 : 0;
     version[KAFKA_API_OFFSET_FETCH] = rel >= 802 ? 1 : 0;
     version[KAFKA_API_FIND_COORDINATOR] = rel >= 802 ? 0 : -1;
+    static const int16_t groups[] = {KAFKA_API_JOIN_GROUP,      KAFKA_API_HEARTBEAT,       KAFKA_API_LEAVE_GROUP,
+                                     KAFKA_API_SYNC_GROUP,      KAFKA_API_DESCRIBE_GROUPS, KAFKA_API_LIST_GROUPS};
+    for (size_t i = 0; rel >= 900 && i < sizeof(groups) / sizeof(groups[0]); i++)
+        version[groups[i]] = 0;
     if (rel >= 1000)
         version[KAFKA_API_API_VERSIONS] = 0;
 }
@@ -413,23 +418,46 @@ static kafka_err_t send_one(kafka__bconn_t *bc, int16_t api_key, int16_t version
     return e;
 }
 
+/* The version of api_key to use, at most max_version: -1 when that is below the lowest
+ * the broker speaks. */
+static int16_t version_upto(const kafka__bconn_t *bc, int16_t api_key, int16_t max_version) {
+    int16_t v = kafka__bconn_version(bc, api_key);
+    if (v > max_version)
+        v = max_version < bc->floor[api_key] ? -1 : max_version;
+    return v;
+}
+
 kafka_err_t kafka__bconn_request(kafka__bconn_t *bc, int16_t api_key, const void *req, void *resp,
                                  struct kafka_arena_s *arena, uint8_t **frame, int16_t *version_out) {
+    return kafka__bconn_request_upto(bc, api_key, INT16_MAX, req, resp, arena, frame, version_out);
+}
+
+kafka_err_t kafka__bconn_request_upto(kafka__bconn_t *bc, int16_t api_key, int16_t max_version, const void *req,
+                                      void *resp, struct kafka_arena_s *arena, uint8_t **frame,
+                                      int16_t *version_out) {
     for (;;) {
         *frame = NULL;
-        int16_t v = kafka__bconn_version(bc, api_key);
+        int16_t v = version_upto(bc, api_key, max_version);
         if (version_out)
             *version_out = v;
-        if (v < 0)
+        if (v < 0) {
+            const char *api = kafka_api_name(api_key) ? kafka_api_name(api_key) : "?";
+            if (bc->fell_back) /* 0.8 or 0.9: the client cannot tell which */
+                return fail(bc, KAFKA_ERR__UNKNOWN_APIKEY,
+                            "%s:%d: the broker speaks no %s version this client does (it hung up on ApiVersions, "
+                            "so it is taken for Kafka 0.8, which has no %s; a 0.9 broker has the group APIs with "
+                            "api.version.request=false and broker.version.fallback=0.9.0)",
+                            bc->host, bc->port, api, api);
             return fail(bc, KAFKA_ERR__UNKNOWN_APIKEY, "%s:%d: the broker speaks no %s version this client does",
-                        bc->host, bc->port, kafka_api_name(api_key) ? kafka_api_name(api_key) : "?");
+                        bc->host, bc->port, api);
+        }
         kafka_err_t e = send_one(bc, api_key, v, req);
         if (!e)
             e = kafka__bconn_receive(bc, resp, arena, frame, bc->request_timeout_ms, NULL);
         /* A whole frame came (so the stream is in step) but did not decode at v, and
          * receive stepped the API down: the same request again, lower. */
         bool undecodable = *frame && (e == KAFKA_ERR__BAD_MSG || e == KAFKA_ERR__TRUNCATED);
-        if (!undecodable || kafka__bconn_version(bc, api_key) >= v || kafka__bconn_version(bc, api_key) < 0)
+        if (!undecodable || version_upto(bc, api_key, max_version) >= v || version_upto(bc, api_key, max_version) < 0)
             return e;
         free(*frame);
         kafka__arena_free(arena);

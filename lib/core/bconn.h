@@ -170,6 +170,14 @@ kafka_err_t kafka__bconn_receive(kafka__bconn_t *bc, void *resp, struct kafka_ar
 kafka_err_t kafka__bconn_request(kafka__bconn_t *bc, int16_t api_key, const void *req, void *resp,
                                  struct kafka_arena_s *arena, uint8_t **frame, int16_t *version_out);
 
+/* kafka__bconn_request at a version no higher than max_version (a request whose fields
+ * a newer version cannot carry: Fetch v13+ names topics by id only). -1 (UNKNOWN_APIKEY)
+ * when the broker speaks nothing that low. */
+/* @thread owner  @locks none */
+kafka_err_t kafka__bconn_request_upto(kafka__bconn_t *bc, int16_t api_key, int16_t max_version, const void *req,
+                                      void *resp, struct kafka_arena_s *arena, uint8_t **frame,
+                                      int16_t *version_out);
+
 /* A response of the broker to api_key at version did not decode (why: the decoder's
  * message): when version is bc's current one and above the lowest both speak, bc uses
  * the next lower one from now on, the client's vcaps records it for later connections,

@@ -56,7 +56,7 @@ struct kafka_conf_s {
     bool set[KAFKA_CONF__COUNT];
     kafka__conf_cbs_t cbs;
     kafka__logger_t *logger; /* each copy its own: a client's lines are limited apart */
-    kafka__oauth_t *oauth;   /* each copy its own: a client's OAUTHBEARER token */
+    kafka__oauth_t *oauth;   /* a client's OAUTHBEARER token, shared with the copies */
 };
 
 static kafka_err_t check_bootstrap(const char *, const char *, char **, char *, size_t);
@@ -571,6 +571,9 @@ static kafka_err_t set_prop(kafka_conf_t *conf, int p, const char *value, bool s
     conf->sval[p] = sval;
     conf->ival[p] = ival;
     conf->set[p] = set;
+    if (conf->oauth && (p == KAFKA_CONF_SASL_OAUTHBEARER_TOKEN_FILE || p == KAFKA_CONF_SASL_OAUTHBEARER_TOKEN_COMMAND ||
+                        p == KAFKA_CONF_SASL_OAUTHBEARER_CONFIG || p == KAFKA_CONF_ENABLE_SASL_OAUTHBEARER_UNSECURE_JWT))
+        conf->oauth = kafka__oauth_unshare(conf->oauth); /* other token settings: a holder of its own */
     return KAFKA_OK;
 }
 
@@ -662,11 +665,11 @@ kafka_conf_t *kafka_conf_dup(const kafka_conf_t *conf) {
     kafka_conf_t *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
-    if (!(c->logger = kafka__logger_clone(conf->logger)) || !(c->oauth = kafka__oauth_new())) {
-        kafka__logger_destroy(c->logger);
+    if (!(c->logger = kafka__logger_clone(conf->logger))) {
         free(c);
         return NULL;
     }
+    c->oauth = kafka__oauth_ref(conf->oauth);
     memcpy(c->ival, conf->ival, sizeof(c->ival));
     memcpy(c->set, conf->set, sizeof(c->set));
     c->cbs = conf->cbs;

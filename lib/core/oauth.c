@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,7 +32,9 @@ extern char **environ;
 #define REFRESH_PERMILLE 800 /* refresh at 80% of the lifetime, as Java and librdkafka do */
 
 struct kafka__oauth_s {
+    atomic_int refs;  /* the copies of a conf that share it (kafka__oauth_ref) */
     pthread_mutex_t lock;
+    char *source;     /* the settings the token came from (secret memory), or NULL */
     char *token;      /* the token held, or NULL */
     kafka__jwt_t jwt; /* its claims */
     int64_t got_ms;   /* wall clock when it was had */
@@ -49,6 +52,13 @@ kafka__oauth_t *kafka__oauth_new(void) {
         free(o);
         return NULL;
     }
+    if (o)
+        atomic_init(&o->refs, 1);
+    return o;
+}
+
+kafka__oauth_t *kafka__oauth_ref(kafka__oauth_t *o) {
+    atomic_fetch_add_explicit(&o->refs, 1, memory_order_relaxed);
     return o;
 }
 
@@ -60,10 +70,21 @@ static void drop(kafka__oauth_t *o) {
     o->have_id = false;
 }
 
+kafka__oauth_t *kafka__oauth_unshare(kafka__oauth_t *o) {
+    if (atomic_load_explicit(&o->refs, memory_order_acquire) == 1)
+        return o;
+    kafka__oauth_t *own = kafka__oauth_new();
+    if (!own)
+        return o; /* still right: the holder checks the settings it is asked with */
+    kafka__oauth_destroy(o);
+    return own;
+}
+
 void kafka__oauth_destroy(kafka__oauth_t *o) {
-    if (!o)
+    if (!o || atomic_fetch_sub_explicit(&o->refs, 1, memory_order_acq_rel) != 1)
         return;
     drop(o);
+    kafka__secret_free(o->source);
     pthread_mutex_destroy(&o->lock);
     free(o);
 }
@@ -438,6 +459,29 @@ static kafka_err_t accept(kafka__oauth_t *o, char *raw, const char *src, int64_t
     return KAFKA_OK;
 }
 
+/* The copies of a conf share one holder, but a copy may be changed after it was made: a
+ * token had from other settings than conf's is dropped, and conf's are remembered. */
+static kafka_err_t same_source(kafka__oauth_t *o, const char *path, const char *cmd, bool unsecured,
+                               const char *config) {
+    size_t n = strlen(path) + strlen(cmd) + strlen(config) + 8;
+    char *src = malloc(n);
+    if (!src)
+        return KAFKA_ERR__NO_MEMORY;
+    snprintf(src, n, "%s\n%s\n%d\n%s", path, cmd, unsecured, config);
+    bool same = o->source && strcmp(o->source, src) == 0;
+    kafka_err_t e = KAFKA_OK;
+    if (!same) {
+        drop(o);
+        o->refresh_ms = 0;
+        kafka__secret_free(o->source);
+        if (!(o->source = kafka__secret_dup(src)))
+            e = KAFKA_ERR__NO_MEMORY;
+    }
+    OPENSSL_cleanse(src, n);
+    free(src);
+    return e;
+}
+
 kafka_err_t kafka__oauth_token(kafka__oauth_t *o, const kafka_conf_t *conf, char **token, char *principal,
                                size_t principal_size, char *why, size_t why_size) {
     *token = NULL;
@@ -455,6 +499,12 @@ kafka_err_t kafka__oauth_token(kafka__oauth_t *o, const kafka_conf_t *conf, char
         return fail(why, why_size, "sasl.mechanism OAUTHBEARER needs sasl.oauthbearer.token.file or "
                                    "sasl.oauthbearer.token.command");
     pthread_mutex_lock(&o->lock);
+    kafka_err_t se = same_source(o, path, cmd, unsecured, kafka_conf_str(conf, KAFKA_CONF_SASL_OAUTHBEARER_CONFIG));
+    if (se) {
+        pthread_mutex_unlock(&o->lock);
+        snprintf(why, why_size, "out of memory reading the OAUTHBEARER token");
+        return se;
+    }
     int64_t now = kafka__wall_ms();
     char *raw = NULL;
     char rwhy[400] = "";

@@ -29,7 +29,13 @@ typedef struct kafka__oauth_s kafka__oauth_t;
 
 /* An empty holder; NULL when out of memory. */
 kafka__oauth_t *kafka__oauth_new(void);
-/* Frees it, the token wiped; NULL is a no-op. */
+/* o shared once more (kafka_conf_dup: the copies of a conf ask one holder, so a client
+ * and its connections run a token command once per refresh); returns o. */
+kafka__oauth_t *kafka__oauth_ref(kafka__oauth_t *o);
+/* o when not shared; otherwise a new empty holder, o's share given up (kafka_conf_set of a
+ * token setting: the copy's token comes from its own settings from then on). */
+kafka__oauth_t *kafka__oauth_unshare(kafka__oauth_t *o);
+/* Gives up one share; the last frees it, the token wiped; NULL is a no-op. */
 void kafka__oauth_destroy(kafka__oauth_t *o);
 
 /* The token to authenticate with now, fetched or refreshed as conf says: KAFKA_OK with
@@ -49,7 +55,8 @@ void kafka__oauth_token_free(char *token);
 bool kafka__oauth_config_parse(const char *config, char *principal, size_t principal_size, int64_t *life_ms,
                                char *why, size_t why_size);
 
-/* The conf's holder (lib/core/conf.c): each copy of a conf its own. */
+/* The conf's holder (lib/core/conf.c): shared by a conf and its copies until a token
+ * setting of one is set (it gets a holder of its own). */
 kafka__oauth_t *kafka__conf_oauth(const kafka_conf_t *conf);
 
 #endif /* KAFKA_CORE_OAUTH_H */

@@ -10,6 +10,7 @@
 static const char help[] =
     "Commands (one per line):\n"
     "  topic NAME PARTITIONS [RF]          create a topic\n"
+    "  delete-topic NAME                    delete a topic (created again, it gets a new topic id)\n"
     "  error API COUNT CODE [BROKER]        answer the next COUNT requests of API (name or key, e.g. Produce\n"
     "                                       or 0) with error CODE (number or name, e.g. NOT_LEADER_OR_FOLLOWER),\n"
     "                                       on BROKER only if given\n"
@@ -103,6 +104,12 @@ kafka_err_t kafka_mock_command(kafka_mock_t *m, const char *line, char *reply, s
         err = kafka_mock_topic_create(m, argv[1], (int)a, argc > 3 ? (int)b : 1);
         return err ? FAIL(err, "topic %s: %s", argv[1], kafka_err2str(err)) : REPLY("ok topic %s", argv[1]);
     }
+    if (!strcmp(cmd, "delete-topic")) {
+        if (argc < 2)
+            return FAIL(KAFKA_ERR__INVALID_ARG, "usage: delete-topic NAME");
+        err = kafka_mock_topic_delete(m, argv[1]);
+        return err ? FAIL(err, "delete-topic %s: %s", argv[1], kafka_err2str(err)) : REPLY("ok deleted %s", argv[1]);
+    }
     if (!strcmp(cmd, "error")) {
         int16_t api = argc > 1 ? parse_api(argv[1]) : -1;
         if (argc < 4 || api < 0 || !parse_int(argv[2], 1, 1000000, &a) || !parse_err(argv[3], &err) ||
@@ -125,11 +132,11 @@ kafka_err_t kafka_mock_command(kafka_mock_t *m, const char *line, char *reply, s
         kafka_mock_fetch_stats_t st;
         kafka_mock_fetch_stats(m, &st);
         return REPLY("ok sessions=%lld created=%lld evicted=%lld full=%lld incremental=%lld session_errors=%lld "
-                     "fetches=%lld partitions=%lld forgotten=%lld",
+                     "fetches=%lld partitions=%lld forgotten=%lld by_topic_id=%lld",
                      (long long)st.sessions, (long long)st.created, (long long)st.evicted,
                      (long long)st.full_fetches, (long long)st.incremental_fetches, (long long)st.session_errors,
                      (long long)st.fetch_requests, (long long)st.request_partitions,
-                     (long long)st.forgotten_partitions);
+                     (long long)st.forgotten_partitions, (long long)st.by_topic_id);
     }
     if (!strcmp(cmd, "leader")) {
         if (argc < 4 || !parse_int(argv[2], 0, 100000, &a) || !parse_int(argv[3], 1, m->nbrokers, &b))

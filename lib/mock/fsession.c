@@ -124,7 +124,7 @@ kmock_fspart_t *kmock__fsession_part(kmock_fsession_t *s, kafka_str_t topic, int
     s->n++;
     if (s->rr > lo)
         s->rr++;
-    s->parts[lo] = (kmock_fspart_t){name, partition, 0, 0, -1, -2, -2, -2, false};
+    s->parts[lo] = (kmock_fspart_t){name, partition, 0, 0, -1, -1, -2, -2, -2, false};
     return &s->parts[lo];
 }
 

@@ -7,7 +7,7 @@
  * naming their count, an assignment to an unknown broker INVALID_REPLICA_ASSIGNMENT, an
  * unknown config or a bad value INVALID_CONFIG. validateOnly checks and creates nothing.
  * v5+ answers with the partitions, replication factor and configs the topic has (would
- * have); no topic ids (v7's TopicId is zero). */
+ * have); v7+ the new topic's id (zero for validateOnly). */
 #include <stdio.h>
 #include <string.h>
 
@@ -160,6 +160,8 @@ kmock_result_t kmock__handle_create_topics(kmock_req_t *rq, kafka_response_u *re
             describe(rq, res, topic, np, rf);
         if (req->validate_only)
             kmock__topic_delete(m, topic);
+        else
+            res->topic_id = topic->id;
     }
     return KMOCK_RESPOND;
 }

@@ -83,8 +83,11 @@ static void record_sequence(kmock_partition_t *p, int64_t pid, int16_t epoch, in
 #define HUGE_PAGE (2u << 20)
 
 /* Room for n bytes at the end of the newest segment, starting a new one when needed;
- * NULL on ENOMEM. Segments are 2 MiB-aligned mappings advised as huge pages: appending
- * hundreds of MB then costs a few hundred page faults, not tens of thousands. */
+ * NULL on ENOMEM. Segments are 2 MiB mappings. A partition's first one takes memory a
+ * 4 KiB page at a time as it fills, so thousands of small partitions hold about their
+ * data, not 2 MiB each; the later ones of a partition that outgrew it are advised as huge
+ * pages: appending hundreds of MB then costs a few hundred page faults, not tens of
+ * thousands. */
 static uint8_t *seg_reserve(kmock_partition_t *p, size_t n) {
     kmock_segment_t *sg = p->nsegs > p->first_seg ? &p->segs[p->nsegs - 1] : NULL;
     if (sg && sg->cap - sg->len >= n)
@@ -103,7 +106,8 @@ static uint8_t *seg_reserve(kmock_partition_t *p, size_t n) {
     if (mem == MAP_FAILED)
         return NULL;
 #ifdef MADV_HUGEPAGE
-    madvise(mem, cap, MADV_HUGEPAGE);
+    if (p->nsegs > 0)
+        madvise(mem, cap, MADV_HUGEPAGE);
 #endif
     p->segs[p->nsegs++] = (kmock_segment_t){mem, 0, cap};
     return mem;

@@ -260,6 +260,7 @@ typedef struct kmock_fspart_s {
     int64_t fetch_offset;
     int32_t max_bytes;
     int32_t leader_epoch; /* CurrentLeaderEpoch (v9+), -1 none */
+    int32_t last_fetched_epoch; /* LastFetchedEpoch (v12+), -1 none */
     int64_t hw, lso, log_start; /* -2: never answered */
     bool forgotten;
 } kmock_fspart_t;
@@ -273,6 +274,7 @@ typedef struct kmock_fsession_s {
     kmock_fspart_t *parts; /* sorted by topic, partition */
     size_t n, cap;
     size_t rr; /* where the next answer starts: partitions that got records go last, as Kafka */
+    bool by_id; /* opened by Fetch v13+: parts' topics are "#" + the topic id in hex (h01_fetch.c) */
     struct kmock_fsession_s *next;
 } kmock_fsession_t;
 

@@ -185,6 +185,24 @@ kafka_err_t kafka_mock_topic_create(kafka_mock_t *m, const char *topic, int part
     return err;
 }
 
+kafka_err_t kafka_mock_topic_delete(kafka_mock_t *m, const char *topic) {
+    pthread_mutex_lock(&m->lock);
+    kmock_topic_t *t = kmock__topic_find(m, topic, (int32_t)strlen(topic));
+    if (t)
+        kmock__topic_delete(m, t);
+    pthread_mutex_unlock(&m->lock);
+    return t ? KAFKA_OK : KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+}
+
+kafka_err_t kafka_mock_topic_id(kafka_mock_t *m, const char *topic, uint8_t id[16]) {
+    pthread_mutex_lock(&m->lock);
+    kmock_topic_t *t = kmock__topic_find(m, topic, (int32_t)strlen(topic));
+    if (t)
+        memcpy(id, t->id.b, sizeof(t->id.b));
+    pthread_mutex_unlock(&m->lock);
+    return t ? KAFKA_OK : KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+}
+
 kafka_err_t kafka_mock_partition_set_leader(kafka_mock_t *m, const char *topic, int partition, int broker_id) {
     pthread_mutex_lock(&m->lock);
     kafka_err_t err = KAFKA_OK;

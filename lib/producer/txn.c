@@ -100,9 +100,15 @@ static kafka_err_t coordinator_open(kafka_producer_t *p, int8_t key_type, const 
     if (!bc)
         return e;
     int16_t v = kafka__bconn_version(bc, KAFKA_API_FIND_COORDINATOR);
-    if (v < (key_type ? 1 : 0)) {
-        snprintf(why, why_size, "%s: the broker cannot find a transaction coordinator (FindCoordinator v%d)",
-                 kafka__bconn_last_error(bc), v);
+    if (v < (key_type ? 1 : 0)) { /* Kafka before 0.11 */
+        if (key_type && kafka__bconn_version(bc, KAFKA_API_INIT_PRODUCER_ID) < 0)
+            snprintf(why, why_size,
+                     "%s:%d: the broker speaks no InitProducerId version this client does, and FindCoordinator v%d "
+                     "finds no transaction coordinator: transactions need Kafka 0.11 or later",
+                     bc->host, bc->port, v);
+        else
+            snprintf(why, why_size, "%s:%d: the broker cannot find a %s coordinator (FindCoordinator v%d)", bc->host,
+                     bc->port, key_type ? "transaction" : "group", v);
         kafka__bconn_close(bc);
         return KAFKA_ERR__UNKNOWN_APIKEY;
     }

@@ -55,6 +55,7 @@ extern "C" {
     X(AUTHENTICATION, -146, true, "No SASL credentials to authenticate with (OAUTHBEARER token)") \
     X(MAX_POLL_EXCEEDED, -147, false, "The application did not poll within max.poll.interval.ms: the group was left") \
     X(LOG_TRUNCATION, -148, false, "The partition's log was truncated behind the consumer (unclean leader election)") \
+    X(TOPIC_RECREATED, -149, false, "The topic was deleted and re-created under its name (a new topic id): the position was reset") \
     X(UNKNOWN, -199, false, "Unknown client error")
 
 /* Broker errors: X(NAME, code, retriable, "description"), Kafka's codes. */

@@ -142,6 +142,12 @@ int kafka_mock_broker_listener_port(const kafka_mock_t *m, int id, const char *p
 /* Creates a topic with leaders spread over the brokers (replication_factor capped at the
  * broker count). KAFKA_ERR_TOPIC_ALREADY_EXISTS, KAFKA_ERR_INVALID_PARTITIONS. */
 kafka_err_t kafka_mock_topic_create(kafka_mock_t *m, const char *topic, int partitions, int replication_factor);
+/* Deletes a topic with its logs at once (as DeleteTopics); created again, it is another
+ * topic with a new topic id. KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION. */
+kafka_err_t kafka_mock_topic_delete(kafka_mock_t *m, const char *topic);
+/* A topic's id (served in Metadata v10+, named by Fetch v13+).
+ * KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION. */
+kafka_err_t kafka_mock_topic_id(kafka_mock_t *m, const char *topic, uint8_t id[16]);
 
 /* Fault injection. */
 /* The next `count` requests of api_key (on broker_id, or any broker if -1) are answered
@@ -230,10 +236,12 @@ typedef struct kafka_mock_fetch_stats_s {
     int64_t created, evicted;     /* evicted: by the limit or kafka_mock_fetch_sessions_evict() */
     int64_t full_fetches;         /* Fetch v7+ answered with SessionEpoch 0 or -1 */
     int64_t incremental_fetches;  /* answered within a session */
-    int64_t session_errors;       /* FETCH_SESSION_ID_NOT_FOUND and INVALID_FETCH_SESSION_EPOCH answered */
+    int64_t session_errors;       /* FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH and
+                                     FETCH_SESSION_TOPIC_ID_ERROR answered */
     int64_t fetch_requests;       /* every Fetch (any version) */
     int64_t request_partitions;   /* partitions listed in them */
     int64_t forgotten_partitions; /* listed in ForgottenTopicsData */
+    int64_t by_topic_id;          /* Fetch v13+ (topics named by id) */
 } kafka_mock_fetch_stats_t;
 void kafka_mock_fetch_stats(kafka_mock_t *m, kafka_mock_fetch_stats_t *stats);
 /* Drops every fetch session of broker_id (-1: of every broker), as a broker restart or a

@@ -71,6 +71,12 @@ static const kafka__field_t f_produce_response[] = {
 };
 static const kafka__schema_t s_produce_response = {"ProduceResponse", sizeof(kafka_produce_response_t), 2, f_produce_response};
 
+static const kafka__field_t f_fetch_request_replica_state[] = {
+    {"ReplicaId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 15, 127, 127, -1, -1, offsetof(kafka_fetch_request_replica_state_t, replica_id), INT64_C(-1), NULL},
+    {"ReplicaEpoch", KAFKA__T_INT64, 0, 0, 0, 0, 0, 15, 127, 127, -1, -1, offsetof(kafka_fetch_request_replica_state_t, replica_epoch), INT64_C(-1), NULL},
+};
+static const kafka__schema_t s_fetch_request_replica_state = {"ReplicaState", sizeof(kafka_fetch_request_replica_state_t), 2, f_fetch_request_replica_state};
+
 static const kafka__field_t f_fetch_request_partition[] = {
     {"Partition", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_partition_t, partition), INT64_C(0), NULL},
     {"CurrentLeaderEpoch", KAFKA__T_INT32, 0, 0, 1, 0, 0, 9, 127, 127, -1, -1, offsetof(kafka_fetch_request_partition_t, current_leader_epoch), INT64_C(-1), NULL},
@@ -78,23 +84,26 @@ static const kafka__field_t f_fetch_request_partition[] = {
     {"LastFetchedEpoch", KAFKA__T_INT32, 0, 0, 0, 0, 0, 12, 127, 127, -1, -1, offsetof(kafka_fetch_request_partition_t, last_fetched_epoch), INT64_C(-1), NULL},
     {"LogStartOffset", KAFKA__T_INT64, 0, 0, 1, 0, 0, 5, 127, 127, -1, -1, offsetof(kafka_fetch_request_partition_t, log_start_offset), INT64_C(-1), NULL},
     {"PartitionMaxBytes", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_partition_t, partition_max_bytes), INT64_C(0), NULL},
+    {"ReplicaDirectoryId", KAFKA__T_UUID, 0, 0, 1, 0, 0, 17, 127, 127, -1, 0, offsetof(kafka_fetch_request_partition_t, replica_directory_id), INT64_C(0), NULL},
 };
-static const kafka__schema_t s_fetch_request_partition = {"FetchPartition", sizeof(kafka_fetch_request_partition_t), 6, f_fetch_request_partition};
+static const kafka__schema_t s_fetch_request_partition = {"FetchPartition", sizeof(kafka_fetch_request_partition_t), 7, f_fetch_request_partition};
 
 static const kafka__field_t f_fetch_request_topic[] = {
-    {"Topic", KAFKA__T_STRING, 0, 0, 1, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_topic_t, topic), INT64_C(0), NULL},
+    {"Topic", KAFKA__T_STRING, 0, 0, 1, 0, 0, 0, 12, 127, -1, -1, offsetof(kafka_fetch_request_topic_t, topic), INT64_C(0), NULL},
+    {"TopicId", KAFKA__T_UUID, 0, 0, 1, 0, 0, 13, 127, 127, -1, -1, offsetof(kafka_fetch_request_topic_t, topic_id), INT64_C(0), NULL},
     {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_topic_t, partitions), INT64_C(0), &s_fetch_request_partition},
 };
-static const kafka__schema_t s_fetch_request_topic = {"FetchTopic", sizeof(kafka_fetch_request_topic_t), 2, f_fetch_request_topic};
+static const kafka__schema_t s_fetch_request_topic = {"FetchTopic", sizeof(kafka_fetch_request_topic_t), 3, f_fetch_request_topic};
 
 static const kafka__field_t f_fetch_request_forgotten_topic[] = {
-    {"Topic", KAFKA__T_STRING, 0, 0, 1, 0, 0, 7, 127, 127, -1, -1, offsetof(kafka_fetch_request_forgotten_topic_t, topic), INT64_C(0), NULL},
+    {"Topic", KAFKA__T_STRING, 0, 0, 1, 0, 0, 7, 12, 127, -1, -1, offsetof(kafka_fetch_request_forgotten_topic_t, topic), INT64_C(0), NULL},
+    {"TopicId", KAFKA__T_UUID, 0, 0, 1, 0, 0, 13, 127, 127, -1, -1, offsetof(kafka_fetch_request_forgotten_topic_t, topic_id), INT64_C(0), NULL},
     {"Partitions", KAFKA__T_ARRAY, KAFKA__T_INT32, 0, 0, 0, 0, 7, 127, 127, -1, -1, offsetof(kafka_fetch_request_forgotten_topic_t, partitions), INT64_C(0), NULL},
 };
-static const kafka__schema_t s_fetch_request_forgotten_topic = {"ForgottenTopic", sizeof(kafka_fetch_request_forgotten_topic_t), 2, f_fetch_request_forgotten_topic};
+static const kafka__schema_t s_fetch_request_forgotten_topic = {"ForgottenTopic", sizeof(kafka_fetch_request_forgotten_topic_t), 3, f_fetch_request_forgotten_topic};
 
 static const kafka__field_t f_fetch_request[] = {
-    {"ReplicaId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, replica_id), INT64_C(-1), NULL},
+    {"ReplicaId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 14, 127, -1, -1, offsetof(kafka_fetch_request_t, replica_id), INT64_C(-1), NULL},
     {"MaxWaitMs", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, max_wait_ms), INT64_C(0), NULL},
     {"MinBytes", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, min_bytes), INT64_C(0), NULL},
     {"MaxBytes", KAFKA__T_INT32, 0, 0, 1, 0, 0, 3, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, max_bytes), INT64_C(2147483647), NULL},
@@ -105,8 +114,9 @@ static const kafka__field_t f_fetch_request[] = {
     {"ForgottenTopicsData", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 7, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, forgotten_topics_data), INT64_C(0), &s_fetch_request_forgotten_topic},
     {"RackId", KAFKA__T_STRING, 0, 0, 1, 0, 0, 11, 127, 127, -1, -1, offsetof(kafka_fetch_request_t, rack_id), INT64_C(0), NULL},
     {"ClusterId", KAFKA__T_STRING, 0, 0, 1, 1, 0, 12, 127, 12, 127, 0, offsetof(kafka_fetch_request_t, cluster_id), INT64_C(0), NULL},
+    {"ReplicaState", KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 15, 127, 127, -1, 1, offsetof(kafka_fetch_request_t, replica_state), INT64_C(0), &s_fetch_request_replica_state},
 };
-static const kafka__schema_t s_fetch_request = {"FetchRequest", sizeof(kafka_fetch_request_t), 11, f_fetch_request};
+static const kafka__schema_t s_fetch_request = {"FetchRequest", sizeof(kafka_fetch_request_t), 12, f_fetch_request};
 
 static const kafka__field_t f_fetch_response_epoch_end_offset[] = {
     {"Epoch", KAFKA__T_INT32, 0, 0, 0, 0, 0, 12, 127, 127, -1, -1, offsetof(kafka_fetch_response_epoch_end_offset_t, epoch), INT64_C(-1), NULL},
@@ -148,18 +158,28 @@ static const kafka__field_t f_fetch_response_partition_data[] = {
 static const kafka__schema_t s_fetch_response_partition_data = {"PartitionData", sizeof(kafka_fetch_response_partition_data_t), 11, f_fetch_response_partition_data};
 
 static const kafka__field_t f_fetch_response_fetchable_topic_response[] = {
-    {"Topic", KAFKA__T_STRING, 0, 0, 1, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_response_fetchable_topic_response_t, topic), INT64_C(0), NULL},
+    {"Topic", KAFKA__T_STRING, 0, 0, 1, 0, 0, 0, 12, 127, -1, -1, offsetof(kafka_fetch_response_fetchable_topic_response_t, topic), INT64_C(0), NULL},
+    {"TopicId", KAFKA__T_UUID, 0, 0, 1, 0, 0, 13, 127, 127, -1, -1, offsetof(kafka_fetch_response_fetchable_topic_response_t, topic_id), INT64_C(0), NULL},
     {"Partitions", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_response_fetchable_topic_response_t, partitions), INT64_C(0), &s_fetch_response_partition_data},
 };
-static const kafka__schema_t s_fetch_response_fetchable_topic_response = {"FetchableTopicResponse", sizeof(kafka_fetch_response_fetchable_topic_response_t), 2, f_fetch_response_fetchable_topic_response};
+static const kafka__schema_t s_fetch_response_fetchable_topic_response = {"FetchableTopicResponse", sizeof(kafka_fetch_response_fetchable_topic_response_t), 3, f_fetch_response_fetchable_topic_response};
+
+static const kafka__field_t f_fetch_response_node_endpoint[] = {
+    {"NodeId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 16, 127, 127, -1, -1, offsetof(kafka_fetch_response_node_endpoint_t, node_id), INT64_C(0), NULL},
+    {"Host", KAFKA__T_STRING, 0, 0, 0, 0, 0, 16, 127, 127, -1, -1, offsetof(kafka_fetch_response_node_endpoint_t, host), INT64_C(0), NULL},
+    {"Port", KAFKA__T_INT32, 0, 0, 0, 0, 0, 16, 127, 127, -1, -1, offsetof(kafka_fetch_response_node_endpoint_t, port), INT64_C(0), NULL},
+    {"Rack", KAFKA__T_STRING, 0, 0, 0, 1, 0, 16, 127, 16, 127, -1, offsetof(kafka_fetch_response_node_endpoint_t, rack), INT64_C(0), NULL},
+};
+static const kafka__schema_t s_fetch_response_node_endpoint = {"NodeEndpoint", sizeof(kafka_fetch_response_node_endpoint_t), 4, f_fetch_response_node_endpoint};
 
 static const kafka__field_t f_fetch_response[] = {
     {"ThrottleTimeMs", KAFKA__T_INT32, 0, 0, 1, 0, 0, 1, 127, 127, -1, -1, offsetof(kafka_fetch_response_t, throttle_time_ms), INT64_C(0), NULL},
     {"ErrorCode", KAFKA__T_INT16, 0, 0, 1, 0, 0, 7, 127, 127, -1, -1, offsetof(kafka_fetch_response_t, error_code), INT64_C(0), NULL},
     {"SessionId", KAFKA__T_INT32, 0, 0, 0, 0, 0, 7, 127, 127, -1, -1, offsetof(kafka_fetch_response_t, session_id), INT64_C(0), NULL},
     {"Responses", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_fetch_response_t, responses), INT64_C(0), &s_fetch_response_fetchable_topic_response},
+    {"NodeEndpoints", KAFKA__T_ARRAY, KAFKA__T_STRUCT, 0, 0, 0, 0, 16, 127, 127, -1, 0, offsetof(kafka_fetch_response_t, node_endpoints), INT64_C(0), &s_fetch_response_node_endpoint},
 };
-static const kafka__schema_t s_fetch_response = {"FetchResponse", sizeof(kafka_fetch_response_t), 4, f_fetch_response};
+static const kafka__schema_t s_fetch_response = {"FetchResponse", sizeof(kafka_fetch_response_t), 5, f_fetch_response};
 
 static const kafka__field_t f_list_offsets_request_partition[] = {
     {"PartitionIndex", KAFKA__T_INT32, 0, 0, 0, 0, 0, 0, 127, 127, -1, -1, offsetof(kafka_list_offsets_request_partition_t, partition_index), INT64_C(0), NULL},
@@ -1062,7 +1082,7 @@ static const kafka__schema_t s_consumer_group_describe_response = {"ConsumerGrou
 
 const kafka__api_t kafka__apis[KAFKA_API_COUNT] = {
     {0, "Produce", 0, 9, 9, &s_produce_request, &s_produce_response},
-    {1, "Fetch", 0, 12, 12, &s_fetch_request, &s_fetch_response},
+    {1, "Fetch", 0, 17, 12, &s_fetch_request, &s_fetch_response},
     {2, "ListOffsets", 0, 7, 6, &s_list_offsets_request, &s_list_offsets_response},
     {3, "Metadata", 0, 12, 9, &s_metadata_request, &s_metadata_response},
     {8, "OffsetCommit", 0, 9, 8, &s_offset_commit_request, &s_offset_commit_response},

@@ -37,7 +37,7 @@ enum kafka_api_key_e {
 };
 enum kafka_api_max_version_e {
     KAFKA_API_PRODUCE_MAX_VERSION = 9,
-    KAFKA_API_FETCH_MAX_VERSION = 12,
+    KAFKA_API_FETCH_MAX_VERSION = 17,
     KAFKA_API_LIST_OFFSETS_MAX_VERSION = 7,
     KAFKA_API_METADATA_MAX_VERSION = 12,
     KAFKA_API_OFFSET_COMMIT_MAX_VERSION = 9,
@@ -120,6 +120,11 @@ typedef struct kafka_produce_response_s {
     int32_t throttle_time_ms;
 } kafka_produce_response_t;
 
+typedef struct kafka_fetch_request_replica_state_s {
+    int32_t replica_id;
+    int64_t replica_epoch;
+} kafka_fetch_request_replica_state_t;
+
 typedef struct kafka_fetch_request_partition_s {
     int32_t partition;
     int32_t current_leader_epoch;
@@ -127,21 +132,25 @@ typedef struct kafka_fetch_request_partition_s {
     int32_t last_fetched_epoch;
     int64_t log_start_offset;
     int32_t partition_max_bytes;
+    kafka_uuid_t replica_directory_id;
 } kafka_fetch_request_partition_t;
 
 typedef struct kafka_fetch_request_topic_s {
     kafka_str_t topic;
+    kafka_uuid_t topic_id;
     struct { kafka_fetch_request_partition_t *items; int32_t count; } partitions;
 } kafka_fetch_request_topic_t;
 
 typedef struct kafka_fetch_request_forgotten_topic_s {
     kafka_str_t topic;
+    kafka_uuid_t topic_id;
     struct { int32_t *items; int32_t count; } partitions;
 } kafka_fetch_request_forgotten_topic_t;
 
 typedef struct kafka_fetch_request_s {
     kafka_str_t cluster_id;
     int32_t replica_id;
+    kafka_fetch_request_replica_state_t replica_state;
     int32_t max_wait_ms;
     int32_t min_bytes;
     int32_t max_bytes;
@@ -189,14 +198,23 @@ typedef struct kafka_fetch_response_partition_data_s {
 
 typedef struct kafka_fetch_response_fetchable_topic_response_s {
     kafka_str_t topic;
+    kafka_uuid_t topic_id;
     struct { kafka_fetch_response_partition_data_t *items; int32_t count; } partitions;
 } kafka_fetch_response_fetchable_topic_response_t;
+
+typedef struct kafka_fetch_response_node_endpoint_s {
+    int32_t node_id;
+    kafka_str_t host;
+    int32_t port;
+    kafka_str_t rack;
+} kafka_fetch_response_node_endpoint_t;
 
 typedef struct kafka_fetch_response_s {
     int32_t throttle_time_ms;
     int16_t error_code;
     int32_t session_id;
     struct { kafka_fetch_response_fetchable_topic_response_t *items; int32_t count; } responses;
+    struct { kafka_fetch_response_node_endpoint_t *items; int32_t count; } node_endpoints;
 } kafka_fetch_response_t;
 
 typedef struct kafka_list_offsets_request_partition_s {
