@@ -6,6 +6,8 @@
  * history; an ordinary leader change costs nothing: no error, no message twice. With
  * Fetch v13+ (the latest profile) the Fetch's LastFetchedEpoch tells it instead
  * (DivergingEpoch), no OffsetForLeaderEpoch sent; 2.4 (Fetch v11) asks. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,10 +66,30 @@ static int64_t validations(kafka_consumer_t *c) {
     return kafka_test_api_requests(st, n < 64 ? n : 64, KAFKA_API_OFFSET_FOR_LEADER_EPOCH);
 }
 
+/* The TRUNCATION warnings the consumers logged: how many, and the last. */
+static atomic_int truncation_logs;
+static char truncation_log[1024];
+static pthread_mutex_t truncation_log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void on_log(int level, const char *facility, const char *message, void *opaque) {
+    (void)opaque;
+    if (level != 4 || strcmp(facility, "TRUNCATION") != 0)
+        return;
+    pthread_mutex_lock(&truncation_log_lock);
+    snprintf(truncation_log, sizeof(truncation_log), "%s", message);
+    pthread_mutex_unlock(&truncation_log_lock);
+    atomic_fetch_add(&truncation_logs, 1);
+}
+
 static kafka_consumer_t *consumer(const char *bs, const char *reset) {
     const char *kv[] = {"auto.offset.reset", reset, "retry.backoff.ms", "20", "metadata.max.age.ms", "60000",
                         NULL};
-    kafka_consumer_t *c = kafka_test_consumer(bs, kv);
+    kafka_conf_t *conf = kafka_test_conf(bs, kv);
+    kafka_conf_set_log_cb(conf, on_log, NULL);
+    char cerr[512];
+    kafka_consumer_t *c = kafka_consumer_new(conf, cerr, sizeof(cerr));
+    kafka_conf_destroy(conf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     kafka_topic_partition_t tp = {TOPIC, 0, KAFKA_OFFSET_BEGINNING};
     char err[256];
     CU_ASSERT_EQUAL_FATAL(kafka_consumer_assign(c, &tp, 1, err, sizeof(err)), KAFKA_OK);
@@ -88,6 +110,7 @@ static kafka_mock_t *cluster(void) { return cluster_of(NULL); }
 
 static void truncation_reported(const char *version) {
     bool by_fetch = !version; /* latest: Fetch v17 */
+    atomic_store(&truncation_logs, 0);
     kafka_mock_t *m = cluster_of(version);
     const char *bs = kafka_mock_bootstrap(m);
     const char *small[] = {"batch.size", "1000", NULL}; /* ~10 messages a batch: the truncation keeps a prefix */
@@ -110,6 +133,11 @@ static void truncation_reported(const char *version) {
     char want[128];
     snprintf(want, sizeof(want), "truncated at offset %lld", (long long)end);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.why, want));
+    /* logged once as a warning too, either way it was found */
+    CU_ASSERT_EQUAL(atomic_load(&truncation_logs), 1);
+    pthread_mutex_lock(&truncation_log_lock);
+    CU_ASSERT_PTR_NOT_NULL(strstr(truncation_log, want));
+    pthread_mutex_unlock(&truncation_log_lock);
     snprintf(want, sizeof(want), "poll() had returned offsets %lld..99 of the lost history", (long long)end);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.why, want));
     fprintf(stderr, "  reported: %s\n", r.why);

@@ -220,6 +220,16 @@ static kafka__fetch_at_t fetch_at(const kafka__fetcher_t *f, const entry_t *e, i
     return (kafka__fetch_at_t){version, e->topic, e->partition, e->offset, f->broker.who};
 }
 
+/* What a DivergingEpoch answer to e says was lost. */
+static void diverged_cause(const kafka__fetcher_t *f, const entry_t *e, char *cause, size_t size) {
+    int64_t end = e->diverging_end < e->offset ? e->diverging_end : e->offset;
+    snprintf(cause, size,
+             "%s/%d: the log on %s was truncated at offset %lld (leader epoch %d ended there; the consumer had "
+             "read epoch %d up to offset %lld): an unclean leader election lost offsets %lld..%lld",
+             e->topic, (int)e->partition, f->broker.who, (long long)end, (int)e->diverging_epoch, (int)e->last_epoch,
+             (long long)(e->offset - 1), (long long)end, (long long)(e->offset - 1));
+}
+
 /* One partition's answer -> e (its set decoded from the shared frame). */
 static void take_partition(kafka__fetcher_t *f, entry_t *e, const kafka_fetch_response_partition_data_t *pr,
                            kafka__frame_t *frame, int16_t version) {
@@ -236,6 +246,9 @@ static void take_partition(kafka__fetcher_t *f, entry_t *e, const kafka_fetch_re
         /* The log parted from what was fetched (no records come with it): file_entry. */
         e->diverging_epoch = pr->diverging_epoch.epoch;
         e->diverging_end = pr->diverging_epoch.end_offset;
+        char cause[900]; /* said here, without the loop's lock: the log callback is the application's */
+        diverged_cause(f, e, cause, sizeof(cause));
+        kafka__log(c->conf, KAFKA__LOG_WARNING, "TRUNCATION", NULL, "%s", cause);
         return;
     }
     if (pr->error_code) {
@@ -516,12 +529,8 @@ static void truncate_at(kafka__loop_t *loop, kafka__lpart_t *lp, int64_t end, in
  * truncation, told without an OffsetForLeaderEpoch round trip. */
 static void diverged(kafka__fetcher_t *f, kafka__lpart_t *lp, const entry_t *e) {
     int64_t end = e->diverging_end < e->offset ? e->diverging_end : e->offset;
-    char cause[900];
-    snprintf(cause, sizeof(cause),
-             "%s/%d: the log on %s was truncated at offset %lld (leader epoch %d ended there; the consumer had "
-             "read epoch %d up to offset %lld): an unclean leader election lost offsets %lld..%lld",
-             lp->topic, (int)lp->partition, f->broker.who, (long long)end, (int)e->diverging_epoch,
-             (int)e->last_epoch, (long long)(e->offset - 1), (long long)end, (long long)(e->offset - 1));
+    char cause[900]; /* logged by take_partition() */
+    diverged_cause(f, e, cause, sizeof(cause));
     kafka__backoff_reset(&lp->backoff);
     truncate_at(f->loop, lp, end, e->diverging_epoch, cause);
 }
