@@ -150,6 +150,27 @@ kafka_err_t kafka__list_offsets_on(kafka__bconn_t *bc, kafka_consumer_t *c, cons
                                    int32_t partition, int64_t time, int max_number, int64_t **offsets, size_t *count,
                                    bool *final, bool *broken, char *why, size_t why_size);
 
+/* One partition of kafka__list_offsets_many_on(): topic/partition asked (q sorted by
+ * topic, then partition); offset (-1: none) or err with why (the cause alone: the
+ * caller names the partition and broker), final when trying again cannot help. */
+typedef struct kafka__lo_q_s {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    kafka_err_t err;
+    bool final;
+    char why[64];
+} kafka__lo_q_t;
+
+/* q[0..n) (sorted, all led by bc's broker) in one ListOffsets round trip at time on bc,
+ * no retry: each q[i] gets its own answer; a transport error (returned, with why, in
+ * *version the version tried) is everyone's: *final when trying again cannot help,
+ * *broken when the connection is to be closed. */
+/* @thread owner of bc  @locks none */
+kafka_err_t kafka__list_offsets_many_on(kafka__bconn_t *bc, kafka_consumer_t *c, const char *broker, kafka__lo_q_t *q,
+                                        size_t n, int64_t time, int16_t *version, bool *final, bool *broken, char *why,
+                                        size_t why_size);
+
 /* The offsets of many partitions at once, for an assignment's start: tps[i] with want[i]
  * (offset BEGINNING or END) asked in one ListOffsets per leader broker; out[i] the
  * offset, or -1 when it was not asked or not answered (then resolved alone, with the

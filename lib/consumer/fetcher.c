@@ -633,49 +633,49 @@ static void note_skip(kafka__fetcher_t *f, kafka__lpart_t *lp, const char *polic
     pthread_cond_broadcast(&f->loop->ready);
 }
 
-/* auto.offset.reset for lp: one ListOffsets on the fetcher's connection (lp's leader;
- * destroy can cut it short), the lock released and lp in flight meanwhile. A failure
- * that trying again can mend backs lp off; another fails it (poll reports it). */
-static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
+/* One partition of reset_partitions(): lp and what it was when the request was sent. */
+typedef struct rpart_s {
+    kafka__lpart_t *lp; /* in flight meanwhile */
+    uint64_t epoch;
+    bool check_id; /* its topic was seen re-created: the metadata is refreshed first */
+} rpart_t;
+
+static int by_rpart(const void *a, const void *b) {
+    const rpart_t *x = a, *y = b;
+    int r = strcmp(x->lp->topic, y->lp->topic);
+    return r ? r : (x->lp->partition > y->lp->partition) - (x->lp->partition < y->lp->partition);
+}
+
+/* r's reset answered (q) or failed for all (err, final, why; version: the ListOffsets
+ * version tried), the lock held again: the position jumps, or the partition backs off
+ * or fails. */
+static void reset_done(kafka__fetcher_t *f, const rpart_t *r, const kafka__lo_q_t *q, kafka_err_t err, bool final,
+                       int16_t version, const char *why, const char *policy) {
     kafka__loop_t *loop = f->loop;
     kafka_consumer_t *c = loop->c;
-    uint64_t epoch = lp->epoch;
-    const char *topic = lp->topic; /* immutable, and lp lives while in flight */
+    kafka__lpart_t *lp = r->lp;
+    const char *topic = lp->topic;
     int32_t partition = lp->partition;
-    bool check_id = kafka__lpart_check_id_first(lp);
-    lp->in_flight = true;
-    pthread_mutex_unlock(&loop->lock);
-    int64_t time;
-    const char *policy;
-    kafka__fetch_outcome_reset(c, &time, &policy); /* true: under auto.offset.reset=error, lp failed instead */
-    int64_t *offs = NULL;
-    size_t n = 0;
-    bool final = false, broken = false;
-    char why[600];
-    if (check_id)
-        kafka__connection_refresh_wait(c->cluster, (int)c->request_timeout_ms, why, sizeof(why));
-    kafka_err_t err = connect_broker(f, why, sizeof(why));
-    if (!err) {
-        err = kafka__list_offsets_on(f->broker.bc, c, f->broker.who, topic, partition, time, 1, &offs, &n, &final,
-                                     &broken, why, sizeof(why));
-        if (broken)
-            kafka__broker_down(&f->broker, err, why);
-    }
-    if (!err && !n) {
-        err = KAFKA_ERR__REQUEST_OR_RESPONSE;
-        snprintf(why, sizeof(why), "ListOffsets of %s/%d from %s gave no offset", topic, (int)partition, f->broker.who);
-    }
-    int64_t to = !err ? offs[0] : -1;
-    free(offs);
-    pthread_mutex_lock(&loop->lock);
     lp->in_flight = false;
     if (lp->removed) {
         kafka__lpart_destroy(lp);
         return;
     }
-    if (check_id) /* re-created: lp's epoch moved, it is reset again as such */
+    if (r->check_id) /* re-created: lp's epoch moved, it is reset again as such */
         kafka__lpart_check_recreated(loop, lp);
-    if (lp->epoch != epoch || lp->state != LP_RESET || err == KAFKA_ERR__DESTROYED)
+    char own[600];
+    if (!err) { /* the request was answered: the partition's own result */
+        err = q->err;
+        final = q->final;
+        if (!err && q->offset < 0)
+            err = KAFKA_ERR__REQUEST_OR_RESPONSE;
+        if (err) {
+            snprintf(own, sizeof(own), "ListOffsets v%d on %s: %s", version, f->broker.who,
+                     q->err ? q->why : "gave no offset");
+            why = own;
+        }
+    }
+    if (lp->epoch != r->epoch || lp->state != LP_RESET || err == KAFKA_ERR__DESTROYED)
         return;
     if (err) {
         char cause[800];
@@ -688,6 +688,7 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
         }
         return;
     }
+    int64_t to = q->offset;
     lp->state = LP_FETCH;
     kafka__backoff_reset(&lp->backoff);
     lp->last_epoch = -1; /* a position of another history: nothing to validate until a batch comes */
@@ -706,6 +707,74 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
     if (to > lp->oor_offset) { /* forward past messages never returned: poll() says so */
         loop->st.offsets_skipped += to - lp->oor_offset;
         note_skip(f, lp, policy, to, queued);
+    }
+}
+
+/* auto.offset.reset for every partition of this fetcher waiting for it (first among
+ * them): one ListOffsets for all on the fetcher's connection (their leader; destroy can
+ * cut it short), the lock released and they in flight meanwhile. Out of memory: first
+ * alone. A failure that trying again can mend backs a partition off; another fails it
+ * (poll reports it); an error in the answer is that partition's alone. */
+static void reset_partitions(kafka__fetcher_t *f, kafka__lpart_t *first) {
+    kafka__loop_t *loop = f->loop;
+    kafka_consumer_t *c = loop->c;
+    int64_t now = kafka__now_ms();
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < loop->nparts; i++) {
+        const kafka__lpart_t *lp = loop->parts[i];
+        cap += lp->leader == f->broker.id && !lp->in_flight && lp->state == LP_RESET && lp->not_before_ms <= now;
+    }
+    rpart_t one;
+    kafka__lo_q_t qone;
+    rpart_t *r = malloc((cap ? cap : 1) * sizeof(*r));
+    kafka__lo_q_t *q = malloc((cap ? cap : 1) * sizeof(*q));
+    if (!r || !q) { /* out of memory: the first alone */
+        free(r);
+        free(q);
+        r = &one;
+        q = &qone;
+        cap = 1;
+    }
+    r[n++].lp = first;
+    for (size_t i = 0; i < loop->nparts && n < cap; i++) {
+        kafka__lpart_t *lp = loop->parts[i];
+        if (lp != first && lp->leader == f->broker.id && !lp->in_flight && lp->state == LP_RESET &&
+            lp->not_before_ms <= now)
+            r[n++].lp = lp;
+    }
+    qsort(r, n, sizeof(*r), by_rpart);
+    bool check_id = false;
+    for (size_t i = 0; i < n; i++) {
+        kafka__lpart_t *lp = r[i].lp;
+        r[i].epoch = lp->epoch;
+        r[i].check_id = kafka__lpart_check_id_first(lp);
+        check_id |= r[i].check_id;
+        q[i].topic = lp->topic; /* immutable, and lp lives while in flight */
+        q[i].partition = lp->partition;
+        lp->in_flight = true;
+    }
+    pthread_mutex_unlock(&loop->lock);
+    int64_t time;
+    const char *policy;
+    kafka__fetch_outcome_reset(c, &time, &policy); /* true: under auto.offset.reset=error, lp failed instead */
+    bool final = false, broken = false;
+    int16_t version = -1;
+    char why[600];
+    if (check_id) /* once for all of them */
+        kafka__connection_refresh_wait(c->cluster, (int)c->request_timeout_ms, why, sizeof(why));
+    kafka_err_t err = connect_broker(f, why, sizeof(why));
+    if (!err) {
+        err = kafka__list_offsets_many_on(f->broker.bc, c, f->broker.who, q, n, time, &version, &final, &broken, why,
+                                          sizeof(why));
+        if (broken)
+            kafka__broker_down(&f->broker, err, why);
+    }
+    pthread_mutex_lock(&loop->lock);
+    for (size_t i = 0; i < n; i++)
+        reset_done(f, &r[i], &q[i], err, final, version, why, policy);
+    if (r != &one) {
+        free(r);
+        free(q);
     }
 }
 
@@ -924,7 +993,7 @@ static void *run(void *arg) {
             if (reset->state == LP_VALIDATE)
                 validate_partitions(f, reset);
             else
-                reset_partition(f, reset);
+                reset_partitions(f, reset);
             continue;
         }
         if (!b.n) {

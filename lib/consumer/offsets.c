@@ -78,6 +78,119 @@ kafka_err_t kafka__list_offsets_on(kafka__bconn_t *bc, kafka_consumer_t *c, cons
     return err;
 }
 
+static int cmp_q(const char *topic, int32_t partition, const kafka__lo_q_t *q) {
+    int r = strcmp(topic, q->topic);
+    return r ? r : (partition > q->partition) - (partition < q->partition);
+}
+
+/* q's entry of name/partition (q sorted), or NULL. */
+static kafka__lo_q_t *find_q(kafka__lo_q_t *q, size_t n, kafka_str_t name, int32_t partition) {
+    char topic[256];
+    if (name.len < 0 || (size_t)name.len >= sizeof(topic))
+        return NULL; /* no topic asked has such a name */
+    memcpy(topic, name.str, (size_t)name.len);
+    topic[name.len] = '\0';
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int r = cmp_q(topic, partition, &q[mid]);
+        if (!r)
+            return &q[mid];
+        if (r < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+kafka_err_t kafka__list_offsets_many_on(kafka__bconn_t *bc, kafka_consumer_t *c, const char *broker, kafka__lo_q_t *q,
+                                        size_t n, int64_t time, int16_t *version, bool *final, bool *broken, char *why,
+                                        size_t why_size) {
+    *final = *broken = false;
+    int16_t v = kafka__bconn_version(bc, KAFKA_API_LIST_OFFSETS);
+    *version = v;
+    for (size_t i = 0; i < n; i++) {
+        q[i].offset = -1;
+        q[i].err = KAFKA_OK;
+        q[i].final = false;
+        q[i].why[0] = '\0';
+    }
+    kafka_list_offsets_request_partition_t *parts = malloc((n ? n : 1) * sizeof(*parts));
+    kafka_list_offsets_request_topic_t *topics = malloc((n ? n : 1) * sizeof(*topics));
+    if (!parts || !topics) {
+        free(parts);
+        free(topics);
+        snprintf(why, why_size, "ListOffsets of %zu partitions to %s: out of memory", n, broker);
+        return KAFKA_ERR__NO_MEMORY;
+    }
+    kafka_list_offsets_request_t req;
+    kafka_request_init(KAFKA_API_LIST_OFFSETS, &req);
+    req.replica_id = -1; /* a consumer, not a follower */
+    if (v >= 2)
+        req.isolation_level = c->isolation_level;
+    int32_t ntopics = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* The encoder refuses values a version cannot carry: MaxNumOffsets is v0's. */
+        parts[i] = (kafka_list_offsets_request_partition_t){q[i].partition, -1, time, 1};
+        if (!ntopics || strcmp(q[i - 1].topic, q[i].topic) != 0)
+            topics[ntopics++] = (kafka_list_offsets_request_topic_t){kafka_str(q[i].topic), {&parts[i], 0}};
+        topics[ntopics - 1].partitions.count++;
+    }
+    req.topics.items = topics;
+    req.topics.count = ntopics;
+    kafka_list_offsets_response_t resp;
+    kafka_arena_t arena = KAFKA_ARENA_INIT;
+    uint8_t *frame = NULL;
+    kafka_err_t err = kafka__bconn_request(bc, KAFKA_API_LIST_OFFSETS, &req, &resp, &arena, &frame, &v);
+    *version = v;
+    if (err == KAFKA_ERR__UNKNOWN_APIKEY) {
+        *final = true;
+        snprintf(why, why_size, "%s speaks no ListOffsets version this client does", broker);
+    } else if (err) {
+        *broken = true;
+        snprintf(why, why_size, "ListOffsets v%d of %zu partitions to %s: %s", v, n, broker,
+                 kafka__bconn_last_error(bc));
+    } else {
+        bool *seen = calloc(n ? n : 1, sizeof(*seen)); /* NULL: a missing answer is not told apart */
+        for (int32_t t = 0; t < resp.topics.count; t++) {
+            const kafka_list_offsets_response_topic_response_t *tr = &resp.topics.items[t];
+            for (int32_t k = 0; k < tr->partitions.count; k++) {
+                const kafka_list_offsets_response_partition_response_t *pr = &tr->partitions.items[k];
+                kafka__lo_q_t *e = find_q(q, n, tr->name, pr->partition_index);
+                if (!e)
+                    continue; /* not asked */
+                if (seen)
+                    seen[e - q] = true;
+                if (pr->error_code) {
+                    e->err = (kafka_err_t)pr->error_code;
+                    snprintf(e->why, sizeof(e->why), "%s", kafka_err_name(e->err));
+                } else if (v == 0) {
+                    e->offset = pr->old_style_offsets.count > 0 ? pr->old_style_offsets.items[0] : -1;
+                } else {
+                    e->offset = pr->offset;
+                }
+            }
+        }
+        for (size_t i = 0; i < n && seen; i++) {
+            if (seen[i])
+                continue;
+            bool topic_seen = false;
+            for (int32_t t = 0; t < resp.topics.count && !topic_seen; t++)
+                topic_seen = kafka_str_eq(resp.topics.items[t].name, q[i].topic);
+            q[i].err = topic_seen ? KAFKA_ERR__PARTITION_DOES_NOT_MATCH : KAFKA_ERR__TOPIC_DOES_NOT_MATCH;
+            q[i].final = true;
+            snprintf(q[i].why, sizeof(q[i].why), "answered without that %s", topic_seen ? "partition" : "topic");
+        }
+        free(seen);
+    }
+    free(parts);
+    free(topics);
+    free(frame);
+    kafka__arena_free(&arena);
+    return err;
+}
+
 /* One ListOffsets round trip on k->bc, which is given back or closed. */
 static kafka_err_t list_once(kafka__call_t *k, int64_t time, int max_number, int64_t **offsets, size_t *count,
                              char *why, size_t why_size) {
