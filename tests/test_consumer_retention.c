@@ -10,7 +10,94 @@
 #include <string.h>
 
 #include "kafka/consumer.h"
+#include "kafka/message.h"
+#include "kafka/mock.h"
+#include "kafka/reqstats.h"
 #include "testutil.h"
+
+/* kafka-mock: 24 partitions on 3 brokers whose offsets are all gone (retention kept only
+ * the last batch of each): the first Fetch finds all out of range, and each fetcher
+ * resets all of its partitions in one ListOffsets (not one per partition); each
+ * partition reports its skip once, then everything retention kept is read once. */
+#define MANY 24
+static void test_many_out_of_range(void) {
+    kafka_mock_conf_t conf;
+    kafka_mock_conf_init(&conf);
+    conf.brokers = 3;
+    kafka_mock_t *m = kafka_test_mock_new(&conf);
+    CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_create(m, "many", MANY, 2), KAFKA_OK);
+    for (int i = 0; i < MANY; i++) /* spread over the brokers, 8 each */
+        CU_ASSERT_EQUAL(kafka_mock_partition_set_leader(m, "many", i, 1 + i % 3), KAFKA_OK);
+    const char *bs = kafka_mock_bootstrap(m);
+    for (int round = 0; round < 3; round++) /* a flush each: batches apart */
+        kafka_test_produce(bs, NULL, "many", MANY, MANY * 10, 40, "r-");
+    kafka_mock_set_retention(m, 1); /* older batches go: each log starts at its last batch */
+    int64_t start[MANY], end[MANY];
+    for (int i = 0; i < MANY; i++) {
+        CU_ASSERT_EQUAL(kafka_mock_partition_offsets(m, "many", i, &start[i], &end[i]), KAFKA_OK);
+        CU_ASSERT(start[i] > 0 && start[i] < end[i] && end[i] == 30);
+    }
+    const char *kv[] = {"auto.offset.reset", "earliest", "retry.backoff.ms", "20", NULL};
+    kafka_consumer_t *c = kafka_test_consumer(bs, kv);
+    kafka_topic_partition_t tps[MANY];
+    for (int i = 0; i < MANY; i++)
+        tps[i] = (kafka_topic_partition_t){"many", i, 0};
+    char err[1024];
+    CU_ASSERT_EQUAL_FATAL(kafka_consumer_assign(c, tps, MANY, err, sizeof(err)), KAFKA_OK);
+    int seen[MANY][30], notices[MANY];
+    memset(seen, 0, sizeof(seen));
+    memset(notices, 0, sizeof(notices));
+    int want = 0, got = 0;
+    for (int i = 0; i < MANY; i++)
+        want += (int)(end[i] - start[i]);
+    for (int64_t until = kafka_test_now_ms() + 10000; got < want && kafka_test_now_ms() < until;) {
+        kafka_message_t *msgs[64];
+        size_t n = 0;
+        kafka_err_t e = kafka_consumer_poll(c, 100, msgs, 64, &n, err, sizeof(err));
+        if (e == KAFKA_ERR__AUTO_OFFSET_RESET) {
+            int p = -1;
+            CU_ASSERT_EQUAL(sscanf(err, "many/%d:", &p), 1);
+            if (p >= 0 && p < MANY)
+                notices[p]++;
+            continue;
+        }
+        CU_ASSERT_EQUAL(e, KAFKA_OK);
+        if (e)
+            fprintf(stderr, "poll: %s\n", err);
+        for (size_t i = 0; i < n; i++) {
+            int32_t p = kafka_message_partition(msgs[i]);
+            int64_t off = kafka_message_offset(msgs[i]);
+            CU_ASSERT(p >= 0 && p < MANY && off >= start[p] && off < end[p]);
+            if (p >= 0 && p < MANY && off >= 0 && off < 30)
+                seen[p][off]++;
+            got++;
+            kafka_message_destroy(msgs[i]);
+        }
+    }
+    CU_ASSERT_EQUAL(got, want);
+    for (int i = 0; i < MANY; i++) {
+        CU_ASSERT_EQUAL(notices[i], 1);
+        for (int64_t off = start[i]; off < end[i]; off++)
+            CU_ASSERT_EQUAL(seen[i][off], 1);
+        CU_ASSERT_EQUAL(kafka_consumer_position(c, "many", i), end[i]);
+    }
+    kafka_consumer_stats_t st;
+    kafka_consumer_stats(c, &st);
+    CU_ASSERT_EQUAL(st.offset_resets, MANY);
+    int64_t skipped = 0;
+    for (int i = 0; i < MANY; i++)
+        skipped += start[i];
+    CU_ASSERT_EQUAL(st.offsets_skipped, skipped);
+    /* One per broker (a second round allowed for a fetcher whose partitions came to the
+     * reset in two Fetch answers); one per partition would be 24. */
+    kafka_request_stats_t rs[64];
+    size_t nrs = kafka_consumer_request_stats(c, rs, 64);
+    int64_t lists = kafka_test_api_requests(rs, nrs < 64 ? nrs : 64, KAFKA_API_LIST_OFFSETS);
+    fprintf(stderr, "  %lld ListOffsets for the reset of %d partitions on 3 brokers\n", (long long)lists, MANY);
+    CU_ASSERT(lists >= 3 && lists <= 6);
+    kafka_consumer_destroy(c);
+    kafka_mock_destroy(m);
+}
 
 #ifdef KAFKA_HAVE_RDKAFKA
 
@@ -156,13 +243,18 @@ static CU_TestInfo tests[] = {
     {"from the beginning of a trimmed log: everything it holds, to the high watermark", test_beginning},
     {"a deleted offset: the reset's gap reported once, in its place", test_deleted_offset},
     {"an offset past the end: back to it, nothing reported", test_past_end},
+    {"kafka-mock: 24 partitions out of range at once, one ListOffsets per broker", test_many_out_of_range},
     CU_TEST_INFO_NULL,
 };
 
 #else
 
 static void test_skipped(void) { fprintf(stderr, "librdkafka not found: skipped\n"); }
-static CU_TestInfo tests[] = {{"skipped (no librdkafka)", test_skipped}, CU_TEST_INFO_NULL};
+static CU_TestInfo tests[] = {
+    {"skipped (no librdkafka)", test_skipped},
+    {"kafka-mock: 24 partitions out of range at once, one ListOffsets per broker", test_many_out_of_range},
+    CU_TEST_INFO_NULL,
+};
 
 #endif
 

@@ -263,9 +263,11 @@ static void test_recreated_under_reset_error(void) {
 
 /* 24 partitions over 3 brokers, all re-created at once: each fetcher resets all of its
  * partitions in one ListOffsets (not one per partition), every partition is reported
- * once and every message of the new topic read exactly once. */
+ * once and every message of the new topic read exactly once. fault: broker 1's first
+ * ListOffsets answers NOT_LEADER_OR_FOLLOWER for its partitions: they back off and are
+ * reset by the next one. */
 #define MANY 24
-static void recreated_many(const char *version) {
+static void recreated_many(const char *version, bool fault) {
     kafka_mock_conf_t conf;
     kafka_mock_conf_init(&conf);
     conf.brokers = 3;
@@ -290,6 +292,9 @@ static void recreated_many(const char *version) {
     for (int i = 0; i < MANY * 10; i++)
         CU_ASSERT_EQUAL(r.old_seen[i], 1);
     int64_t before = requests(c, KAFKA_API_LIST_OFFSETS);
+    if (fault)
+        CU_ASSERT_EQUAL(kafka_mock_push_error(m, KAFKA_API_LIST_OFFSETS, 1, 1, KAFKA_ERR_NOT_LEADER_OR_FOLLOWER),
+                        KAFKA_OK);
     CU_ASSERT_EQUAL(kafka_mock_topic_delete(m, TOPIC), KAFKA_OK);
     CU_ASSERT_EQUAL(kafka_mock_topic_create(m, TOPIC, MANY, 2), KAFKA_OK);
     for (int i = 0; i < MANY; i++)
@@ -312,16 +317,17 @@ static void recreated_many(const char *version) {
      * whose partitions came to the reset in two Fetch answers. */
     int64_t lists = requests(c, KAFKA_API_LIST_OFFSETS) - before;
     int rounds = strcmp(version, "2.8") == 0 ? 2 : 1;
-    fprintf(stderr, "  %s: %lld ListOffsets for the reset of %d partitions on 3 brokers\n", version, (long long)lists,
-            MANY);
-    CU_ASSERT(lists >= 3);
+    fprintf(stderr, "  %s%s: %lld ListOffsets for the reset of %d partitions on 3 brokers\n", version,
+            fault ? " (broker 1's first failed)" : "", (long long)lists, MANY);
+    CU_ASSERT(lists >= 3 + fault);
     CU_ASSERT(lists <= 3 * (rounds + 1));
     kafka_consumer_destroy(c);
     kafka_mock_destroy(m);
 }
 
-static void test_recreated_many(void) { recreated_many("latest"); }
-static void test_recreated_many_28(void) { recreated_many("2.8"); }
+static void test_recreated_many(void) { recreated_many("latest", false); }
+static void test_recreated_many_28(void) { recreated_many("2.8", false); }
+static void test_recreated_many_fault(void) { recreated_many("latest", true); }
 
 /* One producer across the re-creation: what it sends afterwards lands in the new topic. */
 static void test_producer_across_recreation(void) {
@@ -479,6 +485,8 @@ static CU_TestInfo tests[] = {
     {"auto.offset.reset=error: the partition fails with TOPIC_RECREATED", test_recreated_under_reset_error},
     {"24 partitions on 3 brokers re-created: one ListOffsets per broker resets them", test_recreated_many},
     {"2.8 (Fetch v12): 24 partitions out of range at once, one ListOffsets per broker", test_recreated_many_28},
+    {"24 partitions re-created, one broker's ListOffsets fails: its partitions back off, then reset",
+     test_recreated_many_fault},
     {"a producer across the re-creation produces into the new topic", test_producer_across_recreation},
     CU_TEST_INFO_NULL,
 };
