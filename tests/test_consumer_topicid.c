@@ -272,6 +272,7 @@ static void recreated_many(const char *version, bool fault) {
     kafka_mock_conf_init(&conf);
     conf.brokers = 3;
     conf.kafka_version = version;
+    conf.auto_create = false; /* the consumer's metadata between delete and create must not create it */
     kafka_mock_t *m = kafka_test_mock_new(&conf);
     CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_create(m, TOPIC, MANY, 2), KAFKA_OK);
     for (int i = 0; i < MANY; i++) /* spread over the brokers, 8 each */
