@@ -699,10 +699,10 @@ static void reset_partition(kafka__fetcher_t *f, kafka__lpart_t *lp) {
         return;
     }
     loop->st.offset_resets++;
-    if (lp->recreated) { /* the re-creation was reported instead (topicid.c) */
-        lp->recreated = false;
+    bool recreated = lp->recreated && lp->recreated_epoch == epoch; /* not sought since */
+    lp->recreated = false;
+    if (recreated) /* the re-creation was reported instead (topicid.c) */
         return;
-    }
     if (to > lp->oor_offset) { /* forward past messages never returned: poll() says so */
         loop->st.offsets_skipped += to - lp->oor_offset;
         note_skip(f, lp, policy, to, queued);

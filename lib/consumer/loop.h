@@ -70,6 +70,7 @@ typedef struct kafka__lpart_s {
      * the name is a topic deleted and re-created: recreated until the position is reset. */
     kafka_uuid_t topic_id;
     bool recreated;
+    uint64_t recreated_epoch; /* the epoch recreated belongs to: a seek since (epoch moved) ends it */
 } kafka__lpart_t;
 
 typedef struct kafka__fetcher_s kafka__fetcher_t; /* fetcher.c */

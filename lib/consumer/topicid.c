@@ -68,6 +68,7 @@ void kafka__lpart_topic_id(kafka__loop_t *loop, kafka__lpart_t *lp, const kafka_
     }
     lp->state = LP_RESET;
     lp->recreated = true; /* the reset reports no skip of its own */
+    lp->recreated_epoch = lp->epoch;
     lp->oor_offset = lp->position;
     lp->oor_log_start = lp->oor_high_watermark = -1;
     lp->high_watermark = -1;
@@ -78,8 +79,11 @@ void kafka__lpart_topic_id(kafka__loop_t *loop, kafka__lpart_t *lp, const kafka_
     pthread_cond_broadcast(&loop->work);
 }
 
+/* Re-created and not sought since: its reset is the re-creation's. */
+static bool recreated_now(const kafka__lpart_t *lp) { return lp->recreated && lp->recreated_epoch == lp->epoch; }
+
 bool kafka__lpart_check_id_first(const kafka__lpart_t *lp) {
-    return !lp->recreated && !uuid_zero(&lp->topic_id);
+    return !recreated_now(lp) && !uuid_zero(&lp->topic_id);
 }
 
 void kafka__lpart_check_recreated(kafka__loop_t *loop, kafka__lpart_t *lp) {
