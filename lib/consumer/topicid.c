@@ -35,7 +35,11 @@ void kafka__uuid_format(const kafka_uuid_t *id, char out[23]) {
 void kafka__lpart_topic_id(kafka__loop_t *loop, kafka__lpart_t *lp, const kafka_uuid_t *id) {
     if (uuid_zero(id) || memcmp(id->b, lp->topic_id.b, sizeof(id->b)) == 0)
         return;
+    /* A broker whose metadata lags still names the old topic: ids never come back. */
+    if (memcmp(id->b, lp->replaced_id.b, sizeof(id->b)) == 0)
+        return;
     kafka_uuid_t old = lp->topic_id;
+    lp->replaced_id = old;
     lp->topic_id = *id;
     if (uuid_zero(&old) || lp->state == LP_FAILED)
         return;
