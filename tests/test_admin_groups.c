@@ -347,6 +347,43 @@ static void test_kafka_2_4(void) { run_profile("2.4"); }
 static void test_kafka_4_0(void) { run_profile("4.0"); }
 static void test_latest(void) { run_profile(NULL); }
 
+/* A Kafka 4.x whose consumer protocol is off lists ConsumerGroupDescribe yet answers
+ * each group UNSUPPORTED_VERSION: the group is described by DescribeGroups instead. */
+static void test_describe_unsupported_per_group(void) {
+    kafka_mock_conf_t mc;
+    kafka_mock_conf_init(&mc);
+    mc.brokers = 1;
+    mc.kafka_version = "4.0";
+    kafka_mock_t *m = kafka_test_mock_new(&mc);
+    CU_ASSERT_EQUAL_FATAL(kafka_mock_topic_create(m, "t", 1, 1), KAFKA_OK);
+    const char *bs = kafka_mock_bootstrap(m);
+    kafka_test_produce(bs, NULL, "t", 1, 10, 40, "o-");
+    const char *kv[] = {"group.id", "cg", "enable.auto.commit", "false", NULL};
+    kafka_consumer_t *cons = kafka_test_consumer(bs, kv);
+    kafka_topic_partition_t tp = {"t", 0, 5};
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(kafka_consumer_commit(cons, &tp, 1, err, sizeof(err)), KAFKA_OK);
+    kafka_consumer_destroy(cons);
+    kafka_connection_t *c = connect_to(m);
+    CU_ASSERT_EQUAL(kafka_mock_push_error(m, KAFKA_API_CONSUMER_GROUP_DESCRIBE, -1, 50, KAFKA_ERR_UNSUPPORTED_VERSION),
+                    KAFKA_OK);
+    kafka_err_t e = KAFKA_OK;
+    kafka_group_t *g = kafka_connection_describe_group(c, "cg", 5000, &e, err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL(g);
+    if (!g)
+        fprintf(stderr, "  describe: %s: %s\n", kafka_err_name(e), err);
+    if (g) {
+        CU_ASSERT_STRING_EQUAL(kafka_group_state(g), "Empty");
+        const kafka_group_partition_t *gp = kafka_group_partition(g, 0);
+        CU_ASSERT_PTR_NOT_NULL(gp);
+        if (gp)
+            CU_ASSERT_EQUAL(gp->committed, 5);
+    }
+    kafka_group_destroy(g);
+    kafka_connection_destroy(c);
+    kafka_mock_destroy(m);
+}
+
 static void test_bad_args(void) {
     kafka_err_t e;
     char err[256];
@@ -367,6 +404,8 @@ int main(void) {
                            {"latest", test_latest},
                            {"KIP-848 group, Kafka 4.0 profile", test_kip848_4_0},
                            {"KIP-848 group, latest", test_kip848_latest},
+                           {"ConsumerGroupDescribe UNSUPPORTED_VERSION per group: DescribeGroups",
+                            test_describe_unsupported_per_group},
                            {"bad arguments", test_bad_args},
                            CU_TEST_INFO_NULL};
     return kafka_test_run("admin_groups", tests);

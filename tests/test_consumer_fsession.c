@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "consumer/fsession.h"
 #include "kafka/consumer.h"
 #include "kafka/mock.h"
 #include "kafka/protocol.h"
@@ -381,8 +382,40 @@ static void test_rdkafka_mock_no_sessions(void) {
 }
 #endif
 
+/* The session lists a kept partition again when its LastFetchedEpoch changed (the
+ * broker's session keeps the epoch sent: unsent, a DivergingEpoch answer would repeat). */
+static void test_session_last_epoch(void) {
+    kafka_mock_conf_t mc;
+    kafka_mock_conf_init(&mc);
+    mc.brokers = 1;
+    kafka_mock_t *m = kafka_test_mock_new(&mc);
+    kafka_consumer_t *c = kafka_test_consumer(kafka_mock_bootstrap(m), NULL);
+    kafka__fsession_t s;
+    kafka__fsession_init(&s, true);
+    kafka_uuid_t id = {{1, 2, 3}};
+    kafka__fspart_t want[2] = {{"t", 0, 10, 1, id, 5}, {"t", 1, 20, 1, id, 5}};
+    int32_t sid, sepoch;
+    CU_ASSERT_FALSE(kafka__fsession_header(&s, 17, &sid, &sepoch)); /* the first: full */
+    kafka__fsession_answered(&s, c, want, 2, sepoch, 77);
+    CU_ASSERT_TRUE(kafka__fsession_header(&s, 17, &sid, &sepoch));
+    CU_ASSERT_EQUAL(sid, 77);
+    bool send[2];
+    kafka__fspart_t *forget = NULL;
+    size_t nforget = 0;
+    CU_ASSERT_TRUE(kafka__fsession_diff(&s, want, 2, send, &forget, &nforget));
+    CU_ASSERT(!send[0] && !send[1] && nforget == 0);
+    want[1].last_epoch = 4;
+    CU_ASSERT_TRUE(kafka__fsession_diff(&s, want, 2, send, &forget, &nforget));
+    CU_ASSERT(!send[0] && send[1] && nforget == 0);
+    free(forget);
+    kafka__fsession_free(&s);
+    kafka_consumer_destroy(c);
+    kafka_mock_destroy(m);
+}
+
 int main(void) {
     CU_TestInfo tests[] = {
+        {"session: a changed LastFetchedEpoch is sent again", test_session_last_epoch},
         {"mock: full, incremental, forgotten, epochs, eviction", test_mock_sessions},
         {"mock: the session cache limit", test_mock_session_limit},
         {"consumer: sessions on and off, idle request size", test_sessions_on_off},

@@ -326,6 +326,53 @@ static void recreated_many(const char *version, bool fault) {
     kafka_mock_destroy(m);
 }
 
+/* Polls for up to ms; how many polls returned err want (the others printed). */
+static int reports_of(kafka_consumer_t *c, kafka_err_t want, int ms) {
+    int seen = 0;
+    for (int64_t deadline = kafka_test_now_ms() + ms; !seen && kafka_test_now_ms() < deadline;) {
+        kafka_message_t *msgs[64];
+        size_t n = 0;
+        char err[1200];
+        kafka_err_t e = kafka_consumer_poll(c, 100, msgs, 64, &n, err, sizeof(err));
+        for (size_t i = 0; i < n; i++)
+            kafka_message_destroy(msgs[i]);
+        if (e == want)
+            seen++;
+        else if (e)
+            fprintf(stderr, "  poll: %s: %s\n", kafka_err_name(e), err);
+    }
+    return seen;
+}
+
+/* The re-creation's reset fails (ListOffsets refused) and the application seeks: a later
+ * reset of its own (the seek below the log start) is still reported as a skip. */
+static void test_recreated_then_seek(void) {
+    kafka_mock_t *m = cluster("latest", 1);
+    const char *bs = kafka_mock_bootstrap(m);
+    kafka_test_produce(bs, NULL, TOPIC, 1, 20, 40, "o-");
+    kafka_consumer_t *c = consumer(bs, "earliest", 1);
+    read_t r;
+    memset(&r, 0, sizeof(r));
+    CU_ASSERT_EQUAL(poll_some(c, &r, 20), 20);
+    CU_ASSERT_EQUAL(kafka_mock_push_error(m, KAFKA_API_LIST_OFFSETS, -1, 1, KAFKA_ERR_TOPIC_AUTHORIZATION_FAILED),
+                    KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_mock_topic_delete(m, TOPIC), KAFKA_OK);
+    CU_ASSERT_EQUAL(kafka_mock_topic_create(m, TOPIC, 1, 2), KAFKA_OK);
+    CU_ASSERT_EQUAL(reports_of(c, KAFKA_ERR__TOPIC_RECREATED, 5000), 1);
+    CU_ASSERT_EQUAL(reports_of(c, KAFKA_ERR_TOPIC_AUTHORIZATION_FAILED, 5000), 1);
+    CU_ASSERT_EQUAL(kafka_mock_set_retention(m, 2000), KAFKA_OK);
+    kafka_test_produce(bs, NULL, TOPIC, 1, 100, 100, "n-");
+    kafka_test_produce(bs, NULL, TOPIC, 1, 100, 100, "n-");
+    int64_t log_start = -1, hw = -1;
+    CU_ASSERT_EQUAL(kafka_mock_partition_offsets(m, TOPIC, 0, &log_start, &hw), KAFKA_OK);
+    CU_ASSERT(log_start > 0);
+    char err[256];
+    CU_ASSERT_EQUAL(kafka_consumer_seek(c, TOPIC, 0, 0, err, sizeof(err)), KAFKA_OK);
+    CU_ASSERT_EQUAL(reports_of(c, KAFKA_ERR__AUTO_OFFSET_RESET, 5000), 1);
+    kafka_consumer_destroy(c);
+    kafka_mock_destroy(m);
+}
+
 static void test_recreated_many(void) { recreated_many("latest", false); }
 static void test_recreated_many_28(void) { recreated_many("2.8", false); }
 static void test_recreated_many_fault(void) { recreated_many("latest", true); }
@@ -489,6 +536,7 @@ static CU_TestInfo tests[] = {
     {"24 partitions re-created, one broker's ListOffsets fails: its partitions back off, then reset",
      test_recreated_many_fault},
     {"a producer across the re-creation produces into the new topic", test_producer_across_recreation},
+    {"a failed re-creation reset, then a seek: a later skip is still reported", test_recreated_then_seek},
     CU_TEST_INFO_NULL,
 };
 

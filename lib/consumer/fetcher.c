@@ -246,9 +246,21 @@ static void take_partition(kafka__fetcher_t *f, entry_t *e, const kafka_fetch_re
         /* The log parted from what was fetched (no records come with it): file_entry. */
         e->diverging_epoch = pr->diverging_epoch.epoch;
         e->diverging_end = pr->diverging_epoch.end_offset;
-        char cause[900]; /* said here, without the loop's lock: the log callback is the application's */
-        diverged_cause(f, e, cause, sizeof(cause));
-        kafka__log(c->conf, KAFKA__LOG_WARNING, "TRUNCATION", NULL, "%s", cause);
+        if (e->diverging_end < 0) { /* no offset a log can end at: the answer is refused */
+            e->err = KAFKA_ERR__BAD_MSG;
+            snprintf(e->why, sizeof(e->why),
+                     "%s/%d: %s answered the Fetch at offset %lld with DivergingEpoch (epoch %d, end offset %lld): "
+                     "not an offset a log can end at",
+                     e->topic, (int)e->partition, f->broker.who, (long long)e->offset, (int)e->diverging_epoch,
+                     (long long)e->diverging_end);
+            e->diverging_epoch = -1;
+            return;
+        }
+        if (e->diverging_end < e->offset) { /* else nothing fetched is lost (diverged()) */
+            char cause[900]; /* said here, without the loop's lock: the log callback is the application's */
+            diverged_cause(f, e, cause, sizeof(cause));
+            kafka__log(c->conf, KAFKA__LOG_WARNING, "TRUNCATION", NULL, "%s", cause);
+        }
         return;
     }
     if (pr->error_code) {
@@ -317,7 +329,7 @@ static bool round_trip(kafka__fetcher_t *f, batch_t *b) {
     if (want && send) {
         for (size_t i = 0; i < b->n; i++) {
             want[i] = (kafka__fspart_t){b->e[i].topic, b->e[i].partition, b->e[i].offset, b->e[i].leader_epoch,
-                                        b->e[i].topic_id};
+                                        b->e[i].topic_id, version >= 13 ? b->e[i].last_epoch : -1};
             send[i] = true;
         }
         kafka__fsession_check(&f->fs, version, want, b->n);
@@ -528,7 +540,16 @@ static void truncate_at(kafka__loop_t *loop, kafka__lpart_t *lp, int64_t end, in
  * fetched (LastFetchedEpoch ended at e->diverging_end, before the fetch offset): a
  * truncation, told without an OffsetForLeaderEpoch round trip. */
 static void diverged(kafka__fetcher_t *f, kafka__lpart_t *lp, const entry_t *e) {
-    int64_t end = e->diverging_end < e->offset ? e->diverging_end : e->offset;
+    if (e->diverging_end >= e->offset) {
+        /* The broker lacks the epoch fetched last, but the epoch it has before it ends
+         * past the fetch offset: nothing fetched was lost. Fetching goes on from there,
+         * the next Fetch (and the session) sending that epoch. */
+        lp->last_epoch = e->diverging_epoch;
+        kafka__backoff_reset(&lp->backoff);
+        pthread_cond_broadcast(&f->loop->work);
+        return;
+    }
+    int64_t end = e->diverging_end;
     char cause[900]; /* logged by take_partition() */
     diverged_cause(f, e, cause, sizeof(cause));
     kafka__backoff_reset(&lp->backoff);
@@ -700,10 +721,10 @@ static void reset_done(kafka__fetcher_t *f, const rpart_t *r, const kafka__lo_q_
         return;
     }
     loop->st.offset_resets++;
-    if (lp->recreated) { /* the re-creation was reported instead (topicid.c) */
-        lp->recreated = false;
+    bool recreated = lp->recreated && lp->recreated_epoch == r->epoch; /* not sought since */
+    lp->recreated = false;
+    if (recreated) /* the re-creation was reported instead (topicid.c) */
         return;
-    }
     if (to > lp->oor_offset) { /* forward past messages never returned: poll() says so */
         loop->st.offsets_skipped += to - lp->oor_offset;
         note_skip(f, lp, policy, to, queued);
@@ -902,6 +923,12 @@ static void validate_partitions(kafka__fetcher_t *f, kafka__lpart_t *first) {
             v[n++].lp = lp;
     }
     qsort(v, n, sizeof(*v), by_lpart);
+    /* A Fetch goes by id (v13+, with LastFetchedEpoch) only while every partition in it
+     * has its topic's id (fetch_version()): this fetcher's partitions all must. */
+    bool all_ids = true;
+    for (size_t i = 0; i < loop->nparts && all_ids; i++)
+        if (loop->parts[i]->leader == f->broker.id && !loop->parts[i]->removed)
+            all_ids = kafka__lpart_has_topic_id(loop->parts[i]);
     for (size_t i = 0; i < n; i++) {
         kafka__lpart_t *lp = v[i].lp;
         v[i].epoch = lp->epoch;
@@ -922,7 +949,7 @@ static void validate_partitions(kafka__fetcher_t *f, kafka__lpart_t *first) {
      * parted from it with DivergingEpoch (diverged()), no round trip needed first. Those
      * partitions are left out of the request (end -1: fetching goes on). */
     size_t nask = n;
-    if (!err && kafka__bconn_version(f->broker.bc, KAFKA_API_FETCH) >= 13) {
+    if (!err && all_ids && kafka__bconn_version(f->broker.bc, KAFKA_API_FETCH) >= 13) {
         nask = 0;
         for (size_t i = 0; i < n; i++) {
             if (v[i].has_id) {

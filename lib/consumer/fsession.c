@@ -68,8 +68,9 @@ bool kafka__fsession_diff(const kafka__fsession_t *s, const kafka__fspart_t *wan
         int r = i == n ? 1 : j == s->n ? -1 : cmp(&want[i], &s->parts[j]);
         if (r < 0) { /* added */
             send[i++] = true;
-        } else if (r == 0) { /* kept: listed again only when its offset or leader epoch moved */
-            send[i] = want[i].offset != s->parts[j].offset || want[i].leader_epoch != s->parts[j].leader_epoch;
+        } else if (r == 0) { /* kept: listed again only when its offset, leader epoch or last fetched epoch moved */
+            send[i] = want[i].offset != s->parts[j].offset || want[i].leader_epoch != s->parts[j].leader_epoch ||
+                      want[i].last_epoch != s->parts[j].last_epoch;
             i++, j++;
         } else { /* no longer fetched */
             if (*nforget == cap) {
@@ -117,7 +118,8 @@ void kafka__fsession_answered(kafka__fsession_t *s, kafka_consumer_t *c, const k
         }
         last = want[i].topic;
         last_interned = topic;
-        parts[i] = (kafka__fspart_t){topic, want[i].partition, want[i].offset, want[i].leader_epoch, want[i].topic_id};
+        parts[i] = (kafka__fspart_t){topic, want[i].partition, want[i].offset, want[i].leader_epoch, want[i].topic_id,
+                                     want[i].last_epoch};
     }
     free(s->parts);
     s->parts = parts;

@@ -19,6 +19,7 @@ typedef struct kafka__fspart_s {
     int64_t offset;
     int32_t leader_epoch;
     kafka_uuid_t topic_id; /* Fetch v13+ names the topic by it (zero: not known) */
+    int32_t last_epoch;    /* LastFetchedEpoch sent (v13+; -1 none): the broker's session keeps it too */
 } kafka__fspart_t;
 
 typedef struct kafka__fsession_s {
@@ -48,7 +49,7 @@ void kafka__fsession_check(kafka__fsession_t *s, int16_t version, const kafka__f
 bool kafka__fsession_header(const kafka__fsession_t *s, int16_t version, int32_t *id, int32_t *epoch);
 
 /* An incremental Fetch of want[0..n) (sorted): whether want[i] must be listed (*send,
- * n of them: added, or its offset or leader epoch changed), and the session's partitions not in want,
+ * n of them: added, or its offset, leader epoch or last fetched epoch changed), and the session's partitions not in want,
  * to forget (*forget, malloc'd, *nforget; NULL when none). false when out of memory. */
 bool kafka__fsession_diff(const kafka__fsession_t *s, const kafka__fspart_t *want, size_t n, bool *send,
                           kafka__fspart_t **forget, size_t *nforget);

@@ -69,7 +69,9 @@ typedef struct kafka__lpart_s {
     /* The topic's id (Metadata v10+; zero: not known), sent in Fetch v13+. A new id for
      * the name is a topic deleted and re-created: recreated until the position is reset. */
     kafka_uuid_t topic_id;
+    kafka_uuid_t replaced_id; /* the id topic_id replaced: metadata naming it again is stale */
     bool recreated;
+    uint64_t recreated_epoch; /* the epoch recreated belongs to: a seek since (epoch moved) ends it */
 } kafka__lpart_t;
 
 typedef struct kafka__fetcher_s kafka__fetcher_t; /* fetcher.c */

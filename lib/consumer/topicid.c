@@ -35,7 +35,11 @@ void kafka__uuid_format(const kafka_uuid_t *id, char out[23]) {
 void kafka__lpart_topic_id(kafka__loop_t *loop, kafka__lpart_t *lp, const kafka_uuid_t *id) {
     if (uuid_zero(id) || memcmp(id->b, lp->topic_id.b, sizeof(id->b)) == 0)
         return;
+    /* A broker whose metadata lags still names the old topic: ids never come back. */
+    if (memcmp(id->b, lp->replaced_id.b, sizeof(id->b)) == 0)
+        return;
     kafka_uuid_t old = lp->topic_id;
+    lp->replaced_id = old;
     lp->topic_id = *id;
     if (uuid_zero(&old) || lp->state == LP_FAILED)
         return;
@@ -68,6 +72,7 @@ void kafka__lpart_topic_id(kafka__loop_t *loop, kafka__lpart_t *lp, const kafka_
     }
     lp->state = LP_RESET;
     lp->recreated = true; /* the reset reports no skip of its own */
+    lp->recreated_epoch = lp->epoch;
     lp->oor_offset = lp->position;
     lp->oor_log_start = lp->oor_high_watermark = -1;
     lp->high_watermark = -1;
@@ -78,8 +83,11 @@ void kafka__lpart_topic_id(kafka__loop_t *loop, kafka__lpart_t *lp, const kafka_
     pthread_cond_broadcast(&loop->work);
 }
 
+/* Re-created and not sought since: its reset is the re-creation's. */
+static bool recreated_now(const kafka__lpart_t *lp) { return lp->recreated && lp->recreated_epoch == lp->epoch; }
+
 bool kafka__lpart_check_id_first(const kafka__lpart_t *lp) {
-    return !lp->recreated && !uuid_zero(&lp->topic_id);
+    return !recreated_now(lp) && !uuid_zero(&lp->topic_id);
 }
 
 void kafka__lpart_check_recreated(kafka__loop_t *loop, kafka__lpart_t *lp) {

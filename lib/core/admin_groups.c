@@ -579,6 +579,11 @@ static kafka_err_t describe848(kafka__bconn_t *bc, const char *group_id, int32_t
     } else if (resp.groups.items[0].error_code) {
         const kafka_consumer_group_describe_response_described_group_t *dg = &resp.groups.items[0];
         e = (kafka_err_t)dg->error_code;
+        /* Kafka lists API 69 even where the consumer protocol is off (group.version not
+         * finalized, rebalance protocols classic only) and answers each group
+         * UNSUPPORTED_VERSION there: ask the classic way, as for a classic group. */
+        if (e == KAFKA_ERR_UNSUPPORTED_VERSION)
+            e = KAFKA_ERR_GROUP_ID_NOT_FOUND;
         if (e != KAFKA_ERR_GROUP_ID_NOT_FOUND)
             kafka__bconn_note_error(bc, KAFKA_API_CONSUMER_GROUP_DESCRIBE, e);
         snprintf(why, why_size, "ConsumerGroupDescribe of group \"%s\" at broker %d: %s%s%.*s", group_id, id,
