@@ -774,6 +774,10 @@ static void reset_partitions(kafka__fetcher_t *f, kafka__lpart_t *first) {
         q[i].partition = lp->partition;
         lp->in_flight = true;
     }
+    bool all_ids = true; /* this fetcher's Fetches go by id (v13+) only while every partition has one */
+    for (size_t i = 0; i < loop->nparts && all_ids && check_id; i++)
+        if (loop->parts[i]->leader == f->broker.id && !loop->parts[i]->removed)
+            all_ids = kafka__lpart_has_topic_id(loop->parts[i]);
     pthread_mutex_unlock(&loop->lock);
     int64_t time;
     const char *policy;
@@ -781,9 +785,29 @@ static void reset_partitions(kafka__fetcher_t *f, kafka__lpart_t *first) {
     bool final = false, broken = false;
     int16_t version = -1;
     char why[600];
-    if (check_id) /* once for all of them */
-        kafka__connection_refresh_wait(c->cluster, (int)c->request_timeout_ms, why, sizeof(why));
     kafka_err_t err = connect_broker(f, why, sizeof(why));
+    /* By name (Fetch below v13) a topic re-created under it shows as offsets out of range:
+     * the metadata is refreshed first, once for all of them, and shows the new id. By id
+     * the broker answers UNKNOWN_TOPIC_ID instead, so an offset out of range is one. The
+     * wait is short: it only tells a re-creation apart early (the next metadata does it
+     * anyway), and destroy waits for it. */
+    if (!err && check_id && !(all_ids && kafka__bconn_version(f->broker.bc, KAFKA_API_FETCH) >= 13)) {
+        int wait_ms = c->request_timeout_ms < 2000 ? (int)c->request_timeout_ms : 2000;
+        kafka__connection_refresh_wait(c->cluster, wait_ms, why, sizeof(why));
+        /* A re-creation it shows is taken now, so this request is that reset too (its
+         * epoch is the re-creation's): one round, not a second for the re-creation. */
+        pthread_mutex_lock(&loop->lock);
+        for (size_t i = 0; i < n; i++) {
+            kafka__lpart_t *lp = r[i].lp;
+            if (!r[i].check_id || lp->removed || lp->epoch != r[i].epoch)
+                continue;
+            kafka__lpart_check_recreated(loop, lp);
+            r[i].check_id = false;
+            if (lp->epoch != r[i].epoch && lp->state == LP_RESET && lp->recreated && lp->recreated_epoch == lp->epoch)
+                r[i].epoch = lp->epoch;
+        }
+        pthread_mutex_unlock(&loop->lock);
+    }
     if (!err) {
         err = kafka__list_offsets_many_on(f->broker.bc, c, f->broker.who, q, n, time, &version, &final, &broken, why,
                                           sizeof(why));
