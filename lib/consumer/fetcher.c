@@ -6,6 +6,7 @@
  * poll() reports); outcome.c says what an answer means. One request is in flight per
  * broker; the next is sent as soon as the previous one is filed, while the application
  * works on what poll() returned. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -656,15 +657,59 @@ static void note_skip(kafka__fetcher_t *f, kafka__lpart_t *lp, const char *polic
 
 /* One partition of reset_partitions(): lp and what it was when the request was sent. */
 typedef struct rpart_s {
-    kafka__lpart_t *lp; /* in flight meanwhile */
+    kafka__lpart_t *lp; /* in flight meanwhile; first (gather_due()) */
     uint64_t epoch;
     bool check_id; /* its topic was seen re-created: the metadata is refreshed first */
 } rpart_t;
+_Static_assert(offsetof(rpart_t, lp) == 0, "gather_due() fills the first member");
 
-static int by_rpart(const void *a, const void *b) {
-    const rpart_t *x = a, *y = b;
-    int r = strcmp(x->lp->topic, y->lp->topic);
-    return r ? r : (x->lp->partition > y->lp->partition) - (x->lp->partition < y->lp->partition);
+/* Whether lp is this fetcher's and due now in state (not in flight, not backing off). */
+static bool due(const kafka__fetcher_t *f, const kafka__lpart_t *lp, kafka__lstate_t state, int64_t now) {
+    return lp->leader == f->broker.id && !lp->in_flight && lp->state == state && lp->not_before_ms <= now;
+}
+
+/* How many of this fetcher's partitions are due in state. */
+static size_t count_due(const kafka__fetcher_t *f, kafka__lstate_t state, int64_t now) {
+    size_t n = 0;
+    for (size_t i = 0; i < f->loop->nparts; i++)
+        n += due(f, f->loop->parts[i], state, now);
+    return n;
+}
+
+/* Orders structs whose first member is their kafka__lpart_t * by topic, then partition. */
+static int by_lpart(const void *a, const void *b) {
+    const kafka__lpart_t *x = *(kafka__lpart_t *const *)a, *y = *(kafka__lpart_t *const *)b;
+    int r = strcmp(x->topic, y->topic);
+    return r ? r : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+/* Puts first and the others of this fetcher due in state (at most cap in all) in the
+ * first member (the kafka__lpart_t *) of the structs of size stride at base, sorted by
+ * topic and partition, for one request to the fetcher's broker; how many. */
+static size_t gather_due(const kafka__fetcher_t *f, kafka__lpart_t *first, kafka__lstate_t state, int64_t now,
+                         void *base, size_t stride, size_t cap) {
+    char *at = base;
+    size_t n = 0;
+    *(kafka__lpart_t **)at = first;
+    n++;
+    for (size_t i = 0; i < f->loop->nparts && n < cap; i++) {
+        kafka__lpart_t *lp = f->loop->parts[i];
+        if (lp != first && due(f, lp, state, now))
+            *(kafka__lpart_t **)(at + n++ * stride) = lp;
+    }
+    qsort(base, n, stride, by_lpart);
+    return n;
+}
+
+/* Whether every partition of this fetcher has its topic's id: only then do its Fetches
+ * go by id (v13+, with LastFetchedEpoch; fetch_version()). */
+static bool all_topic_ids(const kafka__fetcher_t *f) {
+    for (size_t i = 0; i < f->loop->nparts; i++) {
+        const kafka__lpart_t *lp = f->loop->parts[i];
+        if (lp->leader == f->broker.id && !lp->removed && !kafka__lpart_has_topic_id(lp))
+            return false;
+    }
+    return true;
 }
 
 /* r's reset answered (q) or failed for all (err, final, why; version: the ListOffsets
@@ -740,11 +785,7 @@ static void reset_partitions(kafka__fetcher_t *f, kafka__lpart_t *first) {
     kafka__loop_t *loop = f->loop;
     kafka_consumer_t *c = loop->c;
     int64_t now = kafka__now_ms();
-    size_t n = 0, cap = 0;
-    for (size_t i = 0; i < loop->nparts; i++) {
-        const kafka__lpart_t *lp = loop->parts[i];
-        cap += lp->leader == f->broker.id && !lp->in_flight && lp->state == LP_RESET && lp->not_before_ms <= now;
-    }
+    size_t cap = count_due(f, LP_RESET, now);
     rpart_t one;
     kafka__lo_q_t qone;
     rpart_t *r = malloc((cap ? cap : 1) * sizeof(*r));
@@ -756,14 +797,7 @@ static void reset_partitions(kafka__fetcher_t *f, kafka__lpart_t *first) {
         q = &qone;
         cap = 1;
     }
-    r[n++].lp = first;
-    for (size_t i = 0; i < loop->nparts && n < cap; i++) {
-        kafka__lpart_t *lp = loop->parts[i];
-        if (lp != first && lp->leader == f->broker.id && !lp->in_flight && lp->state == LP_RESET &&
-            lp->not_before_ms <= now)
-            r[n++].lp = lp;
-    }
-    qsort(r, n, sizeof(*r), by_rpart);
+    size_t n = gather_due(f, first, LP_RESET, now, r, sizeof(*r), cap);
     bool check_id = false;
     for (size_t i = 0; i < n; i++) {
         kafka__lpart_t *lp = r[i].lp;
@@ -774,10 +808,7 @@ static void reset_partitions(kafka__fetcher_t *f, kafka__lpart_t *first) {
         q[i].partition = lp->partition;
         lp->in_flight = true;
     }
-    bool all_ids = true; /* this fetcher's Fetches go by id (v13+) only while every partition has one */
-    for (size_t i = 0; i < loop->nparts && all_ids && check_id; i++)
-        if (loop->parts[i]->leader == f->broker.id && !loop->parts[i]->removed)
-            all_ids = kafka__lpart_has_topic_id(loop->parts[i]);
+    bool all_ids = check_id && all_topic_ids(f);
     pthread_mutex_unlock(&loop->lock);
     int64_t time;
     const char *policy;
@@ -825,18 +856,14 @@ static void reset_partitions(kafka__fetcher_t *f, kafka__lpart_t *first) {
 
 /* One partition of validate_partitions(): lp and what it was when the check was sent. */
 typedef struct vpart_s {
-    kafka__lpart_t *lp; /* in flight meanwhile */
+    kafka__lpart_t *lp; /* in flight meanwhile; first (gather_due()) */
     uint64_t epoch;
     int64_t fetched; /* in flight and LP_VALIDATE, only a seek (which bumps epoch) moves the fetch offset */
     bool has_id;     /* its topic's id is known: Fetch v13+ checks it (LastFetchedEpoch) */
     char cause[900]; /* a truncation found: what was lost */
 } vpart_t;
+_Static_assert(offsetof(vpart_t, lp) == 0, "gather_due() fills the first member");
 
-static int by_lpart(const void *a, const void *b) {
-    const vpart_t *x = a, *y = b;
-    int r = strcmp(x->lp->topic, y->lp->topic);
-    return r ? r : (x->lp->partition > y->lp->partition) - (x->lp->partition < y->lp->partition);
-}
 
 /* v's check answered (q) or failed for all (err, unsupported, why), the lock held again:
  * fetching goes on, or the truncation is handled, or the partition backs off or fails. */
@@ -923,11 +950,7 @@ static void validate_partitions(kafka__fetcher_t *f, kafka__lpart_t *first) {
     kafka__loop_t *loop = f->loop;
     kafka_consumer_t *c = loop->c;
     int64_t now = kafka__now_ms();
-    size_t n = 0, cap = 0;
-    for (size_t i = 0; i < loop->nparts; i++) {
-        const kafka__lpart_t *lp = loop->parts[i];
-        cap += lp->leader == f->broker.id && !lp->in_flight && lp->state == LP_VALIDATE && lp->not_before_ms <= now;
-    }
+    size_t cap = count_due(f, LP_VALIDATE, now);
     vpart_t one;
     kafka__epoch_q_t qone;
     vpart_t *v = malloc((cap ? cap : 1) * sizeof(*v));
@@ -939,20 +962,8 @@ static void validate_partitions(kafka__fetcher_t *f, kafka__lpart_t *first) {
         q = &qone;
         cap = 1;
     }
-    v[n++].lp = first;
-    for (size_t i = 0; i < loop->nparts && n < cap; i++) {
-        kafka__lpart_t *lp = loop->parts[i];
-        if (lp != first && lp->leader == f->broker.id && !lp->in_flight && lp->state == LP_VALIDATE &&
-            lp->not_before_ms <= now)
-            v[n++].lp = lp;
-    }
-    qsort(v, n, sizeof(*v), by_lpart);
-    /* A Fetch goes by id (v13+, with LastFetchedEpoch) only while every partition in it
-     * has its topic's id (fetch_version()): this fetcher's partitions all must. */
-    bool all_ids = true;
-    for (size_t i = 0; i < loop->nparts && all_ids; i++)
-        if (loop->parts[i]->leader == f->broker.id && !loop->parts[i]->removed)
-            all_ids = kafka__lpart_has_topic_id(loop->parts[i]);
+    size_t n = gather_due(f, first, LP_VALIDATE, now, v, sizeof(*v), cap);
+    bool all_ids = all_topic_ids(f);
     for (size_t i = 0; i < n; i++) {
         kafka__lpart_t *lp = v[i].lp;
         v[i].epoch = lp->epoch;
