@@ -14,6 +14,20 @@ fail() {
 check() { if [ "$2" == "$3" ]; then pass "$1"; else fail "$1" "$2" "$3"; fi; }
 contains() { if grep -qF -- "$2" "$3"; then pass "$1"; else fail "$1" "'$2' in output" "$(head -c 600 "$3")"; fi; }
 
+# require_kafkajs: sets NODE_DIR (tests/node, where scripts/install-deps.sh puts kafkajs);
+# without node or kafkajs says which is missing and exits 77 (skipped).
+require_kafkajs() {
+    NODE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/node"
+    if ! command -v node >/dev/null 2>&1; then
+        echo "SKIP: node not found (scripts/install-deps.sh installs it)"
+        exit 77
+    fi
+    if [ ! -f "$NODE_DIR/node_modules/kafkajs/package.json" ]; then
+        echo "SKIP: kafkajs not installed in $NODE_DIR/node_modules (scripts/install-deps.sh installs it)"
+        exit 77
+    fi
+}
+
 # start_mock ARGS...: kafka-mock on 127.0.0.1; sets BS (its bootstrap list).
 start_mock() {
     mkfifo "$TMP/in" "$TMP/out"

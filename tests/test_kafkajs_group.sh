@@ -14,17 +14,9 @@
 set -u
 MOCK_BIN=${1:?usage: test_kafkajs_group.sh kafka-mock kafka-agent}
 AGENT=${2:?usage: test_kafkajs_group.sh kafka-mock kafka-agent}
-NODE_DIR="$(cd "$(dirname "$0")" && pwd)/node"
-if ! command -v node >/dev/null 2>&1; then
-    echo "SKIP: node not found (scripts/install-deps.sh installs it)"
-    exit 77
-fi
-if [ ! -f "$NODE_DIR/node_modules/kafkajs/package.json" ]; then
-    echo "SKIP: kafkajs not installed in $NODE_DIR/node_modules (scripts/install-deps.sh installs it)"
-    exit 77
-fi
-TMP=$(mktemp -d)
 . "$(dirname "$0")/agent_lib.sh"
+require_kafkajs
+TMP=$(mktemp -d)
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; stop_mock; rm -rf "$TMP"' EXIT
 N1=20000
