@@ -246,55 +246,32 @@ kafka_err_t kafka_consumer_offsets(kafka_consumer_t *c, const char *topic, int32
     return err ? kafka__consumer_fail(c, err, why, errstr, errstr_size) : KAFKA_OK;
 }
 
-/* The partitions of tps[idx[0..n)] led by one broker, in one ListOffsets at time on bc:
- * out[idx[i]] for each it answered without an error. */
+static int by_q(const void *a, const void *b) {
+    const kafka__lo_q_t *x = a;
+    return cmp_q(x->topic, x->partition, b);
+}
+
+/* The partitions of tps[idx[0..n)] led by one broker, in one ListOffsets at time on bc
+ * (kafka__list_offsets_many_on): out[idx[i]] for each it answered without an error. */
 static void list_many_on(kafka__bconn_t *bc, kafka_consumer_t *c, const kafka_topic_partition_t *tps,
                          const size_t *idx, size_t n, int64_t time, int64_t *out, bool *broken) {
-    int16_t v = kafka__bconn_version(bc, KAFKA_API_LIST_OFFSETS);
-    kafka_list_offsets_request_t req;
-    kafka_request_init(KAFKA_API_LIST_OFFSETS, &req);
-    req.replica_id = -1;
-    if (v >= 2)
-        req.isolation_level = c->isolation_level;
-    kafka_list_offsets_request_partition_t *parts = malloc(n * sizeof(*parts));
-    kafka_list_offsets_request_topic_t *topics = malloc(n * sizeof(*topics));
-    if (!parts || !topics) {
-        free(parts);
-        free(topics);
+    kafka__lo_q_t *q = malloc((n ? n : 1) * sizeof(*q));
+    if (!q)
         return;
-    }
-    int32_t ntopics = 0;
-    for (size_t i = 0; i < n; i++) {
-        const kafka_topic_partition_t *tp = &tps[idx[i]];
-        parts[i] = (kafka_list_offsets_request_partition_t){tp->partition, -1, time, 1};
-        if (!ntopics || !kafka_str_eq(topics[ntopics - 1].name, tp->topic))
-            topics[ntopics++] = (kafka_list_offsets_request_topic_t){kafka_str(tp->topic), {&parts[i], 0}};
-        topics[ntopics - 1].partitions.count++;
-    }
-    req.topics.items = topics;
-    req.topics.count = ntopics;
-    kafka_list_offsets_response_t resp;
-    kafka_arena_t arena = KAFKA_ARENA_INIT;
-    uint8_t *frame = NULL;
-    kafka_err_t err = kafka__bconn_request(bc, KAFKA_API_LIST_OFFSETS, &req, &resp, &arena, &frame, &v);
-    *broken = err && err != KAFKA_ERR__UNKNOWN_APIKEY;
-    for (int32_t t = 0; !err && t < resp.topics.count; t++) {
-        const kafka_list_offsets_response_topic_response_t *tr = &resp.topics.items[t];
-        for (int32_t k = 0; k < tr->partitions.count; k++) {
-            const kafka_list_offsets_response_partition_response_t *pr = &tr->partitions.items[k];
-            int64_t off = v == 0 ? (pr->old_style_offsets.count > 0 ? pr->old_style_offsets.items[0] : -1)
-                                 : pr->offset;
-            if (pr->error_code || off < 0)
-                continue;
-            for (size_t i = 0; i < n; i++)
-                if (tps[idx[i]].partition == pr->partition_index && kafka_str_eq(tr->name, tps[idx[i]].topic))
-                    out[idx[i]] = off;
+    for (size_t i = 0; i < n; i++)
+        q[i] = (kafka__lo_q_t){.topic = tps[idx[i]].topic, .partition = tps[idx[i]].partition};
+    qsort(q, n, sizeof(*q), by_q);
+    int16_t version;
+    bool final;
+    char why[300];
+    if (kafka__list_offsets_many_on(bc, c, "", q, n, time, &version, &final, broken, why, sizeof(why)) == KAFKA_OK) {
+        for (size_t i = 0; i < n; i++) {
+            const kafka__lo_q_t *e = find_q(q, n, kafka_str(tps[idx[i]].topic), tps[idx[i]].partition);
+            if (e && !e->err && e->offset >= 0)
+                out[idx[i]] = e->offset;
         }
     }
-    free(parts);
-    free(topics);
-    free(frame);
-    kafka__arena_free(&arena);
+    free(q);
 }
 
 void kafka__list_offsets_batch(kafka_consumer_t *c, const kafka_topic_partition_t *tps, const bool *want, size_t n,
