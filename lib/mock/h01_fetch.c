@@ -190,6 +190,14 @@ static void remember(kmock_fspart_t *sp, const kafka_fetch_response_partition_da
     sp->log_start = pr->log_start_offset;
 }
 
+/* What a Fetch asks of a partition, as its session keeps it. */
+static void take_request(kmock_fspart_t *sp, const kafka_fetch_request_partition_t *fp) {
+    sp->fetch_offset = fp->fetch_offset;
+    sp->max_bytes = fp->partition_max_bytes;
+    sp->leader_epoch = fp->current_leader_epoch;
+    sp->last_fetched_epoch = fp->last_fetched_epoch;
+}
+
 /* SessionEpoch 0: a full fetch; when answered, the old session (SessionId) is closed and a
  * new one holds the request's partitions (SessionId 0 in the answer: the cache had no
  * room). */
@@ -220,10 +228,7 @@ static kmock_result_t open_session(kmock_req_t *rq, kafka_fetch_response_t *r, s
                 kmock__fsession_remove(m, s);
                 return KMOCK_RESPOND;
             }
-            sp->fetch_offset = fp->fetch_offset;
-            sp->max_bytes = fp->partition_max_bytes;
-            sp->leader_epoch = fp->current_leader_epoch;
-            sp->last_fetched_epoch = fp->last_fetched_epoch;
+            take_request(sp, fp);
             remember(sp, &r->responses.items[t].partitions.items[i]);
         }
     }
@@ -241,10 +246,7 @@ static int16_t apply_changes(kmock_fsession_t *s, const kafka_fetch_request_t *r
             kmock_fspart_t *sp = kmock__fsession_part(s, key, fp->partition, true);
             if (!sp)
                 return KAFKA_ERR_UNKNOWN_SERVER_ERROR;
-            sp->fetch_offset = fp->fetch_offset;
-            sp->max_bytes = fp->partition_max_bytes;
-            sp->leader_epoch = fp->current_leader_epoch;
-            sp->last_fetched_epoch = fp->last_fetched_epoch;
+            take_request(sp, fp);
             sp->forgotten = false;
         }
     }
